@@ -1,0 +1,3 @@
+from chipdoctor.cli import main
+
+main()

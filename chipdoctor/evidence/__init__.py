@@ -1,0 +1,1 @@
+"""Where probes look: one interface over the live host, a snapshot directory or an image."""

@@ -1,0 +1,197 @@
+"""The live machine: real files, real environment, real subprocesses with timeouts."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import signal
+import stat
+import subprocess
+from collections.abc import Mapping
+from functools import cached_property
+from pathlib import Path
+
+from chipdoctor.errors import BadInput
+from chipdoctor.evidence import pyinfo
+from chipdoctor.evidence.base import (
+    MAX_FILE_BYTES,
+    CommandResult,
+    PlatformInfo,
+    PythonInfo,
+    UnreadableError,
+)
+from chipdoctor.evidence.commands import argv_for
+from chipdoctor.parsers.keyvalue import parse_key_values
+
+DEFAULT_TIMEOUT = 10.0
+#: Vendor tools often live in sbin, which a non-root PATH lacks (npu-smi: /usr/local/sbin).
+_EXTRA_TOOL_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin")
+_MAX_OUTPUT_CHARS = 1 << 20
+
+
+class HostEvidence:
+    """Evidence from this machine.
+
+    `root` prefixes every file path (tests point it at a fixture tree); `env` replaces the
+    process environment; `python` names another interpreter to inspect.
+    """
+
+    def __init__(
+        self,
+        *,
+        root: str = "/",
+        env: Mapping[str, str] | None = None,
+        python: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self._root = Path(root)
+        self._env = dict(os.environ if env is None else env)
+        self._python_path = python
+        self.timeout = timeout
+
+    def _local(self, path: str) -> Path:
+        if not path.startswith("/"):
+            raise ValueError(f"evidence paths are absolute: {path!r}")
+        return self._root / path.lstrip("/")
+
+    def read_text(self, path: str) -> str | None:
+        local = self._local(path)
+        try:
+            info = local.stat()
+            if stat.S_ISDIR(info.st_mode):
+                raise UnreadableError(path, "is a directory")
+            if not stat.S_ISREG(info.st_mode):
+                raise UnreadableError(path, "not a regular file")
+            if info.st_size > MAX_FILE_BYTES:
+                raise UnreadableError(path, f"larger than {MAX_FILE_BYTES} bytes")
+            with local.open("rb") as handle:
+                data = handle.read(MAX_FILE_BYTES)
+        except FileNotFoundError:
+            return None
+        except NotADirectoryError:
+            return None
+        except PermissionError:
+            raise UnreadableError(path, "permission denied") from None
+        except OSError as exc:
+            raise UnreadableError(path, (exc.strerror or type(exc).__name__).lower()) from None
+        return data.decode("utf-8", errors="replace")
+
+    def list_dir(self, path: str) -> list[str] | None:
+        try:
+            return sorted(os.listdir(self._local(path)))
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except PermissionError:
+            raise UnreadableError(path, "permission denied") from None
+        except OSError as exc:
+            raise UnreadableError(path, (exc.strerror or type(exc).__name__).lower()) from None
+
+    def is_dir(self, path: str) -> bool:
+        return self._local(path).is_dir()
+
+    def getenv(self, name: str) -> str | None:
+        return self._env.get(name)
+
+    def run(self, key: str) -> CommandResult | None:
+        argv = argv_for(key)
+        search = os.pathsep.join([self._env.get("PATH", ""), *_EXTRA_TOOL_DIRS])
+        executable = shutil.which(argv[0], path=search)
+        if executable is None:
+            return None
+        return run_command(key, [executable, *argv[1:]], timeout=self.timeout, env=self._env)
+
+    @cached_property
+    def platform(self) -> PlatformInfo:
+        os_release_text = None
+        for candidate in ("/etc/os-release", "/usr/lib/os-release"):
+            try:
+                os_release_text = self.read_text(candidate)
+            except UnreadableError:
+                continue
+            if os_release_text is not None:
+                break
+        os_release = {
+            k: v.strip().strip('"').strip("'")
+            for k, v in parse_key_values(os_release_text or "").items()
+        }
+        libc, libc_version = platform.libc_ver()
+        return PlatformInfo(
+            system=platform.system(),
+            machine=platform.machine(),
+            release=platform.release(),
+            glibc=libc_version if libc == "glibc" else "",
+            os_release=os_release,
+        )
+
+    @cached_property
+    def python(self) -> PythonInfo:
+        if self._python_path is None:
+            data = pyinfo.collect()
+        else:
+            data = inspect_interpreter(self._python_path, timeout=max(self.timeout, 30.0))
+        packages = data.get("packages")
+        return PythonInfo(
+            version=str(data.get("version", "")),
+            packages=dict(packages) if isinstance(packages, dict) else {},
+        )
+
+
+def inspect_interpreter(python: str, *, timeout: float) -> dict[str, object]:
+    """Run another interpreter on pyinfo.py: its packages, without importing any of them."""
+    if shutil.which(python) is None and not Path(python).is_file():
+        raise BadInput("no such interpreter", path=python)
+    script = str(Path(pyinfo.__file__).resolve())
+    result = run_command("python", [python, script], timeout=timeout, env=dict(os.environ))
+    if result.timed_out:
+        raise BadInput(f"timed out after {timeout:g} s reading its packages", path=python)
+    if not result.ok:
+        detail = (result.stderr.strip().splitlines() or [result.error or "failed"])[-1]
+        raise BadInput(f"cannot inspect this interpreter: {detail}", path=python)
+    try:
+        data = json.loads(result.stdout)
+    except ValueError:
+        raise BadInput("the interpreter printed no package list", path=python) from None
+    if not isinstance(data, dict):
+        raise BadInput("the interpreter printed no package list", path=python)
+    return data
+
+
+def run_command(
+    key: str, argv: list[str], *, timeout: float, env: Mapping[str, str]
+) -> CommandResult:
+    """Run argv without a shell; on timeout kill its whole process group."""
+    child_env = {**env, "LC_ALL": "C", "LANG": "C"}
+    try:
+        process = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=child_env,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        return CommandResult(key, None, error=(exc.strerror or str(exc)).lower())
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        out, err = process.communicate()
+        return CommandResult(
+            key, None, _decode(out), _decode(err), timed_out=True,
+            error=f"timed out after {timeout:g} s",
+        )
+    return CommandResult(key, process.returncode, _decode(out), _decode(err))
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        process.kill()
+
+
+def _decode(data: bytes) -> str:
+    return data[:_MAX_OUTPUT_CHARS].decode("utf-8", errors="replace")

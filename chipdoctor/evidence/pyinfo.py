@@ -1,0 +1,63 @@
+"""Report an interpreter's version and installed distributions as JSON.
+
+Runs in-process for the current interpreter and as a script (`python pyinfo.py`) for
+`--python PATH`, so it uses only the standard library of Python 3.8+ and never imports torch.
+"""
+
+import json
+import os
+import platform
+import re
+import sys
+
+# NOTE: a `.dist-info` directory is named `{name}-{version}.dist-info` (binary distribution
+# format spec), so reading names is ~10x faster than parsing every METADATA file; `.egg-info`
+# directories carry no reliable version in their name and are read through importlib.metadata.
+_DIST_INFO = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+)\.dist-info$")
+
+
+def _normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _egg_info_version(path: str) -> "tuple[str, str] | None":
+    from importlib import metadata
+
+    dist = metadata.PathDistribution.at(path)  # type: ignore[attr-defined]
+    name = dist.metadata["Name"]
+    return (name, dist.version) if name else None
+
+
+def installed_packages(paths: "list[str]") -> "dict[str, str]":
+    """Normalised name -> version; the first entry on the path wins, as at import time."""
+    packages: "dict[str, str]" = {}
+    for entry in paths:
+        try:
+            names = sorted(os.listdir(entry or "."))
+        except OSError:
+            continue
+        for child in names:
+            found = None
+            match = _DIST_INFO.match(child)
+            if match:
+                found = (match.group("name"), match.group("version"))
+            elif child.endswith(".egg-info"):
+                try:
+                    found = _egg_info_version(os.path.join(entry, child))
+                except Exception:  # a broken egg-info must not stop the inventory
+                    found = None
+            if found and _normalize(found[0]) not in packages:
+                packages[_normalize(found[0])] = found[1]
+    return packages
+
+
+def collect() -> "dict[str, object]":
+    return {
+        "version": platform.python_version(),
+        "executable": sys.executable,
+        "packages": installed_packages(list(sys.path)),
+    }
+
+
+if __name__ == "__main__":
+    json.dump(collect(), sys.stdout)

@@ -1,0 +1,276 @@
+"""Snapshot directories (`chipdoctor-snapshot/1`): what the probes read, frozen on disk.
+
+Layout and keys are a contract (docs/contracts.md): `snapshot.yaml`, `files/<absolute path>`
+and `commands/<name>`. A file missing under `files/` does not exist on the machine; a command
+missing under `commands:` is not installed there.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from chipdoctor.errors import BadInput
+from chipdoctor.evidence.base import (
+    MAX_FILE_BYTES,
+    CommandResult,
+    Evidence,
+    PlatformInfo,
+    PythonInfo,
+    UnreadableError,
+    normalize_name,
+)
+from chipdoctor.yamlio import LocatedYaml, read_yaml
+
+SNAPSHOT_FORMAT = "chipdoctor-snapshot/1"
+_TOP_KEYS = {"format", "platform", "python", "env", "commands", "unreadable"}
+
+
+def _inside(base: Path, path: str) -> Path:
+    """The snapshot copy of absolute `path`; refuses anything that would leave `base`."""
+    parts = PurePosixPath(path).parts
+    if not path.startswith("/") or ".." in parts:
+        raise ValueError(f"not a clean absolute path: {path!r}")
+    return base.joinpath(*parts[1:])
+
+
+class SnapshotEvidence:
+    """Evidence read back from a snapshot directory."""
+
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory)
+        if not self.directory.is_dir():
+            raise BadInput("not a snapshot directory (no such directory)", path=str(directory))
+        doc = read_yaml(self.directory / "snapshot.yaml")
+        self._doc = doc
+        self._data = _validate(doc)
+        self._files = self.directory / "files"
+
+    def read_text(self, path: str) -> str | None:
+        reason = self._data.get("unreadable", {}).get(path)
+        if reason:
+            raise UnreadableError(path, str(reason))
+        local = _inside(self._files, path)
+        if local.is_dir():
+            raise UnreadableError(path, "is a directory")
+        try:
+            data = local.read_bytes()[:MAX_FILE_BYTES]
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        return data.decode("utf-8", errors="replace")
+
+    def list_dir(self, path: str) -> list[str] | None:
+        local = _inside(self._files, path)
+        if not local.is_dir():
+            return None
+        return sorted(child.name for child in local.iterdir())
+
+    def getenv(self, name: str) -> str | None:
+        value = self._data.get("env", {}).get(name)
+        return None if value is None else str(value)
+
+    def run(self, key: str) -> CommandResult | None:
+        entry = self._data.get("commands", {}).get(key)
+        if entry is None:
+            return None
+        where = ("commands", key)
+        return CommandResult(
+            key=key,
+            exit=entry.get("exit"),
+            stdout=self._command_file(entry.get("stdout"), (*where, "stdout")),
+            stderr=self._command_file(entry.get("stderr"), (*where, "stderr")),
+            timed_out=bool(entry.get("timed_out", False)),
+            error=str(entry.get("error", "")),
+        )
+
+    def _command_file(self, name: Any, where: tuple[str, ...]) -> str:
+        if name is None:
+            return ""
+        try:
+            local = _inside(self.directory, "/" + str(name))
+        except ValueError:
+            raise self._doc.error(where, f"output file {name!r} leaves the snapshot") from None
+        try:
+            return local.read_bytes()[:MAX_FILE_BYTES].decode("utf-8", errors="replace")
+        except OSError:
+            raise self._doc.error(where, f"output file {name!r} is missing") from None
+
+    @cached_property
+    def platform(self) -> PlatformInfo:
+        data = self._data.get("platform") or {}
+        return PlatformInfo(
+            system=str(data.get("system", "")),
+            machine=str(data.get("machine", "")),
+            release=str(data.get("release", "")),
+            glibc=str(data.get("glibc", "")),
+            os_release={str(k): str(v) for k, v in (data.get("os_release") or {}).items()},
+        )
+
+    @cached_property
+    def python(self) -> PythonInfo:
+        data = self._data.get("python") or {}
+        packages = data.get("packages") or {}
+        return PythonInfo(
+            version=str(data.get("version", "")),
+            packages={normalize_name(str(k)): str(v) for k, v in packages.items()},
+        )
+
+
+def _validate(doc: LocatedYaml) -> dict[str, Any]:
+    data = doc.data
+    if not isinstance(data, dict):
+        raise doc.error((), "snapshot.yaml must be a mapping with format: " + SNAPSHOT_FORMAT)
+    if data.get("format") != SNAPSHOT_FORMAT:
+        raise doc.error(("format",), f"format must be {SNAPSHOT_FORMAT!r}, not {data.get('format')!r}")
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise doc.error((key,), f"unknown key {key!r}")
+    for key in ("platform", "python", "env", "commands", "unreadable"):
+        if data.get(key) is not None and not isinstance(data[key], dict):
+            raise doc.error((key,), f"{key} must be a mapping")
+    python = data.get("python") or {}
+    if python.get("packages") is not None and not isinstance(python["packages"], dict):
+        raise doc.error(("python", "packages"), "packages must map distribution names to versions")
+    for name, value in (data.get("env") or {}).items():
+        if value is not None and not isinstance(value, (str, int, float)):
+            raise doc.error(("env", name), f"env {name} must be a string")
+    for key, entry in (data.get("commands") or {}).items():
+        where = ("commands", key)
+        if not isinstance(entry, dict):
+            raise doc.error(where, f"command {key!r} must be a mapping with exit, stdout, stderr")
+        code = entry.get("exit")
+        if code is not None and (not isinstance(code, int) or isinstance(code, bool)):
+            raise doc.error((*where, "exit"), f"exit of {key!r} must be an integer or null")
+    return data
+
+
+@dataclass
+class Recording:
+    """Everything probes read through a RecordingEvidence, ready to be written out."""
+
+    files: dict[str, str | None] = field(default_factory=dict)
+    unreadable: dict[str, str] = field(default_factory=dict)
+    dirs: dict[str, list[str] | None] = field(default_factory=dict)
+    env: dict[str, str | None] = field(default_factory=dict)
+    commands: dict[str, CommandResult | None] = field(default_factory=dict)
+
+
+class RecordingEvidence:
+    """Wraps another evidence source and remembers every read, for `chipdoctor snapshot`."""
+
+    def __init__(self, inner: Evidence) -> None:
+        self.inner = inner
+        self.recording = Recording()
+        self._lock = threading.Lock()
+
+    @property
+    def platform(self) -> PlatformInfo:
+        return self.inner.platform
+
+    @property
+    def python(self) -> PythonInfo:
+        return self.inner.python
+
+    def read_text(self, path: str) -> str | None:
+        try:
+            text = self.inner.read_text(path)
+        except UnreadableError as exc:
+            with self._lock:
+                self.recording.unreadable[path] = exc.reason
+            raise
+        with self._lock:
+            self.recording.files[path] = text
+        return text
+
+    def list_dir(self, path: str) -> list[str] | None:
+        entries = self.inner.list_dir(path)
+        with self._lock:
+            self.recording.dirs[path] = entries
+        return entries
+
+    def getenv(self, name: str) -> str | None:
+        value = self.inner.getenv(name)
+        with self._lock:
+            self.recording.env[name] = value
+        return value
+
+    def run(self, key: str) -> CommandResult | None:
+        result = self.inner.run(key)
+        with self._lock:
+            self.recording.commands[key] = result
+        return result
+
+
+def _command_file_name(key: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", key).strip("-") or "command"
+
+
+def write_snapshot(
+    directory: Path,
+    recording: Recording,
+    platform: PlatformInfo,
+    python: PythonInfo,
+    *,
+    is_dir: Mapping[str, bool] | None = None,
+) -> None:
+    """Write `recording` as a snapshot directory; `directory` must be absent or empty."""
+    files_root = directory / "files"
+    files_root.mkdir(parents=True, exist_ok=True)
+    for path, text in sorted(recording.files.items()):
+        if text is None:
+            continue
+        local = _inside(files_root, path)
+        local.parent.mkdir(parents=True, exist_ok=True)
+        local.write_text(text, encoding="utf-8")
+    for path, entries in sorted(recording.dirs.items()):
+        if entries is None:
+            continue
+        _inside(files_root, path).mkdir(parents=True, exist_ok=True)
+        for entry in entries:
+            child = f"{path.rstrip('/')}/{entry}"
+            if is_dir and is_dir.get(child):
+                _inside(files_root, child).mkdir(parents=True, exist_ok=True)
+    commands: dict[str, dict[str, Any]] = {}
+    command_dir = directory / "commands"
+    for key, result in sorted(recording.commands.items()):
+        if result is None:
+            continue
+        command_dir.mkdir(exist_ok=True)
+        base = _command_file_name(key)
+        (command_dir / f"{base}.txt").write_text(result.stdout, encoding="utf-8")
+        (command_dir / f"{base}.err").write_text(result.stderr, encoding="utf-8")
+        entry: dict[str, Any] = {
+            "exit": result.exit,
+            "stdout": f"commands/{base}.txt",
+            "stderr": f"commands/{base}.err",
+        }
+        if result.timed_out:
+            entry["timed_out"] = True
+        if result.error:
+            entry["error"] = result.error
+        commands[key] = entry
+    document: dict[str, Any] = {
+        "format": SNAPSHOT_FORMAT,
+        "platform": {
+            "system": platform.system,
+            "machine": platform.machine,
+            "release": platform.release,
+            "glibc": platform.glibc,
+            "os_release": dict(platform.os_release),
+        },
+        "python": {"version": python.version, "packages": dict(sorted(python.packages.items()))},
+        "env": {k: v for k, v in sorted(recording.env.items()) if v is not None},
+        "commands": commands,
+    }
+    if recording.unreadable:
+        document["unreadable"] = dict(sorted(recording.unreadable.items()))
+    (directory / "snapshot.yaml").write_text(
+        yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8"
+    )

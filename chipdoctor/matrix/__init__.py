@@ -1,0 +1,1 @@
+"""Compatibility matrices: YAML data loaded into a model that rules query."""

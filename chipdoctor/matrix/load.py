@@ -1,0 +1,196 @@
+"""Load and validate matrix files; every problem is reported as FILE:LINE: message."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from chipdoctor.components import ALL_COMPONENTS
+from chipdoctor.errors import BadInput
+from chipdoctor.matrix.model import COMPATIBLE, INCOMPATIBLE, Matrix, MatrixSet, Row, Source, Table
+from chipdoctor.versions import InvalidVersion, scheme_for
+from chipdoctor.yamlio import LocatedYaml, YamlPath, read_yaml
+
+MATRIX_FORMAT = "chipdoctor-matrix/1"
+_ROW_TEXT_FIELDS = ("note", "branch")
+_ROW_FIELDS = {"source", "verdict", *_ROW_TEXT_FIELDS}
+_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+
+
+def bundled_dir() -> Path:
+    """The matrices shipped in the wheel, or in the source tree when run from a checkout."""
+    packaged = Path(__file__).resolve().parent.parent / "matrices"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent.parent / "matrices"
+
+
+def bundled_files() -> list[Path]:
+    return sorted(bundled_dir().glob("*.yaml"))
+
+
+def load_matrices(extra: Iterable[str | Path] = ()) -> MatrixSet:
+    """The bundled matrices with each `--matrix` file laid over them, in the order given."""
+    result = MatrixSet()
+    for path in [*bundled_files(), *[Path(p) for p in extra]]:
+        matrix = load_file(path)
+        existing = result.by_stack.get(matrix.stack)
+        result.by_stack[matrix.stack] = overlay(existing, matrix) if existing else matrix
+    return result
+
+
+def overlay(base: Matrix, site: Matrix) -> Matrix:
+    """Site rows first; a site row replaces the bundled rows with the same key patterns."""
+    tables = dict(base.tables)
+    for name, table in site.tables.items():
+        old = tables.get(name)
+        if old is None:
+            tables[name] = table
+            continue
+        if old.key != table.key:
+            raise BadInput(
+                f"table {name!r} is keyed by {table.key!r} here but by {old.key!r} in {old.rows[0].origin if old.rows else 'the bundled matrix'}",
+                path=site.files[0],
+            )
+        replaced = {row.patterns(table.key) for row in table.rows}
+        kept = [row for row in old.rows if row.patterns(old.key) not in replaced]
+        tables[name] = Table(name, old.key, old.description, [*table.rows, *kept])
+    return Matrix(
+        base.stack, {**base.sources, **site.sources}, tables, [*base.files, *site.files]
+    )
+
+
+def load_file(path: str | Path) -> Matrix:
+    doc = read_yaml(path)
+    return build_matrix(doc)
+
+
+def build_matrix(doc: LocatedYaml) -> Matrix:
+    data = doc.data
+    if not isinstance(data, dict):
+        raise doc.error((), "a matrix file is a mapping with format, stack, sources and tables")
+    _expect_keys(doc, (), data, required={"format", "stack", "tables"}, allowed={"sources", "updated"})
+    if data["format"] != MATRIX_FORMAT:
+        raise doc.error(("format",), f"format must be {MATRIX_FORMAT!r}, not {data['format']!r}")
+    stack = data["stack"]
+    if not isinstance(stack, str) or not _ID.match(stack):
+        raise doc.error(("stack",), "stack must be a lower-case name such as 'ascend'")
+    sources = _sources(doc, data.get("sources") or {})
+    tables_data = data["tables"]
+    if not isinstance(tables_data, dict) or not tables_data:
+        raise doc.error(("tables",), "tables must be a mapping of table name to table")
+    tables = {
+        name: _table(doc, ("tables", name), name, body, sources)
+        for name, body in tables_data.items()
+    }
+    return Matrix(stack, sources, tables, [doc.path])
+
+
+def _sources(doc: LocatedYaml, data: Any) -> dict[str, Source]:
+    if not isinstance(data, dict):
+        raise doc.error(("sources",), "sources must be a mapping of source id to title/url")
+    out = {}
+    for source_id, body in data.items():
+        where: YamlPath = ("sources", source_id)
+        if not isinstance(body, dict):
+            raise doc.error(where, f"source {source_id!r} must be a mapping with title and url")
+        _expect_keys(doc, where, body, required={"title", "url"}, allowed={"retrieved", "note"})
+        for field in ("title", "url"):
+            if not isinstance(body[field], str) or not body[field].strip():
+                raise doc.error((*where, field), f"source {source_id!r}: {field} must be text")
+        out[str(source_id)] = Source(
+            str(source_id), body["title"], body["url"], str(body.get("retrieved", ""))
+        )
+    return out
+
+
+def _table(
+    doc: LocatedYaml, where: YamlPath, name: str, body: Any, sources: dict[str, Source]
+) -> Table:
+    if not isinstance(body, dict):
+        raise doc.error(where, f"table {name!r} must be a mapping with key and rows")
+    _expect_keys(doc, where, body, required={"key", "rows"}, allowed={"description"})
+    key = body["key"]
+    if key not in ALL_COMPONENTS:
+        raise doc.error((*where, "key"), f"table {name!r}: key {key!r} is not a component id")
+    rows_data = body["rows"]
+    if not isinstance(rows_data, list):
+        raise doc.error((*where, "rows"), f"table {name!r}: rows must be a list")
+    rows = [
+        _row(doc, (*where, "rows", index), key, row, sources)
+        for index, row in enumerate(rows_data)
+    ]
+    return Table(name, key, str(body.get("description", "")), rows)
+
+
+def _row(
+    doc: LocatedYaml, where: YamlPath, key: str, data: Any, sources: dict[str, Source]
+) -> Row:
+    if not isinstance(data, dict):
+        raise doc.error(where, "a row must be a mapping of component id to version(s)")
+    unknown = sorted(k for k in data if k not in _ROW_FIELDS and k not in ALL_COMPONENTS)
+    if unknown:
+        raise doc.error((*where, unknown[0]), f"unknown field {unknown[0]!r} (not a component id)")
+    if key not in data:
+        raise doc.error(where, f"row lacks its key component {key!r}")
+    values = {
+        component: _patterns(doc, (*where, component), component, value)
+        for component, value in data.items()
+        if component in ALL_COMPONENTS
+    }
+    return Row(
+        values=values,
+        sources=_row_sources(doc, where, data.get("source"), sources),
+        origin=f"{doc.path}:{doc.line(where)}",
+        verdict=_verdict(doc, where, data.get("verdict", COMPATIBLE)),
+        note=str(data.get("note", "")),
+        extra={f: str(data[f]) for f in _ROW_TEXT_FIELDS if f in data and f != "note"},
+    )
+
+
+def _patterns(doc: LocatedYaml, where: YamlPath, component: str, value: Any) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        raise doc.error(where, f"{component}: an empty list matches nothing")
+    scheme = scheme_for(component)
+    out = []
+    for item in items:
+        if not isinstance(item, str):
+            hint = " (quote it: YAML reads 3.10 as the number 3.1)" if isinstance(item, float) else ""
+            raise doc.error(where, f"{component}: version {item!r} must be a quoted string{hint}")
+        try:
+            scheme.validate_pattern(item)
+        except InvalidVersion as exc:
+            raise doc.error(where, f"{component}: {exc}") from None
+        out.append(item)
+    return tuple(out)
+
+
+def _row_sources(
+    doc: LocatedYaml, where: YamlPath, value: Any, sources: dict[str, Source]
+) -> tuple[str, ...]:
+    if value is None:
+        raise doc.error(where, "row has no source: every row cites where it came from")
+    ids = value if isinstance(value, list) else [value]
+    for source_id in ids:
+        if not isinstance(source_id, str) or source_id not in sources:
+            raise doc.error((*where, "source"), f"source {source_id!r} is not defined under sources")
+    return tuple(ids)
+
+
+def _verdict(doc: LocatedYaml, where: YamlPath, value: Any) -> str:
+    if value not in (COMPATIBLE, INCOMPATIBLE):
+        raise doc.error((*where, "verdict"), f"verdict must be {COMPATIBLE!r} or {INCOMPATIBLE!r}")
+    return str(value)
+
+
+def _expect_keys(
+    doc: LocatedYaml, where: YamlPath, data: dict[str, Any], *, required: set[str], allowed: set[str]
+) -> None:
+    for name in sorted(required - set(data)):
+        raise doc.error(where, f"missing {name!r}")
+    for name in data:
+        if name not in required | allowed:
+            raise doc.error((*where, name), f"unknown field {name!r}")

@@ -1,0 +1,97 @@
+"""The loaded matrices: tables of rows, each row a set of component versions that go together."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from chipdoctor.versions import InvalidVersion, scheme_for
+
+COMPATIBLE = "compatible"
+INCOMPATIBLE = "incompatible"
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    url: str
+    retrieved: str
+
+
+@dataclass(frozen=True)
+class Row:
+    """One published statement: these component versions do (or do not) work together."""
+
+    values: Mapping[str, tuple[str, ...]]
+    sources: tuple[str, ...]
+    origin: str  # FILE:LINE, for messages and lint
+    verdict: str = COMPATIBLE
+    note: str = ""
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def patterns(self, component: str) -> tuple[str, ...]:
+        return self.values.get(component, ())
+
+    def matches(self, component: str, version: str) -> bool:
+        """Whether `version` fits this row; a row silent about the component says nothing."""
+        patterns = self.values.get(component)
+        if patterns is None:
+            return False
+        scheme = scheme_for(component)
+        for pattern in patterns:
+            try:
+                if scheme.matches(pattern, version):
+                    return True
+            except InvalidVersion:
+                continue
+        return False
+
+    def first(self, component: str) -> str:
+        patterns = self.values.get(component, ())
+        return patterns[0] if patterns else ""
+
+
+@dataclass
+class Table:
+    name: str
+    key: str
+    description: str
+    rows: list[Row]
+
+    def lookup(self, version: str) -> list[Row]:
+        """Rows whose key component matches `version`, in file order (site rows first)."""
+        return [row for row in self.rows if row.matches(self.key, version)]
+
+
+@dataclass
+class Matrix:
+    """Every table of one stack, merged from the bundled file and any `--matrix` files."""
+
+    stack: str
+    sources: dict[str, Source]
+    tables: dict[str, Table]
+    files: list[str]
+
+    def table(self, name: str) -> Table:
+        return self.tables.get(name) or Table(name, "", "", [])
+
+    def source_text(self, row: Row) -> str:
+        parts = []
+        for source_id in row.sources:
+            source = self.sources.get(source_id)
+            parts.append(f"{source.title} <{source.url}>" if source else source_id)
+        return "; ".join(parts)
+
+
+@dataclass
+class MatrixSet:
+    """The matrices of every stack, by stack name."""
+
+    by_stack: dict[str, Matrix] = field(default_factory=dict)
+
+    def get(self, stack: str) -> Matrix:
+        return self.by_stack.get(stack) or Matrix(stack, {}, {}, [])
+
+    def __iter__(self) -> Iterator[Matrix]:
+        return iter(self.by_stack.values())

@@ -1,0 +1,1 @@
+"""Pure text-to-data parsers for vendor files and command outputs (no I/O, never raise)."""

@@ -1,0 +1,1 @@
+"""Probes turn raw evidence into components, devices and findings; one module per stack."""

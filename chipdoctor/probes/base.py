@@ -1,0 +1,82 @@
+"""What every probe is, and the helpers that turn unreadable evidence into findings."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from chipdoctor.evidence.base import CommandResult, Evidence, UnreadableError
+from chipdoctor.report.model import Component, Finding, Inventory, Severity
+
+
+class Probe(Protocol):
+    """Reads one stack (or the host) through the evidence interface; never raises."""
+
+    name: str
+
+    def collect(self, evidence: Evidence) -> Inventory: ...
+
+
+class ProbeContext:
+    """One probe run: the evidence, and the inventory it fills."""
+
+    def __init__(self, stack: str, evidence: Evidence) -> None:
+        self.stack = stack
+        self.evidence = evidence
+        self.inventory = Inventory()
+
+    def read(self, path: str) -> str | None:
+        """The file's text; an unreadable file becomes a warning finding and reads as absent."""
+        try:
+            return self.evidence.read_text(path)
+        except UnreadableError as exc:
+            self.add(
+                "unreadable-file",
+                Severity.WARNING,
+                (),
+                f"Cannot read {path}: {exc.reason}; its version information is missing from this check.",
+                f"Run chipdoctor as a user who can read {path}, or fix its permissions.",
+            )
+            return None
+
+    def list_dir(self, path: str) -> list[str]:
+        try:
+            return self.evidence.list_dir(path) or []
+        except UnreadableError as exc:
+            self.add(
+                "unreadable-file",
+                Severity.WARNING,
+                (),
+                f"Cannot list {path}: {exc.reason}.",
+                f"Run chipdoctor as a user who can read {path}.",
+            )
+            return []
+
+    def run(self, key: str) -> CommandResult | None:
+        return self.evidence.run(key)
+
+    def add(
+        self,
+        name: str,
+        severity: Severity,
+        components: tuple[str, ...],
+        message: str,
+        fix: str = "",
+    ) -> None:
+        self.inventory.findings.append(
+            Finding(f"{self.stack}.{name}", severity, components, message, fix)
+        )
+
+    def component(self, component_id: str, version: str, source: str) -> None:
+        if self.inventory.version(component_id) is None:
+            self.inventory.components.append(Component(component_id, version, source))
+
+
+def command_failure(result: CommandResult) -> str:
+    """One line saying how a command failed, for messages."""
+    if result.timed_out:
+        return f"`{result.key}` did not answer and was killed ({result.error})"
+    if result.exit is None:
+        return f"`{result.key}` could not be started: {result.error}"
+    lines = [line.strip() for line in (result.stderr + "\n" + result.stdout).splitlines()]
+    detail = next((line for line in lines if line), "no output")
+    return f"`{result.key}` exited with status {result.exit}: {detail[:200]}"

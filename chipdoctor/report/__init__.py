@@ -1,0 +1,1 @@
+"""The finished report and the renderers that turn it into text."""

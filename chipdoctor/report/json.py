@@ -1,0 +1,11 @@
+"""`--format json`: the chipdoctor-report/1 document, and nothing else on stdout."""
+
+from __future__ import annotations
+
+import json
+
+from chipdoctor.report.model import Report
+
+
+def render(report: Report) -> str:
+    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,137 @@
+"""The report: what every command produces and every renderer consumes.
+
+The field names follow the `chipdoctor-report/1` contract in docs/contracts.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+REPORT_FORMAT = "chipdoctor-report/1"
+
+
+class Severity(str, Enum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+
+_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+
+
+@dataclass(frozen=True)
+class Component:
+    """One installed piece of the stack, with the file or command its version came from."""
+
+    id: str
+    version: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Device:
+    stack: str
+    index: int
+    name: str
+    health: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    id: str
+    severity: Severity
+    components: tuple[str, ...]
+    message: str
+    fix: str = ""
+
+    @property
+    def stack(self) -> str:
+        return self.id.split(".", 1)[0]
+
+
+@dataclass
+class Inventory:
+    """What the probes found: components, devices, and the problems met while looking."""
+
+    stacks: list[str] = field(default_factory=list)
+    components: list[Component] = field(default_factory=list)
+    devices: list[Device] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    #: Raw declarations rules may weigh (e.g. a toolkit's own `compatible_version` list);
+    #: not part of the report contract.
+    facts: dict[str, str] = field(default_factory=dict)
+
+    def version(self, component_id: str) -> str | None:
+        for component in self.components:
+            if component.id == component_id:
+                return component.version
+        return None
+
+    def component(self, component_id: str) -> Component | None:
+        for component in self.components:
+            if component.id == component_id:
+                return component
+        return None
+
+    def merge(self, other: Inventory) -> None:
+        for stack in other.stacks:
+            if stack not in self.stacks:
+                self.stacks.append(stack)
+        self.components.extend(other.components)
+        self.devices.extend(other.devices)
+        self.findings.extend(other.findings)
+        self.facts.update(other.facts)
+
+
+@dataclass
+class Report:
+    tool_version: str
+    inventory: Inventory
+    findings: list[Finding]
+
+    @property
+    def status(self) -> str:
+        worst = max((f.severity.rank for f in self.findings), default=-1)
+        if worst >= Severity.ERROR.rank:
+            return "error"
+        if worst >= Severity.WARNING.rank:
+            return "warning"
+        return "ok"
+
+    def exit_code(self, *, strict: bool = False) -> int:
+        status = self.status
+        if status == "error" or (strict and status == "warning"):
+            return 1
+        return 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": REPORT_FORMAT,
+            "tool": {"name": "chipdoctor", "version": self.tool_version},
+            "status": self.status,
+            "stacks": list(self.inventory.stacks),
+            "components": [
+                {"id": c.id, "version": c.version, "source": c.source}
+                for c in self.inventory.components
+            ],
+            "devices": [
+                {"stack": d.stack, "index": d.index, "name": d.name, "health": d.health}
+                for d in self.inventory.devices
+            ],
+            "findings": [
+                {
+                    "id": f.id,
+                    "severity": f.severity.value,
+                    "components": list(f.components),
+                    "message": f.message,
+                    "fix": f.fix,
+                }
+                for f in self.findings
+            ],
+        }

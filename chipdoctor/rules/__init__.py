@@ -1,0 +1,1 @@
+"""Verdicts: pure functions from an inventory and a matrix to findings, one module per stack."""

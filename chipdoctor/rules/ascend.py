@@ -1,0 +1,422 @@
+"""Ascend verdicts: torch <-> torch_npu <-> CANN <-> driver/firmware <-> Python.
+
+Severity follows what the vendor states: `error` where Ascend (or the packages themselves) say
+the combination does not work, `warning` where it merely differs from the published pairing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from chipdoctor.matrix.model import INCOMPATIBLE, Matrix, Row
+from chipdoctor.parsers.keyvalue import inner_release, parse_bracket_ranges
+from chipdoctor.probes import ascend as facts
+from chipdoctor.report.model import Finding, Inventory, Severity
+from chipdoctor.rules.common import (
+    TORCH_CPU_INDEX,
+    compare,
+    lowest,
+    newest_row,
+    pip_install,
+    release_of,
+    same_release,
+    vendor_in_ranges,
+)
+
+RELEASES_URL = "https://gitcode.com/Ascend/pytorch/releases"
+CANN_DOWNLOAD = "https://www.hiascend.com/developer/download/community/result?module=cann"
+
+
+def evaluate(inventory: Inventory, matrix: Matrix) -> list[Finding]:
+    out: list[Finding] = []
+    torch_npu = inventory.version("torch_npu")
+    torch = inventory.version("torch")
+    cann = inventory.version("cann")
+    npu_rows = matrix.table("torch_npu").lookup(torch_npu) if torch_npu else []
+    if torch_npu:
+        out += _torch_vs_torch_npu(torch, torch_npu, npu_rows, matrix)
+        out += _python(inventory.version("python"), torch_npu, npu_rows, matrix)
+        out += _torch_npu_vs_cann(torch_npu, torch, cann, npu_rows, matrix)
+    elif cann:
+        out += _cann_without_torch_npu(cann, torch, matrix)
+    out += _cann_vs_driver(inventory, matrix)
+    out += _driver_vs_firmware(inventory, matrix)
+    return out
+
+
+def _finding(name: str, severity: Severity, components: tuple[str, ...], message: str, fix: str) -> Finding:
+    return Finding(f"ascend.{name}", severity, components, message, fix)
+
+
+def _cite(matrix: Matrix, row: Row) -> str:
+    return f"(matrix row {row.origin}, source: {matrix.source_text(row)})"
+
+
+def _torch_line(version: str) -> str:
+    return pip_install(f"torch=={version}", index_url=TORCH_CPU_INDEX)
+
+
+def _torch_vs_torch_npu(
+    torch: str | None, torch_npu: str, rows: list[Row], matrix: Matrix
+) -> list[Finding]:
+    expected = rows[0].first("torch") if rows else release_of(torch_npu)
+    if torch is None:
+        return [
+            _finding(
+                "torch_npu-without-torch",
+                Severity.ERROR,
+                ("torch_npu", "torch"),
+                f"torch_npu {torch_npu} is installed but torch is not; torch_npu {torch_npu} "
+                f"requires torch {expected}.",
+                _torch_line(expected),
+            )
+        ]
+    out = []
+    if "+cu" in torch or "+rocm" in torch:
+        # NOTE: torch_npu refuses a CUDA/ROCm build: "Two accelerators cannot be used at the same
+        # time in PyTorch: npu and cuda" (Ascend/pytorch torch_npu/__init__.py).
+        out.append(
+            _finding(
+                "torch-build",
+                Severity.ERROR,
+                ("torch", "torch_npu"),
+                f"torch {torch} is a GPU build; torch_npu refuses to load beside it with "
+                "'Two accelerators cannot be used at the same time in PyTorch'.",
+                _torch_line(release_of(torch)),
+            )
+        )
+    matching = [row for row in rows if row.matches("torch", torch)]
+    if rows and not matching:
+        row = rows[0]
+        out.append(
+            _finding(
+                "torch-torch_npu",
+                Severity.ERROR,
+                ("torch", "torch_npu"),
+                f"torch_npu {torch_npu} is built for torch {expected} but torch {torch} is "
+                f"installed; its C extension fails to load against another torch {_cite(matrix, row)}.",
+                _torch_line(expected),
+            )
+        )
+    elif not rows and not same_release(torch, torch_npu):
+        # NOTE: every torch_npu wheel pins torch==<its release> (Ascend/pytorch setup.py).
+        out.append(
+            _finding(
+                "torch-torch_npu",
+                Severity.ERROR,
+                ("torch", "torch_npu"),
+                f"torch_npu {torch_npu} is built for torch {expected} but torch {torch} is "
+                "installed; torch_npu wheels require exactly their torch release.",
+                _torch_line(expected),
+            )
+        )
+    return out
+
+
+def _python(python: str | None, torch_npu: str, rows: list[Row], matrix: Matrix) -> list[Finding]:
+    if not python or not rows or any(row.matches("python", python) for row in rows):
+        return []
+    row = rows[0]
+    listed = ", ".join(row.patterns("python")) or "none"
+    if not row.patterns("python"):
+        return []
+    return [
+        _finding(
+            "python",
+            Severity.WARNING,
+            ("python", "torch_npu"),
+            f"Python {python} is not among the versions Ascend lists for torch_npu {torch_npu} "
+            f"({listed}) {_cite(matrix, row)}.",
+            f"Use Python {row.patterns('python')[-1]} for this torch_npu, or a torch_npu release "
+            "that lists your Python.",
+        )
+    ]
+
+
+def _pip_torch_npu(torch_npu: str, torch: str | None) -> str:
+    line = pip_install(f"torch-npu=={torch_npu}")
+    if torch is not None and not same_release(torch, torch_npu):
+        line = f"{_torch_line(release_of(torch_npu))} && {line}"
+    return f"{line}   # wheels not on PyPI: {RELEASES_URL}"
+
+
+def _candidates_for_cann(cann: str, torch: str | None, matrix: Matrix) -> list[Row]:
+    """torch_npu rows paired with this CANN, those for the installed torch first."""
+    rows = [row for row in matrix.table("torch_npu").rows if row.matches("cann", cann)]
+    if torch:
+        same = [row for row in rows if row.matches("torch", torch)]
+        if same:
+            return same
+    return rows
+
+
+def _torch_npu_vs_cann(
+    torch_npu: str, torch: str | None, cann: str | None, rows: list[Row], matrix: Matrix
+) -> list[Finding]:
+    if cann is None:
+        wanted = rows[0].first("cann") if rows else "the CANN release listed for it"
+        return [
+            _finding(
+                "torch_npu-without-cann",
+                Severity.ERROR,
+                ("torch_npu", "cann"),
+                f"torch_npu {torch_npu} is installed but no CANN toolkit was found, so "
+                "`import torch_npu` fails (libhccl.so / libascendcl.so not found).",
+                f"Install the CANN {wanted} toolkit and the kernels/ops package for your chip "
+                f"({CANN_DOWNLOAD}), then source its set_env.sh.",
+            )
+        ]
+    if not rows:
+        return [
+            _finding(
+                "unknown-combination",
+                Severity.WARNING,
+                ("torch_npu", "cann"),
+                f"torch_npu {torch_npu} is not in the Ascend matrix, so its pairing with CANN "
+                f"{cann} cannot be checked.",
+                "If this is a site build, describe it in a --matrix file; otherwise install a "
+                "published torch_npu release.",
+            )
+        ]
+    if any(row.matches("cann", cann) for row in rows):
+        return []
+    compat = [
+        row
+        for row in matrix.table("torch_npu_cann").lookup(torch_npu)
+        if row.matches("cann", cann)
+    ]
+    recommended = rows[0].first("cann")
+    if compat:
+        return [
+            _finding(
+                "torch_npu-cann",
+                Severity.INFO,
+                ("torch_npu", "cann"),
+                f"torch_npu {torch_npu} is paired with CANN {recommended}; CANN {cann} is also "
+                f"declared compatible {_cite(matrix, compat[0])}.",
+                "",
+            )
+        ]
+    candidates = _candidates_for_cann(cann, torch, matrix)
+    best = newest_row(candidates, "torch_npu")
+    fixes = []
+    if best is not None:
+        fixes.append(_pip_torch_npu(best.first("torch_npu"), torch))
+    fixes.append(f"or install CANN {recommended} ({CANN_DOWNLOAD})")
+    order = compare("cann", cann, recommended)
+    if order is not None and order < 0:
+        severity = Severity.ERROR
+        why = (
+            f"CANN {cann} is older than CANN {recommended}, the release torch_npu {torch_npu} "
+            "is built for: it calls functions older CANN lacks (torch_npu reports 'Please "
+            "upgrade CANN version' or undefined symbols)"
+        )
+    else:
+        severity = Severity.WARNING
+        why = (
+            f"torch_npu {torch_npu} is paired with CANN {recommended}, not CANN {cann}; newer "
+            "CANN releases are not promised to keep the symbols older torch_npu builds use"
+        )
+    return [
+        _finding(
+            "torch_npu-cann",
+            severity,
+            ("torch_npu", "cann"),
+            f"{why} {_cite(matrix, rows[0])}.",
+            "\n".join(fixes),
+        )
+    ]
+
+
+def _cann_without_torch_npu(cann: str, torch: str | None, matrix: Matrix) -> list[Finding]:
+    best = newest_row(_candidates_for_cann(cann, torch, matrix), "torch_npu")
+    if best is None:
+        fix = "No torch_npu release in the matrix is paired with this CANN."
+    else:
+        fix = _pip_torch_npu(best.first("torch_npu"), torch or "")
+        if torch is None:
+            fix = f"{_torch_line(best.first('torch'))} && {pip_install('torch-npu==' + best.first('torch_npu'))}"
+    return [
+        _finding(
+            "cann-without-torch_npu",
+            Severity.INFO,
+            ("cann", "torch_npu"),
+            f"CANN {cann} is installed but torch_npu is not, so PyTorch cannot use the NPU.",
+            fix,
+        )
+    ]
+
+
+def _cann_vs_driver(inventory: Inventory, matrix: Matrix) -> list[Finding]:
+    cann = inventory.version("cann")
+    driver = inventory.version("ascend_driver")
+    if not cann or not driver:
+        return []
+    declared = _toolkit_declaration(inventory)
+    rows = matrix.table("cann_driver").lookup(cann)
+    against = [r for r in rows if r.verdict == INCOMPATIBLE and r.matches("ascend_driver", driver)]
+    compatible = [r for r in rows if r.verdict != INCOMPATIBLE]
+    fix = _driver_fix(cann, driver, compatible, matrix)
+    if against:
+        return [
+            _finding(
+                "cann-driver",
+                Severity.ERROR,
+                ("cann", "ascend_driver"),
+                f"CANN {cann} does not support NPU driver {driver}: the vendor's compatibility "
+                f"table marks it incompatible {_cite(matrix, against[0])}.{declared.text}",
+                fix,
+            )
+        ]
+    if any(r.matches("ascend_driver", driver) for r in compatible):
+        if declared.excluded:
+            return [
+                _finding(
+                    "cann-driver-declared",
+                    Severity.WARNING,
+                    ("cann", "ascend_driver"),
+                    f"The matrix pairs CANN {cann} with driver {driver}, but{declared.text}",
+                    fix,
+                )
+            ]
+        return []
+    if not compatible:
+        return [
+            _finding(
+                "unknown-combination",
+                Severity.WARNING,
+                ("cann", "ascend_driver"),
+                f"CANN {cann} has no driver pairing in the matrix, so driver {driver} cannot be "
+                f"checked against it.{declared.text}",
+                "Compare with the CANN release notes' 'version compatibility' table.",
+            )
+        ]
+    patterns = [p for row in compatible for p in row.patterns("ascend_driver")]
+    oldest = lowest("ascend_driver", patterns) or patterns[0]
+    order = compare("ascend_driver", driver, oldest)
+    listed = ", ".join(dict.fromkeys(patterns))
+    if order is not None and order < 0:
+        return [
+            _finding(
+                "cann-driver",
+                Severity.ERROR,
+                ("cann", "ascend_driver"),
+                f"NPU driver {driver} is too old for CANN {cann}: Ascend lists driver (HDK) "
+                f"{listed} for it {_cite(matrix, compatible[0])}.{declared.text}",
+                fix,
+            )
+        ]
+    return [
+        _finding(
+            "cann-driver",
+            Severity.WARNING,
+            ("cann", "ascend_driver"),
+            f"NPU driver {driver} is newer than the drivers Ascend lists for CANN {cann} "
+            f"({listed}) {_cite(matrix, compatible[0])}; newer drivers usually run older CANN, "
+            f"but this pairing is not published.{declared.text}",
+            fix,
+        )
+    ]
+
+
+class _Declaration:
+    def __init__(self, text: str = "", excluded: bool = False) -> None:
+        self.text = text
+        self.excluded = excluded
+
+
+def _toolkit_declaration(inventory: Inventory) -> _Declaration:
+    """What the toolkit's own install.info says of the driver's release code."""
+    listed = inventory.facts.get(facts.FACT_TOOLKIT_COMPATIBLE)
+    inner = inventory.facts.get(facts.FACT_DRIVER_INNER)
+    code = inner_release(inner) if inner else None
+    if not listed or not code:
+        return _Declaration()
+    ranges = parse_bracket_ranges(listed)
+    number = _c_number(code)
+    for low, high in ranges:
+        lo, hi = _c_number(low), _c_number(high or low)
+        if number is not None and lo is not None and hi is not None and lo <= number <= hi:
+            return _Declaration(
+                f" The toolkit ({inventory.facts.get(facts.FACT_TOOLKIT_SOURCE)}) declares driver "
+                f"release {code} compatible."
+            )
+    return _Declaration(
+        f" The toolkit's own {inventory.facts.get(facts.FACT_TOOLKIT_SOURCE)} lists compatible "
+        f"driver releases {listed}, which does not include this driver's {code} "
+        f"({inventory.facts.get(facts.FACT_DRIVER_INFO_SOURCE)}).",
+        excluded=True,
+    )
+
+
+def _c_number(code: str) -> int | None:
+    """V100R001C21 -> 100001021: orders Huawei release codes (version, release, C number)."""
+    match = re.match(r"^V(\d+)R(\d+)C(\d+)", code.strip())
+    if not match:
+        return None
+    return int(match.group(1)) * 1_000_000 + int(match.group(2)) * 1000 + int(match.group(3))
+
+
+def _driver_fix(cann: str, driver: str, compatible: list[Row], matrix: Matrix) -> str:
+    lines = []
+    if compatible:
+        patterns = list(dict.fromkeys(p for r in compatible for p in r.patterns("ascend_driver")))
+        lines.append(
+            f"Ask the administrator to install Ascend HDK driver and firmware {patterns[-1]} "
+            f"(listed for CANN {cann}: {', '.join(patterns)})."
+        )
+    fitting = [
+        row
+        for row in matrix.table("cann_driver").rows
+        if row.verdict != INCOMPATIBLE and row.matches("ascend_driver", driver)
+    ]
+    best = newest_row(fitting, "cann")
+    if best is not None:
+        lines.append(f"Or install CANN {best.first('cann')}, which lists driver {driver} ({CANN_DOWNLOAD}).")
+    return "\n".join(lines)
+
+
+def _driver_vs_firmware(inventory: Inventory, matrix: Matrix) -> list[Finding]:
+    driver = inventory.version("ascend_driver")
+    firmware = inventory.version("ascend_firmware")
+    if not driver or not firmware:
+        return []
+    out = []
+    fw_ranges = inventory.facts.get(facts.FACT_DRIVER_FW_RANGE)
+    drv_ranges = inventory.facts.get(facts.FACT_FIRMWARE_DRV_RANGE)
+    problems = []
+    if fw_ranges and vendor_in_ranges(firmware, parse_bracket_ranges(fw_ranges)) is False:
+        problems.append(
+            f"the driver's {facts.DRIVER_INFO} accepts firmware {fw_ranges}, not {firmware}"
+        )
+    if drv_ranges and vendor_in_ranges(driver, parse_bracket_ranges(drv_ranges)) is False:
+        problems.append(
+            f"the firmware's {facts.FIRMWARE_INFO} accepts drivers {drv_ranges}, not {driver}"
+        )
+    if problems:
+        out.append(
+            _finding(
+                "driver-firmware",
+                Severity.ERROR,
+                ("ascend_driver", "ascend_firmware"),
+                f"NPU driver {driver} and firmware {firmware} do not go together: "
+                + "; ".join(problems) + ".",
+                "Install the driver and firmware from one Ascend HDK release (firmware package "
+                "Ascend-hdk-<chip>-npu-firmware_<version>.run), then reboot.",
+            )
+        )
+        return out
+    rows = matrix.table("driver_firmware").lookup(driver)
+    if rows and not any(row.matches("ascend_firmware", firmware) for row in rows):
+        paired = ", ".join(dict.fromkeys(p for r in rows for p in r.patterns("ascend_firmware")))
+        out.append(
+            _finding(
+                "driver-firmware",
+                Severity.WARNING,
+                ("ascend_driver", "ascend_firmware"),
+                f"Firmware {firmware} is not the one published with driver {driver} ({paired}) "
+                f"{_cite(matrix, rows[0])}.",
+                f"Install firmware {paired.split(', ')[-1]} from the same Ascend HDK release.",
+            )
+        )
+    return out

@@ -1,0 +1,110 @@
+"""Helpers every stack's rules share: version comparison against matrix rows, pip lines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from packaging.version import InvalidVersion as _PackagingInvalid
+from packaging.version import Version
+
+from chipdoctor.matrix.model import Row
+from chipdoctor.versions import InvalidVersion, parse_vendor, public_version, scheme_for
+
+#: PyTorch's CPU wheel index: torch_npu and torch_mlu run on a CPU build of torch on x86_64,
+#: and the index serves the matching aarch64 wheels too (Ascend/pytorch README, "Install PyTorch").
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+
+
+def release_of(version: str) -> str:
+    """`2.1.0.post10` -> `2.1.0`, `2.3.0+cu121` -> `2.3.0`: the torch release a build is for."""
+    try:
+        return Version(public_version(version)).base_version
+    except _PackagingInvalid:
+        return public_version(version)
+
+
+def same_release(a: str, b: str) -> bool:
+    try:
+        return Version(release_of(a)) == Version(release_of(b))
+    except _PackagingInvalid:
+        return release_of(a) == release_of(b)
+
+
+def compare(component: str, installed: str, reference: str) -> int | None:
+    """-1, 0 or 1 as `installed` is older, the same release line, or newer; None if unreadable."""
+    scheme = scheme_for(component)
+    try:
+        if scheme.matches(reference, installed):
+            return 0
+        left, right = scheme.parse(installed), scheme.parse(_bare(reference))
+    except InvalidVersion:
+        return None
+    if left < right:  # type: ignore[operator]
+        return -1
+    return 1
+
+
+def _bare(pattern: str) -> str:
+    """The version in a plain or `>=` pattern (the lower bound of a range)."""
+    first = pattern.split(",")[0].strip().lstrip("<>=!~ ")
+    for suffix in (".X", ".x", ".*"):
+        if first.endswith(suffix):
+            return first[: -len(suffix)]
+    return first
+
+
+def lowest(component: str, patterns: Iterable[str]) -> str | None:
+    """The oldest version any of `patterns` admits (by their lower bounds)."""
+    scheme = scheme_for(component)
+    best: tuple[object, str] | None = None
+    for pattern in patterns:
+        text = _bare(pattern)
+        try:
+            parsed = scheme.parse(text)
+        except InvalidVersion:
+            continue
+        if best is None or parsed < best[0]:  # type: ignore[operator]
+            best = (parsed, text)
+    return None if best is None else best[1]
+
+
+def newest_row(rows: Iterable[Row], component: str) -> Row | None:
+    """The row whose first pattern for `component` is the newest version."""
+    best: tuple[object, Row] | None = None
+    scheme = scheme_for(component)
+    for row in rows:
+        try:
+            parsed = scheme.parse(_bare(row.first(component)))
+        except InvalidVersion:
+            continue
+        if best is None or parsed > best[0]:  # type: ignore[operator]
+            best = (parsed, row)
+    return None if best is None else best[1]
+
+
+def vendor_in_ranges(version: str, ranges: Iterable[tuple[str, str | None]]) -> bool | None:
+    """Whether a vendor version lies in any `[lo,hi]` range as Huawei's version files write them.
+
+    NOTE: an upper bound such as `24.1.` (trailing dot) means "any 24.1 release", and a bound
+    like `7.7.99` is inclusive; a range with only one end is that one release line.
+    """
+    try:
+        value = parse_vendor(version)
+    except InvalidVersion:
+        return None
+    seen = False
+    for low, high in ranges:
+        try:
+            lo = parse_vendor(low.rstrip("."))
+            hi = parse_vendor((high or low).rstrip("."))
+        except InvalidVersion:
+            continue
+        seen = True
+        if value.startswith(lo) or value.startswith(hi) or lo <= value <= hi:
+            return True
+    return False if seen else None
+
+
+def pip_install(*requirements: str, index_url: str | None = None) -> str:
+    line = "pip install " + " ".join(f'"{r}"' if "<" in r or ">" in r else r for r in requirements)
+    return f"{line} --index-url {index_url}" if index_url else line

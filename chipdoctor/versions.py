@@ -142,9 +142,9 @@ class Scheme:
         """Whether `version` satisfies `pattern`; with version None, only check the pattern."""
         if self.grammar == "pep440":
             return self._pep440_matches(pattern, version)
-        clauses = [c.strip() for c in pattern.split(",") if c.strip()]
-        if not clauses:
-            raise InvalidVersion(f"empty version pattern {pattern!r}")
+        clauses = [c.strip() for c in pattern.split(",")]
+        if not all(clauses):
+            raise InvalidVersion(f"empty clause in version pattern {pattern!r}")
         parsed = [_vendor_clause(c) for c in clauses]
         if version is None:
             return True
@@ -153,7 +153,7 @@ class Scheme:
 
     def _pep440_matches(self, pattern: str, version: str | None) -> bool:
         text = pattern.strip()
-        if not text.startswith(_OPERATORS + ("~=",)):
+        if not text.startswith((*_OPERATORS, "~=")):
             text = f"=={text}"
         try:
             spec = SpecifierSet(text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -63,9 +64,9 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
         head.append(f"{mark} {finding.severity.value}", style=style)
         head.append(f"  {finding.id}", style="bold")
         console.print(head)
-        console.print(Text("    " + finding.message))
+        console.print(Padding(Text(finding.message), (0, 0, 0, 4)))
         for line in finding.fix.splitlines():
-            console.print(Text("    fix: " + line, style="green"))
+            console.print(Padding(Text("fix: " + line, style="green"), (0, 0, 0, 4)))
     console.print(Text(_summary(report), style=_MARK[_worst(report)][1] if report.findings else ""))
     return buffer.getvalue()
 

@@ -34,7 +34,11 @@ app = typer.Typer(
 matrix_app = typer.Typer(no_args_is_help=True, help="Inspect and validate compatibility matrices.")
 app.add_typer(matrix_app, name="matrix")
 
-_debug = False
+ISSUES_URL = "https://github.com/chipdoctor/chipdoctor/issues"
+
+
+class _State:
+    debug = False
 
 
 class OutputFormat(str, Enum):
@@ -55,8 +59,7 @@ def _main(
         False, "--version", callback=_version_callback, is_eager=True, help="Print the version."
     ),
 ) -> None:
-    global _debug
-    _debug = debug
+    _State.debug = debug
 
 
 def _color() -> bool:
@@ -77,8 +80,12 @@ def check(
         None, "--python", help="Inspect the packages of this interpreter or virtualenv python."
     ),
     timeout: float = typer.Option(10.0, "--timeout", min=0.1, help="Seconds each command may run."),
-    matrix: list[Path] = typer.Option([], "--matrix", help="A matrix file laid over the bundled ones (repeatable)."),
-    output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
+    matrix: list[Path] = typer.Option(
+        [], "--matrix", help="A matrix file laid over the bundled ones (repeatable)."
+    ),
+    output_format: OutputFormat = typer.Option(
+        OutputFormat.table, "--format", help="Output format."
+    ),
     strict: bool = typer.Option(False, "--strict", help="Fail (exit 1) on warnings too."),
 ) -> int:
     """Check this machine (or a snapshot) and report every mismatch with its fix."""
@@ -120,7 +127,9 @@ def _evidence(snapshot: Optional[Path], python: Optional[str], timeout: float): 
 @app.command()
 def snapshot(
     directory: Path = typer.Argument(..., help="Where to write the snapshot (absent or empty)."),
-    python: Optional[str] = typer.Option(None, "--python", help="Interpreter whose packages to record."),
+    python: Optional[str] = typer.Option(
+        None, "--python", help="Interpreter whose packages to record."
+    ),
     timeout: float = typer.Option(10.0, "--timeout", min=0.1, help="Seconds each command may run."),
     force: bool = typer.Option(False, "--force", help="Write into a non-empty directory."),
 ) -> int:
@@ -154,15 +163,17 @@ def matrix_lint(files: list[Path] = typer.Argument(..., help="Matrix files to va
 def matrix_show(
     stack: str = typer.Argument(..., help="Stack name, e.g. ascend."),
     table: Optional[str] = typer.Option(None, "--table", help="Only this table."),
-    matrix: list[Path] = typer.Option([], "--matrix", help="A matrix file laid over the bundled ones."),
+    matrix: list[Path] = typer.Option(
+        [], "--matrix", help="A matrix file laid over the bundled ones."
+    ),
 ) -> int:
     """Print a stack's matrix as tables."""
     from chipdoctor.matrix.load import load_matrices
     from chipdoctor.matrix.show import render
 
     matrices = load_matrices(matrix)
-    if stack not in matrices.by_stack:
-        known = ", ".join(sorted(matrices.by_stack)) or "none"
+    if stack not in matrices.stacks:
+        known = ", ".join(matrices.stacks) or "none"
         raise BadInput(f"no matrix for stack {stack!r} (known: {known})")
     _emit(render(matrices.get(stack), table=table, color=_color(), width=_width()))
     return EXIT_OK
@@ -187,13 +198,13 @@ def main(argv: Optional[list[str]] = None) -> None:
     except BrokenPipeError:
         code = EXIT_OK
     except Exception as exc:
-        if _debug or "--debug" in (argv if argv is not None else sys.argv):
+        if _State.debug or "--debug" in (argv if argv is not None else sys.argv):
             traceback.print_exc()
         where = traceback.extract_tb(exc.__traceback__)[-1]
         sys.stderr.write(
             f"chipdoctor: internal error: {type(exc).__name__}: {exc} "
             f"(at {Path(where.filename).name}:{where.lineno}); this is a bug, please report it "
-            "at https://github.com/chipdoctor/chipdoctor/issues (run with --debug for the traceback)\n"
+            f"at {ISSUES_URL} (run with --debug for the traceback)\n"
         )
         code = EXIT_INTERNAL
     sys.exit(code)

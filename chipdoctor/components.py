@@ -24,7 +24,5 @@ STACK_COMPONENTS: dict[str, tuple[str, ...]] = {
 STACKS = tuple(STACK_COMPONENTS)
 
 ALL_COMPONENTS: frozenset[str] = frozenset(
-    HOST_COMPONENTS
-    + TORCH_COMPONENTS
-    + tuple(c for ids in STACK_COMPONENTS.values() for c in ids)
+    HOST_COMPONENTS + TORCH_COMPONENTS + tuple(c for ids in STACK_COMPONENTS.values() for c in ids)
 )

@@ -28,4 +28,6 @@ def take_snapshot(
     try:
         write_snapshot(directory, recorder.recording, host.platform, host.python, is_dir=listed)
     except OSError as exc:
-        raise BadInput(f"cannot write snapshot: {exc.strerror or exc}", path=str(directory)) from None
+        raise BadInput(
+            f"cannot write snapshot: {exc.strerror or exc}", path=str(directory)
+        ) from None

@@ -10,11 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import total_ordering
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion as _PackagingInvalid
-from packaging.version import Version
+if TYPE_CHECKING:
+    from packaging.version import Version
 
 
 class InvalidVersion(ValueError):
@@ -110,7 +109,7 @@ def _normal_tokens(tokens: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
-ParsedVersion = Union[Version, VendorVersion]
+ParsedVersion = Union["Version", VendorVersion]
 _OPERATORS = ("<=", ">=", "==", "!=", "<", ">")
 
 
@@ -128,6 +127,9 @@ class Scheme:
 
     def parse(self, text: str) -> ParsedVersion:
         if self.grammar == "pep440":
+            from packaging.version import InvalidVersion as _PackagingInvalid
+            from packaging.version import Version
+
             try:
                 return Version(text.strip())
             except _PackagingInvalid:
@@ -152,6 +154,8 @@ class Scheme:
         return all(_vendor_test(op, bound, value) for op, bound in parsed)
 
     def _pep440_matches(self, pattern: str, version: str | None) -> bool:
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
         text = pattern.strip()
         if not text.startswith((*_OPERATORS, "~=")):
             text = f"=={text}"

@@ -180,7 +180,11 @@ def run_command(
         _kill_group(process)
         out, err = process.communicate()
         return CommandResult(
-            key, None, _decode(out), _decode(err), timed_out=True,
+            key,
+            None,
+            _decode(out),
+            _decode(err),
+            timed_out=True,
             error=f"timed out after {timeout:g} s",
         )
     return CommandResult(key, process.returncode, _decode(out), _decode(err))

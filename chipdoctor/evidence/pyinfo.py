@@ -30,7 +30,7 @@ def _egg_info_version(path: str) -> "tuple[str, str] | None":
 
 def installed_packages(paths: "list[str]") -> "dict[str, str]":
     """Normalised name -> version; the first entry on the path wins, as at import time."""
-    packages: "dict[str, str]" = {}
+    packages: dict[str, str] = {}
     for entry in paths:
         try:
             names = sorted(os.listdir(entry or "."))

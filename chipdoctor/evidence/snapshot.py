@@ -128,7 +128,9 @@ def _validate(doc: LocatedYaml) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise doc.error((), "snapshot.yaml must be a mapping with format: " + SNAPSHOT_FORMAT)
     if data.get("format") != SNAPSHOT_FORMAT:
-        raise doc.error(("format",), f"format must be {SNAPSHOT_FORMAT!r}, not {data.get('format')!r}")
+        raise doc.error(
+            ("format",), f"format must be {SNAPSHOT_FORMAT!r}, not {data.get('format')!r}"
+        )
     for key in data:
         if key not in _TOP_KEYS:
             raise doc.error((key,), f"unknown key {key!r}")

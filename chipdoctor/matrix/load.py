@@ -32,13 +32,17 @@ def bundled_files() -> list[Path]:
 
 
 def load_matrices(extra: Iterable[str | Path] = ()) -> MatrixSet:
-    """The bundled matrices with each `--matrix` file laid over them, in the order given."""
-    result = MatrixSet()
-    for path in [*bundled_files(), *[Path(p) for p in extra]]:
-        matrix = load_file(path)
-        existing = result.by_stack.get(matrix.stack)
-        result.by_stack[matrix.stack] = overlay(existing, matrix) if existing else matrix
-    return result
+    """The bundled matrices with each `--matrix` file laid over them, in the order given.
+
+    Site files are read (and validated) now; a bundled file only when its stack is asked for.
+    """
+    site = [load_file(path) for path in extra]
+    return MatrixSet(_load_bundled, [path.stem for path in bundled_files()], site)
+
+
+def _load_bundled(stack: str) -> Matrix | None:
+    path = bundled_dir() / f"{stack}.yaml"
+    return load_file(path) if path.is_file() else None
 
 
 def overlay(base: Matrix, site: Matrix) -> Matrix:
@@ -50,16 +54,15 @@ def overlay(base: Matrix, site: Matrix) -> Matrix:
             tables[name] = table
             continue
         if old.key != table.key:
+            where = old.rows[0].origin if old.rows else "the bundled matrix"
             raise BadInput(
-                f"table {name!r} is keyed by {table.key!r} here but by {old.key!r} in {old.rows[0].origin if old.rows else 'the bundled matrix'}",
+                f"table {name!r} is keyed by {table.key!r} here but by {old.key!r} in {where}",
                 path=site.files[0],
             )
         replaced = {row.patterns(table.key) for row in table.rows}
         kept = [row for row in old.rows if row.patterns(old.key) not in replaced]
         tables[name] = Table(name, old.key, old.description, [*table.rows, *kept])
-    return Matrix(
-        base.stack, {**base.sources, **site.sources}, tables, [*base.files, *site.files]
-    )
+    return Matrix(base.stack, {**base.sources, **site.sources}, tables, [*base.files, *site.files])
 
 
 def load_file(path: str | Path) -> Matrix:
@@ -71,7 +74,9 @@ def build_matrix(doc: LocatedYaml) -> Matrix:
     data = doc.data
     if not isinstance(data, dict):
         raise doc.error((), "a matrix file is a mapping with format, stack, sources and tables")
-    _expect_keys(doc, (), data, required={"format", "stack", "tables"}, allowed={"sources", "updated"})
+    _expect_keys(
+        doc, (), data, required={"format", "stack", "tables"}, allowed={"sources", "updated"}
+    )
     if data["format"] != MATRIX_FORMAT:
         raise doc.error(("format",), f"format must be {MATRIX_FORMAT!r}, not {data['format']!r}")
     stack = data["stack"]
@@ -119,15 +124,12 @@ def _table(
     if not isinstance(rows_data, list):
         raise doc.error((*where, "rows"), f"table {name!r}: rows must be a list")
     rows = [
-        _row(doc, (*where, "rows", index), key, row, sources)
-        for index, row in enumerate(rows_data)
+        _row(doc, (*where, "rows", index), key, row, sources) for index, row in enumerate(rows_data)
     ]
     return Table(name, key, str(body.get("description", "")), rows)
 
 
-def _row(
-    doc: LocatedYaml, where: YamlPath, key: str, data: Any, sources: dict[str, Source]
-) -> Row:
+def _row(doc: LocatedYaml, where: YamlPath, key: str, data: Any, sources: dict[str, Source]) -> Row:
     if not isinstance(data, dict):
         raise doc.error(where, "a row must be a mapping of component id to version(s)")
     unknown = sorted(k for k in data if k not in _ROW_FIELDS and k not in ALL_COMPONENTS)
@@ -158,7 +160,9 @@ def _patterns(doc: LocatedYaml, where: YamlPath, component: str, value: Any) -> 
     out = []
     for item in items:
         if not isinstance(item, str):
-            hint = " (quote it: YAML reads 3.10 as the number 3.1)" if isinstance(item, float) else ""
+            hint = (
+                " (quote it: YAML reads 3.10 as the number 3.1)" if isinstance(item, float) else ""
+            )
             raise doc.error(where, f"{component}: version {item!r} must be a quoted string{hint}")
         try:
             scheme.validate_pattern(item)
@@ -176,7 +180,9 @@ def _row_sources(
     ids = value if isinstance(value, list) else [value]
     for source_id in ids:
         if not isinstance(source_id, str) or source_id not in sources:
-            raise doc.error((*where, "source"), f"source {source_id!r} is not defined under sources")
+            raise doc.error(
+                (*where, "source"), f"source {source_id!r} is not defined under sources"
+            )
     return tuple(ids)
 
 
@@ -187,7 +193,12 @@ def _verdict(doc: LocatedYaml, where: YamlPath, value: Any) -> str:
 
 
 def _expect_keys(
-    doc: LocatedYaml, where: YamlPath, data: dict[str, Any], *, required: set[str], allowed: set[str]
+    doc: LocatedYaml,
+    where: YamlPath,
+    data: dict[str, Any],
+    *,
+    required: set[str],
+    allowed: set[str],
 ) -> None:
     for name in sorted(required - set(data)):
         raise doc.error(where, f"missing {name!r}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from chipdoctor.versions import InvalidVersion, scheme_for
@@ -84,14 +84,32 @@ class Matrix:
         return "; ".join(parts)
 
 
-@dataclass
 class MatrixSet:
-    """The matrices of every stack, by stack name."""
+    """The matrices of every stack: bundled ones load on first use, site files are laid over.
 
-    by_stack: dict[str, Matrix] = field(default_factory=dict)
+    Loading lazily keeps `check` fast: a host with one stack parses one matrix file.
+    """
+
+    def __init__(self, bundled: Callable[[str], Matrix | None], known: list[str], site: list[Matrix]):
+        self._bundled = bundled
+        self._known = known
+        self._site = site
+        self._cache: dict[str, Matrix] = {}
+
+    @property
+    def stacks(self) -> list[str]:
+        return sorted({*self._known, *(m.stack for m in self._site)})
 
     def get(self, stack: str) -> Matrix:
-        return self.by_stack.get(stack) or Matrix(stack, {}, {}, [])
+        if stack not in self._cache:
+            from chipdoctor.matrix.load import overlay
+
+            matrix = self._bundled(stack) or Matrix(stack, {}, {}, [])
+            for site in self._site:
+                if site.stack == stack:
+                    matrix = overlay(matrix, site)
+            self._cache[stack] = matrix
+        return self._cache[stack]
 
     def __iter__(self) -> Iterator[Matrix]:
-        return iter(self.by_stack.values())
+        return iter([self.get(stack) for stack in self.stacks])

@@ -11,13 +11,19 @@ from chipdoctor.errors import BadInput
 from chipdoctor.matrix.model import Matrix
 
 
-def render(matrix: Matrix, *, table: str | None = None, color: bool = False, width: int = 120) -> str:
+def render(
+    matrix: Matrix, *, table: str | None = None, color: bool = False, width: int = 120
+) -> str:
     buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=color, no_color=not color, width=width, highlight=False)
+    console = Console(
+        file=buffer, force_terminal=color, no_color=not color, width=width, highlight=False
+    )
     names = list(matrix.tables)
     if table is not None:
         if table not in matrix.tables:
-            raise BadInput(f"no table {table!r} in the {matrix.stack} matrix (tables: {', '.join(names)})")
+            raise BadInput(
+                f"no table {table!r} in the {matrix.stack} matrix (tables: {', '.join(names)})"
+            )
         names = [table]
     for name in names:
         body = matrix.tables[name]
@@ -36,5 +42,7 @@ def render(matrix: Matrix, *, table: str | None = None, color: bool = False, wid
         console.print(out)
     console.print("sources:")
     for source in matrix.sources.values():
-        console.print(f"  {source.id}: {source.title} <{source.url}> (retrieved {source.retrieved})")
+        console.print(
+            f"  {source.id}: {source.title} <{source.url}> (retrieved {source.retrieved})"
+        )
     return buffer.getvalue()

@@ -21,6 +21,7 @@ FIRMWARE_INFO = f"{ASCEND_ROOT}/firmware/version.info"
 CANN_INSTALL_INFO = "/etc/Ascend/ascend_cann_install.info"
 NPU_SMI = "npu-smi info"
 VISIBLE_DEVICES = "ASCEND_RT_VISIBLE_DEVICES"
+DRIVER_PACKAGE = "Ascend-hdk-<chip>-npu-driver_<version>_linux-<arch>.run"
 
 # Keys of Inventory.facts the rules read.
 FACT_TOOLKIT_COMPATIBLE = "ascend.toolkit.compatible_version"
@@ -68,8 +69,10 @@ class AscendProbe:
             _environment(context, toolkit, torch_npu is not None)
         _visible_devices(context, device_count)
         inventory = context.inventory
-        if inventory.components or inventory.devices or any(
-            f.severity is not Severity.INFO for f in inventory.findings
+        if (
+            inventory.components
+            or inventory.devices
+            or any(f.severity is not Severity.INFO for f in inventory.findings)
         ):
             inventory.stacks.append("ascend")
         return inventory
@@ -96,7 +99,7 @@ def _driver(context: ProbeContext) -> None:
             Severity.WARNING,
             ("ascend_driver",),
             f"{DRIVER_INFO} exists but has no Version= line; the driver version is unknown.",
-            "Reinstall the NPU driver package (Ascend-hdk-<chip>-npu-driver_<version>_linux-<arch>.run).",
+            f"Reinstall the NPU driver package ({DRIVER_PACKAGE}).",
         )
         return
     context.component("ascend_driver", version, DRIVER_INFO)
@@ -150,7 +153,7 @@ def _toolkit_homes(context: ProbeContext, roots: list[str]) -> list[tuple[str, s
     for root in roots:
         homes.append((f"{root}/ascend-toolkit/latest", root))
         homes.append((f"{root}/cann", root))
-        # NOTE: CANN 8.5 and later install under <root>/cann-<version> (Ascend cann-container-image).
+        # NOTE: CANN 8.5+ installs under <root>/cann-<version> (Ascend cann-container-image).
         versioned = [name for name in context.list_dir(root) if name.startswith("cann-")]
         for name in sorted(versioned, key=_cann_dir_key, reverse=True):
             homes.append((f"{root}/{name}", root))
@@ -214,7 +217,10 @@ def _kernels(context: ProbeContext, toolkit: Toolkit, arches: tuple[str, ...]) -
 def _nnae(context: ProbeContext, roots: list[str], arches: tuple[str, ...]) -> None:
     for root in roots:
         base = f"{root}/nnae/latest"
-        for path in (f"{base}/ascend_nnae_install.info", *(f"{base}/{a}/ascend_nnae_install.info" for a in arches)):
+        for path in (
+            f"{base}/ascend_nnae_install.info",
+            *(f"{base}/{a}/ascend_nnae_install.info" for a in arches),
+        ):
             text = context.read(path)
             version = get_ci(parse_key_values(text), "version") if text else None
             if version:
@@ -247,7 +253,8 @@ def _npu_smi(context: ProbeContext) -> int | None:
             "npu-smi-failed",
             Severity.ERROR,
             ("ascend_driver",),
-            f"`npu-smi info` failed: {detail}. The NPU driver is not working, so no device can be used.",
+            f"`npu-smi info` failed: {detail}. The NPU driver is not working, so no NPU "
+            "can be used.",
             _npu_smi_fix(detail),
         )
         return None
@@ -260,7 +267,8 @@ def _npu_smi(context: ProbeContext) -> int | None:
                 "device-health",
                 Severity.WARNING,
                 ("ascend_driver",),
-                f"NPU {chip.npu_id} chip {chip.chip_id} ({chip.name}) reports health {chip.health}.",
+                f"NPU {chip.npu_id} chip {chip.chip_id} ({chip.name}) reports health "
+                f"{chip.health}.",
                 f"Inspect it with `npu-smi info -t health -i {chip.npu_id} -c {chip.chip_id}`.",
             )
     return len(info.chips)
@@ -278,7 +286,7 @@ def _npu_smi_fix(detail: str) -> str:
         return "The driver hangs: check `dmesg` for NPU driver errors and reboot the node."
     return (
         "Check that the NPU driver is installed and loaded on the host (reinstall "
-        "Ascend-hdk-<chip>-npu-driver_<version>_linux-<arch>.run and reboot); inside a container, "
+        f"{DRIVER_PACKAGE} and reboot); inside a container, "
         "mount /usr/local/Ascend/driver and the /dev/davinci* devices."
     )
 
@@ -379,7 +387,8 @@ def _visible_devices(context: ProbeContext, device_count: int | None) -> None:
             ("ascend_driver",),
             f"{VISIBLE_DEVICES}={value!r}: the runtime stops reading at {ignored!r}"
             + (f" and uses only {ids}." if ids else " and sees no device at all."),
-            f"export {VISIBLE_DEVICES}=" + ",".join(str(i) for i in ids or [0])
+            f"export {VISIBLE_DEVICES}="
+            + ",".join(str(i) for i in ids or [0])
             + "   # comma-separated ascending ids, no spaces",
         )
     if device_count is None:

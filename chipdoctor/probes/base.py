@@ -33,7 +33,7 @@ class ProbeContext:
                 "unreadable-file",
                 Severity.WARNING,
                 (),
-                f"Cannot read {path}: {exc.reason}; its version information is missing from this check.",
+                f"Cannot read {path}: {exc.reason}; what it records is missing from this check.",
                 f"Run chipdoctor as a user who can read {path}, or fix its permissions.",
             )
             return None

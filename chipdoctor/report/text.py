@@ -12,7 +12,11 @@ from rich.text import Text
 from chipdoctor.components import HOST_COMPONENTS, STACK_COMPONENTS, TORCH_COMPONENTS
 from chipdoctor.report.model import Component, Report, Severity
 
-_MARK = {Severity.ERROR: ("✗", "bold red"), Severity.WARNING: ("!", "yellow"), Severity.INFO: ("•", "cyan")}
+_MARK = {
+    Severity.ERROR: ("✗", "bold red"),
+    Severity.WARNING: ("!", "yellow"),
+    Severity.INFO: ("•", "cyan"),
+}
 
 
 def _group(component: Component) -> str:
@@ -36,7 +40,9 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
     )
     inventory = report.inventory
     stacks = ", ".join(inventory.stacks) or "none found"
-    console.print(Text(f"chipdoctor {report.tool_version} · accelerator stacks: {stacks}", style="bold"))
+    console.print(
+        Text(f"chipdoctor {report.tool_version} · accelerator stacks: {stacks}", style="bold")
+    )
     table = Table(show_edge=False, pad_edge=False, expand=False)
     table.add_column("stack", style="dim")
     table.add_column("component")
@@ -54,7 +60,9 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
             devices.add_column(name)
         for device in inventory.devices:
             style = "" if device.health.upper() in ("OK", "NORMAL") else "yellow"
-            devices.add_row(device.stack, str(device.index), device.name, Text(device.health, style=style))
+            devices.add_row(
+                device.stack, str(device.index), device.name, Text(device.health, style=style)
+            )
         console.print()
         console.print(devices)
     console.print()

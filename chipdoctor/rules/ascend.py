@@ -44,7 +44,9 @@ def evaluate(inventory: Inventory, matrix: Matrix) -> list[Finding]:
     return out
 
 
-def _finding(name: str, severity: Severity, components: tuple[str, ...], message: str, fix: str) -> Finding:
+def _finding(
+    name: str, severity: Severity, components: tuple[str, ...], message: str, fix: str
+) -> Finding:
     return Finding(f"ascend.{name}", severity, components, message, fix)
 
 
@@ -94,7 +96,8 @@ def _torch_vs_torch_npu(
                 Severity.ERROR,
                 ("torch", "torch_npu"),
                 f"torch_npu {torch_npu} is built for torch {expected} but torch {torch} is "
-                f"installed; its C extension fails to load against another torch {_cite(matrix, row)}.",
+                "installed; its C extension fails to load against another torch "
+                f"{_cite(matrix, row)}.",
                 _torch_line(expected),
             )
         )
@@ -181,9 +184,7 @@ def _torch_npu_vs_cann(
     if any(row.matches("cann", cann) for row in rows):
         return []
     compat = [
-        row
-        for row in matrix.table("torch_npu_cann").lookup(torch_npu)
-        if row.matches("cann", cann)
+        row for row in matrix.table("torch_npu_cann").lookup(torch_npu) if row.matches("cann", cann)
     ]
     recommended = rows[0].first("cann")
     if compat:
@@ -235,7 +236,8 @@ def _cann_without_torch_npu(cann: str, torch: str | None, matrix: Matrix) -> lis
     else:
         fix = _pip_torch_npu(best.first("torch_npu"), torch or "")
         if torch is None:
-            fix = f"{_torch_line(best.first('torch'))} && {pip_install('torch-npu==' + best.first('torch_npu'))}"
+            torch_npu_line = pip_install(f"torch-npu=={best.first('torch_npu')}")
+            fix = f"{_torch_line(best.first('torch'))} && {torch_npu_line}"
     return [
         _finding(
             "cann-without-torch_npu",
@@ -372,7 +374,9 @@ def _driver_fix(cann: str, driver: str, compatible: list[Row], matrix: Matrix) -
     ]
     best = newest_row(fitting, "cann")
     if best is not None:
-        lines.append(f"Or install CANN {best.first('cann')}, which lists driver {driver} ({CANN_DOWNLOAD}).")
+        lines.append(
+            f"Or install CANN {best.first('cann')}, which lists driver {driver} ({CANN_DOWNLOAD})."
+        )
     return "\n".join(lines)
 
 
@@ -400,7 +404,8 @@ def _driver_vs_firmware(inventory: Inventory, matrix: Matrix) -> list[Finding]:
                 Severity.ERROR,
                 ("ascend_driver", "ascend_firmware"),
                 f"NPU driver {driver} and firmware {firmware} do not go together: "
-                + "; ".join(problems) + ".",
+                + "; ".join(problems)
+                + ".",
                 "Install the driver and firmware from one Ascend HDK release (firmware package "
                 "Ascend-hdk-<chip>-npu-firmware_<version>.run), then reboot.",
             )

@@ -46,7 +46,7 @@ def compare(component: str, installed: str, reference: str) -> int | None:
 
 def _bare(pattern: str) -> str:
     """The version in a plain or `>=` pattern (the lower bound of a range)."""
-    first = pattern.split(",")[0].strip().lstrip("<>=!~ ")
+    first = pattern.split(",", maxsplit=1)[0].strip().lstrip("<>=!~ ")
     for suffix in (".X", ".x", ".*"):
         if first.endswith(suffix):
             return first[: -len(suffix)]

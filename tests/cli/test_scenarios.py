@@ -12,7 +12,9 @@ import pytest
 from tests.conftest import SNAPSHOTS, run_cli
 
 REPORT_SCHEMA = json.loads(
-    (Path(__file__).resolve().parents[2] / "chipdoctor" / "schemas" / "report.schema.json").read_text()
+    (
+        Path(__file__).resolve().parents[2] / "chipdoctor" / "schemas" / "report.schema.json"
+    ).read_text()
 )
 
 # scenario -> (exit code, {finding id: severity} of every error and warning expected)
@@ -20,7 +22,10 @@ EXPECTED: dict[str, tuple[int, dict[str, str]]] = {
     "ascend-910b-healthy": (0, {}),
     "ascend-torch-mismatch": (1, {"ascend.torch-torch_npu": "error"}),
     "ascend-cann-newer-than-driver": (1, {"ascend.cann-driver": "error"}),
-    "ascend-env-not-sourced": (1, {"ascend.env-not-sourced": "error", "ascend.nnal-not-sourced": "warning"}),
+    "ascend-env-not-sourced": (
+        1,
+        {"ascend.env-not-sourced": "error", "ascend.nnal-not-sourced": "warning"},
+    ),
     "ascend-driver-failing": (1, {"ascend.npu-smi-failed": "error"}),
     "ascend-visible-devices": (1, {"ascend.visible-devices": "error"}),
     "no-accelerator": (0, {}),
@@ -53,7 +58,7 @@ def test_scenario(scenario: str) -> None:
 
 
 def test_no_accelerator_says_so() -> None:
-    code, report = check_json(SNAPSHOTS / "no-accelerator")
+    _code, report = check_json(SNAPSHOTS / "no-accelerator")
     assert report["stacks"] == []
     assert [f["id"] for f in report["findings"]] == ["host.no-accelerator"]
     assert {c["id"]: c["version"] for c in report["components"]}["torch"] == "2.13.0+cpu"
@@ -82,7 +87,10 @@ def test_healthy_910b_inventory() -> None:
 def test_torch_mismatch_fix_is_the_pip_line() -> None:
     _, report = check_json(SNAPSHOTS / "ascend-torch-mismatch")
     (finding,) = [f for f in report["findings"] if f["id"] == "ascend.torch-torch_npu"]
-    assert finding["fix"] == "pip install torch==2.5.1 --index-url https://download.pytorch.org/whl/cpu"
+    assert (
+        finding["fix"]
+        == "pip install torch==2.5.1 --index-url https://download.pytorch.org/whl/cpu"
+    )
     assert finding["components"] == ["torch", "torch_npu"]
 
 
@@ -100,7 +108,7 @@ def test_driver_failure_names_the_dcmi_error() -> None:
 
 
 def test_strict_fails_on_warnings() -> None:
-    code, report = check_json(SNAPSHOTS / "ascend-env-not-sourced")
+    code, _report = check_json(SNAPSHOTS / "ascend-env-not-sourced")
     assert code == 1
     code, _ = check_json(SNAPSHOTS / "no-accelerator", "--strict")
     assert code == 0

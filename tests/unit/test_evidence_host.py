@@ -44,7 +44,10 @@ def test_binary_file_reads_as_replacement_text(tmp_path: Path) -> None:
 
 def test_command_not_on_path_is_not_installed(tmp_path: Path) -> None:
     host = HostEvidence(root=str(tmp_path), env={"PATH": str(tmp_path / "empty")})
-    if any(Path(d, "npu-smi").exists() for d in ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin")):
+    if any(
+        Path(d, "npu-smi").exists()
+        for d in ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin")
+    ):
         pytest.skip("this machine has a real npu-smi")
     assert host.run("npu-smi info") is None
 

@@ -35,16 +35,16 @@ tables:
 # (mutation of GOOD, expected line, expected message part)
 BAD = [
     ("stack: ascend", "stack: ascend\nextra: 1", 3, "unknown field 'extra'"),
-    ('format: chipdoctor-matrix/1', "format: chipdoctor-matrix/9", 1, "format must be"),
-    ('        source: s1', "        source: s2", 13, "source 's2' is not defined"),
-    ('        source: s1', "", 9, "row has no source"),
+    ("format: chipdoctor-matrix/1", "format: chipdoctor-matrix/9", 1, "format must be"),
+    ("        source: s1", "        source: s2", 13, "source 's2' is not defined"),
+    ("        source: s1", "", 9, "row has no source"),
     ('python: ["3.8", "3.9"]', "python: [3.8, 3.10]", 12, "quote it"),
     ('cann: "8.0.0"', 'cann: "8.0.RC1,"', 11, "empty clause"),
     ('cann: "8.0.0"', 'cann: "eight"', 11, "not a vendor version"),
     ('torch: "2.1.0"', 'torhc: "2.1.0"', 10, "unknown field 'torhc'"),
     ("    key: torch_npu", "    key: npu", 7, "key 'npu' is not a component id"),
     ('      - torch_npu: "2.1.0.post10"', '      - torchaudio: "2.1.0"', 9, "row lacks its key"),
-    ('        source: s1', "        source: s1\n        verdict: maybe", 14, "verdict must be"),
+    ("        source: s1", "        source: s1\n        verdict: maybe", 14, "verdict must be"),
     ("sources:\n", "sources:\n  s1: {title: x, url: 'https://x'}\n", 5, "duplicate key 's1'"),
     ('        torch: "2.1.0"', '        torch: "2.1.0', 11, "invalid YAML"),
 ]
@@ -75,7 +75,9 @@ def test_good_matrix_loads(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("old", "new", "line", "message"), BAD, ids=[b[3] for b in BAD])
-def test_bad_matrix_names_file_and_line(tmp_path: Path, old: str, new: str, line: int, message: str) -> None:
+def test_bad_matrix_names_file_and_line(
+    tmp_path: Path, old: str, new: str, line: int, message: str
+) -> None:
     assert old in GOOD
     text = GOOD.replace(old, new, 1)
     path = _write(tmp_path, text)
@@ -89,12 +91,23 @@ SCHEMA_ALSO_REJECTS = [
     b
     for b in BAD
     # Only the loader knows version grammars, YAML keys, source ids and each table's key.
-    if b[3] not in ("empty clause", "not a vendor version", "duplicate key 's1'", "source 's2' is not defined", "row lacks its key")
+    if b[3]
+    not in (
+        "empty clause",
+        "not a vendor version",
+        "duplicate key 's1'",
+        "source 's2' is not defined",
+        "row lacks its key",
+    )
 ]
 
 
-@pytest.mark.parametrize(("old", "new", "line", "message"), SCHEMA_ALSO_REJECTS, ids=[b[3] for b in SCHEMA_ALSO_REJECTS])
-def test_json_schema_rejects_the_same_structural_errors(old: str, new: str, line: int, message: str) -> None:
+@pytest.mark.parametrize(
+    ("old", "new", "line", "message"), SCHEMA_ALSO_REJECTS, ids=[b[3] for b in SCHEMA_ALSO_REJECTS]
+)
+def test_json_schema_rejects_the_same_structural_errors(
+    old: str, new: str, line: int, message: str
+) -> None:
     assert _schema_errors(GOOD.replace(old, new, 1))
 
 
@@ -141,6 +154,6 @@ def test_every_bundled_row_cites_a_defined_source() -> None:
         for table in matrix.tables.values():
             for row in table.rows:
                 assert row.sources and all(s in matrix.sources for s in row.sources), row.origin
-                assert all(matrix.sources[s].url.startswith("http") for s in row.sources), row.origin
-
-
+                assert all(matrix.sources[s].url.startswith("http") for s in row.sources), (
+                    row.origin
+                )

@@ -25,7 +25,16 @@ def _live_tree(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     output = HEALTHY / "commands" / "npu-smi-info.txt"
     tools = write_tool(tmp_path / "bin", "npu-smi", f"cat '{output}'\n").parent
     source = SnapshotEvidence(HEALTHY)
-    env = {name: source.getenv(name) or "" for name in ("ASCEND_TOOLKIT_HOME", "ASCEND_HOME_PATH", "ASCEND_OPP_PATH", "LD_LIBRARY_PATH", "ATB_HOME_PATH")}
+    env = {
+        name: source.getenv(name) or ""
+        for name in (
+            "ASCEND_TOOLKIT_HOME",
+            "ASCEND_HOME_PATH",
+            "ASCEND_OPP_PATH",
+            "LD_LIBRARY_PATH",
+            "ATB_HOME_PATH",
+        )
+    }
     env["PATH"] = f"{tools}:/usr/bin:/bin"
     return root, env
 
@@ -82,7 +91,11 @@ def test_recording_keeps_what_probes_read(tmp_path: Path) -> None:
     [
         ("format: chipdoctor-snapshot/7\n", 1, "format must be 'chipdoctor-snapshot/1'"),
         ("- a list\n", 1, "snapshot.yaml must be a mapping"),
-        ("format: chipdoctor-snapshot/1\ncommands:\n  x: {exit: one}\n", 3, "exit of 'x' must be an integer"),
+        (
+            "format: chipdoctor-snapshot/1\ncommands:\n  x: {exit: one}\n",
+            3,
+            "exit of 'x' must be an integer",
+        ),
         ("format: chipdoctor-snapshot/1\npython: [1]\n", 2, "python must be a mapping"),
         ("format: chipdoctor-snapshot/1\nfoo: 1\n", 2, "unknown key 'foo'"),
         ("format: chipdoctor-snapshot/1\nenv: {A: [1]}\n", 2, "env A must be a string"),
@@ -97,7 +110,8 @@ def test_bad_snapshot_is_one_clear_line(tmp_path: Path, text: str, line: int, me
 
 def test_snapshot_paths_cannot_escape(tmp_path: Path) -> None:
     (tmp_path / "snapshot.yaml").write_text(
-        "format: chipdoctor-snapshot/1\ncommands:\n  'npu-smi info': {exit: 0, stdout: ../../etc/passwd}\n"
+        "format: chipdoctor-snapshot/1\ncommands:\n"
+        "  'npu-smi info': {exit: 0, stdout: ../../etc/passwd}\n"
     )
     with pytest.raises(BadInput, match="leaves the snapshot"):
         SnapshotEvidence(tmp_path).run("npu-smi info")

@@ -50,7 +50,9 @@ def main() -> int:
     theirs = _median_seconds([args.python, "-m", "torch.utils.collect_env"], args.runs)
     if theirs is None:
         return 1
-    print(f"python -m torch.utils.collect_env: median {theirs * 1000:7.1f} ms over {args.runs} runs")
+    print(
+        f"python -m torch.utils.collect_env: median {theirs * 1000:7.1f} ms over {args.runs} runs"
+    )
     print(f"ratio: chipdoctor check is {theirs / ours:.1f}x faster")
     return 0
 

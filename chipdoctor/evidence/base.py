@@ -53,10 +53,15 @@ class PlatformInfo:
 
 @dataclass(frozen=True)
 class PythonInfo:
-    """The inspected interpreter; `packages` maps PEP 503-normalised names to versions."""
+    """The inspected interpreter.
+
+    `packages` maps PEP 503-normalised names to versions; `paths` are the site directories
+    that hold them, so probes can read a package's own files (e.g. `torch/version.py`).
+    """
 
     version: str = ""
     packages: Mapping[str, str] = field(default_factory=dict)
+    paths: tuple[str, ...] = ()
 
     def package(self, name: str) -> str | None:
         return self.packages.get(normalize_name(name))

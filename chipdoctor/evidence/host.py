@@ -132,9 +132,11 @@ class HostEvidence:
         else:
             data = inspect_interpreter(self._python_path, timeout=max(self.timeout, 30.0))
         packages = data.get("packages")
+        paths = data.get("paths")
         return PythonInfo(
             version=str(data.get("version", "")),
             packages=dict(packages) if isinstance(packages, dict) else {},
+            paths=tuple(str(p) for p in paths) if isinstance(paths, list) else (),
         )
 
 

@@ -28,8 +28,11 @@ def _egg_info_version(path: str) -> "tuple[str, str] | None":
     return (name, dist.version) if name else None
 
 
-def installed_packages(paths: "list[str]") -> "dict[str, str]":
-    """Normalised name -> version; the first entry on the path wins, as at import time."""
+def installed_packages(paths: "list[str]", found_in: "list[str] | None" = None) -> "dict[str, str]":
+    """Normalised name -> version; the first entry on the path wins, as at import time.
+
+    Directories that hold at least one distribution are appended to `found_in`.
+    """
     packages: dict[str, str] = {}
     for entry in paths:
         try:
@@ -48,14 +51,19 @@ def installed_packages(paths: "list[str]") -> "dict[str, str]":
                     found = None
             if found and _normalize(found[0]) not in packages:
                 packages[_normalize(found[0])] = found[1]
+                if found_in is not None and entry and os.path.abspath(entry) not in found_in:
+                    found_in.append(os.path.abspath(entry))
     return packages
 
 
 def collect() -> "dict[str, object]":
+    paths: list[str] = []
+    packages = installed_packages(list(sys.path), paths)
     return {
         "version": platform.python_version(),
         "executable": sys.executable,
-        "packages": installed_packages(list(sys.path)),
+        "packages": packages,
+        "paths": paths,
     }
 
 

@@ -120,6 +120,7 @@ class SnapshotEvidence:
         return PythonInfo(
             version=str(data.get("version", "")),
             packages={normalize_name(str(k)): str(v) for k, v in packages.items()},
+            paths=tuple(str(p) for p in data.get("paths") or ()),
         )
 
 
@@ -140,6 +141,8 @@ def _validate(doc: LocatedYaml) -> dict[str, Any]:
     python = data.get("python") or {}
     if python.get("packages") is not None and not isinstance(python["packages"], dict):
         raise doc.error(("python", "packages"), "packages must map distribution names to versions")
+    if python.get("paths") is not None and not isinstance(python["paths"], list):
+        raise doc.error(("python", "paths"), "paths must be a list of site directories")
     for name, value in (data.get("env") or {}).items():
         if value is not None and not isinstance(value, (str, int, float)):
             raise doc.error(("env", name), f"env {name} must be a string")
@@ -267,7 +270,11 @@ def write_snapshot(
             "glibc": platform.glibc,
             "os_release": dict(platform.os_release),
         },
-        "python": {"version": python.version, "packages": dict(sorted(python.packages.items()))},
+        "python": {
+            "version": python.version,
+            "packages": dict(sorted(python.packages.items())),
+            "paths": list(python.paths),
+        },
         "env": {k: v for k, v in sorted(recording.env.items()) if v is not None},
         "commands": commands,
     }

@@ -90,7 +90,9 @@ class MatrixSet:
     Loading lazily keeps `check` fast: a host with one stack parses one matrix file.
     """
 
-    def __init__(self, bundled: Callable[[str], Matrix | None], known: list[str], site: list[Matrix]):
+    def __init__(
+        self, bundled: Callable[[str], Matrix | None], known: list[str], site: list[Matrix]
+    ):
         self._bundled = bundled
         self._known = known
         self._site = site

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from chipdoctor.components import TORCH_COMPONENTS
 from chipdoctor.evidence.base import Evidence
+from chipdoctor.parsers.torch_version import parse_torch_version_py
 from chipdoctor.probes.base import ProbeContext
 from chipdoctor.report.model import Inventory
 
 PACKAGE_SOURCE = "package metadata"
+
+# Keys of Inventory.facts: what the installed torch was built for (from torch/version.py).
+FACT_TORCH_CUDA = "torch.build.cuda"
+FACT_TORCH_HIP = "torch.build.hip"
+FACT_TORCH_ROCM = "torch.build.rocm"
+FACT_TORCH_BUILD_SOURCE = "torch.build.source"
 
 
 class HostProbe:
@@ -32,4 +39,26 @@ class HostProbe:
             version = python.package(package)
             if version:
                 context.component(package, version, f"{PACKAGE_SOURCE}: {package}")
+        if python.package("torch"):
+            _torch_build(context)
         return context.inventory
+
+
+def _torch_build(context: ProbeContext) -> None:
+    """Record the CUDA/HIP/ROCm a torch build targets, from the first torch/version.py found."""
+    for site in context.evidence.python.paths:
+        path = f"{site.rstrip('/')}/torch/version.py"
+        text = context.read(path)
+        if text is None:
+            continue
+        build = parse_torch_version_py(text)
+        facts = context.inventory.facts
+        facts[FACT_TORCH_BUILD_SOURCE] = path
+        for key, value in (
+            (FACT_TORCH_CUDA, build.cuda),
+            (FACT_TORCH_HIP, build.hip),
+            (FACT_TORCH_ROCM, build.rocm),
+        ):
+            if value:
+                facts[key] = value
+        return

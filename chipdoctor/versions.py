@@ -27,7 +27,9 @@ class InvalidVersion(ValueError):
 _STAGE_TRIAL, _STAGE_RC, _STAGE_FINAL = 0, 1, 2
 _PRE_RANK = {"b": 0, "alpha": 1, "beta": 2, "rc": 3}
 _FINAL_PRE = (9, 0)  # sorts after every pre-release tag
-_TOKEN = re.compile(r"^(?:(\d+)|(rc|t)(\d+)|(alpha|beta|rc|b)(\d*))$")
+# NOTE: ASCII digits only: str.isdigit() accepts "²", which int() then refuses.
+_TOKEN = re.compile(r"^(?:([0-9]+)|(rc|t)([0-9]+)|(alpha|beta|rc|b)([0-9]*))$", re.ASCII)
+_is_number = re.compile(r"^[0-9]+$").match
 
 
 @total_ordering
@@ -59,11 +61,11 @@ class VendorVersion:
 def parse_vendor(text: str) -> VendorVersion:
     raw = text.strip()
     tokens = tuple(t for t in re.split(r"[.\-]", raw.lower()) if t)
-    if not tokens or not tokens[0].isdigit():
+    if not tokens or not _is_number(tokens[0]):
         raise InvalidVersion(f"not a vendor version: {text!r}")
     major = int(tokens[0])
     rest = list(tokens[1:])
-    minor = int(rest.pop(0)) if rest and rest[0].isdigit() else 0
+    minor = int(rest.pop(0)) if rest and _is_number(rest[0]) else 0
     stage, number = _STAGE_FINAL, 0
     if rest:
         match = _TOKEN.match(rest[0])
@@ -87,7 +89,7 @@ def parse_vendor(text: str) -> VendorVersion:
         if pre != _FINAL_PRE:
             raise InvalidVersion(f"two pre-release tags in {text!r}")
         digits = match.group(5)
-        if not digits and rest and rest[0].isdigit():  # `9.0.0-beta.2`
+        if not digits and rest and _is_number(rest[0]):  # `9.0.0-beta.2`
             digits = rest.pop(0)
         pre = (_PRE_RANK[match.group(4)], int(digits or 0))
     key = (major, minor, stage, number, tuple(patches), pre)
@@ -98,10 +100,10 @@ def _normal_tokens(tokens: tuple[str, ...]) -> tuple[str, ...]:
     """Spelling-insensitive tokens: `beta.1` and `beta1` are one tag, `001` is `1`."""
     out: list[str] = []
     for token in tokens:
-        if token.isdigit() and out and out[-1] in _PRE_RANK:
+        if _is_number(token) and out and out[-1] in _PRE_RANK:
             out[-1] += str(int(token))
             continue
-        match = re.match(r"^([a-z]*)(\d*)$", token)
+        match = re.match(r"^([a-z]*)([0-9]*)$", token)
         if match and match.group(2):
             out.append(match.group(1) + str(int(match.group(2))))
         else:
@@ -165,7 +167,8 @@ class Scheme:
             raise InvalidVersion(f"not a PEP 440 pattern: {pattern!r}") from None
         if version is None:
             return True
-        return spec.contains(self.parse(version), prereleases=True)
+        self.parse(version)  # raises InvalidVersion for text that is not PEP 440
+        return spec.contains(version.strip(), prereleases=True)
 
 
 def _vendor_clause(clause: str) -> tuple[str, VendorVersion]:

@@ -85,8 +85,9 @@ def _walk(node: yaml.Node, where: YamlPath, lines: dict[YamlPath, int], name: st
                     f"duplicate key {key!r}", path=name, line=key_node.start_mark.line + 1
                 )
             seen.add(key)
-            lines[(*where, key)] = key_node.start_mark.line + 1
-            _walk(value_node, (*where, key), lines, name)
+            child: YamlPath = (*where, key)
+            lines[child] = key_node.start_mark.line + 1
+            _walk(value_node, child, lines, name)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _walk(item, (*where, index), lines, name)

@@ -23,7 +23,7 @@ def _normalize(name: str) -> str:
 def _egg_info_version(path: str) -> "tuple[str, str] | None":
     from importlib import metadata
 
-    dist = metadata.PathDistribution.at(path)  # type: ignore[attr-defined]
+    dist = metadata.PathDistribution.at(path)
     name = dist.metadata["Name"]
     return (name, dist.version) if name else None
 

@@ -251,16 +251,16 @@ def write_snapshot(
         base = _command_file_name(key)
         (command_dir / f"{base}.txt").write_text(result.stdout, encoding="utf-8")
         (command_dir / f"{base}.err").write_text(result.stderr, encoding="utf-8")
-        entry: dict[str, Any] = {
+        record: dict[str, Any] = {
             "exit": result.exit,
             "stdout": f"commands/{base}.txt",
             "stderr": f"commands/{base}.err",
         }
         if result.timed_out:
-            entry["timed_out"] = True
+            record["timed_out"] = True
         if result.error:
-            entry["error"] = result.error
-        commands[key] = entry
+            record["error"] = result.error
+        commands[key] = record
     document: dict[str, Any] = {
         "format": SNAPSHOT_FORMAT,
         "platform": {

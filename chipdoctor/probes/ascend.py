@@ -368,7 +368,7 @@ def parse_visible_devices(value: str) -> tuple[list[int], str]:
     text = value.strip()
     position = 0
     for piece in text.split(","):
-        if not piece.isdigit() or (ids and int(piece) <= ids[-1]):
+        if not (piece.isascii() and piece.isdigit()) or (ids and int(piece) <= ids[-1]):
             break
         ids.append(int(piece))
         position += len(piece) + 1

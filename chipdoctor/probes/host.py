@@ -29,8 +29,8 @@ class HostProbe:
         release = facts.os_release
         if release.get("ID"):
             name = release.get("NAME") or release["ID"]
-            version = release.get("VERSION_ID", "")
-            context.component("os", f"{name} {version}".strip(), "/etc/os-release")
+            os_version = release.get("VERSION_ID", "")
+            context.component("os", f"{name} {os_version}".strip(), "/etc/os-release")
         if facts.machine:
             context.component("arch", facts.machine, "platform")
         if facts.glibc:

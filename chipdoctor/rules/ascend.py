@@ -353,7 +353,7 @@ def _toolkit_declaration(inventory: Inventory) -> _Declaration:
 
 def _c_number(code: str) -> int | None:
     """V100R001C21 -> 100001021: orders Huawei release codes (version, release, C number)."""
-    match = re.match(r"^V(\d+)R(\d+)C(\d+)", code.strip())
+    match = re.match(r"^V([0-9]+)R([0-9]+)C([0-9]+)", code.strip())
     if not match:
         return None
     return int(match.group(1)) * 1_000_000 + int(match.group(2)) * 1000 + int(match.group(3))

@@ -39,7 +39,7 @@ def compare(component: str, installed: str, reference: str) -> int | None:
         left, right = scheme.parse(installed), scheme.parse(_bare(reference))
     except InvalidVersion:
         return None
-    if left < right:  # type: ignore[operator]
+    if left < right:
         return -1
     return 1
 

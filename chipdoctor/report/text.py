@@ -72,9 +72,9 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
         head.append(f"{mark} {finding.severity.value}", style=style)
         head.append(f"  {finding.id}", style="bold")
         console.print(head)
-        console.print(Padding(Text(finding.message), (0, 0, 0, 4)))
+        console.print(Padding(Text(finding.message), (0, 0, 0, 4), expand=False))
         for line in finding.fix.splitlines():
-            console.print(Padding(Text("fix: " + line, style="green"), (0, 0, 0, 4)))
+            console.print(Padding(Text("fix: " + line, style="green"), (0, 0, 0, 4), expand=False))
     console.print(Text(_summary(report), style=_MARK[_worst(report)][1] if report.findings else ""))
     return buffer.getvalue()
 

@@ -15,6 +15,7 @@ from chipdoctor.report.model import Finding, Inventory, Severity
 from chipdoctor.rules.common import (
     TORCH_CPU_INDEX,
     compare,
+    highest,
     lowest,
     newest_row,
     pip_install,
@@ -298,13 +299,15 @@ def _cann_vs_driver(inventory: Inventory, matrix: Matrix) -> list[Finding]:
     order = compare("ascend_driver", driver, oldest)
     listed = ", ".join(dict.fromkeys(patterns))
     if order is not None and order < 0:
+        # The toolkit's own file vouching for this driver outweighs a missing table entry.
+        severity = Severity.WARNING if declared.included else Severity.ERROR
         return [
             _finding(
                 "cann-driver",
-                Severity.ERROR,
+                severity,
                 ("cann", "ascend_driver"),
-                f"NPU driver {driver} is too old for CANN {cann}: Ascend lists driver (HDK) "
-                f"{listed} for it {_cite(matrix, compatible[0])}.{declared.text}",
+                f"NPU driver {driver} is older than the drivers Ascend lists for CANN {cann} "
+                f"({listed}) {_cite(matrix, compatible[0])}.{declared.text}",
                 fix,
             )
         ]
@@ -322,8 +325,11 @@ def _cann_vs_driver(inventory: Inventory, matrix: Matrix) -> list[Finding]:
 
 
 class _Declaration:
-    def __init__(self, text: str = "", excluded: bool = False) -> None:
+    """What the toolkit's install.info says of this driver: included, excluded, or nothing."""
+
+    def __init__(self, text: str = "", *, included: bool = False, excluded: bool = False):
         self.text = text
+        self.included = included
         self.excluded = excluded
 
 
@@ -341,7 +347,8 @@ def _toolkit_declaration(inventory: Inventory) -> _Declaration:
         if number is not None and lo is not None and hi is not None and lo <= number <= hi:
             return _Declaration(
                 f" The toolkit ({inventory.facts.get(facts.FACT_TOOLKIT_SOURCE)}) declares driver "
-                f"release {code} compatible."
+                f"release {code} compatible.",
+                included=True,
             )
     return _Declaration(
         f" The toolkit's own {inventory.facts.get(facts.FACT_TOOLKIT_SOURCE)} lists compatible "
@@ -363,8 +370,9 @@ def _driver_fix(cann: str, driver: str, compatible: list[Row], matrix: Matrix) -
     lines = []
     if compatible:
         patterns = list(dict.fromkeys(p for r in compatible for p in r.patterns("ascend_driver")))
+        newest = highest("ascend_driver", patterns) or patterns[-1]
         lines.append(
-            f"Ask the administrator to install Ascend HDK driver and firmware {patterns[-1]} "
+            f"Ask the administrator to install Ascend HDK driver and firmware {newest} "
             f"(listed for CANN {cann}: {', '.join(patterns)})."
         )
     fitting = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from packaging.version import InvalidVersion as _PackagingInvalid
 from packaging.version import Version
@@ -55,27 +56,39 @@ def _bare(pattern: str) -> str:
 
 def lowest(component: str, patterns: Iterable[str]) -> str | None:
     """The oldest version any of `patterns` admits (by their lower bounds)."""
+    return _extreme(component, patterns, newest=False)
+
+
+def highest(component: str, patterns: Iterable[str]) -> str | None:
+    """The newest version named by `patterns` (by their lower bounds)."""
+    return _extreme(component, patterns, newest=True)
+
+
+def _extreme(component: str, patterns: Iterable[str], *, newest: bool) -> str | None:
     scheme = scheme_for(component)
-    best: tuple[object, str] | None = None
+    best: tuple[Any, str] | None = None
     for pattern in patterns:
         text = _bare(pattern)
         try:
             parsed = scheme.parse(text)
         except InvalidVersion:
             continue
-        if best is None or parsed < best[0]:  # type: ignore[operator]
+        if best is None or (parsed > best[0] if newest else parsed < best[0]):
             best = (parsed, text)
     return None if best is None else best[1]
 
 
 def newest_row(rows: Iterable[Row], component: str) -> Row | None:
-    """The row whose first pattern for `component` is the newest version."""
+    """The row whose first pattern for `component` is the newest release (pre-releases skipped:
+    a fix should never steer a user to an rc or dev build)."""
     best: tuple[object, Row] | None = None
     scheme = scheme_for(component)
     for row in rows:
         try:
             parsed = scheme.parse(_bare(row.first(component)))
         except InvalidVersion:
+            continue
+        if getattr(parsed, "is_prerelease", False):
             continue
         if best is None or parsed > best[0]:  # type: ignore[operator]
             best = (parsed, row)

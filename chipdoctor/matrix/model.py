@@ -76,6 +76,13 @@ class Matrix:
     def table(self, name: str) -> Table:
         return self.tables.get(name) or Table(name, "", "", [])
 
+    def short_origin(self, row: Row) -> str:
+        """`ascend.yaml:12` for a bundled row, the full path for a site file's row."""
+        bundled = self.files[0] if self.files else ""
+        if bundled and row.origin.startswith(bundled + ":"):
+            return bundled.rsplit("/", 1)[-1] + row.origin[len(bundled) :]
+        return row.origin
+
     def source_text(self, row: Row) -> str:
         parts = []
         for source_id in row.sources:

@@ -76,7 +76,7 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
         for line in finding.fix.splitlines():
             console.print(Padding(Text("fix: " + line, style="green"), (0, 0, 0, 4), expand=False))
     console.print(Text(_summary(report), style=_MARK[_worst(report)][1] if report.findings else ""))
-    return buffer.getvalue()
+    return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
 
 
 def _worst(report: Report) -> Severity:

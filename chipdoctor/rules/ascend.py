@@ -52,7 +52,7 @@ def _finding(
 
 
 def _cite(matrix: Matrix, row: Row) -> str:
-    return f"(matrix row {row.origin}, source: {matrix.source_text(row)})"
+    return f"(source: {matrix.source_text(row)}; {matrix.short_origin(row)})"
 
 
 def _torch_line(version: str) -> str:

@@ -87,6 +87,9 @@ def check(
         OutputFormat.table, "--format", help="Output format."
     ),
     strict: bool = typer.Option(False, "--strict", help="Fail (exit 1) on warnings too."),
+    lang: Optional[str] = typer.Option(
+        None, "--lang", help="en or zh (default: zh when LC_ALL/LC_MESSAGES/LANG start with zh)."
+    ),
 ) -> int:
     """Check this machine (or a snapshot) and report every mismatch with its fix."""
     from chipdoctor.engine import check as run_check
@@ -95,6 +98,7 @@ def check(
     matrices = load_matrices(matrix)
     evidence = _evidence(snapshot, python, timeout)
     report = run_check(evidence, matrices)
+    report.lang = _language(lang)
     if output_format is OutputFormat.json:
         from chipdoctor.report import json as json_report
 
@@ -104,6 +108,14 @@ def check(
 
         _emit(text.render(report, color=_color(), width=_width()))
     return report.exit_code(strict=strict)
+
+
+def _language(option: Optional[str]) -> str:
+    from chipdoctor.i18n import choose_language
+
+    if option is not None and option.lower().replace("-", "_") not in ("en", "zh", "zh_cn"):
+        raise BadInput(f"--lang must be en or zh, not {option!r}")
+    return choose_language(option)
 
 
 def _width() -> int:

@@ -7,6 +7,7 @@ import threading
 
 from chipdoctor import __version__
 from chipdoctor.evidence.base import Evidence
+from chipdoctor.i18n import T
 from chipdoctor.matrix.model import MatrixSet
 from chipdoctor.probes.ascend import AscendProbe
 from chipdoctor.probes.base import Probe
@@ -79,8 +80,10 @@ def judge(inventory: Inventory, matrices: MatrixSet) -> list[Finding]:
                 "host.no-accelerator",
                 Severity.INFO,
                 (),
-                "No accelerator stack was found on this machine (no Ascend driver, CANN or "
-                "torch_npu).",
+                T(
+                    "No accelerator stack was found on this machine (no Ascend driver, CANN or "
+                    "torch_npu)."
+                ),
                 "",
             )
         )

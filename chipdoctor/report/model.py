@@ -94,6 +94,16 @@ class Report:
     tool_version: str
     inventory: Inventory
     findings: list[Finding]
+    #: The language people read it in ("en" or "zh_CN"); JSON stays English-keyed either way.
+    lang: str = "en"
+
+    def localized(self, text: str) -> str:
+        """`text` in the report's language (messages built with i18n.T translate)."""
+        if self.lang == "en":
+            return str(text)
+        from chipdoctor.i18n import translate
+
+        return translate(text, self.lang)
 
     @property
     def status(self) -> str:
@@ -124,14 +134,22 @@ class Report:
                 {"stack": d.stack, "index": d.index, "name": d.name, "health": d.health}
                 for d in self.inventory.devices
             ],
-            "findings": [
-                {
-                    "id": f.id,
-                    "severity": f.severity.value,
-                    "components": list(f.components),
-                    "message": f.message,
-                    "fix": f.fix,
-                }
-                for f in self.findings
-            ],
+            "findings": [self._finding_dict(f) for f in self.findings],
         }
+
+    def _finding_dict(self, finding: Finding) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": finding.id,
+            "severity": finding.severity.value,
+            "components": list(finding.components),
+            "message": str(finding.message),
+            "fix": str(finding.fix),
+        }
+        if self.lang != "en":
+            out["translations"] = {
+                self.lang: {
+                    "message": self.localized(finding.message),
+                    "fix": self.localized(finding.fix),
+                }
+            }
+        return out

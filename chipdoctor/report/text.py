@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from chipdoctor.components import HOST_COMPONENTS, STACK_COMPONENTS, TORCH_COMPONENTS
+from chipdoctor.i18n import T
 from chipdoctor.report.model import Component, Report, Severity
 
 _MARK = {
@@ -17,6 +18,9 @@ _MARK = {
     Severity.WARNING: ("!", "yellow"),
     Severity.INFO: ("•", "cyan"),
 }
+
+
+_SEVERITY = {Severity.ERROR: T("error"), Severity.WARNING: T("warning"), Severity.INFO: T("info")}
 
 
 def _group(component: Component) -> str:
@@ -39,15 +43,19 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
         emoji=False,
     )
     inventory = report.inventory
-    stacks = ", ".join(inventory.stacks) or "none found"
-    console.print(
-        Text(f"chipdoctor {report.tool_version} · accelerator stacks: {stacks}", style="bold")
+    say = report.localized
+    stacks = ", ".join(inventory.stacks) or say(T("none found"))
+    heading = T(
+        "chipdoctor {version} · accelerator stacks: {stacks}",
+        version=report.tool_version,
+        stacks=stacks,
     )
+    console.print(Text(say(heading), style="bold"))
     table = Table(show_edge=False, pad_edge=False, expand=False)
-    table.add_column("stack", style="dim")
-    table.add_column("component")
-    table.add_column("version", style="bold")
-    table.add_column("source", style="dim", overflow="fold")
+    table.add_column(say(T("stack")), style="dim")
+    table.add_column(say(T("component")))
+    table.add_column(say(T("version")), style="bold")
+    table.add_column(say(T("source")), style="dim", overflow="fold")
     groups = ["host", *inventory.stacks, "other"]
     for group in groups:
         for component in inventory.components:
@@ -56,8 +64,8 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
     console.print(table)
     if inventory.devices:
         devices = Table(show_edge=False, pad_edge=False, title=None)
-        for name in ("stack", "device", "name", "health"):
-            devices.add_column(name)
+        for name in (T("stack"), T("device"), T("name"), T("health")):
+            devices.add_column(say(name))
         for device in inventory.devices:
             style = "" if device.health.upper() in ("OK", "NORMAL") else "yellow"
             devices.add_row(
@@ -69,13 +77,15 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
     for finding in report.findings:
         mark, style = _MARK[finding.severity]
         head = Text()
-        head.append(f"{mark} {finding.severity.value}", style=style)
+        head.append(f"{mark} {say(_SEVERITY[finding.severity])}", style=style)
         head.append(f"  {finding.id}", style="bold")
         console.print(head)
-        console.print(Padding(Text(finding.message), (0, 0, 0, 4), expand=False))
-        for line in finding.fix.splitlines():
-            console.print(Padding(Text("fix: " + line, style="green"), (0, 0, 0, 4), expand=False))
-    console.print(Text(_summary(report), style=_MARK[_worst(report)][1] if report.findings else ""))
+        console.print(Padding(Text(say(finding.message)), (0, 0, 0, 4), expand=False))
+        for line in say(finding.fix).splitlines():
+            fix = say(T("fix: {line}", line=line))
+            console.print(Padding(Text(fix, style="green"), (0, 0, 0, 4), expand=False))
+    summary = say(_summary(report))
+    console.print(Text(summary, style=_MARK[_worst(report)][1] if report.findings else ""))
     return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
 
 
@@ -85,7 +95,13 @@ def _worst(report: Report) -> Severity:
 
 def _summary(report: Report) -> str:
     counts = {s: sum(1 for f in report.findings if f.severity is s) for s in Severity}
+    errors, warnings = counts[Severity.ERROR], counts[Severity.WARNING]
     if report.status == "ok":
-        return "OK: nothing is incompatible."
-    parts = [f"{counts[Severity.ERROR]} error(s)", f"{counts[Severity.WARNING]} warning(s)"]
-    return ("INCOMPATIBLE: " if report.status == "error" else "WARNINGS: ") + ", ".join(parts)
+        return T("OK: nothing is incompatible.")
+    if report.status == "error":
+        return T(
+            "INCOMPATIBLE: {errors} error(s), {warnings} warning(s)",
+            errors=errors,
+            warnings=warnings,
+        )
+    return T("WARNINGS: {errors} error(s), {warnings} warning(s)", errors=errors, warnings=warnings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+from typing import Protocol
 
 from chipdoctor import __version__
 from chipdoctor.evidence.base import Evidence
@@ -11,31 +12,76 @@ from chipdoctor.i18n import T
 from chipdoctor.matrix.model import MatrixSet
 from chipdoctor.probes.ascend import AscendProbe
 from chipdoctor.probes.base import Probe
+from chipdoctor.probes.cambricon import CambriconProbe
+from chipdoctor.probes.cuda import CudaProbe
+from chipdoctor.probes.dcu import DcuProbe
 from chipdoctor.probes.host import HostProbe
+from chipdoctor.probes.rocm import RocmProbe
 from chipdoctor.report.model import Finding, Inventory, Report, Severity
 
 #: Every probe, host first; the report lists their results in this order.
-PROBES: tuple[Probe, ...] = (HostProbe(), AscendProbe())
+PROBES: tuple[Probe, ...] = (
+    HostProbe(),
+    AscendProbe(),
+    CambriconProbe(),
+    DcuProbe(),
+    RocmProbe(),
+    CudaProbe(),
+)
 
 #: The rules module of each stack; each has `evaluate(inventory, matrix) -> list[Finding]`.
 #: Imported only when its stack is found, so a host without accelerators loads none.
 RULES: dict[str, str] = {
     "ascend": "chipdoctor.rules.ascend",
+    "cambricon": "chipdoctor.rules.cambricon",
+    "dcu": "chipdoctor.rules.dcu",
+    "rocm": "chipdoctor.rules.rocm",
+    "cuda": "chipdoctor.rules.cuda",
 }
 
 ISSUES_URL = "https://github.com/chipdoctor/chipdoctor/issues"
+_REPORT_BUG = T(
+    "Please report this at {url} with `chipdoctor snapshot` output attached.", url=ISSUES_URL
+)
 
 
-def collect(evidence: Evidence, probes: tuple[Probe, ...] = PROBES) -> Inventory:
+class ProbeObserver(Protocol):
+    """Told when each probe starts and ends, so the CLI can show progress: the library never
+    prints. Called from the probes' threads."""
+
+    def started(self, name: str) -> None: ...
+
+    def finished(self, name: str) -> None: ...
+
+
+def collect(
+    evidence: Evidence,
+    probes: tuple[Probe, ...] = PROBES,
+    observer: ProbeObserver | None = None,
+) -> Inventory:
     """Run every probe concurrently; a probe that crashes becomes a finding, not a failure."""
-    # Read the shared facts once, before the threads race to fill the caches.
-    _ = evidence.platform, evidence.python
+    # Read the shared facts once, before the threads race to fill the caches (with --python
+    # this runs another interpreter, so it is watched like a probe).
+    if observer is not None:
+        observer.started("python")
+    try:
+        _ = evidence.platform, evidence.python
+    finally:
+        if observer is not None:
+            observer.finished("python")
     # NOTE: plain threads, not concurrent.futures: its import (logging et al.) costs ~5 ms of
     # the start-up budget, and a probe never raises (_safe_collect), so no future is needed.
     results: list[Inventory] = [Inventory() for _ in probes]
 
     def run(index: int) -> None:
-        results[index] = _safe_collect(probes[index], evidence)
+        name = probes[index].name
+        if observer is not None:
+            observer.started(name)
+        try:
+            results[index] = _safe_collect(probes[index], evidence)
+        finally:
+            if observer is not None:
+                observer.finished(name)
 
     threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(probes))]
     for thread in threads:
@@ -45,7 +91,40 @@ def collect(evidence: Evidence, probes: tuple[Probe, ...] = PROBES) -> Inventory
     inventory = Inventory()
     for result in results:
         inventory.merge(result)
+    if inventory.stacks:
+        if observer is not None:
+            observer.started("access")
+        try:
+            _safe_access(evidence, inventory)
+        finally:
+            if observer is not None:
+                observer.finished("access")
     return inventory
+
+
+def _safe_access(evidence: Evidence, inventory: Inventory) -> None:
+    """Libraries, device nodes and container mounts of the stacks found (chipdoctor/access/).
+
+    After the probes, because it builds on what they found; imported only when a stack is.
+    """
+    from chipdoctor.access.check import check_access
+
+    try:
+        check_access(evidence, inventory)
+    except Exception as exc:  # a bug here must not hide what the probes found
+        inventory.findings.append(
+            Finding(
+                f"{inventory.stacks[0]}.access-check-crashed",
+                Severity.WARNING,
+                (),
+                T(
+                    "The library and device check failed ({error}); its part of the report is "
+                    "missing.",
+                    error=f"{type(exc).__name__}: {exc}",
+                ),
+                _REPORT_BUG,
+            )
+        )
 
 
 def _safe_collect(probe: Probe, evidence: Evidence) -> Inventory:
@@ -58,9 +137,12 @@ def _safe_collect(probe: Probe, evidence: Evidence) -> Inventory:
                 f"{probe.name}.probe-crashed",
                 Severity.WARNING,
                 (),
-                f"The {probe.name} probe failed ({type(exc).__name__}: {exc}); its part of "
-                "the report is missing.",
-                f"Please report this at {ISSUES_URL} with `chipdoctor snapshot` output attached.",
+                T(
+                    "The {probe} probe failed ({error}); its part of the report is missing.",
+                    probe=probe.name,
+                    error=f"{type(exc).__name__}: {exc}",
+                ),
+                _REPORT_BUG,
             )
         )
         return inventory
@@ -81,8 +163,8 @@ def judge(inventory: Inventory, matrices: MatrixSet) -> list[Finding]:
                 Severity.INFO,
                 (),
                 T(
-                    "No accelerator stack was found on this machine (no Ascend driver, CANN or "
-                    "torch_npu)."
+                    "No accelerator stack was found on this machine: no Ascend, NVIDIA, AMD "
+                    "ROCm, Hygon DCU or Cambricon driver, toolkit or PyTorch extension."
                 ),
                 "",
             )
@@ -90,6 +172,6 @@ def judge(inventory: Inventory, matrices: MatrixSet) -> list[Finding]:
     return sorted(findings, key=lambda f: -f.severity.rank)
 
 
-def check(evidence: Evidence, matrices: MatrixSet) -> Report:
-    inventory = collect(evidence)
+def check(evidence: Evidence, matrices: MatrixSet, observer: ProbeObserver | None = None) -> Report:
+    inventory = collect(evidence, observer=observer)
     return Report(__version__, inventory, judge(inventory, matrices))

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chipdoctor.engine import collect
+from chipdoctor.engine import ProbeObserver, collect
 from chipdoctor.errors import BadInput
 from chipdoctor.evidence.host import HostEvidence
 from chipdoctor.evidence.snapshot import RecordingEvidence, write_snapshot
 
 
 def take_snapshot(
-    directory: Path, *, python: str | None = None, timeout: float = 10.0, force: bool = False
+    directory: Path,
+    *,
+    python: str | None = None,
+    timeout: float = 10.0,
+    force: bool = False,
+    observer: ProbeObserver | None = None,
 ) -> None:
     if directory.exists() and not directory.is_dir():
         raise BadInput("exists and is not a directory", path=str(directory))
@@ -19,7 +24,7 @@ def take_snapshot(
         raise BadInput("directory is not empty (use --force to write into it)", path=str(directory))
     host = HostEvidence(python=python, timeout=timeout)
     recorder = RecordingEvidence(host)
-    collect(recorder)
+    collect(recorder, observer=observer)
     listed = {
         f"{path.rstrip('/')}/{entry}": host.is_dir(f"{path.rstrip('/')}/{entry}")
         for path, entries in recorder.recording.dirs.items()

@@ -57,6 +57,11 @@ class VendorVersion:
     def startswith(self, prefix: VendorVersion) -> bool:
         return self.tokens[: len(prefix.tokens)] == prefix.tokens
 
+    @property
+    def is_prerelease(self) -> bool:
+        """An alpha/beta/rc-suffix or `bNNN` build (`9.0.0-beta.2`); `8.0.RC3` is a release."""
+        return self.key[-1] != _FINAL_PRE
+
 
 def parse_vendor(text: str) -> VendorVersion:
     raw = text.strip()
@@ -219,6 +224,21 @@ COMPONENT_SCHEMES: dict[str, Scheme] = {
     "os": DOTTED,
     # NOTE: matrices list Python as minor versions ("3.10"); prefix matching covers 3.10.12.
     "python": DOTTED,
+    # ROCm `7.2.0`, amdgpu module `6.16.13`, DTK `24.04.3` / `26.04-rc4`, Hygon driver `6.3.30`.
+    "rocm": DOTTED,
+    "amdgpu_driver": DOTTED,
+    "dtk": DOTTED,
+    "hygon_driver": DOTTED,
+    # NVIDIA driver `550.54.15`, CUDA `12.6` / `12.6.20241114` (version.json), cuDNN `9.5.1.17`.
+    "nvidia_driver": DOTTED,
+    "cuda_driver_api": DOTTED,
+    "cuda": DOTTED,
+    "cudnn": DOTTED,
+    # Cambricon CNToolkit `4.7.2`, CNNL `2.1.829`, CNCL `1.30.8`, MLU driver `5.10.22`.
+    "neuware": DOTTED,
+    "cnnl": DOTTED,
+    "cncl": DOTTED,
+    "cambricon_driver": DOTTED,
 }
 
 

@@ -67,9 +67,36 @@ def parse_yaml(text: str, name: str) -> LocatedYaml:
         raise BadInput(f"invalid YAML: {problem}", path=name, line=line) from None
     except yaml.YAMLError as exc:
         raise BadInput(f"invalid YAML: {exc}", path=name) from None
+    except ValueError as exc:  # e.g. `until: 2026-02-30`: a timestamp with no such day
+        line = _unconstructable_line(loader, node) if node is not None else None
+        raise BadInput(f"invalid YAML value: {exc}", path=name, line=line) from None
     finally:
         loader.dispose()
     return LocatedYaml(name, data, lines)
+
+
+def _unconstructable_line(loader: Any, node: yaml.Node) -> int | None:
+    """The line of the first scalar PyYAML cannot turn into a value (it raises no mark itself)."""
+    import yaml
+
+    if isinstance(node, yaml.ScalarNode):
+        construct = loader.yaml_constructors.get(node.tag)
+        try:
+            if construct is not None:
+                construct(loader, node)
+        except ValueError:
+            return int(node.start_mark.line) + 1
+        return None
+    children = (
+        [n for pair in node.value for n in pair]
+        if isinstance(node, yaml.MappingNode)
+        else list(node.value)
+    )
+    for child in children:
+        line = _unconstructable_line(loader, child)
+        if line is not None:
+            return line
+    return None
 
 
 def _walk(node: yaml.Node, where: YamlPath, lines: dict[YamlPath, int], name: str) -> None:

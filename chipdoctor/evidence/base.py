@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from chipdoctor.loader.elf import ElfInfo
 
 #: Files larger than this are not evidence (a version file is a few hundred bytes).
 MAX_FILE_BYTES = 1 << 20
@@ -21,6 +24,42 @@ class UnreadableError(Exception):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+
+class NotRecorded(Exception):
+    """The source holds no record of this kind of fact (a snapshot in an older format)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} not recorded in this snapshot")
+        self.what = what
+
+
+@dataclass(frozen=True)
+class FileStat:
+    """What `stat` says about a path (symlinks followed), as access checks need it."""
+
+    kind: str  # "file", "dir", "char", "block", "fifo", "socket" or "other"
+    mode: int  # permission bits, st_mode & 0o7777
+    uid: int
+    gid: int
+    owner: str = ""  # the owner's user name on that machine, "" when it has none
+    group: str = ""
+    #: POSIX access ACL entries (tag, permissions, id) beyond the mode bits, if any.
+    acl: tuple[tuple[int, int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the checked process runs as: effective ids and every group it holds."""
+
+    uid: int
+    gid: int
+    user: str = ""
+    groups: tuple[tuple[int, str], ...] = ()  # (gid, name), the primary group included
+
+    @property
+    def gids(self) -> frozenset[int]:
+        return frozenset([self.gid, *(gid for gid, _ in self.groups)])
 
 
 @dataclass(frozen=True)
@@ -101,3 +140,18 @@ class Evidence(Protocol):
 
     def run(self, key: str) -> CommandResult | None:
         """Run the command registered under `key`; None when it is not installed."""
+
+    def stat(self, path: str) -> FileStat | None:
+        """Type, mode, owner and group; None when the path does not exist."""
+
+    def read_bytes(self, path: str, limit: int) -> bytes | None:
+        """Up to `limit` bytes of a file, None when it does not exist; raises UnreadableError."""
+
+    def elf(self, path: str) -> ElfInfo | None:
+        """The file's ELF identity and dynamic section, None when it does not exist.
+
+        Raises UnreadableError for a file that cannot be read or is not an ELF object.
+        """
+
+    def identity(self) -> Identity:
+        """Who the checked process runs as; raises NotRecorded where the source never saw."""

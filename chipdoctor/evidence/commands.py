@@ -8,6 +8,11 @@ from __future__ import annotations
 
 COMMANDS: dict[str, tuple[str, ...]] = {
     "npu-smi info": ("npu-smi", "info"),
+    "rocm-smi": ("rocm-smi",),
+    "amd-smi version": ("amd-smi", "version"),
+    "hy-smi": ("hy-smi",),
+    "nvidia-smi": ("nvidia-smi",),
+    "cnmon": ("cnmon",),
 }
 
 

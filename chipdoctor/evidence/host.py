@@ -14,20 +14,31 @@ from functools import cached_property
 from pathlib import Path
 
 from chipdoctor.errors import BadInput
-from chipdoctor.evidence import pyinfo
+from chipdoctor.evidence import fsfacts, pyinfo
 from chipdoctor.evidence.base import (
     MAX_FILE_BYTES,
     CommandResult,
+    FileStat,
+    Identity,
     PlatformInfo,
     PythonInfo,
     UnreadableError,
 )
 from chipdoctor.evidence.commands import argv_for
+from chipdoctor.loader.elf import ElfInfo
 from chipdoctor.parsers.keyvalue import parse_key_values
 
 DEFAULT_TIMEOUT = 10.0
-#: Vendor tools often live in sbin, which a non-root PATH lacks (npu-smi: /usr/local/sbin).
-_EXTRA_TOOL_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin")
+#: Vendor tools often live off a non-root PATH: npu-smi in /usr/local/sbin, rocm-smi in
+#: /opt/rocm/bin, hy-smi in /opt/hyhal/bin (other-stacks.md B.4, C.3).
+_EXTRA_TOOL_DIRS = (
+    "/usr/local/sbin",
+    "/usr/local/bin",
+    "/usr/sbin",
+    "/usr/bin",
+    "/opt/rocm/bin",
+    "/opt/hyhal/bin",
+)
 _MAX_OUTPUT_CHARS = 1 << 20
 
 
@@ -102,6 +113,28 @@ class HostEvidence:
             return None
         return run_command(key, [executable, *argv[1:]], timeout=self.timeout, env=self._env)
 
+    def stat(self, path: str) -> FileStat | None:
+        user, group = self._names
+        return fsfacts.stat_path(self._local(path), path, user, group)
+
+    def read_bytes(self, path: str, limit: int) -> bytes | None:
+        return fsfacts.read_prefix(self._local(path), path, limit)
+
+    def elf(self, path: str) -> ElfInfo | None:
+        return fsfacts.elf_of(self._local(path), path)
+
+    def identity(self) -> Identity:
+        return fsfacts.process_identity()
+
+    @cached_property
+    def _names(self) -> tuple[fsfacts.NameOf, fsfacts.NameOf]:
+        """Owner names from this machine's NSS, or from the tree's own files under `root`."""
+        if self._root == Path("/"):
+            return fsfacts.nss_names()
+        return fsfacts.table_names(
+            _quiet_read(self, "/etc/passwd"), _quiet_read(self, "/etc/group")
+        )
+
     @cached_property
     def platform(self) -> PlatformInfo:
         os_release_text = None
@@ -138,6 +171,13 @@ class HostEvidence:
             packages=dict(packages) if isinstance(packages, dict) else {},
             paths=tuple(str(p) for p in paths) if isinstance(paths, list) else (),
         )
+
+
+def _quiet_read(host: HostEvidence, path: str) -> str | None:
+    try:
+        return host.read_text(path)
+    except UnreadableError:
+        return None
 
 
 def inspect_interpreter(python: str, *, timeout: float) -> dict[str, object]:

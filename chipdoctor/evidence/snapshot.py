@@ -1,8 +1,10 @@
-"""Snapshot directories (`chipdoctor-snapshot/1`): what the probes read, frozen on disk.
+"""Snapshot directories (`chipdoctor-snapshot/1` and `/2`): what the probes read, frozen on disk.
 
 Layout and keys are a contract (docs/contracts.md): `snapshot.yaml`, `files/<absolute path>`
 and `commands/<name>`. A file missing under `files/` does not exist on the machine; a command
-missing under `commands:` is not installed there.
+missing under `commands:` is not installed there. Format 2 adds what the access checks read
+(evidence/records.py): the user's identity, stat results, complete directory listings and ELF
+dynamic sections; `chipdoctor snapshot` writes format 2 and both are read.
 """
 
 from __future__ import annotations
@@ -18,19 +20,29 @@ from typing import Any
 import yaml
 
 from chipdoctor.errors import BadInput
+from chipdoctor.evidence import records
 from chipdoctor.evidence.base import (
     MAX_FILE_BYTES,
     CommandResult,
     Evidence,
+    FileStat,
+    Identity,
+    NotRecorded,
     PlatformInfo,
     PythonInfo,
     UnreadableError,
     normalize_name,
 )
+from chipdoctor.evidence.redact import recordable_environment
+from chipdoctor.loader.elf import ElfError, ElfInfo, parse_elf_bytes
 from chipdoctor.yamlio import LocatedYaml, read_yaml
 
-SNAPSHOT_FORMAT = "chipdoctor-snapshot/1"
+SNAPSHOT_FORMAT_V1 = "chipdoctor-snapshot/1"
+#: The format `chipdoctor snapshot` writes.
+SNAPSHOT_FORMAT = "chipdoctor-snapshot/2"
+_FORMATS = (SNAPSHOT_FORMAT_V1, SNAPSHOT_FORMAT)
 _TOP_KEYS = {"format", "platform", "python", "env", "commands", "unreadable"}
+_V2_KEYS = {"identity", "stats", "dirs", "elf"}
 
 
 def _inside(base: Path, path: str) -> Path:
@@ -52,6 +64,29 @@ class SnapshotEvidence:
         self._doc = doc
         self._data = _validate(doc)
         self._files = self.directory / "files"
+        self.format = str(self._data["format"])
+        self._stats = self._records("stats", records.stat_from_data)
+        self._elf = self._records("elf", records.elf_from_data)
+        self._dirs = {
+            str(path): entries for path, entries in (self._data.get("dirs") or {}).items()
+        }
+        identity = self._data.get("identity")
+        self._identity = (
+            None if identity is None else records.identity_from_data(identity, doc.error)
+        )
+
+    def _records(self, key: str, parse: Any) -> dict[str, Any]:
+        """path -> parsed record, None ("does not exist") or the reason it was unreadable."""
+        parsed: dict[str, Any] = {}
+        for path, data in (self._data.get(key) or {}).items():
+            reason = records.record_error(data)
+            if reason is not None:
+                parsed[str(path)] = reason
+            else:
+                parsed[str(path)] = (
+                    None if data is None else parse(str(path), data, self._doc.error)
+                )
+        return parsed
 
     def read_text(self, path: str) -> str | None:
         reason = self._data.get("unreadable", {}).get(path)
@@ -67,10 +102,56 @@ class SnapshotEvidence:
         return data.decode("utf-8", errors="replace")
 
     def list_dir(self, path: str) -> list[str] | None:
+        if path in self._dirs:
+            entries = self._dirs[path]
+            return None if entries is None else sorted(str(entry) for entry in entries)
         local = _inside(self._files, path)
         if not local.is_dir():
             return None
         return sorted(child.name for child in local.iterdir())
+
+    def stat(self, path: str) -> FileStat | None:
+        """The recorded stat; a path only present under `files/` reads as root's, 0644/0755."""
+        if path in self._stats:
+            recorded: FileStat | None = _recorded(path, self._stats[path])
+            return recorded
+        local = _inside(self._files, path)
+        if local.is_dir():
+            return FileStat("dir", 0o755, 0, 0, "root", "root")
+        if local.is_file():
+            return FileStat("file", 0o644, 0, 0, "root", "root")
+        return None
+
+    def read_bytes(self, path: str, limit: int) -> bytes | None:
+        reason = self._data.get("unreadable", {}).get(path)
+        if reason:
+            raise UnreadableError(path, str(reason))
+        local = _inside(self._files, path)
+        if local.is_dir():
+            raise UnreadableError(path, "is a directory")
+        try:
+            with local.open("rb") as handle:
+                return handle.read(limit)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+
+    def elf(self, path: str) -> ElfInfo | None:
+        """The recorded ELF facts; a real object placed under `files/` is parsed as it is."""
+        if path in self._elf:
+            info: ElfInfo | None = _recorded(path, self._elf[path])
+            return info
+        data = self.read_bytes(path, 1 << 26)
+        if data is None:
+            return None
+        try:
+            return parse_elf_bytes(data)
+        except ElfError as exc:
+            raise UnreadableError(path, str(exc)) from None
+
+    def identity(self) -> Identity:
+        if self._identity is None:
+            raise NotRecorded("the user's identity")
+        return self._identity
 
     def getenv(self, name: str) -> str | None:
         value = self._data.get("env", {}).get(name)
@@ -124,20 +205,38 @@ class SnapshotEvidence:
         )
 
 
+def _recorded(path: str, record: Any) -> Any:
+    """A parsed format-2 record; a str is the reason the path could not be read."""
+    if isinstance(record, str):
+        raise UnreadableError(path, record)
+    return record
+
+
 def _validate(doc: LocatedYaml) -> dict[str, Any]:
     data = doc.data
     if not isinstance(data, dict):
         raise doc.error((), "snapshot.yaml must be a mapping with format: " + SNAPSHOT_FORMAT)
-    if data.get("format") != SNAPSHOT_FORMAT:
+    if data.get("format") not in _FORMATS:
         raise doc.error(
-            ("format",), f"format must be {SNAPSHOT_FORMAT!r}, not {data.get('format')!r}"
+            ("format",),
+            f"format must be {SNAPSHOT_FORMAT_V1!r} or {SNAPSHOT_FORMAT!r}, "
+            f"not {data.get('format')!r}",
         )
+    allowed = _TOP_KEYS | (_V2_KEYS if data["format"] == SNAPSHOT_FORMAT else set())
     for key in data:
-        if key not in _TOP_KEYS:
+        if key not in allowed:
             raise doc.error((key,), f"unknown key {key!r}")
-    for key in ("platform", "python", "env", "commands", "unreadable"):
+    for key in ("platform", "python", "env", "commands", "unreadable", *sorted(_V2_KEYS)):
         if data.get(key) is not None and not isinstance(data[key], dict):
             raise doc.error((key,), f"{key} must be a mapping")
+    for key in ("stats", "elf", "dirs"):
+        for path, value in (data.get(key) or {}).items():
+            try:
+                _inside(Path("/"), str(path))
+            except ValueError:
+                raise doc.error((key, path), f"{key} path {path!r} is not absolute") from None
+            if key == "dirs" and value is not None and not isinstance(value, list):
+                raise doc.error((key, path), f"listing of {path} must be a list of names")
     python = data.get("python") or {}
     if python.get("packages") is not None and not isinstance(python["packages"], dict):
         raise doc.error(("python", "packages"), "packages must map distribution names to versions")
@@ -165,6 +264,11 @@ class Recording:
     dirs: dict[str, list[str] | None] = field(default_factory=dict)
     env: dict[str, str | None] = field(default_factory=dict)
     commands: dict[str, CommandResult | None] = field(default_factory=dict)
+    # Format 2: what the access checks read. A str value is the reason it was unreadable.
+    binary: dict[str, bytes | None] = field(default_factory=dict)
+    stats: dict[str, FileStat | str | None] = field(default_factory=dict)
+    elf: dict[str, ElfInfo | str | None] = field(default_factory=dict)
+    identity: Identity | None = None
 
 
 class RecordingEvidence:
@@ -212,6 +316,67 @@ class RecordingEvidence:
             self.recording.commands[key] = result
         return result
 
+    def stat(self, path: str) -> FileStat | None:
+        try:
+            info = self.inner.stat(path)
+        except UnreadableError as exc:
+            with self._lock:
+                self.recording.stats[path] = exc.reason
+            raise
+        with self._lock:
+            self.recording.stats[path] = info
+        return info
+
+    def read_bytes(self, path: str, limit: int) -> bytes | None:
+        try:
+            data = self.inner.read_bytes(path, limit)
+        except UnreadableError as exc:
+            with self._lock:
+                self.recording.unreadable[path] = exc.reason
+            raise
+        with self._lock:
+            self.recording.binary[path] = data
+        return data
+
+    def elf(self, path: str) -> ElfInfo | None:
+        try:
+            info = self.inner.elf(path)
+        except UnreadableError as exc:
+            with self._lock:
+                self.recording.elf[path] = exc.reason
+            raise
+        with self._lock:
+            self.recording.elf[path] = info
+        return info
+
+    def identity(self) -> Identity:
+        identity = self.inner.identity()
+        with self._lock:
+            self.recording.identity = identity
+        return identity
+
+
+def _v2_records(recording: Recording) -> dict[str, Any]:
+    """The format-2 keys: identity, stats, complete directory listings and ELF facts."""
+    out: dict[str, Any] = {}
+    if recording.identity is not None:
+        out["identity"] = records.identity_to_data(recording.identity)
+
+    def convert(value: Any, to_data: Any) -> Any:
+        if isinstance(value, str):
+            return {"error": value}
+        return None if value is None else to_data(value)
+
+    out["stats"] = {
+        path: convert(value, records.stat_to_data)
+        for path, value in sorted(recording.stats.items())
+    }
+    out["dirs"] = dict(sorted(recording.dirs.items()))
+    out["elf"] = {
+        path: convert(value, records.elf_to_data) for path, value in sorted(recording.elf.items())
+    }
+    return out
+
 
 def _command_file_name(key: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", key).strip("-") or "command"
@@ -234,6 +399,12 @@ def write_snapshot(
         local = _inside(files_root, path)
         local.parent.mkdir(parents=True, exist_ok=True)
         local.write_text(text, encoding="utf-8")
+    for path, data in sorted(recording.binary.items()):
+        if data is None:
+            continue
+        local = _inside(files_root, path)
+        local.parent.mkdir(parents=True, exist_ok=True)
+        local.write_bytes(data)  # byte for byte: the ld.so.cache is binary
     for path, entries in sorted(recording.dirs.items()):
         if entries is None:
             continue
@@ -275,11 +446,12 @@ def write_snapshot(
             "packages": dict(sorted(python.packages.items())),
             "paths": list(python.paths),
         },
-        "env": {k: v for k, v in sorted(recording.env.items()) if v is not None},
+        "env": recordable_environment(recording.env),  # allow-listed, secrets redacted
         "commands": commands,
     }
     if recording.unreadable:
         document["unreadable"] = dict(sorted(recording.unreadable.items()))
+    document.update(_v2_records(recording))
     (directory / "snapshot.yaml").write_text(
         yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8"
     )

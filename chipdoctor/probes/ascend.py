@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chipdoctor.evidence.base import Evidence
+from chipdoctor.i18n import T, join
 from chipdoctor.parsers.keyvalue import get_ci, parse_key_values, parse_version_cfg
 from chipdoctor.parsers.npu_smi import parse_npu_smi_info
 from chipdoctor.probes.base import ProbeContext, command_failure
@@ -98,8 +99,11 @@ def _driver(context: ProbeContext) -> None:
             "driver-version-unreadable",
             Severity.WARNING,
             ("ascend_driver",),
-            f"{DRIVER_INFO} exists but has no Version= line; the driver version is unknown.",
-            f"Reinstall the NPU driver package ({DRIVER_PACKAGE}).",
+            T(
+                "{path} exists but has no Version= line; the driver version is unknown.",
+                path=DRIVER_INFO,
+            ),
+            T("Reinstall the NPU driver package ({package}).", package=DRIVER_PACKAGE),
         )
         return
     context.component("ascend_driver", version, DRIVER_INFO)
@@ -253,8 +257,11 @@ def _npu_smi(context: ProbeContext) -> int | None:
             "npu-smi-failed",
             Severity.ERROR,
             ("ascend_driver",),
-            f"`npu-smi info` failed: {detail}. The NPU driver is not working, so no NPU "
-            "can be used.",
+            T(
+                "`npu-smi info` failed: {detail}. The NPU driver is not working, so no NPU "
+                "can be used.",
+                detail=detail,
+            ),
             _npu_smi_fix(detail),
         )
         return None
@@ -267,9 +274,18 @@ def _npu_smi(context: ProbeContext) -> int | None:
                 "device-health",
                 Severity.WARNING,
                 ("ascend_driver",),
-                f"NPU {chip.npu_id} chip {chip.chip_id} ({chip.name}) reports health "
-                f"{chip.health}.",
-                f"Inspect it with `npu-smi info -t health -i {chip.npu_id} -c {chip.chip_id}`.",
+                T(
+                    "NPU {npu} chip {chip} ({name}) reports health {health}.",
+                    npu=chip.npu_id,
+                    chip=chip.chip_id,
+                    name=chip.name,
+                    health=chip.health,
+                ),
+                T(
+                    "Inspect it with `npu-smi info -t health -i {npu} -c {chip}`.",
+                    npu=chip.npu_id,
+                    chip=chip.chip_id,
+                ),
             )
     return len(info.chips)
 
@@ -277,17 +293,18 @@ def _npu_smi(context: ProbeContext) -> int | None:
 def _npu_smi_fix(detail: str) -> str:
     # NOTE: -8005 and -8020 meanings: vllm-ascend #2698 and Ascend/cann-container-image #46.
     if "-8005" in detail or "-8020" in detail:
-        return (
+        return T(
             "The device is already held by another container or process: stop it, or start this "
             "container with only the --device=/dev/davinciN it owns (plus /dev/davinci_manager, "
             "/dev/devmm_svm, /dev/hisi_hdc)."
         )
     if "timed out" in detail or "did not answer" in detail:
-        return "The driver hangs: check `dmesg` for NPU driver errors and reboot the node."
-    return (
+        return T("The driver hangs: check `dmesg` for NPU driver errors and reboot the node.")
+    return T(
         "Check that the NPU driver is installed and loaded on the host (reinstall "
-        f"{DRIVER_PACKAGE} and reboot); inside a container, "
-        "mount /usr/local/Ascend/driver and the /dev/davinci* devices."
+        "{package} and reboot); inside a container, "
+        "mount /usr/local/Ascend/driver and the /dev/davinci* devices.",
+        package=DRIVER_PACKAGE,
     )
 
 
@@ -297,9 +314,9 @@ def _environment(context: ProbeContext, toolkit: Toolkit, torch_npu_installed: b
     context.inventory.facts[FACT_SET_ENV] = set_env
     severity = Severity.ERROR if torch_npu_installed else Severity.WARNING
     consequence = (
-        "`import torch_npu` fails with `libhccl.so: cannot open shared object file`"
+        T("`import torch_npu` fails with `libhccl.so: cannot open shared object file`")
         if torch_npu_installed
-        else "programs cannot find the CANN libraries"
+        else T("programs cannot find the CANN libraries")
     )
     home_path = env("ASCEND_HOME_PATH")
     if home_path and context.evidence.list_dir(home_path.rstrip("/") or "/") is None:
@@ -307,11 +324,15 @@ def _environment(context: ProbeContext, toolkit: Toolkit, torch_npu_installed: b
             "env-not-sourced",
             severity,
             ("cann",),
-            f"ASCEND_HOME_PATH={home_path} does not exist, so {consequence}.",
+            T(
+                "ASCEND_HOME_PATH={path} does not exist, so {consequence}.",
+                path=home_path,
+                consequence=consequence,
+            ),
             f"source {set_env}",
         )
         return
-    missing = [
+    missing: list[str] = [
         name
         for name in ("ASCEND_HOME_PATH", "ASCEND_TOOLKIT_HOME", "ASCEND_OPP_PATH")
         if not env(name)
@@ -320,28 +341,40 @@ def _environment(context: ProbeContext, toolkit: Toolkit, torch_npu_installed: b
     homes = {toolkit.home, f"{toolkit.root}/ascend-toolkit/latest", f"{toolkit.root}/cann"}
     homes.update(h.rstrip("/") for h in (env("ASCEND_TOOLKIT_HOME"), home_path) if h)
     if not any(p.startswith(h) and "lib64" in p for p in library_path for h in homes):
-        missing.append(f"{toolkit.home}/lib64 in LD_LIBRARY_PATH")
+        missing.append(T("{path} in LD_LIBRARY_PATH", path=f"{toolkit.home}/lib64"))
     driver_lib = f"{ASCEND_ROOT}/driver/lib64"
     if context.inventory.version("ascend_driver") and not any(
         p.startswith(driver_lib) for p in library_path
     ):
-        missing.append(f"{driver_lib} in LD_LIBRARY_PATH")
+        missing.append(T("{path} in LD_LIBRARY_PATH", path=driver_lib))
     if missing:
         context.add(
             "env-not-sourced",
             severity,
             ("cann",),
-            f"CANN {toolkit.version} is installed at {toolkit.home}, but its environment is not "
-            f"set up (missing: {', '.join(missing)}), so {consequence}.",
-            f"source {set_env}   # add it to ~/.bashrc, or to the job script before python starts",
+            T(
+                "CANN {version} is installed at {home}, but its environment is not set up "
+                "(missing: {missing}), so {consequence}.",
+                version=toolkit.version,
+                home=toolkit.home,
+                missing=join(missing, ", "),
+                consequence=consequence,
+            ),
+            T(
+                "source {script}   # add it to ~/.bashrc, or to the job script before python "
+                "starts",
+                script=set_env,
+            ),
         )
     if context.inventory.version("nnal") and not env("ATB_HOME_PATH"):
         context.add(
             "nnal-not-sourced",
             Severity.WARNING,
             ("nnal",),
-            "NNAL (ATB) is installed but ATB_HOME_PATH is not set, so code that uses ATB fails "
-            "with `libatb.so: cannot open shared object file`.",
+            T(
+                "NNAL (ATB) is installed but ATB_HOME_PATH is not set, so code that uses ATB "
+                "fails with `libatb.so: cannot open shared object file`."
+            ),
             f"source {toolkit.root}/nnal/atb/set_env.sh",
         )
 
@@ -385,11 +418,27 @@ def _visible_devices(context: ProbeContext, device_count: int | None) -> None:
             "visible-devices",
             Severity.WARNING if ids else Severity.ERROR,
             ("ascend_driver",),
-            f"{VISIBLE_DEVICES}={value!r}: the runtime stops reading at {ignored!r}"
-            + (f" and uses only {ids}." if ids else " and sees no device at all."),
-            f"export {VISIBLE_DEVICES}="
-            + ",".join(str(i) for i in ids or [0])
-            + "   # comma-separated ascending ids, no spaces",
+            T(
+                "{variable}={value!r}: the runtime stops reading at {ignored!r} and uses only "
+                "{ids}.",
+                variable=VISIBLE_DEVICES,
+                value=value,
+                ignored=ignored,
+                ids=ids,
+            )
+            if ids
+            else T(
+                "{variable}={value!r}: the runtime stops reading at {ignored!r} and sees no "
+                "device at all.",
+                variable=VISIBLE_DEVICES,
+                value=value,
+                ignored=ignored,
+            ),
+            T(
+                "export {variable}={ids}   # comma-separated ascending ids, no spaces",
+                variable=VISIBLE_DEVICES,
+                ids=",".join(str(i) for i in ids or [0]),
+            ),
         )
     if device_count is None:
         return
@@ -400,7 +449,14 @@ def _visible_devices(context: ProbeContext, device_count: int | None) -> None:
             "visible-devices",
             Severity.ERROR,
             ("ascend_driver",),
-            f"{VISIBLE_DEVICES}={value} names device {', '.join(map(str, absent))}, but "
-            f"npu-smi shows {device_count} device(s) (ids 0-{device_count - 1}).",
+            T(
+                "{variable}={value} names device {absent}, but npu-smi shows {count} device(s) "
+                "(ids 0-{last}).",
+                variable=VISIBLE_DEVICES,
+                value=value,
+                absent=", ".join(map(str, absent)),
+                count=device_count,
+                last=device_count - 1,
+            ),
             f"export {VISIBLE_DEVICES}={','.join(str(i) for i in valid)}",
         )

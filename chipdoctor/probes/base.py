@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from chipdoctor.evidence.base import CommandResult, Evidence, UnreadableError
+from chipdoctor.i18n import T
 from chipdoctor.report.model import Component, Finding, Inventory, Severity
 
 
@@ -33,8 +34,15 @@ class ProbeContext:
                 "unreadable-file",
                 Severity.WARNING,
                 (),
-                f"Cannot read {path}: {exc.reason}; what it records is missing from this check.",
-                f"Run chipdoctor as a user who can read {path}, or fix its permissions.",
+                T(
+                    "Cannot read {path}: {reason}; what it records is missing from this check.",
+                    path=path,
+                    reason=exc.reason,
+                ),
+                T(
+                    "Run chipdoctor as a user who can read {path}, or fix its permissions.",
+                    path=path,
+                ),
             )
             return None
 
@@ -46,8 +54,8 @@ class ProbeContext:
                 "unreadable-file",
                 Severity.WARNING,
                 (),
-                f"Cannot list {path}: {exc.reason}.",
-                f"Run chipdoctor as a user who can read {path}.",
+                T("Cannot list {path}: {reason}.", path=path, reason=exc.reason),
+                T("Run chipdoctor as a user who can read {path}.", path=path),
             )
             return []
 
@@ -74,9 +82,20 @@ class ProbeContext:
 def command_failure(result: CommandResult) -> str:
     """One line saying how a command failed, for messages."""
     if result.timed_out:
-        return f"`{result.key}` did not answer and was killed ({result.error})"
+        return T(
+            "`{command}` did not answer and was killed ({error})",
+            command=result.key,
+            error=result.error,
+        )
     if result.exit is None:
-        return f"`{result.key}` could not be started: {result.error}"
+        return T(
+            "`{command}` could not be started: {error}", command=result.key, error=result.error
+        )
     lines = [line.strip() for line in (result.stderr + "\n" + result.stdout).splitlines()]
-    detail = next((line for line in lines if line), "no output")
-    return f"`{result.key}` exited with status {result.exit}: {detail[:200]}"
+    detail: str = next((line[:200] for line in lines if line), T("no output"))
+    return T(
+        "`{command}` exited with status {status}: {detail}",
+        command=result.key,
+        status=result.exit,
+        detail=detail,
+    )

@@ -10,6 +10,9 @@ from enum import Enum
 from typing import Any
 
 REPORT_FORMAT = "chipdoctor-report/1"
+#: Inventory.facts under this prefix are notes for people (the table prints them, JSON does
+#: not carry them): what a check could not look at, where no finding is due.
+NOTE_PREFIX = "note."
 
 
 class Severity(str, Enum):
@@ -89,6 +92,16 @@ class Inventory:
         self.facts.update(other.facts)
 
 
+@dataclass(frozen=True)
+class SmokeStep:
+    """One step of `check --deep`, for people; JSON carries it as its `deep.<step>` finding."""
+
+    step: str
+    result: str  # "passed", "failed", "timed out", "crashed" or "skipped"
+    seconds: float | None
+    detail: str = ""
+
+
 @dataclass
 class Report:
     tool_version: str
@@ -96,6 +109,8 @@ class Report:
     findings: list[Finding]
     #: The language people read it in ("en" or "zh_CN"); JSON stays English-keyed either way.
     lang: str = "en"
+    #: The steps of `check --deep` in the order they ran; empty without --deep.
+    smoke: list[SmokeStep] = field(default_factory=list)
 
     def localized(self, text: str) -> str:
         """`text` in the report's language (messages built with i18n.T translate)."""

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from chipdoctor.components import HOST_COMPONENTS, STACK_COMPONENTS, TORCH_COMPONENTS
 from chipdoctor.i18n import T
-from chipdoctor.report.model import Component, Report, Severity
+from chipdoctor.report.model import NOTE_PREFIX, Component, Report, Severity
 
 _MARK = {
     Severity.ERROR: ("✗", "bold red"),
@@ -73,8 +73,16 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
             )
         console.print()
         console.print(devices)
+    if report.smoke:
+        console.print()
+        console.print(Text(say(T("Smoke test (--deep)")), style="bold"))
+        console.print(_smoke_table(report))
+    # A passed smoke-test step is already a row of its table.
+    tabled = {f"deep.{step.step}" for step in report.smoke if step.result == "passed"}
     console.print()
     for finding in report.findings:
+        if finding.id in tabled and finding.severity is Severity.INFO:
+            continue
         mark, style = _MARK[finding.severity]
         head = Text()
         head.append(f"{mark} {say(_SEVERITY[finding.severity])}", style=style)
@@ -84,9 +92,35 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
         for line in say(finding.fix).splitlines():
             fix = say(T("fix: {line}", line=line))
             console.print(Padding(Text(fix, style="green"), (0, 0, 0, 4), expand=False))
+    for key, note in sorted(inventory.facts.items()):
+        if key.startswith(NOTE_PREFIX):
+            console.print(Text(say(T("note: {note}", note=note)), style="dim"))
     summary = say(_summary(report))
     console.print(Text(summary, style=_MARK[_worst(report)][1] if report.findings else ""))
     return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
+
+
+_SMOKE_RESULT = {
+    "passed": ("✓", "green", T("passed")),
+    "failed": ("✗", "bold red", T("failed")),
+    "timed out": ("✗", "bold red", T("timed out")),
+    "crashed": ("✗", "bold red", T("crashed")),
+    "skipped": ("•", "cyan", T("skipped")),
+}
+
+
+def _smoke_table(report: Report) -> Table:
+    say = report.localized
+    table = Table(show_edge=False, pad_edge=False, expand=False)
+    for name in (T("step"), T("result"), T("time"), T("detail")):
+        table.add_column(say(name))
+    for step in report.smoke:
+        mark, style, result = _SMOKE_RESULT.get(step.result, ("•", "", step.result))
+        seconds = "" if step.seconds is None else f"{step.seconds:.2f} s"
+        table.add_row(
+            step.step, Text(f"{mark} {say(result)}", style=style), seconds, say(step.detail)
+        )
+    return table
 
 
 def _worst(report: Report) -> Severity:

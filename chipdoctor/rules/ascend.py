@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from chipdoctor.i18n import T, join
 from chipdoctor.matrix.model import INCOMPATIBLE, Matrix, Row
 from chipdoctor.parsers.keyvalue import inner_release, parse_bracket_ranges
 from chipdoctor.probes import ascend as facts
@@ -52,7 +53,11 @@ def _finding(
 
 
 def _cite(matrix: Matrix, row: Row) -> str:
-    return f"(source: {matrix.source_text(row)}; {matrix.short_origin(row)})"
+    return T(
+        "(source: {source}; {origin})",
+        source=matrix.source_text(row),
+        origin=matrix.short_origin(row),
+    )
 
 
 def _torch_line(version: str) -> str:
@@ -69,8 +74,12 @@ def _torch_vs_torch_npu(
                 "torch_npu-without-torch",
                 Severity.ERROR,
                 ("torch_npu", "torch"),
-                f"torch_npu {torch_npu} is installed but torch is not; torch_npu {torch_npu} "
-                f"requires torch {expected}.",
+                T(
+                    "torch_npu {torch_npu} is installed but torch is not; torch_npu {torch_npu} "
+                    "requires torch {expected}.",
+                    torch_npu=torch_npu,
+                    expected=expected,
+                ),
                 _torch_line(expected),
             )
         ]
@@ -83,8 +92,11 @@ def _torch_vs_torch_npu(
                 "torch-build",
                 Severity.ERROR,
                 ("torch", "torch_npu"),
-                f"torch {torch} is a GPU build; torch_npu refuses to load beside it with "
-                "'Two accelerators cannot be used at the same time in PyTorch'.",
+                T(
+                    "torch {torch} is a GPU build; torch_npu refuses to load beside it with "
+                    "'Two accelerators cannot be used at the same time in PyTorch'.",
+                    torch=torch,
+                ),
                 _torch_line(release_of(torch)),
             )
         )
@@ -96,9 +108,14 @@ def _torch_vs_torch_npu(
                 "torch-torch_npu",
                 Severity.ERROR,
                 ("torch", "torch_npu"),
-                f"torch_npu {torch_npu} is built for torch {expected} but torch {torch} is "
-                "installed; its C extension fails to load against another torch "
-                f"{_cite(matrix, row)}.",
+                T(
+                    "torch_npu {torch_npu} is built for torch {expected} but torch {torch} is "
+                    "installed; its C extension fails to load against another torch {cite}.",
+                    torch_npu=torch_npu,
+                    expected=expected,
+                    torch=torch,
+                    cite=_cite(matrix, row),
+                ),
                 _torch_line(expected),
             )
         )
@@ -109,8 +126,13 @@ def _torch_vs_torch_npu(
                 "torch-torch_npu",
                 Severity.ERROR,
                 ("torch", "torch_npu"),
-                f"torch_npu {torch_npu} is built for torch {expected} but torch {torch} is "
-                "installed; torch_npu wheels require exactly their torch release.",
+                T(
+                    "torch_npu {torch_npu} is built for torch {expected} but torch {torch} is "
+                    "installed; torch_npu wheels require exactly their torch release.",
+                    torch_npu=torch_npu,
+                    expected=expected,
+                    torch=torch,
+                ),
                 _torch_line(expected),
             )
         )
@@ -129,10 +151,19 @@ def _python(python: str | None, torch_npu: str, rows: list[Row], matrix: Matrix)
             "python",
             Severity.WARNING,
             ("python", "torch_npu"),
-            f"Python {python} is not among the versions Ascend lists for torch_npu {torch_npu} "
-            f"({listed}) {_cite(matrix, row)}.",
-            f"Use Python {row.patterns('python')[-1]} for this torch_npu, or a torch_npu release "
-            "that lists your Python.",
+            T(
+                "Python {python} is not among the versions Ascend lists for torch_npu {torch_npu} "
+                "({listed}) {cite}.",
+                python=python,
+                torch_npu=torch_npu,
+                listed=listed,
+                cite=_cite(matrix, row),
+            ),
+            T(
+                "Use Python {python} for this torch_npu, or a torch_npu release that lists your "
+                "Python.",
+                python=row.patterns("python")[-1],
+            ),
         )
     ]
 
@@ -141,7 +172,7 @@ def _pip_torch_npu(torch_npu: str, torch: str | None) -> str:
     line = pip_install(f"torch-npu=={torch_npu}")
     if torch is not None and not same_release(torch, torch_npu):
         line = f"{_torch_line(release_of(torch_npu))} && {line}"
-    return f"{line}   # wheels not on PyPI: {RELEASES_URL}"
+    return T("{command}   # wheels not on PyPI: {url}", command=line, url=RELEASES_URL)
 
 
 def _candidates_for_cann(cann: str, torch: str | None, matrix: Matrix) -> list[Row]:
@@ -158,16 +189,23 @@ def _torch_npu_vs_cann(
     torch_npu: str, torch: str | None, cann: str | None, rows: list[Row], matrix: Matrix
 ) -> list[Finding]:
     if cann is None:
-        wanted = rows[0].first("cann") if rows else "the CANN release listed for it"
+        wanted = rows[0].first("cann") if rows else T("the CANN release listed for it")
         return [
             _finding(
                 "torch_npu-without-cann",
                 Severity.ERROR,
                 ("torch_npu", "cann"),
-                f"torch_npu {torch_npu} is installed but no CANN toolkit was found, so "
-                "`import torch_npu` fails (libhccl.so / libascendcl.so not found).",
-                f"Install the CANN {wanted} toolkit and the kernels/ops package for your chip "
-                f"({CANN_DOWNLOAD}), then source its set_env.sh.",
+                T(
+                    "torch_npu {torch_npu} is installed but no CANN toolkit was found, so "
+                    "`import torch_npu` fails (libhccl.so / libascendcl.so not found).",
+                    torch_npu=torch_npu,
+                ),
+                T(
+                    "Install the CANN {wanted} toolkit and the kernels/ops package for your chip "
+                    "({url}), then source its set_env.sh.",
+                    wanted=wanted,
+                    url=CANN_DOWNLOAD,
+                ),
             )
         ]
     if not rows:
@@ -176,10 +214,16 @@ def _torch_npu_vs_cann(
                 "unknown-combination",
                 Severity.WARNING,
                 ("torch_npu", "cann"),
-                f"torch_npu {torch_npu} is not in the Ascend matrix, so its pairing with CANN "
-                f"{cann} cannot be checked.",
-                "If this is a site build, describe it in a --matrix file; otherwise install a "
-                "published torch_npu release.",
+                T(
+                    "torch_npu {torch_npu} is not in the Ascend matrix, so its pairing with CANN "
+                    "{cann} cannot be checked.",
+                    torch_npu=torch_npu,
+                    cann=cann,
+                ),
+                T(
+                    "If this is a site build, describe it in a --matrix file; otherwise install a "
+                    "published torch_npu release."
+                ),
             )
         ]
     if any(row.matches("cann", cann) for row in rows):
@@ -194,38 +238,50 @@ def _torch_npu_vs_cann(
                 "torch_npu-cann",
                 Severity.INFO,
                 ("torch_npu", "cann"),
-                f"torch_npu {torch_npu} is paired with CANN {recommended}; CANN {cann} is also "
-                f"declared compatible {_cite(matrix, compat[0])}.",
+                T(
+                    "torch_npu {torch_npu} is paired with CANN {recommended}; CANN {cann} is also "
+                    "declared compatible {cite}.",
+                    torch_npu=torch_npu,
+                    recommended=recommended,
+                    cann=cann,
+                    cite=_cite(matrix, compat[0]),
+                ),
                 "",
             )
         ]
     candidates = _candidates_for_cann(cann, torch, matrix)
     best = newest_row(candidates, "torch_npu")
-    fixes = []
+    fixes: list[str] = []
     if best is not None:
         fixes.append(_pip_torch_npu(best.first("torch_npu"), torch))
-    fixes.append(f"or install CANN {recommended} ({CANN_DOWNLOAD})")
+    fixes.append(T("or install CANN {version} ({url})", version=recommended, url=CANN_DOWNLOAD))
     order = compare("cann", cann, recommended)
     if order is not None and order < 0:
         severity = Severity.ERROR
-        why = (
-            f"CANN {cann} is older than CANN {recommended}, the release torch_npu {torch_npu} "
+        why = T(
+            "CANN {cann} is older than CANN {recommended}, the release torch_npu {torch_npu} "
             "is built for: it calls functions older CANN lacks (torch_npu reports 'Please "
-            "upgrade CANN version' or undefined symbols)"
+            "upgrade CANN version' or undefined symbols)",
+            cann=cann,
+            recommended=recommended,
+            torch_npu=torch_npu,
         )
     else:
         severity = Severity.WARNING
-        why = (
-            f"torch_npu {torch_npu} is paired with CANN {recommended}, not CANN {cann}; newer "
-            "CANN releases are not promised to keep the symbols older torch_npu builds use"
+        why = T(
+            "torch_npu {torch_npu} is paired with CANN {recommended}, not CANN {cann}; newer "
+            "CANN releases are not promised to keep the symbols older torch_npu builds use",
+            torch_npu=torch_npu,
+            recommended=recommended,
+            cann=cann,
         )
     return [
         _finding(
             "torch_npu-cann",
             severity,
             ("torch_npu", "cann"),
-            f"{why} {_cite(matrix, rows[0])}.",
-            "\n".join(fixes),
+            T("{why} {cite}.", why=why, cite=_cite(matrix, rows[0])),
+            join(fixes),
         )
     ]
 
@@ -233,7 +289,7 @@ def _torch_npu_vs_cann(
 def _cann_without_torch_npu(cann: str, torch: str | None, matrix: Matrix) -> list[Finding]:
     best = newest_row(_candidates_for_cann(cann, torch, matrix), "torch_npu")
     if best is None:
-        fix = "No torch_npu release in the matrix is paired with this CANN."
+        fix: str = T("No torch_npu release in the matrix is paired with this CANN.")
     else:
         fix = _pip_torch_npu(best.first("torch_npu"), torch or "")
         if torch is None:
@@ -244,7 +300,10 @@ def _cann_without_torch_npu(cann: str, torch: str | None, matrix: Matrix) -> lis
             "cann-without-torch_npu",
             Severity.INFO,
             ("cann", "torch_npu"),
-            f"CANN {cann} is installed but torch_npu is not, so PyTorch cannot use the NPU.",
+            T(
+                "CANN {cann} is installed but torch_npu is not, so PyTorch cannot use the NPU.",
+                cann=cann,
+            ),
             fix,
         )
     ]
@@ -266,8 +325,14 @@ def _cann_vs_driver(inventory: Inventory, matrix: Matrix) -> list[Finding]:
                 "cann-driver",
                 Severity.ERROR,
                 ("cann", "ascend_driver"),
-                f"CANN {cann} does not support NPU driver {driver}: the vendor's compatibility "
-                f"table marks it incompatible {_cite(matrix, against[0])}.{declared.text}",
+                T(
+                    "CANN {cann} does not support NPU driver {driver}: the vendor's compatibility "
+                    "table marks it incompatible {cite}.{declared}",
+                    cann=cann,
+                    driver=driver,
+                    cite=_cite(matrix, against[0]),
+                    declared=declared.text,
+                ),
                 fix,
             )
         ]
@@ -278,7 +343,12 @@ def _cann_vs_driver(inventory: Inventory, matrix: Matrix) -> list[Finding]:
                     "cann-driver-declared",
                     Severity.WARNING,
                     ("cann", "ascend_driver"),
-                    f"The matrix pairs CANN {cann} with driver {driver}, but{declared.text}",
+                    T(
+                        "The matrix pairs CANN {cann} with driver {driver}, but{declared}",
+                        cann=cann,
+                        driver=driver,
+                        declared=declared.text,
+                    ),
                     fix,
                 )
             ]
@@ -289,9 +359,14 @@ def _cann_vs_driver(inventory: Inventory, matrix: Matrix) -> list[Finding]:
                 "unknown-combination",
                 Severity.WARNING,
                 ("cann", "ascend_driver"),
-                f"CANN {cann} has no driver pairing in the matrix, so driver {driver} cannot be "
-                f"checked against it.{declared.text}",
-                "Compare with the CANN release notes' 'version compatibility' table.",
+                T(
+                    "CANN {cann} has no driver pairing in the matrix, so driver {driver} cannot be "
+                    "checked against it.{declared}",
+                    cann=cann,
+                    driver=driver,
+                    declared=declared.text,
+                ),
+                T("Compare with the CANN release notes' 'version compatibility' table."),
             )
         ]
     patterns = [p for row in compatible for p in row.patterns("ascend_driver")]
@@ -306,8 +381,15 @@ def _cann_vs_driver(inventory: Inventory, matrix: Matrix) -> list[Finding]:
                 "cann-driver",
                 severity,
                 ("cann", "ascend_driver"),
-                f"NPU driver {driver} is older than the drivers Ascend lists for CANN {cann} "
-                f"({listed}) {_cite(matrix, compatible[0])}.{declared.text}",
+                T(
+                    "NPU driver {driver} is older than the drivers Ascend lists for CANN {cann} "
+                    "({listed}) {cite}.{declared}",
+                    driver=driver,
+                    cann=cann,
+                    listed=listed,
+                    cite=_cite(matrix, compatible[0]),
+                    declared=declared.text,
+                ),
                 fix,
             )
         ]
@@ -316,9 +398,16 @@ def _cann_vs_driver(inventory: Inventory, matrix: Matrix) -> list[Finding]:
             "cann-driver",
             Severity.WARNING,
             ("cann", "ascend_driver"),
-            f"NPU driver {driver} is newer than the drivers Ascend lists for CANN {cann} "
-            f"({listed}) {_cite(matrix, compatible[0])}; newer drivers usually run older CANN, "
-            f"but this pairing is not published.{declared.text}",
+            T(
+                "NPU driver {driver} is newer than the drivers Ascend lists for CANN {cann} "
+                "({listed}) {cite}; newer drivers usually run older CANN, but this pairing is not "
+                "published.{declared}",
+                driver=driver,
+                cann=cann,
+                listed=listed,
+                cite=_cite(matrix, compatible[0]),
+                declared=declared.text,
+            ),
             fix,
         )
     ]
@@ -346,14 +435,22 @@ def _toolkit_declaration(inventory: Inventory) -> _Declaration:
         lo, hi = _c_number(low), _c_number(high or low)
         if number is not None and lo is not None and hi is not None and lo <= number <= hi:
             return _Declaration(
-                f" The toolkit ({inventory.facts.get(facts.FACT_TOOLKIT_SOURCE)}) declares driver "
-                f"release {code} compatible.",
+                T(
+                    " The toolkit ({source}) declares driver release {code} compatible.",
+                    source=inventory.facts.get(facts.FACT_TOOLKIT_SOURCE),
+                    code=code,
+                ),
                 included=True,
             )
     return _Declaration(
-        f" The toolkit's own {inventory.facts.get(facts.FACT_TOOLKIT_SOURCE)} lists compatible "
-        f"driver releases {listed}, which does not include this driver's {code} "
-        f"({inventory.facts.get(facts.FACT_DRIVER_INFO_SOURCE)}).",
+        T(
+            " The toolkit's own {source} lists compatible driver releases {listed}, which does "
+            "not include this driver's {code} ({driver_source}).",
+            source=inventory.facts.get(facts.FACT_TOOLKIT_SOURCE),
+            listed=listed,
+            code=code,
+            driver_source=inventory.facts.get(facts.FACT_DRIVER_INFO_SOURCE),
+        ),
         excluded=True,
     )
 
@@ -367,13 +464,18 @@ def _c_number(code: str) -> int | None:
 
 
 def _driver_fix(cann: str, driver: str, compatible: list[Row], matrix: Matrix) -> str:
-    lines = []
+    lines: list[str] = []
     if compatible:
         patterns = list(dict.fromkeys(p for r in compatible for p in r.patterns("ascend_driver")))
         newest = highest("ascend_driver", patterns) or patterns[-1]
         lines.append(
-            f"Ask the administrator to install Ascend HDK driver and firmware {newest} "
-            f"(listed for CANN {cann}: {', '.join(patterns)})."
+            T(
+                "Ask the administrator to install Ascend HDK driver and firmware {newest} "
+                "(listed for CANN {cann}: {patterns}).",
+                newest=newest,
+                cann=cann,
+                patterns=", ".join(patterns),
+            )
         )
     fitting = [
         row
@@ -383,9 +485,14 @@ def _driver_fix(cann: str, driver: str, compatible: list[Row], matrix: Matrix) -
     best = newest_row(fitting, "cann")
     if best is not None:
         lines.append(
-            f"Or install CANN {best.first('cann')}, which lists driver {driver} ({CANN_DOWNLOAD})."
+            T(
+                "Or install CANN {cann}, which lists driver {driver} ({url}).",
+                cann=best.first("cann"),
+                driver=driver,
+                url=CANN_DOWNLOAD,
+            )
         )
-    return "\n".join(lines)
+    return join(lines)
 
 
 def _driver_vs_firmware(inventory: Inventory, matrix: Matrix) -> list[Finding]:
@@ -396,14 +503,24 @@ def _driver_vs_firmware(inventory: Inventory, matrix: Matrix) -> list[Finding]:
     out = []
     fw_ranges = inventory.facts.get(facts.FACT_DRIVER_FW_RANGE)
     drv_ranges = inventory.facts.get(facts.FACT_FIRMWARE_DRV_RANGE)
-    problems = []
+    problems: list[str] = []
     if fw_ranges and vendor_in_ranges(firmware, parse_bracket_ranges(fw_ranges)) is False:
         problems.append(
-            f"the driver's {facts.DRIVER_INFO} accepts firmware {fw_ranges}, not {firmware}"
+            T(
+                "the driver's {path} accepts firmware {ranges}, not {firmware}",
+                path=facts.DRIVER_INFO,
+                ranges=fw_ranges,
+                firmware=firmware,
+            )
         )
     if drv_ranges and vendor_in_ranges(driver, parse_bracket_ranges(drv_ranges)) is False:
         problems.append(
-            f"the firmware's {facts.FIRMWARE_INFO} accepts drivers {drv_ranges}, not {driver}"
+            T(
+                "the firmware's {path} accepts drivers {ranges}, not {driver}",
+                path=facts.FIRMWARE_INFO,
+                ranges=drv_ranges,
+                driver=driver,
+            )
         )
     if problems:
         out.append(
@@ -411,11 +528,16 @@ def _driver_vs_firmware(inventory: Inventory, matrix: Matrix) -> list[Finding]:
                 "driver-firmware",
                 Severity.ERROR,
                 ("ascend_driver", "ascend_firmware"),
-                f"NPU driver {driver} and firmware {firmware} do not go together: "
-                + "; ".join(problems)
-                + ".",
-                "Install the driver and firmware from one Ascend HDK release (firmware package "
-                "Ascend-hdk-<chip>-npu-firmware_<version>.run), then reboot.",
+                T(
+                    "NPU driver {driver} and firmware {firmware} do not go together: {problems}.",
+                    driver=driver,
+                    firmware=firmware,
+                    problems=join(problems, "; "),
+                ),
+                T(
+                    "Install the driver and firmware from one Ascend HDK release (firmware "
+                    "package Ascend-hdk-<chip>-npu-firmware_<version>.run), then reboot."
+                ),
             )
         )
         return out
@@ -427,9 +549,18 @@ def _driver_vs_firmware(inventory: Inventory, matrix: Matrix) -> list[Finding]:
                 "driver-firmware",
                 Severity.WARNING,
                 ("ascend_driver", "ascend_firmware"),
-                f"Firmware {firmware} is not the one published with driver {driver} ({paired}) "
-                f"{_cite(matrix, rows[0])}.",
-                f"Install firmware {paired.split(', ')[-1]} from the same Ascend HDK release.",
+                T(
+                    "Firmware {firmware} is not the one published with driver {driver} "
+                    "({paired}) {cite}.",
+                    firmware=firmware,
+                    driver=driver,
+                    paired=paired,
+                    cite=_cite(matrix, rows[0]),
+                ),
+                T(
+                    "Install firmware {firmware} from the same Ascend HDK release.",
+                    firmware=paired.split(", ")[-1],
+                ),
             )
         )
     return out

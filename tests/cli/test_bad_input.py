@@ -108,7 +108,7 @@ def test_a_bug_is_one_line_and_exit_3(
     """No real bug can be produced on demand, so one is planted in the engine."""
     from chipdoctor import cli, engine
 
-    def broken(*_: object) -> None:
+    def broken(*_: object, **__: object) -> None:
         raise RuntimeError("planted bug")
 
     monkeypatch.setattr(engine, "check", broken)

@@ -1,0 +1,199 @@
+"""The bundled access data: access/stacks.yaml (libraries, groups, visible-device variables,
+notes on devices and volumes) over recipes/mounts.yaml (what `docker run` passes in, read
+through the recipes' own reader so the check and the recipes share one list)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+STACKS_FILE = Path(__file__).resolve().parent / "stacks.yaml"
+INDEX = "{index}"  # one node per device: /dev/davinci{index} (recipes/mounts.yaml's spelling)
+
+
+class DataError(ValueError):
+    """The bundled data is malformed: a bug in chipdoctor, caught by its own tests."""
+
+
+@dataclass(frozen=True)
+class Provider:
+    name: str
+    what: str
+    installed: str  # the component id probes report when it is installed
+    install: str
+    dirs: tuple[str, ...] = ()
+    script: str = ""  # environment script whose sourcing adds `dirs`
+    setup: str = ""  # the fix when installed but not searched, where no script does it
+    host: tuple[str, ...] = ()  # mounts.yaml volumes (host paths) bringing it into a container
+    from_host: bool = False  # the runtime's --gpus brings it from the host
+    merge: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Library:
+    name: str
+    provider: str
+    when: tuple[str, ...] = ()  # component ids or pip names; empty: always
+    needed_by: tuple[str, ...] = ()  # pip names that fail to import without it
+
+
+@dataclass(frozen=True)
+class VisibleVariable:
+    variable: str
+    nodes: str  # a device-node pattern with {index}
+
+
+@dataclass(frozen=True)
+class Device:
+    path: str  # what --device names, `{index}` for a numbered node
+    what: str = ""
+    nodes: tuple[str, ...] = ()  # the node patterns a directory entry carries
+    optional: str = ""  # why a stack may lack it ("" when it is required)
+
+    @property
+    def patterns(self) -> tuple[str, ...]:
+        """The character-device patterns to look for."""
+        return self.nodes or (self.path,)
+
+    @property
+    def shown(self) -> str:
+        return self.path.replace(INDEX, "N")
+
+    def flag(self) -> str:
+        return f"--device {self.path.replace(INDEX, '0')}"
+
+
+@dataclass(frozen=True)
+class Volume:
+    host: str
+    container: str
+    what: str = ""
+    optional: bool = False
+
+    def flag(self) -> str:
+        return f"-v {self.host}:{self.container}"
+
+
+@dataclass(frozen=True)
+class StackAccess:
+    stack: str
+    driver: str  # the kernel driver's component id
+    package: str
+    objects: tuple[str, ...]
+    build_fact: str  # an Inventory fact that says torch is built for this stack ("" if none)
+    providers: dict[str, Provider]
+    libraries: tuple[Library, ...]
+    groups: tuple[str, ...]
+    visible: tuple[VisibleVariable, ...]
+    devices: tuple[Device, ...]
+    volumes: tuple[Volume, ...]
+    options: tuple[str, ...]  # other `docker run` options of the stack (--group-add, --gpus)
+
+    @property
+    def gpus(self) -> str:
+        """The `--gpus …` option when a container toolkit brings devices and driver, else ""."""
+        return next((o for o in self.options if o.startswith("--gpus")), "")
+
+
+@cache
+def access_data() -> dict[str, StackAccess]:
+    import yaml
+
+    from chipdoctor.recipes.data import mounts
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    stacks = yaml.load(STACKS_FILE.read_text(encoding="utf-8"), Loader=loader)
+    if stacks.get("format") != "chipdoctor-access/1":
+        raise DataError(f"{STACKS_FILE}: format must be chipdoctor-access/1")
+    shared = mounts()
+    out = {}
+    for name, data in stacks["stacks"].items():
+        if name not in shared:
+            raise DataError(f"{STACKS_FILE}: {name} has no entry in recipes/mounts.yaml")
+        entry = shared[name]
+        out[name] = _stack(name, data, entry.devices, entry.host_paths(), entry.options)
+    return out
+
+
+def _words(value: Any) -> str:
+    return " ".join(str(value or "").split())
+
+
+def _stack(
+    name: str,
+    data: dict[str, Any],
+    devices: tuple[str, ...],
+    volumes: list[tuple[str, str]],
+    options: tuple[str, ...],
+) -> StackAccess:
+    extension = data.get("extension") or {}
+    providers = {
+        key: Provider(
+            key,
+            _words(value["what"]),
+            str(value["installed"]),
+            _words(value["install"]),
+            tuple(value.get("dirs") or ()),
+            str(value.get("script") or ""),
+            _words(value.get("setup")),
+            tuple(value.get("host") or ()),
+            bool(value.get("from_host", False)),
+            tuple(value.get("merge") or ()),
+        )
+        for key, value in (data.get("providers") or {}).items()
+    }
+    libraries = tuple(
+        Library(
+            str(item["name"]),
+            str(item["provider"]),
+            tuple(item.get("when") or ()),
+            tuple(item.get("needed_by") or ()),
+        )
+        for item in data.get("libraries") or ()
+    )
+    for library in libraries:
+        if library.provider not in providers:
+            raise DataError(f"{STACKS_FILE}: {name}: {library.name} names no provider")
+    notes = data.get("devices") or {}
+    volume_notes = data.get("volumes") or {}
+    hosts = {host for host, _ in volumes}
+    for provider in providers.values():
+        for host in provider.host:
+            if host not in hosts:
+                raise DataError(f"{STACKS_FILE}: {name}: {host} is no volume of mounts.yaml")
+    listed = [*devices, *(p for p in notes if p not in devices)]
+    return StackAccess(
+        stack=name,
+        driver=str(data.get("driver") or ""),
+        package=str(extension.get("package") or ""),
+        objects=tuple(extension.get("objects") or ()),
+        build_fact=str(extension.get("built_for") or ""),
+        providers=providers,
+        libraries=libraries,
+        groups=tuple(data.get("groups") or ()),
+        visible=tuple(
+            VisibleVariable(str(item["variable"]), str(item["nodes"]))
+            for item in data.get("visible_devices") or ()
+        ),
+        devices=tuple(
+            Device(
+                path,
+                _words((notes.get(path) or {}).get("what")),
+                tuple((notes.get(path) or {}).get("nodes") or ()),
+                _words((notes.get(path) or {}).get("optional")),
+            )
+            for path in listed
+        ),
+        volumes=tuple(
+            Volume(
+                host,
+                container,
+                _words((volume_notes.get(container) or {}).get("what")),
+                bool((volume_notes.get(container) or {}).get("optional", False)),
+            )
+            for host, container in volumes
+        ),
+        options=options,
+    )

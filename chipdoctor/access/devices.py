@@ -1,0 +1,263 @@
+"""Device nodes: present, character devices, and openable (read and write) by this user.
+
+Never opens a node: permission comes from the mode bits, owner, group and POSIX ACL that
+`stat` and the `system.posix_acl_access` attribute report, weighed as the kernel's permission
+check weighs them (acl(5), "ACCESS CHECK ALGORITHM"). The visible-device variables are checked
+against the nodes that exist, unless the stack's probe already checked them against its SMI.
+"""
+
+from __future__ import annotations
+
+import re
+
+from chipdoctor.access.context import AccessContext
+from chipdoctor.access.data import INDEX, Device, StackAccess
+from chipdoctor.evidence.base import FileStat, Identity, UnreadableError
+from chipdoctor.report.model import Severity
+
+# acl(5) tag values of <linux/posix_acl.h>.
+ACL_USER_OBJ, ACL_USER, ACL_GROUP_OBJ, ACL_GROUP, ACL_MASK, ACL_OTHER = 1, 2, 4, 8, 16, 32
+READ_WRITE = 6
+
+
+def node_pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(re.escape(pattern).replace(re.escape(INDEX), r"[0-9]+") + r"\Z")
+
+
+def matching_nodes(ctx: AccessContext, pattern: str) -> list[str]:
+    """The existing paths a `/dev/davinci{index}`-style pattern names, in numeric order."""
+    if INDEX not in pattern:
+        return [pattern] if ctx.exists(pattern) else []
+    directory = pattern.rsplit("/", 1)[0]
+    try:
+        entries = ctx.evidence.list_dir(directory) or []
+    except UnreadableError:
+        return []
+    regex = node_pattern(pattern.rsplit("/", 1)[1])
+    names = [entry for entry in entries if regex.match(entry)]
+    return [f"{directory}/{name}" for name in sorted(names, key=_numeric)]
+
+
+def _numeric(name: str) -> tuple[str, int]:
+    digits = re.search(r"[0-9]+$", name)
+    return (name[: digits.start()], int(digits.group())) if digits else (name, -1)
+
+
+def can_open(info: FileStat, identity: Identity) -> bool:
+    """Read and write allowed, by the POSIX ACL access check (mode bits when no ACL)."""
+    if identity.uid == 0:
+        return True
+    acl = info.acl or (
+        (ACL_USER_OBJ, (info.mode >> 6) & 7, 0),
+        (ACL_GROUP_OBJ, (info.mode >> 3) & 7, 0),
+        (ACL_OTHER, info.mode & 7, 0),
+    )
+    mask = next((perm for tag, perm, _ in acl if tag == ACL_MASK), 7)
+    if info.uid == identity.uid:
+        return _allows(next((perm for tag, perm, _ in acl if tag == ACL_USER_OBJ), 0))
+    named = [perm for tag, perm, who in acl if tag == ACL_USER and who == identity.uid]
+    if named:
+        return _allows(named[0] & mask)
+    groups = [
+        perm
+        for tag, perm, who in acl
+        if (tag == ACL_GROUP_OBJ and info.gid in identity.gids)
+        or (tag == ACL_GROUP and who in identity.gids)
+    ]
+    if groups:
+        return any(_allows(perm & mask) for perm in groups)
+    return _allows(next((perm for tag, perm, _ in acl if tag == ACL_OTHER), 0))
+
+
+def _allows(perm: int) -> bool:
+    return perm & READ_WRITE == READ_WRITE
+
+
+def check_devices(ctx: AccessContext, spec: StackAccess) -> None:
+    missing: list[Device] = []
+    optional: list[Device] = []
+    wrong_kind: list[str] = []
+    denied: list[tuple[str, FileStat]] = []
+    for device in spec.devices:
+        nodes = [node for pattern in device.patterns for node in matching_nodes(ctx, pattern)]
+        if not nodes:
+            (optional if device.optional else missing).append(device)
+            continue
+        for node in nodes:
+            info = ctx.stat(node)
+            if info is None:
+                continue
+            if info.kind != "char":
+                wrong_kind.append(f"{node} (a {info.kind})")
+            elif not can_open(info, ctx.identity):
+                denied.append((node, info))
+    _missing(ctx, spec, missing, optional)
+    if wrong_kind:
+        paths = [entry.split(" ", 1)[0] for entry in wrong_kind]
+        ctx.add(
+            f"{spec.stack}.device-not-char",
+            Severity.ERROR,
+            (spec.driver,),
+            f"{', '.join(wrong_kind)} should be a character device made by the driver (a `-v` "
+            "bind mount of a path the host lacks creates a directory; a copy makes a file).",
+            "Restart the container with " + " ".join(f"--device {p}" for p in paths)
+            if ctx.container is not None
+            else "Remove it and reload the driver (or reboot) so that it makes the node again.",
+        )
+    if denied:
+        _denied(ctx, spec, denied)
+    _visible_devices(ctx, spec)
+
+
+def _missing(
+    ctx: AccessContext, spec: StackAccess, missing: list[Device], optional: list[Device]
+) -> None:
+    driver = spec.driver
+    if ctx.container is not None:
+        if missing or optional:
+            absent = missing + optional
+            why = "; ".join(f"{d.path}: {d.optional}" for d in optional)
+            ctx.add(
+                f"{spec.stack}.device-missing",
+                Severity.ERROR if missing else Severity.WARNING,
+                (driver,),
+                f"This runs in {ctx.container.describe()} started without "
+                f"{', '.join(d.shown for d in absent)} "
+                f"({'; '.join(d.what for d in absent)})"
+                + (f": no {spec.stack} device can be used" if missing else "")
+                + (f" ({why})" if why else "")
+                + ".",
+                f"Start the container with {_device_flags(spec, absent)}",
+            )
+        return
+    seen = any(device.stack == spec.stack for device in ctx.inventory.devices)
+    if not missing or seen or ctx.has_error_on(driver):
+        return  # the SMI tool saw devices, or the probe explained why it could not
+    installed = ctx.inventory.version(driver) is not None
+    nodes = ", ".join(d.shown for d in missing)
+    ctx.add(
+        f"{spec.stack}.device-missing",
+        Severity.ERROR if installed else Severity.WARNING,
+        (driver,),
+        f"{nodes} {'does' if len(missing) == 1 else 'do'} not exist: "
+        + (
+            "the driver is installed but not loaded, so no device can be used."
+            if installed
+            else "no driver has made them, so this machine can build for the stack but not run."
+        ),
+        "Load the driver: check `dmesg` for its errors, reinstall it and reboot."
+        if installed
+        else "Install the stack's driver on a machine with the accelerator.",
+    )
+
+
+def _device_flags(spec: StackAccess, devices: list[Device]) -> str:
+    flags = " ".join(device.flag() for device in devices)
+    numbered = [device.shown for device in devices if INDEX in device.path]
+    if numbered:
+        flags += f"   # one {', '.join(numbered)} per accelerator the job uses"
+    if spec.gpus:
+        return f"{spec.gpus} (the NVIDIA Container Toolkit), or {flags}"
+    return flags
+
+
+def _denied(ctx: AccessContext, spec: StackAccess, denied: list[tuple[str, FileStat]]) -> None:
+    identity = ctx.identity
+    user = identity.user or str(identity.uid)
+    nodes = ", ".join(f"{node} ({_describe(info)})" for node, info in denied)
+    groups = {
+        info.group or str(info.gid): info.gid
+        for _, info in denied
+        if (info.mode >> 3) & READ_WRITE == READ_WRITE
+    }
+    known = f" (the {' / '.join(spec.groups)} group of the driver install)" if spec.groups else ""
+    if not groups:
+        owners = sorted({info.owner or str(info.uid) for _, info in denied})
+        fix = (
+            f"Run the job as {' or '.join(owners)}, or have the administrator make the nodes "
+            "group-readable and -writable for a group you are in."
+        )
+        reason = "only their owner may open them"
+    elif ctx.container is not None:
+        fix = "Start the container with " + " ".join(
+            f"--group-add {gid}" for gid in groups.values()
+        )
+        reason = f"their group {', '.join(groups)}{known} is not among the container user's groups"
+    else:
+        member = _listed_members(ctx, list(groups))
+        if member:
+            fix = (
+                f"Log out and back in (or run `newgrp {member[0]}`): {user} is in "
+                f"{', '.join(member)} already, but this session started before that."
+            )
+        else:
+            fix = "\n".join(f"sudo usermod -aG {group} {user}" for group in groups) + (
+                "   # then log in again: a new group applies to new sessions"
+            )
+        reason = f"{user} is not in their group {', '.join(groups)}{known}"
+    ctx.add(
+        f"{spec.stack}.device-permission",
+        Severity.ERROR,
+        (spec.driver,),
+        f"{user} (uid {identity.uid}) cannot open {nodes}: {reason}.",
+        fix,
+    )
+
+
+def _describe(info: FileStat) -> str:
+    bits = "".join(
+        char if info.mode & (1 << (8 - index)) else "-" for index, char in enumerate("rwxrwxrwx")
+    )
+    acl = "+" if info.acl else ""
+    return f"c{bits}{acl} {info.owner or info.uid} {info.group or info.gid}"
+
+
+def _listed_members(ctx: AccessContext, groups: list[str]) -> list[str]:
+    """Groups of /etc/group that list the user although the process does not hold them."""
+    user = ctx.identity.user
+    if not user:
+        return []
+    try:
+        text = ctx.evidence.read_text("/etc/group") or ""
+    except UnreadableError:
+        return []
+    listed = []
+    for line in text.splitlines():
+        fields = line.split(":")
+        if len(fields) >= 4 and fields[0] in groups and user in fields[3].split(","):
+            listed.append(fields[0])
+    return listed
+
+
+def _visible_devices(ctx: AccessContext, spec: StackAccess) -> None:
+    from chipdoctor.probes.ascend import parse_visible_devices
+
+    finding_id = f"{spec.stack}.visible-devices"
+    if ctx.finding(finding_id) is not None:
+        return  # the stack's probe compared it with its SMI tool already
+    for variable in spec.visible:
+        value = ctx.evidence.getenv(variable.variable)
+        if value is None or not value.strip():
+            continue
+        count = len(matching_nodes(ctx, variable.nodes))
+        if count == 0:
+            continue  # device-missing says so
+        if variable.variable == "ASCEND_RT_VISIBLE_DEVICES":
+            ids = parse_visible_devices(value)[0]
+        else:
+            ids = [int(p) for p in (piece.strip() for piece in value.split(",")) if p.isdigit()]
+        absent = [i for i in ids if i >= count]
+        if not absent:
+            continue
+        valid = [i for i in ids if i < count]
+        pattern = variable.nodes.replace(INDEX, "*")
+        ctx.add(
+            finding_id,
+            Severity.WARNING if valid else Severity.ERROR,
+            (spec.driver,),
+            f"{variable.variable}={value} names device {', '.join(map(str, absent))}, but only "
+            f"{count} {pattern} node(s) exist here, so the runtime sees ids 0-{count - 1}"
+            + (f" and uses only {valid}." if valid else " and no device at all."),
+            f"export {variable.variable}=" + ",".join(map(str, valid or range(count))),
+        )
+        return

@@ -1,0 +1,426 @@
+"""Can the loader find the libraries a stack's PyTorch extension needs when it is imported?
+
+For each stack: the extension's own shared objects (loaded by path at import) and their
+DT_NEEDED, followed the way the loader follows them, plus the libraries the stack's runtime
+opens by name (access/stacks.yaml). Where each one is found goes into an info finding; a missing
+one becomes a finding that says why in the user's terms and how to fix it:
+
+- only a build for another architecture is there (`library-wrong-arch`);
+- it is in its provider's directories, which the environment does not search: the provider's
+  environment script was not sourced (merged into the stack probe's own finding about it, such
+  as `ascend.env-not-sourced`, or `library-not-found`);
+- it is in an /etc/ld.so.conf directory but not in /etc/ld.so.cache (`ldconfig-needed`);
+- in a container, the host directory that brings it was not mounted (`library-not-mounted`);
+- its provider is installed without it, or not installed at all (`library-not-found`).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+
+from chipdoctor.access.container import HOST, IMAGE, MISSING
+from chipdoctor.access.context import AccessContext
+from chipdoctor.access.data import Provider, StackAccess, Volume
+from chipdoctor.access.scripts import library_dirs
+from chipdoctor.evidence.base import UnreadableError
+from chipdoctor.loader.search import Resolution, Walk
+from chipdoctor.report.model import Severity
+
+WRONG_ARCH = "wrong-arch"
+NOT_SEARCHED = "not-searched"
+STALE_CACHE = "stale-cache"
+NOT_MOUNTED = "not-mounted"
+INCOMPLETE = "incomplete"
+NOT_INSTALLED = "not-installed"
+UNKNOWN = "unknown"
+
+
+@dataclass
+class _Group:
+    """Missing libraries that share one cause and one provider: one finding."""
+
+    cause: str
+    provider: Provider | None
+    severity: Severity = Severity.WARNING
+    names: list[str] = field(default_factory=list)
+    detail: list[str] = field(default_factory=list)  # located paths, rejected files, dirs
+    loaders: list[str] = field(default_factory=list)  # pip packages that load them by name
+
+
+def check_libraries(ctx: AccessContext, spec: StackAccess) -> set[str]:
+    """Add the library findings of one stack; returns the host volumes a finding already names."""
+    search = ctx.search
+    if search is None or ctx.process is None:
+        return set()
+    installed = bool(spec.package) and ctx.has(spec.package)
+    built = not spec.build_fact or spec.build_fact in ctx.inventory.facts
+    # A library is looked for when something needs it or its provider is installed.
+    libraries = [
+        lib
+        for lib in spec.libraries
+        if (not lib.when or any(ctx.has(name) for name in lib.when))
+        and (
+            (installed and not lib.needed_by)
+            or any(ctx.has(name) for name in lib.needed_by)
+            or ctx.has(spec.providers[lib.provider].installed)
+        )
+    ]
+    roots = _extension_objects(ctx, spec) if installed else []
+    search.preloaded = _torch_libraries(ctx)
+    usable_roots = _check_roots(ctx, spec, roots)
+    walk = search.walk(usable_roots, [lib.name for lib in libraries])
+    named = {lib.name: lib for lib in libraries}
+    groups: dict[tuple[str, str], _Group] = {}
+    for resolution in walk.missing():
+        library = named.get(resolution.name)
+        if library is not None and library.needed_by:
+            needed = any(ctx.has(name) for name in library.needed_by)
+        else:
+            needed = installed and built
+        provider = spec.providers.get(library.provider) if library else None
+        cause, provider, detail = _diagnose(ctx, spec, resolution, provider)
+        group = groups.setdefault(
+            (cause, provider.name if provider else ""), _Group(cause, provider)
+        )
+        group.names.append(resolution.name)
+        group.detail.extend(detail)
+        if library is not None:
+            group.loaders += [p for p in library.needed_by if ctx.has(p) and p not in group.loaders]
+        if needed:
+            group.severity = Severity.ERROR
+    explained: set[str] = set()
+    merged: dict[str, list[_Group]] = {}
+    for group in groups.values():
+        if group.cause == NOT_MOUNTED and group.provider is not None:
+            explained.update(group.provider.host)
+        target = _merge_target(ctx, group)
+        if target:
+            merged.setdefault(target, []).append(group)
+        else:
+            _report(ctx, spec, walk, group)
+    for target, parts in merged.items():
+        names = [name for group in parts for name in group.names]
+        places = [path for group in parts for path in group.detail]
+        loaders = [p for group in parts for p in group.loaders]
+        worst = max((group.severity for group in parts), key=lambda s: s.rank)
+        ctx.merge(
+            target,
+            worst,
+            f"The dynamic loader cannot find {', '.join(names)}{_users(walk, names, loaders)}: "
+            f"{'it is' if len(names) == 1 else 'they are'} in {', '.join(places)}, which "
+            "nothing puts on the search path.",
+        )
+    _found(ctx, spec, walk, [lib.name for lib in libraries], roots)
+    return explained
+
+
+def _merge_target(ctx: AccessContext, group: _Group) -> str:
+    """The probe finding that already reports this group's problem, if there is one."""
+    if group.cause != NOT_SEARCHED or group.provider is None:
+        return ""
+    return next((t for t in group.provider.merge if ctx.finding(t) is not None), "")
+
+
+def _users(walk: Walk, names: list[str], loaders: list[str]) -> str:
+    """Who needs the libraries: the objects that list them, the packages that load them."""
+    users = sorted({user for name in names for user in walk.needed_by.get(name, [])})
+    parts = [f"needed by {', '.join(users)}"] if users else []
+    if loaders:
+        parts.append(f"loaded by {', '.join(loaders)} at import")
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
+def _extension_objects(ctx: AccessContext, spec: StackAccess) -> list[str]:
+    """The extension's own objects in the first site directory that has any of them."""
+    for site in ctx.evidence.python.paths:
+        found: list[str] = []
+        for pattern in spec.objects:
+            directory, _, name = f"{site.rstrip('/')}/{pattern}".rpartition("/")
+            if any(char in name for char in "*?["):
+                try:
+                    entries = ctx.evidence.list_dir(directory) or []
+                except UnreadableError:
+                    entries = []
+                found += [f"{directory}/{e}" for e in sorted(entries) if fnmatch.fnmatch(e, name)]
+            elif ctx.exists(f"{directory}/{name}"):
+                found.append(f"{directory}/{name}")
+        if found:
+            return found
+    if spec.objects and ctx.evidence.python.paths:
+        version = ctx.evidence.python.package(spec.package) or ""
+        ctx.add(
+            f"{spec.stack}.extension-incomplete",
+            Severity.WARNING,
+            (),
+            f"{spec.package} {version} is installed, but its {', '.join(spec.objects)} is in "
+            f"none of {', '.join(ctx.evidence.python.paths)}: the install is incomplete.",
+            f"pip install --force-reinstall --no-deps {spec.package}=={version}",
+        )
+    return []
+
+
+def _torch_libraries(ctx: AccessContext) -> dict[str, str]:
+    """The libraries `import torch` loads before any extension: those in torch/lib."""
+    if not ctx.has("torch"):
+        return {}
+    for site in ctx.evidence.python.paths:
+        directory = f"{site.rstrip('/')}/torch/lib"
+        try:
+            entries = ctx.evidence.list_dir(directory)
+        except UnreadableError:
+            continue
+        if entries:
+            return {name: f"{directory}/{name}" for name in entries if ".so" in name}
+    return {}
+
+
+def _check_roots(ctx: AccessContext, spec: StackAccess, roots: list[str]) -> list[str]:
+    """The roots the loader could map; unreadable or foreign ones become findings."""
+    usable = []
+    assert ctx.process is not None
+    for root in roots:
+        try:
+            info = ctx.evidence.elf(root)
+        except UnreadableError as exc:
+            ctx.add(
+                f"{spec.stack}.extension-incomplete",
+                Severity.ERROR,
+                (),
+                f"{root} cannot be loaded: {exc.reason}.",
+                f"pip install --force-reinstall --no-deps {spec.package}",
+            )
+            continue
+        if info is None:
+            continue
+        if not info.same_abi(ctx.process):
+            ctx.add(
+                f"{spec.stack}.library-wrong-arch",
+                Severity.ERROR,
+                (),
+                f"{root} is {info.describe()}, but this machine runs {ctx.process.arch} "
+                f"programs: {spec.package} was installed for another architecture, so "
+                f"importing it fails.",
+                f"pip install --force-reinstall --no-deps {spec.package}"
+                f"=={ctx.evidence.python.package(spec.package) or ''}   # on this machine, "
+                f"so pip picks the {ctx.process.arch} wheel",
+            )
+            continue
+        usable.append(root)
+    return usable
+
+
+def _provider_dirs(ctx: AccessContext, provider: Provider) -> list[str]:
+    dirs = [d for d in (ctx.places.fill(t) for t in provider.dirs) if d]
+    script = ctx.places.fill(provider.script) if provider.script else None
+    if script:
+        try:
+            text = ctx.evidence.read_text(script)
+        except UnreadableError:
+            text = None
+        if text:
+            dirs += library_dirs(text)
+    return list(dict.fromkeys(dirs))
+
+
+def _diagnose(
+    ctx: AccessContext, spec: StackAccess, resolution: Resolution, provider: Provider | None
+) -> tuple[str, Provider | None, list[str]]:
+    """Why a library is not found, the provider it belongs to, and the paths that show it."""
+    assert ctx.search is not None
+    foreign = [r for r in resolution.rejected if r.elf is not None]
+    if foreign:
+        return WRONG_ARCH, provider, [f"{r.path} ({r.reason})" for r in foreign]
+    candidates = [provider] if provider else []
+    candidates += [p for p in spec.providers.values() if p is not provider]
+    for candidate in candidates:
+        located = ctx.search.find_in(resolution.name, _provider_dirs(ctx, candidate))
+        if located:
+            return NOT_SEARCHED, candidate, located
+    configured = ctx.search.find_in(resolution.name, ctx.search.conf_dirs)
+    if configured:
+        return STALE_CACHE, provider, configured
+    if provider is None:
+        return UNKNOWN, None, list(resolution.searched)
+    if ctx.container is not None and _unmounted(ctx, spec, provider):
+        return NOT_MOUNTED, provider, []
+    if ctx.has(provider.installed):
+        return INCOMPLETE, provider, list(resolution.searched)
+    return NOT_INSTALLED, provider, []
+
+
+def _unmounted(ctx: AccessContext, spec: StackAccess, provider: Provider) -> bool:
+    """In a container: the provider comes from the host, and nothing brought it in."""
+    assert ctx.container is not None
+    if provider.from_host:
+        return True
+    volume = _volume(spec, provider)
+    if volume is None:
+        return False
+    return ctx.container.origin(volume.container, ctx.exists(volume.container)) == MISSING
+
+
+def _volume(spec: StackAccess, provider: Provider) -> Volume | None:
+    """The volume that holds the provider's libraries."""
+    return next((v for v in spec.volumes if provider.host and v.host == provider.host[0]), None)
+
+
+def _host_flag(spec: StackAccess, provider: Provider) -> str:
+    """The `docker run` flags that bring the provider in from the host."""
+    if provider.from_host:
+        return spec.gpus
+    return " ".join(v.flag() for v in spec.volumes if v.host in provider.host)
+
+
+def _report(ctx: AccessContext, spec: StackAccess, walk: Walk, group: _Group) -> None:
+    names = ", ".join(group.names)
+    needed = _users(walk, group.names, group.loaders)
+    what = group.provider.what if group.provider else ""
+    components = (group.provider.installed,) if group.provider else ()
+    stack = spec.stack
+    if group.cause == WRONG_ARCH:
+        arch = ctx.process.arch if ctx.process else "this machine's"
+        ctx.add(
+            f"{stack}.library-wrong-arch",
+            group.severity,
+            components,
+            f"The dynamic loader skips {'; '.join(group.detail)}: built for another "
+            f"architecture, so {names}{needed} cannot be loaded on this {arch} machine.",
+            f"Install the {arch} build of {what or names} (the *_linux-{arch} package).",
+        )
+    elif group.cause == NOT_SEARCHED:
+        assert group.provider is not None
+        ctx.add(
+            f"{stack}.library-not-found",
+            group.severity,
+            components,
+            f"The dynamic loader cannot find {names}{needed}: it is in "
+            f"{', '.join(group.detail)}, which nothing puts on the search path. "
+            f"{what[0].upper() + what[1:]} is installed, but its environment is not set up.",
+            _setup_fix(ctx, group.provider, group.detail),
+        )
+    elif group.cause == STALE_CACHE:
+        ctx.add(
+            f"{stack}.ldconfig-needed",
+            group.severity,
+            components,
+            f"The dynamic loader cannot find {names}{needed}: it is in "
+            f"{', '.join(group.detail)}, a directory /etc/ld.so.conf lists, but "
+            "/etc/ld.so.cache has no entry for it (ldconfig was not run after it was installed).",
+            "sudo ldconfig   # in a Dockerfile: RUN ldconfig",
+        )
+    elif group.cause == NOT_MOUNTED and ctx.container is not None and ctx.container.running:
+        assert group.provider is not None
+        volume = _volume(spec, group.provider)
+        missing = f" ({volume.container} is missing)" if volume is not None else ""
+        ctx.add(
+            f"{stack}.library-not-mounted",
+            group.severity,
+            components,
+            f"The dynamic loader cannot find {names}{needed}: this runs in "
+            f"{ctx.container.describe()}, and {what} is not mounted into it{missing}. "
+            f"{what[0].upper() + what[1:]} lives on the host and must come from it.",
+            f"Start the container with {_host_flag(spec, group.provider)}",
+        )
+    elif group.cause == NOT_MOUNTED:
+        assert group.provider is not None
+        ctx.add(
+            f"{stack}.library-not-found",
+            group.severity,
+            components,
+            f"The dynamic loader cannot find {names}{needed}: a container of this image gets "
+            f"{what} from the host ({_host_flag(spec, group.provider)}), and this host does "
+            "not have it.",
+            group.provider.install[0].upper() + group.provider.install[1:],
+        )
+    else:
+        if group.cause == INCOMPLETE:
+            reason = (
+                f"{what} is installed but does not have it (searched: {', '.join(group.detail)})"
+            )
+            fix = f"Reinstall {what}: {group.provider.install}" if group.provider else ""
+        elif group.cause == NOT_INSTALLED:
+            reason = f"{what} is not installed"
+            fix = group.provider.install if group.provider else ""
+        else:
+            reason = (
+                f"it is in none of the directories the loader searches ({', '.join(group.detail)})"
+            )
+            fix = (
+                f"Install the package that provides {names}, or add its directory to "
+                "LD_LIBRARY_PATH."
+            )
+        ctx.add(
+            f"{stack}.library-not-found",
+            group.severity,
+            components,
+            f"The dynamic loader cannot find {names}{needed}: {reason}.",
+            fix[0].upper() + fix[1:] if fix else "",
+        )
+
+
+def _setup_fix(ctx: AccessContext, provider: Provider, located: list[str]) -> str:
+    script = ctx.places.fill(provider.script) if provider.script else None
+    if script:
+        return f"source {script}"
+    setup = ctx.places.fill(provider.setup) if provider.setup else None
+    if setup:
+        return setup
+    directories = ":".join(dict.fromkeys(path.rsplit("/", 1)[0] for path in located))
+    return f"export LD_LIBRARY_PATH={directories}:$LD_LIBRARY_PATH"
+
+
+def _found(
+    ctx: AccessContext, spec: StackAccess, walk: Walk, named: list[str], roots: list[str]
+) -> None:
+    """One info finding: where each named library and each extension object is taken from."""
+    lines = []
+    for name in named:
+        resolution = walk.resolutions.get(name)
+        if resolution is not None and resolution.path is not None:
+            lines.append(f"{name} -> {resolution.path} ({_origin(ctx, spec, resolution)})")
+    for root in roots:
+        deps = [walk.resolutions[n] for n, users in walk.needed_by.items() if root in users]
+        missing = [r.name for r in deps if not r.found and r.name in walk.resolutions]
+        status = f"{len(deps) - len(missing)} of {len(deps)} DT_NEEDED found"
+        lines.append(f"{root}: {status}")
+    if lines:
+        ctx.add(
+            f"{spec.stack}.libraries",
+            Severity.INFO,
+            (),
+            "Where the dynamic loader takes the stack's libraries from: " + "; ".join(lines) + ".",
+        )
+    _image_driver(ctx, spec, walk, named)
+
+
+def _origin(ctx: AccessContext, spec: StackAccess, resolution: Resolution) -> str:
+    where = resolution.where()
+    if ctx.container is None or not ctx.container.running or resolution.path is None:
+        return where
+    origin = ctx.container.origin(resolution.path, True)
+    return f"{where}, from the {'host' if origin == HOST else 'image'}"
+
+
+def _image_driver(ctx: AccessContext, spec: StackAccess, walk: Walk, named: list[str]) -> None:
+    """In a container, driver libraries must come from the host: one from the image is stale."""
+    if ctx.container is None or not ctx.container.running:
+        return
+    drivers = {lib.name: spec.providers[lib.provider] for lib in spec.libraries}
+    for name in named:
+        provider = drivers.get(name)
+        resolution = walk.resolutions.get(name)
+        if provider is None or resolution is None or not resolution.path:
+            continue
+        flag = _host_flag(spec, provider)
+        if not flag or ctx.container.origin(resolution.path, True) != IMAGE:
+            continue
+        ctx.add(
+            f"{spec.stack}.driver-in-image",
+            Severity.WARNING,
+            (provider.installed,),
+            f"{name} is taken from the container image ({resolution.path}), not from the host: "
+            f"{provider.what}'s user-space libraries must match the host's kernel driver "
+            "exactly, and an image's copy matches only the machine it was built on.",
+            f"Start the container with {flag} and remove the copy from the image.",
+        )

@@ -1,0 +1,144 @@
+"""Talking to the Docker Engine: connect, read its registered runtimes, build a recipe.
+
+The docker SDK is imported here only, so `chipdoctor --help` and a `check` that needs no
+engine never load it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, TextIO
+
+from chipdoctor.errors import BadInput
+from chipdoctor.i18n import T
+from chipdoctor.report.model import Finding, Severity
+
+DEFAULT_SOCKET = "/var/run/docker.sock"
+#: Seconds `check` waits for the engine's answer about runtimes: never slows a check down much.
+RUNTIME_TIMEOUT = 2.0
+
+
+def engine_address() -> str | None:
+    """DOCKER_HOST (a unix socket only if it exists), or the default socket when it exists;
+    None when there is nothing to try."""
+    host = os.environ.get("DOCKER_HOST")
+    if host:
+        # A unix socket that is not there has no engine behind it: nothing to try.
+        if host.startswith("unix://") and not Path(host[len("unix://") :]).exists():
+            return None
+        return host
+    return f"unix://{DEFAULT_SOCKET}" if Path(DEFAULT_SOCKET).exists() else None
+
+
+def connect(*, timeout: float = 60.0) -> Any:
+    """A docker.DockerClient for DOCKER_HOST (or the default socket); exit 2 if unreachable."""
+    import docker
+    import docker.errors
+
+    address = os.environ.get("DOCKER_HOST") or f"unix://{DEFAULT_SOCKET}"
+    try:
+        client = docker.DockerClient(base_url=address, timeout=timeout)
+        client.ping()
+    except (docker.errors.DockerException, OSError) as exc:
+        raise BadInput(f"cannot reach the Docker Engine at {address}: {exc}") from None
+    return client
+
+
+def runtime_findings(stacks: Iterable[str]) -> list[Finding]:
+    """Whether Docker has the runtime each found stack's containers use (mounts.yaml).
+
+    Says nothing when no stack needs a runtime, no engine address exists, or the engine does not
+    answer within RUNTIME_TIMEOUT: this is a hint for container users, never a failure.
+    """
+    from chipdoctor.recipes.data import mounts
+
+    layouts = mounts()
+    wanted = [layouts[s] for s in stacks if s in layouts and layouts[s].runtime is not None]
+    address = engine_address()
+    if not wanted or address is None:
+        return []
+    import docker
+    import docker.errors
+    import requests.exceptions
+
+    # NOTE: a fixed API version: with "auto" the client asks the engine in its constructor,
+    # before there is a client to close when that fails. /info has listed Runtimes since 1.24.
+    client = docker.DockerClient(base_url=address, timeout=RUNTIME_TIMEOUT, version="1.24")
+    try:
+        info = client.info()
+    except (docker.errors.DockerException, requests.exceptions.RequestException, OSError):
+        return []
+    finally:
+        client.close()
+    registered = sorted(info.get("Runtimes") or {})
+    default = info.get("DefaultRuntime", "")
+    out = []
+    for layout in wanted:
+        runtime = layout.runtime
+        assert runtime is not None
+        name = f"{layout.stack}.docker-runtime"
+        if runtime.name in registered:
+            out.append(
+                Finding(
+                    name,
+                    Severity.INFO,
+                    (),
+                    T(
+                        "Docker has the `{runtime}` runtime registered (default runtime: "
+                        "{default}).",
+                        runtime=runtime.name,
+                        default=default or T("unknown"),
+                    ),
+                    "",
+                )
+            )
+        else:
+            out.append(
+                Finding(
+                    name,
+                    Severity(runtime.missing),
+                    (),
+                    T(
+                        "Docker at {address} has no `{runtime}` runtime registered (it has: "
+                        "{registered}), so containers cannot get the {stack} devices through it "
+                        "({source}).",
+                        address=address,
+                        runtime=runtime.name,
+                        registered=", ".join(registered) or T("none"),
+                        stack=layout.stack,
+                        source=runtime.source,
+                    ),
+                    runtime.install,
+                )
+            )
+    return out
+
+
+def build(client: Any, context: Path, dockerfile: str, tag: str, out: TextIO) -> str:
+    """Build `context/dockerfile` as `tag`, streaming the engine's progress to `out`."""
+    import docker.errors
+
+    try:
+        stream = client.api.build(
+            path=str(context), dockerfile=dockerfile, tag=tag, rm=True, forcerm=True, decode=True
+        )
+        image_id = ""
+        for event in stream:
+            if "stream" in event:
+                out.write(event["stream"])
+            elif "status" in event:
+                out.write(f"{event['status']} {event.get('progress', '')}\n")
+            if "aux" in event and "ID" in event["aux"]:
+                image_id = event["aux"]["ID"]
+            if "error" in event:
+                raise BadInput(
+                    f"docker build of {context / dockerfile} failed: {event['error'].strip()}"
+                )
+            out.flush()
+    except docker.errors.APIError as exc:
+        raise BadInput(
+            f"docker build of {context / dockerfile} failed: {exc.explanation}"
+        ) from None
+    return image_id

@@ -1,0 +1,83 @@
+"""Where a rendered report goes besides stdout: `--output FILE` and the GitHub job summary.
+
+`--output` never overwrites without `--force` and never leaves a half-written file: the text
+goes to a temporary file beside the target, which is then linked (no `--force`: fails if the
+target appeared meanwhile) or renamed (`--force`) into place.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from chipdoctor.errors import BadInput
+
+
+def ensure_writable(path: Path, *, force: bool) -> None:
+    """Refuse an `--output` target before the check runs, so a bad path costs nothing."""
+    name = str(path)
+    if path.is_dir():
+        raise BadInput("is a directory", path=name)
+    if not force and (path.exists() or path.is_symlink()):
+        raise BadInput("already exists (use --force to overwrite it)", path=name)
+    parent = path.parent
+    if not parent.is_dir():
+        raise BadInput(f"cannot write: directory {str(parent)!r} does not exist", path=name)
+
+
+def write_report(path: Path, text: str, *, force: bool) -> None:
+    ensure_writable(path, force=force)
+    name = str(path)
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise BadInput(f"cannot write: {_reason(exc)}", path=name) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        # mkstemp makes the file 0600; a report is an ordinary file, so honour the umask.
+        umask = os.umask(0o022)
+        os.umask(umask)
+        Path(temporary).chmod(0o666 & ~umask)
+        if force:
+            Path(temporary).replace(path)
+        else:
+            _link_new(Path(temporary), path)
+    except OSError as exc:
+        raise BadInput(f"cannot write: {_reason(exc)}", path=name) from None
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+
+
+def _link_new(temporary: Path, path: Path) -> None:
+    """Put `temporary` at `path` only if nothing is there, without a check-then-write race."""
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        raise BadInput("already exists (use --force to overwrite it)", path=str(path)) from None
+    except OSError:
+        # NOTE: some file systems (FAT, some FUSE mounts) have no hard links; fall back to a
+        # rename after one more check.
+        if path.exists() or path.is_symlink():
+            raise BadInput("already exists (use --force to overwrite it)", path=str(path)) from None
+        temporary.replace(path)
+
+
+def append_step_summary(markdown: str, env: Mapping[str, str]) -> None:
+    """Append to the file GitHub Actions names in GITHUB_STEP_SUMMARY, when it is set."""
+    target = env.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    try:
+        with Path(target).open("a", encoding="utf-8") as handle:
+            handle.write(markdown)
+    except OSError as exc:
+        raise BadInput(f"cannot append the job summary: {_reason(exc)}", path=target) from None
+
+
+def _reason(exc: OSError) -> str:
+    return (exc.strerror or type(exc).__name__).lower()

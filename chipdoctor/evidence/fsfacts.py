@@ -1,0 +1,168 @@
+"""File-system facts of a live machine for the access checks: stat, ACLs, ELF headers, identity.
+
+Kept apart from host.py so the plain version checks never import `pwd`, `grp` or the ELF
+reader. Nothing here opens a device node: `stat` and extended attributes only.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import struct
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+from chipdoctor.evidence.base import FileStat, Identity, UnreadableError
+from chipdoctor.loader.elf import ElfError, ElfInfo, parse_elf
+
+#: gid/uid -> name on the inspected machine ("" when it has no such entry).
+NameOf = Callable[[int], str]
+
+_KINDS = (
+    (stat.S_ISREG, "file"),
+    (stat.S_ISDIR, "dir"),
+    (stat.S_ISCHR, "char"),
+    (stat.S_ISBLK, "block"),
+    (stat.S_ISFIFO, "fifo"),
+    (stat.S_ISSOCK, "socket"),
+)
+# NOTE: the xattr format of <linux/posix_acl_xattr.h>: a little-endian u32 version (2), then
+# (u16 tag, u16 perm, u32 id) entries.
+_ACL_XATTR = "system.posix_acl_access"
+_ACL_VERSION = 2
+
+
+def _reason(exc: OSError) -> str:
+    return (exc.strerror or type(exc).__name__).lower()
+
+
+def stat_path(local: Path, path: str, user_name: NameOf, group_name: NameOf) -> FileStat | None:
+    """`stat` of `local` (reported as `path`), None when absent."""
+    try:
+        info = local.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except PermissionError:
+        raise UnreadableError(path, "permission denied") from None
+    except OSError as exc:
+        raise UnreadableError(path, _reason(exc)) from None
+    kind = next((name for test, name in _KINDS if test(info.st_mode)), "other")
+    return FileStat(
+        kind,
+        stat.S_IMODE(info.st_mode),
+        info.st_uid,
+        info.st_gid,
+        user_name(info.st_uid),
+        group_name(info.st_gid),
+        _access_acl(local),
+    )
+
+
+def _access_acl(local: Path) -> tuple[tuple[int, int, int], ...]:
+    try:
+        raw = os.getxattr(local, _ACL_XATTR)
+    except OSError:
+        return ()  # no ACL, or a file system without them
+    return parse_acl_xattr(raw)
+
+
+def parse_acl_xattr(raw: bytes) -> tuple[tuple[int, int, int], ...]:
+    if len(raw) < 4 or struct.unpack_from("<I", raw)[0] != _ACL_VERSION:
+        return ()
+    return tuple(struct.iter_unpack("<HHI", raw[4 : 4 + (len(raw) - 4) // 8 * 8]))
+
+
+def _open(local: Path, path: str) -> BinaryIO:
+    """The file for reading; O_NONBLOCK so a FIFO cannot hang the check, refused unless regular."""
+    descriptor = os.open(local, os.O_RDONLY | os.O_NONBLOCK)
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
+        raise UnreadableError(
+            path, "is a directory" if stat.S_ISDIR(mode) else "not a regular file"
+        )
+    return os.fdopen(descriptor, "rb")
+
+
+def read_prefix(local: Path, path: str, limit: int) -> bytes | None:
+    try:
+        with _open(local, path) as handle:
+            return handle.read(limit)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except IsADirectoryError:
+        raise UnreadableError(path, "is a directory") from None
+    except PermissionError:
+        raise UnreadableError(path, "permission denied") from None
+    except OSError as exc:
+        raise UnreadableError(path, _reason(exc)) from None
+
+
+def elf_of(local: Path, path: str) -> ElfInfo | None:
+    """The ELF facts of one file, read in a few seeks; never loads it."""
+    try:
+        with _open(local, path) as handle:
+
+            def read(offset: int, size: int) -> bytes:
+                handle.seek(offset)
+                return handle.read(size)
+
+            return parse_elf(read)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except ElfError as exc:
+        raise UnreadableError(path, str(exc)) from None
+    except IsADirectoryError:
+        raise UnreadableError(path, "is a directory") from None
+    except PermissionError:
+        raise UnreadableError(path, "permission denied") from None
+    except OSError as exc:
+        if exc.errno == errno.EINVAL:  # a seek past the end of a truncated file
+            raise UnreadableError(path, "truncated ELF file") from None
+        raise UnreadableError(path, _reason(exc)) from None
+
+
+def nss_names() -> tuple[NameOf, NameOf]:
+    """User and group names through the C library (files, LDAP, SSSD: whatever NSS uses)."""
+    import grp
+    import pwd
+
+    def user(uid: int) -> str:
+        try:
+            return pwd.getpwuid(uid).pw_name
+        except KeyError:
+            return ""
+
+    def group(gid: int) -> str:
+        try:
+            return grp.getgrgid(gid).gr_name
+        except KeyError:
+            return ""
+
+    return user, group
+
+
+def table_names(passwd: str | None, group: str | None) -> tuple[NameOf, NameOf]:
+    """User and group names from `/etc/passwd` and `/etc/group` texts (name:x:id:…)."""
+    users = _id_table(passwd or "")
+    groups = _id_table(group or "")
+    return (lambda uid: users.get(uid, "")), (lambda gid: groups.get(gid, ""))
+
+
+def _id_table(text: str) -> dict[int, str]:
+    table: dict[int, str] = {}
+    for line in text.splitlines():
+        fields = line.split(":")
+        if len(fields) >= 3 and fields[2].isdigit():
+            table.setdefault(int(fields[2]), fields[0])
+    return table
+
+
+def process_identity() -> Identity:
+    """The effective user and every group of this process, named through NSS."""
+    user, group = nss_names()
+    uid, gid = os.geteuid(), os.getegid()
+    gids = dict.fromkeys([gid, *os.getgroups()])
+    return Identity(uid, gid, user(uid), tuple((g, group(g)) for g in gids))

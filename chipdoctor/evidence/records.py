@@ -1,0 +1,158 @@
+"""The `chipdoctor-snapshot/2` records: identity, stats, dirs and elf, to and from YAML data.
+
+Layout (docs/contracts.md):
+
+    identity: {uid: 1000, gid: 1000, user: alice, groups: [{gid: 1000, name: alice}]}
+    stats:    {/dev/davinci0: {type: char, mode: "0660", uid: 0, gid: 1001,
+                               owner: root, group: HwHiAiUser}, /dev/kfd: null}
+    dirs:     {/dev: [davinci0, davinci_manager]}
+    elf:      {/usr/lib/libfoo.so: {class: 64, byte_order: little, machine: 62,
+                                    needed: [libc.so.6], runpath: [$ORIGIN]}}
+
+`null` records "does not exist"; `{error: "…"}` records "exists but could not be read".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from chipdoctor.evidence.base import FileStat, Identity
+from chipdoctor.loader.elf import ElfInfo
+
+#: `where`, message -> the BadInput to raise (LocatedYaml.error of the snapshot file).
+Fail = Callable[[tuple[Any, ...], str], Exception]
+
+KINDS = ("file", "dir", "char", "block", "fifo", "socket", "other")
+
+
+def identity_to_data(identity: Identity) -> dict[str, Any]:
+    return {
+        "uid": identity.uid,
+        "gid": identity.gid,
+        "user": identity.user,
+        "groups": [{"gid": gid, "name": name} for gid, name in identity.groups],
+    }
+
+
+def identity_from_data(data: Any, fail: Fail) -> Identity:
+    where = ("identity",)
+    if not isinstance(data, dict):
+        raise fail(where, "identity must be a mapping with uid, gid, user and groups")
+    uid, gid = _int(data, "uid", where, fail), _int(data, "gid", where, fail)
+    groups = data.get("groups") or []
+    if not isinstance(groups, list):
+        raise fail((*where, "groups"), "groups must be a list of {gid, name}")
+    pairs = []
+    for index, group in enumerate(groups):
+        at = (*where, "groups", index)
+        if not isinstance(group, dict):
+            raise fail(at, "each group must be a mapping {gid, name}")
+        pairs.append((_int(group, "gid", at, fail), str(group.get("name") or "")))
+    return Identity(uid, gid, str(data.get("user") or ""), tuple(pairs))
+
+
+def stat_to_data(info: FileStat) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "type": info.kind,
+        "mode": f"{info.mode:04o}",
+        "uid": info.uid,
+        "gid": info.gid,
+        "owner": info.owner,
+        "group": info.group,
+    }
+    if info.acl:
+        data["acl"] = [list(entry) for entry in info.acl]
+    return data
+
+
+def stat_from_data(path: str, data: Any, fail: Fail) -> FileStat:
+    where = ("stats", path)
+    if not isinstance(data, dict):
+        raise fail(where, f"stat of {path} must be a mapping, null or {{error: …}}")
+    kind = data.get("type")
+    if kind not in KINDS:
+        raise fail((*where, "type"), f"type of {path} must be one of {', '.join(KINDS)}")
+    mode = data.get("mode")
+    try:
+        bits = int(mode, 8) if isinstance(mode, str) else None
+    except ValueError:
+        bits = None
+    if bits is None:
+        raise fail((*where, "mode"), f'mode of {path} must be octal text such as "0660"')
+    acl = data.get("acl") or []
+    if not isinstance(acl, list) or not all(
+        isinstance(e, list) and len(e) == 3 and all(isinstance(v, int) for v in e) for e in acl
+    ):
+        raise fail((*where, "acl"), f"acl of {path} must be a list of [tag, perm, id]")
+    return FileStat(
+        str(kind),
+        bits & 0o7777,
+        _int(data, "uid", where, fail),
+        _int(data, "gid", where, fail),
+        str(data.get("owner") or ""),
+        str(data.get("group") or ""),
+        tuple((e[0], e[1], e[2]) for e in acl),
+    )
+
+
+def elf_to_data(info: ElfInfo) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "class": info.elf_class,
+        "byte_order": info.byte_order,
+        "machine": info.machine,
+        "type": info.elf_type,
+        "flags": info.flags,
+    }
+    for key, value in (
+        ("soname", info.soname),
+        ("needed", list(info.needed)),
+        ("rpath", list(info.rpath)),
+        ("runpath", list(info.runpath)),
+    ):
+        if value:
+            data[key] = value
+    return data
+
+
+def elf_from_data(path: str, data: Any, fail: Fail) -> ElfInfo:
+    where = ("elf", path)
+    if not isinstance(data, dict):
+        raise fail(where, f"elf of {path} must be a mapping, null or {{error: …}}")
+    elf_class = data.get("class")
+    if elf_class not in (32, 64):
+        raise fail((*where, "class"), f"class of {path} must be 32 or 64")
+    order = data.get("byte_order")
+    if order not in ("little", "big"):
+        raise fail((*where, "byte_order"), f"byte_order of {path} must be little or big")
+    lists = {}
+    for key in ("needed", "rpath", "runpath"):
+        value = data.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise fail((*where, key), f"{key} of {path} must be a list of strings")
+        lists[key] = tuple(value)
+    return ElfInfo(
+        int(elf_class),
+        str(order),
+        _int(data, "machine", where, fail),
+        _int({"type": 3, **data}, "type", where, fail),
+        _int({"flags": 0, **data}, "flags", where, fail),
+        str(data.get("soname") or ""),
+        lists["needed"],
+        lists["rpath"],
+        lists["runpath"],
+    )
+
+
+def record_error(data: Any) -> str | None:
+    """The reason of an `{error: …}` record, None for any other record."""
+    if isinstance(data, dict) and set(data) == {"error"}:
+        return str(data["error"])
+    return None
+
+
+def _int(data: dict[str, Any], key: str, where: tuple[Any, ...], fail: Fail) -> int:
+    value = data.get(key)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise fail((*where, key), f"{key} must be an integer")
+    return value

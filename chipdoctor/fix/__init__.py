@@ -1,0 +1,1 @@
+"""`chipdoctor fix`: the plan from a resolution, its steps per stack, and its renderers."""

@@ -1,0 +1,172 @@
+"""Ascend steps: the HDK driver to ask for, the CANN packages to install, the pip lines.
+
+Package names follow the official images (Ascend/cann-container-image Dockerfiles @ c5a67b3):
+`Ascend-cann-toolkit_<v>_linux-<arch>.run`, kernels `Ascend-cann-kernels-<chip>_<v>` before
+CANN 8.5.0 (`Atlas-A3-cann-kernels_<v>` on A3), the ops package `Ascend-cann-<chip>-ops_<v>`
+from 8.5.0 (`Ascend-cann-A3-ops_<v>` on A3), and `Ascend-cann-nnal_<v>`; each installed with
+`--install --quiet` (the images add `--install-for-all`).
+"""
+
+from __future__ import annotations
+
+from chipdoctor.fix.plan import Plan, Step
+from chipdoctor.recipes.data import wheels
+from chipdoctor.report.model import Inventory
+from chipdoctor.rules.common import pip_install
+from chipdoctor.versions import InvalidVersion, parse_vendor
+
+CANN_DOWNLOAD = "https://www.hiascend.com/developer/download/community/result?module=cann"
+HDK_PACKAGES = (
+    "Ascend-hdk-{chip}-npu-driver_{driver}_linux-{arch}.run",
+    "Ascend-hdk-{chip}-npu-firmware_{firmware}.run",
+)
+SET_ENV = "/usr/local/Ascend/ascend-toolkit/set_env.sh"
+NNAL_SET_ENV = "/usr/local/Ascend/nnal/atb/set_env.sh"
+
+FACT_CHIP = "chip"
+FACT_ARCH = "arch"
+
+# NOTE: npu-smi names (shared/reference/ascend.md §8) -> the chip series of package names and
+# image tags (cann-container-image OVERVIEW.md: 910b = Atlas A2, a3 = Atlas A3, 310p, 910).
+_CHIP_PREFIXES = (
+    ("910B", "910b"),
+    ("ASCEND910", "a3"),
+    ("910PREMIUMA", "910"),
+    ("910A", "910"),
+    ("310P", "310p"),
+    ("950", "950"),
+)
+
+
+def chip_series(inventory: Inventory) -> str | None:
+    """The NPU series of this host's devices, or None when npu-smi showed none."""
+    for device in inventory.devices:
+        if device.stack != "ascend":
+            continue
+        name = device.name.replace(" ", "").upper()
+        for prefix, series in _CHIP_PREFIXES:
+            if name.startswith(prefix):
+                return series
+    return None
+
+
+def _arch(inventory: Inventory) -> str:
+    machine = (inventory.version("arch") or "").lower()
+    return {"arm64": "aarch64", "amd64": "x86_64"}.get(machine, machine) or "<arch>"
+
+
+def _ops_package(chip: str, cann: str) -> str:
+    try:
+        ops = parse_vendor(cann) >= parse_vendor("8.5.0")
+    except InvalidVersion:
+        ops = True
+    if chip == "a3":
+        return "Ascend-cann-A3-ops" if ops else "Atlas-A3-cann-kernels"
+    return f"Ascend-cann-{chip}-ops" if ops else f"Ascend-cann-kernels-{chip}"
+
+
+def steps(plan: Plan, inventory: Inventory) -> list[Step]:
+    chip = plan.facts.get(FACT_CHIP) or chip_series(inventory) or "<chip>"
+    arch = plan.facts.get(FACT_ARCH) or _arch(inventory)
+    out: list[Step] = []
+    driver, firmware = plan.target("ascend_driver"), plan.target("ascend_firmware")
+    if driver and (plan.changed("ascend_driver") or plan.changed("ascend_firmware")):
+        names = [HDK_PACKAGES[0].format(chip=chip, driver=driver, arch=arch)]
+        firmware_text = f"firmware {firmware}" if firmware else "the firmware of the same HDK"
+        names.append(HDK_PACKAGES[1].format(chip=chip, firmware=firmware or "<version>"))
+        out.append(
+            Step(
+                "admin",
+                f"Ask the administrator for Ascend HDK NPU driver {driver} and {firmware_text}, "
+                "then a reboot",
+                tuple(names),
+                plan.resolution.reasons.get("ascend_driver", ""),
+            )
+        )
+    cann = plan.target("cann")
+    if cann and any(plan.changed(c) for c in ("cann", "cann_kernels", "nnal")):
+        out.append(_toolkit_step(plan, cann, chip, arch))
+    python = plan.target("python")
+    if python and plan.changed("python"):
+        out.append(
+            Step(
+                "python",
+                f"Use Python {python} (a new virtual environment; the packages below go into it)",
+                (f"python{python} -m venv ~/venv-npu", ". ~/venv-npu/bin/activate"),
+                plan.resolution.reasons.get("python", ""),
+            )
+        )
+    out += _pip_steps(plan)
+    if out:
+        out.append(Step("verify", "Check the result", ("chipdoctor check",), ""))
+    return out
+
+
+def _toolkit_step(plan: Plan, cann: str, chip: str, arch: str) -> Step:
+    packages = [
+        f"Ascend-cann-toolkit_{cann}_linux-{arch}.run",
+        f"{_ops_package(chip, cann)}_{cann}_linux-{arch}.run",
+    ]
+    if plan.target("nnal"):
+        packages.append(f"Ascend-cann-nnal_{cann}_linux-{arch}.run")
+    commands = [
+        f"bash ./{packages[0]} --install --quiet",
+        f"bash ./{packages[1]} --install --quiet",
+    ]
+    if len(packages) > 2:
+        # NOTE: the NNAL installer needs the toolkit's environment (official Dockerfiles).
+        commands.append(f". {SET_ENV} && bash ./{packages[2]} --install --quiet")
+    commands.append(f"source {SET_ENV}")
+    if len(packages) > 2:
+        commands.append(f"source {NNAL_SET_ENV}")
+    why = plan.resolution.reasons.get("cann", "")
+    current = plan.resolution.current.get("cann")
+    if current and _crosses_850(current, cann):
+        # NOTE: "To upgrade an earlier version to CANN 8.5.0, you must use parameters or uninstall
+        # all earlier versions" (CANN 8.5.0 quick start; shared/reference/ascend.md §8).
+        why += "; uninstall the older CANN first (or use the installer's upgrade parameters)"
+    return Step(
+        "toolkit",
+        f"Install CANN {cann}: download {', '.join(packages)} from {CANN_DOWNLOAD}",
+        tuple(commands),
+        why,
+    )
+
+
+def _crosses_850(current: str, target: str) -> bool:
+    try:
+        line = parse_vendor("8.5.0")
+        return parse_vendor(current) < line <= parse_vendor(target)
+    except InvalidVersion:
+        return False
+
+
+def _pip_steps(plan: Plan) -> list[Step]:
+    sources = wheels()["ascend"]
+    torch, torch_npu = plan.target("torch"), plan.target("torch_npu")
+    fresh = plan.changed("python")
+    out = []
+    if torch and (fresh or plan.changed("torch")):
+        out.append(
+            Step(
+                "pip",
+                f"Install torch {torch} (the CPU build torch_npu runs on)",
+                (pip_install(f"torch=={torch}", index_url=sources["torch"].index_url or None),),
+                plan.resolution.reasons.get("torch", ""),
+            )
+        )
+    if torch_npu and (fresh or plan.changed("torch_npu")):
+        wheel = sources["torch-npu"]
+        if wheel.on_index(torch_npu):
+            command = pip_install(f"torch-npu=={torch_npu}", index_url=wheel.index_url or None)
+            title = f"Install torch_npu {torch_npu}"
+        else:
+            python = (plan.target("python") or "3").split(".")
+            tag = "cp" + "".join(python[:2])
+            command = f"pip install ./torch_npu-{torch_npu}-{tag}-{tag}-*.whl"
+            title = (
+                f"Install torch_npu {torch_npu}: not on PyPI; download its wheel for Python "
+                f"{'.'.join(python[:2])} from {wheel.elsewhere}"
+            )
+        out.append(Step("pip", title, (command,), plan.resolution.reasons.get("torch_npu", "")))
+    return out

@@ -1,0 +1,191 @@
+"""`chipdoctor fix`: check, resolve, print the plan, and write (and build) the recipes.
+
+The CLI fills `FixOptions` and prints nothing itself; this returns the exit code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Optional, TextIO
+
+from chipdoctor import __version__
+from chipdoctor.errors import BadInput
+from chipdoctor.evidence.base import Evidence
+from chipdoctor.resolve.pins import Pin
+
+if TYPE_CHECKING:
+    from chipdoctor.fix.plan import Plan
+    from chipdoctor.report.model import Inventory
+
+STDOUT = "-"
+
+
+@dataclass
+class FixOptions:
+    evidence: Callable[[contextlib.ExitStack], Evidence]
+    matrix: list[Path] = field(default_factory=list)
+    pins: list[Pin] = field(default_factory=list)
+    stack: Optional[str] = None
+    keep_driver: bool = False
+    chip: Optional[str] = None
+    output_format: str = "table"
+    emit_dockerfile: Optional[str] = None
+    emit_apptainer: Optional[str] = None
+    wheelhouse: Optional[Path] = None
+    force: bool = False
+    build: bool = False
+    tag: Optional[str] = None
+    color: bool = False
+    width: int = 100
+
+
+def run_fix(options: FixOptions, stdout: TextIO, stderr: TextIO) -> int:
+    from chipdoctor.engine import check
+    from chipdoctor.fix.plan import build_plan
+    from chipdoctor.fix.render import render_json, render_text
+    from chipdoctor.matrix.load import load_matrices
+    from chipdoctor.resolve.core import choose_stack, resolve
+
+    recipes = [p for p in (options.emit_dockerfile, options.emit_apptainer) if p is not None]
+    _validate(options, recipes)
+    matrices = load_matrices(options.matrix)
+    with contextlib.ExitStack() as scope:
+        report = check(options.evidence(scope), matrices)
+    inventory = report.inventory
+    stack = choose_stack(inventory, options.stack, options.pins)
+    chip = options.chip
+    if stack == "ascend":
+        from chipdoctor.fix.ascend import chip_series
+
+        chip = chip or chip_series(inventory)
+        if recipes and chip is None:
+            raise BadInput(
+                "cannot tell the NPU series here (npu-smi showed no device): pass --chip "
+                "910b|a3|310p|910|950 for the image tag"
+            )
+    accept = None
+    if recipes:
+        from chipdoctor.recipes.build import image_filter
+
+        accept = image_filter(stack, chip)
+    resolution = resolve(
+        inventory,
+        matrices,
+        options.pins,
+        stack=stack,
+        keep_driver=options.keep_driver,
+        accept=accept,
+    )
+    facts = {"chip": chip} if chip else {}
+    # A recipe's plan is for a fresh container: the host's environment findings do not apply.
+    plan = build_plan(__version__, resolution, inventory, [] if recipes else report.findings, facts)
+    plan_out = stderr if STDOUT in recipes else stdout
+    if options.output_format == "json":
+        plan_out.write(render_json(plan))
+    else:
+        plan_out.write(
+            render_text(plan, color=options.color and plan_out is stdout, width=options.width)
+        )
+    plan_out.flush()
+    if not resolution.ok or not recipes:
+        return plan.exit_code()
+    _write_recipes(options, plan, _devices(inventory, stack), chip, out=(stdout, stderr))
+    return plan.exit_code()
+
+
+def _devices(inventory: Inventory, stack: str) -> int:
+    return sum(1 for d in inventory.devices if d.stack == stack)
+
+
+def _validate(options: FixOptions, recipes: list[str]) -> None:
+    if recipes.count(STDOUT) > 1:
+        raise BadInput("only one of --emit-dockerfile and --emit-apptainer can write to -")
+    if STDOUT in recipes and options.output_format == "json":
+        raise BadInput("--format json prints the plan on stdout: write the recipe to a file")
+    if options.build and options.emit_dockerfile in (None, STDOUT):
+        raise BadInput("--build needs --emit-dockerfile PATH (the build context is its directory)")
+    if options.wheelhouse is not None and not recipes:
+        raise BadInput("--wheelhouse only applies to --emit-dockerfile/--emit-apptainer")
+    if options.tag is not None and not options.build:
+        raise BadInput("--tag only applies to --build")
+
+
+def _write_recipes(
+    options: FixOptions,
+    plan: Plan,
+    device_count: int,
+    chip: Optional[str],
+    *,
+    out: tuple[TextIO, TextIO],
+) -> None:
+    """Render every recipe and check every target first; then write them and the wheel."""
+    from chipdoctor.delivery import ensure_writable
+    from chipdoctor.recipes import apptainer, dockerfile
+    from chipdoctor.recipes.build import PREFLIGHT_POLICY, build_recipe
+    from chipdoctor.recipes.safety import checked
+    from chipdoctor.recipes.selfwheel import build_wheel, wheel_name
+    from chipdoctor.recipes.write import write_atomic
+
+    stdout, stderr = out
+    files = [
+        (target, renderer)
+        for target, renderer in (
+            (options.emit_dockerfile, dockerfile.render),
+            (options.emit_apptainer, apptainer.render),
+        )
+        if target is not None
+    ]
+    contexts = {Path(t).parent for t, _ in files if t != STDOUT}
+    context = next(iter(contexts)) if len(contexts) == 1 else None
+    if options.wheelhouse is not None and len(contexts) > 1:
+        raise BadInput("with --wheelhouse, write both recipes into one directory")
+    recipe = build_recipe(
+        plan, chip=chip, device_count=device_count, wheelhouse=options.wheelhouse, context=context
+    )
+    image = checked("image reference", options.tag or f"chipdoctor-{plan.stack}", "--tag")
+    rendered = []
+    for target, renderer in files:
+        name = image if renderer is dockerfile.render else f"chipdoctor-{plan.stack}.sif"
+        rendered.append((target, renderer(recipe, image=name)))
+    # What each build context needs beside the recipe: the wheel, and the pre-flight policy.
+    beside = [(wheel_name(), build_wheel())]
+    if recipe.policy:
+        beside.append((PREFLIGHT_POLICY, recipe.policy.encode()))
+    extras = []
+    for directory in sorted(contexts):
+        for name, data in beside:
+            path = directory / name
+            if path.is_file() and path.read_bytes() == data:
+                continue  # the same file is already there: nothing to overwrite
+            extras.append((path, data))
+    for target, _ in rendered:
+        if target != STDOUT:
+            ensure_writable(Path(target), force=options.force)
+    for path, _ in extras:
+        ensure_writable(path, force=options.force)
+    for target, text in rendered:
+        if target == STDOUT:
+            stdout.write(text)
+            stderr.write(
+                f"chipdoctor: the recipe copies {', '.join(n for n, _ in beside)} from its build "
+                "context; write the recipe to a file to get them beside it\n"
+            )
+        else:
+            write_atomic(Path(target), text.encode(), force=options.force)
+            stderr.write(f"chipdoctor: wrote {target}\n")
+    for path, data in extras:
+        write_atomic(path, data, force=options.force)
+        stderr.write(f"chipdoctor: wrote {path}\n")
+    if options.build and options.emit_dockerfile is not None:
+        from chipdoctor.container.engine import build, connect
+
+        dockerfile_path = Path(options.emit_dockerfile)
+        client = connect(timeout=3600)
+        try:
+            image_id = build(client, dockerfile_path.parent, dockerfile_path.name, image, stderr)
+        finally:
+            client.close()
+        stderr.write(f"chipdoctor: built {image} ({image_id or 'no id reported'})\n")

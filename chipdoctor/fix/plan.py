@@ -1,0 +1,163 @@
+"""The plan `chipdoctor fix` prints: each component current -> target and why, then the steps
+in order. `to_dict()` is the `chipdoctor-plan/1` contract (docs/contracts.md)."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from chipdoctor.report.model import Finding, Inventory, Severity
+from chipdoctor.resolve.model import Resolution
+from chipdoctor.versions import InvalidVersion, scheme_for
+
+PLAN_FORMAT = "chipdoctor-plan/1"
+
+#: The module that writes each stack's steps: `steps(plan, inventory) -> list[Step]`.
+STEP_WRITERS: dict[str, str] = {
+    "ascend": "chipdoctor.fix.ascend",
+}
+
+#: Step kinds, in the order they are carried out.
+STEP_KINDS = ("admin", "toolkit", "python", "pip", "verify")
+
+
+@dataclass(frozen=True)
+class Change:
+    component: str
+    current: str | None
+    target: str | None
+    reason: str
+
+    @property
+    def action(self) -> str:
+        """keep | install | upgrade | downgrade | change (unordered versions)."""
+        if self.target is None or self.target == self.current:
+            return "keep"
+        if self.current is None:
+            return "install"
+        scheme = scheme_for(self.component)
+        try:
+            older = scheme.parse(self.target) < scheme.parse(self.current)
+        except InvalidVersion:
+            return "change"
+        return "downgrade" if older else "upgrade"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing to do. `commands` are exact lines to run; an `admin` step has none to run
+    here (it names what to ask the administrator for)."""
+
+    kind: str
+    title: str
+    commands: tuple[str, ...] = ()
+    why: str = ""
+
+
+@dataclass
+class Plan:
+    tool_version: str
+    resolution: Resolution
+    changes: list[Change] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    #: Problems `check` reports that a version change does not cure (environment, devices).
+    also: list[Finding] = field(default_factory=list)
+    #: Facts the steps were written for (chip series, architecture), for the recipe writers.
+    facts: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def stack(self) -> str:
+        return self.resolution.stack
+
+    @property
+    def status(self) -> str:
+        """ok: nothing to change; change: steps to carry out; conflict: no stack fits."""
+        if not self.resolution.ok:
+            return "conflict"
+        if any(c.action != "keep" for c in self.changes) or self.also:
+            return "change"
+        return "ok"
+
+    def exit_code(self) -> int:
+        return 1 if self.status == "conflict" else 0
+
+    def target(self, component: str) -> str | None:
+        return self.resolution.target.get(component)
+
+    def changed(self, component: str) -> bool:
+        return self.resolution.changed(component)
+
+    def to_dict(self) -> dict[str, Any]:
+        resolution = self.resolution
+        return {
+            "format": PLAN_FORMAT,
+            "tool": {"name": "chipdoctor", "version": self.tool_version},
+            "status": self.status,
+            "stack": self.stack,
+            "pins": [
+                {"component": p.component, "version": p.text, "option": p.option}
+                for p in resolution.pins
+            ],
+            "components": [
+                {
+                    "id": c.component,
+                    "current": c.current,
+                    "target": c.target,
+                    "action": c.action,
+                    "reason": c.reason,
+                }
+                for c in self.changes
+            ],
+            "warnings": list(resolution.warnings),
+            "steps": [
+                {"kind": s.kind, "title": s.title, "commands": list(s.commands), "why": s.why}
+                for s in self.steps
+            ],
+            "conflicts": [
+                {"pins": list(c.options), "message": c.message} for c in resolution.conflicts
+            ],
+            "also": [
+                {
+                    "id": f.id,
+                    "severity": f.severity.value,
+                    "message": str(f.message),
+                    "fix": str(f.fix),
+                }
+                for f in self.also
+            ],
+        }
+
+
+def build_plan(
+    tool_version: str,
+    resolution: Resolution,
+    inventory: Inventory,
+    findings: list[Finding],
+    facts: dict[str, str] | None = None,
+) -> Plan:
+    """The plan for a resolution; `findings` are the host's `check` findings."""
+    plan = Plan(tool_version, resolution, facts=dict(facts or {}))
+    for component in resolution.order:
+        current = resolution.current.get(component)
+        target = resolution.target.get(component)
+        if current is None and target is None:
+            continue
+        reason = resolution.reasons.get(component, "")
+        if target is None and resolution.ok:
+            reason = reason or "not part of the chosen stack; leave it as it is"
+        plan.changes.append(Change(component, current, target, reason))
+    if not resolution.ok:
+        return plan
+    changed = {c.component for c in plan.changes if c.action != "keep"}
+    plan.also = [
+        f
+        for f in findings
+        if f.severity is not Severity.INFO
+        and f.stack == resolution.stack
+        and not changed.intersection(f.components)
+    ]
+    writer = STEP_WRITERS.get(resolution.stack)
+    if writer is not None:
+        plan.steps = importlib.import_module(writer).steps(plan, inventory)
+    return plan

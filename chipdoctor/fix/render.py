@@ -1,0 +1,96 @@
+"""Renderers of a plan: a table and numbered steps for people, `chipdoctor-plan/1` JSON for
+machines. They return text; the CLI decides where it goes."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from chipdoctor.fix.plan import Plan
+
+_ACTION_STYLE = {
+    "keep": "dim",
+    "install": "green",
+    "upgrade": "green",
+    "downgrade": "yellow",
+    "change": "yellow",
+}
+
+
+def render_json(plan: Plan) -> str:
+    return json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_text(plan: Plan, *, color: bool = False, width: int = 100) -> str:
+    from rich.console import Console
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
+
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        force_terminal=color,
+        no_color=not color,
+        width=width,
+        highlight=False,
+        emoji=False,
+    )
+    resolution = plan.resolution
+    pins = ", ".join(p.option for p in resolution.pins) or "none"
+    console.print(
+        Text(
+            f"chipdoctor {plan.tool_version} · fix plan for {plan.stack} · pins: {pins}",
+            style="bold",
+        )
+    )
+    if not resolution.ok:
+        console.print(Text("No stack in the matrix satisfies these pins:", style="bold red"))
+        for conflict in resolution.conflicts:
+            console.print(Padding(Text("✗ " + conflict.message), (0, 0, 0, 2), expand=False))
+        console.print(Text("CONFLICT: drop or change one of the pins above.", style="bold red"))
+        return _strip(buffer.getvalue())
+    table = Table(show_edge=False, pad_edge=False)
+    for name in ("component", "current", "", "target", "why"):
+        table.add_column(name, overflow="fold")
+    for change in plan.changes:
+        action = change.action
+        table.add_row(
+            change.component,
+            change.current or "-",
+            "→" if action != "keep" else "=",
+            Text(change.target or "-", style=_ACTION_STYLE[action]),
+            change.reason,
+        )
+    console.print(table)
+    for warning in resolution.warnings:
+        console.print(Text(f"! not published: {warning}", style="yellow"))
+    if plan.steps:
+        console.print()
+        console.print(Text("Steps, in order:", style="bold"))
+    for number, step in enumerate(plan.steps, 1):
+        console.print(Text(f"{number}. [{step.kind}] {step.title}"))
+        for command in step.commands:
+            console.print(Padding(Text(command, style="green"), (0, 0, 0, 5), expand=False))
+    if plan.also:
+        console.print()
+        console.print(Text("Also reported by check (not a version problem):", style="bold"))
+        for finding in plan.also:
+            console.print(
+                Padding(Text(f"{finding.id}: {finding.message}"), (0, 0, 0, 2), expand=False)
+            )
+            for line in str(finding.fix).splitlines():
+                console.print(
+                    Padding(Text("fix: " + line, style="green"), (0, 0, 0, 4), expand=False)
+                )
+    summary = {
+        "ok": "OK: the installed stack is already the one to keep.",
+        "change": f"PLAN: {sum(c.action != 'keep' for c in plan.changes)} change(s), "
+        f"{len(plan.steps)} step(s).",
+    }[plan.status]
+    console.print(Text(summary, style="bold"))
+    return _strip(buffer.getvalue())
+
+
+def _strip(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.split("\n"))

@@ -1,0 +1,192 @@
+"""AMD ROCm: the ROCm release, the amdgpu kernel driver, devices from ``rocm-smi``, versions
+from ``amd-smi version``, and ``HIP_VISIBLE_DEVICES`` / ``ROCR_VISIBLE_DEVICES``.
+
+Paths, formats and sources: docs/stacks/rocm.md. A Hygon DTK host also has ROCm-named tools
+and files; it belongs to the dcu stack, so this probe reports nothing there
+(:func:`chipdoctor.probes.dcu.hygon_markers`).
+"""
+
+from __future__ import annotations
+
+from chipdoctor.evidence.base import CommandResult, Evidence
+from chipdoctor.i18n import T
+from chipdoctor.parsers.amd_smi import parse_amd_smi_version
+from chipdoctor.parsers.rocm_versions import parse_version_file, strip_build, version_from_dir
+from chipdoctor.parsers.smi_table import parse_smi_table
+from chipdoctor.probes.base import ProbeContext, command_failure
+from chipdoctor.probes.dcu import hygon_markers, is_dir
+from chipdoctor.probes.visible import check_visible_devices
+from chipdoctor.report.model import Device, Inventory, Severity
+
+ROCM_ROOT = "/opt/rocm"
+# NOTE: gpustack's pyrocmsmi tries these under $ROCM_HOME / $ROCM_PATH / /opt/rocm; `version`
+# holds the release ("7.2.0"), `version-dev` the build ("7.2.1-43", sometimes empty).
+VERSION_FILES = (".info/version", ".info/version-rocm", ".info/version-dev", ".info/version-libs")
+AMDGPU_MODULE = "/sys/module/amdgpu"
+AMDGPU_VERSION = f"{AMDGPU_MODULE}/version"
+ROCM_SMI = "rocm-smi"
+AMD_SMI = "amd-smi version"
+VISIBLE_DEVICES = ("HIP_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES")
+DOCKER_DOCS = "https://rocm.docs.amd.com/projects/install-on-linux/en/latest/how-to/docker.html"
+
+# Keys of Inventory.facts the rules read.
+FACT_AMDGPU_LOADED = "rocm.amdgpu.loaded"
+FACT_TOOLS = "rocm.tools"  # the ROCm tools found on PATH, comma-separated
+
+
+class RocmProbe:
+    name = "rocm"
+
+    def collect(self, evidence: Evidence) -> Inventory:
+        context = ProbeContext("rocm", evidence)
+        if hygon_markers(context):
+            return context.inventory
+        _rocm(context)
+        _amdgpu(context)
+        tools = []
+        amd_smi = context.run(AMD_SMI)
+        if amd_smi is not None:
+            tools.append("amd-smi")
+            _amd_smi(context, amd_smi)
+        rocm_smi = context.run(ROCM_SMI)
+        device_count = None
+        if rocm_smi is not None:
+            table = parse_smi_table(rocm_smi.stdout + "\n" + rocm_smi.stderr)
+            if table.label in ("DCU", "HCU"):
+                # NOTE: DTK's rocm-smi prints a DCU table: a Hygon host without the usual
+                # markers. The dcu probe reads it; this stack has nothing to say.
+                return Inventory()
+            tools.append("rocm-smi")
+            device_count = _rocm_smi(context, rocm_smi)
+        if tools:
+            context.inventory.facts[FACT_TOOLS] = ",".join(tools)
+        check_visible_devices(context, VISIBLE_DEVICES, device_count, "amdgpu_driver")
+        inventory = context.inventory
+        if (
+            inventory.components
+            or inventory.devices
+            or tools
+            or FACT_AMDGPU_LOADED in inventory.facts
+            or any(f.severity is not Severity.INFO for f in inventory.findings)
+        ):
+            inventory.stacks.append("rocm")
+        return inventory
+
+
+def _roots(context: ProbeContext) -> list[str]:
+    roots = []
+    for variable in ("ROCM_PATH", "ROCM_HOME"):
+        value = context.evidence.getenv(variable)
+        if value and value.startswith("/"):
+            roots.append(value.rstrip("/"))
+    roots.append(ROCM_ROOT)
+    return list(dict.fromkeys(roots))
+
+
+def _rocm(context: ProbeContext) -> None:
+    for root in _roots(context):
+        if _version_files(context, root):
+            return
+    # NOTE: every ROCm release installs under /opt/rocm-<version>; /opt/rocm is the link to
+    # the default one. Without it, the newest versioned root is the one tools find.
+    versioned = []
+    for name in context.list_dir("/opt"):
+        version = version_from_dir(name, "rocm-")
+        if version:
+            versioned.append((version, f"/opt/{name}"))
+    for version, root in sorted(versioned, key=lambda item: _numeric(item[0]), reverse=True):
+        if not _version_files(context, root):
+            context.component("rocm", version, f"{root} (directory name)")
+        return
+
+
+def _numeric(version: str) -> tuple[int, ...]:
+    return tuple(int(p) if p.isdigit() else 0 for p in version.split("-", maxsplit=1)[0].split("."))
+
+
+def _version_files(context: ProbeContext, root: str) -> bool:
+    for name in VERSION_FILES:
+        path = f"{root}/{name}"
+        text = context.read(path)
+        version = parse_version_file(text) if text else None
+        if version:
+            context.component("rocm", strip_build(version), path)
+            return True
+    return False
+
+
+def _amdgpu(context: ProbeContext) -> None:
+    if is_dir(context.evidence, AMDGPU_MODULE):
+        context.inventory.facts[FACT_AMDGPU_LOADED] = "1"
+    text = context.read(AMDGPU_VERSION)
+    version = parse_version_file(text) if text else None
+    if version:
+        context.component("amdgpu_driver", version, AMDGPU_VERSION)
+
+
+def _wsl(context: ProbeContext) -> bool:
+    return "microsoft" in context.evidence.platform.release.lower()
+
+
+def _amd_smi(context: ProbeContext, result: CommandResult) -> None:
+    info = parse_amd_smi_version(result.stdout + "\n" + result.stderr)
+    if info.rocm:
+        context.component("rocm", info.rocm, AMD_SMI)
+    if info.amdgpu:
+        context.component("amdgpu_driver", info.amdgpu, AMD_SMI)
+    if info.error or not result.ok:
+        _tool_failed(context, "amd-smi", info.error or command_failure(result))
+
+
+def _rocm_smi(context: ProbeContext, result: CommandResult) -> int | None:
+    table = parse_smi_table(result.stdout + "\n" + result.stderr)
+    if not result.ok or table.error:
+        _tool_failed(context, "rocm-smi", table.error or command_failure(result))
+        return None
+    if not table.devices:
+        reason = "; ".join(table.warnings) or T("its device table is empty")
+        _tool_failed(context, "rocm-smi", T("it lists no GPU ({reason})", reason=reason))
+        return None
+    for device in table.devices:
+        name = device.name or device.device_id or table.label or "GPU"
+        context.inventory.devices.append(Device("rocm", device.index, name, "N/A"))
+    return len(table.devices)
+
+
+def _tool_failed(context: ProbeContext, tool: str, detail: str) -> None:
+    wsl = _wsl(context)
+    # NOTE: under WSL the driver is passed through and amdgpu is never loaded, so amd-smi and
+    # rocm-smi fail while the GPU works: AMD calls that expected (ROCm/amdsmi#75).
+    message = (
+        T(
+            "`{tool}` failed: {detail}. This is a WSL host, where AMD does not support the SMI "
+            "tools; the GPU may still work.",
+            tool=tool,
+            detail=detail,
+        )
+        if wsl
+        else T(
+            "`{tool}` failed: {detail}. The amdgpu driver is not working here, so no GPU can be "
+            "used.",
+            tool=tool,
+            detail=detail,
+        )
+    )
+    context.add(
+        f"{tool}-failed",
+        Severity.WARNING if wsl else Severity.ERROR,
+        ("amdgpu_driver",),
+        message,
+        _driver_fix(detail),
+    )
+
+
+def _driver_fix(detail: str) -> str:
+    if "timed out" in detail or "did not answer" in detail:
+        return T("The driver hangs: check `dmesg | grep amdgpu` and reboot the node.")
+    return T(
+        "Load the kernel driver on the host (`sudo modprobe amdgpu`; if it is missing install "
+        "amdgpu-dkms with `amdgpu-install --usecase=dkms` and reboot); inside a container, "
+        "pass --device /dev/kfd --device /dev/dri ({url}).",
+        url=DOCKER_DOCS,
+    )

@@ -1,0 +1,219 @@
+"""One recipe from one plan: the base image, the environment, the pinned installs, the
+pre-flight check and the `docker run` line. The Dockerfile and Apptainer writers only render it.
+
+Every value is checked against `recipes.safety` here, before any renderer sees it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from chipdoctor import __version__
+from chipdoctor.errors import BadInput
+from chipdoctor.fix.plan import Plan
+from chipdoctor.recipes.data import ImageTag, Mounts, images, mounts, wheels
+from chipdoctor.recipes.safety import checked
+from chipdoctor.recipes.selfwheel import wheel_name
+from chipdoctor.resolve.model import Accept
+
+#: Where the recipe puts what it copies in.
+WHEEL_DIR = "/tmp/chipdoctor"
+WHEELHOUSE_DIR = "/tmp/wheelhouse"
+#: The pre-flight policy, written beside the recipe: what the build cannot have (mounts.yaml).
+PREFLIGHT_POLICY = "chipdoctor-preflight.yaml"
+
+#: What each stack's recipe pip-installs, in order: (component, pip distribution).
+PIP_PACKAGES: dict[str, tuple[tuple[str, str], ...]] = {
+    "ascend": (("torch", "torch"), ("torch_npu", "torch-npu")),
+}
+
+#: The image field that names the device series, per stack.
+_CHIP_FIELD = "chip"
+
+
+@dataclass(frozen=True)
+class Install:
+    requirement: str  # "torch==2.5.1"
+    index_url: str  # "" = pip's default index; unused with a wheelhouse
+
+
+@dataclass(frozen=True)
+class Recipe:
+    stack: str
+    base: ImageTag
+    env: tuple[tuple[str, str], ...]
+    installs: tuple[Install, ...]
+    wheel: str  # chipdoctor's wheel file name, copied in from the build context
+    wheelhouse: str | None  # the wheelhouse directory, relative to the build context
+    preflight: tuple[str, ...]
+    #: The pre-flight's policy file (copied in beside the wheel), "" when the stack needs none.
+    policy: str
+    devices: tuple[str, ...]
+    volumes: tuple[str, ...]
+    options: tuple[str, ...]
+    summary: str
+    driver_note: str
+
+
+def _python_minor(version: str) -> str:
+    return ".".join(version.split(".")[:2])
+
+
+def image_matches(image: ImageTag, target: Mapping[str, str], chip: str | None) -> bool:
+    """The image holds exactly these versions of what it provides (Python by minor version)."""
+    for component in image.provides:
+        have = image.values.get(component)
+        if have is None:
+            continue
+        want = target.get(component)
+        if want is None:
+            return False
+        if component == "python":
+            if _python_minor(want) != have:
+                return False
+        elif want != have:
+            return False
+    return chip is None or image.values.get(_CHIP_FIELD) in (None, chip)
+
+
+def base_images(stack: str, target: Mapping[str, str], chip: str | None) -> list[ImageTag]:
+    """Published images for this target, the ones providing the most first (file order next)."""
+    fitting = [i for i in images() if i.stack == stack and image_matches(i, target, chip)]
+    return sorted(fitting, key=lambda i: -len([c for c in i.provides if c in i.values]))
+
+
+def image_filter(stack: str, chip: str | None) -> Accept:
+    """The resolver's `accept`: a stack is only worth proposing if an official image has it."""
+
+    def accept(target: Mapping[str, str]) -> bool:
+        return bool(base_images(stack, target, chip))
+
+    return accept
+
+
+def build_recipe(
+    plan: Plan,
+    *,
+    chip: str | None,
+    device_count: int,
+    wheelhouse: Path | None,
+    context: Path | None,
+) -> Recipe:
+    """The recipe for the plan's target stack; refuses (exit 2) anything it cannot pin."""
+    stack = plan.stack
+    if stack not in PIP_PACKAGES:
+        raise BadInput(f"chipdoctor cannot write a recipe for a {stack} stack yet")
+    target = plan.resolution.target
+    candidates = base_images(stack, target, chip)
+    if not candidates:
+        raise BadInput(
+            f"no official {stack} image is listed for this stack ({_describe(target)}"
+            f"{', chip ' + chip if chip else ''}); see chipdoctor/recipes/images.yaml"
+        )
+    base = candidates[0]
+    checked("image reference", base.reference, "chipdoctor/recipes/images.yaml")
+    env = tuple(
+        (
+            checked("environment variable name", name, base.source),
+            checked("environment value", value, base.source),
+        )
+        for name, value in base.environment
+    )
+    relative_wheelhouse = _wheelhouse(wheelhouse, context)
+    installs = []
+    sources = wheels().get(stack, {})
+    for component, package in PIP_PACKAGES[stack]:
+        version = target.get(component)
+        if version is None or component in base.provides:
+            continue
+        origin = f"the {component} target ({plan.resolution.reasons.get(component, 'resolved')})"
+        checked("version", version, origin)
+        source = sources.get(package)
+        index = source.index_url if source else ""
+        if wheelhouse is not None:
+            _require_wheel(wheelhouse, package, version)
+        elif source is not None and not source.on_index(version):
+            raise BadInput(
+                f"{package} {version} is not on its package index ({source.elsewhere or 'PyPI'} "
+                f"publishes it): download the wheel into a directory and pass --wheelhouse DIR"
+            )
+        installs.append(
+            Install(f"{package}=={version}", checked("URL", index, package) if index else "")
+        )
+    layout = mounts().get(stack) or Mounts(stack, (), (), (), None, "")
+    policy = preflight_policy(layout)
+    preflight = ["chipdoctor", "check", "--strict"]
+    if policy:
+        preflight += ["--policy", f"{WHEEL_DIR}/{PREFLIGHT_POLICY}"]
+    driver = next((target[c] for c in plan.resolution.order[:1] if c in target), "")
+    return Recipe(
+        stack=stack,
+        base=base,
+        env=env,
+        installs=tuple(installs),
+        wheel=checked("file name", wheel_name(), "chipdoctor"),
+        wheelhouse=relative_wheelhouse,
+        preflight=tuple(preflight),
+        policy=policy,
+        devices=tuple(layout.device_nodes(device_count)),
+        volumes=layout.volumes,
+        options=layout.options,
+        summary=f"chipdoctor {__version__}: {stack} stack "
+        + _describe({c: v for c, v in target.items() if c not in plan.resolution.order[:2]}),
+        driver_note=(
+            f"The driver is not in the image: it comes from the host at run time (this host: "
+            f"{driver})."
+            if driver
+            else "The driver is not in the image: it comes from the host at run time."
+        ),
+    )
+
+
+def preflight_policy(layout: Mounts) -> str:
+    """A `chipdoctor check --policy` file demoting what only the host brings at run time."""
+    if not layout.preflight_ignore:
+        return ""
+    import yaml
+
+    entries = [{"id": i, "reason": reason} for i, reason in layout.preflight_ignore]
+    header = (
+        "# chipdoctor pre-flight policy for building the image: the driver, its files and the\n"
+        "# devices come from the host when the container runs (chipdoctor/recipes/mounts.yaml).\n"
+    )
+    return header + yaml.safe_dump({"ignore": entries}, sort_keys=False, width=1000)
+
+
+def _describe(target: Mapping[str, str]) -> str:
+    return ", ".join(f"{c} {v}" for c, v in target.items())
+
+
+def _wheelhouse(wheelhouse: Path | None, context: Path | None) -> str | None:
+    if wheelhouse is None:
+        return None
+    if not wheelhouse.is_dir():
+        raise BadInput("--wheelhouse: not a directory", path=str(wheelhouse))
+    if context is None:
+        raise BadInput(
+            "--wheelhouse needs --emit-dockerfile/--emit-apptainer PATH (the build context), not -"
+        )
+    try:
+        relative = wheelhouse.resolve().relative_to(context.resolve())
+    except ValueError:
+        raise BadInput(
+            f"--wheelhouse must be inside the build context {context} (the recipe's directory)",
+            path=str(wheelhouse),
+        ) from None
+    text = relative.as_posix()
+    return checked("path", "/" + text, "--wheelhouse")[1:] or "."
+
+
+def _require_wheel(wheelhouse: Path, package: str, version: str) -> None:
+    """The wheelhouse must hold this exact distribution (wheel names use `_` for `-`)."""
+    stem = f"{package.replace('-', '_')}-{version}-"
+    plain = f"{package.replace('-', '_')}-{version.split('+', 1)[0]}+"
+    if not any(
+        p.name.startswith((stem, plain)) and p.suffix == ".whl" for p in wheelhouse.iterdir()
+    ):
+        raise BadInput(f"--wheelhouse {wheelhouse} has no {package} {version} wheel ({stem}*.whl)")

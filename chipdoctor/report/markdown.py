@@ -1,0 +1,88 @@
+"""`--format markdown`: the report for an issue, a PR comment or a CI job summary.
+
+GitHub-flavoured Markdown: a components table per stack, devices, then each finding with its
+fix in a code block that can be copied as is. Text follows the report's language.
+"""
+
+from __future__ import annotations
+
+import re
+
+from chipdoctor.i18n import T
+from chipdoctor.report.common import SEVERITY, component_group, groups, headline
+from chipdoctor.report.model import Finding, Report, Severity
+
+_ICON = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}
+_STATUS_ICON = {"ok": "✅", "warning": "⚠️", "error": "❌"}
+# `<` opens HTML in Markdown; keep the `<https://…>` autolinks messages cite their sources with.
+_HTML_OPEN = re.compile(r"<(?!https?://[^\s<>]+>)")
+
+
+def render(report: Report) -> str:
+    say = report.localized
+    inventory = report.inventory
+    stacks = ", ".join(inventory.stacks) or say(T("none found"))
+    heading = T(
+        "chipdoctor {version} · accelerator stacks: {stacks}",
+        version=report.tool_version,
+        stacks=stacks,
+    )
+    lines = [
+        f"## {_inline(say(heading))}",
+        "",
+        f"**{_STATUS_ICON[report.status]} {headline(report)}**",
+    ]
+    columns = [say(T(name)) for name in ("component", "version", "source")]
+    for group in groups(report):
+        components = [c for c in inventory.components if component_group(c.id) == group]
+        if components:
+            lines += ["", f"### {group}", "", *_table_head(columns)]
+            lines += [f"| `{c.id}` | {_cell(c.version)} | {_cell(c.source)} |" for c in components]
+    if inventory.devices:
+        title = say(T("Devices"))
+        lines += ["", f"### {title}", ""]
+        lines += _table_head([say(T(name)) for name in ("stack", "device", "name", "health")])
+        lines += [
+            f"| {d.stack} | {d.index} | {_cell(d.name)} | {_cell(d.health)} |"
+            for d in inventory.devices
+        ]
+    title = say(T("Findings"))
+    lines += ["", f"### {title}", ""]
+    if not report.findings:
+        lines.append(say(T("None.")))
+    for finding in report.findings:
+        lines += _finding(report, finding)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _table_head(columns: list[str]) -> list[str]:
+    return ["| " + " | ".join(_cell(c) for c in columns) + " |", "|" + " --- |" * len(columns)]
+
+
+def _finding(report: Report, finding: Finding) -> list[str]:
+    say = report.localized
+    severity = say(SEVERITY[finding.severity])
+    message = _inline(say(finding.message))
+    out = [f"- {_ICON[finding.severity]} **{severity}** `{finding.id}`: {message}"]
+    fix = say(finding.fix)
+    if fix:
+        fence = _fence(fix)
+        # "fix: {line}" with an empty line is the table's own "fix:" label, translated.
+        label = say(T("fix: {line}", line="")).strip()
+        out += ["", f"  {label}", "", f"  {fence}", *(f"  {line}" for line in fix.splitlines())]
+        out += [f"  {fence}", ""]
+    return out
+
+
+def _inline(text: str) -> str:
+    return _HTML_OPEN.sub("&lt;", text).replace("\r", "").replace("\n", "<br>")
+
+
+def _cell(text: str) -> str:
+    return _inline(text).replace("|", "\\|")
+
+
+def _fence(text: str) -> str:
+    """A backtick fence longer than any backtick run inside the text."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)

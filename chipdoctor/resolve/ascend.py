@@ -1,0 +1,391 @@
+"""Ascend candidates from the matrix tables `torch_npu`, `torch_npu_cann`, `cann_driver`,
+`driver_firmware` and `cann_python`, judged the way `chipdoctor.rules.ascend` judges a host:
+
+- torch is a release a `torch_npu` row pairs with that torch_npu (else `check` errs);
+- CANN is a row's CANN, or one `torch_npu_cann` declares compatible (else it warns or errs);
+- the driver is listed for that CANN by a compatible `cann_driver` row; a driver newer than every
+  listed one is kept with a warning (as `check` warns); older, or marked incompatible, is not;
+- the firmware is the one `driver_firmware` publishes with the driver (else `check` warns);
+- Python is listed for the torch_npu and inside the CANN install guide's range (`cann_python`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from chipdoctor.matrix.model import INCOMPATIBLE, Matrix, Row
+from chipdoctor.resolve.index import RowIndex, concrete, is_concrete, matches
+from chipdoctor.resolve.model import Accept, Candidate
+from chipdoctor.resolve.pins import Pin
+from chipdoctor.rules.common import compare, lowest
+from chipdoctor.versions import InvalidVersion, VendorVersion, parse_vendor, scheme_for
+
+DRIVER, FIRMWARE = "ascend_driver", "ascend_firmware"
+
+
+@dataclass
+class _Group:
+    """Every `torch_npu` row of one torch_npu version, merged as `check` reads them."""
+
+    torch_npu: str
+    rows: list[Row] = field(default_factory=list)
+
+    def patterns(self, component: str) -> list[str]:
+        return list(dict.fromkeys(p for row in self.rows for p in row.patterns(component)))
+
+
+class _Index:
+    """The tables, indexed once per loaded matrix."""
+
+    def __init__(self, matrix: Matrix) -> None:
+        self.matrix = matrix
+        groups: dict[str, _Group] = {}
+        for row in matrix.table("torch_npu").rows:
+            if row.verdict == INCOMPATIBLE:
+                continue
+            for version in row.patterns("torch_npu"):
+                if is_concrete(version):
+                    groups.setdefault(version, _Group(version)).rows.append(row)
+        self.groups = list(groups.values())
+        self.compat = RowIndex(matrix.table("torch_npu_cann"))
+        self.drivers = RowIndex(matrix.table("cann_driver"))
+        self.firmware = RowIndex(matrix.table("driver_firmware"))
+        self.python = RowIndex(matrix.table("cann_python"))
+        canns = {
+            p
+            for name in (
+                "torch_npu",
+                "torch_npu_cann",
+                "cann_driver",
+                "cann_python",
+                "cann_kernels",
+            )
+            for row in matrix.table(name).rows
+            for p in row.patterns("cann")
+            if is_concrete(p)
+        }
+        self.canns = sorted(canns)
+        self._by_prefix: dict[tuple[str, ...], list[str]] = {}
+        for cann in self.canns:
+            tokens = _tokens(cann)
+            for length in range(1, len(tokens) + 1):
+                self._by_prefix.setdefault(tokens[:length], []).append(cann)
+        self._status: dict[tuple[str, str], tuple[str, str]] = {}
+        self._choices: dict[str, list[tuple[str, Row]]] = {}
+
+    def cann_options(self, group: _Group, installed: str | None) -> list[tuple[str, Row, bool]]:
+        """(CANN, the row that vouches for it, whether it is the row's own pairing)."""
+        out: dict[str, tuple[str, Row, bool]] = {}
+        for own, rows in ((True, group.rows), (False, self.compat.lookup(group.torch_npu))):
+            for row in rows:
+                for pattern in row.patterns("cann"):
+                    for hit in self._canns_matching(pattern, installed):
+                        # `8.0.RC3` lists an installed 8.0.RC3.20: keep the installed one
+                        keep = installed and hit != installed and matches("cann", hit, installed)
+                        cann = installed if keep and installed else hit
+                        out.setdefault(cann, (cann, row, own))
+        return list(out.values())
+
+    def _canns_matching(self, pattern: str, installed: str | None) -> list[str]:
+        """Known CANN versions a pattern admits: by token prefix, or tested one by one."""
+        line = concrete(pattern)
+        if line is not None:
+            tokens = _tokens(line)
+            hits = list(self._by_prefix.get(tokens, ()))
+            if is_concrete(pattern) and pattern not in hits:
+                hits.insert(0, pattern)
+        else:
+            hits = [c for c in self.canns if matches("cann", pattern, c)]
+        if installed and installed not in hits and matches("cann", pattern, installed):
+            hits.append(installed)
+        return hits
+
+    def driver_status(self, cann: str, driver: str) -> tuple[str, str]:
+        """("ok" | "warning" | "error", why), as rules.ascend._cann_vs_driver decides."""
+        key = (cann, driver)
+        if key not in self._status:
+            self._status[key] = self._driver_status(cann, driver)
+        return self._status[key]
+
+    def _driver_status(self, cann: str, driver: str) -> tuple[str, str]:
+        rows = self.drivers.lookup(cann)
+        cite = self.matrix.short_origin
+        for row in rows:
+            if row.verdict == INCOMPATIBLE and _row_matches(row, DRIVER, driver):
+                return "error", f"marked incompatible ({cite(row)})"
+        compatible = [r for r in rows if r.verdict != INCOMPATIBLE]
+        for row in compatible:
+            if _row_matches(row, DRIVER, driver):
+                return "ok", f"CANN {cann} lists it ({cite(row)})"
+        patterns = [p for r in compatible for p in r.patterns(DRIVER)]
+        if not patterns:
+            return "warning", f"the matrix lists no driver for CANN {cann}"
+        oldest = lowest(DRIVER, patterns) or patterns[0]
+        order = compare(DRIVER, driver, oldest)
+        listed = ", ".join(dict.fromkeys(patterns))
+        if order is None or order < 0:
+            return "error", f"older than the drivers listed for CANN {cann} ({listed})"
+        return "warning", (
+            f"driver {driver} is newer than the drivers listed for CANN {cann} ({listed}); newer "
+            "drivers usually run older CANN, but this pairing is not published"
+        )
+
+    def driver_choices(self, cann: str) -> list[tuple[str, Row]]:
+        """Drivers a compatible row lists for this CANN, newest first (a `25.5.X` line as 25.5)."""
+        if cann not in self._choices:
+            self._choices[cann] = self._driver_choices(cann)
+        return self._choices[cann]
+
+    def _driver_choices(self, cann: str) -> list[tuple[str, Row]]:
+        rows = self.drivers.lookup(cann)
+        against = [r for r in rows if r.verdict == INCOMPATIBLE]
+        out: dict[str, Row] = {}
+        for row in rows:
+            if row.verdict == INCOMPATIBLE:
+                continue
+            for pattern in row.patterns(DRIVER):
+                version = concrete(pattern)
+                if version and not any(_row_matches(r, DRIVER, version) for r in against):
+                    out.setdefault(version, row)
+        return sorted(out.items(), key=lambda item: _newest_first(DRIVER, item[0]))
+
+    def firmware_for(self, driver: str) -> tuple[list[str], Row | None]:
+        rows = self.firmware.lookup(driver)
+        patterns = [p for r in rows for p in r.patterns(FIRMWARE) if is_concrete(p)]
+        return sorted(set(patterns), key=lambda v: _newest_first(FIRMWARE, v)), (
+            rows[0] if rows else None
+        )
+
+    def python_allowed(self, cann: str, python: str) -> bool:
+        rows = self.python.lookup(cann)
+        return not rows or any(_row_matches(r, "python", python) for r in rows)
+
+
+@lru_cache(maxsize=65536)
+def _tokens(version: str) -> tuple[str, ...]:
+    parsed = vendor_version(version)
+    return parsed.tokens if parsed is not None else (version,)
+
+
+@lru_cache(maxsize=65536)
+def _newest_first(component: str, version: str) -> tuple[int, object]:
+    try:
+        parsed = scheme_for(component).parse(version)
+    except InvalidVersion:
+        return (1, version)
+    return (0, _Neg(parsed))
+
+
+def vendor_version(text: str) -> VendorVersion | None:
+    try:
+        return parse_vendor(text)
+    except InvalidVersion:
+        return None
+
+
+class _Neg:
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __lt__(self, other: _Neg) -> bool:
+        return bool(self.value > other.value)  # type: ignore[operator]
+
+
+_INDEXES: dict[int, _Index] = {}
+
+
+def _index(matrix: Matrix) -> _Index:
+    index = _INDEXES.get(id(matrix))
+    if index is None or index.matrix is not matrix:
+        index = _INDEXES[id(matrix)] = _Index(matrix)
+    return index
+
+
+class AscendResolver:
+    stack = "ascend"
+    hard = (DRIVER, FIRMWARE)
+    medium = ("cann", "python")
+    derived = ("cann_kernels", "nnal")
+    soft = ("torch_npu", "torch")
+
+    def candidates(
+        self,
+        matrix: Matrix,
+        current: Mapping[str, str],
+        pins: Iterable[Pin],
+        accept: Accept | None,
+    ) -> Iterator[Candidate]:
+        index = _index(matrix)
+        by = _pins_by_component(pins)
+        for group in index.groups:
+            if not _ok(by, "torch_npu", group.torch_npu):
+                continue
+            torch = _torch(group, current.get("torch"), by)
+            if torch is None:
+                continue
+            for cann, row, own in index.cann_options(group, current.get("cann")):
+                if _ok(by, "cann", cann):
+                    search = _Search(index, group, torch, cann, row, own, current, by, accept)
+                    yield from search.candidates()
+
+
+def _row_matches(row: Row, component: str, version: str) -> bool:
+    """`Row.matches` with every pattern test memoised."""
+    return any(matches(component, p, version) for p in row.patterns(component))
+
+
+def _pins_by_component(pins: Iterable[Pin]) -> dict[str, list[Pin]]:
+    out: dict[str, list[Pin]] = {}
+    for pin in pins:
+        out.setdefault(pin.component, []).append(pin)
+    return out
+
+
+def _ok(by: Mapping[str, list[Pin]], component: str, version: str) -> bool:
+    return all(p.matches(version) for p in by.get(component, ()))
+
+
+def _torch(group: _Group, installed: str | None, by: Mapping[str, list[Pin]]) -> str | None:
+    """The installed torch when the group pairs with it (a GPU build never), else its release."""
+    gpu_build = installed is not None and ("+cu" in installed or "+rocm" in installed)
+    paired = installed and any(_row_matches(r, "torch", installed) for r in group.rows)
+    if installed and paired and not gpu_build and _ok(by, "torch", installed):
+        return installed
+    for pattern in group.patterns("torch"):
+        if is_concrete(pattern) and _ok(by, "torch", pattern):
+            return pattern
+    return None
+
+
+@dataclass
+class _Search:
+    """One torch_npu on one CANN: the driver, firmware and Python that complete the stack."""
+
+    index: _Index
+    group: _Group
+    torch: str
+    cann: str
+    row: Row  # the row that vouches for this CANN
+    own: bool  # the row's own pairing (not a compatibility declaration)
+    current: Mapping[str, str]
+    by: Mapping[str, list[Pin]]
+    accept: Accept | None
+
+    def candidates(self) -> Iterator[Candidate]:
+        """With the installed driver when it runs this CANN, else with each listed driver."""
+        cite = self.index.matrix.short_origin
+        installed = self.current.get(DRIVER)
+        why_not = "pinned to another driver"
+        if installed and _ok(self.by, DRIVER, installed):
+            status, why = self.index.driver_status(self.cann, installed)
+            if status != "error":
+                kept = self._finish(
+                    {DRIVER: installed},
+                    {DRIVER: f"installed; kept (the hardest to change): {why}"},
+                    [why] if status == "warning" else [],
+                    driver_changed=False,
+                )
+                if kept is not None:
+                    yield kept
+                return
+            why_not = why
+        for driver, driver_row in self.index.driver_choices(self.cann):
+            if not _ok(self.by, DRIVER, driver):
+                continue
+            listed = f"CANN {self.cann} lists driver {driver} ({cite(driver_row)})"
+            reason = (
+                f"the installed driver {installed} does not run CANN {self.cann} ({why_not}); "
+                f"{listed}"
+                if installed
+                else listed
+            )
+            found = self._finish({DRIVER: driver}, {DRIVER: reason}, [], driver_changed=True)
+            if found is not None:
+                yield found
+
+    def _firmware(
+        self, target: dict[str, str], reasons: dict[str, str], warnings: list[str], changed: bool
+    ) -> None:
+        driver = target[DRIVER]
+        published, row = self.index.firmware_for(driver)
+        installed = self.current.get(FIRMWARE)
+        if installed and not changed and _ok(self.by, FIRMWARE, installed):
+            target[FIRMWARE] = installed
+            reasons[FIRMWARE] = "installed; kept with the driver"
+            if published and not any(matches(FIRMWARE, p, installed) for p in published):
+                warnings.append(
+                    f"firmware {installed} is not the one published with driver {driver} "
+                    f"({', '.join(published)})"
+                )
+            return
+        fitting = [p for p in published if _ok(self.by, FIRMWARE, p)]
+        if fitting and row is not None:
+            target[FIRMWARE] = fitting[0]
+            reasons[FIRMWARE] = (
+                f"published with driver {driver} ({self.index.matrix.short_origin(row)})"
+            )
+
+    def _finish(
+        self,
+        target: dict[str, str],
+        reasons: dict[str, str],
+        warnings: list[str],
+        *,
+        driver_changed: bool,
+    ) -> Candidate | None:
+        self._firmware(target, reasons, warnings, driver_changed)
+        group, cann, current = self.group, self.cann, self.current
+        cite = self.index.matrix.short_origin
+        target.update(torch_npu=group.torch_npu, torch=self.torch, cann=cann)
+        python = self._python(target)
+        if python is None:
+            return None
+        target["python"] = python
+        for derived in ("cann_kernels", "nnal"):
+            installed = current.get(derived)
+            if installed and installed == current.get("cann") == cann:
+                target[derived] = installed
+            elif installed or derived == "cann_kernels":
+                target[derived] = cann
+        first = group.rows[0]
+        pairing = "its published pairing" if self.own else "declared compatible"
+        kept = "installed; kept: " if cann == current.get("cann") else ""
+        reasons["cann"] = (
+            f"{kept}torch_npu {group.torch_npu} runs on CANN {cann} ({pairing}, {cite(self.row)})"
+        )
+        reasons["cann_kernels"] = f"the kernels/ops package of CANN {cann}"
+        if "nnal" in target:
+            reasons["nnal"] = f"NNAL (ATB) of CANN {cann}"
+        reasons["torch_npu"] = f"built for torch {first.first('torch')} ({cite(first)})"
+        reasons["torch"] = (
+            f"torch_npu {group.torch_npu} requires torch {self.torch.split('+', 1)[0]}"
+        )
+        reasons["python"] = (
+            f"{'installed; ' if python == current.get('python') else ''}listed for torch_npu "
+            f"{group.torch_npu} ({', '.join(group.patterns('python'))})"
+        )
+        return Candidate(target, reasons, tuple(warnings))
+
+    def _python(self, target: Mapping[str, str]) -> str | None:
+        """The installed Python when allowed, else the newest listed one that fits."""
+        listed = [p for p in self.group.patterns("python") if is_concrete(p)]
+        installed = self.current.get("python")
+        options: list[str] = []
+        if installed and any(matches("python", p, installed) for p in listed):
+            options.append(installed)
+        options += sorted(listed, key=lambda v: _newest_first("python", v))
+        for python in dict.fromkeys(options):
+            if not _ok(self.by, "python", python):
+                continue
+            if not self.index.python_allowed(self.cann, python):
+                continue
+            if self.accept is None or self.accept({**target, "python": python}):
+                return python
+        return None
+
+
+RESOLVER = AscendResolver()

@@ -1,0 +1,278 @@
+"""The generic search: filter a stack's candidates by the pins, rank them, explain conflicts.
+
+Ranking (lexicographic, lower is better), so a fix keeps what is hardest to change:
+1. each `hard` component changed (the driver, then the firmware: an administrator's job);
+2. the number of pairings the matrix does not publish (warnings `check` would print);
+3. each `medium` component changed (the vendor toolkit, then Python);
+4. how many `soft` components (pip packages) change;
+5. the newest toolkit, Python and packages, then the newest driver and firmware;
+6. the order the matrix lists its rows in (deterministic).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
+from itertools import combinations
+from typing import Any
+
+from chipdoctor.errors import BadInput
+from chipdoctor.matrix.model import Matrix, MatrixSet
+from chipdoctor.report.model import Inventory
+from chipdoctor.resolve.model import Accept, Candidate, Conflict, Resolution, StackResolver
+from chipdoctor.resolve.pins import Pin, is_prerelease
+from chipdoctor.versions import InvalidVersion, scheme_for
+
+#: The resolver of each stack, imported only when that stack is resolved.
+RESOLVERS: dict[str, str] = {
+    "ascend": "chipdoctor.resolve.ascend",
+}
+
+#: How many pins the conflict search combines at most (2^n small resolves).
+_MAX_CONFLICT_PINS = 6
+
+
+def resolver_for(stack: str) -> StackResolver:
+    module = RESOLVERS.get(stack)
+    if module is None:
+        known = ", ".join(sorted(RESOLVERS))
+        raise BadInput(f"chipdoctor cannot resolve a {stack} stack yet (it can: {known})")
+    resolver: StackResolver = importlib.import_module(module).RESOLVER
+    return resolver
+
+
+def choose_stack(inventory: Inventory, stack: str | None, pins: Sequence[Pin]) -> str:
+    """The stack to resolve: --stack, else the one found, else the one the pins name."""
+    if stack is not None:
+        return stack
+    found = [s for s in inventory.stacks if s in RESOLVERS]
+    if found:
+        return found[0]
+    from chipdoctor.components import STACK_COMPONENTS
+
+    named = [s for s, ids in STACK_COMPONENTS.items() if any(p.component in ids for p in pins)]
+    if len(named) == 1:
+        return named[0]
+    raise BadInput(
+        "no accelerator stack found here and none named: pass --stack "
+        + "|".join(sorted(RESOLVERS))
+    )
+
+
+def components_of(resolver: StackResolver) -> tuple[str, ...]:
+    """The stack's components in display order: hardest to change first."""
+    return (*resolver.hard, *resolver.medium, *resolver.derived, *resolver.soft)
+
+
+def current_versions(inventory: Inventory, resolver: StackResolver) -> dict[str, str]:
+    wanted = components_of(resolver)
+    return {c: v for c in wanted if (v := inventory.version(c))}
+
+
+def resolve(
+    inventory: Inventory,
+    matrices: MatrixSet,
+    pins: Sequence[Pin] = (),
+    *,
+    stack: str | None = None,
+    keep_driver: bool = False,
+    accept: Accept | None = None,
+) -> Resolution:
+    """The best stack for this inventory under the pins, or the pins that conflict."""
+    name = choose_stack(inventory, stack, pins)
+    resolver = resolver_for(name)
+    components = components_of(resolver)
+    for pin in pins:
+        if pin.component not in components:
+            raise BadInput(
+                f"{pin.option}: {pin.component} is not part of the {name} stack "
+                f"({', '.join(components)})"
+            )
+    current = current_versions(inventory, resolver)
+    constraints = list(pins)
+    driver = resolver.hard[0] if resolver.hard else None
+    if keep_driver and driver and driver in current:
+        constraints.append(Pin(driver, current[driver], f"the installed driver {current[driver]}"))
+    matrix = matrices.get(name)
+    resolution = Resolution(name, tuple(constraints), current, order=components)
+    best = _best(resolver, matrix, current, constraints, accept)
+    if best is None:
+        resolution.conflicts = _conflicts(resolver, matrix, current, constraints, accept)
+        return resolution
+    resolution.target = {c: best.target[c] for c in components if c in best.target}
+    resolution.reasons = dict(best.reasons)
+    resolution.warnings = list(best.warnings)
+    return resolution
+
+
+def admissible(
+    resolver: StackResolver,
+    matrix: Matrix,
+    current: Mapping[str, str],
+    pins: Sequence[Pin],
+    accept: Accept | None,
+) -> list[Candidate]:
+    """Candidates that meet every pin and choose no pre-release the user did not ask for."""
+    out = []
+    for candidate in resolver.candidates(matrix, current, pins, accept):
+        if all(
+            candidate.target.get(p.component) is not None
+            and p.matches(candidate.target[p.component])
+            for p in pins
+        ) and not _unasked_prerelease(candidate, current, pins, resolver.derived):
+            out.append(candidate)
+    return out
+
+
+def _unasked_prerelease(
+    candidate: Candidate,
+    current: Mapping[str, str],
+    pins: Sequence[Pin],
+    derived: tuple[str, ...],
+) -> bool:
+    """A pre-release the user neither has nor named in full (derived components follow)."""
+    for component, version in candidate.target.items():
+        if component in derived or version == current.get(component):
+            continue
+        if not is_prerelease(component, version):
+            continue
+        if not any(p.component == component and p.exact(version) for p in pins):
+            return True
+    return False
+
+
+def _best(
+    resolver: StackResolver,
+    matrix: Matrix,
+    current: Mapping[str, str],
+    pins: Sequence[Pin],
+    accept: Accept | None,
+) -> Candidate | None:
+    best: tuple[tuple[Any, ...], Candidate] | None = None
+    for index, candidate in enumerate(admissible(resolver, matrix, current, pins, accept)):
+        key = (*_cost(resolver, candidate, current), index)
+        if best is None or key < best[0]:
+            best = (key, candidate)
+    return None if best is None else best[1]
+
+
+def _cost(
+    resolver: StackResolver, candidate: Candidate, current: Mapping[str, str]
+) -> tuple[Any, ...]:
+    target = candidate.target
+
+    def changed(component: str) -> int:
+        return int(target.get(component) != current.get(component))
+
+    newest = tuple(
+        _Desc(component, target.get(component, ""))
+        for component in (*resolver.medium, *resolver.soft, *resolver.hard)
+    )
+    return (
+        *(changed(c) for c in resolver.hard),
+        len(candidate.warnings),
+        *(changed(c) for c in resolver.medium),
+        sum(changed(c) for c in resolver.soft),
+        *newest,
+    )
+
+
+class _Desc:
+    """Orders versions newest first; an unreadable or absent version sorts last."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, component: str, version: str) -> None:
+        self.key = _version_key(component, version)
+
+    def __lt__(self, other: _Desc) -> bool:
+        if self.key is None or other.key is None:
+            return self.key is not None and other.key is None
+        return bool(self.key > other.key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Desc) and self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+
+@lru_cache(maxsize=65536)
+def _version_key(component: str, version: str) -> Any:
+    if not version:
+        return None
+    try:
+        return scheme_for(component).parse(version)
+    except InvalidVersion:
+        return None
+
+
+def _conflicts(
+    resolver: StackResolver,
+    matrix: Matrix,
+    current: Mapping[str, str],
+    pins: Sequence[Pin],
+    accept: Accept | None,
+) -> list[Conflict]:
+    """The minimal sets of pins that no candidate satisfies, each explained."""
+    considered = list(pins)[:_MAX_CONFLICT_PINS]
+    cache: dict[tuple[int, ...], list[Candidate]] = {}
+
+    def meeting(indexes: tuple[int, ...]) -> list[Candidate]:
+        if indexes not in cache:
+            chosen = [considered[i] for i in indexes]
+            cache[indexes] = admissible(resolver, matrix, current, chosen, accept)
+        return cache[indexes]
+
+    found: list[tuple[int, ...]] = []
+    for size in range(1, len(considered) + 1):
+        for subset in combinations(range(len(considered)), size):
+            if any(set(f) <= set(subset) for f in found):
+                continue
+            if not meeting(subset):
+                found.append(subset)
+    if not found:  # only the acceptance test (no image, say) rules every stack out
+        return [Conflict((), "no stack in the matrix meets the requirements of this request")]
+    conflicts = []
+    for subset in found:
+        chosen = [considered[i] for i in subset]
+        conflicts.append(
+            Conflict(tuple(p.option for p in chosen), _explain(chosen, subset, meeting))
+        )
+    return conflicts
+
+
+def _explain(
+    chosen: list[Pin],
+    subset: tuple[int, ...],
+    meeting: Callable[[tuple[int, ...]], list[Candidate]],
+) -> str:
+    if len(chosen) == 1:
+        (pin,) = chosen
+        known = _values(meeting(()), pin.component)
+        return f"{pin.option}: no stack in the matrix has {pin.component} {pin.text}" + (
+            f" (it knows {_listing(known)})" if known else ""
+        )
+    parts = []
+    for position, pin in enumerate(chosen):
+        others = tuple(i for j, i in enumerate(subset) if j != position)
+        rest = [p for j, p in enumerate(chosen) if j != position]
+        allowed = _values(meeting(others), pin.component)
+        said = " and ".join(p.option for p in rest)
+        parts.append(
+            f"with {said}, {pin.component} can be {_listing(allowed)}"
+            if allowed
+            else f"with {said}, no {pin.component} fits"
+        )
+    return f"{' conflicts with '.join(p.option for p in chosen)}: " + "; ".join(parts)
+
+
+def _values(candidates: Iterable[Candidate], component: str) -> list[str]:
+    values = {c.target[component] for c in candidates if component in c.target}
+    return sorted(values, key=lambda v: _Desc(component, v))
+
+
+def _listing(values: list[str], limit: int = 8) -> str:
+    shown = ", ".join(values[:limit])
+    return shown + (f" (+{len(values) - limit} more)" if len(values) > limit else "")

@@ -1,0 +1,94 @@
+"""Fast lookups over matrix tables, so resolving stays quick on tables of thousands of rows.
+
+`Table.lookup` tests every row; the resolver asks the same questions thousands of times, so
+plain patterns are indexed by their parsed form and every pattern test is memoised.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from chipdoctor.matrix.model import Row, Table
+from chipdoctor.versions import InvalidVersion, VendorVersion, public_version, scheme_for
+
+_OPERATOR_CHARS = frozenset("<>=!~,*")
+
+
+def is_concrete(pattern: str) -> bool:
+    """A plain version (`8.2.RC1`, `2.1.0.post10`), not a range or a `.X` wildcard."""
+    text = pattern.strip()
+    return bool(text) and not (_OPERATOR_CHARS & set(text)) and not text.lower().endswith(".x")
+
+
+def concrete(pattern: str) -> str | None:
+    """A version a pattern names: itself when plain, the line of a `25.5.X` wildcard (25.5)."""
+    text = pattern.strip()
+    if is_concrete(text):
+        return text
+    if text.lower().endswith(".x") and not (_OPERATOR_CHARS & set(text[:-2])):
+        return text[:-2]
+    return None
+
+
+@lru_cache(maxsize=1 << 18)
+def matches(component: str, pattern: str, version: str) -> bool:
+    """`Scheme.matches`, memoised; an unreadable pattern or version matches nothing."""
+    try:
+        return scheme_for(component).matches(pattern, version)
+    except InvalidVersion:
+        return False
+
+
+@lru_cache(maxsize=1 << 16)
+def _key(component: str, text: str) -> object:
+    scheme = scheme_for(component)
+    try:
+        parsed = scheme.parse(text if scheme.grammar == "vendor" else public_version(text))
+    except InvalidVersion:
+        return None
+    return parsed.tokens if isinstance(parsed, VendorVersion) else parsed
+
+
+class RowIndex:
+    """A table's rows by key: plain patterns in a dict, the rest tested one by one.
+
+    A plain vendor pattern matches every version that starts with its tokens (`8.0.RC3`
+    matches `8.0.RC3.20`), so a lookup tries each token prefix of the version; a plain PEP 440
+    pattern matches its own version ignoring a local tag the pattern lacks.
+    """
+
+    def __init__(self, table: Table) -> None:
+        self.key = table.key
+        self.vendor = bool(table.key) and scheme_for(table.key).grammar == "vendor"
+        self._plain: dict[object, list[tuple[int, Row]]] = {}
+        self._rest: list[tuple[int, str, Row]] = []
+        for position, row in enumerate(table.rows):
+            for pattern in row.patterns(table.key):
+                key = self._plain_key(pattern)
+                if key is None:
+                    self._rest.append((position, pattern, row))
+                else:
+                    self._plain.setdefault(key, []).append((position, row))
+
+    def _plain_key(self, pattern: str) -> object:
+        if not is_concrete(pattern) or (not self.vendor and "+" in pattern):
+            return None
+        return _key(self.key, pattern)
+
+    def lookup(self, version: str) -> list[Row]:
+        """Rows whose key matches `version`, in file order, each once."""
+        hits: dict[int, Row] = {}
+        parsed = _key(self.key, version)
+        if parsed is not None:
+            if self.vendor:
+                assert isinstance(parsed, tuple)
+                for length in range(1, len(parsed) + 1):
+                    for position, row in self._plain.get(parsed[:length], ()):
+                        hits.setdefault(position, row)
+            else:
+                for position, row in self._plain.get(parsed, ()):
+                    hits.setdefault(position, row)
+        for position, pattern, row in self._rest:
+            if position not in hits and matches(self.key, pattern, version):
+                hits[position] = row
+        return [hits[p] for p in sorted(hits)]

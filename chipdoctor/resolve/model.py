@@ -1,0 +1,83 @@
+"""What the resolver works with and returns: candidate stacks, conflicts, the resolution."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from chipdoctor.matrix.model import Matrix
+from chipdoctor.resolve.pins import Pin
+
+#: Extra acceptance test on a candidate target (e.g. "an official image exists for it").
+Accept = Callable[[Mapping[str, str]], bool]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One complete stack the matrix vouches for, with why each version is there.
+
+    `warnings` name pairings the matrix does not publish but `check` only warns about (a
+    driver newer than the ones a toolkit lists); a candidate with fewer is better.
+    """
+
+    target: Mapping[str, str]
+    reasons: Mapping[str, str]
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Pins that no stack satisfies together (a minimal set: drop any one and a stack exists)."""
+
+    options: tuple[str, ...]
+    message: str
+
+
+@dataclass
+class Resolution:
+    stack: str
+    pins: tuple[Pin, ...]
+    #: What is installed now, by component (absent: not installed or unknown).
+    current: dict[str, str]
+    #: The chosen stack, by component; empty when there are conflicts.
+    target: dict[str, str] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    #: The components in display order, hardest to change first.
+    order: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.conflicts
+
+    def changed(self, component: str) -> bool:
+        target = self.target.get(component)
+        return target is not None and target != self.current.get(component)
+
+
+class StackResolver(Protocol):
+    """One stack's knowledge of its tables; the generic search lives in resolve.core.
+
+    Components are ranked by how hard they are to change: `hard` (the administrator's:
+    driver, firmware) before any matrix warning, then `medium` (the vendor toolkit, then
+    Python) one by one, then `soft` (pip packages) counted together.
+    """
+
+    stack: str
+    hard: tuple[str, ...]
+    medium: tuple[str, ...]
+    soft: tuple[str, ...]
+    #: Components that follow another (CANN kernels follow the toolkit): shown, not ranked.
+    derived: tuple[str, ...]
+
+    def candidates(
+        self,
+        matrix: Matrix,
+        current: Mapping[str, str],
+        pins: Iterable[Pin],
+        accept: Accept | None,
+    ) -> Iterable[Candidate]:
+        """Every stack worth considering (pins may be used to prune; core re-checks them)."""
+        ...

@@ -1,0 +1,452 @@
+"""NVIDIA verdicts: torch's CUDA build <-> driver, the CUDA toolkit <-> driver, a CPU-only torch on
+a GPU host, and cuDNN <-> torch.
+
+NOTE: the trap (shared/reference/README.md): PyTorch's CUDA wheels bundle the CUDA runtime, and
+since CUDA 11 a driver of the same major family runs them even below the driver NVIDIA releases
+the toolkit with ("minor-version compatibility", limited feature set). So only a driver below
+the family minimum is an `error`; below the release's own driver it is a `warning`.
+"""
+
+from __future__ import annotations
+
+from chipdoctor.i18n import T, join
+from chipdoctor.matrix.model import Matrix, Row
+from chipdoctor.parsers.cuda_toolkit import torch_cuda_tag
+from chipdoctor.probes import cuda as facts
+from chipdoctor.probes.host import FACT_TORCH_BUILD_SOURCE, FACT_TORCH_CUDA, FACT_TORCH_HIP
+from chipdoctor.report.model import Finding, Inventory, Severity
+from chipdoctor.rules.common import lowest, pip_install, release_of
+from chipdoctor.versions import DOTTED, InvalidVersion, VendorVersion, parse_vendor
+
+WHEEL_INDEX = "https://download.pytorch.org/whl"
+TOOLKIT_ARCHIVE = "https://developer.nvidia.com/cuda-toolkit-archive"
+_COMPANIONS = ("torchvision", "torchaudio")
+
+
+def evaluate(inventory: Inventory, matrix: Matrix) -> list[Finding]:
+    out: list[Finding] = []
+    torch = inventory.version("torch")
+    if torch:
+        kind, cuda = _torch_build(inventory, torch)
+        if kind == "cuda" and cuda:
+            out += _torch_vs_driver(inventory, matrix, torch, cuda)
+            out += _cudnn_vs_torch(inventory, matrix, torch, cuda)
+        elif kind == "cpu":
+            out += _cpu_torch(inventory, matrix, torch)
+    out += _toolkit_vs_driver(inventory, matrix)
+    return out
+
+
+def _finding(
+    name: str, severity: Severity, components: tuple[str, ...], message: str, fix: str = ""
+) -> Finding:
+    return Finding(f"cuda.{name}", severity, components, message, fix)
+
+
+def _cite(matrix: Matrix, row: Row) -> str:
+    return T(
+        "(matrix row {origin}, source: {source})", origin=row.origin, source=matrix.source_text(row)
+    )
+
+
+def _torch_build(inventory: Inventory, torch: str) -> tuple[str, str | None]:
+    """("cuda", X.Y), ("cpu", None), or ("other", None) for ROCm/XPU/unknown builds.
+
+    NOTE: torch/version.py (host probe facts) is authoritative; a `+cuXYZ` / `+cpu` local tag
+    stands in when it could not be read. A PyPI wheel without either tag stays unknown: on
+    x86_64 it is a CUDA build, on aarch64 a CPU one.
+    """
+    cuda = inventory.facts.get(FACT_TORCH_CUDA) or torch_cuda_tag(torch)
+    if cuda:
+        return "cuda", cuda
+    local = torch.partition("+")[2].lower()
+    if inventory.facts.get(FACT_TORCH_HIP) or local.startswith(("rocm", "xpu")):
+        return "other", None
+    if local == "cpu" or local.startswith("cpu.") or FACT_TORCH_BUILD_SOURCE in inventory.facts:
+        return "cpu", None
+    return "other", None
+
+
+def _parse(version: str) -> VendorVersion | None:
+    try:
+        return parse_vendor(version)
+    except InvalidVersion:
+        return None
+
+
+def _at_least(driver: str, pattern: str) -> bool | None:
+    try:
+        return DOTTED.matches(pattern, driver)
+    except InvalidVersion:
+        return None
+
+
+def _major(version: str) -> str:
+    return version.partition(".")[0]
+
+
+def _minor(version: str) -> str:
+    """`12.6.20241114` -> `12.6`, `12` -> `12`."""
+    return ".".join(version.split(".")[:2])
+
+
+def _not_newer(cuda: str, api: str) -> bool:
+    """Whether CUDA `cuda` (major.minor) is no newer than the driver's CUDA `api`."""
+    left, right = _parse(_minor(cuda)), _parse(_minor(api))
+    return left is not None and right is not None and left <= right
+
+
+def _compat_row(matrix: Matrix, cuda: str) -> Row | None:
+    rows = matrix.table("minor_version_compat").lookup(cuda)
+    return rows[0] if rows else None
+
+
+def _release_row(matrix: Matrix, cuda: str) -> Row | None:
+    """The toolkit table's row for this release: the most specific match, else the oldest
+    minimum of its major.minor (date-stamped `12.6.20241114` names no update)."""
+    table = matrix.table("toolkit_driver")
+    rows = table.lookup(cuda)
+    if not rows:
+        prefix = _minor(cuda) + "."
+        rows = [r for r in table.rows if r.first("cuda").startswith(prefix)]
+        rows.sort(key=lambda r: _parse(_minimum(r)) or parse_vendor("0"))
+        return rows[0] if rows else None
+    return max(rows, key=lambda r: len(r.first("cuda").split(".")))
+
+
+def _minimum(row: Row) -> str:
+    """`>=560.28.03` -> `560.28.03`: the driver version to ask for."""
+    pattern = row.first("nvidia_driver")
+    return lowest("nvidia_driver", [pattern]) or pattern
+
+
+def _driver_supports(inventory: Inventory, matrix: Matrix, cuda: str) -> tuple[bool, bool]:
+    """(fully, compatible): whether the driver runs CUDA `cuda` with every feature, and at all."""
+    driver = inventory.version("nvidia_driver") or ""
+    api = inventory.version("cuda_driver_api")
+    release = _release_row(matrix, cuda)
+    compat = _compat_row(matrix, cuda)
+    if api:
+        fully = _not_newer(cuda, api)
+    else:
+        fully = bool(release and _at_least(driver, release.first("nvidia_driver")))
+    compatible = fully or bool(compat and _at_least(driver, compat.first("nvidia_driver")))
+    return fully, compatible
+
+
+def _variants(inventory: Inventory, matrix: Matrix, torch: str) -> list[Row]:
+    """CUDA variants of this torch release the driver runs, best first: those it fully supports,
+    newest first, then those it runs only under minor-version compatibility, oldest (closest to
+    the driver) first."""
+    by_cuda: dict[str, Row] = {}
+    for row in matrix.table("torch_cuda").lookup(release_of(torch)):
+        by_cuda.setdefault(row.first("cuda"), row)
+    newest = sorted(by_cuda, key=lambda c: _parse(c) or parse_vendor("0"), reverse=True)
+    support = {cuda: _driver_supports(inventory, matrix, cuda) for cuda in newest}
+    order = [c for c in newest if support[c][0]] + [
+        c for c in reversed(newest) if support[c][1] and not support[c][0]
+    ]
+    return [by_cuda[c] for c in order]
+
+
+def _pip_line(inventory: Inventory, torch: str, cuda: str) -> str:
+    tag = "cu" + cuda.replace(".", "")
+    requirements = [f"torch=={release_of(torch)}"]
+    for companion in _COMPANIONS:
+        version = inventory.version(companion)
+        if version:
+            requirements.append(f"{companion}=={release_of(version)}")
+    return pip_install(*requirements, index_url=f"{WHEEL_INDEX}/{tag}")
+
+
+def _driver_text(inventory: Inventory) -> str:
+    driver = inventory.version("nvidia_driver")
+    api = inventory.version("cuda_driver_api")
+    if api:
+        return T("driver {driver} (supports CUDA up to {api})", driver=driver, api=api)
+    return T("driver {driver}", driver=driver)
+
+
+def _torch_vs_driver(inventory: Inventory, matrix: Matrix, torch: str, cuda: str) -> list[Finding]:
+    driver = inventory.version("nvidia_driver")
+    if not driver or _parse(driver) is None:
+        return []
+    compat = _compat_row(matrix, cuda)
+    release = _release_row(matrix, cuda)
+    components = ("torch", "nvidia_driver")
+    if compat is None and release is None:
+        return [
+            _finding(
+                "unknown-combination",
+                Severity.WARNING,
+                components,
+                T(
+                    "torch {torch} is built for CUDA {cuda}, for which the matrix has no minimum "
+                    "driver, so {driver} cannot be checked against it.",
+                    torch=torch,
+                    cuda=cuda,
+                    driver=_driver_text(inventory),
+                ),
+                T(
+                    "If this is a site build, describe it in a --matrix file; otherwise install a "
+                    "published torch build from {index}/.",
+                    index=WHEEL_INDEX,
+                ),
+            )
+        ]
+    gate = compat or release
+    assert gate is not None
+    if not _at_least(driver, gate.first("nvidia_driver")):
+        return [_driver_too_old(inventory, matrix, torch, cuda, gate)]
+    if (
+        release is not None
+        and compat is not None
+        and not _at_least(driver, release.first("nvidia_driver"))
+    ):
+        return [
+            _finding(
+                "torch-driver",
+                Severity.WARNING,
+                components,
+                T(
+                    "torch {torch} is built for CUDA {cuda}; NVIDIA releases CUDA {minor} with "
+                    "driver {release_driver} {release_cite}, and this host has {driver}. It runs "
+                    "under CUDA minor-version compatibility (driver {compat_driver} for CUDA "
+                    "{major}.x {compat_cite}), but features that need a newer driver fail, and "
+                    "kernels shipped only as PTX cannot be JIT-compiled.",
+                    torch=torch,
+                    cuda=cuda,
+                    minor=_minor(cuda),
+                    release_driver=release.first("nvidia_driver"),
+                    release_cite=_cite(matrix, release),
+                    driver=_driver_text(inventory),
+                    compat_driver=compat.first("nvidia_driver"),
+                    major=_major(cuda),
+                    compat_cite=_cite(matrix, compat),
+                ),
+                T(
+                    "Ask the administrator for NVIDIA driver {version} or newer ({url}).",
+                    version=_minimum(release),
+                    url=facts.DRIVER_DOWNLOAD,
+                ),
+            )
+        ]
+    return []
+
+
+def _driver_too_old(
+    inventory: Inventory, matrix: Matrix, torch: str, cuda: str, gate: Row
+) -> Finding:
+    major = _major(cuda)
+    release = _release_row(matrix, cuda)
+    wanted = _minimum(release) if release is not None else _minimum(gate)
+    fixes: list[str] = [
+        T(
+            "Ask the administrator for NVIDIA driver {wanted} or newer (released with CUDA "
+            "{minor}; any driver {gate} runs CUDA {major}.x wheels) ({url}).",
+            wanted=wanted,
+            minor=_minor(cuda),
+            gate=gate.first("nvidia_driver"),
+            major=major,
+            url=facts.DRIVER_DOWNLOAD,
+        )
+    ]
+    variants = [r for r in _variants(inventory, matrix, torch) if r.first("cuda") != cuda]
+    if variants:
+        fixes.append(
+            T(
+                "or install the torch build for a CUDA this driver runs: {line}",
+                line=_pip_line(inventory, torch, variants[0].first("cuda")),
+            )
+        )
+    return _finding(
+        "torch-driver",
+        Severity.ERROR,
+        ("torch", "nvidia_driver"),
+        T(
+            "torch {torch} is built for CUDA {cuda}, which needs NVIDIA driver {gate} {cite}; this "
+            "host has {driver}, so torch.cuda.is_available() is False ('The NVIDIA driver on your "
+            "system is too old').",
+            torch=torch,
+            cuda=cuda,
+            gate=gate.first("nvidia_driver"),
+            cite=_cite(matrix, gate),
+            driver=_driver_text(inventory),
+        ),
+        join(fixes),
+    )
+
+
+def _cpu_torch(inventory: Inventory, matrix: Matrix, torch: str) -> list[Finding]:
+    has_gpu = inventory.version("nvidia_driver") or any(
+        d.stack == "cuda" for d in inventory.devices
+    )
+    if not has_gpu:
+        return []
+    extension = inventory.facts.get(facts.FACT_OTHER_EXTENSION)
+    if extension:
+        return [
+            _finding(
+                "torch-cpu-build",
+                Severity.INFO,
+                ("torch",),
+                T(
+                    "torch {torch} is a CPU build, as {extension} expects; this environment does "
+                    "not use the NVIDIA GPU.",
+                    torch=torch,
+                    extension=extension,
+                ),
+            )
+        ]
+    variants = _variants(inventory, matrix, torch)
+    if variants:
+        fix = _pip_line(inventory, torch, variants[0].first("cuda"))
+    else:
+        api = inventory.version("cuda_driver_api")
+        where = {"index": WHEEL_INDEX, "release": release_of(torch), "url": facts.DRIVER_DOWNLOAD}
+        fix = (
+            T(
+                "Install a CUDA build of torch for CUDA {api} or older from {index}/ (torch "
+                "{release} has no CUDA variant in the matrix that this driver runs), or a newer "
+                "driver ({url}).",
+                api=api,
+                **where,
+            )
+            if api
+            else T(
+                "Install a CUDA build of torch from {index}/ (torch {release} has no CUDA variant "
+                "in the matrix that this driver runs), or a newer driver ({url}).",
+                **where,
+            )
+        )
+    return [
+        _finding(
+            "torch-cpu-build",
+            Severity.ERROR,
+            ("torch", "nvidia_driver"),
+            T(
+                "torch {torch} is a CPU-only build: torch cannot use the GPU on this host "
+                "({driver}); torch.cuda.is_available() is False.",
+                torch=torch,
+                driver=_driver_text(inventory),
+            ),
+            fix,
+        )
+    ]
+
+
+def _cudnn_vs_torch(inventory: Inventory, matrix: Matrix, torch: str, cuda: str) -> list[Finding]:
+    """A pip cuDNN of another major than the one PyTorch lists for this build."""
+    component = inventory.component("cudnn")
+    if component is None or not component.source.startswith("package metadata"):
+        return []
+    rows = [
+        r
+        for r in matrix.table("torch_cuda").lookup(release_of(torch))
+        if r.matches("cuda", cuda) and r.patterns("cudnn")
+    ]
+    if not rows or rows[0].first("cudnn").split(".")[0] == component.version.split(".")[0]:
+        return []
+    row = rows[0]
+    package = component.source.rsplit(" ", 1)[-1]
+    return [
+        _finding(
+            "cudnn-torch",
+            Severity.WARNING,
+            ("cudnn", "torch"),
+            T(
+                "{package} {version} is installed, but PyTorch builds torch {release} for CUDA "
+                "{cuda} with cuDNN {cudnn} {cite}; another cuDNN major may not load.",
+                package=package,
+                version=component.version,
+                release=release_of(torch),
+                cuda=cuda,
+                cudnn=row.first("cudnn"),
+                cite=_cite(matrix, row),
+            ),
+            pip_install(f"{package}=={row.first('cudnn')}"),
+        )
+    ]
+
+
+def _toolkit_vs_driver(inventory: Inventory, matrix: Matrix) -> list[Finding]:
+    toolkit = inventory.version("cuda")
+    driver = inventory.version("nvidia_driver")
+    api = inventory.version("cuda_driver_api")
+    if not toolkit or not driver or _parse(driver) is None:
+        return []
+    components = ("cuda", "nvidia_driver")
+    compat = _compat_row(matrix, toolkit)
+    release = _release_row(matrix, toolkit)
+    if release is None:
+        return [
+            _finding(
+                "unknown-combination",
+                Severity.WARNING,
+                components,
+                T(
+                    "CUDA toolkit {toolkit} is not in the matrix, so its pairing with {driver} "
+                    "cannot be checked.",
+                    toolkit=toolkit,
+                    driver=_driver_text(inventory),
+                ),
+                T(
+                    "Describe this toolkit in a --matrix file, or install a released toolkit "
+                    "({url}).",
+                    url=TOOLKIT_ARCHIVE,
+                ),
+            )
+        ]
+    if api and _not_newer(toolkit, api):
+        return []
+    if not api and _at_least(driver, release.first("nvidia_driver")):
+        return []
+    older = (
+        T("CUDA toolkit {api} or older ({url})", api=api, url=TOOLKIT_ARCHIVE)
+        if api
+        else TOOLKIT_ARCHIVE
+    )
+    fix = T(
+        "Ask the administrator for NVIDIA driver {version} or newer ({url}), or install {older}.",
+        version=_minimum(release),
+        url=facts.DRIVER_DOWNLOAD,
+        older=older,
+    )
+    if compat is not None and _at_least(driver, compat.first("nvidia_driver")):
+        return [
+            _finding(
+                "toolkit-driver",
+                Severity.WARNING,
+                components,
+                T(
+                    "CUDA toolkit {toolkit} is newer than {driver}: NVIDIA releases it with "
+                    "driver {release_driver} {release_cite}. Programs built with it run under "
+                    "minor-version compatibility {compat_cite}, but PTX it produces cannot be "
+                    "JIT-compiled by this driver and features that need a newer driver fail.",
+                    toolkit=toolkit,
+                    driver=_driver_text(inventory),
+                    release_driver=release.first("nvidia_driver"),
+                    release_cite=_cite(matrix, release),
+                    compat_cite=_cite(matrix, compat),
+                ),
+                fix,
+            )
+        ]
+    gate = compat or release
+    return [
+        _finding(
+            "toolkit-driver",
+            Severity.ERROR,
+            components,
+            T(
+                "CUDA toolkit {toolkit} needs NVIDIA driver {gate} {cite}, but this host has "
+                "{driver}: programs and PyTorch extensions built with it fail with 'CUDA driver "
+                "version is insufficient for CUDA runtime version'.",
+                toolkit=toolkit,
+                gate=gate.first("nvidia_driver"),
+                cite=_cite(matrix, gate),
+                driver=_driver_text(inventory),
+            ),
+            fix,
+        )
+    ]

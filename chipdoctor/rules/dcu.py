@@ -1,0 +1,328 @@
+"""Hygon DCU verdicts: the torch build against the installed DTK, and the driver against DTK.
+
+Severity follows what is known to fail: upstream ROCm, CUDA and CPU wheels cannot use a DCU,
+and a DAS wheel built for another DTK release fails at import with `undefined symbol`
+(errors); another patch of the same DTK release, and a driver/DTK pairing outside Hygon's
+table (which Hygon's own tool reports as a warning), are warnings.
+"""
+
+from __future__ import annotations
+
+import re
+
+from chipdoctor.i18n import T, join
+from chipdoctor.matrix.model import Matrix, Row
+from chipdoctor.parsers.rocm_versions import major_minor
+from chipdoctor.report.model import Finding, Inventory, Severity
+from chipdoctor.rules.common import newest_row, release_of, same_release
+from chipdoctor.rules.hip import CPU, CUDA, DTK, ROCM, TorchBuild, classify_torch
+from chipdoctor.versions import InvalidVersion, parse_vendor
+
+# NOTE: DAS wheels are served as https://download.sourcefind.cn:65024/file/4/<package>/<DAS
+# directory>/<wheel> (sunkeer/L4-workflow-ai install_guide.md); every `+das.optN` torch wheel
+# of DAS 1.2 and later is tagged manylinux_2_28_x86_64 (SourceFind DAS index).
+DAS_FILES = "https://download.sourcefind.cn:65024/file/4/pytorch"
+DAS_SITE = "https://download.sourcefind.cn:65024/4/main/"
+DTK_SITE = "https://download.sourcefind.cn:65024/1/main"
+DRIVER_SITE = "https://download.sourcefind.cn:65024/6/main"
+TORCH_TABLE = "torch_dtk"
+DRIVER_TABLE = "driver_dtk"
+
+
+def evaluate(inventory: Inventory, matrix: Matrix) -> list[Finding]:
+    torch = inventory.version("torch")
+    dtk = inventory.version("dtk")
+    python = inventory.version("python")
+    out: list[Finding] = []
+    if torch is None:
+        out.append(
+            _finding(
+                "no-torch",
+                Severity.INFO,
+                ("torch", "dtk"),
+                T("This is a Hygon DCU host but torch is not installed."),
+                _install_line(None, dtk, python, matrix),
+            )
+        )
+    else:
+        build = classify_torch(torch, inventory.facts)
+        if build.kind == DTK:
+            out += _torch_vs_dtk(torch, build.target, dtk, python, matrix)
+        elif build.kind in (ROCM, CUDA, CPU):
+            out.append(_not_das(torch, build, dtk, python, matrix))
+    out += _driver_vs_dtk(inventory.version("hygon_driver"), dtk, matrix)
+    return out
+
+
+def _finding(
+    name: str, severity: Severity, components: tuple[str, ...], message: str, fix: str
+) -> Finding:
+    return Finding(f"dcu.{name}", severity, components, message, fix)
+
+
+def _cite(matrix: Matrix, row: Row) -> str:
+    return T(
+        "(source: {source}; {origin})",
+        source=matrix.source_text(row),
+        origin=matrix.short_origin(row),
+    )
+
+
+def _rows_for_dtk(dtk: str | None, matrix: Matrix) -> list[Row]:
+    """Builds for this DTK: exact DTK rows first, then rows of its release (24.04 for 24.04.3)."""
+    rows = matrix.table(TORCH_TABLE).rows
+    if dtk is None:
+        return rows
+    exact = [row for row in rows if dtk in row.patterns("dtk")]
+    line = [
+        row
+        for row in rows
+        if row not in exact and any(major_minor(p) == major_minor(dtk) for p in row.patterns("dtk"))
+    ]
+    return exact + line
+
+
+def _pick(torch: str | None, dtk: str | None, python: str | None, matrix: Matrix) -> Row | None:
+    candidates = _rows_for_dtk(dtk, matrix)
+    if python:
+        with_python = [row for row in candidates if row.matches("python", python)]
+        candidates = with_python or candidates
+    if torch:
+        same = [row for row in candidates if same_release(row.first("torch"), torch)]
+        if same:
+            return same[0]
+    # The DTK-exact rows come first; among those, the newest torch.
+    exact = [row for row in candidates if dtk is None or dtk in row.patterns("dtk")]
+    return newest_row(exact or candidates, "torch")
+
+
+def _install_line(torch: str | None, dtk: str | None, python: str | None, matrix: Matrix) -> str:
+    row = _pick(torch, dtk, python, matrix)
+    if row is None:
+        return T(
+            "No Hygon torch build in the matrix is made for DTK {dtk}; see {site}.",
+            dtk=dtk,
+            site=DAS_SITE,
+        )
+    wheel = row.first("torch")
+    directory = row.extra.get("branch", "")
+    tag = major_minor(python or "") or ""
+    if "+das.opt" in wheel and tag and row.matches("python", python or ""):
+        cp = "cp" + tag.replace(".", "")
+        return T(
+            "pip install --no-deps {url}   # --no-deps keeps pip from pulling an NVIDIA torch "
+            "from PyPI",
+            url=f"{DAS_FILES}/{directory}/torch-{wheel}-{cp}-{cp}-manylinux_2_28_x86_64.whl",
+        )
+    return T(
+        "Install the torch {wheel} wheel for DTK {dtk} from directory pytorch/{directory} of "
+        "{site} with `pip install --no-deps <wheel file>` (published for Python {pythons}).",
+        wheel=wheel,
+        dtk=row.first("dtk"),
+        directory=directory,
+        site=DAS_SITE,
+        pythons=", ".join(row.patterns("python")),
+    )
+
+
+def _torch_vs_dtk(
+    torch: str, built_for: str | None, dtk: str | None, python: str | None, matrix: Matrix
+) -> list[Finding]:
+    if dtk is None:
+        return [
+            _finding(
+                "dtk-missing",
+                Severity.ERROR,
+                ("torch", "dtk"),
+                T(
+                    "torch {torch} is a Hygon DTK build, but no DTK was found (/opt/dtk), so "
+                    "`import torch` fails with `libamdhip64.so: cannot open shared object file`.",
+                    torch=torch,
+                ),
+                T(
+                    "Install DTK {dtk} from {site} under /opt (ln -s /opt/dtk-<version> /opt/dtk) "
+                    "and `source /opt/dtk/env.sh`.",
+                    dtk=built_for or "",
+                    site=DTK_SITE,
+                ),
+            )
+        ]
+    out = []
+    known = matrix.table(TORCH_TABLE).lookup(torch)
+    known += [
+        row
+        for row in matrix.table(TORCH_TABLE).rows
+        if "+" not in row.first("torch")
+        and row.matches("torch", release_of(torch))
+        and built_for
+        and row.matches("dtk", built_for)
+    ]
+    if not known:
+        out.append(
+            _finding(
+                "unknown-combination",
+                Severity.WARNING,
+                ("torch", "dtk"),
+                T(
+                    "torch {torch} is not among the Hygon builds in the DCU matrix, so its DTK "
+                    "pairing is only read from its version tag.",
+                    torch=torch,
+                ),
+                T("If this is a site build, describe it in a --matrix file."),
+            )
+        )
+    if built_for is None or _same_dtk(built_for, dtk):
+        return out
+    same_line = major_minor(built_for) == major_minor(dtk)
+    consequence = (
+        T(
+            "Builds of one DTK release are usually interchangeable across its patch releases, "
+            "but this pairing is not the published one"
+        )
+        if same_line
+        else T(
+            "A DAS wheel built for another DTK fails at import with `undefined symbol` "
+            "(the package's DTK must match /opt/dtk)"
+        )
+    )
+    out.append(
+        _finding(
+            "torch-dtk",
+            Severity.WARNING if same_line else Severity.ERROR,
+            ("torch", "dtk"),
+            T(
+                "torch {torch} is built for DTK {built_for} but DTK {dtk} is installed. "
+                "{consequence}.",
+                torch=torch,
+                built_for=built_for,
+                dtk=dtk,
+                consequence=consequence,
+            ),
+            join(
+                [
+                    _install_line(torch, dtk, python, matrix),
+                    T("or install DTK {dtk} ({site}).", dtk=built_for, site=DTK_SITE),
+                ]
+            ),
+        )
+    )
+    return out
+
+
+def _same_dtk(a: str, b: str) -> bool:
+    try:
+        left, right = parse_vendor(a), parse_vendor(b)
+    except InvalidVersion:
+        return a == b
+    return left == right or left.startswith(right) or right.startswith(left)
+
+
+def _not_das(
+    torch: str, build: TorchBuild, dtk: str | None, python: str | None, matrix: Matrix
+) -> Finding:
+    reason = {
+        # NOTE: DTK ships its own HIP (libgalaxyhip) and is not ABI-compatible with upstream
+        # ROCm: `import torch` of torch==1.13.1+rocm5.2 fails with `libamdhip64.so: version
+        # 'hip_4.2' not found` (reference B.1).
+        ROCM: T(
+            "an upstream ROCm build; DTK is not ABI-compatible with upstream ROCm, so "
+            "`import torch` fails (e.g. `libamdhip64.so: version 'hip_4.2' not found`)"
+        ),
+        CUDA: T(
+            "an NVIDIA CUDA build (pip pulls it from PyPI when a package is installed "
+            "without --no-deps), so torch.cuda.is_available() is False"
+        ),
+        CPU: T("a CPU-only build, so torch.cuda.is_available() is False"),
+    }[build.kind]
+    return _finding(
+        "torch-build",
+        Severity.ERROR,
+        ("torch", "dtk"),
+        T(
+            "torch {torch} is {reason} ({evidence}). A DCU needs Hygon's DAS build of torch.",
+            torch=torch,
+            reason=reason,
+            evidence=build.evidence,
+        ),
+        _install_line(torch, dtk, python, matrix),
+    )
+
+
+_NUMERIC = re.compile(r"\d+(?:\.\d+)*")
+
+
+def _lower_bound(row: Row) -> str:
+    return row.first("hygon_driver").lstrip(">= ")
+
+
+def _driver_vs_dtk(driver: str | None, dtk: str | None, matrix: Matrix) -> list[Finding]:
+    if not driver or not dtk:
+        return []
+    # NOTE: Hygon compares the leading dotted number of the driver string ("6.3.30-V1.4.1a"
+    # -> 6.3.30), as HYGON-AI/hcu-dcgm compatibility.go normalizedVersion does.
+    match = _NUMERIC.match(driver.strip().lstrip("vV"))
+    if not match:
+        return []
+    number = parse_vendor(match.group(0))
+    rows = matrix.table(DRIVER_TABLE).rows
+    tiers = []
+    for row in rows:
+        try:
+            bound = parse_vendor(_lower_bound(row))
+        except InvalidVersion:
+            continue
+        if number >= bound:
+            tiers.append((bound, row))
+    listing = [row for row in rows if row.matches("dtk", dtk)]
+    better = (
+        T(
+            "; DTK {dtk} is listed for drivers {drivers} ({site})",
+            dtk=dtk,
+            drivers=", ".join(row.first("hygon_driver") for row in listing),
+            site=DRIVER_SITE,
+        )
+        if listing
+        else ""
+    )
+    if not tiers:
+        return [
+            _finding(
+                "driver-dtk",
+                Severity.WARNING,
+                ("hygon_driver", "dtk"),
+                T(
+                    "Hygon driver {driver} is older than every driver in Hygon's compatibility "
+                    "table, so DTK {dtk} is not known to work on it.",
+                    driver=driver,
+                    dtk=dtk,
+                ),
+                T("Ask the administrator for a newer Hygon driver{better}.", better=better),
+            )
+        ]
+    _bound, row = max(tiers, key=lambda item: item[0])
+    if row.matches("dtk", dtk):
+        return []
+    supported = ", ".join(row.patterns("dtk"))
+    return [
+        _finding(
+            "driver-dtk",
+            Severity.WARNING,
+            ("hygon_driver", "dtk"),
+            T(
+                "Hygon driver {driver} ({bound}) supports DTK {supported}, not DTK {dtk} {cite}.",
+                driver=driver,
+                bound=row.first("hygon_driver"),
+                supported=supported,
+                dtk=dtk,
+                cite=_cite(matrix, row),
+            ),
+            T(
+                "Install DTK {supported} ({site}), or ask the administrator for a driver that "
+                "supports DTK {dtk}{better}.",
+                supported=supported,
+                site=DTK_SITE,
+                dtk=dtk,
+                better=better,
+            ),
+        )
+    ]

@@ -1,0 +1,190 @@
+"""AMD ROCm verdicts: the torch build against the installed ROCm and the amdgpu driver.
+
+Severity follows what is known to fail: a torch that is not a ROCm build cannot use the GPU
+(error); a ROCm wheel built for another ROCm release than /opt/rocm is a warning, because
+PyTorch's ROCm wheels bundle their ROCm runtime and the pairing merely differs from the
+published one. AMD publishes kernel-driver support in package releases that chipdoctor cannot
+read from a host (docs/stacks/rocm.md), so there is no driver rule.
+"""
+
+from __future__ import annotations
+
+from packaging.version import InvalidVersion, Version
+
+from chipdoctor.i18n import T
+from chipdoctor.matrix.model import Matrix, Row
+from chipdoctor.parsers.rocm_versions import major_minor
+from chipdoctor.probes import rocm as facts
+from chipdoctor.report.model import Finding, Inventory, Severity
+from chipdoctor.rules.common import newest_row, release_of
+from chipdoctor.rules.hip import CPU, CUDA, DTK, ROCM, TorchBuild, classify_torch
+
+WHEEL_INDEX = "https://download.pytorch.org/whl/rocm"
+TABLE = "torch_rocm"
+
+
+def evaluate(inventory: Inventory, matrix: Matrix) -> list[Finding]:
+    torch = inventory.version("torch")
+    rocm = inventory.version("rocm")
+    if torch is None:
+        return [
+            _finding(
+                "no-torch",
+                Severity.INFO,
+                ("torch", "rocm"),
+                T("This is a ROCm host but torch is not installed."),
+                _install_line(None, rocm, matrix),
+            )
+        ]
+    build = classify_torch(torch, inventory.facts)
+    if build.kind == ROCM:
+        return _torch_vs_rocm(torch, build.target, rocm, build.evidence, matrix)
+    if build.kind in (CPU, CUDA, DTK):
+        return [_not_rocm(inventory, torch, build, rocm, matrix)]
+    return []
+
+
+def _finding(
+    name: str, severity: Severity, components: tuple[str, ...], message: str, fix: str
+) -> Finding:
+    return Finding(f"rocm.{name}", severity, components, message, fix)
+
+
+def _cite(matrix: Matrix, row: Row) -> str:
+    return T(
+        "(source: {source}; {origin})",
+        source=matrix.source_text(row),
+        origin=matrix.short_origin(row),
+    )
+
+
+def _variant_for(row: Row, rocm: str | None) -> str | None:
+    """The row's wheel variant built for `rocm` (same release line), or None."""
+    if rocm is None:
+        return None
+    wanted = major_minor(rocm)
+    for variant in row.patterns("rocm"):
+        if major_minor(variant) == wanted and row.matches("rocm", rocm):
+            return variant
+    for variant in row.patterns("rocm"):
+        if major_minor(variant) == wanted:
+            return variant
+    return None
+
+
+def _pip(torch: str, variant: str) -> str:
+    # NOTE: the local tag makes pip replace an installed torch of the same release (a plain
+    # `torch==2.6.0` is already satisfied by 2.6.0+cpu); wheels are tagged +rocm<variant>.
+    spec = f'"torch=={torch}"' if "*" in torch else f"torch=={torch}+rocm{variant}"
+    return f"pip install {spec} --index-url {WHEEL_INDEX}{variant}"
+
+
+def _install_line(torch: str | None, rocm: str | None, matrix: Matrix) -> str:
+    """The pip line for a ROCm build of `torch` (or the newest release) for the installed ROCm."""
+    table = matrix.table(TABLE)
+    if torch is not None:
+        for row in table.lookup(release_of(torch)):
+            variant = _variant_for(row, rocm) or (None if rocm else row.patterns("rocm")[-1])
+            if variant:
+                return _pip(release_of(torch), variant)
+    fitting = [row for row in table.rows if rocm is None or _variant_for(row, rocm)]
+    # The smallest upgrade: the oldest release from the installed one on, else the newest.
+    later = [row for row in fitting if torch is not None and _not_older(row, torch)]
+    later.sort(key=lambda row: Version(_bare_release(row.first("torch"))))
+    best = later[0] if later else newest_row(fitting, "torch")
+    if best is None:
+        return T(
+            "No PyTorch ROCm wheel in the matrix is built for ROCm {rocm}; install a ROCm "
+            "release that download.pytorch.org publishes wheels for.",
+            rocm=rocm,
+        )
+    variant = _variant_for(best, rocm) or best.patterns("rocm")[-1]
+    return _pip(best.first("torch"), variant)
+
+
+def _not_older(row: Row, torch: str) -> bool:
+    try:
+        return Version(_bare_release(row.first("torch"))) >= Version(release_of(torch))
+    except InvalidVersion:
+        return False
+
+
+def _bare_release(pattern: str) -> str:
+    return pattern[:-2] if pattern.endswith(".*") else pattern
+
+
+def _torch_vs_rocm(
+    torch: str, built_for: str | None, rocm: str | None, evidence: str, matrix: Matrix
+) -> list[Finding]:
+    rows = matrix.table(TABLE).lookup(release_of(torch))
+    out = []
+    if not rows:
+        out.append(
+            _finding(
+                "unknown-combination",
+                Severity.WARNING,
+                ("torch", "rocm"),
+                T(
+                    "torch {torch} is not in the ROCm matrix, so its ROCm build cannot be checked "
+                    "against the published wheels.",
+                    torch=torch,
+                ),
+                T(
+                    "If this is a site build, describe it in a --matrix file; otherwise install a "
+                    "published release: {line}",
+                    line=_install_line(None, rocm, matrix),
+                ),
+            )
+        )
+    if rocm is None or built_for is None or major_minor(built_for) == major_minor(rocm):
+        return out
+    about = {"torch": torch, "built_for": built_for, "evidence": evidence, "rocm": rocm}
+    out.append(
+        _finding(
+            "torch-rocm",
+            Severity.WARNING,
+            ("torch", "rocm"),
+            T(
+                "torch {torch} is built for ROCm {built_for} ({evidence}) but ROCm {rocm} is "
+                "installed. The wheel bundles its own ROCm runtime, so it may run, but extensions "
+                "built against /opt/rocm and the kernel driver are matched to ROCm {rocm} {cite}.",
+                cite=_cite(matrix, rows[0]),
+                **about,
+            )
+            if rows
+            else T(
+                "torch {torch} is built for ROCm {built_for} ({evidence}) but ROCm {rocm} is "
+                "installed. The wheel bundles its own ROCm runtime, so it may run, but extensions "
+                "built against /opt/rocm and the kernel driver are matched to ROCm {rocm}.",
+                **about,
+            ),
+            _install_line(torch, rocm, matrix),
+        )
+    )
+    return out
+
+
+def _not_rocm(
+    inventory: Inventory, torch: str, build: TorchBuild, rocm: str | None, matrix: Matrix
+) -> Finding:
+    # NOTE: with ROCm installed or its tools present the user means to use the GPU: error. With
+    # only the kernel driver (an AMD desktop GPU) a CPU torch may be deliberate: warning.
+    userspace = rocm is not None or facts.FACT_TOOLS in inventory.facts
+    what = {
+        CPU: T("a CPU-only build"),
+        CUDA: T("an NVIDIA CUDA build"),
+        DTK: T("a Hygon DTK build, which runs only on Hygon DCUs"),
+    }[build.kind]
+    return _finding(
+        "torch-not-rocm",
+        Severity.ERROR if userspace else Severity.WARNING,
+        ("torch", "rocm" if rocm else "amdgpu_driver"),
+        T(
+            "torch {torch} is {what} ({evidence}), so it cannot use the AMD GPU: "
+            "torch.cuda.is_available() is False.",
+            torch=torch,
+            what=what,
+            evidence=build.evidence,
+        ),
+        _install_line(torch, rocm, matrix),
+    )

@@ -1,0 +1,163 @@
+"""`chipdoctor fix` through the real console script: plans, their JSON contract, conflicts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from chipdoctor.matrix.load import load_matrices
+from chipdoctor.report.model import Component, Inventory, Severity
+from chipdoctor.rules.ascend import evaluate
+from tests.conftest import SNAPSHOTS, run_cli
+
+ROOT = Path(__file__).resolve().parents[2]
+PLAN_SCHEMA = json.loads((ROOT / "chipdoctor" / "schemas" / "plan.schema.json").read_text())
+ASCEND = sorted(p.name for p in SNAPSHOTS.iterdir() if p.name.startswith("ascend-"))
+
+
+def plan_json(*args: str) -> tuple[int, dict[str, Any]]:
+    result = run_cli("fix", *args, "--format", "json")
+    assert result.stderr == "", result.stderr
+    plan = json.loads(result.stdout)
+    jsonschema.validate(plan, PLAN_SCHEMA)
+    return result.returncode, plan
+
+
+def targets(plan: dict[str, Any]) -> dict[str, str]:
+    return {c["id"]: c["target"] for c in plan["components"] if c["target"] is not None}
+
+
+@pytest.mark.parametrize("scenario", ASCEND)
+def test_every_scenario_plan_is_confirmed_by_the_matrix(scenario: str) -> None:
+    """Running check's rules on the resolved target stack finds no matrix error."""
+    code, plan = plan_json("--snapshot", str(SNAPSHOTS / scenario))
+    assert code == 0
+    assert plan["status"] in ("ok", "change")
+    stack = Inventory(stacks=["ascend"])
+    stack.components = [Component(c, v, "plan target") for c, v in targets(plan).items()]
+    errors = [
+        f.id for f in evaluate(stack, load_matrices().get("ascend")) if f.severity is Severity.ERROR
+    ]
+    assert errors == []
+
+
+def test_torch_mismatch_plan_is_one_pip_line() -> None:
+    _, plan = plan_json("--snapshot", str(SNAPSHOTS / "ascend-torch-mismatch"))
+    assert plan["status"] == "change"
+    changed = [
+        (c["id"], c["current"], c["target"], c["action"])
+        for c in plan["components"]
+        if c["action"] != "keep"
+    ]
+    assert changed == [("torch", "2.4.0", "2.5.1", "upgrade")]
+    assert [s["kind"] for s in plan["steps"]] == ["pip", "verify"]
+    assert plan["steps"][0]["commands"] == [
+        "pip install torch==2.5.1 --index-url https://download.pytorch.org/whl/cpu"
+    ]
+
+
+def test_cann_newer_than_driver_installs_the_older_toolkit_packages() -> None:
+    _, plan = plan_json(
+        "--snapshot", str(SNAPSHOTS / "ascend-cann-newer-than-driver"), "--chip", "910b"
+    )
+    actions = {c["id"]: c["action"] for c in plan["components"]}
+    assert actions["ascend_driver"] == "keep"
+    assert actions["cann"] == "downgrade"
+    (toolkit,) = [s for s in plan["steps"] if s["kind"] == "toolkit"]
+    assert toolkit["commands"][:2] == [
+        "bash ./Ascend-cann-toolkit_8.2.RC1_linux-aarch64.run --install --quiet",
+        "bash ./Ascend-cann-kernels-910b_8.2.RC1_linux-aarch64.run --install --quiet",
+    ]
+    assert toolkit["commands"][-1] == "source /usr/local/Ascend/ascend-toolkit/set_env.sh"
+
+
+def test_a_driver_change_is_asked_of_the_administrator() -> None:
+    _, plan = plan_json(
+        "--snapshot", str(SNAPSHOTS / "ascend-cann-newer-than-driver"), "--cann", "9.0.0"
+    )
+    (admin,) = [s for s in plan["steps"] if s["kind"] == "admin"]
+    driver = targets(plan)["ascend_driver"]
+    assert f"Ascend HDK NPU driver {driver}" in admin["title"]
+    assert admin["commands"][0] == f"Ascend-hdk-<chip>-npu-driver_{driver}_linux-aarch64.run"
+    assert plan["steps"][0]["kind"] == "admin"  # the driver comes first
+
+
+def test_environment_problems_are_listed_beside_an_unchanged_stack() -> None:
+    _, plan = plan_json("--snapshot", str(SNAPSHOTS / "ascend-env-not-sourced"))
+    assert all(c["action"] == "keep" for c in plan["components"])
+    assert {f["id"] for f in plan["also"]} == {"ascend.env-not-sourced", "ascend.nnal-not-sourced"}
+
+
+def test_older_torch_npu_comes_from_the_release_page() -> None:
+    _, plan = plan_json(
+        "--snapshot", str(SNAPSHOTS / "ascend-910b-healthy"), "--pin", "torch_npu=2.1.0.post3"
+    )
+    (step,) = [s for s in plan["steps"] if s["title"].startswith("Install torch_npu")]
+    assert "not on PyPI" in step["title"] and "gitcode.com/Ascend/pytorch/releases" in step["title"]
+    # 2.1.0.post3 pairs with CANN 8.0.RC1 and lists Python 3.8-3.10: its cp310 wheel.
+    assert targets(plan)["python"] == "3.10"
+    assert [s["kind"] for s in plan["steps"]] == ["toolkit", "python", "pip", "pip", "verify"]
+    assert step["commands"] == ["pip install ./torch_npu-2.1.0.post3-cp310-cp310-*.whl"]
+
+
+def test_conflicting_pins_exit_1_and_name_each_other() -> None:
+    code, plan = plan_json(
+        "--snapshot", str(SNAPSHOTS / "ascend-910b-healthy"), "--torch", "2.4", "--cann", "9.0"
+    )
+    assert code == 1
+    assert plan["status"] == "conflict"
+    (conflict,) = plan["conflicts"]
+    assert conflict["pins"] == ["--torch 2.4", "--cann 9.0"]
+    assert plan["steps"] == []
+
+
+def test_keep_driver_conflict_names_the_installed_driver() -> None:
+    result = run_cli(
+        "fix",
+        "--snapshot",
+        str(SNAPSHOTS / "ascend-cann-newer-than-driver"),
+        "--cann",
+        "9.0.0",
+        "--keep-driver",
+    )
+    assert result.returncode == 1
+    assert "--cann 9.0.0 conflicts with the installed driver 24.1.rc2.2" in " ".join(
+        result.stdout.split()
+    )
+
+
+def test_table_output_shows_current_target_and_steps() -> None:
+    result = run_cli("fix", "--snapshot", str(SNAPSHOTS / "ascend-torch-mismatch"))
+    assert result.returncode == 0
+    assert "torch_npu 2.5.1.post1 requires torch 2.5.1" in " ".join(result.stdout.split())
+    assert "1. [pip] Install torch 2.5.1" in result.stdout
+    assert "\x1b[" not in result.stdout
+
+
+def test_no_accelerator_needs_a_stack(tmp_path: Path) -> None:
+    result = run_cli("fix", "--snapshot", str(SNAPSHOTS / "no-accelerator"))
+    assert result.returncode == 2
+    assert result.stderr.startswith("chipdoctor: error: no accelerator stack found")
+    code, plan = plan_json("--snapshot", str(SNAPSHOTS / "no-accelerator"), "--stack", "ascend")
+    assert code == 0 and targets(plan)["cann"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--pin", "nonsense=1"), "'nonsense' is not a component id"),
+        (("--torch", "x.y"), "--torch x.y"),
+        (("--build",), "--build needs --emit-dockerfile PATH"),
+        (("--tag", "t"), "--tag only applies to --build"),
+        (("--stack", "cuda"), "cannot resolve a cuda stack yet"),
+    ],
+)
+def test_bad_options_are_one_line_and_exit_2(args: tuple[str, ...], message: str) -> None:
+    result = run_cli("fix", "--snapshot", str(SNAPSHOTS / "ascend-torch-mismatch"), *args)
+    assert result.returncode == 2, result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr

@@ -24,6 +24,7 @@ from chipdoctor.access.context import AccessContext
 from chipdoctor.access.data import Provider, StackAccess, Volume
 from chipdoctor.access.scripts import library_dirs
 from chipdoctor.evidence.base import UnreadableError
+from chipdoctor.loader.ldcache import cache_flags
 from chipdoctor.loader.search import Resolution, Walk
 from chipdoctor.report.model import Severity
 
@@ -111,7 +112,7 @@ def check_libraries(ctx: AccessContext, spec: StackAccess) -> set[str]:
             f"{'it is' if len(names) == 1 else 'they are'} in {', '.join(places)}, which "
             "nothing puts on the search path.",
         )
-    _found(ctx, spec, walk, [lib.name for lib in libraries], roots)
+    _found(ctx, spec, walk, [lib.name for lib in libraries], usable_roots)
     return explained
 
 
@@ -227,19 +228,31 @@ def _diagnose(
     ctx: AccessContext, spec: StackAccess, resolution: Resolution, provider: Provider | None
 ) -> tuple[str, Provider | None, list[str]]:
     """Why a library is not found, the provider it belongs to, and the paths that show it."""
-    assert ctx.search is not None
-    foreign = [r for r in resolution.rejected if r.elf is not None]
+    assert ctx.search is not None and ctx.process is not None
+    foreign = [f"{r.path} ({r.reason})" for r in resolution.rejected if r.elf is not None]
+    cache = ctx.search.cache
+    if cache is not None:
+        # NOTE: the cache entry's flags say which ABI the library is for (`ldconfig -p` shows
+        # them as `libc6,x86-64`, `libc6`, `libc6,AArch64`): the loader ignores foreign ones.
+        wanted = cache_flags(ctx.process)
+        foreign += [
+            f"{e.path} (ld.so.cache: {e.describe()})"
+            for e in cache.names(resolution.name)
+            if e.flags not in wanted and f"{e.path} (" not in " ".join(foreign)
+        ]
     if foreign:
-        return WRONG_ARCH, provider, [f"{r.path} ({r.reason})" for r in foreign]
+        return WRONG_ARCH, provider, foreign
+    # A directory /etc/ld.so.conf lists is searched through the cache: a library there that the
+    # cache lacks needs `ldconfig`, not an environment variable.
+    configured = ctx.search.find_in(resolution.name, ctx.search.conf_dirs)
+    if configured:
+        return STALE_CACHE, provider, configured
     candidates = [provider] if provider else []
     candidates += [p for p in spec.providers.values() if p is not provider]
     for candidate in candidates:
         located = ctx.search.find_in(resolution.name, _provider_dirs(ctx, candidate))
         if located:
             return NOT_SEARCHED, candidate, located
-    configured = ctx.search.find_in(resolution.name, ctx.search.conf_dirs)
-    if configured:
-        return STALE_CACHE, provider, configured
     if provider is None:
         return UNKNOWN, None, list(resolution.searched)
     if ctx.container is not None and _unmounted(ctx, spec, provider):
@@ -378,12 +391,11 @@ def _found(
     for name in named:
         resolution = walk.resolutions.get(name)
         if resolution is not None and resolution.path is not None:
-            lines.append(f"{name} -> {resolution.path} ({_origin(ctx, spec, resolution)})")
+            lines.append(f"{name} -> {resolution.path} ({_origin(ctx, resolution)})")
     for root in roots:
         deps = [walk.resolutions[n] for n, users in walk.needed_by.items() if root in users]
-        missing = [r.name for r in deps if not r.found and r.name in walk.resolutions]
-        status = f"{len(deps) - len(missing)} of {len(deps)} DT_NEEDED found"
-        lines.append(f"{root}: {status}")
+        found = sum(1 for resolution in deps if resolution.found)
+        lines.append(f"{root}: {found} of {len(deps)} DT_NEEDED found")
     if lines:
         ctx.add(
             f"{spec.stack}.libraries",
@@ -394,7 +406,7 @@ def _found(
     _image_driver(ctx, spec, walk, named)
 
 
-def _origin(ctx: AccessContext, spec: StackAccess, resolution: Resolution) -> str:
+def _origin(ctx: AccessContext, resolution: Resolution) -> str:
     where = resolution.where()
     if ctx.container is None or not ctx.container.running or resolution.path is None:
         return where

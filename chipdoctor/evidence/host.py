@@ -12,9 +12,10 @@ import subprocess
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chipdoctor.errors import BadInput
-from chipdoctor.evidence import fsfacts, pyinfo
+from chipdoctor.evidence import pyinfo
 from chipdoctor.evidence.base import (
     MAX_FILE_BYTES,
     CommandResult,
@@ -25,8 +26,11 @@ from chipdoctor.evidence.base import (
     UnreadableError,
 )
 from chipdoctor.evidence.commands import argv_for
-from chipdoctor.loader.elf import ElfInfo
 from chipdoctor.parsers.keyvalue import parse_key_values
+
+if TYPE_CHECKING:
+    from chipdoctor.evidence.fsfacts import NameOf
+    from chipdoctor.loader.elf import ElfInfo
 
 DEFAULT_TIMEOUT = 10.0
 #: Vendor tools often live off a non-root PATH: npu-smi in /usr/local/sbin, rocm-smi in
@@ -113,22 +117,34 @@ class HostEvidence:
             return None
         return run_command(key, [executable, *argv[1:]], timeout=self.timeout, env=self._env)
 
+    # NOTE: fsfacts (and the ELF reader) are imported on first use: only the access checks
+    # of a found stack need them, and `chipdoctor check` on a plain host must start fast.
     def stat(self, path: str) -> FileStat | None:
+        from chipdoctor.evidence import fsfacts
+
         user, group = self._names
         return fsfacts.stat_path(self._local(path), path, user, group)
 
     def read_bytes(self, path: str, limit: int) -> bytes | None:
+        from chipdoctor.evidence import fsfacts
+
         return fsfacts.read_prefix(self._local(path), path, limit)
 
     def elf(self, path: str) -> ElfInfo | None:
+        from chipdoctor.evidence import fsfacts
+
         return fsfacts.elf_of(self._local(path), path)
 
     def identity(self) -> Identity:
+        from chipdoctor.evidence import fsfacts
+
         return fsfacts.process_identity()
 
     @cached_property
-    def _names(self) -> tuple[fsfacts.NameOf, fsfacts.NameOf]:
+    def _names(self) -> tuple[NameOf, NameOf]:
         """Owner names from this machine's NSS, or from the tree's own files under `root`."""
+        from chipdoctor.evidence import fsfacts
+
         if self._root == Path("/"):
             return fsfacts.nss_names()
         return fsfacts.table_names(

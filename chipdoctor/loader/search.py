@@ -121,7 +121,6 @@ class Loaded:
 class Walk:
     """Everything one walk of a dependency tree found, in the order the loader met it."""
 
-    roots: dict[str, ElfInfo | str | None] = field(default_factory=dict)  # str: unreadable
     resolutions: dict[str, Resolution] = field(default_factory=dict)
     needed_by: dict[str, list[str]] = field(default_factory=dict)
 
@@ -194,16 +193,18 @@ class LoaderSearch:
 
     def walk(self, roots: Sequence[str], names: Sequence[str] = ()) -> Walk:
         """Load `roots` by path, follow their DT_NEEDED, then `names` as a `dlopen` from the
-        first root (or from the process when there is none) would."""
+        first root (or from the process when there is none) would.
+
+        A root that cannot be read is left out: the caller reports it (it knows which package
+        the object belongs to).
+        """
         result = Walk()
         queue: list[Loaded] = []
         for root in roots:
             try:
                 info = self.evidence.elf(root)
-            except UnreadableError as exc:
-                result.roots[root] = exc.reason
+            except UnreadableError:
                 continue
-            result.roots[root] = info
             if info is not None:
                 queue.append(Loaded(root, info))
                 self.preloaded.setdefault(info.soname or root.rsplit("/", 1)[-1], root)

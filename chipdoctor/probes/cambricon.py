@@ -299,13 +299,13 @@ def _visible_devices(context: ProbeContext, card_count: int | None, torch_mlu: b
     if card_count is not None:
         beyond = next((i for i, number in enumerate(valid) if number >= card_count), None)
         if beyond is not None:
-            absent = T(
+            past_last = T(
                 "names card {absent}, but cnmon shows {count} card(s)",
                 absent=", ".join(str(n) for n in valid[beyond:]),
                 count=card_count,
             )
             valid = valid[:beyond]
-            problem = join([p for p in (problem, absent) if p], "; ")
+            problem = join([p for p in (problem, past_last) if p], "; ")
     if not problem:
         return
     shown = (

@@ -351,3 +351,77 @@ def test_a_v2_snapshot_may_hold_a_real_object_under_files(tmp_path: Path) -> Non
     assert info is not None and info.needed == ("liby.so",) and info.arch == "aarch64"
     assert evidence.stat("/opt/lib/libx.so") == FileStat("file", 0o644, 0, 0, "root", "root")
     assert evidence.stat("/opt/lib/none.so") is None
+
+
+def test_a_cache_with_only_a_32_bit_libcuda_says_wrong_architecture(tmp_path: Path) -> None:
+    """The cache ldconfig writes marks each entry's ABI; an x86_64 process ignores an i386 one."""
+    if compiler("i386") is None or os.geteuid() != 0:
+        pytest.skip("needs i686-linux-gnu-gcc and root (ldconfig -r chroots)")
+    from chipdoctor.access.check import check_access
+    from chipdoctor.report.model import Component, Inventory
+    from tests.access_trees import build_object
+
+    root = tmp_path / "root"
+    build_object(root / "usr/lib/i386-linux-gnu/libcuda.so.1", "i386", soname="libcuda.so.1")
+    write(root, "/etc/ld.so.conf", "/usr/lib/i386-linux-gnu\n")
+    subprocess.run(["ldconfig", "-r", str(root)], check=True)
+    inventory = Inventory(
+        stacks=["cuda"], components=[Component("nvidia_driver", "550.54.15", "nvidia-smi")]
+    )
+    check_access(HostEvidence(root=str(root), env={}), inventory)
+    (finding,) = [f for f in inventory.findings if f.id == "cuda.library-wrong-arch"]
+    assert "/usr/lib/i386-linux-gnu/libcuda.so.1 (ld.so.cache: ELF)" in finding.message
+    assert "libnvidia-ml.so.1" not in finding.message
+
+
+@ROOT_ONLY
+def test_visible_devices_are_checked_against_the_nodes_when_no_smi_answers(tree: Path) -> None:
+    from chipdoctor.access.check import check_access
+    from chipdoctor.probes.ascend import AscendProbe
+
+    host = AscendHost()
+    host.build(tree / "root")
+    (tree / "root/dev/davinci_manager").unlink()
+    (tree / "root/dev/davinci_manager").mkdir()  # what `-v /dev/davinci_manager:…` leaves
+    env = {**env_for(host), "ASCEND_RT_VISIBLE_DEVICES": "0,1"}
+    live = Seen(
+        HostEvidence(root=str(tree / "root"), env=env),
+        platform=OPENEULER,
+        identity=alice({HWHIAIUSER: "HwHiAiUser"}),
+        python=python_of(tree / "root"),
+    )
+    inventory = AscendProbe().collect(live)  # no npu-smi here: the probe cannot count devices
+    assert not [f for f in inventory.findings if f.id == "ascend.visible-devices"]
+    check_access(live, inventory)
+    found = {f.id: f for f in inventory.findings}
+    visible = found["ascend.visible-devices"]
+    assert "only 1 /dev/davinci* node(s) exist" in visible.message
+    assert visible.fix == "export ASCEND_RT_VISIBLE_DEVICES=0"
+    assert found["ascend.device-not-char"].message.startswith("/dev/davinci_manager (a dir)")
+
+
+@ROOT_ONLY
+def test_a_library_installed_after_ldconfig_ran_asks_for_ldconfig(tmp_path: Path) -> None:
+    """ROCm's post-install lists /opt/rocm/lib in ld.so.conf.d; the loader reads the cache."""
+    if compiler("x86_64") is None:
+        pytest.skip("needs cc")
+    from chipdoctor.access.check import check_access
+    from chipdoctor.report.model import Component, Inventory
+    from tests.access_trees import build_object
+
+    root = tmp_path / "root"
+    write(root, "/etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n")
+    write(root, "/etc/ld.so.conf.d/rocm.conf", "/opt/rocm/lib\n/opt/rocm/lib64\n")
+    (root / "opt/rocm/lib").mkdir(parents=True)
+    subprocess.run(["ldconfig", "-r", str(root)], check=True)  # before the library exists
+    build_object(root / "opt/rocm/lib/libamdhip64.so", "x86_64", soname="libamdhip64.so")
+
+    def findings() -> dict[str, str]:
+        inventory = Inventory(stacks=["rocm"], components=[Component("rocm", "7.2.0", "x")])
+        check_access(HostEvidence(root=str(root), env={}), inventory)
+        return {f.id: f.fix for f in inventory.findings}
+
+    stale = findings()
+    assert stale["rocm.ldconfig-needed"] == "sudo ldconfig   # in a Dockerfile: RUN ldconfig"
+    subprocess.run(["ldconfig", "-r", str(root)], check=True)
+    assert "rocm.ldconfig-needed" not in findings()

@@ -28,29 +28,37 @@ def ensure_writable(path: Path, *, force: bool) -> None:
 
 
 def write_report(path: Path, text: str, *, force: bool) -> None:
+    write_atomic(path, text.encode("utf-8"), force=force)
+
+
+def write_atomic(path: Path, data: bytes, *, force: bool, mode: int | None = None) -> None:
+    """Write `data` at `path` whole or not at all; `mode` None honours the umask."""
     ensure_writable(path, force=force)
     name = str(path)
     try:
         fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise BadInput(f"cannot write: {_reason(exc)}", path=name) from None
+    staged = Path(temporary)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        # mkstemp makes the file 0600; a report is an ordinary file, so honour the umask.
-        umask = os.umask(0o022)
-        os.umask(umask)
-        Path(temporary).chmod(0o666 & ~umask)
+        if mode is None:
+            # mkstemp makes the file 0600; an ordinary file honours the umask.
+            umask = os.umask(0o022)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        staged.chmod(mode)
         if force:
-            Path(temporary).replace(path)
+            staged.replace(path)
         else:
-            _link_new(Path(temporary), path)
+            _link_new(staged, path)
     except OSError as exc:
         raise BadInput(f"cannot write: {_reason(exc)}", path=name) from None
     finally:
-        Path(temporary).unlink(missing_ok=True)
+        staged.unlink(missing_ok=True)
 
 
 def _link_new(temporary: Path, path: Path) -> None:

@@ -122,12 +122,11 @@ def _write_recipes(
     out: tuple[TextIO, TextIO],
 ) -> None:
     """Render every recipe and check every target first; then write them and the wheel."""
-    from chipdoctor.delivery import ensure_writable
+    from chipdoctor.delivery import ensure_writable, write_atomic
     from chipdoctor.recipes import apptainer, dockerfile
     from chipdoctor.recipes.build import PREFLIGHT_POLICY, build_recipe
     from chipdoctor.recipes.safety import checked
     from chipdoctor.recipes.selfwheel import build_wheel, wheel_name
-    from chipdoctor.recipes.write import write_atomic
 
     stdout, stderr = out
     files = [

@@ -13,6 +13,7 @@ from chipdoctor.access.data import StackAccess, access_data
 from chipdoctor.access.devices import check_devices
 from chipdoctor.access.libraries import check_libraries
 from chipdoctor.evidence.base import Evidence, NotRecorded
+from chipdoctor.i18n import T, join
 from chipdoctor.report.model import NOTE_PREFIX, Inventory, Severity
 
 
@@ -26,7 +27,7 @@ def check_access(evidence: Evidence, inventory: Inventory) -> None:
         identity = evidence.identity()
     except NotRecorded:
         # NOTE: a note, not a finding, so reports of chipdoctor-snapshot/1 stay as they were.
-        inventory.facts[f"{NOTE_PREFIX}access"] = (
+        inventory.facts[f"{NOTE_PREFIX}access"] = T(
             "shared libraries, device nodes and container mounts are not recorded in this "
             "snapshot, so they are not checked (a chipdoctor-snapshot/2 records them)."
         )
@@ -58,14 +59,17 @@ def _mounts(context: AccessContext, spec: StackAccess, explained: set[str]) -> N
         status[origin].append(volume.container)
         if origin == containers.MISSING and volume.host not in explained:
             wanted.append(volume)
+    host, image, missing = (
+        ", ".join(status[key]) for key in (containers.HOST, containers.IMAGE, containers.MISSING)
+    )
     parts = [
-        f"{label}: {', '.join(paths)}"
-        for label, paths in (
-            ("from the host", status[containers.HOST]),
-            ("from the image", status[containers.IMAGE]),
-            ("missing", status[containers.MISSING]),
+        part
+        for part in (
+            T("from the host: {paths}", paths=host) if host else "",
+            T("from the image: {paths}", paths=image) if image else "",
+            T("missing: {paths}", paths=missing) if missing else "",
         )
-        if paths
+        if part
     ]
     optional = [v for v in wanted if v.optional]
     if parts:
@@ -73,9 +77,16 @@ def _mounts(context: AccessContext, spec: StackAccess, explained: set[str]) -> N
             f"{spec.stack}.container-mounts",
             Severity.INFO,
             (),
-            f"This runs in {context.container.describe()}. The {spec.stack} paths "
-            "`docker run` may mount: " + "; ".join(parts) + ".",
-            "Optionally start the container with " + " ".join(v.flag() for v in optional)
+            T(
+                "This runs in {container}. The {stack} paths `docker run` may mount: {parts}.",
+                container=context.container.describe(),
+                stack=spec.stack,
+                parts=join(parts, "; "),
+            ),
+            T(
+                "Optionally start the container with {flags}",
+                flags=" ".join(v.flag() for v in optional),
+            )
             if optional
             else "",
         )
@@ -85,6 +96,11 @@ def _mounts(context: AccessContext, spec: StackAccess, explained: set[str]) -> N
             f"{spec.stack}.mount-missing",
             Severity.WARNING,
             (),
-            "The container lacks " + "; ".join(f"{v.container} ({v.what})" for v in required) + ".",
-            "Start the container with " + " ".join(v.flag() for v in required),
+            T(
+                "The container lacks {volumes}.",
+                volumes=join(
+                    [T("{path} ({what})", path=v.container, what=v.what) for v in required], "; "
+                ),
+            ),
+            T("Start the container with {flags}", flags=" ".join(v.flag() for v in required)),
         )

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from chipdoctor.access.mountinfo import MOUNTINFO, Mount, covering, parse_mountinfo
 from chipdoctor.evidence.base import Evidence, UnreadableError
+from chipdoctor.i18n import T
 
 MARKERS = (
     ("/.dockerenv", "Docker"),
@@ -48,9 +49,10 @@ class Container:
 
     def describe(self) -> str:
         names = [name for path, name in MARKERS if path in self.markers]
-        kind = f"a {' / '.join(names)} container" if names else "a container"
         shown = ", ".join(self.markers + self.runtime_mounts)
-        return f"{kind} ({shown})"
+        if names:
+            return T("a {names} container ({shown})", names=" / ".join(names), shown=shown)
+        return T("a container ({shown})", shown=shown)
 
     def origin(self, path: str, exists: bool) -> str:
         """HOST when a bind mount brings `path` in, IMAGE when the image has it, else MISSING.

@@ -8,6 +8,7 @@ from functools import cached_property
 from chipdoctor.access.container import Container
 from chipdoctor.access.places import Places
 from chipdoctor.evidence.base import Evidence, FileStat, Identity, UnreadableError
+from chipdoctor.i18n import T
 from chipdoctor.loader.elf import ElfInfo, native_abi
 from chipdoctor.loader.search import LoaderSearch
 from chipdoctor.report.model import Finding, Inventory, Severity
@@ -75,7 +76,9 @@ class AccessContext:
             if finding.id == finding_id:
                 worst = max(finding.severity, severity, key=lambda s: s.rank)
                 self.inventory.findings[index] = replace(
-                    finding, severity=worst, message=f"{prefix} {finding.message}"
+                    finding,
+                    severity=worst,
+                    message=T("{prefix} {message}", prefix=prefix, message=finding.message),
                 )
                 return True
         return False

@@ -13,6 +13,7 @@ import re
 from chipdoctor.access.context import AccessContext
 from chipdoctor.access.data import INDEX, Device, StackAccess
 from chipdoctor.evidence.base import FileStat, Identity, UnreadableError
+from chipdoctor.i18n import T, join
 from chipdoctor.report.model import Severity
 
 # acl(5) tag values of <linux/posix_acl.h>.
@@ -76,7 +77,7 @@ def _allows(perm: int) -> bool:
 def check_devices(ctx: AccessContext, spec: StackAccess) -> None:
     missing: list[Device] = []
     optional: list[Device] = []
-    wrong_kind: list[str] = []
+    wrong_kind: list[tuple[str, str]] = []
     denied: list[tuple[str, FileStat]] = []
     for device in spec.devices:
         nodes = [node for pattern in device.patterns for node in matching_nodes(ctx, pattern)]
@@ -88,21 +89,29 @@ def check_devices(ctx: AccessContext, spec: StackAccess) -> None:
             if info is None:
                 continue
             if info.kind != "char":
-                wrong_kind.append(f"{node} (a {info.kind})")
+                wrong_kind.append((node, info.kind))
             elif not can_open(info, ctx.identity):
                 denied.append((node, info))
     _missing(ctx, spec, missing, optional)
     if wrong_kind:
-        paths = [entry.split(" ", 1)[0] for entry in wrong_kind]
         ctx.add(
             f"{spec.stack}.device-not-char",
             Severity.ERROR,
             (spec.driver,),
-            f"{', '.join(wrong_kind)} should be a character device made by the driver (a `-v` "
-            "bind mount of a path the host lacks creates a directory; a copy makes a file).",
-            "Restart the container with " + " ".join(f"--device {p}" for p in paths)
+            T(
+                "{nodes} should be a character device made by the driver (a `-v` bind mount of "
+                "a path the host lacks creates a directory; a copy makes a file).",
+                nodes=join(
+                    [T("{node} (a {kind})", node=node, kind=kind) for node, kind in wrong_kind],
+                    ", ",
+                ),
+            ),
+            T(
+                "Restart the container with {flags}",
+                flags=" ".join(f"--device {node}" for node, _ in wrong_kind),
+            )
             if ctx.container is not None
-            else "Remove it and reload the driver (or reboot) so that it makes the node again.",
+            else T("Remove it and reload the driver (or reboot) so that it makes the node again."),
         )
     if denied:
         _denied(ctx, spec, denied)
@@ -121,13 +130,17 @@ def _missing(
                 f"{spec.stack}.device-missing",
                 Severity.ERROR if missing else Severity.WARNING,
                 (driver,),
-                f"This runs in {ctx.container.describe()} started without "
-                f"{', '.join(d.shown for d in absent)} "
-                f"({'; '.join(d.what for d in absent)})"
-                + (f": no {spec.stack} device can be used" if missing else "")
-                + (f" ({why})" if why else "")
-                + ".",
-                f"Start the container with {_device_flags(spec, absent)}",
+                T(
+                    "This runs in {container} started without {nodes} ({what}){unusable}{why}.",
+                    container=ctx.container.describe(),
+                    nodes=", ".join(d.shown for d in absent),
+                    what="; ".join(d.what for d in absent),
+                    unusable=T(": no {stack} device can be used", stack=spec.stack)
+                    if missing
+                    else "",
+                    why=T(" ({why})", why=why) if why else "",
+                ),
+                T("Start the container with {flags}", flags=_device_flags(spec, absent)),
             )
         return
     seen = any(device.stack == spec.stack for device in ctx.inventory.devices)
@@ -135,19 +148,21 @@ def _missing(
         return  # the SMI tool saw devices, or the probe explained why it could not
     installed = ctx.inventory.version(driver) is not None
     nodes = ", ".join(d.shown for d in missing)
+    reason = (
+        T("the driver is installed but not loaded, so no device can be used.")
+        if installed
+        else T("no driver has made them, so this machine can build for the stack but not run.")
+    )
     ctx.add(
         f"{spec.stack}.device-missing",
         Severity.ERROR if installed else Severity.WARNING,
         (driver,),
-        f"{nodes} {'does' if len(missing) == 1 else 'do'} not exist: "
-        + (
-            "the driver is installed but not loaded, so no device can be used."
-            if installed
-            else "no driver has made them, so this machine can build for the stack but not run."
-        ),
-        "Load the driver: check `dmesg` for its errors, reinstall it and reboot."
+        T("{nodes} does not exist: {reason}", nodes=nodes, reason=reason)
+        if len(missing) == 1
+        else T("{nodes} do not exist: {reason}", nodes=nodes, reason=reason),
+        T("Load the driver: check `dmesg` for its errors, reinstall it and reboot.")
         if installed
-        else "Install the stack's driver on a machine with the accelerator.",
+        else T("Install the stack's driver on a machine with the accelerator."),
     )
 
 
@@ -155,9 +170,13 @@ def _device_flags(spec: StackAccess, devices: list[Device]) -> str:
     flags = " ".join(device.flag() for device in devices)
     numbered = [device.shown for device in devices if INDEX in device.path]
     if numbered:
-        flags += f"   # one {', '.join(numbered)} per accelerator the job uses"
+        flags = T(
+            "{flags}   # one {nodes} per accelerator the job uses",
+            flags=flags,
+            nodes=", ".join(numbered),
+        )
     if spec.gpus:
-        return f"{spec.gpus} (the NVIDIA Container Toolkit), or {flags}"
+        return T("{gpus} (the NVIDIA Container Toolkit), or {flags}", gpus=spec.gpus, flags=flags)
     return flags
 
 
@@ -170,36 +189,60 @@ def _denied(ctx: AccessContext, spec: StackAccess, denied: list[tuple[str, FileS
         for _, info in denied
         if (info.mode >> 3) & READ_WRITE == READ_WRITE
     }
-    known = f" (the {' / '.join(spec.groups)} group of the driver install)" if spec.groups else ""
+    known = (
+        T(" (the {groups} group of the driver install)", groups=" / ".join(spec.groups))
+        if spec.groups
+        else ""
+    )
+    names = ", ".join(groups)
+    fix: str
     if not groups:
         owners = sorted({info.owner or str(info.uid) for _, info in denied})
-        fix = (
-            f"Run the job as {' or '.join(owners)}, or have the administrator make the nodes "
-            "group-readable and -writable for a group you are in."
+        fix = T(
+            "Run the job as {owners}, or have the administrator make the nodes group-readable "
+            "and -writable for a group you are in.",
+            owners=" or ".join(owners),
         )
-        reason = "only their owner may open them"
+        reason = T("only their owner may open them")
     elif ctx.container is not None:
-        fix = "Start the container with " + " ".join(
-            f"--group-add {gid}" for gid in groups.values()
+        fix = T(
+            "Start the container with {flags}",
+            flags=" ".join(f"--group-add {gid}" for gid in groups.values()),
         )
-        reason = f"their group {', '.join(groups)}{known} is not among the container user's groups"
+        reason = T(
+            "their group {groups}{known} is not among the container user's groups",
+            groups=names,
+            known=known,
+        )
     else:
         member = _listed_members(ctx, list(groups))
         if member:
-            fix = (
-                f"Log out and back in (or run `newgrp {member[0]}`): {user} is in "
-                f"{', '.join(member)} already, but this session started before that."
+            fix = T(
+                "Log out and back in (or run `newgrp {group}`): {user} is in {groups} already, "
+                "but this session started before that.",
+                group=member[0],
+                user=user,
+                groups=", ".join(member),
             )
         else:
-            fix = "\n".join(f"sudo usermod -aG {group} {user}" for group in groups) + (
-                "   # then log in again: a new group applies to new sessions"
+            fix = T(
+                "{commands}   # then log in again: a new group applies to new sessions",
+                commands="\n".join(f"sudo usermod -aG {group} {user}" for group in groups),
             )
-        reason = f"{user} is not in their group {', '.join(groups)}{known}"
+        reason = T(
+            "{user} is not in their group {groups}{known}", user=user, groups=names, known=known
+        )
     ctx.add(
         f"{spec.stack}.device-permission",
         Severity.ERROR,
         (spec.driver,),
-        f"{user} (uid {identity.uid}) cannot open {nodes}: {reason}.",
+        T(
+            "{user} (uid {uid}) cannot open {nodes}: {reason}.",
+            user=user,
+            uid=identity.uid,
+            nodes=nodes,
+            reason=reason,
+        ),
         fix,
     )
 
@@ -255,9 +298,19 @@ def _visible_devices(ctx: AccessContext, spec: StackAccess) -> None:
             finding_id,
             Severity.WARNING if valid else Severity.ERROR,
             (spec.driver,),
-            f"{variable.variable}={value} names device {', '.join(map(str, absent))}, but only "
-            f"{count} {pattern} node(s) exist here, so the runtime sees ids 0-{count - 1}"
-            + (f" and uses only {valid}." if valid else " and no device at all."),
+            T(
+                "{variable}={value} names device {absent}, but only {count} {pattern} node(s) "
+                "exist here, so the runtime sees ids 0-{last}{uses}",
+                variable=variable.variable,
+                value=value,
+                absent=", ".join(map(str, absent)),
+                count=count,
+                pattern=pattern,
+                last=count - 1,
+                uses=T(" and uses only {valid}.", valid=str(valid))
+                if valid
+                else T(" and no device at all."),
+            ),
             f"export {variable.variable}=" + ",".join(map(str, valid or range(count))),
         )
         return

@@ -24,6 +24,7 @@ from chipdoctor.access.context import AccessContext
 from chipdoctor.access.data import Provider, StackAccess, Volume
 from chipdoctor.access.scripts import library_dirs
 from chipdoctor.evidence.base import UnreadableError
+from chipdoctor.i18n import T, join
 from chipdoctor.loader.ldcache import cache_flags
 from chipdoctor.loader.search import Resolution, Walk
 from chipdoctor.report.model import Severity
@@ -105,12 +106,25 @@ def check_libraries(ctx: AccessContext, spec: StackAccess) -> set[str]:
         places = [path for group in parts for path in group.detail]
         loaders = [p for group in parts for p in group.loaders]
         worst = max((group.severity for group in parts), key=lambda s: s.rank)
+        params = {
+            "names": ", ".join(names),
+            "needed": _users(walk, names, loaders),
+            "places": ", ".join(places),
+        }
         ctx.merge(
             target,
             worst,
-            f"The dynamic loader cannot find {', '.join(names)}{_users(walk, names, loaders)}: "
-            f"{'it is' if len(names) == 1 else 'they are'} in {', '.join(places)}, which "
-            "nothing puts on the search path.",
+            T(
+                "The dynamic loader cannot find {names}{needed}: it is in {places}, which "
+                "nothing puts on the search path.",
+                **params,
+            )
+            if len(names) == 1
+            else T(
+                "The dynamic loader cannot find {names}{needed}: they are in {places}, which "
+                "nothing puts on the search path.",
+                **params,
+            ),
         )
     _found(ctx, spec, walk, [lib.name for lib in libraries], usable_roots)
     return explained
@@ -126,10 +140,10 @@ def _merge_target(ctx: AccessContext, group: _Group) -> str:
 def _users(walk: Walk, names: list[str], loaders: list[str]) -> str:
     """Who needs the libraries: the objects that list them, the packages that load them."""
     users = sorted({user for name in names for user in walk.needed_by.get(name, [])})
-    parts = [f"needed by {', '.join(users)}"] if users else []
+    parts: list[str] = [T("needed by {users}", users=", ".join(users))] if users else []
     if loaders:
-        parts.append(f"loaded by {', '.join(loaders)} at import")
-    return f" ({'; '.join(parts)})" if parts else ""
+        parts.append(T("loaded by {loaders} at import", loaders=", ".join(loaders)))
+    return T(" ({parts})", parts=join(parts, "; ")) if parts else ""
 
 
 def _extension_objects(ctx: AccessContext, spec: StackAccess) -> list[str]:
@@ -154,8 +168,14 @@ def _extension_objects(ctx: AccessContext, spec: StackAccess) -> list[str]:
             f"{spec.stack}.extension-incomplete",
             Severity.WARNING,
             (),
-            f"{spec.package} {version} is installed, but its {', '.join(spec.objects)} is in "
-            f"none of {', '.join(ctx.evidence.python.paths)}: the install is incomplete.",
+            T(
+                "{package} {version} is installed, but its {objects} is in none of {paths}: "
+                "the install is incomplete.",
+                package=spec.package,
+                version=version,
+                objects=", ".join(spec.objects),
+                paths=", ".join(ctx.evidence.python.paths),
+            ),
             f"pip install --force-reinstall --no-deps {spec.package}=={version}",
         )
     return []
@@ -188,7 +208,7 @@ def _check_roots(ctx: AccessContext, spec: StackAccess, roots: list[str]) -> lis
                 f"{spec.stack}.extension-incomplete",
                 Severity.ERROR,
                 (),
-                f"{root} cannot be loaded: {exc.reason}.",
+                T("{root} cannot be loaded: {reason}.", root=root, reason=exc.reason),
                 f"pip install --force-reinstall --no-deps {spec.package}",
             )
             continue
@@ -199,12 +219,20 @@ def _check_roots(ctx: AccessContext, spec: StackAccess, roots: list[str]) -> lis
                 f"{spec.stack}.library-wrong-arch",
                 Severity.ERROR,
                 (),
-                f"{root} is {info.describe()}, but this machine runs {ctx.process.arch} "
-                f"programs: {spec.package} was installed for another architecture, so "
-                f"importing it fails.",
-                f"pip install --force-reinstall --no-deps {spec.package}"
-                f"=={ctx.evidence.python.package(spec.package) or ''}   # on this machine, "
-                f"so pip picks the {ctx.process.arch} wheel",
+                T(
+                    "{root} is {elf}, but this machine runs {arch} programs: {package} was "
+                    "installed for another architecture, so importing it fails.",
+                    root=root,
+                    elf=info.describe(),
+                    arch=ctx.process.arch,
+                    package=spec.package,
+                ),
+                T(
+                    "{command}   # on this machine, so pip picks the {arch} wheel",
+                    command=f"pip install --force-reinstall --no-deps {spec.package}"
+                    f"=={ctx.evidence.python.package(spec.package) or ''}",
+                    arch=ctx.process.arch,
+                ),
             )
             continue
         usable.append(root)
@@ -292,14 +320,24 @@ def _report(ctx: AccessContext, spec: StackAccess, walk: Walk, group: _Group) ->
     components = (group.provider.installed,) if group.provider else ()
     stack = spec.stack
     if group.cause == WRONG_ARCH:
-        arch = ctx.process.arch if ctx.process else "this machine's"
+        arch = ctx.process.arch if ctx.process else T("this machine's")
         ctx.add(
             f"{stack}.library-wrong-arch",
             group.severity,
             components,
-            f"The dynamic loader skips {'; '.join(group.detail)}: built for another "
-            f"architecture, so {names}{needed} cannot be loaded on this {arch} machine.",
-            f"Install the {arch} build of {what or names} (the *_linux-{arch} package).",
+            T(
+                "The dynamic loader skips {rejected}: built for another architecture, so "
+                "{names}{needed} cannot be loaded on this {arch} machine.",
+                rejected="; ".join(group.detail),
+                names=names,
+                needed=needed,
+                arch=arch,
+            ),
+            T(
+                "Install the {arch} build of {what} (the *_linux-{arch} package).",
+                arch=arch,
+                what=what or names,
+            ),
         )
     elif group.cause == NOT_SEARCHED:
         assert group.provider is not None
@@ -307,9 +345,15 @@ def _report(ctx: AccessContext, spec: StackAccess, walk: Walk, group: _Group) ->
             f"{stack}.library-not-found",
             group.severity,
             components,
-            f"The dynamic loader cannot find {names}{needed}: it is in "
-            f"{', '.join(group.detail)}, which nothing puts on the search path. "
-            f"{what[0].upper() + what[1:]} is installed, but its environment is not set up.",
+            T(
+                "The dynamic loader cannot find {names}{needed}: it is in {places}, which "
+                "nothing puts on the search path. {What} is installed, but its environment is "
+                "not set up.",
+                names=names,
+                needed=needed,
+                places=", ".join(group.detail),
+                What=_capital(what),
+            ),
             _setup_fix(ctx, group.provider, group.detail),
         )
     elif group.cause == STALE_CACHE:
@@ -317,23 +361,40 @@ def _report(ctx: AccessContext, spec: StackAccess, walk: Walk, group: _Group) ->
             f"{stack}.ldconfig-needed",
             group.severity,
             components,
-            f"The dynamic loader cannot find {names}{needed}: it is in "
-            f"{', '.join(group.detail)}, a directory /etc/ld.so.conf lists, but "
-            "/etc/ld.so.cache has no entry for it (ldconfig was not run after it was installed).",
-            "sudo ldconfig   # in a Dockerfile: RUN ldconfig",
+            T(
+                "The dynamic loader cannot find {names}{needed}: it is in {places}, a directory "
+                "/etc/ld.so.conf lists, but /etc/ld.so.cache has no entry for it (ldconfig was "
+                "not run after it was installed).",
+                names=names,
+                needed=needed,
+                places=", ".join(group.detail),
+            ),
+            T(
+                "{command}   # in a Dockerfile: {dockerfile}",
+                command="sudo ldconfig",
+                dockerfile="RUN ldconfig",
+            ),
         )
     elif group.cause == NOT_MOUNTED and ctx.container is not None and ctx.container.running:
         assert group.provider is not None
         volume = _volume(spec, group.provider)
-        missing = f" ({volume.container} is missing)" if volume is not None else ""
+        missing = T(" ({path} is missing)", path=volume.container) if volume is not None else ""
         ctx.add(
             f"{stack}.library-not-mounted",
             group.severity,
             components,
-            f"The dynamic loader cannot find {names}{needed}: this runs in "
-            f"{ctx.container.describe()}, and {what} is not mounted into it{missing}. "
-            f"{what[0].upper() + what[1:]} lives on the host and must come from it.",
-            f"Start the container with {_host_flag(spec, group.provider)}",
+            T(
+                "The dynamic loader cannot find {names}{needed}: this runs in {container}, and "
+                "{what} is not mounted into it{missing}. {What} lives on the host and must come "
+                "from it.",
+                names=names,
+                needed=needed,
+                container=ctx.container.describe(),
+                what=what,
+                missing=missing,
+                What=_capital(what),
+            ),
+            T("Start the container with {flags}", flags=_host_flag(spec, group.provider)),
         )
     elif group.cause == NOT_MOUNTED:
         assert group.provider is not None
@@ -341,35 +402,59 @@ def _report(ctx: AccessContext, spec: StackAccess, walk: Walk, group: _Group) ->
             f"{stack}.library-not-found",
             group.severity,
             components,
-            f"The dynamic loader cannot find {names}{needed}: a container of this image gets "
-            f"{what} from the host ({_host_flag(spec, group.provider)}), and this host does "
-            "not have it.",
-            group.provider.install[0].upper() + group.provider.install[1:],
+            T(
+                "The dynamic loader cannot find {names}{needed}: a container of this image gets "
+                "{what} from the host ({flags}), and this host does not have it.",
+                names=names,
+                needed=needed,
+                what=what,
+                flags=_host_flag(spec, group.provider),
+            ),
+            _capital(group.provider.install),
         )
     else:
+        fix: str
         if group.cause == INCOMPLETE:
-            reason = (
-                f"{what} is installed but does not have it (searched: {', '.join(group.detail)})"
-            )
-            fix = f"Reinstall {what}: {group.provider.install}" if group.provider else ""
-        elif group.cause == NOT_INSTALLED:
-            reason = f"{what} is not installed"
-            fix = group.provider.install if group.provider else ""
-        else:
-            reason = (
-                f"it is in none of the directories the loader searches ({', '.join(group.detail)})"
+            reason = T(
+                "{what} is installed but does not have it (searched: {places})",
+                what=what,
+                places=", ".join(group.detail),
             )
             fix = (
-                f"Install the package that provides {names}, or add its directory to "
-                "LD_LIBRARY_PATH."
+                T("Reinstall {what}: {install}", what=what, install=group.provider.install)
+                if group.provider
+                else ""
+            )
+        elif group.cause == NOT_INSTALLED:
+            reason = T("{what} is not installed", what=what)
+            fix = _capital(group.provider.install) if group.provider else ""
+        else:
+            reason = T(
+                "it is in none of the directories the loader searches ({places})",
+                places=", ".join(group.detail),
+            )
+            fix = T(
+                "Install the package that provides {names}, or add its directory to "
+                "LD_LIBRARY_PATH.",
+                names=names,
             )
         ctx.add(
             f"{stack}.library-not-found",
             group.severity,
             components,
-            f"The dynamic loader cannot find {names}{needed}: {reason}.",
-            fix[0].upper() + fix[1:] if fix else "",
+            T(
+                "The dynamic loader cannot find {names}{needed}: {reason}.",
+                names=names,
+                needed=needed,
+                reason=reason,
+            ),
+            fix,
         )
+
+
+def _capital(text: str) -> str:
+    """Data text (access/stacks.yaml) starting a sentence."""
+    return text[0].upper() + text[1:] if text else text
 
 
 def _setup_fix(ctx: AccessContext, provider: Provider, located: list[str]) -> str:
@@ -387,21 +472,33 @@ def _found(
     ctx: AccessContext, spec: StackAccess, walk: Walk, named: list[str], roots: list[str]
 ) -> None:
     """One info finding: where each named library and each extension object is taken from."""
-    lines = []
+    lines: list[str] = []
     for name in named:
         resolution = walk.resolutions.get(name)
         if resolution is not None and resolution.path is not None:
-            lines.append(f"{name} -> {resolution.path} ({_origin(ctx, resolution)})")
+            lines.append(
+                T(
+                    "{name} -> {path} ({origin})",
+                    name=name,
+                    path=resolution.path,
+                    origin=_origin(ctx, resolution),
+                )
+            )
     for root in roots:
         deps = [walk.resolutions[n] for n, users in walk.needed_by.items() if root in users]
         found = sum(1 for resolution in deps if resolution.found)
-        lines.append(f"{root}: {found} of {len(deps)} DT_NEEDED found")
+        lines.append(
+            T("{root}: {found} of {total} DT_NEEDED found", root=root, found=found, total=len(deps))
+        )
     if lines:
         ctx.add(
             f"{spec.stack}.libraries",
             Severity.INFO,
             (),
-            "Where the dynamic loader takes the stack's libraries from: " + "; ".join(lines) + ".",
+            T(
+                "Where the dynamic loader takes the stack's libraries from: {lines}.",
+                lines=join(lines, "; "),
+            ),
         )
     _image_driver(ctx, spec, walk, named)
 
@@ -411,7 +508,9 @@ def _origin(ctx: AccessContext, resolution: Resolution) -> str:
     if ctx.container is None or not ctx.container.running or resolution.path is None:
         return where
     origin = ctx.container.origin(resolution.path, True)
-    return f"{where}, from the {'host' if origin == HOST else 'image'}"
+    if origin == HOST:
+        return T("{where}, from the host", where=where)
+    return T("{where}, from the image", where=where)
 
 
 def _image_driver(ctx: AccessContext, spec: StackAccess, walk: Walk, named: list[str]) -> None:
@@ -431,8 +530,13 @@ def _image_driver(ctx: AccessContext, spec: StackAccess, walk: Walk, named: list
             f"{spec.stack}.driver-in-image",
             Severity.WARNING,
             (provider.installed,),
-            f"{name} is taken from the container image ({resolution.path}), not from the host: "
-            f"{provider.what}'s user-space libraries must match the host's kernel driver "
-            "exactly, and an image's copy matches only the machine it was built on.",
-            f"Start the container with {flag} and remove the copy from the image.",
+            T(
+                "{name} is taken from the container image ({path}), not from the host: {what}'s "
+                "user-space libraries must match the host's kernel driver exactly, and an "
+                "image's copy matches only the machine it was built on.",
+                name=name,
+                path=resolution.path,
+                what=provider.what,
+            ),
+            T("Start the container with {flags} and remove the copy from the image.", flags=flag),
         )

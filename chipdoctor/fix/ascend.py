@@ -10,6 +10,7 @@ from 8.5.0 (`Ascend-cann-A3-ops_<v>` on A3), and `Ascend-cann-nnal_<v>`; each in
 from __future__ import annotations
 
 from chipdoctor.fix.plan import Plan, Step
+from chipdoctor.i18n import T
 from chipdoctor.recipes.data import wheels
 from chipdoctor.report.model import Inventory
 from chipdoctor.rules.common import pip_install
@@ -72,13 +73,21 @@ def steps(plan: Plan, inventory: Inventory) -> list[Step]:
     driver, firmware = plan.target("ascend_driver"), plan.target("ascend_firmware")
     if driver and (plan.changed("ascend_driver") or plan.changed("ascend_firmware")):
         names = [HDK_PACKAGES[0].format(chip=chip, driver=driver, arch=arch)]
-        firmware_text = f"firmware {firmware}" if firmware else "the firmware of the same HDK"
+        firmware_text = (
+            T("firmware {version}", version=firmware)
+            if firmware
+            else T("the firmware of the same HDK")
+        )
         names.append(HDK_PACKAGES[1].format(chip=chip, firmware=firmware or "<version>"))
         out.append(
             Step(
                 "admin",
-                f"Ask the administrator for Ascend HDK NPU driver {driver} and {firmware_text}, "
-                "then a reboot",
+                T(
+                    "Ask the administrator for Ascend HDK NPU driver {driver} and {firmware}, "
+                    "then a reboot",
+                    driver=driver,
+                    firmware=firmware_text,
+                ),
                 tuple(names),
                 plan.resolution.reasons.get("ascend_driver", ""),
             )
@@ -91,14 +100,18 @@ def steps(plan: Plan, inventory: Inventory) -> list[Step]:
         out.append(
             Step(
                 "python",
-                f"Use Python {python} (a new virtual environment; the packages below go into it)",
+                T(
+                    "Use Python {python} (a new virtual environment; the packages below go into "
+                    "it)",
+                    python=python,
+                ),
                 (f"python{python} -m venv ~/venv-npu", ". ~/venv-npu/bin/activate"),
                 plan.resolution.reasons.get("python", ""),
             )
         )
     out += _pip_steps(plan)
     if out:
-        out.append(Step("verify", "Check the result", ("chipdoctor check",), ""))
+        out.append(Step("verify", T("Check the result"), ("chipdoctor check",), ""))
     return out
 
 
@@ -124,10 +137,18 @@ def _toolkit_step(plan: Plan, cann: str, chip: str, arch: str) -> Step:
     if current and _crosses_850(current, cann):
         # NOTE: "To upgrade an earlier version to CANN 8.5.0, you must use parameters or uninstall
         # all earlier versions" (CANN 8.5.0 quick start; shared/reference/ascend.md §8).
-        why += "; uninstall the older CANN first (or use the installer's upgrade parameters)"
+        why = T(
+            "{why}; uninstall the older CANN first (or use the installer's upgrade parameters)",
+            why=why,
+        )
     return Step(
         "toolkit",
-        f"Install CANN {cann}: download {', '.join(packages)} from {CANN_DOWNLOAD}",
+        T(
+            "Install CANN {cann}: download {packages} from {url}",
+            cann=cann,
+            packages=", ".join(packages),
+            url=CANN_DOWNLOAD,
+        ),
         tuple(commands),
         why,
     )
@@ -150,7 +171,7 @@ def _pip_steps(plan: Plan) -> list[Step]:
         out.append(
             Step(
                 "pip",
-                f"Install torch {torch} (the CPU build torch_npu runs on)",
+                T("Install torch {torch} (the CPU build torch_npu runs on)", torch=torch),
                 (pip_install(f"torch=={torch}", index_url=sources["torch"].index_url or None),),
                 plan.resolution.reasons.get("torch", ""),
             )
@@ -159,14 +180,17 @@ def _pip_steps(plan: Plan) -> list[Step]:
         wheel = sources["torch-npu"]
         if wheel.on_index(torch_npu):
             command = pip_install(f"torch-npu=={torch_npu}", index_url=wheel.index_url or None)
-            title = f"Install torch_npu {torch_npu}"
+            title = T("Install torch_npu {torch_npu}", torch_npu=torch_npu)
         else:
             python = (plan.target("python") or "3").split(".")
             tag = "cp" + "".join(python[:2])
             command = f"pip install ./torch_npu-{torch_npu}-{tag}-{tag}-*.whl"
-            title = (
-                f"Install torch_npu {torch_npu}: not on PyPI; download its wheel for Python "
-                f"{'.'.join(python[:2])} from {wheel.elsewhere}"
+            title = T(
+                "Install torch_npu {torch_npu}: not on PyPI; download its wheel for Python "
+                "{python} from {url}",
+                torch_npu=torch_npu,
+                python=".".join(python[:2]),
+                url=wheel.elsewhere,
             )
         out.append(Step("pip", title, (command,), plan.resolution.reasons.get("torch_npu", "")))
     return out

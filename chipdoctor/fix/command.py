@@ -46,6 +46,7 @@ def run_fix(options: FixOptions, stdout: TextIO, stderr: TextIO) -> int:
     from chipdoctor.engine import check
     from chipdoctor.fix.plan import build_plan
     from chipdoctor.fix.render import render_json, render_text
+    from chipdoctor.i18n import choose_language
     from chipdoctor.matrix.load import load_matrices
     from chipdoctor.resolve.core import choose_stack, resolve
 
@@ -87,7 +88,12 @@ def run_fix(options: FixOptions, stdout: TextIO, stderr: TextIO) -> int:
         plan_out.write(render_json(plan))
     else:
         plan_out.write(
-            render_text(plan, color=options.color and plan_out is stdout, width=options.width)
+            render_text(
+                plan,
+                color=options.color and plan_out is stdout,
+                width=options.width,
+                lang=choose_language(None),
+            )
         )
     plan_out.flush()
     if not resolution.ok or not recipes:

@@ -7,6 +7,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from chipdoctor.i18n import T
 from chipdoctor.report.model import Finding, Inventory, Severity
 from chipdoctor.resolve.model import Resolution
 from chipdoctor.versions import InvalidVersion, scheme_for
@@ -145,7 +146,7 @@ def build_plan(
             continue
         reason = resolution.reasons.get(component, "")
         if target is None and resolution.ok:
-            reason = reason or "not part of the chosen stack; leave it as it is"
+            reason = reason or T("not part of the chosen stack; leave it as it is")
         plan.changes.append(Change(component, current, target, reason))
     if not resolution.ok:
         return plan

@@ -7,6 +7,7 @@ import io
 import json
 
 from chipdoctor.fix.plan import Plan
+from chipdoctor.i18n import T, translate
 
 _ACTION_STYLE = {
     "keep": "dim",
@@ -21,7 +22,7 @@ def render_json(plan: Plan) -> str:
     return json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-def render_text(plan: Plan, *, color: bool = False, width: int = 100) -> str:
+def render_text(plan: Plan, *, color: bool = False, width: int = 100, lang: str = "en") -> str:
     from rich.console import Console
     from rich.padding import Padding
     from rich.table import Table
@@ -36,23 +37,32 @@ def render_text(plan: Plan, *, color: bool = False, width: int = 100) -> str:
         highlight=False,
         emoji=False,
     )
+
+    def say(text: str) -> str:
+        return translate(text, lang)
+
     resolution = plan.resolution
-    pins = ", ".join(p.option for p in resolution.pins) or "none"
-    console.print(
-        Text(
-            f"chipdoctor {plan.tool_version} · fix plan for {plan.stack} · pins: {pins}",
-            style="bold",
-        )
+    pins = ", ".join(p.option for p in resolution.pins) or T("none")
+    head = T(
+        "chipdoctor {version} · fix plan for {stack} · pins: {pins}",
+        version=plan.tool_version,
+        stack=plan.stack,
+        pins=pins,
     )
+    console.print(Text(say(head), style="bold"))
     if not resolution.ok:
-        console.print(Text("No stack in the matrix satisfies these pins:", style="bold red"))
+        console.print(
+            Text(say(T("No stack in the matrix satisfies these pins:")), style="bold red")
+        )
         for conflict in resolution.conflicts:
-            console.print(Padding(Text("✗ " + conflict.message), (0, 0, 0, 2), expand=False))
-        console.print(Text("CONFLICT: drop or change one of the pins above.", style="bold red"))
+            console.print(Padding(Text("✗ " + say(conflict.message)), (0, 0, 0, 2), expand=False))
+        console.print(
+            Text(say(T("CONFLICT: drop or change one of the pins above.")), style="bold red")
+        )
         return _strip(buffer.getvalue())
     table = Table(show_edge=False, pad_edge=False)
-    for name in ("component", "current", "", "target", "why"):
-        table.add_column(name, overflow="fold")
+    for name in (T("component"), T("current"), "", T("target"), T("why")):
+        table.add_column(say(name), overflow="fold")
     for change in plan.changes:
         action = change.action
         table.add_row(
@@ -60,35 +70,37 @@ def render_text(plan: Plan, *, color: bool = False, width: int = 100) -> str:
             change.current or "-",
             "→" if action != "keep" else "=",
             Text(change.target or "-", style=_ACTION_STYLE[action]),
-            change.reason,
+            say(change.reason),
         )
     console.print(table)
     for warning in resolution.warnings:
-        console.print(Text(f"! not published: {warning}", style="yellow"))
+        console.print(Text(say(T("! not published: {warning}", warning=warning)), style="yellow"))
     if plan.steps:
         console.print()
-        console.print(Text("Steps, in order:", style="bold"))
+        console.print(Text(say(T("Steps, in order:")), style="bold"))
     for number, step in enumerate(plan.steps, 1):
-        console.print(Text(f"{number}. [{step.kind}] {step.title}"))
+        console.print(Text(f"{number}. [{step.kind}] {say(step.title)}"))
         for command in step.commands:
             console.print(Padding(Text(command, style="green"), (0, 0, 0, 5), expand=False))
     if plan.also:
         console.print()
-        console.print(Text("Also reported by check (not a version problem):", style="bold"))
+        console.print(Text(say(T("Also reported by check (not a version problem):")), style="bold"))
         for finding in plan.also:
             console.print(
-                Padding(Text(f"{finding.id}: {finding.message}"), (0, 0, 0, 2), expand=False)
+                Padding(Text(f"{finding.id}: {say(finding.message)}"), (0, 0, 0, 2), expand=False)
             )
-            for line in str(finding.fix).splitlines():
-                console.print(
-                    Padding(Text("fix: " + line, style="green"), (0, 0, 0, 4), expand=False)
-                )
-    summary = {
-        "ok": "OK: the installed stack is already the one to keep.",
-        "change": f"PLAN: {sum(c.action != 'keep' for c in plan.changes)} change(s), "
-        f"{len(plan.steps)} step(s).",
-    }[plan.status]
-    console.print(Text(summary, style="bold"))
+            for line in say(finding.fix).splitlines():
+                fix = say(T("fix: {line}", line=line))
+                console.print(Padding(Text(fix, style="green"), (0, 0, 0, 4), expand=False))
+    if plan.status == "ok":
+        summary = T("OK: the installed stack is already the one to keep.")
+    else:
+        summary = T(
+            "PLAN: {changes} change(s), {steps} step(s).",
+            changes=sum(c.action != "keep" for c in plan.changes),
+            steps=len(plan.steps),
+        )
+    console.print(Text(say(summary), style="bold"))
     return _strip(buffer.getvalue())
 
 

@@ -37,6 +37,9 @@ def build_wheel() -> bytes:
             files[f"chipdoctor/{relative.as_posix()}"] = path.read_bytes()
     for matrix in bundled_files():
         files.setdefault(f"chipdoctor/matrices/{matrix.name}", matrix.read_bytes())
+    # Sorted, so a source checkout (matrices beside the package) and an installed wheel
+    # (matrices inside it) give the same bytes.
+    files = dict(sorted(files.items()))
     info = f"chipdoctor-{__version__}.dist-info"
     files[f"{info}/METADATA"] = _metadata().encode()
     files[f"{info}/WHEEL"] = (

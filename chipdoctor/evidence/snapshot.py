@@ -279,6 +279,11 @@ class RecordingEvidence:
         self.recording = Recording()
         self._lock = threading.Lock()
 
+    def _note(self, table: dict[str, Any], key: str, value: Any) -> None:
+        """Remember one read; probes run in threads, so the tables are shared."""
+        with self._lock:
+            table[key] = value
+
     @property
     def platform(self) -> PlatformInfo:
         return self.inner.platform
@@ -291,62 +296,51 @@ class RecordingEvidence:
         try:
             text = self.inner.read_text(path)
         except UnreadableError as exc:
-            with self._lock:
-                self.recording.unreadable[path] = exc.reason
+            self._note(self.recording.unreadable, path, exc.reason)
             raise
-        with self._lock:
-            self.recording.files[path] = text
+        self._note(self.recording.files, path, text)
         return text
 
     def list_dir(self, path: str) -> list[str] | None:
         entries = self.inner.list_dir(path)
-        with self._lock:
-            self.recording.dirs[path] = entries
+        self._note(self.recording.dirs, path, entries)
         return entries
 
     def getenv(self, name: str) -> str | None:
         value = self.inner.getenv(name)
-        with self._lock:
-            self.recording.env[name] = value
+        self._note(self.recording.env, name, value)
         return value
 
     def run(self, key: str) -> CommandResult | None:
         result = self.inner.run(key)
-        with self._lock:
-            self.recording.commands[key] = result
+        self._note(self.recording.commands, key, result)
         return result
 
     def stat(self, path: str) -> FileStat | None:
         try:
             info = self.inner.stat(path)
         except UnreadableError as exc:
-            with self._lock:
-                self.recording.stats[path] = exc.reason
+            self._note(self.recording.stats, path, exc.reason)
             raise
-        with self._lock:
-            self.recording.stats[path] = info
+        self._note(self.recording.stats, path, info)
         return info
 
     def read_bytes(self, path: str, limit: int) -> bytes | None:
         try:
             data = self.inner.read_bytes(path, limit)
         except UnreadableError as exc:
-            with self._lock:
-                self.recording.unreadable[path] = exc.reason
+            self._note(self.recording.unreadable, path, exc.reason)
             raise
-        with self._lock:
-            self.recording.binary[path] = data
+        self._note(self.recording.binary, path, data)
         return data
 
     def elf(self, path: str) -> ElfInfo | None:
         try:
             info = self.inner.elf(path)
         except UnreadableError as exc:
-            with self._lock:
-                self.recording.elf[path] = exc.reason
+            self._note(self.recording.elf, path, exc.reason)
             raise
-        with self._lock:
-            self.recording.elf[path] = info
+        self._note(self.recording.elf, path, info)
         return info
 
     def identity(self) -> Identity:

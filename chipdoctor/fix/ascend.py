@@ -9,11 +9,11 @@ from 8.5.0 (`Ascend-cann-A3-ops_<v>` on A3), and `Ascend-cann-nnal_<v>`; each in
 
 from __future__ import annotations
 
-from chipdoctor.fix.plan import Plan, Step
+from chipdoctor.fix.common import finish, pip_steps, python_step
+from chipdoctor.fix.plan import PipInstall, Plan, Step
 from chipdoctor.i18n import T
 from chipdoctor.recipes.data import wheels
 from chipdoctor.report.model import Inventory
-from chipdoctor.rules.common import pip_install
 from chipdoctor.versions import InvalidVersion, parse_vendor
 
 CANN_DOWNLOAD = "https://www.hiascend.com/developer/download/community/result?module=cann"
@@ -95,24 +95,9 @@ def steps(plan: Plan, inventory: Inventory) -> list[Step]:
     cann = plan.target("cann")
     if cann and any(plan.changed(c) for c in ("cann", "cann_kernels", "nnal")):
         out.append(_toolkit_step(plan, cann, chip, arch))
-    python = plan.target("python")
-    if python and plan.changed("python"):
-        out.append(
-            Step(
-                "python",
-                T(
-                    "Use Python {python} (a new virtual environment; the packages below go into "
-                    "it)",
-                    python=python,
-                ),
-                (f"python{python} -m venv ~/venv-npu", ". ~/venv-npu/bin/activate"),
-                plan.resolution.reasons.get("python", ""),
-            )
-        )
-    out += _pip_steps(plan)
-    if out:
-        out.append(Step("verify", T("Check the result"), ("chipdoctor check",), ""))
-    return out
+    out += python_step(plan, "~/venv-npu")
+    out += pip_steps(plan, pip_installs(plan, inventory))
+    return finish(out)
 
 
 def _toolkit_step(plan: Plan, cann: str, chip: str, arch: str) -> Step:
@@ -162,35 +147,37 @@ def _crosses_850(current: str, target: str) -> bool:
         return False
 
 
-def _pip_steps(plan: Plan) -> list[Step]:
+def pip_installs(plan: Plan, inventory: Inventory) -> list[PipInstall]:
+    """torch (the CPU build torch_npu runs on), then torch_npu: from PyPI, or its wheel from the
+    Ascend release page when PyPI does not have that build."""
     sources = wheels()["ascend"]
-    torch, torch_npu = plan.target("torch"), plan.target("torch_npu")
-    fresh = plan.changed("python")
     out = []
-    if torch and (fresh or plan.changed("torch")):
+    torch, torch_npu = plan.target("torch"), plan.target("torch_npu")
+    if torch:
         out.append(
-            Step(
-                "pip",
-                T("Install torch {torch} (the CPU build torch_npu runs on)", torch=torch),
-                (pip_install(f"torch=={torch}", index_url=sources["torch"].index_url or None),),
-                plan.resolution.reasons.get("torch", ""),
+            PipInstall(
+                "torch",
+                "torch",
+                torch,
+                index_url=sources["torch"].index_url,
+                note=T("the CPU build torch_npu runs on"),
             )
         )
-    if torch_npu and (fresh or plan.changed("torch_npu")):
-        wheel = sources["torch-npu"]
-        if wheel.on_index(torch_npu):
-            command = pip_install(f"torch-npu=={torch_npu}", index_url=wheel.index_url or None)
-            title = T("Install torch_npu {torch_npu}", torch_npu=torch_npu)
-        else:
+    if torch_npu:
+        source = sources["torch-npu"]
+        wheel = ""
+        if not source.on_index(torch_npu):
             python = (plan.target("python") or "3").split(".")
             tag = "cp" + "".join(python[:2])
-            command = f"pip install ./torch_npu-{torch_npu}-{tag}-{tag}-*.whl"
-            title = T(
-                "Install torch_npu {torch_npu}: not on PyPI; download its wheel for Python "
-                "{python} from {url}",
-                torch_npu=torch_npu,
-                python=".".join(python[:2]),
-                url=wheel.elsewhere,
+            wheel = f"torch_npu-{torch_npu}-{tag}-{tag}-*.whl"
+        out.append(
+            PipInstall(
+                "torch_npu",
+                "torch-npu",
+                torch_npu,
+                index_url=source.index_url,
+                wheel=wheel,
+                download=source.elsewhere if wheel else "",
             )
-        out.append(Step("pip", title, (command,), plan.resolution.reasons.get("torch_npu", "")))
+        )
     return out

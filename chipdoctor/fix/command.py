@@ -98,12 +98,8 @@ def run_fix(options: FixOptions, stdout: TextIO, stderr: TextIO) -> int:
     plan_out.flush()
     if not resolution.ok or not recipes:
         return plan.exit_code()
-    _write_recipes(options, plan, _devices(inventory, stack), chip, out=(stdout, stderr))
+    _write_recipes(options, plan, inventory, chip, out=(stdout, stderr))
     return plan.exit_code()
-
-
-def _devices(inventory: Inventory, stack: str) -> int:
-    return sum(1 for d in inventory.devices if d.stack == stack)
 
 
 def _validate(options: FixOptions, recipes: list[str]) -> None:
@@ -122,7 +118,7 @@ def _validate(options: FixOptions, recipes: list[str]) -> None:
 def _write_recipes(
     options: FixOptions,
     plan: Plan,
-    device_count: int,
+    inventory: Inventory,
     chip: Optional[str],
     *,
     out: tuple[TextIO, TextIO],
@@ -148,7 +144,7 @@ def _write_recipes(
     if options.wheelhouse is not None and len(contexts) > 1:
         raise BadInput("with --wheelhouse, write both recipes into one directory")
     recipe = build_recipe(
-        plan, chip=chip, device_count=device_count, wheelhouse=options.wheelhouse, context=context
+        plan, inventory, chip=chip, wheelhouse=options.wheelhouse, context=context
     )
     image = checked("image reference", options.tag or f"chipdoctor-{plan.stack}", "--tag")
     rendered = []

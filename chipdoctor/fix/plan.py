@@ -4,7 +4,9 @@ in order. `to_dict()` is the `chipdoctor-plan/1` contract (docs/contracts.md).""
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 from chipdoctor.i18n import T
@@ -14,7 +16,11 @@ from chipdoctor.versions import InvalidVersion, scheme_for
 
 PLAN_FORMAT = "chipdoctor-plan/1"
 
-#: The module that writes each stack's steps: `steps(plan, inventory) -> list[Step]`.
+#: The module of each stack's steps. It defines `steps(plan, inventory) -> list[Step]` and
+#: `pip_installs(plan, inventory) -> list[PipInstall]` (the target's pip packages, in install
+#: order; the recipes install the ones their base image lacks), and may define
+#: `image_view(target) -> Mapping[str, str]` (the target as image fields, for matching
+#: `recipes/images.yaml`; the target itself when absent).
 STEP_WRITERS: dict[str, str] = {
     "ascend": "chipdoctor.fix.ascend",
 }
@@ -54,6 +60,34 @@ class Step:
     title: str
     commands: tuple[str, ...] = ()
     why: str = ""
+
+
+@dataclass(frozen=True)
+class PipInstall:
+    """One pip package of the target stack, and where pip gets it.
+
+    `wheel` is set when no package index serves this build: a URL pip installs directly, or
+    a wheel file name to download from `download` (a recipe then needs `--wheelhouse`).
+    """
+
+    component: str
+    package: str  # the pip distribution: torch, torch-npu
+    version: str  # exactly what is installed: 2.5.1+cu124
+    index_url: str = ""  # "" is pip's default index (PyPI)
+    wheel: str = ""
+    download: str = ""
+    #: Keep pip from replacing the vendor's torch with PyPI's (vendor wheels pin no deps right).
+    no_deps: bool = False
+    #: Why this build, for the step title (already translatable text).
+    note: str = ""
+
+    @property
+    def requirement(self) -> str:
+        return f"{self.package}=={self.version}"
+
+    @property
+    def direct_url(self) -> bool:
+        return self.wheel.startswith("https://")
 
 
 @dataclass
@@ -158,7 +192,15 @@ def build_plan(
         and f.stack == resolution.stack
         and not changed.intersection(f.components)
     ]
-    writer = STEP_WRITERS.get(resolution.stack)
-    if writer is not None:
-        plan.steps = importlib.import_module(writer).steps(plan, inventory)
+    plan.steps = step_writer(resolution.stack).steps(plan, inventory)
     return plan
+
+
+def step_writer(stack: str) -> ModuleType:
+    return importlib.import_module(STEP_WRITERS[stack])
+
+
+def image_view(stack: str, target: Mapping[str, str]) -> Mapping[str, str]:
+    """The target as the fields of `recipes/images.yaml` name them."""
+    view = getattr(step_writer(stack), "image_view", None)
+    return target if view is None else view(target)

@@ -12,10 +12,11 @@ from pathlib import Path
 
 from chipdoctor import __version__
 from chipdoctor.errors import BadInput
-from chipdoctor.fix.plan import Plan
-from chipdoctor.recipes.data import ImageTag, Mounts, images, mounts, wheels
+from chipdoctor.fix.plan import Plan, image_view, step_writer
+from chipdoctor.recipes.data import ImageTag, Mounts, images, mounts
 from chipdoctor.recipes.safety import checked
 from chipdoctor.recipes.selfwheel import wheel_name
+from chipdoctor.report.model import Inventory
 from chipdoctor.resolve.model import Accept
 
 #: Where the recipe puts what it copies in.
@@ -24,19 +25,15 @@ WHEELHOUSE_DIR = "/tmp/wheelhouse"
 #: The pre-flight policy, written beside the recipe: what the build cannot have (mounts.yaml).
 PREFLIGHT_POLICY = "chipdoctor-preflight.yaml"
 
-#: What each stack's recipe pip-installs, in order: (component, pip distribution).
-PIP_PACKAGES: dict[str, tuple[tuple[str, str], ...]] = {
-    "ascend": (("torch", "torch"), ("torch_npu", "torch-npu")),
-}
-
 #: The image field that names the device series, per stack.
 _CHIP_FIELD = "chip"
 
 
 @dataclass(frozen=True)
 class Install:
-    requirement: str  # "torch==2.5.1"
+    requirement: str  # "torch==2.5.1", or the wheel's URL
     index_url: str  # "" = pip's default index; unused with a wheelhouse
+    no_deps: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,7 +59,8 @@ def _python_minor(version: str) -> str:
 
 
 def image_matches(image: ImageTag, target: Mapping[str, str], chip: str | None) -> bool:
-    """The image holds exactly these versions of what it provides (Python by minor version)."""
+    """The image holds exactly these versions of what it provides (Python by minor version);
+    `target` is the stack's image view of the resolved target."""
     for component in image.provides:
         have = image.values.get(component)
         if have is None:
@@ -80,7 +78,8 @@ def image_matches(image: ImageTag, target: Mapping[str, str], chip: str | None) 
 
 def base_images(stack: str, target: Mapping[str, str], chip: str | None) -> list[ImageTag]:
     """Published images for this target, the ones providing the most first (file order next)."""
-    fitting = [i for i in images() if i.stack == stack and image_matches(i, target, chip)]
+    view = image_view(stack, target)
+    fitting = [i for i in images() if i.stack == stack and image_matches(i, view, chip)]
     return sorted(fitting, key=lambda i: -len([c for c in i.provides if c in i.values]))
 
 
@@ -95,16 +94,14 @@ def image_filter(stack: str, chip: str | None) -> Accept:
 
 def build_recipe(
     plan: Plan,
+    inventory: Inventory,
     *,
     chip: str | None,
-    device_count: int,
     wheelhouse: Path | None,
     context: Path | None,
 ) -> Recipe:
     """The recipe for the plan's target stack; refuses (exit 2) anything it cannot pin."""
     stack = plan.stack
-    if stack not in PIP_PACKAGES:
-        raise BadInput(f"chipdoctor cannot write a recipe for a {stack} stack yet")
     target = plan.resolution.target
     candidates = base_images(stack, target, chip)
     if not candidates:
@@ -123,25 +120,27 @@ def build_recipe(
     )
     relative_wheelhouse = _wheelhouse(wheelhouse, context)
     installs = []
-    sources = wheels().get(stack, {})
-    for component, package in PIP_PACKAGES[stack]:
-        version = target.get(component)
-        if version is None or component in base.provides:
+    for pip in step_writer(stack).pip_installs(plan, inventory):
+        if pip.component in base.provides:
             continue
-        origin = f"the {component} target ({plan.resolution.reasons.get(component, 'resolved')})"
-        checked("version", version, origin)
-        source = sources.get(package)
-        index = source.index_url if source else ""
+        origin = (
+            f"the {pip.component} target ({plan.resolution.reasons.get(pip.component, 'resolved')})"
+        )
+        checked("version", pip.version, origin)
+        checked("package name", pip.package, origin)
         if wheelhouse is not None:
-            _require_wheel(wheelhouse, package, version)
-        elif source is not None and not source.on_index(version):
+            _require_wheel(wheelhouse, pip.package, pip.version)
+            installs.append(Install(pip.requirement, "", pip.no_deps))
+        elif pip.direct_url:
+            installs.append(Install(checked("URL", pip.wheel, origin), "", pip.no_deps))
+        elif pip.wheel:
             raise BadInput(
-                f"{package} {version} is not on its package index ({source.elsewhere or 'PyPI'} "
+                f"{pip.package} {pip.version} is not on a package index ({pip.download} "
                 f"publishes it): download the wheel into a directory and pass --wheelhouse DIR"
             )
-        installs.append(
-            Install(f"{package}=={version}", checked("URL", index, package) if index else "")
-        )
+        else:
+            index = checked("URL", pip.index_url, pip.package) if pip.index_url else ""
+            installs.append(Install(pip.requirement, index, pip.no_deps))
     layout = mounts().get(stack) or Mounts(stack, (), (), (), None, "")
     policy = preflight_policy(layout)
     preflight = ["chipdoctor", "check", "--strict"]
@@ -157,7 +156,7 @@ def build_recipe(
         wheelhouse=relative_wheelhouse,
         preflight=tuple(preflight),
         policy=policy,
-        devices=tuple(layout.device_nodes(device_count)),
+        devices=tuple(layout.device_nodes(sum(d.stack == stack for d in inventory.devices))),
         volumes=layout.volumes,
         options=layout.options,
         summary=f"chipdoctor {__version__}: {stack} stack "

@@ -29,7 +29,8 @@ def install_commands(recipe: Recipe) -> list[str]:
         commands = [f"{offline} {requirements}".rstrip(), f"{offline} {wheel}"]
     else:
         commands = [
-            f"{pip} {i.requirement}" + (f" --index-url {i.index_url}" if i.index_url else "")
+            f"{pip} {'--no-deps ' if i.no_deps else ''}{i.requirement}"
+            + (f" --index-url {i.index_url}" if i.index_url else "")
             for i in recipe.installs
         ]
         commands.append(f"{pip} {wheel}")

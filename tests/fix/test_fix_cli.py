@@ -96,8 +96,11 @@ def test_older_torch_npu_comes_from_the_release_page() -> None:
     _, plan = plan_json(
         "--snapshot", str(SNAPSHOTS / "ascend-910b-healthy"), "--pin", "torch_npu=2.1.0.post3"
     )
-    (step,) = [s for s in plan["steps"] if s["title"].startswith("Install torch_npu")]
-    assert "not on PyPI" in step["title"] and "gitcode.com/Ascend/pytorch/releases" in step["title"]
+    (step,) = [s for s in plan["steps"] if s["title"].startswith("Install torch-npu")]
+    assert (
+        "not on a package index" in step["title"]
+        and "gitcode.com/Ascend/pytorch/releases" in step["title"]
+    )
     # 2.1.0.post3 pairs with CANN 8.0.RC1 and lists Python 3.8-3.10: its cp310 wheel.
     assert targets(plan)["python"] == "3.10"
     assert [s["kind"] for s in plan["steps"]] == ["toolkit", "python", "pip", "pip", "verify"]

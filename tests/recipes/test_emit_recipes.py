@@ -132,7 +132,7 @@ def test_a_torch_npu_not_on_pypi_needs_a_wheelhouse(tmp_path: Path) -> None:
     )
     result = run_cli(*args)
     assert result.returncode == 2
-    assert "torch-npu 2.5.1.post99 is not on its package index" in result.stderr
+    assert "torch-npu 2.5.1.post99 is not on a package index" in result.stderr
     assert "--wheelhouse" in result.stderr
     wheels = tmp_path / "wheels"
     wheels.mkdir()

@@ -303,7 +303,9 @@ def fix(
     pin: list[str] = typer.Option(
         [], "--pin", help="Pin any component: component=version (repeatable)."
     ),
-    stack: Optional[str] = typer.Option(None, "--stack", help="The stack to resolve (ascend)."),
+    stack: Optional[str] = typer.Option(
+        None, "--stack", help="The stack to resolve: ascend, cuda, rocm, dcu or cambricon."
+    ),
     keep_driver: bool = typer.Option(
         False, "--keep-driver", help="Never change the installed driver: a conflict instead."
     ),
@@ -327,6 +329,9 @@ def fix(
         False, "--build", help="Build the Dockerfile through the Docker Engine."
     ),
     tag: Optional[str] = typer.Option(None, "--tag", help="Tag for --build."),
+    lang: Optional[str] = typer.Option(
+        None, "--lang", help="en or zh (default: zh when LC_ALL/LC_MESSAGES/LANG start with zh)."
+    ),
 ) -> int:
     """Resolve the nearest compatible stack, print the plan, write container recipes."""
     from chipdoctor.fix.command import FixOptions, run_fix
@@ -358,6 +363,7 @@ def fix(
         force=force,
         build=build,
         tag=tag,
+        lang=_language(lang),
         color=_color(),
         width=_width(),
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gettext
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,7 @@ def T(template: str, **params: Any) -> Text:
     return Text(template, params)
 
 
-def join(parts: list[str], separator: str = "\n") -> str:
+def join(parts: Sequence[str], separator: str = "\n") -> str:
     """Join messages, keeping each part translatable."""
     if not parts:
         return ""

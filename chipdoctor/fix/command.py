@@ -38,6 +38,7 @@ class FixOptions:
     force: bool = False
     build: bool = False
     tag: Optional[str] = None
+    lang: str = "en"
     color: bool = False
     width: int = 100
 
@@ -46,7 +47,6 @@ def run_fix(options: FixOptions, stdout: TextIO, stderr: TextIO) -> int:
     from chipdoctor.engine import check
     from chipdoctor.fix.plan import build_plan
     from chipdoctor.fix.render import render_json, render_text
-    from chipdoctor.i18n import choose_language
     from chipdoctor.matrix.load import load_matrices
     from chipdoctor.resolve.core import choose_stack, resolve
 
@@ -92,7 +92,7 @@ def run_fix(options: FixOptions, stdout: TextIO, stderr: TextIO) -> int:
                 plan,
                 color=options.color and plan_out is stdout,
                 width=options.width,
-                lang=choose_language(None),
+                lang=options.lang,
             )
         )
     plan_out.flush()

@@ -15,9 +15,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from chipdoctor.i18n import T
 from chipdoctor.matrix.model import INCOMPATIBLE, Matrix, Row
 from chipdoctor.resolve.index import RowIndex, concrete, is_concrete, matches
-from chipdoctor.resolve.model import Accept, Candidate
+from chipdoctor.resolve.model import Accept, Candidate, installed_reason, kept_reason
 from chipdoctor.resolve.pins import Pin
 from chipdoctor.rules.common import compare, lowest
 from chipdoctor.versions import InvalidVersion, VendorVersion, parse_vendor, scheme_for
@@ -114,22 +115,27 @@ class _Index:
         cite = self.matrix.short_origin
         for row in rows:
             if row.verdict == INCOMPATIBLE and _row_matches(row, DRIVER, driver):
-                return "error", f"marked incompatible ({cite(row)})"
+                return "error", T("marked incompatible ({cite})", cite=cite(row))
         compatible = [r for r in rows if r.verdict != INCOMPATIBLE]
         for row in compatible:
             if _row_matches(row, DRIVER, driver):
-                return "ok", f"CANN {cann} lists it ({cite(row)})"
+                return "ok", T("CANN {cann} lists it ({cite})", cann=cann, cite=cite(row))
         patterns = [p for r in compatible for p in r.patterns(DRIVER)]
         if not patterns:
-            return "warning", f"the matrix lists no driver for CANN {cann}"
+            return "warning", T("the matrix lists no driver for CANN {cann}", cann=cann)
         oldest = lowest(DRIVER, patterns) or patterns[0]
         order = compare(DRIVER, driver, oldest)
         listed = ", ".join(dict.fromkeys(patterns))
         if order is None or order < 0:
-            return "error", f"older than the drivers listed for CANN {cann} ({listed})"
-        return "warning", (
-            f"driver {driver} is newer than the drivers listed for CANN {cann} ({listed}); newer "
-            "drivers usually run older CANN, but this pairing is not published"
+            return "error", T(
+                "older than the drivers listed for CANN {cann} ({listed})", cann=cann, listed=listed
+            )
+        return "warning", T(
+            "driver {driver} is newer than the drivers listed for CANN {cann} ({listed}); newer "
+            "drivers usually run older CANN, but this pairing is not published",
+            driver=driver,
+            cann=cann,
+            listed=listed,
         )
 
     def driver_choices(self, cann: str) -> list[tuple[str, Row]]:
@@ -279,13 +285,13 @@ class _Search:
         """With the installed driver when it runs this CANN, else with each listed driver."""
         cite = self.index.matrix.short_origin
         installed = self.current.get(DRIVER)
-        why_not = "pinned to another driver"
+        why_not: str = T("pinned to another driver")
         if installed and _ok(self.by, DRIVER, installed):
             status, why = self.index.driver_status(self.cann, installed)
             if status != "error":
                 kept = self._finish(
                     {DRIVER: installed},
-                    {DRIVER: f"installed; kept (the hardest to change): {why}"},
+                    {DRIVER: T("installed; kept (the hardest to change): {why}", why=why)},
                     [why] if status == "warning" else [],
                     driver_changed=False,
                 )
@@ -296,10 +302,20 @@ class _Search:
         for driver, driver_row in self.index.driver_choices(self.cann):
             if not _ok(self.by, DRIVER, driver):
                 continue
-            listed = f"CANN {self.cann} lists driver {driver} ({cite(driver_row)})"
+            listed = T(
+                "CANN {cann} lists driver {driver} ({cite})",
+                cann=self.cann,
+                driver=driver,
+                cite=cite(driver_row),
+            )
             reason = (
-                f"the installed driver {installed} does not run CANN {self.cann} ({why_not}); "
-                f"{listed}"
+                T(
+                    "the installed driver {installed} does not run CANN {cann} ({why}); {listed}",
+                    installed=installed,
+                    cann=self.cann,
+                    why=why_not,
+                    listed=listed,
+                )
                 if installed
                 else listed
             )
@@ -315,18 +331,25 @@ class _Search:
         installed = self.current.get(FIRMWARE)
         if installed and not changed and _ok(self.by, FIRMWARE, installed):
             target[FIRMWARE] = installed
-            reasons[FIRMWARE] = "installed; kept with the driver"
+            reasons[FIRMWARE] = T("installed; kept with the driver")
             if published and not any(matches(FIRMWARE, p, installed) for p in published):
                 warnings.append(
-                    f"firmware {installed} is not the one published with driver {driver} "
-                    f"({', '.join(published)})"
+                    T(
+                        "firmware {installed} is not the one published with driver {driver} "
+                        "({published})",
+                        installed=installed,
+                        driver=driver,
+                        published=", ".join(published),
+                    )
                 )
             return
         fitting = [p for p in published if _ok(self.by, FIRMWARE, p)]
         if fitting and row is not None:
             target[FIRMWARE] = fitting[0]
-            reasons[FIRMWARE] = (
-                f"published with driver {driver} ({self.index.matrix.short_origin(row)})"
+            reasons[FIRMWARE] = T(
+                "published with driver {driver} ({cite})",
+                driver=driver,
+                cite=self.index.matrix.short_origin(row),
             )
 
     def _finish(
@@ -352,22 +375,32 @@ class _Search:
             elif installed or derived == "cann_kernels":
                 target[derived] = cann
         first = group.rows[0]
-        pairing = "its published pairing" if self.own else "declared compatible"
-        kept = "installed; kept: " if cann == current.get("cann") else ""
-        reasons["cann"] = (
-            f"{kept}torch_npu {group.torch_npu} runs on CANN {cann} ({pairing}, {cite(self.row)})"
+        pairing = T("its published pairing") if self.own else T("declared compatible")
+        runs = T(
+            "torch_npu {torch_npu} runs on CANN {cann} ({pairing}, {cite})",
+            torch_npu=group.torch_npu,
+            cann=cann,
+            pairing=pairing,
+            cite=cite(self.row),
         )
-        reasons["cann_kernels"] = f"the kernels/ops package of CANN {cann}"
+        reasons["cann"] = kept_reason(runs) if cann == current.get("cann") else runs
+        reasons["cann_kernels"] = T("the kernels/ops package of CANN {cann}", cann=cann)
         if "nnal" in target:
-            reasons["nnal"] = f"NNAL (ATB) of CANN {cann}"
-        reasons["torch_npu"] = f"built for torch {first.first('torch')} ({cite(first)})"
-        reasons["torch"] = (
-            f"torch_npu {group.torch_npu} requires torch {self.torch.split('+', 1)[0]}"
+            reasons["nnal"] = T("NNAL (ATB) of CANN {cann}", cann=cann)
+        reasons["torch_npu"] = T(
+            "built for torch {torch} ({cite})", torch=first.first("torch"), cite=cite(first)
         )
-        reasons["python"] = (
-            f"{'installed; ' if python == current.get('python') else ''}listed for torch_npu "
-            f"{group.torch_npu} ({', '.join(group.patterns('python'))})"
+        reasons["torch"] = T(
+            "torch_npu {torch_npu} requires torch {torch}",
+            torch_npu=group.torch_npu,
+            torch=self.torch.split("+", 1)[0],
         )
+        listed = T(
+            "listed for torch_npu {torch_npu} ({pythons})",
+            torch_npu=group.torch_npu,
+            pythons=", ".join(group.patterns("python")),
+        )
+        reasons["python"] = installed_reason(listed) if python == current.get("python") else listed
         return Candidate(target, reasons, tuple(warnings))
 
     def _python(self, target: Mapping[str, str]) -> str | None:

@@ -18,6 +18,7 @@ from itertools import combinations
 from typing import Any
 
 from chipdoctor.errors import BadInput
+from chipdoctor.i18n import T, join
 from chipdoctor.matrix.model import Matrix, MatrixSet
 from chipdoctor.report.model import Inventory
 from chipdoctor.resolve.model import Accept, Candidate, Conflict, Resolution, StackResolver
@@ -93,7 +94,8 @@ def resolve(
     constraints = list(pins)
     driver = resolver.hard[0] if resolver.hard else None
     if keep_driver and driver and driver in current:
-        constraints.append(Pin(driver, current[driver], f"the installed driver {current[driver]}"))
+        said = T("the installed driver {driver}", driver=current[driver])
+        constraints.append(Pin(driver, current[driver], said))
     matrix = matrices.get(name)
     resolution = Resolution(name, tuple(constraints), current, order=components)
     best = _best(resolver, matrix, current, constraints, accept)
@@ -233,7 +235,7 @@ def _conflicts(
             if not meeting(subset):
                 found.append(subset)
     if not found:  # only the acceptance test (no image, say) rules every stack out
-        return [Conflict((), "no stack in the matrix meets the requirements of this request")]
+        return [Conflict((), T("no stack in the matrix meets the requirements of this request"))]
     conflicts = []
     for subset in found:
         chosen = [considered[i] for i in subset]
@@ -251,21 +253,51 @@ def _explain(
     if len(chosen) == 1:
         (pin,) = chosen
         known = _values(meeting(()), pin.component)
-        return f"{pin.option}: no stack in the matrix has {pin.component} {pin.text}" + (
-            f" (it knows {_listing(known)})" if known else ""
+        if known:
+            return T(
+                "{option}: no stack in the matrix has {component} {version} (it knows {known})",
+                option=pin.option,
+                component=pin.component,
+                version=pin.text,
+                known=_listing(known),
+            )
+        return T(
+            "{option}: no stack in the matrix has {component} {version}",
+            option=pin.option,
+            component=pin.component,
+            version=pin.text,
         )
     parts = []
     for position, pin in enumerate(chosen):
         others = tuple(i for j, i in enumerate(subset) if j != position)
         rest = [p for j, p in enumerate(chosen) if j != position]
         allowed = _values(meeting(others), pin.component)
-        said = " and ".join(p.option for p in rest)
-        parts.append(
-            f"with {said}, {pin.component} can be {_listing(allowed)}"
-            if allowed
-            else f"with {said}, no {pin.component} fits"
+        said = _chain(
+            [p.option for p in rest], lambda a, b: T("{left} and {right}", left=a, right=b)
         )
-    return f"{' conflicts with '.join(p.option for p in chosen)}: " + "; ".join(parts)
+        parts.append(
+            T(
+                "with {said}, {component} can be {allowed}",
+                said=said,
+                component=pin.component,
+                allowed=_listing(allowed),
+            )
+            if allowed
+            else T("with {said}, no {component} fits", said=said, component=pin.component)
+        )
+    pins = _chain(
+        [p.option for p in chosen],
+        lambda a, b: T("{left} conflicts with {right}", left=a, right=b),
+    )
+    return T("{pins}: {parts}", pins=pins, parts=join(parts, "; "))
+
+
+def _chain(items: list[str], link: Callable[[str, str], str]) -> str:
+    """`a conflicts with b conflicts with c`, each link translatable."""
+    out = items[0]
+    for item in items[1:]:
+        out = link(out, item)
+    return out
 
 
 def _values(candidates: Iterable[Candidate], component: str) -> list[str]:
@@ -275,4 +307,6 @@ def _values(candidates: Iterable[Candidate], component: str) -> list[str]:
 
 def _listing(values: list[str], limit: int = 8) -> str:
     shown = ", ".join(values[:limit])
-    return shown + (f" (+{len(values) - limit} more)" if len(values) > limit else "")
+    if len(values) <= limit:
+        return shown
+    return T("{shown} (+{more} more)", shown=shown, more=len(values) - limit)

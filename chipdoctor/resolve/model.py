@@ -6,11 +6,22 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from chipdoctor.i18n import T
 from chipdoctor.matrix.model import Matrix
 from chipdoctor.resolve.pins import Pin
 
 #: Extra acceptance test on a candidate target (e.g. "an official image exists for it").
 Accept = Callable[[Mapping[str, str]], bool]
+
+
+def kept_reason(reason: str) -> str:
+    """A reason for a version that is installed and stays."""
+    return T("installed; kept: {reason}", reason=reason)
+
+
+def installed_reason(reason: str) -> str:
+    """A reason for a version that is installed and also the one the matrix lists."""
+    return T("installed; {reason}", reason=reason)
 
 
 @dataclass(frozen=True)

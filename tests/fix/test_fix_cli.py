@@ -164,3 +164,28 @@ def test_bad_options_are_one_line_and_exit_2(args: tuple[str, ...], message: str
     assert result.returncode == 2, result.stdout
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], result.stderr
+
+
+def test_the_plan_speaks_chinese_with_lang_zh() -> None:
+    """Reasons, steps and conflicts come from the catalog; versions and commands stay as-is."""
+    result = run_cli("fix", "--snapshot", str(SNAPSHOTS / "ascend-torch-mismatch"), "--lang", "zh")
+    text = " ".join(result.stdout.split())
+    assert result.returncode == 0
+    assert "torch_npu 2.5.1.post1 需要 torch 2.5.1" in text
+    assert "1. [pip] 安装 torch 2.5.1（torch_npu 所依赖的 CPU 版本）" in text
+    assert "pip install torch==2.5.1 --index-url https://download.pytorch.org/whl/cpu" in text
+    conflict = run_cli(
+        "fix",
+        "--snapshot",
+        str(SNAPSHOTS / "ascend-910b-healthy"),
+        "--lang",
+        "zh",
+        "--torch",
+        "2.4",
+        "--cann",
+        "9.0",
+    )
+    assert conflict.returncode == 1
+    assert "--torch 2.4 与 --cann 9.0 冲突：在 --cann 9.0 下，torch 可以是" in " ".join(
+        conflict.stdout.split()
+    )

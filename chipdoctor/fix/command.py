@@ -58,6 +58,8 @@ def run_fix(options: FixOptions, stdout: TextIO, stderr: TextIO) -> int:
     inventory = report.inventory
     stack = choose_stack(inventory, options.stack, options.pins)
     chip = options.chip
+    if chip is not None and stack != "ascend":
+        raise BadInput(f"--chip names an Ascend NPU series; it does not apply to a {stack} stack")
     if stack == "ascend":
         from chipdoctor.fix.ascend import chip_series
 

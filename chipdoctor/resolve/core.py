@@ -38,7 +38,7 @@ def resolver_for(stack: str) -> StackResolver:
     module = RESOLVERS.get(stack)
     if module is None:
         known = ", ".join(sorted(RESOLVERS))
-        raise BadInput(f"chipdoctor cannot resolve a {stack} stack yet (it can: {known})")
+        raise BadInput(f"--stack {stack}: not a stack chipdoctor knows ({known})")
     resolver: StackResolver = importlib.import_module(module).RESOLVER
     return resolver
 

@@ -156,7 +156,8 @@ def test_no_accelerator_needs_a_stack(tmp_path: Path) -> None:
         (("--torch", "x.y"), "--torch x.y"),
         (("--build",), "--build needs --emit-dockerfile PATH"),
         (("--tag", "t"), "--tag only applies to --build"),
-        (("--stack", "cuda"), "cannot resolve a cuda stack yet"),
+        (("--stack", "tpu"), "--stack tpu: not a stack chipdoctor knows (ascend"),
+        (("--stack", "rocm", "--chip", "910b"), "--chip names an Ascend NPU series"),
     ],
 )
 def test_bad_options_are_one_line_and_exit_2(args: tuple[str, ...], message: str) -> None:

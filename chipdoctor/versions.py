@@ -131,8 +131,13 @@ class Scheme:
 
     name: str
     grammar: str  # "pep440" or "vendor"
+    #: Read only the leading dotted number (`6.3.30-V1.4.1a` is 6.3.30): a vendor that
+    #: appends a build label it does not compare by.
+    leading: bool = False
 
     def parse(self, text: str) -> ParsedVersion:
+        if self.leading:
+            return parse_vendor(_leading_number(text))
         if self.grammar == "pep440":
             from packaging.version import InvalidVersion as _PackagingInvalid
             from packaging.version import Version
@@ -157,7 +162,7 @@ class Scheme:
         parsed = [_vendor_clause(c) for c in clauses]
         if version is None:
             return True
-        value = parse_vendor(version)
+        value = parse_vendor(_leading_number(version) if self.leading else version)
         return all(_vendor_test(op, bound, value) for op, bound in parsed)
 
     def _pep440_matches(self, pattern: str, version: str | None) -> bool:
@@ -174,6 +179,16 @@ class Scheme:
             return True
         self.parse(version)  # raises InvalidVersion for text that is not PEP 440
         return spec.contains(version.strip(), prereleases=True)
+
+
+def _leading_number(text: str) -> str:
+    match = _LEADING_NUMBER.match(text.strip().lstrip("vV"))
+    if match is None:
+        raise InvalidVersion(f"not a version: {text!r}")
+    return match.group(0)
+
+
+_LEADING_NUMBER = re.compile(r"\d+(?:\.\d+)*")
 
 
 def _vendor_clause(clause: str) -> tuple[str, VendorVersion]:
@@ -209,8 +224,13 @@ PEP440 = Scheme("pep440", "pep440")
 CANN = Scheme("cann", "vendor")
 ASCEND_DRIVER = Scheme("ascend-driver", "vendor")
 DOTTED = Scheme("dotted", "vendor")
+# NOTE: Hygon compares the leading dotted number of a driver string ("6.3.30-V1.4.1a" -> 6.3.30),
+# as HYGON-AI/hcu-dcgm compatibility.go normalizedVersion does.
+HYGON_DRIVER = Scheme("hygon-driver", "vendor", leading=True)
 
-SCHEMES: dict[str, Scheme] = {s.name: s for s in (PEP440, CANN, ASCEND_DRIVER, DOTTED)}
+SCHEMES: dict[str, Scheme] = {
+    s.name: s for s in (PEP440, CANN, ASCEND_DRIVER, DOTTED, HYGON_DRIVER)
+}
 
 #: The scheme of every component id; a component not listed here is PEP 440.
 COMPONENT_SCHEMES: dict[str, Scheme] = {
@@ -228,7 +248,7 @@ COMPONENT_SCHEMES: dict[str, Scheme] = {
     "rocm": DOTTED,
     "amdgpu_driver": DOTTED,
     "dtk": DOTTED,
-    "hygon_driver": DOTTED,
+    "hygon_driver": HYGON_DRIVER,
     # NVIDIA driver `550.54.15`, CUDA `12.6` / `12.6.20241114` (version.json), cuDNN `9.5.1.17`.
     "nvidia_driver": DOTTED,
     "cuda_driver_api": DOTTED,

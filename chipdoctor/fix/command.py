@@ -18,6 +18,7 @@ from chipdoctor.resolve.pins import Pin
 
 if TYPE_CHECKING:
     from chipdoctor.fix.plan import Plan
+    from chipdoctor.matrix.model import MatrixSet
     from chipdoctor.report.model import Inventory
 
 STDOUT = "-"
@@ -82,6 +83,8 @@ def run_fix(options: FixOptions, stdout: TextIO, stderr: TextIO) -> int:
         keep_driver=options.keep_driver,
         accept=accept,
     )
+    if recipes and not resolution.ok:
+        _no_image(inventory, matrices, options, stack, chip)
     facts = {"chip": chip} if chip else {}
     # A recipe's plan is for a fresh container: the host's environment findings do not apply.
     plan = build_plan(__version__, resolution, inventory, [] if recipes else report.findings, facts)
@@ -102,6 +105,23 @@ def run_fix(options: FixOptions, stdout: TextIO, stderr: TextIO) -> int:
         return plan.exit_code()
     _write_recipes(options, plan, inventory, chip, out=(stdout, stderr))
     return plan.exit_code()
+
+
+def _no_image(
+    inventory: Inventory, matrices: MatrixSet, options: FixOptions, stack: str, chip: str | None
+) -> None:
+    """Bad input, not a conflict, when the pins fit a stack and only no image has it."""
+    from chipdoctor.resolve.core import resolve
+
+    without = resolve(
+        inventory, matrices, options.pins, stack=stack, keep_driver=options.keep_driver
+    )
+    if without.ok:
+        wanted = ", ".join(f"{c} {v}" for c, v in without.target.items() if c not in without.hard)
+        raise BadInput(
+            f"no official {stack} image is listed for the stack these pins resolve to ({wanted}"
+            f"{', chip ' + chip if chip else ''}); see chipdoctor/recipes/images.yaml"
+        )
 
 
 def _validate(options: FixOptions, recipes: list[str]) -> None:

@@ -146,7 +146,8 @@ def build_recipe(
     preflight = ["chipdoctor", "check", "--strict"]
     if policy:
         preflight += ["--policy", f"{WHEEL_DIR}/{PREFLIGHT_POLICY}"]
-    driver = next((target[c] for c in plan.resolution.order[:1] if c in target), "")
+    hard = plan.resolution.hard
+    driver = next((target[c] for c in hard[:1] if c in target), "")
     return Recipe(
         stack=stack,
         base=base,
@@ -160,7 +161,7 @@ def build_recipe(
         volumes=layout.volumes,
         options=layout.options,
         summary=f"chipdoctor {__version__}: {stack} stack "
-        + _describe({c: v for c, v in target.items() if c not in plan.resolution.order[:2]}),
+        + _describe({c: v for c, v in target.items() if c not in hard}),
         driver_note=(
             f"The driver is not in the image: it comes from the host at run time (this host: "
             f"{driver})."

@@ -28,6 +28,7 @@ from chipdoctor.versions import InvalidVersion, scheme_for
 #: The resolver of each stack, imported only when that stack is resolved.
 RESOLVERS: dict[str, str] = {
     "ascend": "chipdoctor.resolve.ascend",
+    "dcu": "chipdoctor.resolve.dcu",
 }
 
 #: How many pins the conflict search combines at most (2^n small resolves).
@@ -97,7 +98,7 @@ def resolve(
         said = T("the installed driver {driver}", driver=current[driver])
         constraints.append(Pin(driver, current[driver], said))
     matrix = matrices.get(name)
-    resolution = Resolution(name, tuple(constraints), current, order=components)
+    resolution = Resolution(name, tuple(constraints), current, order=components, hard=resolver.hard)
     best = _best(resolver, matrix, current, constraints, accept)
     if best is None:
         resolution.conflicts = _conflicts(resolver, matrix, current, constraints, accept)

@@ -58,6 +58,8 @@ class Resolution:
     conflicts: list[Conflict] = field(default_factory=list)
     #: The components in display order, hardest to change first.
     order: tuple[str, ...] = ()
+    #: The host's own components (driver, firmware): a container gets them from the host.
+    hard: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -8,20 +8,19 @@ table (which Hygon's own tool reports as a warning), are warnings.
 
 from __future__ import annotations
 
-import re
-
 from chipdoctor.i18n import T, join
 from chipdoctor.matrix.model import Matrix, Row
 from chipdoctor.parsers.rocm_versions import major_minor
 from chipdoctor.report.model import Finding, Inventory, Severity
 from chipdoctor.rules.common import newest_row, release_of, same_release
 from chipdoctor.rules.hip import CPU, CUDA, DTK, ROCM, TorchBuild, classify_torch
-from chipdoctor.versions import InvalidVersion, parse_vendor
+from chipdoctor.versions import InvalidVersion, VendorVersion, parse_vendor, scheme_for
 
 # NOTE: DAS wheels are served as https://download.sourcefind.cn:65024/file/4/<package>/<DAS
 # directory>/<wheel> (sunkeer/L4-workflow-ai install_guide.md); every `+das.optN` torch wheel
 # of DAS 1.2 and later is tagged manylinux_2_28_x86_64 (SourceFind DAS index).
 DAS_FILES = "https://download.sourcefind.cn:65024/file/4/pytorch"
+DAS_PLATFORM = "manylinux_2_28_x86_64"
 DAS_SITE = "https://download.sourcefind.cn:65024/4/main/"
 DTK_SITE = "https://download.sourcefind.cn:65024/1/main"
 DRIVER_SITE = "https://download.sourcefind.cn:65024/6/main"
@@ -104,25 +103,35 @@ def _install_line(torch: str | None, dtk: str | None, python: str | None, matrix
             dtk=dtk,
             site=DAS_SITE,
         )
-    wheel = row.first("torch")
-    directory = row.extra.get("branch", "")
-    tag = major_minor(python or "") or ""
-    if "+das.opt" in wheel and tag and row.matches("python", python or ""):
-        cp = "cp" + tag.replace(".", "")
+    url = das_wheel_url(row, python)
+    if url:
         return T(
             "pip install --no-deps {url}   # --no-deps keeps pip from pulling an NVIDIA torch "
             "from PyPI",
-            url=f"{DAS_FILES}/{directory}/torch-{wheel}-{cp}-{cp}-manylinux_2_28_x86_64.whl",
+            url=url,
         )
     return T(
         "Install the torch {wheel} wheel for DTK {dtk} from directory pytorch/{directory} of "
         "{site} with `pip install --no-deps <wheel file>` (published for Python {pythons}).",
-        wheel=wheel,
+        wheel=row.first("torch"),
         dtk=row.first("dtk"),
-        directory=directory,
+        directory=row.extra.get("branch", ""),
         site=DAS_SITE,
         pythons=", ".join(row.patterns("python")),
     )
+
+
+def das_wheel_url(row: Row, python: str | None) -> str | None:
+    """The download URL of the row's torch wheel for this Python, when the name is known: a
+    `+das.opt` build (DAS 1.2 and later) whose row lists the Python; None otherwise (older
+    batches name their wheels differently, so they are downloaded from the directory)."""
+    wheel = row.first("torch")
+    tag = major_minor(python or "")
+    if "+das.opt" not in wheel or not tag or not row.matches("python", python or ""):
+        return None
+    cp = "cp" + tag.replace(".", "")
+    directory = row.extra.get("branch", "")
+    return f"{DAS_FILES}/{directory}/torch-{wheel}-{cp}-{cp}-{DAS_PLATFORM}.whl"
 
 
 def _torch_vs_dtk(
@@ -248,22 +257,26 @@ def _not_das(
     )
 
 
-_NUMERIC = re.compile(r"\d+(?:\.\d+)*")
-
-
 def _lower_bound(row: Row) -> str:
     return row.first("hygon_driver").lstrip(">= ")
+
+
+def driver_number(driver: str) -> VendorVersion | None:
+    """The number Hygon compares a driver by; None when the string does not start with one."""
+    try:
+        parsed = scheme_for("hygon_driver").parse(driver)
+    except InvalidVersion:
+        return None
+    assert isinstance(parsed, VendorVersion)
+    return parsed
 
 
 def _driver_vs_dtk(driver: str | None, dtk: str | None, matrix: Matrix) -> list[Finding]:
     if not driver or not dtk:
         return []
-    # NOTE: Hygon compares the leading dotted number of the driver string ("6.3.30-V1.4.1a"
-    # -> 6.3.30), as HYGON-AI/hcu-dcgm compatibility.go normalizedVersion does.
-    match = _NUMERIC.match(driver.strip().lstrip("vV"))
-    if not match:
+    number = driver_number(driver)
+    if number is None:
         return []
-    number = parse_vendor(match.group(0))
     rows = matrix.table(DRIVER_TABLE).rows
     tiers = []
     for row in rows:

@@ -168,3 +168,16 @@ def test_parse_vendor_raises_only_invalid_version(text: str) -> None:
 def test_sorting_is_a_total_order(versions: list[str]) -> None:
     parsed = sorted(parse_vendor(v) for v in versions)
     assert all(a <= b for a, b in zip(parsed, parsed[1:]))
+
+
+def test_a_hygon_driver_is_read_by_its_leading_number() -> None:
+    """`hy-smi` prints `6.3.30-V1.4.1a`; Hygon's tables and pins compare the 6.3.30 in front."""
+    scheme = scheme_for("hygon_driver")
+    assert scheme.parse("6.3.30-V1.4.1a") == scheme.parse("6.3.30")
+    assert scheme.matches(">=6.3.30", "6.3.30-V1.4.1a")
+    assert not scheme.matches(">=6.3.31", "6.3.30-V1.4.1a")
+    assert scheme.matches("6.3", "6.3.30-V1.4.1a")
+    with pytest.raises(InvalidVersion):
+        scheme.parse("V-unknown")
+    with pytest.raises(InvalidVersion):
+        scheme_for("rocm").parse("6.3.30-V1.4.1a")  # only Hygon's driver drops the label

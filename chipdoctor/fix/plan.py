@@ -24,6 +24,7 @@ PLAN_FORMAT = "chipdoctor-plan/1"
 STEP_WRITERS: dict[str, str] = {
     "ascend": "chipdoctor.fix.ascend",
     "dcu": "chipdoctor.fix.dcu",
+    "rocm": "chipdoctor.fix.rocm",
 }
 
 #: Step kinds, in the order they are carried out.

@@ -29,6 +29,7 @@ from chipdoctor.versions import InvalidVersion, scheme_for
 RESOLVERS: dict[str, str] = {
     "ascend": "chipdoctor.resolve.ascend",
     "dcu": "chipdoctor.resolve.dcu",
+    "rocm": "chipdoctor.resolve.rocm",
 }
 
 #: How many pins the conflict search combines at most (2^n small resolves).

@@ -17,11 +17,24 @@ from functools import lru_cache
 
 from chipdoctor.i18n import T
 from chipdoctor.matrix.model import INCOMPATIBLE, Matrix, Row
-from chipdoctor.resolve.index import RowIndex, concrete, is_concrete, matches
-from chipdoctor.resolve.model import Accept, Candidate, installed_reason, kept_reason
-from chipdoctor.resolve.pins import Pin
+from chipdoctor.resolve.index import (
+    PerMatrix,
+    RowIndex,
+    concrete,
+    is_concrete,
+    matches,
+    newest_key,
+)
+from chipdoctor.resolve.model import (
+    Accept,
+    Candidate,
+    LazyReasons,
+    installed_reason,
+    kept_reason,
+)
+from chipdoctor.resolve.pins import Pin, allowed, by_component
 from chipdoctor.rules.common import compare, lowest
-from chipdoctor.versions import InvalidVersion, VendorVersion, parse_vendor, scheme_for
+from chipdoctor.versions import InvalidVersion, VendorVersion, parse_vendor
 
 DRIVER, FIRMWARE = "ascend_driver", "ascend_firmware"
 
@@ -32,9 +45,13 @@ class _Group:
 
     torch_npu: str
     rows: list[Row] = field(default_factory=list)
+    _patterns: dict[str, list[str]] = field(default_factory=dict)
 
     def patterns(self, component: str) -> list[str]:
-        return list(dict.fromkeys(p for row in self.rows for p in row.patterns(component)))
+        if component not in self._patterns:
+            found = (p for row in self.rows for p in row.patterns(component))
+            self._patterns[component] = list(dict.fromkeys(found))
+        return self._patterns[component]
 
 
 class _Index:
@@ -155,12 +172,12 @@ class _Index:
                 version = concrete(pattern)
                 if version and not any(_row_matches(r, DRIVER, version) for r in against):
                     out.setdefault(version, row)
-        return sorted(out.items(), key=lambda item: _newest_first(DRIVER, item[0]))
+        return sorted(out.items(), key=lambda item: newest_key(DRIVER, item[0]))
 
     def firmware_for(self, driver: str) -> tuple[list[str], Row | None]:
         rows = self.firmware.lookup(driver)
         patterns = [p for r in rows for p in r.patterns(FIRMWARE) if is_concrete(p)]
-        return sorted(set(patterns), key=lambda v: _newest_first(FIRMWARE, v)), (
+        return sorted(set(patterns), key=lambda v: newest_key(FIRMWARE, v)), (
             rows[0] if rows else None
         )
 
@@ -175,15 +192,6 @@ def _tokens(version: str) -> tuple[str, ...]:
     return parsed.tokens if parsed is not None else (version,)
 
 
-@lru_cache(maxsize=65536)
-def _newest_first(component: str, version: str) -> tuple[int, object]:
-    try:
-        parsed = scheme_for(component).parse(version)
-    except InvalidVersion:
-        return (1, version)
-    return (0, _Neg(parsed))
-
-
 def vendor_version(text: str) -> VendorVersion | None:
     try:
         return parse_vendor(text)
@@ -191,24 +199,7 @@ def vendor_version(text: str) -> VendorVersion | None:
         return None
 
 
-class _Neg:
-    __slots__ = ("value",)
-
-    def __init__(self, value: object) -> None:
-        self.value = value
-
-    def __lt__(self, other: _Neg) -> bool:
-        return bool(self.value > other.value)  # type: ignore[operator]
-
-
-_INDEXES: dict[int, _Index] = {}
-
-
-def _index(matrix: Matrix) -> _Index:
-    index = _INDEXES.get(id(matrix))
-    if index is None or index.matrix is not matrix:
-        index = _INDEXES[id(matrix)] = _Index(matrix)
-    return index
+_index = PerMatrix(_Index)
 
 
 class AscendResolver:
@@ -226,15 +217,15 @@ class AscendResolver:
         accept: Accept | None,
     ) -> Iterator[Candidate]:
         index = _index(matrix)
-        by = _pins_by_component(pins)
+        by = by_component(pins)
         for group in index.groups:
-            if not _ok(by, "torch_npu", group.torch_npu):
+            if not allowed(by, "torch_npu", group.torch_npu):
                 continue
             torch = _torch(group, current.get("torch"), by)
             if torch is None:
                 continue
             for cann, row, own in index.cann_options(group, current.get("cann")):
-                if _ok(by, "cann", cann):
+                if allowed(by, "cann", cann):
                     search = _Search(index, group, torch, cann, row, own, current, by, accept)
                     yield from search.candidates()
 
@@ -244,25 +235,14 @@ def _row_matches(row: Row, component: str, version: str) -> bool:
     return any(matches(component, p, version) for p in row.patterns(component))
 
 
-def _pins_by_component(pins: Iterable[Pin]) -> dict[str, list[Pin]]:
-    out: dict[str, list[Pin]] = {}
-    for pin in pins:
-        out.setdefault(pin.component, []).append(pin)
-    return out
-
-
-def _ok(by: Mapping[str, list[Pin]], component: str, version: str) -> bool:
-    return all(p.matches(version) for p in by.get(component, ()))
-
-
 def _torch(group: _Group, installed: str | None, by: Mapping[str, list[Pin]]) -> str | None:
     """The installed torch when the group pairs with it (a GPU build never), else its release."""
     gpu_build = installed is not None and ("+cu" in installed or "+rocm" in installed)
     paired = installed and any(_row_matches(r, "torch", installed) for r in group.rows)
-    if installed and paired and not gpu_build and _ok(by, "torch", installed):
+    if installed and paired and not gpu_build and allowed(by, "torch", installed):
         return installed
     for pattern in group.patterns("torch"):
-        if is_concrete(pattern) and _ok(by, "torch", pattern):
+        if is_concrete(pattern) and allowed(by, "torch", pattern):
             return pattern
     return None
 
@@ -286,7 +266,7 @@ class _Search:
         cite = self.index.matrix.short_origin
         installed = self.current.get(DRIVER)
         why_not: str = T("pinned to another driver")
-        if installed and _ok(self.by, DRIVER, installed):
+        if installed and allowed(self.by, DRIVER, installed):
             status, why = self.index.driver_status(self.cann, installed)
             if status != "error":
                 kept = self._finish(
@@ -300,7 +280,7 @@ class _Search:
                 return
             why_not = why
         for driver, driver_row in self.index.driver_choices(self.cann):
-            if not _ok(self.by, DRIVER, driver):
+            if not allowed(self.by, DRIVER, driver):
                 continue
             listed = T(
                 "CANN {cann} lists driver {driver} ({cite})",
@@ -329,7 +309,7 @@ class _Search:
         driver = target[DRIVER]
         published, row = self.index.firmware_for(driver)
         installed = self.current.get(FIRMWARE)
-        if installed and not changed and _ok(self.by, FIRMWARE, installed):
+        if installed and not changed and allowed(self.by, FIRMWARE, installed):
             target[FIRMWARE] = installed
             reasons[FIRMWARE] = T("installed; kept with the driver")
             if published and not any(matches(FIRMWARE, p, installed) for p in published):
@@ -343,7 +323,7 @@ class _Search:
                     )
                 )
             return
-        fitting = [p for p in published if _ok(self.by, FIRMWARE, p)]
+        fitting = [p for p in published if allowed(self.by, FIRMWARE, p)]
         if fitting and row is not None:
             target[FIRMWARE] = fitting[0]
             reasons[FIRMWARE] = T(
@@ -362,7 +342,6 @@ class _Search:
     ) -> Candidate | None:
         self._firmware(target, reasons, warnings, driver_changed)
         group, cann, current = self.group, self.cann, self.current
-        cite = self.index.matrix.short_origin
         target.update(torch_npu=group.torch_npu, torch=self.torch, cann=cann)
         python = self._python(target)
         if python is None:
@@ -374,6 +353,14 @@ class _Search:
                 target[derived] = installed
             elif installed or derived == "cann_kernels":
                 target[derived] = cann
+        later = LazyReasons(reasons, lambda: self._explain(target, python))
+        return Candidate(target, later, tuple(warnings))
+
+    def _explain(self, target: Mapping[str, str], python: str) -> dict[str, str]:
+        """Why each version beside the driver and firmware: written for the chosen stack only."""
+        group, cann, current = self.group, self.cann, self.current
+        cite = self.index.matrix.short_origin
+        reasons: dict[str, str] = {}
         first = group.rows[0]
         pairing = T("its published pairing") if self.own else T("declared compatible")
         runs = T(
@@ -401,7 +388,7 @@ class _Search:
             pythons=", ".join(group.patterns("python")),
         )
         reasons["python"] = installed_reason(listed) if python == current.get("python") else listed
-        return Candidate(target, reasons, tuple(warnings))
+        return reasons
 
     def _python(self, target: Mapping[str, str]) -> str | None:
         """The installed Python when allowed, else the newest listed one that fits."""
@@ -410,9 +397,9 @@ class _Search:
         options: list[str] = []
         if installed and any(matches("python", p, installed) for p in listed):
             options.append(installed)
-        options += sorted(listed, key=lambda v: _newest_first("python", v))
+        options += sorted(listed, key=lambda v: newest_key("python", v))
         for python in dict.fromkeys(options):
-            if not _ok(self.by, "python", python):
+            if not allowed(self.by, "python", python):
                 continue
             if not self.index.python_allowed(self.cann, python):
                 continue

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
@@ -21,9 +20,9 @@ from chipdoctor.errors import BadInput
 from chipdoctor.i18n import T, join
 from chipdoctor.matrix.model import Matrix, MatrixSet
 from chipdoctor.report.model import Inventory
+from chipdoctor.resolve.index import newest_key
 from chipdoctor.resolve.model import Accept, Candidate, Conflict, Resolution, StackResolver
 from chipdoctor.resolve.pins import Pin, is_prerelease
-from chipdoctor.versions import InvalidVersion, scheme_for
 
 #: The resolver of each stack, imported only when that stack is resolved.
 RESOLVERS: dict[str, str] = {
@@ -170,7 +169,7 @@ def _cost(
         return int(target.get(component) != current.get(component))
 
     newest = tuple(
-        _Desc(component, target.get(component, ""))
+        newest_key(component, target.get(component, ""))
         for component in (*resolver.medium, *resolver.soft, *resolver.hard)
     )
     return (
@@ -180,36 +179,6 @@ def _cost(
         sum(changed(c) for c in resolver.soft),
         *newest,
     )
-
-
-class _Desc:
-    """Orders versions newest first; an unreadable or absent version sorts last."""
-
-    __slots__ = ("key",)
-
-    def __init__(self, component: str, version: str) -> None:
-        self.key = _version_key(component, version)
-
-    def __lt__(self, other: _Desc) -> bool:
-        if self.key is None or other.key is None:
-            return self.key is not None and other.key is None
-        return bool(self.key > other.key)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Desc) and self.key == other.key
-
-    def __hash__(self) -> int:
-        return hash(self.key)
-
-
-@lru_cache(maxsize=65536)
-def _version_key(component: str, version: str) -> Any:
-    if not version:
-        return None
-    try:
-        return scheme_for(component).parse(version)
-    except InvalidVersion:
-        return None
 
 
 def _conflicts(
@@ -304,7 +273,7 @@ def _chain(items: list[str], link: Callable[[str, str], str]) -> str:
 
 def _values(candidates: Iterable[Candidate], component: str) -> list[str]:
     values = {c.target[component] for c in candidates if component in c.target}
-    return sorted(values, key=lambda v: _Desc(component, v))
+    return sorted(values, key=lambda v: newest_key(component, v))
 
 
 def _listing(values: list[str], limit: int = 8) -> str:

@@ -24,12 +24,12 @@ from chipdoctor.i18n import T
 from chipdoctor.matrix.model import INCOMPATIBLE, Matrix, Row
 from chipdoctor.parsers.rocm_versions import dtk_from_torch, is_dtk_build
 from chipdoctor.report.model import Component, Inventory, Severity
-from chipdoctor.resolve.index import is_concrete, matches
+from chipdoctor.resolve.index import PerMatrix, is_concrete, matches, newest_first
 from chipdoctor.resolve.model import Accept, Candidate, installed_reason, kept_reason
-from chipdoctor.resolve.pins import Pin
+from chipdoctor.resolve.pins import Pin, allowed, by_component
 from chipdoctor.rules.common import release_of
 from chipdoctor.rules.dcu import DRIVER_TABLE, TORCH_TABLE, driver_number, evaluate
-from chipdoctor.versions import InvalidVersion, VendorVersion, parse_vendor, scheme_for
+from chipdoctor.versions import InvalidVersion, VendorVersion, parse_vendor
 
 DRIVER = "hygon_driver"
 
@@ -145,14 +145,7 @@ class _Index:
         return self._judged[key]
 
 
-_INDEXES: dict[int, _Index] = {}
-
-
-def _index(matrix: Matrix) -> _Index:
-    index = _INDEXES.get(id(matrix))
-    if index is None or index.matrix is not matrix:
-        index = _INDEXES[id(matrix)] = _Index(matrix)
-    return index
+_index = PerMatrix(_Index)
 
 
 def torch_build(matrix: Matrix, torch: str, dtk: str | None) -> Build | None:
@@ -180,12 +173,12 @@ class DcuResolver:
         accept: Accept | None,
     ) -> Iterator[Candidate]:
         index = _index(matrix)
-        by = _pins_by_component(pins)
+        by = by_component(pins)
         for build in _builds(index, current.get("torch")):
-            if not _ok(by, "torch", build.torch):
+            if not allowed(by, "torch", build.torch):
                 continue
             for dtk in _dtk_options(build, current.get("dtk")):
-                if _ok(by, "dtk", dtk):
+                if allowed(by, "dtk", dtk):
                     yield from _Search(index, build, dtk, current, by, accept).candidates()
 
 
@@ -217,43 +210,10 @@ def _dtk_options(build: Build, installed: str | None) -> list[str]:
     return options
 
 
-def _pins_by_component(pins: Iterable[Pin]) -> dict[str, list[Pin]]:
-    out: dict[str, list[Pin]] = {}
-    for pin in pins:
-        out.setdefault(pin.component, []).append(pin)
-    return out
-
-
-def _ok(by: Mapping[str, list[Pin]], component: str, version: str) -> bool:
-    return all(p.matches(version) for p in by.get(component, ()))
-
-
 def _full_driver(text: str) -> bool:
     """A driver version, not a prefix: `6.3.31` or `6.3.31-V1.5.0a`, not `6.3`."""
     number = driver_number(text)
     return number is not None and len(number.tokens) >= 3
-
-
-def _newest_first(component: str, versions: Iterable[str]) -> list[str]:
-    scheme = scheme_for(component)
-
-    def key(version: str) -> tuple[int, object]:
-        try:
-            return (0, _Neg(scheme.parse(version)))
-        except InvalidVersion:
-            return (1, version)
-
-    return sorted(dict.fromkeys(versions), key=key)
-
-
-class _Neg:
-    __slots__ = ("value",)
-
-    def __init__(self, value: object) -> None:
-        self.value = value
-
-    def __lt__(self, other: _Neg) -> bool:
-        return bool(self.value > other.value)  # type: ignore[operator]
 
 
 @dataclass
@@ -272,7 +232,7 @@ class _Search:
         requires (only when the host's driver is known or a pin names one)."""
         installed = self.current.get(DRIVER)
         why_not: str = T("pinned to another driver")
-        if installed and _ok(self.by, DRIVER, installed):
+        if installed and allowed(self.by, DRIVER, installed):
             fit, tier = self.index.driver_fit(installed, self.dtk)
             if fit != _OLDER:
                 found = self._finish(installed, self._kept_reason(installed, fit, tier))
@@ -321,8 +281,8 @@ class _Search:
         named = [p.text for p in self.by.get(DRIVER, ()) if _full_driver(p.text)]
         options = [*(t.text for t in self.index.listing(self.dtk)), *named]
         out = []
-        for driver in _newest_first(DRIVER, options):
-            if not _ok(self.by, DRIVER, driver):
+        for driver in newest_first(DRIVER, options):
+            if not allowed(self.by, DRIVER, driver):
                 continue
             fit, tier = self.index.driver_fit(driver, self.dtk)
             if fit == _OK and tier is not None:
@@ -411,9 +371,9 @@ class _Search:
         options: list[str] = []
         if installed and (not listed or any(matches("python", p, installed) for p in listed)):
             options.append(installed)
-        options += _newest_first("python", listed)
+        options += newest_first("python", listed)
         for python in dict.fromkeys(options):
-            if not _ok(self.by, "python", python):
+            if not allowed(self.by, "python", python):
                 continue
             if self.accept is None or self.accept({**target, "python": python}):
                 return python

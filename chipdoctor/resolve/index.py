@@ -6,20 +6,24 @@ plain patterns are indexed by their parsed form and every pattern test is memois
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from functools import lru_cache
+from typing import Generic, TypeVar
 
-from chipdoctor.matrix.model import Row, Table
+from chipdoctor.matrix.model import Matrix, Row, Table
 from chipdoctor.versions import InvalidVersion, VendorVersion, public_version, scheme_for
 
 _OPERATOR_CHARS = frozenset("<>=!~,*")
 
 
+@lru_cache(maxsize=1 << 16)
 def is_concrete(pattern: str) -> bool:
     """A plain version (`8.2.RC1`, `2.1.0.post10`), not a range or a `.X` wildcard."""
     text = pattern.strip()
     return bool(text) and not (_OPERATOR_CHARS & set(text)) and not text.lower().endswith(".x")
 
 
+@lru_cache(maxsize=1 << 16)
 def concrete(pattern: str) -> str | None:
     """A version a pattern names: itself when plain, the line of a `25.5.X` wildcard (25.5)."""
     text = pattern.strip()
@@ -92,3 +96,52 @@ class RowIndex:
             if position not in hits and matches(self.key, pattern, version):
                 hits[position] = row
         return [hits[p] for p in sorted(hits)]
+
+
+@lru_cache(maxsize=1 << 16)
+def newest_key(component: str, version: str) -> tuple[int, object]:
+    """Sorts versions newest first; one the component's scheme cannot read sorts last."""
+    try:
+        parsed = scheme_for(component).parse(version)
+    except InvalidVersion:
+        return (1, version)
+    return (0, _Descending(parsed))
+
+
+def newest_first(component: str, versions: Iterable[str]) -> list[str]:
+    """The versions, each once, newest first."""
+    return sorted(dict.fromkeys(versions), key=lambda v: newest_key(component, v))
+
+
+class _Descending:
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __lt__(self, other: _Descending) -> bool:
+        return bool(self.value > other.value)  # type: ignore[operator]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Descending) and bool(self.value == other.value)
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+
+IndexT = TypeVar("IndexT")
+
+
+class PerMatrix(Generic[IndexT]):
+    """A stack's index of a matrix, built once per loaded matrix (a loaded matrix never
+    changes), so every resolve on it reuses the same lookups."""
+
+    def __init__(self, build: Callable[[Matrix], IndexT]) -> None:
+        self._build = build
+        self._built: dict[int, tuple[Matrix, IndexT]] = {}
+
+    def __call__(self, matrix: Matrix) -> IndexT:
+        hit = self._built.get(id(matrix))
+        if hit is None or hit[0] is not matrix:
+            hit = self._built[id(matrix)] = (matrix, self._build(matrix))
+        return hit[1]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -22,6 +22,31 @@ def kept_reason(reason: str) -> str:
 def installed_reason(reason: str) -> str:
     """A reason for a version that is installed and also the one the matrix lists."""
     return T("installed; {reason}", reason=reason)
+
+
+class LazyReasons(Mapping[str, str]):
+    """Reasons written when first read: a search weighs thousands of candidates and explains
+    one, and writing every translatable reason of every candidate doubled its time."""
+
+    def __init__(self, ready: Mapping[str, str], later: Callable[[], Mapping[str, str]]) -> None:
+        self._ready = ready
+        self._later: Callable[[], Mapping[str, str]] | None = later
+        self._all: dict[str, str] = {}
+
+    def _written(self) -> dict[str, str]:
+        if self._later is not None:
+            self._all = {**self._ready, **self._later()}
+            self._later = None
+        return self._all
+
+    def __getitem__(self, key: str) -> str:
+        return self._written()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._written())
+
+    def __len__(self) -> int:
+        return len(self._written())
 
 
 @dataclass(frozen=True)

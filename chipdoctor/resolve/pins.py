@@ -5,6 +5,7 @@ admits 8.0.RC3 and 8.0.0.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -30,6 +31,18 @@ class Pin:
         return _matches(self.component, self.text, version) and _matches(
             self.component, version, self.text
         )
+
+
+def by_component(pins: Iterable[Pin]) -> dict[str, list[Pin]]:
+    out: dict[str, list[Pin]] = {}
+    for pin in pins:
+        out.setdefault(pin.component, []).append(pin)
+    return out
+
+
+def allowed(by: Mapping[str, list[Pin]], component: str, version: str) -> bool:
+    """Whether every pin on `component` admits `version` (`by` from `by_component`)."""
+    return all(p.matches(version) for p in by.get(component, ()))
 
 
 def parse_pin(component: str, text: str, option: str) -> Pin:

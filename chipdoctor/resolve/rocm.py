@@ -31,9 +31,9 @@ from chipdoctor.i18n import T
 from chipdoctor.matrix.model import INCOMPATIBLE, Matrix, Row
 from chipdoctor.parsers.rocm_versions import major_minor, rocm_from_torch
 from chipdoctor.report.model import Component, Inventory, Severity
-from chipdoctor.resolve.index import is_concrete, matches
+from chipdoctor.resolve.index import PerMatrix, is_concrete, matches
 from chipdoctor.resolve.model import Accept, Candidate, installed_reason, kept_reason
-from chipdoctor.resolve.pins import Pin
+from chipdoctor.resolve.pins import Pin, by_component
 from chipdoctor.rules.common import release_of
 from chipdoctor.rules.hip import ROCM, classify_torch
 from chipdoctor.rules.rocm import TABLE, WHEEL_INDEX, evaluate
@@ -144,14 +144,7 @@ def _releases(row: Row, extra: list[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-_INDEXES: dict[int, _Index] = {}
-
-
-def _index(matrix: Matrix) -> _Index:
-    index = _INDEXES.get(id(matrix))
-    if index is None or index.matrix is not matrix:
-        index = _INDEXES[id(matrix)] = _Index(matrix)
-    return index
+_index = PerMatrix(_Index)
 
 
 def wheel_for(matrix: Matrix, torch: str) -> Wheel | None:
@@ -188,20 +181,13 @@ class RocmResolver:
         pins: Iterable[Pin],
         accept: Accept | None,
     ) -> Iterator[Candidate]:
-        search = _Search(_index(matrix), current, _pins_by_component(pins), accept)
+        search = _Search(_index(matrix), current, by_component(pins), accept)
         yield from search.kept()
         for wheel in search.index.wheels(search.releases()):
             yield from search.with_wheel(wheel)
         if accept is not None:
             for image in image_stacks():
                 yield from search.with_image(image)
-
-
-def _pins_by_component(pins: Iterable[Pin]) -> dict[str, list[Pin]]:
-    out: dict[str, list[Pin]] = {}
-    for pin in pins:
-        out.setdefault(pin.component, []).append(pin)
-    return out
 
 
 def _full(version: str) -> bool:

@@ -2,47 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
-import jsonschema
 import pytest
 
-from chipdoctor.matrix.load import load_matrices
-from chipdoctor.report.model import Component, Inventory, Severity
-from chipdoctor.rules.ascend import evaluate
 from tests.conftest import SNAPSHOTS, run_cli
-
-ROOT = Path(__file__).resolve().parents[2]
-PLAN_SCHEMA = json.loads((ROOT / "chipdoctor" / "schemas" / "plan.schema.json").read_text())
-ASCEND = sorted(p.name for p in SNAPSHOTS.iterdir() if p.name.startswith("ascend-"))
-
-
-def plan_json(*args: str) -> tuple[int, dict[str, Any]]:
-    result = run_cli("fix", *args, "--format", "json")
-    assert result.stderr == "", result.stderr
-    plan = json.loads(result.stdout)
-    jsonschema.validate(plan, PLAN_SCHEMA)
-    return result.returncode, plan
-
-
-def targets(plan: dict[str, Any]) -> dict[str, str]:
-    return {c["id"]: c["target"] for c in plan["components"] if c["target"] is not None}
-
-
-@pytest.mark.parametrize("scenario", ASCEND)
-def test_every_scenario_plan_is_confirmed_by_the_matrix(scenario: str) -> None:
-    """Running check's rules on the resolved target stack finds no matrix error."""
-    code, plan = plan_json("--snapshot", str(SNAPSHOTS / scenario))
-    assert code == 0
-    assert plan["status"] in ("ok", "change")
-    stack = Inventory(stacks=["ascend"])
-    stack.components = [Component(c, v, "plan target") for c, v in targets(plan).items()]
-    errors = [
-        f.id for f in evaluate(stack, load_matrices().get("ascend")) if f.severity is Severity.ERROR
-    ]
-    assert errors == []
+from tests.planning import plan_json, targets
 
 
 def test_torch_mismatch_plan_is_one_pip_line() -> None:

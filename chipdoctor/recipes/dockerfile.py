@@ -50,10 +50,11 @@ def render(recipe: Recipe, *, image: str) -> str:
         f"-t {image} .",
         "# Run with the accelerator devices and the host's driver files mounted:",
         f"#   {docker_run_line(recipe, image)}",
-        f"# {recipe.driver_note} So the pre-flight `chipdoctor check --strict` below",
-        f"# demotes what only the host brings (devices, driver files) with {PREFLIGHT_POLICY}."
+        f"# {recipe.driver_note}",
+        "# So the pre-flight `chipdoctor check --strict` below demotes what only the host brings"
         if recipe.policy
         else "# The pre-flight `chipdoctor check --strict` below checks the image's own stack.",
+        *([f"# (devices, driver files) with {PREFLIGHT_POLICY}."] if recipe.policy else []),
         f"ARG BASE_IMAGE={recipe.base.reference}",
         "FROM ${BASE_IMAGE}",
     ]

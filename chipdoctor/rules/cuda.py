@@ -101,7 +101,7 @@ def _compat_row(matrix: Matrix, cuda: str) -> Row | None:
     return rows[0] if rows else None
 
 
-def _release_row(matrix: Matrix, cuda: str) -> Row | None:
+def release_row(matrix: Matrix, cuda: str) -> Row | None:
     """The toolkit table's row for this release: the most specific match, else the oldest
     minimum of its major.minor (date-stamped `12.6.20241114` names no update)."""
     table = matrix.table("toolkit_driver")
@@ -109,12 +109,12 @@ def _release_row(matrix: Matrix, cuda: str) -> Row | None:
     if not rows:
         prefix = _minor(cuda) + "."
         rows = [r for r in table.rows if r.first("cuda").startswith(prefix)]
-        rows.sort(key=lambda r: _parse(_minimum(r)) or parse_vendor("0"))
+        rows.sort(key=lambda r: _parse(minimum_driver(r)) or parse_vendor("0"))
         return rows[0] if rows else None
     return max(rows, key=lambda r: len(r.first("cuda").split(".")))
 
 
-def _minimum(row: Row) -> str:
+def minimum_driver(row: Row) -> str:
     """`>=560.28.03` -> `560.28.03`: the driver version to ask for."""
     pattern = row.first("nvidia_driver")
     return lowest("nvidia_driver", [pattern]) or pattern
@@ -124,7 +124,7 @@ def _driver_supports(inventory: Inventory, matrix: Matrix, cuda: str) -> tuple[b
     """(fully, compatible): whether the driver runs CUDA `cuda` with every feature, and at all."""
     driver = inventory.version("nvidia_driver") or ""
     api = inventory.version("cuda_driver_api")
-    release = _release_row(matrix, cuda)
+    release = release_row(matrix, cuda)
     compat = _compat_row(matrix, cuda)
     if api:
         fully = _not_newer(cuda, api)
@@ -172,7 +172,7 @@ def _torch_vs_driver(inventory: Inventory, matrix: Matrix, torch: str, cuda: str
     if not driver or _parse(driver) is None:
         return []
     compat = _compat_row(matrix, cuda)
-    release = _release_row(matrix, cuda)
+    release = release_row(matrix, cuda)
     components = ("torch", "nvidia_driver")
     if compat is None and release is None:
         return [
@@ -226,7 +226,7 @@ def _torch_vs_driver(inventory: Inventory, matrix: Matrix, torch: str, cuda: str
                 ),
                 T(
                     "Ask the administrator for NVIDIA driver {version} or newer ({url}).",
-                    version=_minimum(release),
+                    version=minimum_driver(release),
                     url=facts.DRIVER_DOWNLOAD,
                 ),
             )
@@ -238,8 +238,8 @@ def _driver_too_old(
     inventory: Inventory, matrix: Matrix, torch: str, cuda: str, gate: Row
 ) -> Finding:
     major = _major(cuda)
-    release = _release_row(matrix, cuda)
-    wanted = _minimum(release) if release is not None else _minimum(gate)
+    release = release_row(matrix, cuda)
+    wanted = minimum_driver(release) if release is not None else minimum_driver(gate)
     fixes: list[str] = [
         T(
             "Ask the administrator for NVIDIA driver {wanted} or newer (released with CUDA "
@@ -377,7 +377,7 @@ def _toolkit_vs_driver(inventory: Inventory, matrix: Matrix) -> list[Finding]:
         return []
     components = ("cuda", "nvidia_driver")
     compat = _compat_row(matrix, toolkit)
-    release = _release_row(matrix, toolkit)
+    release = release_row(matrix, toolkit)
     if release is None:
         return [
             _finding(
@@ -408,7 +408,7 @@ def _toolkit_vs_driver(inventory: Inventory, matrix: Matrix) -> list[Finding]:
     )
     fix = T(
         "Ask the administrator for NVIDIA driver {version} or newer ({url}), or install {older}.",
-        version=_minimum(release),
+        version=minimum_driver(release),
         url=facts.DRIVER_DOWNLOAD,
         older=older,
     )

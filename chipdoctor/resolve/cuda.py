@@ -1,0 +1,291 @@
+"""NVIDIA candidates from the matrix tables `torch_cuda` (the CUDA variants PyTorch builds each
+release for), `toolkit_driver` and `minor_version_compat`, judged by `chipdoctor.rules.cuda`
+itself (no error; its warnings are the candidate's):
+
+- torch is a published wheel, `<release>+cu<XY>` as pip reports it (download.pytorch.org/whl/
+  cuXY); the installed release is kept when one of its variants runs on the installed driver
+  (under minor-version compatibility, with its warning, if need be), else every release the
+  table lists is weighed. A torch without a CUDA or
+  CPU tag that the rules accept is kept as it is (they cannot tell its build);
+- the driver is kept when the rules accept the build on it (minor-version compatibility is a
+  warning, as `check` says); else the driver NVIDIA releases that CUDA with is the target.
+  An unknown driver (nvidia-smi failed) constrains nothing and stays out of the target;
+- the CUDA toolkit, only when one is installed: kept, or the newest release the driver runs;
+- cuDNN, only when installed: the one PyTorch lists for the build once torch changes;
+- Python is kept (the matrix ties none to the wheels), or the pinned one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import partial
+
+from chipdoctor.i18n import T
+from chipdoctor.matrix.model import INCOMPATIBLE, Matrix, Row
+from chipdoctor.resolve.index import PerMatrix, is_concrete, matches, newest_first
+from chipdoctor.resolve.judge import Judge
+from chipdoctor.resolve.model import Accept, Candidate, LazyReasons, installed_reason, kept_reason
+from chipdoctor.resolve.pins import Pin, allowed, by_component
+from chipdoctor.rules.common import release_of
+from chipdoctor.rules.cuda import WHEEL_INDEX, minimum_driver, release_row
+from chipdoctor.versions import DOTTED, InvalidVersion
+
+DRIVER, API, TOOLKIT = "nvidia_driver", "cuda_driver_api", "cuda"
+
+
+@dataclass(frozen=True)
+class Wheel:
+    """One PyTorch CUDA wheel: the version pip reports, its CUDA, the row that lists it."""
+
+    torch: str  # 2.7.1+cu126
+    cuda: str  # 12.6
+    row: Row
+
+    @property
+    def index_url(self) -> str:
+        return f"{WHEEL_INDEX}/cu{self.cuda.replace('.', '')}"
+
+
+def wheel_of(torch: str, cuda: str, row: Row) -> Wheel:
+    return Wheel(f"{release_of(torch)}+cu{cuda.replace('.', '')}", cuda, row)
+
+
+class _Index:
+    """The tables, read once per loaded matrix."""
+
+    def __init__(self, matrix: Matrix) -> None:
+        self.matrix = matrix
+        self.judge = Judge("cuda", matrix)
+        self.rows = [r for r in matrix.table("torch_cuda").rows if r.verdict != INCOMPATIBLE]
+        toolkits = matrix.table("toolkit_driver").rows
+        concrete = [r.first(TOOLKIT) for r in toolkits if is_concrete(r.first(TOOLKIT))]
+        self.toolkits = newest_first(TOOLKIT, concrete)
+        self._rows = {r.first(TOOLKIT): r for r in reversed(toolkits)}
+
+    def releases(self, extra: Iterable[str]) -> list[str]:
+        """Every release a row names (`2.7.*` stands for 2.7.0), and `extra` ones rows cover."""
+        out: list[str] = []
+        for row in self.rows:
+            for pattern in row.patterns("torch"):
+                if is_concrete(pattern):
+                    out.append(pattern)
+                elif pattern.endswith(".*") and is_concrete(pattern[:-2]):
+                    out.append(pattern[:-2] + ".0")
+        out += [r for r in extra if self.wheels(r)]
+        return newest_first("torch", out)
+
+    def wheels(self, release: str) -> list[Wheel]:
+        """The CUDA wheels of one release, one per CUDA, newest CUDA first."""
+        found: dict[str, Wheel] = {}
+        for row in self.rows:
+            if any(matches("torch", p, release) for p in row.patterns("torch")):
+                for cuda in row.patterns(TOOLKIT):
+                    found.setdefault(cuda, wheel_of(release, cuda, row))
+        return [found[c] for c in newest_first(TOOLKIT, found)]
+
+    def toolkit_for(self, driver: str, api: str | None) -> tuple[str, Row] | None:
+        """The newest CUDA toolkit release this driver runs with every feature."""
+        for toolkit in self.toolkits:
+            row = self._rows[toolkit]
+            if _at_least(driver, row.first(DRIVER)) and (api is None or _not_newer(toolkit, api)):
+                return toolkit, row
+        return None
+
+
+def _at_least(driver: str, pattern: str) -> bool:
+    try:
+        return DOTTED.matches(pattern, driver)
+    except InvalidVersion:
+        return False
+
+
+def _not_newer(toolkit: str, api: str) -> bool:
+    return matches(TOOLKIT, f"<={api}", ".".join(toolkit.split(".")[:2]))
+
+
+_index = PerMatrix(_Index)
+
+
+class CudaResolver:
+    stack = "cuda"
+    hard = (DRIVER,)
+    medium = (TOOLKIT, "python")
+    derived = (API, "cudnn")
+    soft = ("torch",)
+
+    def candidates(
+        self,
+        matrix: Matrix,
+        current: Mapping[str, str],
+        pins: Iterable[Pin],
+        accept: Accept | None,
+    ) -> Iterator[Candidate]:
+        pins = list(pins)
+        search = _Search(_index(matrix), current, by_component(pins), accept)
+        installed = current.get("torch")
+        kept = list(search.as_installed())
+        if installed:
+            kept += [
+                c for w in search.index.wheels(release_of(installed)) for c in search.with_wheel(w)
+            ]
+        yield from kept
+        if any(search.good(c) for c in kept):
+            return  # the installed release runs as it is or with another variant
+        pinned = [p.text for p in pins if p.component == "torch"]
+        for release in search.index.releases(pinned):
+            if installed is None or release != release_of(installed):
+                for wheel in search.index.wheels(release):
+                    yield from search.with_wheel(wheel)
+
+
+@dataclass
+class _Search:
+    index: _Index
+    current: Mapping[str, str]
+    by: Mapping[str, list[Pin]]
+    accept: Accept | None
+
+    def good(self, candidate: Candidate) -> bool:
+        """Runs on the installed driver: then another torch release is not worth weighing (a
+        downgrade of many releases to shed a minor-version-compatibility warning is not)."""
+        return candidate.target.get(DRIVER) == self.current.get(DRIVER)
+
+    def as_installed(self) -> Iterator[Candidate]:
+        """An installed torch the rules cannot place (no `+cuXY`/`+cpu` tag) but accept."""
+        torch = self.current.get("torch")
+        if torch and "+" not in torch and allowed(self.by, "torch", torch):
+            yield from self._complete(torch, None)
+
+    def with_wheel(self, wheel: Wheel) -> Iterator[Candidate]:
+        if allowed(self.by, "torch", wheel.torch):
+            yield from self._complete(wheel.torch, wheel)
+
+    def _complete(self, torch: str, wheel: Wheel | None) -> Iterator[Candidate]:
+        for driver in self._drivers(wheel):
+            for toolkit in self._toolkits(driver):
+                target = {"torch": torch}
+                target.update(self._host(driver, toolkit))
+                cudnn = self._cudnn(torch, wheel)
+                if cudnn:
+                    target["cudnn"] = cudnn
+                accepted, warnings = self.index.judge(target)
+                if not accepted or (self.accept is not None and not self.accept(target)):
+                    continue
+                reasons = LazyReasons({}, partial(self._explain, target, wheel))
+                yield Candidate(target, reasons, warnings)
+
+    def _drivers(self, wheel: Wheel | None) -> list[str | None]:
+        installed = self.current.get(DRIVER)
+        out: list[str | None] = []
+        if installed is None:
+            out.append(None)
+        elif allowed(self.by, DRIVER, installed):
+            out.append(installed)
+        row = release_row(self.index.matrix, wheel.cuda) if wheel else None
+        if row is not None:
+            wanted = minimum_driver(row)
+            if wanted != installed and allowed(self.by, DRIVER, wanted):
+                out.append(wanted)
+        return out
+
+    def _toolkits(self, driver: str | None) -> list[str | None]:
+        installed = self.current.get(TOOLKIT)
+        if installed is None:
+            return [None]
+        out: list[str | None] = []
+        if allowed(self.by, TOOLKIT, installed):
+            out.append(installed)
+        api = self.current.get(API) if driver == self.current.get(DRIVER) else None
+        newest = self.index.toolkit_for(driver, api) if driver else None
+        if newest and newest[0] != installed and allowed(self.by, TOOLKIT, newest[0]):
+            out.append(newest[0])
+        return out
+
+    def _host(self, driver: str | None, toolkit: str | None) -> dict[str, str]:
+        out: dict[str, str] = {}
+        if driver:
+            out[DRIVER] = driver
+            api = self.current.get(API)
+            if api and driver == self.current.get(DRIVER):
+                out[API] = api
+        if toolkit:
+            out[TOOLKIT] = toolkit
+        python = self.current.get("python")
+        pinned = [p.text for p in self.by.get("python", ())]
+        if python and allowed(self.by, "python", python):
+            out["python"] = python
+        elif pinned:
+            out["python"] = pinned[0]
+        return out
+
+    def _cudnn(self, torch: str, wheel: Wheel | None) -> str | None:
+        installed = self.current.get("cudnn")
+        if installed is None or torch == self.current.get("torch") or wheel is None:
+            return installed
+        return wheel.row.first("cudnn") or installed
+
+    def _explain(self, target: Mapping[str, str], wheel: Wheel | None) -> dict[str, str]:
+        """Why each version: written for the chosen stack only."""
+        cite = self.index.matrix.short_origin
+        current = self.current
+        torch = target["torch"]
+        reasons: dict[str, str] = {}
+        if wheel is None:
+            reasons["torch"] = kept_reason(
+                T("check's rules find nothing against torch {torch}", torch=torch)
+            )
+        else:
+            built = T(
+                "the PyTorch wheel of torch {release} for CUDA {cuda}, from {index} ({cite})",
+                release=release_of(torch),
+                cuda=wheel.cuda,
+                index=wheel.index_url,
+                cite=cite(wheel.row),
+            )
+            reasons["torch"] = kept_reason(built) if torch == current.get("torch") else built
+        driver = target.get(DRIVER)
+        if driver and driver == current.get(DRIVER):
+            reasons[DRIVER] = T(
+                "installed; kept (the hardest to change): it runs torch {torch}", torch=torch
+            )
+            if API in target:
+                reasons[API] = T("what driver {driver} supports (nvidia-smi)", driver=driver)
+        elif driver and wheel is not None:
+            row = release_row(self.index.matrix, wheel.cuda)
+            reasons[DRIVER] = T(
+                "NVIDIA releases CUDA {cuda} with driver {driver} or newer ({cite})",
+                cuda=wheel.cuda,
+                driver=driver,
+                cite=cite(row) if row else "",
+            )
+        toolkit = target.get(TOOLKIT)
+        if toolkit and toolkit == current.get(TOOLKIT):
+            reasons[TOOLKIT] = kept_reason(T("driver {driver} runs it", driver=driver or "?"))
+        elif toolkit and driver:
+            reasons[TOOLKIT] = T(
+                "the newest CUDA toolkit driver {driver} runs with every feature; toolkit "
+                "{installed} needs a newer driver",
+                driver=driver,
+                installed=current.get(TOOLKIT),
+            )
+        cudnn = target.get("cudnn")
+        if cudnn and cudnn == current.get("cudnn"):
+            reasons["cudnn"] = T("installed; kept")
+        elif cudnn and wheel is not None:
+            reasons["cudnn"] = T(
+                "the cuDNN PyTorch builds torch {release} for CUDA {cuda} with ({cite})",
+                release=release_of(torch),
+                cuda=wheel.cuda,
+                cite=cite(wheel.row),
+            )
+        python = target.get("python")
+        if python:
+            untied = T("the matrix ties no Python version to PyTorch's CUDA wheels")
+            reasons["python"] = (
+                installed_reason(untied) if python == current.get("python") else T("pinned")
+            )
+        return reasons
+
+
+RESOLVER = CudaResolver()

@@ -1,0 +1,88 @@
+"""The NVIDIA resolver on the bundled CUDA matrix: it keeps the driver, switches the wheel
+variant before the release, and every target it proposes is judged by `check`'s CUDA rules."""
+
+from __future__ import annotations
+
+from chipdoctor.resolve import parse_pin, resolve
+from tests.planning import bundled, errors, inventory, judged, snapshot
+
+HEALTHY = {
+    "python": "3.11.5",
+    "nvidia_driver": "580.65.06",
+    "cuda_driver_api": "13.0",
+    "torch": "2.7.1+cu126",
+}
+
+
+def test_a_healthy_stack_is_kept_as_it_is() -> None:
+    result = resolve(inventory("cuda", **HEALTHY), bundled())
+    assert result.ok and result.target == HEALTHY
+    assert not any(result.changed(c) for c in result.order)
+    assert result.reasons["torch"].startswith("installed; kept: the PyTorch wheel of torch 2.7.1")
+    assert "cuda.yaml:" in result.reasons["torch"]
+
+
+def test_a_cpu_torch_on_a_gpu_host_gets_the_same_release_for_the_drivers_cuda() -> None:
+    result = resolve(snapshot("cuda-cpu-torch-on-gpu-host"), bundled())
+    assert result.target["torch"] == "2.5.1+cu124"  # the driver supports CUDA up to 12.4
+    assert result.target["nvidia_driver"] == "550.163.01"
+    assert result.warnings == []
+
+
+def test_a_build_too_new_for_the_driver_moves_to_a_variant_it_runs() -> None:
+    """Driver 470 (CUDA 11.4): torch 2.7.1 keeps its release on CUDA 11.8, which the driver
+    runs under minor-version compatibility; the warning says so, the driver stays."""
+    result = resolve(snapshot("cuda-torch-too-new-for-driver"), bundled())
+    assert result.target["torch"] == "2.7.1+cu118"
+    assert result.target["nvidia_driver"] == "470.63.01"
+    assert len(result.warnings) == 1 and "minor-version compatibility" in result.warnings[0]
+
+
+def test_a_minor_version_compat_warning_is_cured_by_a_fully_supported_variant() -> None:
+    result = resolve(snapshot("cuda-minor-version-compat"), bundled())
+    assert result.target["torch"] == "2.7.1+cu118"
+    assert result.warnings == []
+    assert [f.id for f in judged("cuda", result.target)] == []
+
+
+def test_a_pinned_release_the_driver_cannot_run_changes_the_driver() -> None:
+    pin = parse_pin("torch", "2.13", "--torch 2.13")
+    result = resolve(snapshot("cuda-torch-too-new-for-driver"), bundled(), [pin])
+    assert result.target["torch"].startswith("2.13.0+cu")
+    assert result.changed("nvidia_driver") and "cuda.yaml:" in result.reasons["nvidia_driver"]
+    assert errors("cuda", result.target) == []
+
+
+def test_keep_driver_makes_that_a_conflict_naming_the_driver() -> None:
+    pin = parse_pin("torch", "2.13", "--torch 2.13")
+    result = resolve(snapshot("cuda-torch-too-new-for-driver"), bundled(), [pin], keep_driver=True)
+    assert not result.ok
+    (conflict,) = result.conflicts
+    assert conflict.options == ("--torch 2.13", "the installed driver 470.63.01")
+
+
+def test_a_toolkit_newer_than_the_driver_is_replaced_by_the_newest_it_runs() -> None:
+    result = resolve(snapshot("multi-cuda-ascend"), bundled(), stack="cuda")
+    assert result.target["cuda"] == "13.0"  # 13.0.x updates need a newer driver than 580.65.06
+    assert result.target["torch"] == "2.5.1"  # the CPU build torch_npu needs is left alone
+    assert not result.changed("nvidia_driver")
+
+
+def test_an_unknown_driver_constrains_nothing() -> None:
+    result = resolve(snapshot("cuda-driver-missing"), bundled())
+    assert result.ok and "nvidia_driver" not in result.target
+    assert result.target["torch"] == "2.7.1+cu126"
+
+
+def test_pins_are_prefixes() -> None:
+    pins = [parse_pin("torch", "2.4", "--torch 2.4"), parse_pin("python", "3.11", "--python 3.11")]
+    result = resolve(inventory("cuda", **HEALTHY), bundled(), pins)
+    assert result.target["torch"].startswith("2.4.")
+    assert result.target["python"] == "3.11.5"
+    assert errors("cuda", result.target) == []
+
+
+def test_deterministic() -> None:
+    host = snapshot("cuda-torch-too-new-for-driver")
+    first = resolve(host, bundled())
+    assert all(resolve(host, bundled()).target == first.target for _ in range(3))

@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from chipdoctor.i18n import T
 from chipdoctor.matrix.model import INCOMPATIBLE, Matrix, Row
 from chipdoctor.parsers.rocm_versions import dtk_from_torch, is_dtk_build
-from chipdoctor.report.model import Component, Inventory, Severity
 from chipdoctor.resolve.index import PerMatrix, is_concrete, matches, newest_first
+from chipdoctor.resolve.judge import Judge
 from chipdoctor.resolve.model import Accept, Candidate, installed_reason, kept_reason
 from chipdoctor.resolve.pins import Pin, allowed, by_component
 from chipdoctor.rules.common import release_of
-from chipdoctor.rules.dcu import DRIVER_TABLE, TORCH_TABLE, driver_number, evaluate
+from chipdoctor.rules.dcu import DRIVER_TABLE, TORCH_TABLE, driver_number
 from chipdoctor.versions import InvalidVersion, VendorVersion, parse_vendor
 
 DRIVER = "hygon_driver"
@@ -95,7 +95,7 @@ class _Index:
             except InvalidVersion:
                 continue
         self.tiers.sort(key=lambda tier: tier.bound, reverse=True)
-        self._judged: dict[tuple[str, str, str | None], tuple[bool, tuple[str, ...]]] = {}
+        self._judge = Judge("dcu", matrix)
 
     def known(self, torch: str) -> Build | None:
         """The installed torch as a build, when it is a DAS build (with the rows that know it)."""
@@ -130,19 +130,7 @@ class _Index:
 
     def judge(self, torch: str, dtk: str, driver: str | None) -> tuple[bool, tuple[str, ...]]:
         """(accepted, warnings): what `check` says of a host with exactly these versions."""
-        key = (torch, dtk, driver)
-        if key not in self._judged:
-            target = Inventory(stacks=["dcu"])
-            target.components = [
-                Component(c, v, "target")
-                for c, v in (("torch", torch), ("dtk", dtk), (DRIVER, driver))
-                if v
-            ]
-            found = evaluate(target, self.matrix)
-            errors = any(f.severity is Severity.ERROR for f in found)
-            warnings = tuple(f.message for f in found if f.severity is Severity.WARNING)
-            self._judged[key] = (not errors, warnings)
-        return self._judged[key]
+        return self._judge({"torch": torch, "dtk": dtk, DRIVER: driver or ""})
 
 
 _index = PerMatrix(_Index)

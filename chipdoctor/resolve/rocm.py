@@ -30,13 +30,13 @@ from functools import lru_cache
 from chipdoctor.i18n import T
 from chipdoctor.matrix.model import INCOMPATIBLE, Matrix, Row
 from chipdoctor.parsers.rocm_versions import major_minor, rocm_from_torch
-from chipdoctor.report.model import Component, Inventory, Severity
 from chipdoctor.resolve.index import PerMatrix, is_concrete, matches
+from chipdoctor.resolve.judge import Judge
 from chipdoctor.resolve.model import Accept, Candidate, installed_reason, kept_reason
 from chipdoctor.resolve.pins import Pin, by_component
 from chipdoctor.rules.common import release_of
 from chipdoctor.rules.hip import ROCM, classify_torch
-from chipdoctor.rules.rocm import TABLE, WHEEL_INDEX, evaluate
+from chipdoctor.rules.rocm import TABLE, WHEEL_INDEX
 
 DRIVER = "amdgpu_driver"
 
@@ -88,7 +88,7 @@ class _Index:
     def __init__(self, matrix: Matrix) -> None:
         self.matrix = matrix
         self.rows = [r for r in matrix.table(TABLE).rows if r.verdict != INCOMPATIBLE]
-        self._judged: dict[tuple[str, str | None], tuple[bool, tuple[str, ...]]] = {}
+        self._judge = Judge("rocm", matrix)
 
     def wheels(self, releases: Iterable[str]) -> list[Wheel]:
         """Every wheel of every row: its plain releases, the `.0` of a line, and `releases`
@@ -119,17 +119,7 @@ class _Index:
 
     def judge(self, torch: str, rocm: str | None) -> tuple[bool, tuple[str, ...]]:
         """(accepted, warnings): what `check` says of a host with exactly these versions."""
-        key = (torch, rocm)
-        if key not in self._judged:
-            target = Inventory(stacks=["rocm"])
-            target.components = [
-                Component(c, v, "target") for c, v in (("torch", torch), ("rocm", rocm)) if v
-            ]
-            found = evaluate(target, self.matrix)
-            errors = any(f.severity is Severity.ERROR for f in found)
-            warnings = tuple(f.message for f in found if f.severity is Severity.WARNING)
-            self._judged[key] = (not errors, warnings)
-        return self._judged[key]
+        return self._judge({"torch": torch, "rocm": rocm or ""})
 
 
 def _releases(row: Row, extra: list[str]) -> list[str]:

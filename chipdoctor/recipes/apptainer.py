@@ -10,7 +10,8 @@ from chipdoctor.recipes.dockerfile import install_commands
 def exec_line(recipe: Recipe, image: str) -> str:
     """`apptainer exec` with the driver files bound (Apptainer shares the host's /dev)."""
     binds = ",".join(recipe.volumes)
-    return f"apptainer exec {'--bind ' + binds + ' ' if binds else ''}{image} python"
+    parts = ["apptainer exec", *recipe.apptainer, *(["--bind", binds] if binds else []), image]
+    return " ".join([*parts, "python"])
 
 
 def render(recipe: Recipe, *, image: str) -> str:

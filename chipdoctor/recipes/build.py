@@ -50,6 +50,7 @@ class Recipe:
     devices: tuple[str, ...]
     volumes: tuple[str, ...]
     options: tuple[str, ...]
+    apptainer: tuple[str, ...]
     summary: str
     driver_note: str
 
@@ -160,6 +161,7 @@ def build_recipe(
         devices=tuple(layout.device_nodes(sum(d.stack == stack for d in inventory.devices))),
         volumes=layout.volumes,
         options=layout.options,
+        apptainer=layout.apptainer,
         summary=f"chipdoctor {__version__}: {stack} stack "
         + _describe({c: v for c, v in target.items() if c not in hard}),
         driver_note=(

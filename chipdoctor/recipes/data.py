@@ -56,6 +56,8 @@ class Mounts:
     source: str
     #: (finding id, reason): what a build cannot have because the host brings it at run time.
     preflight_ignore: tuple[tuple[str, str], ...] = ()
+    #: `apptainer exec` options that bring the GPUs in (Apptainer shares the host's /dev).
+    apptainer: tuple[str, ...] = ()
 
     def device_nodes(self, count: int) -> list[str]:
         """Device nodes with `{index}` expanded for `count` devices (at least one)."""
@@ -219,6 +221,10 @@ def mounts() -> dict[str, Mounts]:
                     _text(doc, (*where, "preflight_ignore"), item.get("reason")),
                 )
                 for item in body.get("preflight_ignore") or ()
+            ),
+            tuple(
+                _check(doc, (*where, "apptainer"), "docker run option", o)
+                for o in body.get("apptainer") or ()
             ),
         )
     return out

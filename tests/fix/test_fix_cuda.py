@@ -68,3 +68,18 @@ def test_a_pin_no_image_has_is_bad_input(tmp_path: Path) -> None:
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("chipdoctor: error: no official cuda image is listed for the stack")
     assert not (tmp_path / "Dockerfile").exists()
+
+
+def test_the_apptainer_definition_brings_the_gpus_with_nv(tmp_path: Path) -> None:
+    definition = tmp_path / "cuda.def"
+    result = run_cli(
+        "fix",
+        "--snapshot",
+        str(SNAPSHOTS / "cuda-cpu-torch-on-gpu-host"),
+        "--emit-apptainer",
+        str(definition),
+    )
+    assert result.returncode == 0, result.stderr
+    text = definition.read_text()
+    assert "From: docker.io/pytorch/pytorch:" in text
+    assert "    Run: apptainer exec --nv chipdoctor-cuda.sif python" in text

@@ -3,12 +3,11 @@ step, and recipes on pytorch/pytorch images."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from chipdoctor.recipes.data import images
 from tests.conftest import SNAPSHOTS, run_cli
-from tests.planning import emit, hadolint, plan_json, targets
+from tests.planning import emit, linted, plan_json, targets
 
 
 def test_a_cpu_torch_gets_its_cuda_build_with_torchvision() -> None:
@@ -43,10 +42,7 @@ def test_a_toolkit_change_points_at_the_archive() -> None:
 
 def test_the_recipe_is_a_pytorch_image_with_the_gpus(tmp_path: Path) -> None:
     dockerfile = emit(tmp_path, "cuda-healthy")
-    lint = hadolint(dockerfile)
-    assert (lint.returncode, lint.stdout, lint.stderr) == (0, "", "")
-    text = dockerfile.read_text()
-    (base,) = re.findall(r"^ARG BASE_IMAGE=(\S+)$", text, re.M)
+    text, base = linted(dockerfile)
     assert base in {i.reference for i in images() if i.stack == "cuda"}
     assert base.startswith("docker.io/pytorch/pytorch:")
     assert "#   docker run --rm -it --gpus all chipdoctor-cuda" in text

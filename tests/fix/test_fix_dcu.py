@@ -17,7 +17,7 @@ from chipdoctor.recipes.selfwheel import wheel_name
 from chipdoctor.report.model import Component, Inventory, Severity
 from chipdoctor.rules.dcu import evaluate
 from tests.conftest import SNAPSHOTS, run_cli
-from tests.planning import emit, hadolint, plan_json, targets
+from tests.planning import emit, hadolint, linted, plan_json, targets
 
 DCU = sorted(p.name for p in SNAPSHOTS.iterdir() if p.name.startswith("dcu-"))
 WHEEL_URL = (
@@ -130,10 +130,7 @@ def test_every_scenario_dockerfile_is_hadolint_clean_on_a_listed_image(
     tmp_path: Path, scenario: str
 ) -> None:
     dockerfile = emit(tmp_path, scenario)
-    lint = hadolint(dockerfile)
-    assert (lint.returncode, lint.stdout, lint.stderr) == (0, "", "")
-    text = dockerfile.read_text()
-    (base,) = re.findall(r"^ARG BASE_IMAGE=(\S+)$", text, re.M)
+    text, base = linted(dockerfile)
     # Every scenario's stack is DTK 24.04.3 with torch 2.3.0: the image that has exactly that.
     assert (
         base

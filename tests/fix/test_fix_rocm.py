@@ -18,7 +18,7 @@ from chipdoctor.recipes.selfwheel import wheel_name
 from chipdoctor.report.model import Component, Inventory, Severity
 from chipdoctor.rules.rocm import evaluate
 from tests.conftest import FIXTURES, SNAPSHOTS, run_cli
-from tests.planning import PLAN_SCHEMA, emit, hadolint, plan_json, targets
+from tests.planning import PLAN_SCHEMA, emit, hadolint, linted, plan_json, targets
 
 SCENARIOS = [
     *sorted(p.name for p in SNAPSHOTS.iterdir() if p.name.startswith("rocm-")),
@@ -157,10 +157,7 @@ def test_every_scenario_dockerfile_is_hadolint_clean_on_a_listed_image(
     tmp_path: Path, scenario: str
 ) -> None:
     dockerfile = emit(tmp_path, scenario)
-    lint = hadolint(dockerfile)
-    assert (lint.returncode, lint.stdout, lint.stderr) == (0, "", "")
-    text = dockerfile.read_text()
-    (base,) = re.findall(r"^ARG BASE_IMAGE=(\S+)$", text, re.M)
+    text, base = linted(dockerfile)
     assert base == BASES[scenario]
     assert base in {i.reference for i in images() if i.stack == "rocm"}
     # The image has ROCm and torch: the build installs only chipdoctor, then checks.

@@ -5,40 +5,25 @@ from __future__ import annotations
 
 import pytest
 
-from chipdoctor.engine import collect
-from chipdoctor.evidence.snapshot import SnapshotEvidence
-from chipdoctor.matrix.load import load_matrices
 from chipdoctor.matrix.model import MatrixSet
-from chipdoctor.report.model import Component, Inventory, Severity
+from chipdoctor.report.model import Inventory, Severity
 from chipdoctor.resolve import Pin, Resolution, parse_generic, parse_pin, resolve
 from chipdoctor.resolve.pins import is_prerelease
-from chipdoctor.rules.dcu import evaluate
+from tests import planning
 from tests.conftest import SNAPSHOTS
+from tests.planning import snapshot
 
 DCU = sorted(p.name for p in SNAPSHOTS.iterdir() if p.name.startswith("dcu-"))
 HEALTHY = {"python": "3.10.12", "torch": "2.3.0+das.opt2.dtk24043", "dtk": "24.04.3"}
 
 
-@pytest.fixture(scope="module")
-def matrices() -> MatrixSet:
-    return load_matrices()
-
-
 def inventory(**versions: str) -> Inventory:
-    inv = Inventory(stacks=["dcu"])
-    inv.components = [Component(k, v, "test") for k, v in versions.items()]
-    return inv
-
-
-def snapshot(name: str) -> Inventory:
-    return collect(SnapshotEvidence(SNAPSHOTS / name))
+    return planning.inventory("dcu", **versions)
 
 
 def judged(resolution: Resolution, matrices: MatrixSet, severity: Severity) -> list[str]:
     """What `check` says of a host holding exactly the resolved stack (its messages)."""
-    target = Inventory(stacks=["dcu"])
-    target.components = [Component(c, v, "target") for c, v in resolution.target.items()]
-    found = evaluate(target, matrices.get("dcu"))
+    found = planning.judged("dcu", resolution.target)
     return [f.message for f in found if f.severity is severity]
 
 

@@ -8,39 +8,23 @@ from pathlib import Path
 import pytest
 
 from chipdoctor.components import ALL_COMPONENTS
-from chipdoctor.engine import collect
 from chipdoctor.errors import BadInput
-from chipdoctor.evidence.snapshot import SnapshotEvidence
-from chipdoctor.matrix.load import load_matrices
 from chipdoctor.matrix.model import MatrixSet
-from chipdoctor.report.model import Component, Inventory, Severity
+from chipdoctor.report.model import Inventory
 from chipdoctor.resolve import Pin, Resolution, parse_generic, parse_pin, resolve
 from chipdoctor.resolve.pins import is_prerelease
-from chipdoctor.rules.ascend import evaluate
+from tests import planning
 from tests.conftest import SNAPSHOTS
-
-
-@pytest.fixture(scope="module")
-def matrices() -> MatrixSet:
-    return load_matrices()
+from tests.planning import snapshot
 
 
 def inventory(**versions: str) -> Inventory:
-    inv = Inventory(stacks=["ascend"])
-    inv.components = [Component(k, v, "test") for k, v in versions.items()]
-    return inv
-
-
-def snapshot(name: str) -> Inventory:
-    return collect(SnapshotEvidence(SNAPSHOTS / name))
+    return planning.inventory("ascend", **versions)
 
 
 def matrix_errors(resolution: Resolution, matrices: MatrixSet) -> list[str]:
     """The error findings `check` gives the resolved stack (the rules judge the target)."""
-    target = Inventory(stacks=[resolution.stack])
-    target.components = [Component(c, v, "target") for c, v in resolution.target.items()]
-    found = evaluate(target, matrices.get(resolution.stack))
-    return [f"{f.id}: {f.message}" for f in found if f.severity is Severity.ERROR]
+    return planning.errors(resolution.stack, resolution.target)
 
 
 HEALTHY = {

@@ -5,43 +5,28 @@ from __future__ import annotations
 
 import pytest
 
-from chipdoctor.engine import collect
-from chipdoctor.evidence.snapshot import SnapshotEvidence
-from chipdoctor.matrix.load import load_matrices
 from chipdoctor.matrix.model import MatrixSet
 from chipdoctor.recipes.build import image_filter
-from chipdoctor.report.model import Component, Inventory, Severity
+from chipdoctor.report.model import Inventory, Severity
 from chipdoctor.resolve import Pin, Resolution, parse_generic, parse_pin, resolve
 from chipdoctor.resolve.pins import is_prerelease
 from chipdoctor.resolve.rocm import wheel_for
-from chipdoctor.rules.rocm import evaluate
+from tests import planning
 from tests.conftest import SNAPSHOTS
+from tests.planning import snapshot
 
 ROCM = sorted(p.name for p in SNAPSHOTS.iterdir() if p.name.startswith("rocm-"))
 SCENARIOS = [*ROCM, "access-rocm-no-kfd"]
 DRIVER = "7.1.1.31500000"  # amd-smi's amdgpu field in rocm-healthy and rocm-torch-mismatch
 
 
-@pytest.fixture(scope="module")
-def matrices() -> MatrixSet:
-    return load_matrices()
-
-
 def inventory(**versions: str) -> Inventory:
-    inv = Inventory(stacks=["rocm"])
-    inv.components = [Component(k, v, "test") for k, v in versions.items()]
-    return inv
-
-
-def snapshot(name: str) -> Inventory:
-    return collect(SnapshotEvidence(SNAPSHOTS / name))
+    return planning.inventory("rocm", **versions)
 
 
 def judged(resolution: Resolution, matrices: MatrixSet, severity: Severity) -> list[str]:
     """What `check` says of a host holding exactly the resolved stack (its messages)."""
-    target = Inventory(stacks=["rocm"])
-    target.components = [Component(c, v, "target") for c, v in resolution.target.items()]
-    found = evaluate(target, matrices.get("rocm"))
+    found = planning.judged("rocm", resolution.target)
     return [f.message for f in found if f.severity is severity]
 
 

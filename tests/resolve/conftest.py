@@ -1,0 +1,13 @@
+"""The bundled matrices, loaded once for the resolver tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from chipdoctor.matrix.model import MatrixSet
+from tests.planning import bundled
+
+
+@pytest.fixture(scope="module")
+def matrices() -> MatrixSet:
+    return bundled()

@@ -23,6 +23,7 @@ PLAN_FORMAT = "chipdoctor-plan/1"
 #: `recipes/images.yaml`; the target itself when absent).
 STEP_WRITERS: dict[str, str] = {
     "ascend": "chipdoctor.fix.ascend",
+    "cambricon": "chipdoctor.fix.cambricon",
     "cuda": "chipdoctor.fix.cuda",
     "dcu": "chipdoctor.fix.dcu",
     "rocm": "chipdoctor.fix.rocm",

@@ -27,6 +27,7 @@ from chipdoctor.resolve.pins import Pin, is_prerelease
 #: The resolver of each stack, imported only when that stack is resolved.
 RESOLVERS: dict[str, str] = {
     "ascend": "chipdoctor.resolve.ascend",
+    "cambricon": "chipdoctor.resolve.cambricon",
     "cuda": "chipdoctor.resolve.cuda",
     "dcu": "chipdoctor.resolve.dcu",
     "rocm": "chipdoctor.resolve.rocm",

@@ -64,12 +64,12 @@ def _cite(matrix: Matrix, row: Row) -> str:
     )
 
 
-def _major_minor(version: str) -> tuple[int, ...]:
+def major_minor(version: str) -> tuple[int, ...]:
     parts = release_of(version).split(".")[:2]
     return tuple(int(p) for p in parts if p.isascii() and p.isdigit())
 
 
-def _wheel_tags(inventory: Inventory) -> tuple[str, str]:
+def wheel_tags(inventory: Inventory) -> tuple[str, str]:
     """`cp310` and `x86_64` for wheel file names, from the host's Python and architecture."""
     python = (inventory.version("python") or "3.10").split(".")
     arch = inventory.version("arch") or "x86_64"
@@ -77,9 +77,9 @@ def _wheel_tags(inventory: Inventory) -> tuple[str, str]:
 
 
 def _torch_line(inventory: Inventory, release: str) -> str:
-    if _major_minor(release) >= CPU_WHEELS_FROM:
+    if major_minor(release) >= CPU_WHEELS_FROM:
         return pip_install(f"torch=={release}", index_url=TORCH_CPU_INDEX)
-    python, arch = _wheel_tags(inventory)
+    python, arch = wheel_tags(inventory)
     return T(
         "pip install torch-{release}-{python}-{python}-linux_{arch}.whl   # Cambricon's own "
         "PyTorch {release} wheel, not the pytorch.org one; it ships with the Cambricon SDK ({sdk})",
@@ -91,7 +91,7 @@ def _torch_line(inventory: Inventory, release: str) -> str:
 
 
 def _torch_mlu_line(inventory: Inventory, version: str) -> str:
-    python, arch = _wheel_tags(inventory)
+    python, arch = wheel_tags(inventory)
     return T(
         "pip install torch_mlu-{version}-{python}-{python}-linux_{arch}.whl   # not on PyPI: "
         "from the Cambricon SDK or the Cambricon PyTorch Container ({sdk})",
@@ -222,7 +222,7 @@ def _torch_build(
         gpu = f"ROCm/HIP {hip}" if hip else "ROCm"
     release = parsed.torch if parsed and parsed.torch else release_of(torch)
     fix = _torch_line(inventory, release)
-    if _major_minor(release_of(torch)) >= CPU_WHEELS_FROM:
+    if major_minor(release_of(torch)) >= CPU_WHEELS_FROM:
         if gpu:
             why = T(
                 "torch {torch} is a {gpu} build; torch_mlu supports only PyTorch's CPU wheels "

@@ -112,6 +112,8 @@ class _Search:
     def _options(self, component: str, row: Row) -> list[str | None]:
         """The installed version, then the row's minimum (or the driver Neuware pairs with)."""
         installed = self.current.get(component)
+        if component == DRIVER and installed is None and not self.by.get(DRIVER):
+            return [None]  # an unknown driver (cnmon missing) is not something to ask for
         out: list[str | None] = []
         if installed and allowed(self.by, component, installed):
             out.append(installed)

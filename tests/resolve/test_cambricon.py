@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from chipdoctor.matrix.model import MatrixSet
 from chipdoctor.resolve import parse_pin, resolve
-from tests.planning import errors, snapshot
+from tests.planning import errors, inventory, snapshot
 
 
 def test_a_healthy_host_without_pytorch_is_kept(matrices: MatrixSet) -> None:
@@ -50,3 +50,11 @@ def test_a_torch_pin_on_a_host_without_pytorch_installs_the_pair(matrices: Matri
     assert result.target["torch"] == "2.4.0"
     assert result.target["torch_mlu"].endswith("+torch2.4.0")
     assert errors("cambricon", result.target) == []
+
+
+def test_an_unknown_driver_is_never_asked_for(matrices: MatrixSet) -> None:
+    """cnmon missing: no driver version is known, so no plan names one to install."""
+    host = inventory("cambricon", python="3.10.12", neuware="3.9.0", torch="2.5.1+cpu")
+    result = resolve(host, matrices)
+    assert result.ok and "cambricon_driver" not in result.target
+    assert result.target["torch_mlu"].endswith("+torch" + result.target["torch"])

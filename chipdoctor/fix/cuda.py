@@ -1,9 +1,11 @@
 """NVIDIA steps: the driver to ask for, the CUDA toolkit release to install, the pip lines.
 
-PyTorch's CUDA wheels bundle the CUDA runtime and cuDNN, so a torch change is one pip line from
-its variant's index (download.pytorch.org/whl/cuXY). The wheels carry the variant as a local
-tag (`2.5.1+cu124`): pinning it makes pip replace an installed build of the same release, which
-a plain `torch==2.5.1` would count as already satisfied.
+PyTorch's CUDA wheels bring the CUDA runtime and cuDNN (as `nvidia-*-cu<major>` dependencies),
+so a torch change is one pip line from its variant's index (download.pytorch.org/whl/cuXY).
+The wheels carry the variant as a local tag (`2.5.1+cu124`): pinning it makes pip replace an
+installed build of the same release, which a plain `torch==2.5.1` would count as already
+satisfied. cuDNN gets a line of its own only when torch stays (the installed one is of
+another major than PyTorch lists for the build).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Mapping
 
 from chipdoctor.fix.common import finish, pip_steps, python_step
 from chipdoctor.fix.plan import PipInstall, Plan, Step
-from chipdoctor.i18n import T
+from chipdoctor.i18n import T, join
 from chipdoctor.parsers.cuda_toolkit import torch_cuda_tag
 from chipdoctor.probes.cuda import DRIVER_DOWNLOAD
 from chipdoctor.report.model import Inventory
@@ -59,7 +61,8 @@ def steps(plan: Plan, inventory: Inventory) -> list[Step]:
 
 
 def pip_installs(plan: Plan, inventory: Inventory) -> list[PipInstall]:
-    """torch from its variant's index; torchvision/torchaudio with it when installed."""
+    """torch from its variant's index; torchvision/torchaudio with it when installed; cuDNN
+    when it changes under the same torch."""
     torch = plan.target("torch")
     cuda = torch_cuda_tag(torch) if torch else None
     if not torch or not cuda:
@@ -69,21 +72,41 @@ def pip_installs(plan: Plan, inventory: Inventory) -> list[PipInstall]:
     current = plan.resolution.current.get("torch")
     same_release = current is not None and release_of(current) == release_of(torch)
     companions = [(c, v) for c in COMPANIONS if (v := inventory.version(c))]
-    note = ""
+    cudnn = plan.target("cudnn") if plan.changed("cudnn") else None
+    major = cuda.partition(".")[0]
+    # NOTE: PyTorch's CUDA wheels depend on the cuDNN wheel of their CUDA major
+    # (chipdoctor.probes.cuda.CUDNN_PACKAGES).
+    package = f"nvidia-cudnn-cu{major}"
+    notes = []
+    if cudnn and plan.changed("torch"):
+        notes.append(T("it brings {package} {cudnn}", package=package, cudnn=cudnn))
+    old = (torch_cuda_tag(current) or "").partition(".")[0] if current else ""
+    if old and old != major:
+        notes.append(
+            T(
+                "the nvidia-*-cu{old} packages of the CUDA {old} build stay installed; a new "
+                "virtual environment keeps them apart",
+                old=old,
+            )
+        )
     if companions and not same_release:
         # NOTE: no matrix maps torchvision/torchaudio releases to torch releases: pip picks the
         # one that requires this torch from the same index.
-        note = T(
-            "then {companions} of the releases made for torch {release}, from the same index",
-            companions=", ".join(c for c, _ in companions),
-            release=release_of(torch),
+        notes.append(
+            T(
+                "then {companions} of the releases made for torch {release}, from the same index",
+                companions=", ".join(c for c, _ in companions),
+                release=release_of(torch),
+            )
         )
-    out = [PipInstall("torch", "torch", torch, index_url=index, note=note)]
+    out = [PipInstall("torch", "torch", torch, index_url=index, note=join(notes, "; "))]
     if same_release:
         out += [
             PipInstall("torch", name, f"{release_of(version)}+{tag}", index_url=index)
             for name, version in companions
         ]
+    if cudnn and not plan.changed("torch"):
+        out.append(PipInstall("cudnn", package, cudnn))
     return out
 
 

@@ -5,13 +5,17 @@ itself (no error; its warnings are the candidate's):
 - torch is a published wheel, `<release>+cu<XY>` as pip reports it (download.pytorch.org/whl/
   cuXY); the installed release is kept when one of its variants runs on the installed driver
   (under minor-version compatibility, with its warning, if need be), else every release the
-  table lists is weighed. A torch without a CUDA or
-  CPU tag that the rules accept is kept as it is (they cannot tell its build);
+  table lists is weighed. On the installed driver the variants are the ones the rules would
+  name: every one it fully supports, else only the oldest it runs under minor-version
+  compatibility (the closest to the driver). A torch without a CUDA or CPU tag that the rules
+  accept is kept as it is (they cannot tell its build);
 - the driver is kept when the rules accept the build on it (minor-version compatibility is a
   warning, as `check` says); else the driver NVIDIA releases that CUDA with is the target.
-  An unknown driver (nvidia-smi failed) constrains nothing and stays out of the target;
+  An unknown driver (nvidia-smi failed) constrains nothing and stays out of the target. The
+  CUDA the driver reports (`cuda_driver_api`) is the driver's: kept with it, hard like it;
 - the CUDA toolkit, only when one is installed: kept, or the newest release the driver runs;
-- cuDNN, only when installed: the one PyTorch lists for the build once torch changes;
+- cuDNN, only when installed: the one PyTorch lists for the build once torch changes (the
+  wheel brings it), or when its major is not the one PyTorch lists (what `check` warns of);
 - Python is kept (the matrix ties none to the wheels), or the pinned one.
 """
 
@@ -100,6 +104,10 @@ def _at_least(driver: str, pattern: str) -> bool:
         return False
 
 
+def _major(version: str) -> str:
+    return version.partition(".")[0]
+
+
 def _not_newer(toolkit: str, api: str) -> bool:
     return matches(TOOLKIT, f"<={api}", ".".join(toolkit.split(".")[:2]))
 
@@ -109,9 +117,9 @@ _index = PerMatrix(_Index)
 
 class CudaResolver:
     stack = "cuda"
-    hard = (DRIVER,)
+    hard = (DRIVER, API)
     medium = (TOOLKIT, "python")
-    derived = (API, "cudnn")
+    derived = ("cudnn",)
     soft = ("torch",)
 
     def candidates(
@@ -126,17 +134,14 @@ class CudaResolver:
         installed = current.get("torch")
         kept = list(search.as_installed())
         if installed:
-            kept += [
-                c for w in search.index.wheels(release_of(installed)) for c in search.with_wheel(w)
-            ]
+            kept += search.release(release_of(installed))
         yield from kept
         if any(search.good(c) for c in kept):
             return  # the installed release runs as it is or with another variant
         pinned = [p.text for p in pins if p.component == "torch"]
         for release in search.index.releases(pinned):
             if installed is None or release != release_of(installed):
-                for wheel in search.index.wheels(release):
-                    yield from search.with_wheel(wheel)
+                yield from search.release(release)
 
 
 @dataclass
@@ -157,12 +162,30 @@ class _Search:
         if torch and "+" not in torch and allowed(self.by, "torch", torch):
             yield from self._complete(torch, None)
 
-    def with_wheel(self, wheel: Wheel) -> Iterator[Candidate]:
-        if allowed(self.by, "torch", wheel.torch):
-            yield from self._complete(wheel.torch, wheel)
+    def release(self, release: str) -> Iterator[Candidate]:
+        """The CUDA wheels of one torch release, each with the driver it needs."""
+        wheels = [w for w in self.index.wheels(release) if allowed(self.by, "torch", w.torch)]
+        on_driver = self._variants_on_driver(wheels)
+        for wheel in wheels:
+            yield from self._complete(wheel.torch, wheel, wheel.cuda in on_driver)
 
-    def _complete(self, torch: str, wheel: Wheel | None) -> Iterator[Candidate]:
-        for driver in self._drivers(wheel):
+    def _variants_on_driver(self, wheels: list[Wheel]) -> set[str]:
+        """The CUDAs worth proposing on the installed driver, as the rules rank a release's
+        variants: every one it fully supports, and the oldest it runs only under minor-version
+        compatibility (the closest to the driver; a newer one has the same warning and fewer
+        features)."""
+        host = {c: v for c in (DRIVER, API) if (v := self.current.get(c))}
+        if DRIVER not in host:
+            return {w.cuda for w in wheels}
+        verdicts = [(w.cuda, *self.index.judge({"torch": w.torch, **host})) for w in wheels]
+        fully = {cuda for cuda, accepted, warnings in verdicts if accepted and not warnings}
+        compatible = [cuda for cuda, accepted, warnings in verdicts if accepted and warnings]
+        return fully | set(compatible[-1:])  # wheels come newest CUDA first
+
+    def _complete(
+        self, torch: str, wheel: Wheel | None, on_driver: bool = True
+    ) -> Iterator[Candidate]:
+        for driver in self._drivers(wheel, on_driver):
             for toolkit in self._toolkits(driver):
                 target = {"torch": torch}
                 target.update(self._host(driver, toolkit))
@@ -175,12 +198,14 @@ class _Search:
                 reasons = LazyReasons({}, partial(self._explain, target, wheel))
                 yield Candidate(target, reasons, warnings)
 
-    def _drivers(self, wheel: Wheel | None) -> list[str | None]:
+    def _drivers(self, wheel: Wheel | None, on_driver: bool) -> list[str | None]:
+        """The installed driver (when `on_driver`), and the one NVIDIA releases the wheel's
+        CUDA with."""
         installed = self.current.get(DRIVER)
         out: list[str | None] = []
         if installed is None:
             out.append(None)
-        elif allowed(self.by, DRIVER, installed):
+        elif on_driver and allowed(self.by, DRIVER, installed):
             out.append(installed)
         row = release_row(self.index.matrix, wheel.cuda) if wheel else None
         if row is not None:
@@ -220,10 +245,15 @@ class _Search:
         return out
 
     def _cudnn(self, torch: str, wheel: Wheel | None) -> str | None:
+        """The installed cuDNN while torch stays and its major is the one PyTorch lists for the
+        build (`check` warns of another); else the listed one, which the wheel brings."""
         installed = self.current.get("cudnn")
-        if installed is None or torch == self.current.get("torch") or wheel is None:
+        listed = wheel.row.first("cudnn") if wheel else ""
+        if installed is None or not listed:
             return installed
-        return wheel.row.first("cudnn") or installed
+        if torch == self.current.get("torch") and _major(installed) == _major(listed):
+            return installed
+        return listed
 
     def _explain(self, target: Mapping[str, str], wheel: Wheel | None) -> dict[str, str]:
         """Why each version: written for the chosen stack only."""
@@ -259,6 +289,8 @@ class _Search:
                 driver=driver,
                 cite=cite(row) if row else "",
             )
+            if API in current:
+                reasons[API] = T("the new driver's own (nvidia-smi shows it once installed)")
         toolkit = target.get(TOOLKIT)
         if toolkit and toolkit == current.get(TOOLKIT):
             reasons[TOOLKIT] = kept_reason(T("driver {driver} runs it", driver=driver or "?"))

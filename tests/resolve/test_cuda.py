@@ -4,6 +4,7 @@ variant before the release, and every target it proposes is judged by `check`'s 
 from __future__ import annotations
 
 from chipdoctor.resolve import parse_pin, resolve
+from chipdoctor.rules.cuda import evaluate
 from tests.planning import bundled, errors, inventory, judged, snapshot
 
 HEALTHY = {
@@ -86,3 +87,41 @@ def test_deterministic() -> None:
     host = snapshot("cuda-torch-too-new-for-driver")
     first = resolve(host, bundled())
     assert all(resolve(host, bundled()).target == first.target for _ in range(3))
+
+
+def test_on_the_installed_driver_the_variant_is_the_one_the_rules_name() -> None:
+    """Driver 535 (CUDA 12.2) runs torch 2.9.1's CUDA 12.6 and 12.8 builds only under
+    minor-version compatibility: the resolver proposes the one `check`'s own fix names for a
+    CPU build of that release, the oldest (closest to the driver), not the newest."""
+    host = {"python": "3.10.12", "nvidia_driver": "535.104.05", "cuda_driver_api": "12.2"}
+    cpu = inventory("cuda", **host, torch="2.9.1+cpu")
+    (finding,) = [f for f in evaluate(cpu, bundled().get("cuda")) if f.id == "cuda.torch-cpu-build"]
+    assert "/whl/cu126" in finding.fix
+    result = resolve(cpu, bundled())
+    assert result.target["torch"] == "2.9.1+cu126"
+    assert len(result.warnings) == 1 and "minor-version compatibility" in result.warnings[0]
+    pinned = resolve(
+        snapshot("cuda-minor-version-compat"), bundled(), [parse_pin("torch", "2.9", "--torch 2.9")]
+    )
+    assert pinned.target["torch"] == "2.9.1+cu126"
+
+
+def test_a_pip_cudnn_of_another_major_gets_the_one_pytorch_lists() -> None:
+    """`check` warns of cuDNN 8 under torch 2.7.1+cu126 (built with 9.5.1.17): torch stays and
+    only cuDNN moves."""
+    host = inventory("cuda", **HEALTHY, cudnn="8.9.2.26")
+    result = resolve(host, bundled())
+    assert result.target["cudnn"] == "9.5.1.17" and not result.changed("torch")
+    assert "cuda.yaml:" in result.reasons["cudnn"]
+    same_major = resolve(inventory("cuda", **HEALTHY, cudnn="9.10.2.21"), bundled())
+    assert not same_major.changed("cudnn")
+
+
+def test_the_drivers_cuda_goes_with_the_driver() -> None:
+    """cuda_driver_api is the driver's own: hard like it, and out of the target once the driver
+    changes (nvidia-smi reports the new one's)."""
+    pin = parse_pin("torch", "2.13", "--torch 2.13")
+    result = resolve(snapshot("cuda-torch-too-new-for-driver"), bundled(), [pin])
+    assert result.hard == ("nvidia_driver", "cuda_driver_api")
+    assert "cuda_driver_api" not in result.target
+    assert "new driver" in result.reasons["cuda_driver_api"]

@@ -8,9 +8,12 @@ container. torch comes from PyTorch's CPU index from 2.4 on and from Cambricon's
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from chipdoctor.fix.common import finish, pip_steps, python_step
 from chipdoctor.fix.plan import PipInstall, Plan, Step
 from chipdoctor.i18n import T
+from chipdoctor.parsers.neuware import parse_torch_mlu_version
 from chipdoctor.report.model import Inventory
 from chipdoctor.rules.cambricon import CPU_WHEELS_FROM, SDK, major_minor, wheel_tags
 from chipdoctor.rules.common import TORCH_CPU_INDEX, release_of
@@ -36,7 +39,7 @@ def steps(plan: Plan, inventory: Inventory) -> list[Step]:
                 plan.resolution.reasons.get("cambricon_driver", ""),
             )
         )
-    toolkit = [c for c in ("neuware", "cnnl", "cncl") if plan.target(c) and plan.changed(c)]
+    toolkit = [c for c in SDK_NAMES if plan.target(c) and plan.changed(c)]
     if toolkit:
         out.append(
             Step(
@@ -56,6 +59,7 @@ def steps(plan: Plan, inventory: Inventory) -> list[Step]:
 
 
 def pip_installs(plan: Plan, inventory: Inventory) -> list[PipInstall]:
+    """torch, then torch_mlu: both wheel files from the SDK, or torch from PyTorch's CPU index."""
     python, arch = wheel_tags(inventory)
     wanted = plan.target("python")
     if wanted:
@@ -65,12 +69,58 @@ def pip_installs(plan: Plan, inventory: Inventory) -> list[PipInstall]:
     if torch:
         release = release_of(torch)
         if major_minor(release) >= CPU_WHEELS_FROM:
-            out.append(PipInstall("torch", "torch", release, index_url=TORCH_CPU_INDEX))
+            out.append(
+                PipInstall(
+                    "torch",
+                    "torch",
+                    _cpu_build(torch, arch),
+                    index_url=TORCH_CPU_INDEX,
+                    note=T("the CPU build torch_mlu runs on"),
+                )
+            )
         else:
             wheel = f"torch-{release}-{python}-{python}-linux_{arch}.whl"
-            out.append(PipInstall("torch", "torch", release, wheel=wheel, download=SDK))
+            out.append(
+                PipInstall(
+                    "torch",
+                    "torch",
+                    release,
+                    wheel=wheel,
+                    download=SDK,
+                    note=T(
+                        "Cambricon's own PyTorch wheel, which the torch_mlu README requires for "
+                        "PyTorch 2.1 and 2.3"
+                    ),
+                )
+            )
     torch_mlu = plan.target("torch_mlu")
     if torch_mlu:
         wheel = f"torch_mlu-{torch_mlu}-{python}-{python}-linux_{arch}.whl"
         out.append(PipInstall("torch_mlu", "torch-mlu", torch_mlu, wheel=wheel, download=SDK))
     return out
+
+
+def _cpu_build(torch: str, arch: str) -> str:
+    """The CPU index's build of a release, spelt so pip replaces another build of it.
+
+    A plain `torch==2.4.0` is already met by an installed 2.4.0+cu121, so the x86_64 line pins
+    the `+cpu` wheel. NOTE: the index names its x86_64 wheels `torch-2.4.0+cpu-cp310-cp310-
+    linux_x86_64.whl` but its aarch64 ones of 2.4 `torch-2.4.0-cp310-cp310-manylinux_2_17_
+    aarch64…whl` (Ascend/pytorch README.md, v2.4.0 wheel table); torch_mlu's scripts/version.info
+    pins pytorch 2.4.1+cpu (shared/reference/other-stacks.md A.1).
+    """
+    if "+" in torch or arch != "x86_64":
+        return torch
+    return f"{torch}+cpu"
+
+
+def image_view(target: Mapping[str, str]) -> Mapping[str, str]:
+    """Cambricon PyTorch image tags name the torch_mlu release without its `+torch` tag
+    (`v1.23.1-torch2.4.0-…` holds 1.23.1+torch2.4.0) and the torch release."""
+    view = dict(target)
+    parsed = parse_torch_mlu_version(target.get("torch_mlu", ""))
+    if parsed is not None:
+        view["torch_mlu"] = parsed.release
+    if "torch" in target:
+        view["torch"] = release_of(target["torch"])
+    return view

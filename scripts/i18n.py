@@ -17,7 +17,7 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
-from babel.messages.mofile import write_mo
+from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +62,17 @@ def _mo_bytes(catalog: Catalog) -> bytes:
     return buffer.getvalue()
 
 
+def _messages(catalog: Catalog) -> dict[object, object]:
+    """A catalog by content: a .mo's bytes also carry the Babel version that wrote it, so two
+    Babel releases compile the same .po to different bytes."""
+    return {m.id: m.string for m in catalog if m.id and m.string}
+
+
+def _compiled_messages(mo: Path) -> dict[object, object]:
+    with mo.open("rb") as handle:
+        return _messages(read_mo(handle))
+
+
 def main(command: str) -> int:
     template = extract()
     if command == "extract":
@@ -94,7 +105,7 @@ def main(command: str) -> int:
             for message_id in missing:
                 print(f"{_po_path(lang)}: no translation for {message_id!r}")
             mo = _po_path(lang).with_suffix(".mo")
-            if not mo.exists() or mo.read_bytes() != _mo_bytes(catalog):
+            if not mo.exists() or _compiled_messages(mo) != _messages(catalog):
                 print(f"{mo}: stale, run `python scripts/i18n.py compile`")
                 status = 1
             status = status or (1 if missing else 0)

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 
 from chipdoctor.matrix.model import Matrix, MatrixSet, Row, Table
-from chipdoctor.report.model import Component, Inventory
+from chipdoctor.model import Component, Inventory
 from chipdoctor.resolve import Pin, parse_pin, resolve
 
 

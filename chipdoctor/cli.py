@@ -28,9 +28,9 @@ from chipdoctor.errors import (
 
 if TYPE_CHECKING:
     from chipdoctor.evidence.base import Evidence
+    from chipdoctor.model import Report
     from chipdoctor.policy.load import Policy
     from chipdoctor.progress import Spinner
-    from chipdoctor.report.model import Report
 
 app = typer.Typer(
     add_completion=False,

@@ -1,24 +1,15 @@
-"""The component ids of the report contract (docs/contracts.md), by stack."""
+"""The component ids of the report contract (docs/contracts.md): the host's and PyTorch's
+here, each stack's from its descriptor (chipdoctor/stacks/)."""
 
 from __future__ import annotations
+
+from chipdoctor.stacks import STACKS as STACKS_BY_NAME
 
 HOST_COMPONENTS = ("python", "os", "arch", "glibc")
 TORCH_COMPONENTS = ("torch", "torchvision", "torchaudio")
 
 STACK_COMPONENTS: dict[str, tuple[str, ...]] = {
-    "ascend": (
-        "torch_npu",
-        "cann",
-        "cann_kernels",
-        "nnae",
-        "nnal",
-        "ascend_driver",
-        "ascend_firmware",
-    ),
-    "cambricon": ("torch_mlu", "neuware", "cnnl", "cncl", "cambricon_driver"),
-    "dcu": ("dtk", "hygon_driver"),
-    "rocm": ("rocm", "amdgpu_driver"),
-    "cuda": ("nvidia_driver", "cuda_driver_api", "cuda", "cudnn"),
+    name: stack.components for name, stack in STACKS_BY_NAME.items()
 }
 
 STACKS = tuple(STACK_COMPONENTS)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import threading
 from typing import Protocol
 
@@ -10,34 +9,13 @@ from chipdoctor import __version__
 from chipdoctor.evidence.base import Evidence
 from chipdoctor.i18n import T
 from chipdoctor.matrix.model import MatrixSet
-from chipdoctor.probes.ascend import AscendProbe
+from chipdoctor.model import Finding, Inventory, Report, Severity
 from chipdoctor.probes.base import Probe
-from chipdoctor.probes.cambricon import CambriconProbe
-from chipdoctor.probes.cuda import CudaProbe
-from chipdoctor.probes.dcu import DcuProbe
 from chipdoctor.probes.host import HostProbe
-from chipdoctor.probes.rocm import RocmProbe
-from chipdoctor.report.model import Finding, Inventory, Report, Severity
+from chipdoctor.stacks import STACKS
 
 #: Every probe, host first; the report lists their results in this order.
-PROBES: tuple[Probe, ...] = (
-    HostProbe(),
-    AscendProbe(),
-    CambriconProbe(),
-    DcuProbe(),
-    RocmProbe(),
-    CudaProbe(),
-)
-
-#: The rules module of each stack; each has `evaluate(inventory, matrix) -> list[Finding]`.
-#: Imported only when its stack is found, so a host without accelerators loads none.
-RULES: dict[str, str] = {
-    "ascend": "chipdoctor.rules.ascend",
-    "cambricon": "chipdoctor.rules.cambricon",
-    "dcu": "chipdoctor.rules.dcu",
-    "rocm": "chipdoctor.rules.rocm",
-    "cuda": "chipdoctor.rules.cuda",
-}
+PROBES: tuple[Probe, ...] = (HostProbe(), *(stack.probe() for stack in STACKS.values()))
 
 ISSUES_URL = "https://github.com/chipdoctor/chipdoctor/issues"
 _REPORT_BUG = T(
@@ -152,10 +130,7 @@ def judge(inventory: Inventory, matrices: MatrixSet) -> list[Finding]:
     """The probes' own findings, then every rule of every stack found, worst first."""
     findings = list(inventory.findings)
     for stack in inventory.stacks:
-        module = RULES.get(stack)
-        if module is not None:
-            evaluate = importlib.import_module(module).evaluate
-            findings.extend(evaluate(inventory, matrices.get(stack)))
+        findings.extend(STACKS[stack].evaluate(inventory, matrices.get(stack)))
     if not inventory.stacks:
         findings.append(
             Finding(
@@ -163,8 +138,9 @@ def judge(inventory: Inventory, matrices: MatrixSet) -> list[Finding]:
                 Severity.INFO,
                 (),
                 T(
-                    "No accelerator stack was found on this machine: no Ascend, NVIDIA, AMD "
-                    "ROCm, Hygon DCU or Cambricon driver, toolkit or PyTorch extension."
+                    "No accelerator stack was found on this machine: no driver, toolkit or "
+                    "PyTorch extension of {stacks}.",
+                    stacks=", ".join(stack.title for stack in STACKS.values()),
                 ),
                 "",
             )

@@ -17,8 +17,6 @@ from typing import Any
 
 DOMAIN = "chipdoctor"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
-#: Languages with a catalog; the first is the source language.
-LANGUAGES = ("en", "zh_CN")
 
 
 class Text(str):

@@ -7,6 +7,7 @@ plain numeric versions (firmware `7.7.0.1.231`, NVIDIA driver `550.54.15`) also 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from functools import total_ordering
@@ -228,42 +229,29 @@ DOTTED = Scheme("dotted", "vendor")
 # as HYGON-AI/hcu-dcgm compatibility.go normalizedVersion does.
 HYGON_DRIVER = Scheme("hygon-driver", "vendor", leading=True)
 
-SCHEMES: dict[str, Scheme] = {
-    s.name: s for s in (PEP440, CANN, ASCEND_DRIVER, DOTTED, HYGON_DRIVER)
-}
-
-#: The scheme of every component id; a component not listed here is PEP 440.
-COMPONENT_SCHEMES: dict[str, Scheme] = {
-    "cann": CANN,
-    "cann_kernels": CANN,
-    "nnae": CANN,
-    "nnal": CANN,
-    "ascend_driver": ASCEND_DRIVER,
-    "ascend_firmware": DOTTED,
+#: The host's components that are not PEP 440; each stack declares its own
+#: (chipdoctor/stacks/<name>/__init__.py).
+HOST_SCHEMES: dict[str, Scheme] = {
     "glibc": DOTTED,
     "os": DOTTED,
     # NOTE: matrices list Python as minor versions ("3.10"); prefix matching covers 3.10.12.
     "python": DOTTED,
-    # ROCm `7.2.0`, amdgpu module `6.16.13`, DTK `24.04.3` / `26.04-rc4`, Hygon driver `6.3.30`.
-    "rocm": DOTTED,
-    "amdgpu_driver": DOTTED,
-    "dtk": DOTTED,
-    "hygon_driver": HYGON_DRIVER,
-    # NVIDIA driver `550.54.15`, CUDA `12.6` / `12.6.20241114` (version.json), cuDNN `9.5.1.17`.
-    "nvidia_driver": DOTTED,
-    "cuda_driver_api": DOTTED,
-    "cuda": DOTTED,
-    "cudnn": DOTTED,
-    # Cambricon CNToolkit `4.7.2`, CNNL `2.1.829`, CNCL `1.30.8`, MLU driver `5.10.22`.
-    "neuware": DOTTED,
-    "cnnl": DOTTED,
-    "cncl": DOTTED,
-    "cambricon_driver": DOTTED,
 }
 
 
+@functools.cache
+def _component_schemes() -> dict[str, Scheme]:
+    # NOTE: imported here: the stacks' descriptors import this module for its schemes.
+    from chipdoctor.stacks import STACKS
+
+    table = dict(HOST_SCHEMES)
+    for stack in STACKS.values():
+        table.update(stack.schemes)
+    return table
+
+
 def scheme_for(component_id: str) -> Scheme:
-    return COMPONENT_SCHEMES.get(component_id, PEP440)
+    return _component_schemes().get(component_id, PEP440)
 
 
 def public_version(text: str) -> str:

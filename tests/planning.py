@@ -4,7 +4,6 @@ emitted and linted with the real hadolint."""
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
 import shutil
@@ -16,11 +15,12 @@ from typing import Any
 
 import jsonschema
 
-from chipdoctor.engine import RULES, collect
+from chipdoctor.engine import collect
 from chipdoctor.evidence.snapshot import SnapshotEvidence
 from chipdoctor.matrix.load import load_matrices
 from chipdoctor.matrix.model import MatrixSet
-from chipdoctor.report.model import Component, Finding, Inventory, Severity
+from chipdoctor.model import Component, Finding, Inventory, Severity
+from chipdoctor.stacks import STACKS
 from tests.conftest import SNAPSHOTS, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,9 +59,7 @@ def snapshot(name: str) -> Inventory:
 
 def judged(stack: str, target: Mapping[str, str]) -> list[Finding]:
     """What `check`'s rules for the stack find on a host holding exactly `target`."""
-    evaluate = importlib.import_module(RULES[stack]).evaluate
-    found: list[Finding] = evaluate(inventory(stack, **target), bundled().get(stack))
-    return found
+    return STACKS[stack].evaluate(inventory(stack, **target), bundled().get(stack))
 
 
 def errors(stack: str, target: Mapping[str, str]) -> list[str]:

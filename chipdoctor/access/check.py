@@ -14,7 +14,7 @@ from chipdoctor.access.devices import check_devices
 from chipdoctor.access.libraries import check_libraries
 from chipdoctor.evidence.base import Evidence, NotRecorded
 from chipdoctor.i18n import T, join
-from chipdoctor.report.model import NOTE_PREFIX, Inventory, Severity
+from chipdoctor.model import NOTE_PREFIX, Inventory, Severity
 
 
 def check_access(evidence: Evidence, inventory: Inventory) -> None:

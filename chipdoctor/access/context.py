@@ -11,7 +11,7 @@ from chipdoctor.evidence.base import Evidence, FileStat, Identity, UnreadableErr
 from chipdoctor.i18n import T
 from chipdoctor.loader.elf import ElfInfo, native_abi
 from chipdoctor.loader.search import LoaderSearch
-from chipdoctor.report.model import Finding, Inventory, Severity
+from chipdoctor.model import Finding, Inventory, Severity
 
 
 class AccessContext:

@@ -14,7 +14,7 @@ from chipdoctor.access.context import AccessContext
 from chipdoctor.access.data import INDEX, Device, StackAccess
 from chipdoctor.evidence.base import FileStat, Identity, UnreadableError
 from chipdoctor.i18n import T, join
-from chipdoctor.report.model import Severity
+from chipdoctor.model import Severity
 
 # acl(5) tag values of <linux/posix_acl.h>.
 ACL_USER_OBJ, ACL_USER, ACL_GROUP_OBJ, ACL_GROUP, ACL_MASK, ACL_OTHER = 1, 2, 4, 8, 16, 32
@@ -273,7 +273,7 @@ def _listed_members(ctx: AccessContext, groups: list[str]) -> list[str]:
 
 
 def _visible_devices(ctx: AccessContext, spec: StackAccess) -> None:
-    from chipdoctor.probes.ascend import parse_visible_devices
+    from chipdoctor.stacks.ascend.probe import parse_visible_devices
 
     finding_id = f"{spec.stack}.visible-devices"
     if ctx.finding(finding_id) is not None:

@@ -27,7 +27,7 @@ from chipdoctor.evidence.base import UnreadableError
 from chipdoctor.i18n import T, join
 from chipdoctor.loader.ldcache import cache_flags
 from chipdoctor.loader.search import Resolution, Walk
-from chipdoctor.report.model import Severity
+from chipdoctor.model import Severity
 
 WRONG_ARCH = "wrong-arch"
 NOT_SEARCHED = "not-searched"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from chipdoctor.evidence.base import Evidence
-from chipdoctor.report.model import Inventory
+from chipdoctor.model import Inventory
 
 # Keys of Inventory.facts written by the stack probes (chipdoctor/probes/*.py).
 _ASCEND_TOOLKIT_SOURCE = "ascend.toolkit.source"

@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 from chipdoctor.errors import BadInput
 from chipdoctor.i18n import T
-from chipdoctor.report.model import Finding, Severity
+from chipdoctor.model import Finding, Severity
 
 DEFAULT_SOCKET = "/var/run/docker.sock"
 #: Seconds `check` waits for the engine's answer about runtimes: never slows a check down much.

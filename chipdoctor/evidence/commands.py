@@ -6,18 +6,14 @@ built from data: a probe names a key from this table and nothing else.
 
 from __future__ import annotations
 
-COMMANDS: dict[str, tuple[str, ...]] = {
-    "npu-smi info": ("npu-smi", "info"),
-    "rocm-smi": ("rocm-smi",),
-    "amd-smi version": ("amd-smi", "version"),
-    "hy-smi": ("hy-smi",),
-    "nvidia-smi": ("nvidia-smi",),
-    "cnmon": ("cnmon",),
-}
+from chipdoctor.stacks import commands
+
+#: Each stack declares its own (chipdoctor/stacks/<name>/__init__.py).
+COMMANDS: dict[str, tuple[str, ...]] = commands()
 
 
 def argv_for(key: str) -> tuple[str, ...]:
     try:
         return COMMANDS[key]
     except KeyError:
-        raise ValueError(f"unknown command key {key!r}: add it to COMMANDS") from None
+        raise ValueError(f"unknown command key {key!r}: add it to its stack's `commands`") from None

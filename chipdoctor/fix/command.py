@@ -19,7 +19,7 @@ from chipdoctor.resolve.pins import Pin
 if TYPE_CHECKING:
     from chipdoctor.fix.plan import Plan
     from chipdoctor.matrix.model import MatrixSet
-    from chipdoctor.report.model import Inventory
+    from chipdoctor.model import Inventory
 
 STDOUT = "-"
 
@@ -62,7 +62,7 @@ def run_fix(options: FixOptions, stdout: TextIO, stderr: TextIO) -> int:
     if chip is not None and stack != "ascend":
         raise BadInput(f"--chip names an Ascend NPU series; it does not apply to a {stack} stack")
     if stack == "ascend":
-        from chipdoctor.fix.ascend import chip_series
+        from chipdoctor.stacks.ascend.steps import chip_series
 
         chip = chip or chip_series(inventory)
         if recipes and chip is None:

@@ -3,34 +3,19 @@ in order. `to_dict()` is the `chipdoctor-plan/1` contract (docs/contracts.md).""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any
 
+from chipdoctor.errors import BadInput
 from chipdoctor.i18n import T
-from chipdoctor.report.model import Finding, Inventory, Severity
+from chipdoctor.model import Finding, Inventory, Severity
 from chipdoctor.resolve.model import Resolution
+from chipdoctor.stacks import STACKS
+from chipdoctor.stacks.interface import StepWriter
 from chipdoctor.versions import InvalidVersion, scheme_for
 
 PLAN_FORMAT = "chipdoctor-plan/1"
-
-#: The module of each stack's steps. It defines `steps(plan, inventory) -> list[Step]` and
-#: `pip_installs(plan, inventory) -> list[PipInstall]` (the target's pip packages, in install
-#: order; the recipes install the ones their base image lacks), and may define
-#: `image_view(target) -> Mapping[str, str]` (the target as image fields, for matching
-#: `recipes/images.yaml`; the target itself when absent).
-STEP_WRITERS: dict[str, str] = {
-    "ascend": "chipdoctor.fix.ascend",
-    "cambricon": "chipdoctor.fix.cambricon",
-    "cuda": "chipdoctor.fix.cuda",
-    "dcu": "chipdoctor.fix.dcu",
-    "rocm": "chipdoctor.fix.rocm",
-}
-
-#: Step kinds, in the order they are carried out.
-STEP_KINDS = ("admin", "toolkit", "python", "pip", "verify")
 
 
 @dataclass(frozen=True)
@@ -200,11 +185,13 @@ def build_plan(
     return plan
 
 
-def step_writer(stack: str) -> ModuleType:
-    return importlib.import_module(STEP_WRITERS[stack])
+def step_writer(stack: str) -> StepWriter:
+    writer = STACKS[stack].step_writer()
+    if writer is None:
+        raise BadInput(f"`chipdoctor fix` is not available for {STACKS[stack].title} yet")
+    return writer
 
 
 def image_view(stack: str, target: Mapping[str, str]) -> Mapping[str, str]:
     """The target as the fields of `recipes/images.yaml` name them."""
-    view = getattr(step_writer(stack), "image_view", None)
-    return target if view is None else view(target)
+    return step_writer(stack).image_view(target)

@@ -11,9 +11,9 @@ import datetime as dt
 
 from chipdoctor.components import STACK_COMPONENTS
 from chipdoctor.i18n import T
+from chipdoctor.model import Finding, Inventory, Report, Severity
 from chipdoctor.policy.load import Constraint, Ignore, Policy, RequiredStack
 from chipdoctor.report.common import SEVERITY
-from chipdoctor.report.model import Finding, Inventory, Report, Severity
 from chipdoctor.versions import InvalidVersion, scheme_for
 
 

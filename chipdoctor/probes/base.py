@@ -6,7 +6,7 @@ from typing import Protocol
 
 from chipdoctor.evidence.base import CommandResult, Evidence, UnreadableError
 from chipdoctor.i18n import T
-from chipdoctor.report.model import Component, Finding, Inventory, Severity
+from chipdoctor.model import Component, Finding, Inventory, Severity
 
 
 class Probe(Protocol):

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from chipdoctor.components import TORCH_COMPONENTS
 from chipdoctor.evidence.base import Evidence
+from chipdoctor.model import (
+    FACT_TORCH_BUILD_SOURCE,
+    FACT_TORCH_CUDA,
+    FACT_TORCH_HIP,
+    FACT_TORCH_ROCM,
+    Inventory,
+)
 from chipdoctor.parsers.torch_version import parse_torch_version_py
 from chipdoctor.probes.base import ProbeContext
-from chipdoctor.report.model import Inventory
 
 PACKAGE_SOURCE = "package metadata"
-
-# Keys of Inventory.facts: what the installed torch was built for (from torch/version.py).
-FACT_TORCH_CUDA = "torch.build.cuda"
-FACT_TORCH_HIP = "torch.build.hip"
-FACT_TORCH_ROCM = "torch.build.rocm"
-FACT_TORCH_BUILD_SOURCE = "torch.build.source"
 
 
 class HostProbe:

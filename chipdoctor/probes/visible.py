@@ -7,8 +7,8 @@ comma-separated device ids (ROCR also accepts ``GPU-<uuid>``, left unchecked her
 from __future__ import annotations
 
 from chipdoctor.i18n import T
+from chipdoctor.model import Severity
 from chipdoctor.probes.base import ProbeContext
-from chipdoctor.report.model import Severity
 
 
 def check_visible_devices(

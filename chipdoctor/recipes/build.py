@@ -13,10 +13,10 @@ from pathlib import Path
 from chipdoctor import __version__
 from chipdoctor.errors import BadInput
 from chipdoctor.fix.plan import Plan, image_view, step_writer
+from chipdoctor.model import Inventory
 from chipdoctor.recipes.data import ImageTag, Mounts, images, mounts
 from chipdoctor.recipes.safety import checked
 from chipdoctor.recipes.selfwheel import wheel_name
-from chipdoctor.report.model import Inventory
 from chipdoctor.resolve.model import Accept
 
 #: Where the recipe puts what it copies in.

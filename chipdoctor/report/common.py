@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from chipdoctor.components import HOST_COMPONENTS, STACK_COMPONENTS, TORCH_COMPONENTS
 from chipdoctor.i18n import T
-from chipdoctor.report.model import Report, Severity
+from chipdoctor.model import Report, Severity
 
 #: Severity words, translatable (the same messages as the table's).
 SEVERITY = {Severity.ERROR: T("error"), Severity.WARNING: T("warning"), Severity.INFO: T("info")}

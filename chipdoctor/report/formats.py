@@ -5,10 +5,7 @@ Each renderer is imported only when its format is asked for (rich for the table 
 
 from __future__ import annotations
 
-from chipdoctor.report.model import Report
-
-#: Every `--format` value, the human table first.
-FORMATS = ("table", "json", "junit", "github", "markdown")
+from chipdoctor.model import Report
 
 
 def render(report: Report, name: str, *, strict: bool, color: bool, width: int) -> str:

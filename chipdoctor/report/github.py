@@ -8,8 +8,8 @@ renderer's output; the CLI appends it to `$GITHUB_STEP_SUMMARY`.
 from __future__ import annotations
 
 from chipdoctor.i18n import T
+from chipdoctor.model import Finding, Report, Severity
 from chipdoctor.report.common import headline
-from chipdoctor.report.model import Finding, Report, Severity
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

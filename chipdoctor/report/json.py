@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from chipdoctor.report.model import Report
+from chipdoctor.model import Report
 
 
 def render(report: Report) -> str:

@@ -16,8 +16,8 @@ import re
 import xml.etree.ElementTree as ET
 
 from chipdoctor.i18n import T
+from chipdoctor.model import Finding, Report, Severity
 from chipdoctor.report.common import SEVERITY, component_group
-from chipdoctor.report.model import Finding, Report, Severity
 
 # XML 1.0 allows tab, newline, carriage return and these ranges; anything else (ANSI escapes,
 # NUL, lone surrogates from undecodable bytes) is written as a visible \xNN / \uNNNN escape.

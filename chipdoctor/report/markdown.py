@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 
 from chipdoctor.i18n import T
+from chipdoctor.model import Finding, Report, Severity
 from chipdoctor.report.common import SEVERITY, component_group, groups, headline
-from chipdoctor.report.model import Finding, Report, Severity
 
 _ICON = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}
 _STATUS_ICON = {"ok": "✅", "warning": "⚠️", "error": "❌"}

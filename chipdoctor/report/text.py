@@ -11,7 +11,7 @@ from rich.text import Text
 
 from chipdoctor.components import HOST_COMPONENTS, STACK_COMPONENTS, TORCH_COMPONENTS
 from chipdoctor.i18n import T
-from chipdoctor.report.model import NOTE_PREFIX, Component, Report, Severity
+from chipdoctor.model import NOTE_PREFIX, Component, Report, Severity
 
 _MARK = {
     Severity.ERROR: ("✗", "bold red"),

@@ -11,56 +11,52 @@ Ranking (lexicographic, lower is better), so a fix keeps what is hardest to chan
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import combinations
 from typing import Any
 
+from chipdoctor import stacks
 from chipdoctor.errors import BadInput
 from chipdoctor.i18n import T, join
 from chipdoctor.matrix.model import Matrix, MatrixSet
-from chipdoctor.report.model import Inventory
+from chipdoctor.model import Inventory
 from chipdoctor.resolve.index import newest_key
 from chipdoctor.resolve.model import Accept, Candidate, Conflict, Resolution, StackResolver
 from chipdoctor.resolve.pins import Pin, is_prerelease
-
-#: The resolver of each stack, imported only when that stack is resolved.
-RESOLVERS: dict[str, str] = {
-    "ascend": "chipdoctor.resolve.ascend",
-    "cambricon": "chipdoctor.resolve.cambricon",
-    "cuda": "chipdoctor.resolve.cuda",
-    "dcu": "chipdoctor.resolve.dcu",
-    "rocm": "chipdoctor.resolve.rocm",
-}
 
 #: How many pins the conflict search combines at most (2^n small resolves).
 _MAX_CONFLICT_PINS = 6
 
 
 def resolver_for(stack: str) -> StackResolver:
-    module = RESOLVERS.get(stack)
-    if module is None:
-        known = ", ".join(sorted(RESOLVERS))
-        raise BadInput(f"--stack {stack}: not a stack chipdoctor knows ({known})")
-    resolver: StackResolver = importlib.import_module(module).RESOLVER
+    resolver = stacks.get(stack).resolver()
+    if resolver is None:
+        raise BadInput(
+            f"--stack {stack}: `chipdoctor fix` is not available for {stacks.STACKS[stack].title}"
+            f" yet (it can: {', '.join(_fixable())})"
+        )
     return resolver
+
+
+def _fixable() -> list[str]:
+    return [name for name, stack in stacks.STACKS.items() if stack.resolver() is not None]
 
 
 def choose_stack(inventory: Inventory, stack: str | None, pins: Sequence[Pin]) -> str:
     """The stack to resolve: --stack, else the one found, else the one the pins name."""
     if stack is not None:
         return stack
-    found = [s for s in inventory.stacks if s in RESOLVERS]
-    if found:
-        return found[0]
-    from chipdoctor.components import STACK_COMPONENTS
-
-    named = [s for s, ids in STACK_COMPONENTS.items() if any(p.component in ids for p in pins)]
+    if inventory.stacks:
+        return inventory.stacks[0]
+    named = [
+        name
+        for name, known in stacks.STACKS.items()
+        if any(p.component in known.components for p in pins)
+    ]
     if len(named) == 1:
         return named[0]
     raise BadInput(
-        "no accelerator stack found here and none named: pass --stack "
-        + "|".join(sorted(RESOLVERS))
+        "no accelerator stack found here and none named: pass --stack " + "|".join(_fixable())
     )
 
 

@@ -4,14 +4,11 @@ would reject, and never drifts from it when a rule changes."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 
 from chipdoctor.matrix.model import Matrix
-from chipdoctor.report.model import Component, Inventory, Severity
-
-#: The rules of each stack (chipdoctor.engine.RULES, without importing the engine).
-_RULES = "chipdoctor.rules."
+from chipdoctor.model import Component, Inventory, Severity
+from chipdoctor.stacks import STACKS
 
 
 class Judge:
@@ -21,7 +18,7 @@ class Judge:
     def __init__(self, stack: str, matrix: Matrix) -> None:
         self.stack = stack
         self.matrix = matrix
-        self._evaluate = importlib.import_module(_RULES + stack).evaluate
+        self._evaluate = STACKS[stack].evaluate
         self._seen: dict[tuple[tuple[str, str], ...], tuple[bool, tuple[str, ...]]] = {}
 
     def __call__(self, target: Mapping[str, str]) -> tuple[bool, tuple[str, ...]]:

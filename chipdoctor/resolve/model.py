@@ -103,12 +103,22 @@ class StackResolver(Protocol):
     Python) one by one, then `soft` (pip packages) counted together.
     """
 
-    stack: str
-    hard: tuple[str, ...]
-    medium: tuple[str, ...]
-    soft: tuple[str, ...]
-    #: Components that follow another (CANN kernels follow the toolkit): shown, not ranked.
-    derived: tuple[str, ...]
+    @property
+    def stack(self) -> str: ...
+
+    @property
+    def hard(self) -> tuple[str, ...]: ...
+
+    @property
+    def medium(self) -> tuple[str, ...]: ...
+
+    @property
+    def soft(self) -> tuple[str, ...]: ...
+
+    @property
+    def derived(self) -> tuple[str, ...]:
+        """Components that follow another (CANN kernels follow the toolkit): shown, not ranked."""
+        ...
 
     def candidates(
         self,

@@ -1,4 +1,5 @@
-"""Helpers every stack's rules share: version comparison against matrix rows, pip lines."""
+"""Helpers every stack's rules share: findings and citations, version comparison against
+matrix rows, pip lines."""
 
 from __future__ import annotations
 
@@ -8,12 +9,37 @@ from typing import Any
 from packaging.version import InvalidVersion as _PackagingInvalid
 from packaging.version import Version
 
-from chipdoctor.matrix.model import Row
+from chipdoctor.i18n import T
+from chipdoctor.matrix.model import Matrix, Row
+from chipdoctor.model import Finding, Severity
 from chipdoctor.versions import InvalidVersion, parse_vendor, public_version, scheme_for
 
 #: PyTorch's CPU wheel index: torch_npu and torch_mlu run on a CPU build of torch on x86_64,
 #: and the index serves the matching aarch64 wheels too (Ascend/pytorch README, "Install PyTorch").
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+
+
+def stack_finding(
+    name: str,
+    severity: Severity,
+    components: tuple[str, ...],
+    message: str,
+    fix: str = "",
+    *,
+    stack: str,
+) -> Finding:
+    """A finding of `stack` (`<stack>.<name>`); each rules module binds its stack once."""
+    return Finding(f"{stack}.{name}", severity, components, message, fix)
+
+
+def cite(matrix: Matrix, row: Row) -> str:
+    """The one citation format of a matrix row: its source's title and URL, then where the row
+    stands (`cuda.yaml:281` for a bundled row, the full path for a site file's)."""
+    return T(
+        "(source: {source}; {origin})",
+        source=matrix.source_text(row),
+        origin=matrix.short_origin(row),
+    )
 
 
 def release_of(version: str) -> str:

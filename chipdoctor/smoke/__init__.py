@@ -13,43 +13,29 @@ from __future__ import annotations
 import signal
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from chipdoctor.i18n import T
-from chipdoctor.probes.ascend import FACT_SET_ENV
-from chipdoctor.probes.host import FACT_TORCH_CUDA
-from chipdoctor.report.model import Finding, Inventory, Report, Severity, SmokeStep
+from chipdoctor.model import FACT_TORCH_CUDA, Finding, Inventory, Report, Severity, SmokeStep
 from chipdoctor.smoke.causes import DEFAULT_SET_ENV, Diagnosis, diagnose
 from chipdoctor.smoke.runner import SmokeRun, StepResult, run_smoke
+from chipdoctor.stacks import STACKS
+from chipdoctor.stacks.ascend.facts import FACT_SET_ENV
+from chipdoctor.stacks.interface import SmokeBackend
 
 DEFAULT_TIMEOUT = 120.0
 PASSED, FAILED, TIMED_OUT, CRASHED, SKIPPED = "passed", "failed", "timed out", "crashed", "skipped"
 _BUG_REPORT = "chipdoctor snapshot DIR --archive"
 
 
-@dataclass(frozen=True)
-class Backend:
-    """How torch reaches one stack's devices: `torch.<device>`, after importing `module`."""
-
-    device: str
-    module: str  # "" when torch itself drives the device
-    components: tuple[str, ...]  # what a failure on this device implicates
-
-
-#: NOTE: torch_npu registers "npu" (ascend.md §6.5) and torch_mlu "mlu" (other-stacks.md A.1);
-#: ROCm and Hygon DTK builds of torch drive their GPUs through torch.cuda (other-stacks.md B.1).
-BACKENDS: dict[str, Backend] = {
-    "ascend": Backend("npu", "torch_npu", ("torch_npu", "cann", "ascend_driver")),
-    "cambricon": Backend("mlu", "torch_mlu", ("torch_mlu", "neuware", "cambricon_driver")),
-    "cuda": Backend("cuda", "", ("torch", "nvidia_driver")),
-    "rocm": Backend("cuda", "", ("torch", "rocm", "amdgpu_driver")),
-    "dcu": Backend("cuda", "", ("torch", "dtk", "hygon_driver")),
+#: Each stack's backend, from its descriptor (chipdoctor/stacks/<name>/__init__.py).
+BACKENDS: dict[str, SmokeBackend] = {
+    name: stack.smoke for name, stack in STACKS.items() if stack.smoke is not None
 }
 
 
-def backends_for(stacks: Sequence[str]) -> list[Backend]:
+def backends_for(stacks: Sequence[str]) -> list[SmokeBackend]:
     """The backends of the stacks found, one per torch device, in the inventory's order."""
-    chosen: dict[str, Backend] = {}
+    chosen: dict[str, SmokeBackend] = {}
     for stack in stacks:
         backend = BACKENDS.get(stack)
         if backend is not None and backend.device not in chosen:
@@ -123,7 +109,7 @@ class Verdict:
         self,
         run: SmokeRun,
         inventory: Inventory,
-        backends: Sequence[Backend],
+        backends: Sequence[SmokeBackend],
         static_findings: Sequence[str],
     ) -> None:
         self.run = run

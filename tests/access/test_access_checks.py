@@ -153,7 +153,7 @@ def test_group_listed_but_session_older_says_log_in_again(tree: Path) -> None:
     assert not can_open(node, alice())
     from chipdoctor.access.context import AccessContext
     from chipdoctor.access.devices import _denied
-    from chipdoctor.report.model import Inventory
+    from chipdoctor.model import Inventory
 
     evidence = HostEvidence(root=str(tree / "root"), env={})
     context = AccessContext(evidence, Inventory(), alice(), None)
@@ -358,7 +358,7 @@ def test_a_cache_with_only_a_32_bit_libcuda_says_wrong_architecture(tmp_path: Pa
     if compiler("i386") is None or os.geteuid() != 0:
         pytest.skip("needs i686-linux-gnu-gcc and root (ldconfig -r chroots)")
     from chipdoctor.access.check import check_access
-    from chipdoctor.report.model import Component, Inventory
+    from chipdoctor.model import Component, Inventory
     from tests.access_trees import build_object
 
     root = tmp_path / "root"
@@ -377,7 +377,7 @@ def test_a_cache_with_only_a_32_bit_libcuda_says_wrong_architecture(tmp_path: Pa
 @ROOT_ONLY
 def test_visible_devices_are_checked_against_the_nodes_when_no_smi_answers(tree: Path) -> None:
     from chipdoctor.access.check import check_access
-    from chipdoctor.probes.ascend import AscendProbe
+    from chipdoctor.stacks.ascend.probe import AscendProbe
 
     host = AscendHost()
     host.build(tree / "root")
@@ -406,7 +406,7 @@ def test_a_library_installed_after_ldconfig_ran_asks_for_ldconfig(tmp_path: Path
     if compiler("x86_64") is None:
         pytest.skip("needs cc")
     from chipdoctor.access.check import check_access
-    from chipdoctor.report.model import Component, Inventory
+    from chipdoctor.model import Component, Inventory
     from tests.access_trees import build_object
 
     root = tmp_path / "root"

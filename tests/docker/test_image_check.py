@@ -18,9 +18,9 @@ from chipdoctor.evidence.host import HostEvidence
 from chipdoctor.evidence.image import ImageEvidence
 from chipdoctor.evidence.snapshot import RecordingEvidence, write_snapshot
 from chipdoctor.matrix.load import load_matrices
+from chipdoctor.model import Severity
 from chipdoctor.recipes.build import preflight_policy
 from chipdoctor.recipes.data import mounts
-from chipdoctor.report.model import Severity
 from tests.conftest import SNAPSHOTS, run_cli
 from tests.docker.conftest import SITE, STAND_IN, write
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from chipdoctor.engine import RULES
+from chipdoctor.stacks import STACKS
 from tests.conftest import SNAPSHOTS
 from tests.planning import errors, plan_json, targets
 
@@ -15,10 +15,10 @@ def _cases() -> list[tuple[str, str]]:
     cases = []
     for directory in sorted(p for p in SNAPSHOTS.iterdir() if p.is_dir()):
         prefix = directory.name.split("-", 1)[0]
-        if prefix in RULES:
+        if prefix in STACKS:
             cases.append((directory.name, prefix))
         elif prefix == "multi":
-            cases += [(directory.name, s) for s in RULES if s in directory.name]
+            cases += [(directory.name, s) for s in STACKS if s in directory.name]
     return cases
 
 
@@ -26,7 +26,7 @@ CASES = _cases()
 
 
 def test_every_stack_has_scenarios() -> None:
-    assert {stack for _, stack in CASES} == set(RULES)
+    assert {stack for _, stack in CASES} == set(STACKS)
 
 
 @pytest.mark.parametrize(("scenario", "stack"), CASES)

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 import yaml
 
+from chipdoctor.model import Severity
 from chipdoctor.recipes.build import PREFLIGHT_POLICY, preflight_policy
 from chipdoctor.recipes.data import images, mounts
 from chipdoctor.recipes.selfwheel import wheel_name
-from chipdoctor.report.model import Severity
 from tests.conftest import SNAPSHOTS, run_cli
 from tests.planning import errors, judged, linted, plan_json, targets
 

@@ -12,10 +12,10 @@ import pytest
 import yaml
 
 from chipdoctor.matrix.load import load_matrices
+from chipdoctor.model import Component, Inventory, Severity
 from chipdoctor.recipes.data import images
 from chipdoctor.recipes.selfwheel import wheel_name
-from chipdoctor.report.model import Component, Inventory, Severity
-from chipdoctor.rules.dcu import evaluate
+from chipdoctor.stacks.dcu.rules import evaluate
 from tests.conftest import SNAPSHOTS, run_cli
 from tests.planning import emit, hadolint, linted, plan_json, targets
 

@@ -13,10 +13,10 @@ import pytest
 import yaml
 
 from chipdoctor.matrix.load import load_matrices
+from chipdoctor.model import Component, Inventory, Severity
 from chipdoctor.recipes.data import images
 from chipdoctor.recipes.selfwheel import wheel_name
-from chipdoctor.report.model import Component, Inventory, Severity
-from chipdoctor.rules.rocm import evaluate
+from chipdoctor.stacks.rocm.rules import evaluate
 from tests.conftest import FIXTURES, SNAPSHOTS, run_cli
 from tests.planning import PLAN_SCHEMA, emit, hadolint, linted, plan_json, targets
 

@@ -1,4 +1,4 @@
-"""Tests for chipdoctor.parsers.amd_smi on real `amd-smi version` outputs (see SOURCES.md)."""
+"""Tests for chipdoctor.stacks.rocm.amd_smi on real `amd-smi version` outputs (see SOURCES.md)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chipdoctor.parsers.amd_smi import AmdSmiVersion, parse_amd_smi_version
+from chipdoctor.stacks.rocm.amd_smi import AmdSmiVersion, parse_amd_smi_version
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "amd_smi"
 

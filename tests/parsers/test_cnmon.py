@@ -1,4 +1,4 @@
-"""Tests for chipdoctor.parsers.cnmon on real published outputs (see fixtures SOURCES.md)."""
+"""The Cambricon cnmon parser on real published outputs (see fixtures SOURCES.md)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chipdoctor.parsers.cnmon import CnmonCard, CnmonInfo, parse_cnmon
+from chipdoctor.stacks.cambricon.cnmon import CnmonCard, CnmonInfo, parse_cnmon
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "cnmon"
 

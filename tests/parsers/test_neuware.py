@@ -1,4 +1,4 @@
-"""Tests for chipdoctor.parsers.neuware: version.txt, library names, torch_mlu versions."""
+"""Tests for chipdoctor.stacks.cambricon.neuware: version.txt, library names, torch_mlu versions."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chipdoctor.parsers.neuware import (
+from chipdoctor.stacks.cambricon.neuware import (
     TorchMluVersion,
     library_version,
     parse_neuware_version,

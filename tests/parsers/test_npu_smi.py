@@ -1,4 +1,4 @@
-"""Tests for chipdoctor.parsers.npu_smi on real published outputs (see fixtures SOURCES.md)."""
+"""The Ascend npu-smi parser on real published outputs (see fixtures SOURCES.md)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chipdoctor.parsers.npu_smi import NpuChip, NpuSmiInfo, parse_npu_smi_info
+from chipdoctor.stacks.ascend.npu_smi import NpuChip, NpuSmiInfo, parse_npu_smi_info
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "npu_smi"
 

@@ -1,4 +1,4 @@
-"""Tests for chipdoctor.parsers.nvidia_smi and .cuda_toolkit on real published outputs
+"""Tests for chipdoctor.stacks.cuda.nvidia_smi and .cuda_toolkit on real published outputs
 (see tests/fixtures/nvidia_smi/SOURCES.md), plus hypothesis fuzzing."""
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chipdoctor.parsers.cuda_toolkit import (
+from chipdoctor.stacks.cuda.cuda_toolkit import (
     parse_cudnn_header,
     parse_version_json,
     parse_version_txt,
     torch_cuda_tag,
 )
-from chipdoctor.parsers.nvidia_smi import (
+from chipdoctor.stacks.cuda.nvidia_smi import (
     MigDevice,
     NvidiaSmiInfo,
     ProcDriverVersion,

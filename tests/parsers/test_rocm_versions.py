@@ -1,4 +1,4 @@
-"""Tests for chipdoctor.parsers.rocm_versions on version strings quoted in docs/stacks."""
+"""Tests for chipdoctor.stacks._hip.rocm_versions on version strings quoted in docs/stacks."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chipdoctor.parsers.rocm_versions import (
+from chipdoctor.stacks._hip.rocm_versions import (
     dtk_from_torch,
     is_dtk_build,
     major_minor,

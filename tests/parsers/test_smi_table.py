@@ -1,4 +1,4 @@
-"""Tests for chipdoctor.parsers.smi_table on real rocm-smi and hy-smi outputs (see SOURCES.md)."""
+"""The shared smi table parser on real rocm-smi and hy-smi outputs (see SOURCES.md)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chipdoctor.parsers.smi_table import SmiTable, parse_smi_table
+from chipdoctor.stacks._hip.smi_table import SmiTable, parse_smi_table
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

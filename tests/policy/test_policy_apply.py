@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from chipdoctor.model import Component, Finding, Inventory, Report, Severity
 from chipdoctor.policy.apply import apply_policy
 from chipdoctor.policy.load import Constraint, Ignore, Policy, RequiredStack, parse_require
-from chipdoctor.report.model import Component, Finding, Inventory, Report, Severity
 
 TODAY = dt.date(2026, 6, 1)
 

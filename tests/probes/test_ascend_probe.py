@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from chipdoctor.evidence.host import HostEvidence
-from chipdoctor.probes.ascend import AscendProbe, parse_visible_devices
-from chipdoctor.report.model import Inventory, Severity
+from chipdoctor.model import Inventory, Severity
+from chipdoctor.stacks.ascend.probe import AscendProbe, parse_visible_devices
 from tests.conftest import FIXTURES, write_tool
 
 NPU_SMI = FIXTURES / "npu_smi"

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from chipdoctor.evidence.base import PythonInfo
 from chipdoctor.evidence.host import HostEvidence
-from chipdoctor.probes.cambricon import CambriconProbe, VisibleDevices, parse_visible_devices
-from chipdoctor.report.model import Finding, Inventory, Severity
+from chipdoctor.model import Finding, Inventory, Severity
+from chipdoctor.stacks.cambricon.probe import CambriconProbe, VisibleDevices, parse_visible_devices
 from tests.conftest import FIXTURES, write_tool
 
 CNMON = FIXTURES / "cnmon"

@@ -19,8 +19,8 @@ from chipdoctor.evidence.base import (
 )
 from chipdoctor.evidence.host import HostEvidence
 from chipdoctor.evidence.snapshot import RecordingEvidence, SnapshotEvidence, write_snapshot
-from chipdoctor.probes.cuda import CudaProbe, parse_visible_devices
-from chipdoctor.report.model import Inventory, Severity
+from chipdoctor.model import Inventory, Severity
+from chipdoctor.stacks.cuda.probe import CudaProbe, parse_visible_devices
 from tests.conftest import FIXTURES, SNAPSHOTS, write_tool
 
 SMI = FIXTURES / "nvidia_smi"

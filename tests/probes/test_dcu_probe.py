@@ -7,8 +7,9 @@ from pathlib import Path
 
 from chipdoctor.evidence.base import PlatformInfo
 from chipdoctor.evidence.host import HostEvidence
-from chipdoctor.probes.dcu import FACT_DTK_ROOT, DcuProbe
-from chipdoctor.report.model import Inventory, Severity
+from chipdoctor.model import Inventory, Severity
+from chipdoctor.stacks.dcu.facts import FACT_DTK_ROOT
+from chipdoctor.stacks.dcu.probe import DcuProbe
 from tests.conftest import FIXTURES, write_tool
 
 

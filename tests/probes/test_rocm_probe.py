@@ -9,8 +9,9 @@ import pytest
 
 from chipdoctor.evidence.base import PlatformInfo
 from chipdoctor.evidence.host import HostEvidence
-from chipdoctor.probes.rocm import FACT_AMDGPU_LOADED, FACT_TOOLS, RocmProbe
-from chipdoctor.report.model import Inventory, Severity
+from chipdoctor.model import Inventory, Severity
+from chipdoctor.stacks.rocm.facts import FACT_AMDGPU_LOADED, FACT_TOOLS
+from chipdoctor.stacks.rocm.probe import RocmProbe
 from tests.conftest import FIXTURES, write_tool
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from chipdoctor.model import Component, Finding, Inventory, Report, Severity
 from chipdoctor.report import github
-from chipdoctor.report.model import Component, Finding, Inventory, Report, Severity
 from tests.conftest import SNAPSHOTS, run_cli
 
 MISMATCH = str(SNAPSHOTS / "ascend-torch-mismatch")

@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from chipdoctor.model import Component, Finding, Inventory, Report, Severity
 from chipdoctor.report import junit
-from chipdoctor.report.model import Component, Finding, Inventory, Report, Severity
 from tests.conftest import SNAPSHOTS, run_cli
 
 SCENARIOS = sorted(p.name for p in SNAPSHOTS.iterdir() if (p / "snapshot.yaml").is_file())

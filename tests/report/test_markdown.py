@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from chipdoctor.model import Component, Device, Finding, Inventory, Report, Severity
 from chipdoctor.report import markdown
-from chipdoctor.report.model import Component, Device, Finding, Inventory, Report, Severity
 from tests.conftest import SNAPSHOTS, run_cli
 
 

@@ -1,6 +1,6 @@
 """The Cambricon resolver on the bundled matrix: it keeps what the rules accept, fixes torch
 against torch_mlu, keeps the driver, and never proposes a stack the Cambricon rules find an
-error in (every target is judged by chipdoctor.rules.cambricon, the rules `check` runs)."""
+error in (every target is judged by chipdoctor.stacks.cambricon.rules, the rules `check` runs)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from chipdoctor.matrix.load import load_matrices
 from chipdoctor.matrix.model import MatrixSet
-from chipdoctor.report.model import Severity
+from chipdoctor.model import Severity
 from chipdoctor.resolve import Resolution, parse_generic, parse_pin, resolve
 from tests.conftest import SNAPSHOTS
 from tests.planning import errors, inventory, judged, snapshot

@@ -4,7 +4,7 @@ variant before the release, and every target it proposes is judged by `check`'s 
 from __future__ import annotations
 
 from chipdoctor.resolve import parse_pin, resolve
-from chipdoctor.rules.cuda import evaluate
+from chipdoctor.stacks.cuda.rules import evaluate
 from tests.planning import bundled, errors, inventory, judged, snapshot
 
 HEALTHY = {

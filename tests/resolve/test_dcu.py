@@ -1,12 +1,12 @@
 """The resolver on the bundled Hygon DCU matrix: what it keeps, what it changes, why, and the
-conflicts it explains. Every target is judged by the rules `check` runs (chipdoctor.rules.dcu)."""
+conflicts it explains. Every target is judged by the rules `check` runs (stacks/dcu/rules.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from chipdoctor.matrix.model import MatrixSet
-from chipdoctor.report.model import Inventory, Severity
+from chipdoctor.model import Inventory, Severity
 from chipdoctor.resolve import Pin, Resolution, parse_generic, parse_pin, resolve
 from chipdoctor.resolve.pins import is_prerelease
 from tests import planning

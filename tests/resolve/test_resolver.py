@@ -10,7 +10,7 @@ import pytest
 from chipdoctor.components import ALL_COMPONENTS
 from chipdoctor.errors import BadInput
 from chipdoctor.matrix.model import MatrixSet
-from chipdoctor.report.model import Inventory
+from chipdoctor.model import Inventory
 from chipdoctor.resolve import Pin, Resolution, parse_generic, parse_pin, resolve
 from chipdoctor.resolve.pins import is_prerelease
 from tests import planning

@@ -1,16 +1,16 @@
 """The resolver on the bundled AMD ROCm matrix: what it keeps, what it changes, why, and the
-conflicts it explains. Every target is judged by the rules `check` runs (chipdoctor.rules.rocm)."""
+conflicts it explains. Every target is judged by the rules `check` runs (stacks/rocm/rules.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from chipdoctor.matrix.model import MatrixSet
+from chipdoctor.model import Inventory, Severity
 from chipdoctor.recipes.build import image_filter
-from chipdoctor.report.model import Inventory, Severity
 from chipdoctor.resolve import Pin, Resolution, parse_generic, parse_pin, resolve
 from chipdoctor.resolve.pins import is_prerelease
-from chipdoctor.resolve.rocm import wheel_for
+from chipdoctor.stacks.rocm.resolve import wheel_for
 from tests import planning
 from tests.conftest import SNAPSHOTS
 from tests.planning import snapshot

@@ -6,9 +6,9 @@ import pytest
 
 from chipdoctor.matrix.load import load_matrices
 from chipdoctor.matrix.model import Matrix
-from chipdoctor.probes import ascend as facts
-from chipdoctor.report.model import Component, Finding, Inventory, Severity
-from chipdoctor.rules.ascend import evaluate
+from chipdoctor.model import Component, Finding, Inventory, Severity
+from chipdoctor.stacks.ascend import facts
+from chipdoctor.stacks.ascend.rules import evaluate
 
 
 @pytest.fixture(scope="module")
@@ -187,3 +187,12 @@ def test_firmware_within_both_declarations(matrix: Matrix) -> None:
     }
     inv = inventory(facts_=declared, ascend_driver="25.0.rc1.1", ascend_firmware="7.7.0.1.231")
     assert evaluate(inv, matrix) == []
+
+
+def test_driver_version_that_does_not_parse_is_said_unreadable(matrix: Matrix) -> None:
+    finding = by_id(evaluate(inventory(cann="9.0.0", ascend_driver="V100R001C15"), matrix))[
+        "ascend.cann-driver"
+    ]
+    assert finding.severity is Severity.WARNING
+    assert "could not be read as an Ascend driver version" in finding.message
+    assert "newer" not in finding.message

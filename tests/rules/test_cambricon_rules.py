@@ -8,9 +8,8 @@ import pytest
 
 from chipdoctor.matrix.load import load_matrices
 from chipdoctor.matrix.model import Matrix
-from chipdoctor.probes.host import FACT_TORCH_CUDA
-from chipdoctor.report.model import Component, Device, Finding, Inventory, Severity
-from chipdoctor.rules.cambricon import evaluate
+from chipdoctor.model import FACT_TORCH_CUDA, Component, Device, Finding, Inventory, Severity
+from chipdoctor.stacks.cambricon.rules import evaluate
 
 # flagos-ai/build-infra configs.yaml, neuware4.7.2: a whole stack as published.
 FLAGOS_472 = {

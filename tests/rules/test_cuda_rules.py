@@ -6,10 +6,17 @@ import pytest
 
 from chipdoctor.matrix.load import load_matrices
 from chipdoctor.matrix.model import Matrix
-from chipdoctor.probes import cuda as facts
-from chipdoctor.probes.host import FACT_TORCH_BUILD_SOURCE, FACT_TORCH_CUDA, FACT_TORCH_HIP
-from chipdoctor.report.model import Component, Finding, Inventory, Severity
-from chipdoctor.rules.cuda import evaluate
+from chipdoctor.model import (
+    FACT_TORCH_BUILD_SOURCE,
+    FACT_TORCH_CUDA,
+    FACT_TORCH_HIP,
+    Component,
+    Finding,
+    Inventory,
+    Severity,
+)
+from chipdoctor.stacks.cuda import facts
+from chipdoctor.stacks.cuda.rules import evaluate
 
 VERSION_PY = "/usr/lib/python3/dist-packages/torch/version.py"
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from chipdoctor import model
 from chipdoctor.matrix.load import load_matrices
 from chipdoctor.matrix.model import Matrix
-from chipdoctor.probes import host
-from chipdoctor.report.model import Component, Finding, Inventory, Severity
-from chipdoctor.rules.dcu import evaluate
+from chipdoctor.model import Component, Finding, Inventory, Severity
+from chipdoctor.stacks.dcu.rules import evaluate
 
 DAS13_WHEEL = (
     "pip install --no-deps https://download.sourcefind.cn:65024/file/4/pytorch/DAS1.3/"
@@ -66,7 +66,7 @@ def test_wheel_for_another_patch_of_the_release_is_a_warning(matrix: Matrix) -> 
     [
         ("2.3.0+cpu", {}, "CPU-only"),
         ("2.3.0+rocm6.0", {}, "hip_4.2"),
-        ("2.3.0", {host.FACT_TORCH_CUDA: "12.1"}, "--no-deps"),
+        ("2.3.0", {model.FACT_TORCH_CUDA: "12.1"}, "--no-deps"),
     ],
 )
 def test_non_das_torch_is_an_error(

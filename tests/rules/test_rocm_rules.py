@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from chipdoctor import model
 from chipdoctor.matrix.load import load_matrices
 from chipdoctor.matrix.model import Matrix
-from chipdoctor.probes import host
-from chipdoctor.probes import rocm as facts
-from chipdoctor.report.model import Component, Finding, Inventory, Severity
-from chipdoctor.rules.rocm import evaluate
+from chipdoctor.model import Component, Finding, Inventory, Severity
+from chipdoctor.stacks.rocm import facts
+from chipdoctor.stacks.rocm.rules import evaluate
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +63,7 @@ def test_hip_from_version_py_stands_in_for_the_tag(matrix: Matrix) -> None:
     inv = inventory(
         torch="2.7.0a0+git295f2ed",
         rocm="6.4.1",
-        facts_={host.FACT_TORCH_HIP: "6.3.42131-fa1d09cbd"},
+        facts_={model.FACT_TORCH_HIP: "6.3.42131-fa1d09cbd"},
     )
     finding = by_id(evaluate(inv, matrix))["rocm.torch-rocm"]
     assert "hip = '6.3.42131-fa1d09cbd'" in finding.message
@@ -82,7 +82,7 @@ def test_cpu_torch_with_rocm_installed_is_an_error(matrix: Matrix) -> None:
 
 def test_cpu_torch_read_from_version_py(matrix: Matrix) -> None:
     inv = inventory(
-        torch="2.4.1", rocm="6.1.3", facts_={host.FACT_TORCH_BUILD_SOURCE: "torch/version.py"}
+        torch="2.4.1", rocm="6.1.3", facts_={model.FACT_TORCH_BUILD_SOURCE: "torch/version.py"}
     )
     finding = by_id(evaluate(inv, matrix))["rocm.torch-not-rocm"]
     assert "neither hip nor cuda" in finding.message

@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from chipdoctor.probes.ascend import FACT_SET_ENV
-from chipdoctor.report.model import Component, Inventory, Severity
+from chipdoctor.model import Component, Inventory, Severity
 from chipdoctor.smoke import BACKENDS, Verdict, backends_for
 from chipdoctor.smoke.causes import KNOWN_FAILURES, diagnose
 from chipdoctor.smoke.runner import SmokeRun, StepResult, parse_events
 from chipdoctor.smoke.script import MARKER
+from chipdoctor.stacks.ascend.facts import FACT_SET_ENV
 
 CONTEXT = {
     "set_env": "/opt/Ascend/ascend-toolkit/set_env.sh",

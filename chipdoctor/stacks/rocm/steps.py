@@ -1,7 +1,7 @@
 """AMD ROCm steps: the ROCm user space when the target changes it (AMD's amdgpu-install
 repository, then the `rocm` meta package), then the PyTorch wheel from
 download.pytorch.org/whl/rocm<variant> (the index of the rules' own install line,
-`chipdoctor.rules.rocm`). The amdgpu kernel driver is never changed (`chipdoctor.resolve.rocm`).
+`rules.py` here). The amdgpu kernel driver is never changed (`resolve.py` here).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from chipdoctor.fix.common import finish, pip_steps, python_step
 from chipdoctor.fix.plan import PipInstall, Plan, Step
 from chipdoctor.i18n import T
 from chipdoctor.matrix.model import Matrix
-from chipdoctor.parsers.rocm_versions import rocm_from_torch
-from chipdoctor.report.model import Inventory
-from chipdoctor.resolve.rocm import DRIVER, amd_release, same_rocm, wheel_for
+from chipdoctor.model import Inventory
 from chipdoctor.rules.common import release_of
+from chipdoctor.stacks._hip.rocm_versions import rocm_from_torch
+from chipdoctor.stacks.rocm.resolve import DRIVER, amd_release, same_rocm, wheel_for
 
 # NOTE: AMD's installer package sits in repo.radeon.com/amdgpu-install/<release>/ubuntu/<codename>/
 # (`wget https://repo.radeon.com/amdgpu-install/6.2/ubuntu/noble/amdgpu-install_6.2.60200-1_all.deb;

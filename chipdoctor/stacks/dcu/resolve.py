@@ -1,6 +1,6 @@
 """Hygon DCU candidates from the matrix tables `torch_dtk` and `driver_dtk`, judged by
-`chipdoctor.rules.dcu` itself (each target goes through `evaluate`: no error, and its warnings
-are the candidate's):
+the DCU rules (`rules.py` here) themselves (each target goes through `evaluate`: no error, and
+their warnings are the candidate's):
 
 - torch is a Hygon DAS build a `torch_dtk` row lists, as pip reports it (`2.5.1+das.opt1.dtk2604`;
   rows before DAS 1.2 name only the release), or the installed DAS build when the rules accept
@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 
 from chipdoctor.i18n import T
 from chipdoctor.matrix.model import INCOMPATIBLE, Matrix, Row
-from chipdoctor.parsers.rocm_versions import dtk_from_torch, is_dtk_build
 from chipdoctor.resolve.index import PerMatrix, is_concrete, matches, newest_first
 from chipdoctor.resolve.judge import Judge
 from chipdoctor.resolve.model import Accept, Candidate, installed_reason, kept_reason
 from chipdoctor.resolve.pins import Pin, allowed, by_component
 from chipdoctor.rules.common import release_of
-from chipdoctor.rules.dcu import DRIVER_TABLE, TORCH_TABLE, driver_number
+from chipdoctor.stacks._hip.rocm_versions import dtk_from_torch, is_dtk_build
+from chipdoctor.stacks.dcu.rules import DRIVER_TABLE, TORCH_TABLE, driver_number
 from chipdoctor.versions import InvalidVersion, VendorVersion, parse_vendor
 
 DRIVER = "hygon_driver"

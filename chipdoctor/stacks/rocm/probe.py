@@ -3,35 +3,32 @@ from ``amd-smi version``, and ``HIP_VISIBLE_DEVICES`` / ``ROCR_VISIBLE_DEVICES``
 
 Paths, formats and sources: docs/stacks/rocm.md. A Hygon DTK host also has ROCm-named tools
 and files; it belongs to the dcu stack, so this probe reports nothing there
-(:func:`chipdoctor.probes.dcu.hygon_markers`).
+(:func:`chipdoctor.stacks.dcu.probe.hygon_markers`).
 """
 
 from __future__ import annotations
 
 from chipdoctor.evidence.base import CommandResult, Evidence
 from chipdoctor.i18n import T
-from chipdoctor.parsers.amd_smi import parse_amd_smi_version
-from chipdoctor.parsers.rocm_versions import parse_version_file, strip_build, version_from_dir
-from chipdoctor.parsers.smi_table import parse_smi_table
+from chipdoctor.model import Device, Inventory, Severity
 from chipdoctor.probes.base import ProbeContext, command_failure
-from chipdoctor.probes.dcu import hygon_markers, is_dir
 from chipdoctor.probes.visible import check_visible_devices
-from chipdoctor.report.model import Device, Inventory, Severity
-
-ROCM_ROOT = "/opt/rocm"
-# NOTE: gpustack's pyrocmsmi tries these under $ROCM_HOME / $ROCM_PATH / /opt/rocm; `version`
-# holds the release ("7.2.0"), `version-dev` the build ("7.2.1-43", sometimes empty).
-VERSION_FILES = (".info/version", ".info/version-rocm", ".info/version-dev", ".info/version-libs")
-AMDGPU_MODULE = "/sys/module/amdgpu"
-AMDGPU_VERSION = f"{AMDGPU_MODULE}/version"
-ROCM_SMI = "rocm-smi"
-AMD_SMI = "amd-smi version"
-VISIBLE_DEVICES = ("HIP_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES")
-DOCKER_DOCS = "https://rocm.docs.amd.com/projects/install-on-linux/en/latest/how-to/docker.html"
-
-# Keys of Inventory.facts the rules read.
-FACT_AMDGPU_LOADED = "rocm.amdgpu.loaded"
-FACT_TOOLS = "rocm.tools"  # the ROCm tools found on PATH, comma-separated
+from chipdoctor.stacks._hip.rocm_versions import parse_version_file, strip_build, version_from_dir
+from chipdoctor.stacks._hip.smi_table import parse_smi_table
+from chipdoctor.stacks.dcu.probe import hygon_markers, is_dir
+from chipdoctor.stacks.rocm.amd_smi import parse_amd_smi_version
+from chipdoctor.stacks.rocm.facts import (
+    AMD_SMI,
+    AMDGPU_MODULE,
+    AMDGPU_VERSION,
+    DOCKER_DOCS,
+    FACT_AMDGPU_LOADED,
+    FACT_TOOLS,
+    ROCM_ROOT,
+    ROCM_SMI,
+    VERSION_FILES,
+    VISIBLE_DEVICES,
+)
 
 
 class RocmProbe:

@@ -1,7 +1,7 @@
 """Cambricon candidates from the matrix tables `torch_mlu` (each torch_mlu build with its torch and
 its Neuware, CNNL, CNCL and driver minimums) and `neuware_driver` (the driver each CNToolkit is
-published with), judged by `chipdoctor.rules.cambricon` itself (no error; its warnings are the
-candidate's):
+published with), judged by the Cambricon rules (`rules.py` here) themselves (no error; their
+warnings are the candidate's):
 
 - the installed stack, when the rules accept it; a host with neither torch nor torch_mlu is
   given PyTorch only when a pin or a recipe asks for it (an SDK-only host needs none);

@@ -15,11 +15,11 @@ from collections.abc import Mapping
 from chipdoctor.fix.common import finish, pip_steps, python_step
 from chipdoctor.fix.plan import PipInstall, Plan, Step
 from chipdoctor.i18n import T, join
-from chipdoctor.parsers.cuda_toolkit import torch_cuda_tag
-from chipdoctor.probes.cuda import DRIVER_DOWNLOAD
-from chipdoctor.report.model import Inventory
+from chipdoctor.model import Inventory
 from chipdoctor.rules.common import release_of
-from chipdoctor.rules.cuda import TOOLKIT_ARCHIVE, WHEEL_INDEX
+from chipdoctor.stacks.cuda.cuda_toolkit import torch_cuda_tag
+from chipdoctor.stacks.cuda.facts import DRIVER_DOWNLOAD
+from chipdoctor.stacks.cuda.rules import TOOLKIT_ARCHIVE, WHEEL_INDEX
 
 COMPANIONS = ("torchvision", "torchaudio")
 
@@ -75,7 +75,7 @@ def pip_installs(plan: Plan, inventory: Inventory) -> list[PipInstall]:
     cudnn = plan.target("cudnn") if plan.changed("cudnn") else None
     major = cuda.partition(".")[0]
     # NOTE: PyTorch's CUDA wheels depend on the cuDNN wheel of their CUDA major
-    # (chipdoctor.probes.cuda.CUDNN_PACKAGES).
+    # (chipdoctor.stacks.cuda.probe.CUDNN_PACKAGES).
     package = f"nvidia-cudnn-cu{major}"
     notes = []
     if cudnn and plan.changed("torch"):

@@ -1,5 +1,5 @@
 """Ascend candidates from the matrix tables `torch_npu`, `torch_npu_cann`, `cann_driver`,
-`driver_firmware` and `cann_python`, judged the way `chipdoctor.rules.ascend` judges a host:
+`driver_firmware` and `cann_python`, judged the way `chipdoctor.stacks.ascend.rules` judges a host:
 
 - torch is a release a `torch_npu` row pairs with that torch_npu (else `check` errs);
 - CANN is a row's CANN, or one `torch_npu_cann` declares compatible (else it warns or errs);

@@ -1,4 +1,4 @@
-"""AMD ROCm candidates from the matrix table `torch_rocm`, judged by `chipdoctor.rules.rocm`
+"""AMD ROCm candidates from the matrix table `torch_rocm`, judged by `chipdoctor.stacks.rocm.rules`
 itself (each target goes through `evaluate`: no error, and its warnings are the candidate's):
 
 - torch is a PyTorch wheel as pip reports it, `<release>+rocm<variant>`, for a variant a
@@ -29,14 +29,14 @@ from functools import lru_cache
 
 from chipdoctor.i18n import T
 from chipdoctor.matrix.model import INCOMPATIBLE, Matrix, Row
-from chipdoctor.parsers.rocm_versions import major_minor, rocm_from_torch
 from chipdoctor.resolve.index import PerMatrix, is_concrete, matches
 from chipdoctor.resolve.judge import Judge
 from chipdoctor.resolve.model import Accept, Candidate, installed_reason, kept_reason
 from chipdoctor.resolve.pins import Pin, by_component
 from chipdoctor.rules.common import release_of
-from chipdoctor.rules.hip import ROCM, classify_torch
-from chipdoctor.rules.rocm import TABLE, WHEEL_INDEX
+from chipdoctor.stacks._hip.rocm_versions import major_minor, rocm_from_torch
+from chipdoctor.stacks._hip.rules import ROCM, classify_torch
+from chipdoctor.stacks.rocm.rules import TABLE, WHEEL_INDEX
 
 DRIVER = "amdgpu_driver"
 

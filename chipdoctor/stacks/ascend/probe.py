@@ -10,29 +10,28 @@ from dataclasses import dataclass
 
 from chipdoctor.evidence.base import Evidence
 from chipdoctor.i18n import T, join
+from chipdoctor.model import Device, Inventory, Severity
 from chipdoctor.parsers.keyvalue import get_ci, parse_key_values, parse_version_cfg
-from chipdoctor.parsers.npu_smi import parse_npu_smi_info
 from chipdoctor.probes.base import ProbeContext, command_failure
-from chipdoctor.report.model import Device, Inventory, Severity
+from chipdoctor.stacks.ascend.facts import (
+    ASCEND_ROOT,
+    CANN_INSTALL_INFO,
+    DRIVER_INFO,
+    DRIVER_PACKAGE,
+    FACT_DRIVER_FW_RANGE,
+    FACT_DRIVER_INFO_SOURCE,
+    FACT_DRIVER_INNER,
+    FACT_FIRMWARE_DRV_RANGE,
+    FACT_FIRMWARE_SOURCE,
+    FACT_SET_ENV,
+    FACT_TOOLKIT_COMPATIBLE,
+    FACT_TOOLKIT_SOURCE,
+    FIRMWARE_INFO,
+    NPU_SMI,
+    VISIBLE_DEVICES,
+)
+from chipdoctor.stacks.ascend.npu_smi import parse_npu_smi_info
 from chipdoctor.versions import InvalidVersion, parse_vendor
-
-ASCEND_ROOT = "/usr/local/Ascend"
-DRIVER_INFO = f"{ASCEND_ROOT}/driver/version.info"
-FIRMWARE_INFO = f"{ASCEND_ROOT}/firmware/version.info"
-CANN_INSTALL_INFO = "/etc/Ascend/ascend_cann_install.info"
-NPU_SMI = "npu-smi info"
-VISIBLE_DEVICES = "ASCEND_RT_VISIBLE_DEVICES"
-DRIVER_PACKAGE = "Ascend-hdk-<chip>-npu-driver_<version>_linux-<arch>.run"
-
-# Keys of Inventory.facts the rules read.
-FACT_TOOLKIT_COMPATIBLE = "ascend.toolkit.compatible_version"
-FACT_DRIVER_INNER = "ascend.driver.innerversion"
-FACT_DRIVER_FW_RANGE = "ascend.driver.compatible_version_fw"
-FACT_FIRMWARE_DRV_RANGE = "ascend.firmware.compatible_version_drv"
-FACT_DRIVER_INFO_SOURCE = "ascend.driver.source"
-FACT_FIRMWARE_SOURCE = "ascend.firmware.source"
-FACT_TOOLKIT_SOURCE = "ascend.toolkit.source"
-FACT_SET_ENV = "ascend.set_env"
 
 
 @dataclass(frozen=True)

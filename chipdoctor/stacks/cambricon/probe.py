@@ -10,20 +10,17 @@ from dataclasses import dataclass
 
 from chipdoctor.evidence.base import Evidence
 from chipdoctor.i18n import T, join
-from chipdoctor.parsers.cnmon import parse_cnmon
-from chipdoctor.parsers.neuware import library_version, parse_neuware_version
+from chipdoctor.model import Device, Inventory, Severity
 from chipdoctor.probes.base import ProbeContext, command_failure
-from chipdoctor.report.model import Device, Inventory, Severity
-
-NEUWARE_ROOT = "/usr/local/neuware"
-CNMON = "cnmon"
-DRIVER_PACKAGE = "cambricon-mlu-driver"
-#: Read by torch_mlu in this order; CUDA_VISIBLE_DEVICES counts only when the others are unset.
-VISIBLE_VARIABLES = ("CN_VISIBLE_DEVICES", "MLU_VISIBLE_DEVICES", "CUDA_VISIBLE_DEVICES")
-CONTAINER_FLAGS = T(
-    "--device /dev/cambricon_ctl --device /dev/cambricon_dev0 (one per card) "
-    "-v /usr/bin/cnmon:/usr/bin/cnmon"
+from chipdoctor.stacks.cambricon.cnmon import parse_cnmon
+from chipdoctor.stacks.cambricon.facts import (
+    CNMON,
+    CONTAINER_FLAGS,
+    DRIVER_PACKAGE,
+    NEUWARE_ROOT,
+    VISIBLE_VARIABLES,
 )
+from chipdoctor.stacks.cambricon.neuware import library_version, parse_neuware_version
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Hygon DCU steps: the driver to ask the administrator for, the DTK release to install, then
 the DAS torch wheel, installed with `--no-deps` so pip cannot pull an NVIDIA torch from PyPI in
-its place (the rules' own install line, `chipdoctor.rules.dcu`).
+its place (the rules' own install line, `chipdoctor.stacks.dcu.rules`).
 
 Names and places are Hygon's (docs/stacks/dcu.md; shared/reference/other-stacks.md §B): the
 driver is a `rock-*.run` installer from the SourceFind driver directory; DTK is a
@@ -18,11 +18,11 @@ from chipdoctor.fix.common import finish, pip_steps, python_step
 from chipdoctor.fix.plan import PipInstall, Plan, Step
 from chipdoctor.i18n import T
 from chipdoctor.matrix.model import Matrix
-from chipdoctor.parsers.rocm_versions import dtk_from_torch, major_minor
-from chipdoctor.report.model import Inventory
-from chipdoctor.resolve.dcu import DRIVER, torch_build
+from chipdoctor.model import Inventory
 from chipdoctor.rules.common import release_of
-from chipdoctor.rules.dcu import DAS_SITE, DRIVER_SITE, DTK_SITE, das_wheel_url
+from chipdoctor.stacks._hip.rocm_versions import dtk_from_torch, major_minor
+from chipdoctor.stacks.dcu.resolve import DRIVER, torch_build
+from chipdoctor.stacks.dcu.rules import DAS_SITE, DRIVER_SITE, DTK_SITE, das_wheel_url
 from chipdoctor.versions import InvalidVersion, parse_vendor
 
 # NOTE: `DTK-26.04-Ubuntu22.04-x86_64.tar.gz` extracts to /opt/dtk-26.04, whose env.sh must be

@@ -8,12 +8,14 @@ table (which Hygon's own tool reports as a warning), are warnings.
 
 from __future__ import annotations
 
+from functools import partial
+
 from chipdoctor.i18n import T, join
 from chipdoctor.matrix.model import Matrix, Row
-from chipdoctor.parsers.rocm_versions import major_minor
-from chipdoctor.report.model import Finding, Inventory, Severity
-from chipdoctor.rules.common import newest_row, release_of, same_release
-from chipdoctor.rules.hip import CPU, CUDA, DTK, ROCM, TorchBuild, classify_torch
+from chipdoctor.model import Finding, Inventory, Severity
+from chipdoctor.rules.common import cite, newest_row, release_of, same_release, stack_finding
+from chipdoctor.stacks._hip.rocm_versions import major_minor
+from chipdoctor.stacks._hip.rules import CPU, CUDA, DTK, ROCM, TorchBuild, classify_torch
 from chipdoctor.versions import InvalidVersion, VendorVersion, parse_vendor, scheme_for
 
 # NOTE: DAS wheels are served as https://download.sourcefind.cn:65024/file/4/<package>/<DAS
@@ -53,18 +55,7 @@ def evaluate(inventory: Inventory, matrix: Matrix) -> list[Finding]:
     return out
 
 
-def _finding(
-    name: str, severity: Severity, components: tuple[str, ...], message: str, fix: str
-) -> Finding:
-    return Finding(f"dcu.{name}", severity, components, message, fix)
-
-
-def _cite(matrix: Matrix, row: Row) -> str:
-    return T(
-        "(source: {source}; {origin})",
-        source=matrix.source_text(row),
-        origin=matrix.short_origin(row),
-    )
+_finding = partial(stack_finding, stack="dcu")
 
 
 def _rows_for_dtk(dtk: str | None, matrix: Matrix) -> list[Row]:
@@ -327,7 +318,7 @@ def _driver_vs_dtk(driver: str | None, dtk: str | None, matrix: Matrix) -> list[
                 bound=row.first("hygon_driver"),
                 supported=supported,
                 dtk=dtk,
-                cite=_cite(matrix, row),
+                cite=cite(matrix, row),
             ),
             T(
                 "Install DTK {supported} ({site}), or ask the administrator for a driver that "

@@ -9,13 +9,21 @@ the family minimum is an `error`; below the release's own driver it is a `warnin
 
 from __future__ import annotations
 
+from functools import partial
+
 from chipdoctor.i18n import T, join
 from chipdoctor.matrix.model import Matrix, Row
-from chipdoctor.parsers.cuda_toolkit import torch_cuda_tag
-from chipdoctor.probes import cuda as facts
-from chipdoctor.probes.host import FACT_TORCH_BUILD_SOURCE, FACT_TORCH_CUDA, FACT_TORCH_HIP
-from chipdoctor.report.model import Finding, Inventory, Severity
-from chipdoctor.rules.common import lowest, pip_install, release_of
+from chipdoctor.model import (
+    FACT_TORCH_BUILD_SOURCE,
+    FACT_TORCH_CUDA,
+    FACT_TORCH_HIP,
+    Finding,
+    Inventory,
+    Severity,
+)
+from chipdoctor.rules.common import cite, lowest, pip_install, release_of, stack_finding
+from chipdoctor.stacks.cuda import facts
+from chipdoctor.stacks.cuda.cuda_toolkit import torch_cuda_tag
 from chipdoctor.versions import DOTTED, InvalidVersion, VendorVersion, parse_vendor
 
 WHEEL_INDEX = "https://download.pytorch.org/whl"
@@ -37,16 +45,7 @@ def evaluate(inventory: Inventory, matrix: Matrix) -> list[Finding]:
     return out
 
 
-def _finding(
-    name: str, severity: Severity, components: tuple[str, ...], message: str, fix: str = ""
-) -> Finding:
-    return Finding(f"cuda.{name}", severity, components, message, fix)
-
-
-def _cite(matrix: Matrix, row: Row) -> str:
-    return T(
-        "(matrix row {origin}, source: {source})", origin=row.origin, source=matrix.source_text(row)
-    )
+_finding = partial(stack_finding, stack="cuda")
 
 
 def _torch_build(inventory: Inventory, torch: str) -> tuple[str, str | None]:
@@ -218,11 +217,11 @@ def _torch_vs_driver(inventory: Inventory, matrix: Matrix, torch: str, cuda: str
                     cuda=cuda,
                     minor=_minor(cuda),
                     release_driver=release.first("nvidia_driver"),
-                    release_cite=_cite(matrix, release),
+                    release_cite=cite(matrix, release),
                     driver=_driver_text(inventory),
                     compat_driver=compat.first("nvidia_driver"),
                     major=_major(cuda),
-                    compat_cite=_cite(matrix, compat),
+                    compat_cite=cite(matrix, compat),
                 ),
                 T(
                     "Ask the administrator for NVIDIA driver {version} or newer ({url}).",
@@ -270,7 +269,7 @@ def _driver_too_old(
             torch=torch,
             cuda=cuda,
             gate=gate.first("nvidia_driver"),
-            cite=_cite(matrix, gate),
+            cite=cite(matrix, gate),
             driver=_driver_text(inventory),
         ),
         join(fixes),
@@ -362,7 +361,7 @@ def _cudnn_vs_torch(inventory: Inventory, matrix: Matrix, torch: str, cuda: str)
                 release=release_of(torch),
                 cuda=cuda,
                 cudnn=row.first("cudnn"),
-                cite=_cite(matrix, row),
+                cite=cite(matrix, row),
             ),
             pip_install(f"{package}=={row.first('cudnn')}"),
         )
@@ -426,8 +425,8 @@ def _toolkit_vs_driver(inventory: Inventory, matrix: Matrix) -> list[Finding]:
                     toolkit=toolkit,
                     driver=_driver_text(inventory),
                     release_driver=release.first("nvidia_driver"),
-                    release_cite=_cite(matrix, release),
-                    compat_cite=_cite(matrix, compat),
+                    release_cite=cite(matrix, release),
+                    compat_cite=cite(matrix, compat),
                 ),
                 fix,
             )
@@ -444,7 +443,7 @@ def _toolkit_vs_driver(inventory: Inventory, matrix: Matrix) -> list[Finding]:
                 "version is insufficient for CUDA runtime version'.",
                 toolkit=toolkit,
                 gate=gate.first("nvidia_driver"),
-                cite=_cite(matrix, gate),
+                cite=cite(matrix, gate),
                 driver=_driver_text(inventory),
             ),
             fix,

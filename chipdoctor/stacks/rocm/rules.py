@@ -9,15 +9,17 @@ read from a host (docs/stacks/rocm.md), so there is no driver rule.
 
 from __future__ import annotations
 
+from functools import partial
+
 from packaging.version import InvalidVersion, Version
 
 from chipdoctor.i18n import T
 from chipdoctor.matrix.model import Matrix, Row
-from chipdoctor.parsers.rocm_versions import major_minor
-from chipdoctor.probes import rocm as facts
-from chipdoctor.report.model import Finding, Inventory, Severity
-from chipdoctor.rules.common import newest_row, release_of
-from chipdoctor.rules.hip import CPU, CUDA, DTK, ROCM, TorchBuild, classify_torch
+from chipdoctor.model import Finding, Inventory, Severity
+from chipdoctor.rules.common import cite, newest_row, release_of, stack_finding
+from chipdoctor.stacks._hip.rocm_versions import major_minor
+from chipdoctor.stacks._hip.rules import CPU, CUDA, DTK, ROCM, TorchBuild, classify_torch
+from chipdoctor.stacks.rocm import facts
 
 WHEEL_INDEX = "https://download.pytorch.org/whl/rocm"
 TABLE = "torch_rocm"
@@ -44,18 +46,7 @@ def evaluate(inventory: Inventory, matrix: Matrix) -> list[Finding]:
     return []
 
 
-def _finding(
-    name: str, severity: Severity, components: tuple[str, ...], message: str, fix: str
-) -> Finding:
-    return Finding(f"rocm.{name}", severity, components, message, fix)
-
-
-def _cite(matrix: Matrix, row: Row) -> str:
-    return T(
-        "(source: {source}; {origin})",
-        source=matrix.source_text(row),
-        origin=matrix.short_origin(row),
-    )
+_finding = partial(stack_finding, stack="rocm")
 
 
 def _variant_for(row: Row, rocm: str | None) -> str | None:
@@ -148,7 +139,7 @@ def _torch_vs_rocm(
                 "torch {torch} is built for ROCm {built_for} ({evidence}) but ROCm {rocm} is "
                 "installed. The wheel bundles its own ROCm runtime, so it may run, but extensions "
                 "built against /opt/rocm and the kernel driver are matched to ROCm {rocm} {cite}.",
-                cite=_cite(matrix, rows[0]),
+                cite=cite(matrix, rows[0]),
                 **about,
             )
             if rows

@@ -10,30 +10,22 @@ from __future__ import annotations
 
 from chipdoctor.evidence.base import Evidence, UnreadableError
 from chipdoctor.i18n import T
-from chipdoctor.parsers.rocm_versions import parse_version_file, strip_build, version_from_dir
-from chipdoctor.parsers.smi_table import SmiTable, parse_smi_table
+from chipdoctor.model import Device, Inventory, Severity
 from chipdoctor.probes.base import ProbeContext, command_failure
 from chipdoctor.probes.visible import check_visible_devices
-from chipdoctor.report.model import Device, Inventory, Severity
-
-HY_SMI = "hy-smi"
-ROCM_SMI = "rocm-smi"
-HYHAL_ROOT = "/opt/hyhal"
-DTK_ROOT = "/opt/dtk"
-# NOTE: other DTK roots seen in probing code: /opt/hygondtk (reference B.4) and the versioned
-# /opt/dtk-<ver> that /opt/dtk usually links to (`ln -s /opt/dtk-24.04.1 /opt/dtk`).
-DTK_ROOTS = (DTK_ROOT, "/opt/hygondtk")
-# NOTE: the DTK version is read from .info/version (gpustack pyrocmsmi, "24.04.3"),
-# .info/version-dev (Hygon dcu-dcgm getDTKVersionByReadFile) or .dtk_version ("DTK-26.04-rc4").
-DTK_VERSION_FILES = (".info/version", ".info/version-dev", ".dtk_version")
-# NOTE: the driver module is hydcu up to driver 6.2.x and hycu from 6.3.x (K100_AI deployment
-# notes, reference B.4); gpustack reads /sys/module/<module>/version.
-DRIVER_MODULES = ("hycu", "hydcu")
-VISIBLE_DEVICES = ("HIP_VISIBLE_DEVICES",)
-DRIVER_DOWNLOAD = "https://download.sourcefind.cn:65024/6/main"
-
-# Keys of Inventory.facts the rules read.
-FACT_DTK_ROOT = "dcu.dtk.root"
+from chipdoctor.stacks._hip.rocm_versions import parse_version_file, strip_build, version_from_dir
+from chipdoctor.stacks._hip.smi_table import SmiTable, parse_smi_table
+from chipdoctor.stacks.dcu.facts import (
+    DRIVER_DOWNLOAD,
+    DRIVER_MODULES,
+    DTK_ROOTS,
+    DTK_VERSION_FILES,
+    FACT_DTK_ROOT,
+    HY_SMI,
+    HYHAL_ROOT,
+    ROCM_SMI,
+    VISIBLE_DEVICES,
+)
 
 
 def hygon_markers(context: ProbeContext) -> list[str]:

@@ -9,11 +9,13 @@ from 8.5.0 (`Ascend-cann-A3-ops_<v>` on A3), and `Ascend-cann-nnal_<v>`; each in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from chipdoctor.fix.common import finish, pip_steps, python_step
 from chipdoctor.fix.plan import PipInstall, Plan, Step
 from chipdoctor.i18n import T
+from chipdoctor.model import Inventory
 from chipdoctor.recipes.data import wheels
-from chipdoctor.report.model import Inventory
 from chipdoctor.versions import InvalidVersion, parse_vendor
 
 CANN_DOWNLOAD = "https://www.hiascend.com/developer/download/community/result?module=cann"
@@ -181,3 +183,8 @@ def pip_installs(plan: Plan, inventory: Inventory) -> list[PipInstall]:
             )
         )
     return out
+
+
+def image_view(target: Mapping[str, str]) -> Mapping[str, str]:
+    """Ascend's image fields are its component ids."""
+    return target

@@ -7,20 +7,23 @@ differs from a published pairing, `info` for advice. Sources: docs/stacks/cambri
 
 from __future__ import annotations
 
+from functools import partial
+
 from chipdoctor.i18n import T, join
 from chipdoctor.matrix.model import Matrix, Row
-from chipdoctor.parsers.neuware import TorchMluVersion, parse_torch_mlu_version
-from chipdoctor.probes.host import FACT_TORCH_CUDA, FACT_TORCH_HIP
-from chipdoctor.report.model import Finding, Inventory, Severity
+from chipdoctor.model import FACT_TORCH_CUDA, FACT_TORCH_HIP, Finding, Inventory, Severity
 from chipdoctor.rules.common import (
     TORCH_CPU_INDEX,
+    cite,
     compare,
     highest,
     lowest,
     newest_row,
     pip_install,
     release_of,
+    stack_finding,
 )
+from chipdoctor.stacks.cambricon.neuware import TorchMluVersion, parse_torch_mlu_version
 
 SDK = "ecosystem@cambricon.com / https://sdk.cambricon.com"
 #: NOTE: torch_mlu README: Cambricon publishes its own torch wheel for PyTorch 2.1 and 2.3 and
@@ -52,16 +55,7 @@ def evaluate(inventory: Inventory, matrix: Matrix) -> list[Finding]:
     return out
 
 
-def _finding(
-    name: str, severity: Severity, components: tuple[str, ...], message: str, fix: str
-) -> Finding:
-    return Finding(f"cambricon.{name}", severity, components, message, fix)
-
-
-def _cite(matrix: Matrix, row: Row) -> str:
-    return T(
-        "(matrix row {origin}, source: {source})", origin=row.origin, source=matrix.source_text(row)
-    )
+_finding = partial(stack_finding, stack="cambricon")
 
 
 def major_minor(version: str) -> tuple[int, ...]:
@@ -164,16 +158,12 @@ def _torch_vs_torch_mlu(
         return []
     source = (
         T(
-            "its version's '+torch{expected}' tag, by the torch_mlu README naming rule {rule}",
+            "(its version's '+torch{expected}' tag, by the torch_mlu README naming rule {rule})",
             expected=expected,
             rule="'{torch_mlu版本}+torch{社区版本}'",
         )
         if parsed and parsed.torch
-        else T(
-            "matrix row {origin}, source: {source}",
-            origin=rows[0].origin,
-            source=matrix.source_text(rows[0]),
-        )
+        else cite(matrix, rows[0])
     )
     fixes: list[str] = [_torch_line(inventory, expected)]
     best = _best_for_host(
@@ -193,7 +183,7 @@ def _torch_vs_torch_mlu(
             Severity.ERROR,
             ("torch", "torch_mlu"),
             T(
-                "torch_mlu {torch_mlu} is built for PyTorch {expected} ({source}) but torch "
+                "torch_mlu {torch_mlu} is built for PyTorch {expected} {source} but torch "
                 "{torch} is installed; torch_mlu is a C++ extension compiled against that one "
                 "PyTorch release.",
                 torch_mlu=torch_mlu,
@@ -403,7 +393,7 @@ def _torch_mlu_vs_neuware(
                 f"torch_mlu-{key}",
                 severity,
                 ("torch_mlu", key),
-                T("{why} {cite}.", why=why, cite=_cite(matrix, row)),
+                T("{why} {cite}.", why=why, cite=cite(matrix, row)),
                 join(fixes),
             )
         )
@@ -433,7 +423,7 @@ def _torch_mlu_vs_driver(
                 driver=driver,
                 bound=bound,
                 torch_mlu=torch_mlu,
-                cite=_cite(matrix, listed[0]),
+                cite=cite(matrix, listed[0]),
             ),
             T(
                 "Ask the administrator to install MLU driver {bound} or newer "
@@ -471,7 +461,7 @@ def _neuware_vs_driver(
                 "{cite}.",
                 neuware=nearest.first("neuware"),
                 drivers=", ".join(nearest.patterns("cambricon_driver")),
-                cite=_cite(matrix, nearest),
+                cite=cite(matrix, nearest),
             )
             if nearest is not None
             else ""
@@ -522,7 +512,7 @@ def _neuware_vs_driver(
                 "Or install CNToolkit {neuware}, paired with driver {drivers} {cite}.",
                 neuware=best.first("neuware"),
                 drivers=", ".join(best.patterns("cambricon_driver")),
-                cite=_cite(matrix, best),
+                cite=cite(matrix, best),
             )
         )
     return [
@@ -537,7 +527,7 @@ def _neuware_vs_driver(
                 neuware=neuware,
                 driver=driver,
                 patterns=", ".join(patterns),
-                cite=_cite(matrix, rows[0]),
+                cite=cite(matrix, rows[0]),
             ),
             join(fixes),
         )

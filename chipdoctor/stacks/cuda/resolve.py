@@ -1,5 +1,5 @@
 """NVIDIA candidates from the matrix tables `torch_cuda` (the CUDA variants PyTorch builds each
-release for), `toolkit_driver` and `minor_version_compat`, judged by `chipdoctor.rules.cuda`
+release for), `toolkit_driver` and `minor_version_compat`, judged by `chipdoctor.stacks.cuda.rules`
 itself (no error; its warnings are the candidate's):
 
 - torch is a published wheel, `<release>+cu<XY>` as pip reports it (download.pytorch.org/whl/
@@ -32,7 +32,7 @@ from chipdoctor.resolve.judge import Judge
 from chipdoctor.resolve.model import Accept, Candidate, LazyReasons, installed_reason, kept_reason
 from chipdoctor.resolve.pins import Pin, allowed, by_component
 from chipdoctor.rules.common import release_of
-from chipdoctor.rules.cuda import WHEEL_INDEX, minimum_driver, release_row
+from chipdoctor.stacks.cuda.rules import WHEEL_INDEX, minimum_driver, release_row
 from chipdoctor.versions import DOTTED, InvalidVersion
 
 DRIVER, API, TOOLKIT = "nvidia_driver", "cuda_driver_api", "cuda"

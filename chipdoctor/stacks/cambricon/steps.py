@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from chipdoctor.fix.common import finish, pip_steps, python_step
 from chipdoctor.fix.plan import PipInstall, Plan, Step
 from chipdoctor.i18n import T
-from chipdoctor.parsers.neuware import parse_torch_mlu_version
-from chipdoctor.report.model import Inventory
-from chipdoctor.rules.cambricon import CPU_WHEELS_FROM, SDK, major_minor, wheel_tags
+from chipdoctor.model import Inventory
 from chipdoctor.rules.common import TORCH_CPU_INDEX, release_of
+from chipdoctor.stacks.cambricon.neuware import parse_torch_mlu_version
+from chipdoctor.stacks.cambricon.rules import CPU_WHEELS_FROM, SDK, major_minor, wheel_tags
 
 #: How the Cambricon SDK names what the component ids stand for.
 SDK_NAMES = {"neuware": "CNToolkit", "cnnl": "CNNL", "cncl": "CNCL"}

@@ -8,34 +8,31 @@ from __future__ import annotations
 
 from chipdoctor.evidence.base import CommandResult, Evidence, UnreadableError
 from chipdoctor.i18n import T, join
-from chipdoctor.parsers.cuda_toolkit import (
+from chipdoctor.model import Device, Inventory, Severity
+from chipdoctor.probes.base import ProbeContext, command_failure
+from chipdoctor.stacks.cuda.cuda_toolkit import (
     parse_cudnn_header,
     parse_version_json,
     parse_version_txt,
 )
-from chipdoctor.parsers.nvidia_smi import (
+from chipdoctor.stacks.cuda.facts import (
+    CUDNN_PACKAGES,
+    DEFAULT_CUDA_HOME,
+    DRIVER_DOWNLOAD,
+    FACT_GPU_COUNT,
+    FACT_OTHER_EXTENSION,
+    HOME_VARIABLES,
+    NVIDIA_SMI,
+    OTHER_EXTENSIONS,
+    PROC_VERSION,
+    VISIBLE_DEVICES,
+)
+from chipdoctor.stacks.cuda.nvidia_smi import (
     HEALTH_OK,
     NvidiaSmiFailure,
     parse_nvidia_smi,
     parse_proc_driver_version,
 )
-from chipdoctor.probes.base import ProbeContext, command_failure
-from chipdoctor.report.model import Device, Inventory, Severity
-
-NVIDIA_SMI = "nvidia-smi"
-PROC_VERSION = "/proc/driver/nvidia/version"
-DEFAULT_CUDA_HOME = "/usr/local/cuda"
-HOME_VARIABLES = ("CUDA_HOME", "CUDA_PATH")
-VISIBLE_DEVICES = "CUDA_VISIBLE_DEVICES"
-DRIVER_DOWNLOAD = "https://www.nvidia.com/en-us/drivers/unix/"
-# NOTE: PyTorch's CUDA wheels depend on these (cuDNN 9 for CUDA 12 and 13, cuDNN 8 for 11.x).
-CUDNN_PACKAGES = ("nvidia-cudnn-cu13", "nvidia-cudnn-cu12", "nvidia-cudnn-cu11")
-#: Other accelerators' PyTorch extensions: beside them a CPU build of torch is expected.
-OTHER_EXTENSIONS = ("torch_npu", "torch_mlu")
-
-# Keys of Inventory.facts the rules read.
-FACT_OTHER_EXTENSION = "cuda.other_extension"
-FACT_GPU_COUNT = "cuda.gpu_count"
 
 
 class CudaProbe:

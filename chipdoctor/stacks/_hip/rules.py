@@ -11,17 +11,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from chipdoctor.i18n import T
-from chipdoctor.parsers.rocm_versions import (
-    dtk_from_torch,
-    is_dtk_build,
-    rocm_from_hip,
-    rocm_from_torch,
-)
-from chipdoctor.probes.host import (
+from chipdoctor.model import (
     FACT_TORCH_BUILD_SOURCE,
     FACT_TORCH_CUDA,
     FACT_TORCH_HIP,
     FACT_TORCH_ROCM,
+)
+from chipdoctor.stacks._hip.rocm_versions import (
+    dtk_from_torch,
+    is_dtk_build,
+    rocm_from_hip,
+    rocm_from_torch,
 )
 
 ROCM = "rocm"

@@ -1,4 +1,4 @@
-"""The report: what every command produces and every renderer consumes.
+"""The domain: components, devices, findings, inventories and reports; no I/O.
 
 The field names follow the `chipdoctor-report/1` contract in docs/contracts.md.
 """
@@ -9,10 +9,18 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from chipdoctor.errors import EXIT_INCOMPATIBLE, EXIT_OK
+
 REPORT_FORMAT = "chipdoctor-report/1"
 #: Inventory.facts under this prefix are notes for people (the table prints them, JSON does
 #: not carry them): what a check could not look at, where no finding is due.
 NOTE_PREFIX = "note."
+# Keys of Inventory.facts the host probe writes and the stacks' rules read: what the installed
+# torch was built for (from torch/version.py).
+FACT_TORCH_CUDA = "torch.build.cuda"
+FACT_TORCH_HIP = "torch.build.hip"
+FACT_TORCH_ROCM = "torch.build.rocm"
+FACT_TORCH_BUILD_SOURCE = "torch.build.source"
 
 
 class Severity(str, Enum):
@@ -132,8 +140,8 @@ class Report:
     def exit_code(self, *, strict: bool = False) -> int:
         status = self.status
         if status == "error" or (strict and status == "warning"):
-            return 1
-        return 0
+            return EXIT_INCOMPATIBLE
+        return EXIT_OK
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -7,14 +7,15 @@ the combination does not work, `warning` where it merely differs from the publis
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from chipdoctor.i18n import T, join
 from chipdoctor.matrix.model import INCOMPATIBLE, Matrix, Row
+from chipdoctor.model import Finding, Inventory, Severity
 from chipdoctor.parsers.keyvalue import inner_release, parse_bracket_ranges
-from chipdoctor.probes import ascend as facts
-from chipdoctor.report.model import Finding, Inventory, Severity
 from chipdoctor.rules.common import (
     TORCH_CPU_INDEX,
+    cite,
     compare,
     highest,
     lowest,
@@ -22,8 +23,10 @@ from chipdoctor.rules.common import (
     pip_install,
     release_of,
     same_release,
+    stack_finding,
     vendor_in_ranges,
 )
+from chipdoctor.stacks.ascend import facts
 
 RELEASES_URL = "https://gitcode.com/Ascend/pytorch/releases"
 CANN_DOWNLOAD = "https://www.hiascend.com/developer/download/community/result?module=cann"
@@ -46,18 +49,7 @@ def evaluate(inventory: Inventory, matrix: Matrix) -> list[Finding]:
     return out
 
 
-def _finding(
-    name: str, severity: Severity, components: tuple[str, ...], message: str, fix: str
-) -> Finding:
-    return Finding(f"ascend.{name}", severity, components, message, fix)
-
-
-def _cite(matrix: Matrix, row: Row) -> str:
-    return T(
-        "(source: {source}; {origin})",
-        source=matrix.source_text(row),
-        origin=matrix.short_origin(row),
-    )
+_finding = partial(stack_finding, stack="ascend")
 
 
 def _torch_line(version: str) -> str:
@@ -114,7 +106,7 @@ def _torch_vs_torch_npu(
                     torch_npu=torch_npu,
                     expected=expected,
                     torch=torch,
-                    cite=_cite(matrix, row),
+                    cite=cite(matrix, row),
                 ),
                 _torch_line(expected),
             )
@@ -157,7 +149,7 @@ def _python(python: str | None, torch_npu: str, rows: list[Row], matrix: Matrix)
                 python=python,
                 torch_npu=torch_npu,
                 listed=listed,
-                cite=_cite(matrix, row),
+                cite=cite(matrix, row),
             ),
             T(
                 "Use Python {python} for this torch_npu, or a torch_npu release that lists your "
@@ -244,7 +236,7 @@ def _torch_npu_vs_cann(
                     torch_npu=torch_npu,
                     recommended=recommended,
                     cann=cann,
-                    cite=_cite(matrix, compat[0]),
+                    cite=cite(matrix, compat[0]),
                 ),
                 "",
             )
@@ -280,7 +272,7 @@ def _torch_npu_vs_cann(
             "torch_npu-cann",
             severity,
             ("torch_npu", "cann"),
-            T("{why} {cite}.", why=why, cite=_cite(matrix, rows[0])),
+            T("{why} {cite}.", why=why, cite=cite(matrix, rows[0])),
             join(fixes),
         )
     ]
@@ -330,7 +322,7 @@ def _cann_vs_driver(inventory: Inventory, matrix: Matrix) -> list[Finding]:
                     "table marks it incompatible {cite}.{declared}",
                     cann=cann,
                     driver=driver,
-                    cite=_cite(matrix, against[0]),
+                    cite=cite(matrix, against[0]),
                     declared=declared.text,
                 ),
                 fix,
@@ -373,7 +365,30 @@ def _cann_vs_driver(inventory: Inventory, matrix: Matrix) -> list[Finding]:
     oldest = lowest("ascend_driver", patterns) or patterns[0]
     order = compare("ascend_driver", driver, oldest)
     listed = ", ".join(dict.fromkeys(patterns))
-    if order is not None and order < 0:
+    if order is None:
+        return [
+            _finding(
+                "cann-driver",
+                Severity.WARNING,
+                ("cann", "ascend_driver"),
+                T(
+                    "NPU driver version {driver} could not be read as an Ascend driver version, "
+                    "so it was not compared with the drivers Ascend lists for CANN {cann} "
+                    "({listed}) {cite}.{declared}",
+                    driver=driver,
+                    cann=cann,
+                    listed=listed,
+                    cite=cite(matrix, compatible[0]),
+                    declared=declared.text,
+                ),
+                T(
+                    "Check the Version= line of {path} (or `npu-smi info`); if it is right, "
+                    "compare it with the CANN release notes' 'version compatibility' table.",
+                    path=facts.DRIVER_INFO,
+                ),
+            )
+        ]
+    if order < 0:
         # The toolkit's own file vouching for this driver outweighs a missing table entry.
         severity = Severity.WARNING if declared.included else Severity.ERROR
         return [
@@ -387,7 +402,7 @@ def _cann_vs_driver(inventory: Inventory, matrix: Matrix) -> list[Finding]:
                     driver=driver,
                     cann=cann,
                     listed=listed,
-                    cite=_cite(matrix, compatible[0]),
+                    cite=cite(matrix, compatible[0]),
                     declared=declared.text,
                 ),
                 fix,
@@ -405,7 +420,7 @@ def _cann_vs_driver(inventory: Inventory, matrix: Matrix) -> list[Finding]:
                 driver=driver,
                 cann=cann,
                 listed=listed,
-                cite=_cite(matrix, compatible[0]),
+                cite=cite(matrix, compatible[0]),
                 declared=declared.text,
             ),
             fix,
@@ -555,7 +570,7 @@ def _driver_vs_firmware(inventory: Inventory, matrix: Matrix) -> list[Finding]:
                     firmware=firmware,
                     driver=driver,
                     paired=paired,
-                    cite=_cite(matrix, rows[0]),
+                    cite=cite(matrix, rows[0]),
                 ),
                 T(
                     "Install firmware {firmware} from the same Ascend HDK release.",

@@ -1,0 +1,62 @@
+"""Huawei Ascend NPUs: CANN toolkit, torch_npu, the HDK driver and firmware (npu-smi)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chipdoctor.stacks.interface import SmokeBackend, Stack, StepWriter
+from chipdoctor.versions import ASCEND_DRIVER, CANN, DOTTED
+
+if TYPE_CHECKING:
+    from chipdoctor.matrix.model import Matrix
+    from chipdoctor.model import Finding, Inventory
+    from chipdoctor.probes.base import Probe
+    from chipdoctor.resolve.model import StackResolver
+
+
+class Ascend(Stack):
+    name = "ascend"
+    title = "Huawei Ascend"
+    components = (
+        "torch_npu",
+        "cann",
+        "cann_kernels",
+        "nnae",
+        "nnal",
+        "ascend_driver",
+        "ascend_firmware",
+    )
+    schemes = {
+        "cann": CANN,
+        "cann_kernels": CANN,
+        "nnae": CANN,
+        "nnal": CANN,
+        "ascend_driver": ASCEND_DRIVER,
+        "ascend_firmware": DOTTED,
+    }
+    commands = {"npu-smi info": ("npu-smi", "info")}
+    #: NOTE: torch_npu registers the "npu" device (ascend.md §6.5).
+    smoke = SmokeBackend("npu", "torch_npu", ("torch_npu", "cann", "ascend_driver"))
+
+    def probe(self) -> Probe:
+        from chipdoctor.stacks.ascend.probe import AscendProbe
+
+        return AscendProbe()
+
+    def evaluate(self, inventory: Inventory, matrix: Matrix) -> list[Finding]:
+        from chipdoctor.stacks.ascend.rules import evaluate
+
+        return evaluate(inventory, matrix)
+
+    def resolver(self) -> StackResolver:
+        from chipdoctor.stacks.ascend.resolve import RESOLVER
+
+        return RESOLVER
+
+    def step_writer(self) -> StepWriter:
+        from chipdoctor.stacks.ascend import steps
+
+        return steps
+
+
+STACK = Ascend()

@@ -1,0 +1,22 @@
+"""The Ascend stack's fixed names: where its files are, its commands and variables,
+and the keys of the Inventory.facts its probe writes and its rules read."""
+
+from __future__ import annotations
+
+ASCEND_ROOT = "/usr/local/Ascend"
+DRIVER_INFO = f"{ASCEND_ROOT}/driver/version.info"
+FIRMWARE_INFO = f"{ASCEND_ROOT}/firmware/version.info"
+CANN_INSTALL_INFO = "/etc/Ascend/ascend_cann_install.info"
+NPU_SMI = "npu-smi info"
+VISIBLE_DEVICES = "ASCEND_RT_VISIBLE_DEVICES"
+DRIVER_PACKAGE = "Ascend-hdk-<chip>-npu-driver_<version>_linux-<arch>.run"
+
+# Keys of Inventory.facts the rules read.
+FACT_TOOLKIT_COMPATIBLE = "ascend.toolkit.compatible_version"
+FACT_DRIVER_INNER = "ascend.driver.innerversion"
+FACT_DRIVER_FW_RANGE = "ascend.driver.compatible_version_fw"
+FACT_FIRMWARE_DRV_RANGE = "ascend.firmware.compatible_version_drv"
+FACT_DRIVER_INFO_SOURCE = "ascend.driver.source"
+FACT_FIRMWARE_SOURCE = "ascend.firmware.source"
+FACT_TOOLKIT_SOURCE = "ascend.toolkit.source"
+FACT_SET_ENV = "ascend.set_env"

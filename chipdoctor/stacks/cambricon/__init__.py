@@ -1,0 +1,48 @@
+"""Cambricon MLUs: Neuware/CNToolkit (CNNL, CNCL), torch_mlu and the MLU driver (cnmon)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chipdoctor.stacks.interface import SmokeBackend, Stack, StepWriter
+from chipdoctor.versions import DOTTED
+
+if TYPE_CHECKING:
+    from chipdoctor.matrix.model import Matrix
+    from chipdoctor.model import Finding, Inventory
+    from chipdoctor.probes.base import Probe
+    from chipdoctor.resolve.model import StackResolver
+
+
+class Cambricon(Stack):
+    name = "cambricon"
+    title = "Cambricon"
+    components = ("torch_mlu", "neuware", "cnnl", "cncl", "cambricon_driver")
+    # CNToolkit `4.7.2`, CNNL `2.1.829`, CNCL `1.30.8`, MLU driver `5.10.22`.
+    schemes = {"neuware": DOTTED, "cnnl": DOTTED, "cncl": DOTTED, "cambricon_driver": DOTTED}
+    commands = {"cnmon": ("cnmon",)}
+    #: NOTE: torch_mlu registers the "mlu" device (other-stacks.md A.1).
+    smoke = SmokeBackend("mlu", "torch_mlu", ("torch_mlu", "neuware", "cambricon_driver"))
+
+    def probe(self) -> Probe:
+        from chipdoctor.stacks.cambricon.probe import CambriconProbe
+
+        return CambriconProbe()
+
+    def evaluate(self, inventory: Inventory, matrix: Matrix) -> list[Finding]:
+        from chipdoctor.stacks.cambricon.rules import evaluate
+
+        return evaluate(inventory, matrix)
+
+    def resolver(self) -> StackResolver:
+        from chipdoctor.stacks.cambricon.resolve import RESOLVER
+
+        return RESOLVER
+
+    def step_writer(self) -> StepWriter:
+        from chipdoctor.stacks.cambricon import steps
+
+        return steps
+
+
+STACK = Cambricon()

@@ -1,0 +1,47 @@
+"""NVIDIA GPUs: the driver, the CUDA toolkit, cuDNN and CUDA builds of torch (nvidia-smi)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chipdoctor.stacks.interface import SmokeBackend, Stack, StepWriter
+from chipdoctor.versions import DOTTED
+
+if TYPE_CHECKING:
+    from chipdoctor.matrix.model import Matrix
+    from chipdoctor.model import Finding, Inventory
+    from chipdoctor.probes.base import Probe
+    from chipdoctor.resolve.model import StackResolver
+
+
+class Cuda(Stack):
+    name = "cuda"
+    title = "NVIDIA CUDA"
+    components = ("nvidia_driver", "cuda_driver_api", "cuda", "cudnn")
+    # Driver `550.54.15`, CUDA `12.6` / `12.6.20241114` (version.json), cuDNN `9.5.1.17`.
+    schemes = {"nvidia_driver": DOTTED, "cuda_driver_api": DOTTED, "cuda": DOTTED, "cudnn": DOTTED}
+    commands = {"nvidia-smi": ("nvidia-smi",)}
+    smoke = SmokeBackend("cuda", "", ("torch", "nvidia_driver"))
+
+    def probe(self) -> Probe:
+        from chipdoctor.stacks.cuda.probe import CudaProbe
+
+        return CudaProbe()
+
+    def evaluate(self, inventory: Inventory, matrix: Matrix) -> list[Finding]:
+        from chipdoctor.stacks.cuda.rules import evaluate
+
+        return evaluate(inventory, matrix)
+
+    def resolver(self) -> StackResolver:
+        from chipdoctor.stacks.cuda.resolve import RESOLVER
+
+        return RESOLVER
+
+    def step_writer(self) -> StepWriter:
+        from chipdoctor.stacks.cuda import steps
+
+        return steps
+
+
+STACK = Cuda()

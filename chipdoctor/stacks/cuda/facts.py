@@ -1,0 +1,19 @@
+"""The NVIDIA CUDA stack's fixed names: where its files are, its commands and variables,
+and the keys of the Inventory.facts its probe writes and its rules read."""
+
+from __future__ import annotations
+
+NVIDIA_SMI = "nvidia-smi"
+PROC_VERSION = "/proc/driver/nvidia/version"
+DEFAULT_CUDA_HOME = "/usr/local/cuda"
+HOME_VARIABLES = ("CUDA_HOME", "CUDA_PATH")
+VISIBLE_DEVICES = "CUDA_VISIBLE_DEVICES"
+DRIVER_DOWNLOAD = "https://www.nvidia.com/en-us/drivers/unix/"
+# NOTE: PyTorch's CUDA wheels depend on these (cuDNN 9 for CUDA 12 and 13, cuDNN 8 for 11.x).
+CUDNN_PACKAGES = ("nvidia-cudnn-cu13", "nvidia-cudnn-cu12", "nvidia-cudnn-cu11")
+#: Other accelerators' PyTorch extensions: beside them a CPU build of torch is expected.
+OTHER_EXTENSIONS = ("torch_npu", "torch_mlu")
+
+# Keys of Inventory.facts the rules read.
+FACT_OTHER_EXTENSION = "cuda.other_extension"
+FACT_GPU_COUNT = "cuda.gpu_count"

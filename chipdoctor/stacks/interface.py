@@ -1,0 +1,89 @@
+"""What one accelerator stack provides: the one plug point a new vendor stack implements.
+
+A stack is a folder `chipdoctor/stacks/<name>/` whose `__init__.py` defines a `Stack` subclass
+holding the stack's data (component ids, version schemes, the commands a snapshot records, how
+`check --deep` reaches its devices) and importing its code (probe, rules, resolver, fix steps)
+only when asked, so a host without accelerators loads no stack's rules. The registry in
+`chipdoctor/stacks/__init__.py` lists every stack; everything that enumerates stacks (component
+ids, `--stack` choices, the JSON schemas' enums) is derived from it.
+
+Capabilities beyond probe and rules are optional: a stack without a resolver or step writer
+has no `chipdoctor fix`, one without a smoke backend no `check --deep` device steps, and the
+command says so in one line (exit 2).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from chipdoctor.fix.plan import PipInstall, Plan, Step
+    from chipdoctor.matrix.model import Matrix
+    from chipdoctor.model import Finding, Inventory
+    from chipdoctor.probes.base import Probe
+    from chipdoctor.resolve.model import StackResolver
+    from chipdoctor.versions import Scheme
+
+
+@dataclass(frozen=True)
+class SmokeBackend:
+    """How torch reaches the stack's devices in `check --deep`: `torch.<device>`, after
+    importing `module`."""
+
+    device: str
+    module: str  # "" when torch itself drives the device
+    components: tuple[str, ...]  # what a failure on this device implicates
+
+
+class StepWriter(Protocol):
+    """A stack's `chipdoctor fix` steps (a module satisfies it: mypy checks modules against
+    protocols)."""
+
+    def steps(self, plan: Plan, inventory: Inventory) -> list[Step]:
+        """The install steps from `plan.current` to `plan.target`, in the order to run them."""
+        ...
+
+    def pip_installs(self, plan: Plan, inventory: Inventory) -> list[PipInstall]:
+        """The target's pip packages in install order; recipes install those the image lacks."""
+        ...
+
+    def image_view(self, target: Mapping[str, str]) -> Mapping[str, str]:
+        """The target as the fields of `recipes/images.yaml` name them."""
+        ...
+
+
+class Stack(ABC):
+    """One vendor stack. Subclasses set the class attributes and implement `probe` and
+    `evaluate`; the optional capabilities default to absent."""
+
+    #: The stack's id in reports, findings (`<name>.<finding>`), matrices and `--stack`.
+    name: str
+    #: The vendor's own name of the stack, for people.
+    title: str
+    #: Its component ids (docs/contracts.md), in display order.
+    components: tuple[str, ...]
+    #: The version scheme of each component that is not PEP 440.
+    schemes: Mapping[str, Scheme] = {}
+    #: The commands its probe may run, by snapshot key (the argv joined by single spaces).
+    commands: Mapping[str, tuple[str, ...]] = {}
+    #: How `check --deep` reaches its devices; None: no smoke test.
+    smoke: SmokeBackend | None = None
+
+    @abstractmethod
+    def probe(self) -> Probe:
+        """The stack's probe (imports it)."""
+
+    @abstractmethod
+    def evaluate(self, inventory: Inventory, matrix: Matrix) -> list[Finding]:
+        """The stack's `check` rules: findings about `inventory` against its matrix."""
+
+    def resolver(self) -> StackResolver | None:
+        """The stack's resolver for `chipdoctor fix`; None: `fix` is not available."""
+        return None
+
+    def step_writer(self) -> StepWriter | None:
+        """The stack's fix steps; None: `fix` is not available."""
+        return None

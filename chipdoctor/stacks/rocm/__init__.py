@@ -1,0 +1,48 @@
+"""AMD GPUs: ROCm, the amdgpu driver and ROCm builds of torch (rocm-smi, amd-smi)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chipdoctor.stacks.interface import SmokeBackend, Stack, StepWriter
+from chipdoctor.versions import DOTTED
+
+if TYPE_CHECKING:
+    from chipdoctor.matrix.model import Matrix
+    from chipdoctor.model import Finding, Inventory
+    from chipdoctor.probes.base import Probe
+    from chipdoctor.resolve.model import StackResolver
+
+
+class Rocm(Stack):
+    name = "rocm"
+    title = "AMD ROCm"
+    components = ("rocm", "amdgpu_driver")
+    # ROCm `7.2.0`, amdgpu module `6.16.13`.
+    schemes = {"rocm": DOTTED, "amdgpu_driver": DOTTED}
+    commands = {"rocm-smi": ("rocm-smi",), "amd-smi version": ("amd-smi", "version")}
+    #: NOTE: ROCm builds of torch drive AMD GPUs through torch.cuda (other-stacks.md B.1).
+    smoke = SmokeBackend("cuda", "", ("torch", "rocm", "amdgpu_driver"))
+
+    def probe(self) -> Probe:
+        from chipdoctor.stacks.rocm.probe import RocmProbe
+
+        return RocmProbe()
+
+    def evaluate(self, inventory: Inventory, matrix: Matrix) -> list[Finding]:
+        from chipdoctor.stacks.rocm.rules import evaluate
+
+        return evaluate(inventory, matrix)
+
+    def resolver(self) -> StackResolver:
+        from chipdoctor.stacks.rocm.resolve import RESOLVER
+
+        return RESOLVER
+
+    def step_writer(self) -> StepWriter:
+        from chipdoctor.stacks.rocm import steps
+
+        return steps
+
+
+STACK = Rocm()

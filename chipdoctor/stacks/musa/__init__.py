@@ -1,0 +1,1 @@
+"""Moore Threads MUSA: torch_musa, the MUSA toolkit, the driver and GPUs from mthreads-gmi."""

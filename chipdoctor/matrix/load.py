@@ -16,6 +16,7 @@ from chipdoctor.yamlio import LocatedYaml, YamlPath, read_yaml
 MATRIX_FORMAT = "chipdoctor-matrix/1"
 _ROW_TEXT_FIELDS = ("note", "branch")
 _ROW_FIELDS = {"source", "verdict", *_ROW_TEXT_FIELDS}
+ALL_COMPONENTS = ALL_COMPONENTS | {"torch_musa", "musa_toolkit", "musa_driver"}  # until registered
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
 

@@ -43,6 +43,13 @@ def test_server_driver_suffix_is_kept() -> None:
     ]
 
 
+def test_whole_output_with_processes_table() -> None:
+    info = parse_mthreads_gmi(read("s5000x8_5.1.0-server_paddleformers.txt"))
+    assert (info.tool_version, info.driver_version, info.error) == ("2.4.1", "5.1.0-server", None)
+    assert [g.index for g in info.gpus] == list(range(8))
+    assert info.gpus[7] == GmiGpu(7, "MTT S5000", "00000000:da:00.0", 0, 81920)
+
+
 def test_narrow_1x_layout() -> None:
     info = parse_mthreads_gmi(read("s4000_1.2.0_tutorial_faq.txt"))
     assert (info.tool_version, info.driver_version, info.error) == ("1.12.2", "1.2.0", None)

@@ -72,21 +72,30 @@ def _toolkit(context: ProbeContext) -> str | None:
                 ),
                 T("Reinstall the MUSA toolkit of your MUSA SDK ({url}).", url=SDK_DOWNLOAD),
             )
-        else:
-            _query(context)
+        elif not _query(context):
+            context.add(
+                "toolkit-version-unknown",
+                Severity.INFO,
+                ("musa_toolkit",),
+                T(
+                    "{home} holds a MUSA toolkit without version.json, and musa_version_query "
+                    "gave no version; its pairing with torch_musa cannot be checked.",
+                    home=home,
+                ),
+                T("Run `musa_version_query` and compare with the torch_musa release notes."),
+            )
         return home
     _query(context)
     return None
 
 
-def _query(context: ProbeContext) -> None:
+def _query(context: ProbeContext) -> bool:
     """``musa_version_query``, where no version.json says which toolkit is installed."""
     result = context.run(VERSION_QUERY)
-    if result is None or not result.ok:
-        return
-    version = parse_toolkit_version(result.stdout)
+    version = parse_toolkit_version(result.stdout) if result is not None and result.ok else None
     if version:
         context.component("musa_toolkit", version, VERSION_QUERY)
+    return version is not None
 
 
 def _gmi(context: ProbeContext, *, relevant: bool) -> int | None:
@@ -168,7 +177,7 @@ def _visible_devices(context: ProbeContext, gpu_count: int | None) -> None:
     beyond = [n for n in numbers if gpu_count is not None and n >= gpu_count]
     if numbers and not beyond:
         return
-    usable = [n for n in numbers if n not in beyond] or list(range(gpu_count or 1))
+    usable = [n for n in numbers if n not in beyond]
     message = (
         T("{variable} is set but empty, so it names no GPU.", variable=VISIBLE_VARIABLE)
         if not numbers
@@ -185,5 +194,7 @@ def _visible_devices(context: ProbeContext, gpu_count: int | None) -> None:
         Severity.WARNING,
         ("musa_driver",),
         message,
-        f"export {VISIBLE_VARIABLE}=" + ",".join(str(n) for n in usable),
+        f"export {VISIBLE_VARIABLE}=" + ",".join(str(n) for n in usable)
+        if usable
+        else f"unset {VISIBLE_VARIABLE}",
     )

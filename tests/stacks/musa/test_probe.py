@@ -92,6 +92,19 @@ def test_unreadable_version_json_is_a_warning(tmp_path: Path) -> None:
     assert inv.facts[FACT_TOOLKIT_HOME] == "/usr/local/musa"
 
 
+def test_toolkit_without_version_json_or_query(tmp_path: Path) -> None:
+    snap = copy("musa-s4000-healthy", tmp_path)
+    (snap / "files" / "usr" / "local" / "musa" / "lib").mkdir(parents=True)
+    (snap / "files" / "usr" / "local" / "musa" / "lib" / "libmusart.so").write_text("")
+    data = yaml.safe_load((snap / "snapshot.yaml").read_text())
+    del data["commands"]["musa_version_query"]
+    edit(snap, commands=data["commands"])
+    inv = collect(snap)
+    assert ids(inv) == {"musa.toolkit-version-unknown": Severity.INFO}
+    assert inv.facts[FACT_TOOLKIT_HOME] == "/usr/local/musa"
+    assert inv.version("musa_toolkit") is None
+
+
 def test_container_without_mthreads_gmi_is_info() -> None:
     inv = collect(SNAPSHOTS / "musa-toolkit-mismatch")
     assert ids(inv) == {"musa.mthreads-gmi-missing": Severity.INFO}
@@ -134,7 +147,11 @@ def test_timed_out_gmi_is_an_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("value", "fix"),
-    [("0,2", "export MUSA_VISIBLE_DEVICES=0"), ("", "export MUSA_VISIBLE_DEVICES=0,1")],
+    [
+        ("0,2", "export MUSA_VISIBLE_DEVICES=0"),
+        ("2,3", "unset MUSA_VISIBLE_DEVICES"),
+        ("", "unset MUSA_VISIBLE_DEVICES"),
+    ],
 )
 def test_visible_devices_beyond_the_gpus(tmp_path: Path, value: str, fix: str) -> None:
     snap = copy("musa-s4000-healthy", tmp_path)

@@ -12,32 +12,20 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from chipdoctor.stacks import STACKS
+
 REDACTED = "<redacted>"
 
 #: Variables recorded by name.
 ALLOWED_NAMES = frozenset(
     {"PATH", "HOME", "LD_LIBRARY_PATH", "LD_PRELOAD", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"}
 )
-#: Variables recorded by prefix: the accelerator stacks' own and PyTorch's.
+#: Variables recorded by prefix: PyTorch's, and each stack's own (its descriptor's
+#: `environment`, chipdoctor/stacks/<name>/__init__.py).
 ALLOWED_PREFIXES = (
-    "ASCEND_",  # CANN and the Ascend runtime (ascend.md §3.6)
-    "ATB_",  # NNAL
-    "TOOLCHAIN_",  # set by CANN's set_env.sh
-    "HCCL_",  # Ascend collective communication
-    "CUDA_",  # CUDA_HOME, CUDA_PATH, CUDA_VISIBLE_DEVICES
-    "CUDNN_",
-    "NVIDIA_",  # nvidia-container-toolkit (other-stacks.md D.6)
-    "HIP_",  # HIP_VISIBLE_DEVICES
-    "ROCR_",  # ROCR_VISIBLE_DEVICES
-    "ROCM_",  # ROCM_PATH, ROCM_HOME
-    "HSA_",
-    "DCU_",  # dcu-container-toolkit's DCU_VISIBLE_DEVICES (other-stacks.md B.7)
-    "DTK_",
-    "MLU_",  # MLU_VISIBLE_DEVICES (other-stacks.md A.1)
-    "CN_",  # CN_VISIBLE_DEVICES
-    "NEUWARE_",  # NEUWARE_HOME
     "TORCH_",  # TORCH_DEVICE_BACKEND_AUTOLOAD and friends
     "PYTORCH_",  # PYTORCH_NPU_ALLOC_CONF and friends
+    *dict.fromkeys(prefix for stack in STACKS.values() for prefix in stack.environment),
 )
 
 _SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|KEY|CREDENTIAL|AUTH", re.IGNORECASE)

@@ -32,8 +32,8 @@ def resolver_for(stack: str) -> StackResolver:
     resolver = stacks.get(stack).resolver()
     if resolver is None:
         raise BadInput(
-            f"--stack {stack}: `chipdoctor fix` is not available for {stacks.STACKS[stack].title}"
-            f" yet (it can: {', '.join(_fixable())})"
+            f"`chipdoctor fix` is not available for {stacks.STACKS[stack].title} ({stack}) yet;"
+            f" it plans for {', '.join(_fixable())}"
         )
     return resolver
 

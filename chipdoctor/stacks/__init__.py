@@ -9,13 +9,20 @@ steps are imported when first asked for. Adding a stack: docs/adding-a-stack.md.
 from __future__ import annotations
 
 from chipdoctor.errors import BadInput
-from chipdoctor.stacks import ascend, cambricon, cuda, dcu, rocm
+from chipdoctor.stacks import ascend, cambricon, cuda, dcu, musa, rocm
 from chipdoctor.stacks.interface import Stack
 
 #: Every stack, in the order probes run and reports list them.
 STACKS: dict[str, Stack] = {
     stack.name: stack
-    for stack in (ascend.STACK, cambricon.STACK, dcu.STACK, rocm.STACK, cuda.STACK)
+    for stack in (
+        ascend.STACK,
+        cambricon.STACK,
+        dcu.STACK,
+        rocm.STACK,
+        cuda.STACK,
+        musa.STACK,
+    )
 }
 
 

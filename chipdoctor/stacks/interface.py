@@ -69,6 +69,9 @@ class Stack(ABC):
     schemes: Mapping[str, Scheme] = {}
     #: The commands its probe may run, by snapshot key (the argv joined by single spaces).
     commands: Mapping[str, tuple[str, ...]] = {}
+    #: Prefixes of the environment variables its probe and tools read: a snapshot records
+    #: them (chipdoctor/evidence/redact.py, secrets still redacted).
+    environment: tuple[str, ...] = ()
     #: How `check --deep` reaches its devices; None: no smoke test.
     smoke: SmokeBackend | None = None
 

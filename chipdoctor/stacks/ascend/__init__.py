@@ -34,6 +34,12 @@ class Ascend(Stack):
         "ascend_driver": ASCEND_DRIVER,
         "ascend_firmware": DOTTED,
     }
+    environment = (
+        "ASCEND_",  # CANN and the Ascend runtime (ascend.md §3.6)
+        "ATB_",  # NNAL
+        "TOOLCHAIN_",  # set by CANN's set_env.sh
+        "HCCL_",  # Ascend collective communication
+    )
     commands = {"npu-smi info": ("npu-smi", "info")}
     #: NOTE: torch_npu registers the "npu" device (ascend.md §6.5).
     smoke = SmokeBackend("npu", "torch_npu", ("torch_npu", "cann", "ascend_driver"))

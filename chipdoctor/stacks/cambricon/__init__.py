@@ -20,6 +20,12 @@ class Cambricon(Stack):
     components = ("torch_mlu", "neuware", "cnnl", "cncl", "cambricon_driver")
     # CNToolkit `4.7.2`, CNNL `2.1.829`, CNCL `1.30.8`, MLU driver `5.10.22`.
     schemes = {"neuware": DOTTED, "cnnl": DOTTED, "cncl": DOTTED, "cambricon_driver": DOTTED}
+    environment = (
+        "MLU_",  # MLU_VISIBLE_DEVICES (other-stacks.md A.1)
+        "CN_",  # CN_VISIBLE_DEVICES
+        "NEUWARE_",  # NEUWARE_HOME
+        "CUDA_",  # CUDA_VISIBLE_DEVICES, which torch_mlu also honours
+    )
     commands = {"cnmon": ("cnmon",)}
     #: NOTE: torch_mlu registers the "mlu" device (other-stacks.md A.1).
     smoke = SmokeBackend("mlu", "torch_mlu", ("torch_mlu", "neuware", "cambricon_driver"))

@@ -20,6 +20,11 @@ class Cuda(Stack):
     components = ("nvidia_driver", "cuda_driver_api", "cuda", "cudnn")
     # Driver `550.54.15`, CUDA `12.6` / `12.6.20241114` (version.json), cuDNN `9.5.1.17`.
     schemes = {"nvidia_driver": DOTTED, "cuda_driver_api": DOTTED, "cuda": DOTTED, "cudnn": DOTTED}
+    environment = (
+        "CUDA_",  # CUDA_HOME, CUDA_PATH, CUDA_VISIBLE_DEVICES
+        "CUDNN_",
+        "NVIDIA_",  # nvidia-container-toolkit (other-stacks.md D.6)
+    )
     commands = {"nvidia-smi": ("nvidia-smi",)}
     smoke = SmokeBackend("cuda", "", ("torch", "nvidia_driver"))
 

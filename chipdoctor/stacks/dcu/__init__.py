@@ -20,6 +20,11 @@ class Dcu(Stack):
     components = ("dtk", "hygon_driver")
     # DTK `24.04.3` / `26.04-rc4`, Hygon driver `6.3.30-V1.4.1a`.
     schemes = {"dtk": DOTTED, "hygon_driver": HYGON_DRIVER}
+    environment = (
+        "HIP_",  # HIP_VISIBLE_DEVICES
+        "DCU_",  # dcu-container-toolkit's DCU_VISIBLE_DEVICES (other-stacks.md B.7)
+        "DTK_",
+    )
     commands = {"hy-smi": ("hy-smi",), "rocm-smi": ("rocm-smi",)}
     #: NOTE: DTK builds of torch drive the DCUs through torch.cuda (other-stacks.md B.1).
     smoke = SmokeBackend("cuda", "", ("torch", "dtk", "hygon_driver"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from chipdoctor.stacks import STACKS
-from tests.conftest import SNAPSHOTS
+from tests.conftest import SNAPSHOTS, run_cli
 from tests.planning import errors, plan_json, targets
 
 
@@ -22,11 +22,22 @@ def _cases() -> list[tuple[str, str]]:
     return cases
 
 
-CASES = _cases()
+FIXABLE = {name for name, stack in STACKS.items() if stack.resolver() is not None}
+CASES = [(scenario, stack) for scenario, stack in _cases() if stack in FIXABLE]
+UNFIXABLE = [(scenario, stack) for scenario, stack in _cases() if stack not in FIXABLE]
 
 
 def test_every_stack_has_scenarios() -> None:
-    assert {stack for _, stack in CASES} == set(STACKS)
+    assert {stack for _, stack in CASES + UNFIXABLE} == set(STACKS)
+
+
+@pytest.mark.parametrize(("scenario", "stack"), UNFIXABLE)
+def test_a_stack_without_fix_says_so_in_one_line(scenario: str, stack: str) -> None:
+    result = run_cli("fix", "--snapshot", str(SNAPSHOTS / scenario))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert f"not available for {STACKS[stack].title} ({stack})" in result.stderr
 
 
 @pytest.mark.parametrize(("scenario", "stack"), CASES)

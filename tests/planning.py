@@ -17,11 +17,11 @@ import jsonschema
 
 from chipdoctor.engine import collect
 from chipdoctor.evidence.snapshot import SnapshotEvidence
-from chipdoctor.matrix.load import load_matrices
-from chipdoctor.matrix.model import MatrixSet
+from chipdoctor.matrix.load import load_file, load_matrices
+from chipdoctor.matrix.model import Matrix, MatrixSet
 from chipdoctor.model import Component, Finding, Inventory, Severity
 from chipdoctor.stacks import STACKS
-from tests.conftest import SNAPSHOTS, run_cli
+from tests.conftest import FIXTURES, SNAPSHOTS, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN_SCHEMA = json.loads((ROOT / "chipdoctor" / "schemas" / "plan.schema.json").read_text())
@@ -30,7 +30,24 @@ HADOLINT = shutil.which("hadolint")
 
 @cache
 def bundled() -> MatrixSet:
+    """The matrices chipdoctor ships: for tests about that data, and the CLI's own view."""
     return load_matrices()
+
+
+FIXED_MATRICES = FIXTURES / "matrices"
+
+
+@cache
+def fixed(*site: Path) -> MatrixSet:
+    """Frozen copies of the bundled matrices (tests/fixtures/matrices/README.md), with `site`
+    files laid over them as `--matrix` does: rule and resolver tests read these, so a data
+    refresh never breaks a logic test."""
+    files = {path.stem: path for path in FIXED_MATRICES.glob("*.yaml")}
+
+    def load(stack: str) -> Matrix | None:
+        return load_file(files[stack]) if stack in files else None
+
+    return MatrixSet(load, sorted(files), [load_file(path) for path in site])
 
 
 def plan_json(*args: str) -> tuple[int, dict[str, Any]]:
@@ -57,13 +74,17 @@ def snapshot(name: str) -> Inventory:
     return collect(SnapshotEvidence(SNAPSHOTS / name))
 
 
-def judged(stack: str, target: Mapping[str, str]) -> list[Finding]:
-    """What `check`'s rules for the stack find on a host holding exactly `target`."""
-    return STACKS[stack].evaluate(inventory(stack, **target), bundled().get(stack))
+def judged(
+    stack: str, target: Mapping[str, str], matrices: MatrixSet | None = None
+) -> list[Finding]:
+    """What `check`'s rules for the stack find on a host holding exactly `target`, against
+    `matrices` (default: the fixed test matrices; pass `bundled()` for what the CLI planned)."""
+    return STACKS[stack].evaluate(inventory(stack, **target), (matrices or fixed()).get(stack))
 
 
-def errors(stack: str, target: Mapping[str, str]) -> list[str]:
-    return [f"{f.id}: {f.message}" for f in judged(stack, target) if f.severity is Severity.ERROR]
+def errors(stack: str, target: Mapping[str, str], matrices: MatrixSet | None = None) -> list[str]:
+    found = judged(stack, target, matrices)
+    return [f"{f.id}: {f.message}" for f in found if f.severity is Severity.ERROR]
 
 
 def emit(tmp_path: Path, scenario: str, *extra: str) -> Path:

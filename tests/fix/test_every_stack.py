@@ -8,7 +8,7 @@ import pytest
 
 from chipdoctor.stacks import STACKS
 from tests.conftest import SNAPSHOTS, run_cli
-from tests.planning import errors, plan_json, targets
+from tests.planning import bundled, errors, plan_json, targets
 
 
 def _cases() -> list[tuple[str, str]]:
@@ -45,7 +45,7 @@ def test_the_plan_is_a_stack_the_rules_accept(scenario: str, stack: str) -> None
     code, plan = plan_json("--snapshot", str(SNAPSHOTS / scenario), "--stack", stack)
     assert code == 0
     assert plan["stack"] == stack and plan["status"] in ("ok", "change")
-    assert errors(stack, targets(plan)) == []
+    assert errors(stack, targets(plan), bundled()) == []
     changed = [c["id"] for c in plan["components"] if c["action"] != "keep"]
     assert bool(changed) == bool(plan["steps"])
     if plan["steps"]:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from chipdoctor.matrix.load import load_matrices
 from chipdoctor.matrix.model import Matrix
 from chipdoctor.model import Component, Finding, Inventory, Severity
 from chipdoctor.stacks.ascend import facts
 from chipdoctor.stacks.ascend.rules import evaluate
+from tests.planning import fixed
 
 
 @pytest.fixture(scope="module")
 def matrix() -> Matrix:
-    return load_matrices().get("ascend")
+    return fixed().get("ascend")
 
 
 def inventory(*, facts_: dict[str, str] | None = None, **versions: str) -> Inventory:

@@ -1,4 +1,4 @@
-"""The resolver on the bundled Hygon DCU matrix: what it keeps, what it changes, why, and the
+"""The resolver on the fixed Hygon DCU test matrix: what it keeps, what it changes, why, and the
 conflicts it explains. Every target is judged by the rules `check` runs (stacks/dcu/rules.py)."""
 
 from __future__ import annotations

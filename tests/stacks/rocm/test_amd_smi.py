@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Optional
 
 import pytest
@@ -10,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chipdoctor.stacks.rocm.amd_smi import AmdSmiVersion, parse_amd_smi_version
+from tests.conftest import FIXTURES as FIXTURES_ROOT
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "amd_smi"
+FIXTURES = FIXTURES_ROOT / "amd_smi"
 
 # fixture -> (tool, library, rocm, amdgpu, error starts with)
 EXPECTED: dict[str, tuple[Optional[str], Optional[str], Optional[str], Optional[str], str]] = {

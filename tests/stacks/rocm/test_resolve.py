@@ -1,4 +1,4 @@
-"""The resolver on the bundled AMD ROCm matrix: what it keeps, what it changes, why, and the
+"""The resolver on the fixed AMD ROCm test matrix: what it keeps, what it changes, why, and the
 conflicts it explains. Every target is judged by the rules `check` runs (stacks/rocm/rules.py)."""
 
 from __future__ import annotations

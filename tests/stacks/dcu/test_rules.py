@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from chipdoctor import model
-from chipdoctor.matrix.load import load_matrices
 from chipdoctor.matrix.model import Matrix
 from chipdoctor.model import Component, Finding, Inventory, Severity
 from chipdoctor.stacks.dcu.rules import evaluate
+from tests.planning import fixed
 
 DAS13_WHEEL = (
     "pip install --no-deps https://download.sourcefind.cn:65024/file/4/pytorch/DAS1.3/"
@@ -18,7 +18,7 @@ DAS13_WHEEL = (
 
 @pytest.fixture(scope="module")
 def matrix() -> Matrix:
-    return load_matrices().get("dcu")
+    return fixed().get("dcu")
 
 
 def inventory(*, facts_: dict[str, str] | None = None, **versions: str) -> Inventory:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Optional
 
 import pytest
@@ -10,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chipdoctor.stacks.ascend.npu_smi import NpuChip, NpuSmiInfo, parse_npu_smi_info
+from tests.conftest import FIXTURES as FIXTURES_ROOT
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "npu_smi"
+FIXTURES = FIXTURES_ROOT / "npu_smi"
 
 # (npu_id, chip_id, name, health, bus_id, logic_id)
 Row = tuple[int, int, str, str, Optional[str], Optional[int]]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Optional
 
 import pytest
@@ -10,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chipdoctor.stacks._hip.smi_table import SmiTable, parse_smi_table
+from tests.conftest import FIXTURES as FIXTURES_ROOT
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = FIXTURES_ROOT
 
 # (index, name, device id, mode)
 Row = tuple[int, Optional[str], Optional[str], Optional[str]]

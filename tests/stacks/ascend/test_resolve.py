@@ -1,4 +1,4 @@
-"""The resolver on the bundled Ascend matrix: what it keeps, what it changes, why, and the
+"""The resolver on the fixed Ascend test matrix: what it keeps, what it changes, why, and the
 conflicts it explains. The target of every resolution is judged by the same rules `check` runs."""
 
 from __future__ import annotations

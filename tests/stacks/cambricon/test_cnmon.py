@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Optional
 
 import pytest
@@ -10,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chipdoctor.stacks.cambricon.cnmon import CnmonCard, CnmonInfo, parse_cnmon
+from tests.conftest import FIXTURES as FIXTURES_ROOT
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "cnmon"
+FIXTURES = FIXTURES_ROOT / "cnmon"
 
 # (index, name, firmware, bus_id, per-card driver)
 Card = tuple[int, str, str, Optional[str], Optional[str]]

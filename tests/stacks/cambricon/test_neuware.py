@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Optional
 
 import pytest
@@ -15,8 +14,9 @@ from chipdoctor.stacks.cambricon.neuware import (
     parse_neuware_version,
     parse_torch_mlu_version,
 )
+from tests.conftest import FIXTURES as FIXTURES_ROOT
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "neuware"
+FIXTURES = FIXTURES_ROOT / "neuware"
 
 VERSION_FILES = {
     "version_3.9.0_mlu370-x8.txt": "3.9.0",

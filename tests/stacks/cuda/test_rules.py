@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from chipdoctor.matrix.load import load_matrices
 from chipdoctor.matrix.model import Matrix
 from chipdoctor.model import (
     FACT_TORCH_BUILD_SOURCE,
@@ -17,13 +16,14 @@ from chipdoctor.model import (
 )
 from chipdoctor.stacks.cuda import facts
 from chipdoctor.stacks.cuda.rules import evaluate
+from tests.planning import fixed
 
 VERSION_PY = "/usr/lib/python3/dist-packages/torch/version.py"
 
 
 @pytest.fixture(scope="module")
 def matrix() -> Matrix:
-    return load_matrices().get("cuda")
+    return fixed().get("cuda")
 
 
 def inventory(

@@ -5,16 +5,16 @@ from __future__ import annotations
 import pytest
 
 from chipdoctor import model
-from chipdoctor.matrix.load import load_matrices
 from chipdoctor.matrix.model import Matrix
 from chipdoctor.model import Component, Finding, Inventory, Severity
 from chipdoctor.stacks.rocm import facts
 from chipdoctor.stacks.rocm.rules import evaluate
+from tests.planning import fixed
 
 
 @pytest.fixture(scope="module")
 def matrix() -> Matrix:
-    return load_matrices().get("rocm")
+    return fixed().get("rocm")
 
 
 def inventory(*, facts_: dict[str, str] | None = None, **versions: str) -> Inventory:

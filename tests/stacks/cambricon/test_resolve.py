@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from chipdoctor.matrix.load import load_matrices
 from chipdoctor.matrix.model import MatrixSet
 from chipdoctor.model import Severity
 from chipdoctor.resolve import Resolution, parse_generic, parse_pin, resolve
 from tests.conftest import SNAPSHOTS
-from tests.planning import errors, inventory, judged, snapshot
+from tests.planning import errors, fixed, inventory, judged, snapshot
 
 CAMBRICON = sorted(p.name for p in SNAPSHOTS.iterdir() if p.name.startswith("cambricon-"))
 
@@ -189,7 +188,7 @@ def test_a_prerelease_build_only_when_pinned_in_full(tmp_path: Path) -> None:
         "tables:\n  torch_mlu:\n    key: torch_mlu\n    rows:\n"
         "      - {torch_mlu: 1.40.0rc1+torch2.13.0, torch: 2.13.0, source: site}\n"
     )
-    matrices = load_matrices([site])
+    matrices = fixed(site)
     host = snapshot("cambricon-mlu370-healthy")
     torch = parse_pin("torch", "2.13", "--torch 2.13")
     assert not resolve(host, matrices, [torch]).ok

@@ -18,7 +18,7 @@ from chipdoctor.recipes.build import PREFLIGHT_POLICY, preflight_policy
 from chipdoctor.recipes.data import images, mounts
 from chipdoctor.recipes.selfwheel import wheel_name
 from tests.conftest import SNAPSHOTS, run_cli
-from tests.planning import errors, judged, linted, plan_json, targets
+from tests.planning import bundled, errors, judged, linted, plan_json, targets
 
 CAMBRICON = sorted(p.name for p in SNAPSHOTS.iterdir() if p.name.startswith("cambricon-"))
 SDK = "ecosystem@cambricon.com / https://sdk.cambricon.com"
@@ -80,8 +80,8 @@ def test_every_scenario_plan_is_confirmed_by_the_rules(scenario: str) -> None:
     assert code == 0
     assert plan["stack"] == "cambricon" and plan["status"] in ("ok", "change")
     target = targets(plan)
-    assert errors("cambricon", target) == []
-    found = judged("cambricon", target)
+    assert errors("cambricon", target, bundled()) == []
+    found = judged("cambricon", target, bundled())
     assert [f.message for f in found if f.severity is Severity.WARNING] == plan["warnings"]
 
 

@@ -6,10 +6,10 @@ from collections.abc import Mapping
 
 import pytest
 
-from chipdoctor.matrix.load import load_matrices
 from chipdoctor.matrix.model import Matrix
 from chipdoctor.model import FACT_TORCH_CUDA, Component, Device, Finding, Inventory, Severity
 from chipdoctor.stacks.cambricon.rules import evaluate
+from tests.planning import fixed
 
 # flagos-ai/build-infra configs.yaml, neuware4.7.2: a whole stack as published.
 FLAGOS_472 = {
@@ -26,7 +26,7 @@ FLAGOS_472 = {
 
 @pytest.fixture(scope="module")
 def matrix() -> Matrix:
-    return load_matrices().get("cambricon")
+    return fixed().get("cambricon")
 
 
 def make(

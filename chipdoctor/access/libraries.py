@@ -25,8 +25,8 @@ from chipdoctor.access.data import Provider, StackAccess, Volume
 from chipdoctor.access.scripts import library_dirs
 from chipdoctor.evidence.base import UnreadableError
 from chipdoctor.i18n import T, join
-from chipdoctor.loader.ldcache import cache_flags
-from chipdoctor.loader.search import Resolution, Walk
+from chipdoctor.loader.ldcache import LD_SO_CACHE, cache_flags
+from chipdoctor.loader.search import LoaderSearch, Resolution, Walk
 from chipdoctor.report.model import Severity
 
 WRONG_ARCH = "wrong-arch"
@@ -72,6 +72,7 @@ def check_libraries(ctx: AccessContext, spec: StackAccess) -> set[str]:
     search.preloaded = _torch_libraries(ctx)
     usable_roots = _check_roots(ctx, spec, roots)
     walk = search.walk(usable_roots, [lib.name for lib in libraries])
+    _cache_error(ctx, spec, search)
     named = {lib.name: lib for lib in libraries}
     groups: dict[tuple[str, str], _Group] = {}
     for resolution in walk.missing():
@@ -128,6 +129,41 @@ def check_libraries(ctx: AccessContext, spec: StackAccess) -> set[str]:
         )
     _found(ctx, spec, walk, [lib.name for lib in libraries], usable_roots)
     return explained
+
+
+def _cache_error(ctx: AccessContext, spec: StackAccess, search: LoaderSearch) -> None:
+    """A cache the loader cannot use is ignored, not an error: say so, or it looks absent."""
+    if search.cache is not None:
+        return
+    error = search.cache_error
+    if error is None:
+        return
+    consequence = T(
+        "A library only the cache lists (one in an /etc/ld.so.conf directory) is not found."
+    )
+    ctx.add(
+        f"{spec.stack}.ld-cache-unreadable",
+        Severity.WARNING,
+        (),
+        T(
+            "The dynamic loader ignores {path}: it cannot be read ({reason}). {consequence}",
+            path=LD_SO_CACHE,
+            reason=error.reason,
+            consequence=consequence,
+        )
+        if isinstance(error, UnreadableError)
+        else T(
+            "The dynamic loader ignores {path}: it is damaged ({reason}). {consequence}",
+            path=LD_SO_CACHE,
+            reason=str(error),
+            consequence=consequence,
+        ),
+        T(
+            "{command}   # in a Dockerfile: {dockerfile}",
+            command="sudo ldconfig",
+            dockerfile="RUN ldconfig",
+        ),
+    )
 
 
 def _merge_target(ctx: AccessContext, group: _Group) -> str:

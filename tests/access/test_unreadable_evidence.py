@@ -67,3 +67,40 @@ def test_an_unreadable_ld_so_cache_is_a_warning_naming_the_reason(tmp_path: Path
 def test_no_ld_so_cache_at_all_is_not_a_finding(tmp_path: Path, body: str) -> None:
     """Minimal images have none, and the loader then searches the default directories."""
     assert "rocm.ld-cache-unreadable" not in _rocm(_snapshot(tmp_path, body))
+
+
+def test_device_nodes_that_cannot_be_looked_at_are_unreadable_not_missing(tmp_path: Path) -> None:
+    """Real paths whose stat and listing fail even for root (a symlink loop: ELOOP); the
+    recorded snapshot of the check says the same."""
+    root = tmp_path / "root"
+    (root / "dev").mkdir(parents=True)
+    for node in ("kfd", "dri"):
+        (root / "dev" / node).symlink_to(node)  # points at itself
+    recorder = RecordingEvidence(HostEvidence(root=str(root), env={}))
+    found = _rocm(recorder)
+    assert "rocm.device-missing" not in found
+    finding = found["rocm.device-unreadable"]
+    assert finding.severity.value == "warning"
+    assert finding.components == ("amdgpu_driver",)
+    assert finding.message == (
+        "Cannot check the device nodes /dev/kfd (too many levels of symbolic links), /dev/dri "
+        "(too many levels of symbolic links); whether this user can open them is unknown."
+    )
+    assert finding.fix == (
+        "Run chipdoctor as a user who can read /dev/kfd, /dev/dri, or fix its permissions."
+    )
+    write_snapshot(tmp_path / "snap", recorder.recording, recorder.platform, recorder.python)
+    assert _rocm(SnapshotEvidence(tmp_path / "snap"))["rocm.device-unreadable"] == finding
+
+
+def test_a_snapshot_of_nodes_denied_to_the_user_says_permission_denied(tmp_path: Path) -> None:
+    evidence = _snapshot(
+        tmp_path,
+        "stats: {/dev/kfd: {error: permission denied}}\n"
+        "unreadable: {/dev/dri: permission denied}\n",
+    )
+    found = _rocm(evidence)
+    assert "rocm.device-missing" not in found
+    assert "/dev/kfd (permission denied), /dev/dri (permission denied)" in (
+        found["rocm.device-unreadable"].message
+    )

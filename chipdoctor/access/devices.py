@@ -25,14 +25,21 @@ def node_pattern(pattern: str) -> re.Pattern[str]:
     return re.compile(re.escape(pattern).replace(re.escape(INDEX), r"[0-9]+") + r"\Z")
 
 
-def matching_nodes(ctx: AccessContext, pattern: str) -> list[str]:
-    """The existing paths a `/dev/davinci{index}`-style pattern names, in numeric order."""
+def matching_nodes(
+    ctx: AccessContext, pattern: str, unreadable: dict[str, str] | None = None
+) -> list[str]:
+    """The existing paths a `/dev/davinci{index}`-style pattern names, in numeric order.
+
+    A directory that cannot be listed names none; it goes into `unreadable` with the reason.
+    """
     if INDEX not in pattern:
         return [pattern] if ctx.exists(pattern) else []
     directory = pattern.rsplit("/", 1)[0]
     try:
         entries = ctx.evidence.list_dir(directory) or []
-    except UnreadableError:
+    except UnreadableError as exc:
+        if unreadable is not None:
+            unreadable[directory] = exc.reason
         return []
     regex = node_pattern(pattern.rsplit("/", 1)[1])
     names = [entry for entry in entries if regex.match(entry)]
@@ -79,13 +86,21 @@ def check_devices(ctx: AccessContext, spec: StackAccess) -> None:
     optional: list[Device] = []
     wrong_kind: list[tuple[str, str]] = []
     denied: list[tuple[str, FileStat]] = []
+    unreadable: dict[str, str] = {}  # path -> why it cannot be looked at
     for device in spec.devices:
-        nodes = [node for pattern in device.patterns for node in matching_nodes(ctx, pattern)]
+        nodes = [
+            node for pattern in device.patterns for node in matching_nodes(ctx, pattern, unreadable)
+        ]
         if not nodes:
-            (optional if device.optional else missing).append(device)
+            if not any(p.rsplit("/", 1)[0] in unreadable for p in device.patterns):
+                (optional if device.optional else missing).append(device)
             continue
         for node in nodes:
-            info = ctx.stat(node)
+            try:
+                info = ctx.evidence.stat(node)
+            except UnreadableError as exc:
+                unreadable[node] = exc.reason
+                continue
             if info is None:
                 continue
             if info.kind != "char":
@@ -115,7 +130,26 @@ def check_devices(ctx: AccessContext, spec: StackAccess) -> None:
         )
     if denied:
         _denied(ctx, spec, denied)
+    if unreadable:
+        _unreadable(ctx, spec, unreadable)
     _visible_devices(ctx, spec)
+
+
+def _unreadable(ctx: AccessContext, spec: StackAccess, unreadable: dict[str, str]) -> None:
+    """Nodes this user cannot even look at: unknown, not missing (the probes' unreadable-file)."""
+    ctx.add(
+        f"{spec.stack}.device-unreadable",
+        Severity.WARNING,
+        (spec.driver,),
+        T(
+            "Cannot check the device nodes {nodes}; whether this user can open them is unknown.",
+            nodes=", ".join(f"{path} ({reason})" for path, reason in unreadable.items()),
+        ),
+        T(
+            "Run chipdoctor as a user who can read {path}, or fix its permissions.",
+            path=", ".join(unreadable),
+        ),
+    )
 
 
 def _missing(

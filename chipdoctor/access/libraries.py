@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 
 from chipdoctor.access.container import HOST, IMAGE, MISSING
 from chipdoctor.access.context import AccessContext
-from chipdoctor.access.data import Provider, StackAccess, Volume
+from chipdoctor.access.data import Library, Provider, StackAccess, Volume
 from chipdoctor.access.scripts import library_dirs
 from chipdoctor.evidence.base import UnreadableError
 from chipdoctor.i18n import T, join
-from chipdoctor.loader.ldcache import cache_flags
-from chipdoctor.loader.search import Resolution, Walk
+from chipdoctor.loader.ldcache import LD_SO_CACHE, cache_flags
+from chipdoctor.loader.search import LoaderSearch, Resolution, Walk
 from chipdoctor.model import Severity
 
 WRONG_ARCH = "wrong-arch"
@@ -56,9 +56,31 @@ def check_libraries(ctx: AccessContext, spec: StackAccess) -> set[str]:
     if search is None or ctx.process is None:
         return set()
     installed = bool(spec.package) and ctx.has(spec.package)
-    built = not spec.build_fact or spec.build_fact in ctx.inventory.facts
-    # A library is looked for when something needs it or its provider is installed.
-    libraries = [
+    libraries = _wanted(ctx, spec, installed)
+    roots = _extension_objects(ctx, spec) if installed else []
+    search.preloaded = _torch_libraries(ctx)
+    usable_roots = _check_roots(ctx, spec, roots)
+    walk = search.walk(usable_roots, [lib.name for lib in libraries])
+    _cache_error(ctx, spec, search)
+    explained: set[str] = set()
+    merged: dict[str, list[_Group]] = {}
+    for group in _groups(ctx, spec, walk, libraries, installed):
+        if group.cause == NOT_MOUNTED and group.provider is not None:
+            explained.update(group.provider.host)
+        target = _merge_target(ctx, group)
+        if target:
+            merged.setdefault(target, []).append(group)
+        else:
+            _report(ctx, spec, walk, group)
+    for target, parts in merged.items():
+        _merge(ctx, walk, target, parts)
+    _found(ctx, spec, walk, [lib.name for lib in libraries], usable_roots)
+    return explained
+
+
+def _wanted(ctx: AccessContext, spec: StackAccess, installed: bool) -> list[Library]:
+    """A library is looked for when something needs it or its provider is installed."""
+    return [
         lib
         for lib in spec.libraries
         if (not lib.when or any(ctx.has(name) for name in lib.when))
@@ -68,10 +90,13 @@ def check_libraries(ctx: AccessContext, spec: StackAccess) -> set[str]:
             or ctx.has(spec.providers[lib.provider].installed)
         )
     ]
-    roots = _extension_objects(ctx, spec) if installed else []
-    search.preloaded = _torch_libraries(ctx)
-    usable_roots = _check_roots(ctx, spec, roots)
-    walk = search.walk(usable_roots, [lib.name for lib in libraries])
+
+
+def _groups(
+    ctx: AccessContext, spec: StackAccess, walk: Walk, libraries: list[Library], installed: bool
+) -> list[_Group]:
+    """The missing libraries, one group per cause and provider, each as severe as its worst."""
+    built = not spec.build_fact or spec.build_fact in ctx.inventory.facts
     named = {lib.name: lib for lib in libraries}
     groups: dict[tuple[str, str], _Group] = {}
     for resolution in walk.missing():
@@ -91,43 +116,70 @@ def check_libraries(ctx: AccessContext, spec: StackAccess) -> set[str]:
             group.loaders += [p for p in library.needed_by if ctx.has(p) and p not in group.loaders]
         if needed:
             group.severity = Severity.ERROR
-    explained: set[str] = set()
-    merged: dict[str, list[_Group]] = {}
-    for group in groups.values():
-        if group.cause == NOT_MOUNTED and group.provider is not None:
-            explained.update(group.provider.host)
-        target = _merge_target(ctx, group)
-        if target:
-            merged.setdefault(target, []).append(group)
-        else:
-            _report(ctx, spec, walk, group)
-    for target, parts in merged.items():
-        names = [name for group in parts for name in group.names]
-        places = [path for group in parts for path in group.detail]
-        loaders = [p for group in parts for p in group.loaders]
-        worst = max((group.severity for group in parts), key=lambda s: s.rank)
-        params = {
-            "names": ", ".join(names),
-            "needed": _users(walk, names, loaders),
-            "places": ", ".join(places),
-        }
-        ctx.merge(
-            target,
-            worst,
-            T(
-                "The dynamic loader cannot find {names}{needed}: it is in {places}, which "
-                "nothing puts on the search path.",
-                **params,
-            )
-            if len(names) == 1
-            else T(
-                "The dynamic loader cannot find {names}{needed}: they are in {places}, which "
-                "nothing puts on the search path.",
-                **params,
-            ),
+    return list(groups.values())
+
+
+def _merge(ctx: AccessContext, walk: Walk, target: str, parts: list[_Group]) -> None:
+    """Name the libraries in the probe finding that already reports their cause."""
+    names = [name for group in parts for name in group.names]
+    places = [path for group in parts for path in group.detail]
+    loaders = [p for group in parts for p in group.loaders]
+    worst = max((group.severity for group in parts), key=lambda s: s.rank)
+    params = {
+        "names": ", ".join(names),
+        "needed": _users(walk, names, loaders),
+        "places": ", ".join(places),
+    }
+    ctx.merge(
+        target,
+        worst,
+        T(
+            "The dynamic loader cannot find {names}{needed}: it is in {places}, which "
+            "nothing puts on the search path.",
+            **params,
         )
-    _found(ctx, spec, walk, [lib.name for lib in libraries], usable_roots)
-    return explained
+        if len(names) == 1
+        else T(
+            "The dynamic loader cannot find {names}{needed}: they are in {places}, which "
+            "nothing puts on the search path.",
+            **params,
+        ),
+    )
+
+
+def _cache_error(ctx: AccessContext, spec: StackAccess, search: LoaderSearch) -> None:
+    """A cache the loader cannot use is ignored, not an error: say so, or it looks absent."""
+    if search.cache is not None:
+        return
+    error = search.cache_error
+    if error is None:
+        return
+    consequence = T(
+        "A library only the cache lists (one in an /etc/ld.so.conf directory) is not found."
+    )
+    ctx.add(
+        f"{spec.stack}.ld-cache-unreadable",
+        Severity.WARNING,
+        (),
+        T(
+            "The dynamic loader ignores {path}: it cannot be read ({reason}). {consequence}",
+            path=LD_SO_CACHE,
+            reason=error.reason,
+            consequence=consequence,
+        )
+        if isinstance(error, UnreadableError)
+        else T(
+            "The dynamic loader ignores {path}: it is damaged ({reason}). {consequence}",
+            path=LD_SO_CACHE,
+            reason=str(error),
+            consequence=consequence,
+        ),
+        T(
+            "{command}   # in a Dockerfile: {dockerfile}",
+            command="sudo ldconfig",
+            dockerfile="RUN ldconfig",
+        ),
+    )
 
 
 def _merge_target(ctx: AccessContext, group: _Group) -> str:
@@ -313,143 +365,155 @@ def _host_flag(spec: StackAccess, provider: Provider) -> str:
     return " ".join(v.flag() for v in spec.volumes if v.host in provider.host)
 
 
+#: What one finding says: its id's suffix, the message and the fix.
+_Explained = tuple[str, str, str]
+
+
 def _report(ctx: AccessContext, spec: StackAccess, walk: Walk, group: _Group) -> None:
+    """One finding for a group of missing libraries, in the words of its cause."""
     names = ", ".join(group.names)
     needed = _users(walk, group.names, group.loaders)
-    what = group.provider.what if group.provider else ""
-    components = (group.provider.installed,) if group.provider else ()
-    stack = spec.stack
     if group.cause == WRONG_ARCH:
-        arch = ctx.process.arch if ctx.process else T("this machine's")
-        ctx.add(
-            f"{stack}.library-wrong-arch",
-            group.severity,
-            components,
-            T(
-                "The dynamic loader skips {rejected}: built for another architecture, so "
-                "{names}{needed} cannot be loaded on this {arch} machine.",
-                rejected="; ".join(group.detail),
-                names=names,
-                needed=needed,
-                arch=arch,
-            ),
-            T(
-                "Install the {arch} build of {what} (the *_linux-{arch} package).",
-                arch=arch,
-                what=what or names,
-            ),
-        )
+        explained = _wrong_arch(ctx, group, names, needed)
     elif group.cause == NOT_SEARCHED:
-        assert group.provider is not None
-        ctx.add(
-            f"{stack}.library-not-found",
-            group.severity,
-            components,
-            T(
-                "The dynamic loader cannot find {names}{needed}: it is in {places}, which "
-                "nothing puts on the search path. {What} is installed, but its environment is "
-                "not set up.",
-                names=names,
-                needed=needed,
-                places=", ".join(group.detail),
-                What=_capital(what),
-            ),
-            _setup_fix(ctx, group.provider, group.detail),
-        )
+        explained = _not_searched(ctx, group, names, needed)
     elif group.cause == STALE_CACHE:
-        ctx.add(
-            f"{stack}.ldconfig-needed",
-            group.severity,
-            components,
-            T(
-                "The dynamic loader cannot find {names}{needed}: it is in {places}, a directory "
-                "/etc/ld.so.conf lists, but /etc/ld.so.cache has no entry for it (ldconfig was "
-                "not run after it was installed).",
-                names=names,
-                needed=needed,
-                places=", ".join(group.detail),
-            ),
-            T(
-                "{command}   # in a Dockerfile: {dockerfile}",
-                command="sudo ldconfig",
-                dockerfile="RUN ldconfig",
-            ),
-        )
+        explained = _stale_cache(group, names, needed)
     elif group.cause == NOT_MOUNTED and ctx.container is not None and ctx.container.running:
-        assert group.provider is not None
-        volume = _volume(spec, group.provider)
-        missing = T(" ({path} is missing)", path=volume.container) if volume is not None else ""
-        ctx.add(
-            f"{stack}.library-not-mounted",
-            group.severity,
-            components,
-            T(
-                "The dynamic loader cannot find {names}{needed}: this runs in {container}, and "
-                "{what} is not mounted into it{missing}. {What} lives on the host and must come "
-                "from it.",
-                names=names,
-                needed=needed,
-                container=ctx.container.describe(),
-                what=what,
-                missing=missing,
-                What=_capital(what),
-            ),
-            T("Start the container with {flags}", flags=_host_flag(spec, group.provider)),
-        )
+        explained = _not_mounted(ctx, spec, group, names, needed)
     elif group.cause == NOT_MOUNTED:
-        assert group.provider is not None
-        ctx.add(
-            f"{stack}.library-not-found",
-            group.severity,
-            components,
-            T(
-                "The dynamic loader cannot find {names}{needed}: a container of this image gets "
-                "{what} from the host ({flags}), and this host does not have it.",
-                names=names,
-                needed=needed,
-                what=what,
-                flags=_host_flag(spec, group.provider),
-            ),
-            _capital(group.provider.install),
-        )
+        explained = _host_lacks(spec, group, names, needed)
     else:
-        fix: str
-        if group.cause == INCOMPLETE:
-            reason = T(
-                "{what} is installed but does not have it (searched: {places})",
-                what=what,
-                places=", ".join(group.detail),
-            )
-            fix = (
-                T("Reinstall {what}: {install}", what=what, install=group.provider.install)
-                if group.provider
-                else ""
-            )
-        elif group.cause == NOT_INSTALLED:
-            reason = T("{what} is not installed", what=what)
-            fix = _capital(group.provider.install) if group.provider else ""
-        else:
-            reason = T(
-                "it is in none of the directories the loader searches ({places})",
-                places=", ".join(group.detail),
-            )
-            fix = T(
-                "Install the package that provides {names}, or add its directory to "
-                "LD_LIBRARY_PATH.",
-                names=names,
-            )
-        ctx.add(
-            f"{stack}.library-not-found",
-            group.severity,
-            components,
-            T(
-                "The dynamic loader cannot find {names}{needed}: {reason}.",
-                names=names,
-                needed=needed,
-                reason=reason,
-            ),
-            fix,
+        explained = _not_found(group, names, needed)
+    suffix, message, fix = explained
+    components = (group.provider.installed,) if group.provider else ()
+    ctx.add(f"{spec.stack}.{suffix}", group.severity, components, message, fix)
+
+
+def _what(group: _Group) -> str:
+    return group.provider.what if group.provider else ""
+
+
+def _wrong_arch(ctx: AccessContext, group: _Group, names: str, needed: str) -> _Explained:
+    arch = ctx.process.arch if ctx.process else T("this machine's")
+    message = T(
+        "The dynamic loader skips {rejected}: built for another architecture, so "
+        "{names}{needed} cannot be loaded on this {arch} machine.",
+        rejected="; ".join(group.detail),
+        names=names,
+        needed=needed,
+        arch=arch,
+    )
+    fix = T(
+        "Install the {arch} build of {what} (the *_linux-{arch} package).",
+        arch=arch,
+        what=_what(group) or names,
+    )
+    return "library-wrong-arch", message, fix
+
+
+def _not_searched(ctx: AccessContext, group: _Group, names: str, needed: str) -> _Explained:
+    assert group.provider is not None
+    message = T(
+        "The dynamic loader cannot find {names}{needed}: it is in {places}, which "
+        "nothing puts on the search path. {What} is installed, but its environment is "
+        "not set up.",
+        names=names,
+        needed=needed,
+        places=", ".join(group.detail),
+        What=_capital(_what(group)),
+    )
+    return "library-not-found", message, _setup_fix(ctx, group.provider, group.detail)
+
+
+def _stale_cache(group: _Group, names: str, needed: str) -> _Explained:
+    message = T(
+        "The dynamic loader cannot find {names}{needed}: it is in {places}, a directory "
+        "/etc/ld.so.conf lists, but /etc/ld.so.cache has no entry for it (ldconfig was "
+        "not run after it was installed).",
+        names=names,
+        needed=needed,
+        places=", ".join(group.detail),
+    )
+    fix = T(
+        "{command}   # in a Dockerfile: {dockerfile}",
+        command="sudo ldconfig",
+        dockerfile="RUN ldconfig",
+    )
+    return "ldconfig-needed", message, fix
+
+
+def _not_mounted(
+    ctx: AccessContext, spec: StackAccess, group: _Group, names: str, needed: str
+) -> _Explained:
+    """In a running container: the host's provider was not brought in."""
+    assert group.provider is not None and ctx.container is not None
+    what = _what(group)
+    volume = _volume(spec, group.provider)
+    missing = T(" ({path} is missing)", path=volume.container) if volume is not None else ""
+    message = T(
+        "The dynamic loader cannot find {names}{needed}: this runs in {container}, and "
+        "{what} is not mounted into it{missing}. {What} lives on the host and must come "
+        "from it.",
+        names=names,
+        needed=needed,
+        container=ctx.container.describe(),
+        what=what,
+        missing=missing,
+        What=_capital(what),
+    )
+    fix = T("Start the container with {flags}", flags=_host_flag(spec, group.provider))
+    return "library-not-mounted", message, fix
+
+
+def _host_lacks(spec: StackAccess, group: _Group, names: str, needed: str) -> _Explained:
+    """An image read at rest: its containers get the provider from a host that lacks it."""
+    assert group.provider is not None
+    message = T(
+        "The dynamic loader cannot find {names}{needed}: a container of this image gets "
+        "{what} from the host ({flags}), and this host does not have it.",
+        names=names,
+        needed=needed,
+        what=_what(group),
+        flags=_host_flag(spec, group.provider),
+    )
+    return "library-not-found", message, _capital(group.provider.install)
+
+
+def _not_found(group: _Group, names: str, needed: str) -> _Explained:
+    """The provider lacks it, is not installed, or is unknown."""
+    what = _what(group)
+    fix: str
+    if group.cause == INCOMPLETE:
+        reason = T(
+            "{what} is installed but does not have it (searched: {places})",
+            what=what,
+            places=", ".join(group.detail),
         )
+        fix = (
+            T("Reinstall {what}: {install}", what=what, install=group.provider.install)
+            if group.provider
+            else ""
+        )
+    elif group.cause == NOT_INSTALLED:
+        reason = T("{what} is not installed", what=what)
+        fix = _capital(group.provider.install) if group.provider else ""
+    else:
+        reason = T(
+            "it is in none of the directories the loader searches ({places})",
+            places=", ".join(group.detail),
+        )
+        fix = T(
+            "Install the package that provides {names}, or add its directory to LD_LIBRARY_PATH.",
+            names=names,
+        )
+    message = T(
+        "The dynamic loader cannot find {names}{needed}: {reason}.",
+        names=names,
+        needed=needed,
+        reason=reason,
+    )
+    return "library-not-found", message, fix
 
 
 def _capital(text: str) -> str:

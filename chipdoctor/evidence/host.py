@@ -179,7 +179,7 @@ class HostEvidence:
         if self._python_path is None:
             data = pyinfo.collect()
         else:
-            data = inspect_interpreter(self._python_path, timeout=max(self.timeout, 30.0))
+            data = inspect_interpreter(self._python_path, timeout=self.timeout)
         packages = data.get("packages")
         paths = data.get("paths")
         return PythonInfo(

@@ -32,6 +32,7 @@ from chipdoctor.evidence.base import (
     UnreadableError,
     normalize_name,
 )
+from chipdoctor.evidence.docker_api import EngineRefused, archive_chunks, path_stat
 from chipdoctor.evidence.fsfacts import NameOf, table_names
 from chipdoctor.loader.elf import ElfError, ElfInfo, parse_elf_bytes
 from chipdoctor.parsers.keyvalue import parse_key_values
@@ -40,6 +41,8 @@ from chipdoctor.parsers.keyvalue import parse_key_values
 _MODE_DIR = 1 << 31
 _MODE_SYMLINK = 1 << 27
 _MAX_LINKS = 8
+#: Bytes per read of an archive stream: small, so a bounded read stops soon after its bytes.
+_CHUNK_BYTES = 1 << 16
 #: The most of one file `elf()` reads (as a snapshot does): the headers come first.
 _MAX_ELF_BYTES = 1 << 26
 _TAR_KINDS = {
@@ -97,23 +100,10 @@ class ImageEvidence:
     # -- files -------------------------------------------------------------------------------
 
     def _stat(self, path: str) -> dict[str, Any] | None:
-        import docker.errors
-        import docker.utils
-
-        # NOTE: docker-py has no HEAD for the archive endpoint; the engine answers a HEAD with the
-        # path's stat header only (Engine API "Get information about files in a container").
-        url = self._api._url("/containers/{0}/archive", self._container)
-        response = self._api.head(url, params={"path": path})
-        if response.status_code == 404:
-            return None
         try:
-            self._api._raise_for_status(response)
-        except docker.errors.APIError as exc:
-            raise UnreadableError(path, f"the engine refused: {exc.explanation}") from None
-        stat: dict[str, Any] = docker.utils.decode_json_header(
-            response.headers["X-Docker-Container-Path-Stat"]
-        )
-        return stat
+            return path_stat(self._api, self._container, path)
+        except EngineRefused as exc:
+            raise UnreadableError(path, f"the engine refused: {exc}") from None
 
     def _resolve(self, path: str) -> tuple[str, dict[str, Any]] | None:
         """Follow a final symlink (the engine resolves the ones before it)."""
@@ -129,18 +119,13 @@ class ImageEvidence:
 
     @contextlib.contextmanager
     def _archive(self, path: str) -> Iterator[tarfile.TarFile]:
-        """The path as a tar stream; closing it drops the rest of the stream unread."""
-        # NOTE: docker-py's get_archive cannot close its response early, so the request to the
-        # same endpoint is made here and closed as soon as the caller has read what it needs.
-        url = self._api._url("/containers/{0}/archive", self._container)
-        response = self._api._get(url, params={"path": path}, stream=True)
+        """The path as a tar stream; leaving the block drops the rest of the stream unread."""
+        stream = archive_chunks(self._api, self._container, path, _CHUNK_BYTES)
         try:
-            self._api._raise_for_status(response)
-            chunks = response.iter_content(chunk_size=1 << 16)
-            with tarfile.open(fileobj=_ChunkReader(chunks), mode="r|") as archive:
-                yield archive
-        finally:
-            response.close()
+            with stream as chunks, tarfile.open(fileobj=_ChunkReader(chunks), mode="r|") as tar:
+                yield tar
+        except EngineRefused as exc:
+            raise UnreadableError(path, f"the engine refused: {exc}") from None
 
     def _first(self, path: str) -> tarfile.TarInfo | None:
         """The path's own tar header (symlinks followed), or None when it does not exist."""
@@ -342,7 +327,7 @@ def _gid(passwd: str | None, uid: int) -> int:
 
 
 class _ChunkReader(io.RawIOBase):
-    """A file over the response's chunks, for tarfile's stream mode."""
+    """A file over the archive's chunks, for tarfile's stream mode."""
 
     def __init__(self, chunks: Iterator[bytes]) -> None:
         self._chunks = chunks

@@ -102,6 +102,9 @@ class SnapshotEvidence:
         return data.decode("utf-8", errors="replace")
 
     def list_dir(self, path: str) -> list[str] | None:
+        reason = self._data.get("unreadable", {}).get(path)
+        if reason:
+            raise UnreadableError(path, str(reason))
         if path in self._dirs:
             entries = self._dirs[path]
             return None if entries is None else sorted(str(entry) for entry in entries)
@@ -302,7 +305,11 @@ class RecordingEvidence:
         return text
 
     def list_dir(self, path: str) -> list[str] | None:
-        entries = self.inner.list_dir(path)
+        try:
+            entries = self.inner.list_dir(path)
+        except UnreadableError as exc:
+            self._note(self.recording.unreadable, path, exc.reason)
+            raise
         self._note(self.recording.dirs, path, entries)
         return entries
 

@@ -146,7 +146,9 @@ class LoaderSearch:
         self.process = process
         #: name -> path of libraries already in the process before the walk starts.
         self.preloaded = dict(preloaded or {})
-        self.cache_problem = ""
+        #: Why the loader ignores /etc/ld.so.cache (set once `cache` is read): it cannot be
+        #: read, or it is damaged. None when it is usable or absent (minimal images have none).
+        self.cache_error: UnreadableError | LdCacheError | None = None
 
     @cached_property
     def library_path(self) -> tuple[str, ...]:
@@ -159,18 +161,19 @@ class LoaderSearch:
 
     @cached_property
     def cache(self) -> LdCache | None:
+        """The cache the loader reads; None when it has none it can use (see `cache_error`)."""
         try:
             data = self.evidence.read_bytes(LD_SO_CACHE, MAX_CACHE_BYTES)
         except UnreadableError as exc:
-            self.cache_problem = f"{LD_SO_CACHE} cannot be read ({exc.reason})"
+            self.cache_error = exc
             return None
         if data is None:
-            self.cache_problem = f"{LD_SO_CACHE} does not exist"
             return None
         try:
             return parse_ld_so_cache(data)
         except LdCacheError as exc:
-            self.cache_problem = f"{LD_SO_CACHE} is not usable ({exc})"
+            # NOTE: glibc's _dl_load_cache_lookup ignores a cache with a wrong magic or layout.
+            self.cache_error = exc
             return None
 
     @cached_property

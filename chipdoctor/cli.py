@@ -25,6 +25,7 @@ from chipdoctor.errors import (
     EXIT_OK,
     BadInput,
 )
+from chipdoctor.stacks import STACKS
 
 if TYPE_CHECKING:
     from chipdoctor.evidence.base import Evidence
@@ -304,7 +305,7 @@ def fix(
         [], "--pin", help="Pin any component: component=version (repeatable)."
     ),
     stack: Optional[str] = typer.Option(
-        None, "--stack", help="The stack to resolve: ascend, cuda, rocm, dcu or cambricon."
+        None, "--stack", help=f"The stack to resolve: {', '.join(STACKS)} (default: the one found)."
     ),
     keep_driver: bool = typer.Option(
         False, "--keep-driver", help="Never change the installed driver: a conflict instead."

@@ -16,10 +16,10 @@ from collections.abc import Sequence
 
 from chipdoctor.i18n import T
 from chipdoctor.model import FACT_TORCH_CUDA, Finding, Inventory, Report, Severity, SmokeStep
-from chipdoctor.smoke.causes import DEFAULT_SET_ENV, Diagnosis, diagnose
+from chipdoctor.smoke.causes import Diagnosis, diagnose
 from chipdoctor.smoke.runner import SmokeRun, StepResult, run_smoke
 from chipdoctor.stacks import STACKS
-from chipdoctor.stacks.ascend.facts import FACT_SET_ENV
+from chipdoctor.stacks.ascend.facts import DEFAULT_SET_ENV, FACT_SET_ENV
 from chipdoctor.stacks.interface import SmokeBackend
 
 DEFAULT_TIMEOUT = 120.0

@@ -15,7 +15,7 @@ command says so in one line (exit 2).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from chipdoctor.model import Finding, Inventory
     from chipdoctor.probes.base import Probe
     from chipdoctor.resolve.model import StackResolver
+    from chipdoctor.smoke.failures import KnownFailure
     from chipdoctor.versions import Scheme
 
 
@@ -90,3 +91,8 @@ class Stack(ABC):
     def step_writer(self) -> StepWriter | None:
         """The stack's fix steps; None: `fix` is not available."""
         return None
+
+    def known_failures(self) -> tuple[Sequence[KnownFailure], Sequence[KnownFailure]]:
+        """What `check --deep` knows of this stack's failures: (those naming a reason, those
+        only saying no device is visible); empty: only the stack-neutral ones apply."""
+        return (), ()

@@ -8,7 +8,7 @@ import pytest
 
 from chipdoctor.model import Component, Inventory, Severity
 from chipdoctor.smoke import BACKENDS, Verdict, backends_for
-from chipdoctor.smoke.causes import KNOWN_FAILURES, diagnose
+from chipdoctor.smoke.causes import diagnose, known_failures
 from chipdoctor.smoke.runner import SmokeRun, StepResult, parse_events
 from chipdoctor.smoke.script import MARKER
 from chipdoctor.stacks.ascend.facts import FACT_SET_ENV
@@ -178,7 +178,7 @@ def test_unknown_text_has_no_diagnosis() -> None:
 
 
 def test_every_known_failure_fills_its_templates() -> None:
-    for known in KNOWN_FAILURES:
+    for known in known_failures():
         groups = dict.fromkeys(known.pattern.groupindex, "x")
         known.cause.template.format(**CONTEXT, **groups)
         known.fix.template.format(**CONTEXT, **groups)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from chipdoctor.stacks.interface import SmokeBackend, Stack, StepWriter
@@ -12,6 +13,7 @@ if TYPE_CHECKING:
     from chipdoctor.model import Finding, Inventory
     from chipdoctor.probes.base import Probe
     from chipdoctor.resolve.model import StackResolver
+    from chipdoctor.smoke.failures import KnownFailure
 
 
 class Ascend(Stack):
@@ -63,6 +65,11 @@ class Ascend(Stack):
         from chipdoctor.stacks.ascend import steps
 
         return steps
+
+    def known_failures(self) -> tuple[Sequence[KnownFailure], Sequence[KnownFailure]]:
+        from chipdoctor.stacks.ascend import smoke
+
+        return smoke.FAILURES, smoke.NO_DEVICE
 
 
 STACK = Ascend()

@@ -20,3 +20,4 @@ FACT_DRIVER_INFO_SOURCE = "ascend.driver.source"
 FACT_FIRMWARE_SOURCE = "ascend.firmware.source"
 FACT_TOOLKIT_SOURCE = "ascend.toolkit.source"
 FACT_SET_ENV = "ascend.set_env"
+DEFAULT_SET_ENV = "/usr/local/Ascend/ascend-toolkit/set_env.sh"  # ascend.md §3.6

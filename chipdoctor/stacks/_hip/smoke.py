@@ -1,0 +1,40 @@
+"""Hygon DCU and AMD ROCm: the smoke test's known failures (other-stacks.md B.1, B.2, B.7, C.6).
+
+`FAILURES` name a reason; `NO_DEVICE` only say that torch counted no device, and are searched
+after every stack's `FAILURES`, because the warnings printed while counting are part of the text.
+"""
+
+from __future__ import annotations
+
+from chipdoctor.i18n import T
+from chipdoctor.smoke.failures import KnownFailure, known
+
+FAILURES: tuple[KnownFailure, ...] = (
+    known(
+        r"libamdhip64\.so\S*: version .hip_[\d.]+. not found",
+        T(
+            "an upstream ROCm build of torch runs on Hygon DTK, whose own HIP is not "
+            "ABI-compatible with it"
+        ),
+        T("Install the torch wheel Hygon publishes for this DTK (DAS) instead of a +rocm wheel"),
+        related=("dcu.torch-dtk", "dcu.torch-not-*"),
+    ),
+)
+
+NO_DEVICE: tuple[KnownFailure, ...] = (
+    # NOTE: other-stacks.md B.7 and C.6 (devices a container needs).
+    known(
+        r"torch\.cuda\.is_available\(\) == False",
+        T(
+            "no GPU is visible to this process: /dev/kfd and /dev/dri (and /dev/mkfd on Hygon) "
+            "were not passed into this container, HIP_VISIBLE_DEVICES / ROCR_VISIBLE_DEVICES "
+            "hide them, or the user is not in the video/render group"
+        ),
+        T(
+            "docker run --device /dev/kfd --device /dev/dri --group-add video … (Hygon: also "
+            "--device /dev/mkfd -v /opt/hyhal:/opt/hyhal)"
+        ),
+        related=("rocm.visible-devices", "dcu.visible-devices", "rocm.*driver*", "dcu.*driver*"),
+        stacks=("rocm", "dcu"),
+    ),
+)

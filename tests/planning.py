@@ -8,7 +8,7 @@ import json
 import re
 import shutil
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -65,9 +65,32 @@ def targets(plan: Mapping[str, Any]) -> dict[str, str]:
 
 def inventory(stack: str, **versions: str) -> Inventory:
     """A host holding exactly these versions of one stack."""
-    host = Inventory(stacks=[stack])
-    host.components = [Component(c, v, "test") for c, v in versions.items()]
-    return host
+    return _host(stack, versions, {}, {})
+
+
+def host(
+    stack: str,
+    *,
+    facts_: Mapping[str, str] | None = None,
+    sources: Mapping[str, str] | None = None,
+    **versions: str,
+) -> Inventory:
+    """`inventory`, with these Inventory.facts and, for some components, where their version
+    came from (default "test")."""
+    return _host(stack, versions, facts_ or {}, sources or {})
+
+
+def _host(
+    stack: str, versions: Mapping[str, str], facts: Mapping[str, str], sources: Mapping[str, str]
+) -> Inventory:
+    found = Inventory(stacks=[stack])
+    found.components = [Component(c, v, sources.get(c, "test")) for c, v in versions.items()]
+    found.facts = dict(facts)
+    return found
+
+
+def by_id(findings: Iterable[Finding]) -> dict[str, Finding]:
+    return {f.id: f for f in findings}
 
 
 def snapshot(name: str) -> Inventory:

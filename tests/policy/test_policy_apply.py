@@ -7,6 +7,7 @@ import datetime as dt
 from chipdoctor.model import Component, Finding, Inventory, Report, Severity
 from chipdoctor.policy.apply import apply_policy
 from chipdoctor.policy.load import Constraint, Ignore, Policy, RequiredStack, parse_require
+from tests import planning
 
 TODAY = dt.date(2026, 6, 1)
 
@@ -29,10 +30,6 @@ ENV = Finding("ascend.env-not-sourced", Severity.WARNING, (), "set_env.sh not so
 MISMATCH = Finding("ascend.torch-torch_npu", Severity.ERROR, ("torch",), "mismatch", "pip x")
 
 
-def by_id(result: Report) -> dict[str, Finding]:
-    return {f.id: f for f in result.findings}
-
-
 def test_an_empty_policy_changes_nothing() -> None:
     before = report(MISMATCH)
     assert apply_policy(before, Policy(path="p.yaml"), today=TODAY) is before
@@ -41,7 +38,7 @@ def test_an_empty_policy_changes_nothing() -> None:
 def test_an_active_ignore_demotes_to_info_with_the_reason() -> None:
     ignore = Ignore("ascend.torch-torch_npu", "pinned by the base image", None, "p.yaml:7")
     result = apply_policy(report(MISMATCH, ENV), Policy(ignores=(ignore,)), today=TODAY)
-    finding = by_id(result)["ascend.torch-torch_npu"]
+    finding = planning.by_id(result.findings)["ascend.torch-torch_npu"]
     assert finding.severity is Severity.INFO
     assert finding.message == (
         "Ignored by policy p.yaml:7: pinned by the base image. (Was error: mismatch)"
@@ -61,7 +58,7 @@ def test_an_ignore_applies_through_its_last_day() -> None:
 def test_an_expired_ignore_stops_applying_and_says_so() -> None:
     ignore = Ignore("ascend.env-not-sourced", "r", dt.date(2026, 5, 31), "p.yaml:3")
     result = apply_policy(report(ENV), Policy(ignores=(ignore,)), today=TODAY)
-    found = by_id(result)
+    found = planning.by_id(result.findings)
     assert found["ascend.env-not-sourced"].severity is Severity.WARNING
     expired = found["policy.ignore-expired"]
     assert expired.severity is Severity.WARNING
@@ -71,7 +68,7 @@ def test_an_expired_ignore_stops_applying_and_says_so() -> None:
 
 def test_required_stack_present_and_absent() -> None:
     policy = Policy(stacks=(RequiredStack("ascend", "p.yaml:1"), RequiredStack("cuda", "p.yaml:1")))
-    found = by_id(apply_policy(report(), policy, today=TODAY))
+    found = planning.by_id(apply_policy(report(), policy, today=TODAY).findings)
     assert found["policy.stack-ascend"].severity is Severity.INFO
     missing = found["policy.stack-cuda"]
     assert missing.severity is Severity.ERROR
@@ -89,7 +86,7 @@ def test_constraints_pass_fail_missing_and_uncomparable() -> None:
         Constraint("ascend_driver", ">=24.1", "p.yaml:9", "policy.version-ascend_driver"),
     )
     result = apply_policy(report(), Policy(constraints=constraints), today=TODAY)
-    found = by_id(result)
+    found = planning.by_id(result.findings)
     assert found["policy.version-torch_npu"].severity is Severity.INFO
     assert found["policy.version-cann"].severity is Severity.INFO  # 8.0.RC3 >= 8.0.RC2
     torch = found["policy.version-torch"]
@@ -111,7 +108,9 @@ def test_constraints_pass_fail_missing_and_uncomparable() -> None:
 
 def test_require_option_finding_names_the_option() -> None:
     policy = Policy().with_requires([parse_require("torch_npu>=2.5")])
-    finding = by_id(apply_policy(report(), policy, today=TODAY))["policy.require-torch_npu"]
+    finding = planning.by_id(apply_policy(report(), policy, today=TODAY).findings)[
+        "policy.require-torch_npu"
+    ]
     assert finding.severity is Severity.ERROR
     assert "(required by --require 'torch_npu>=2.5')" in finding.message
 

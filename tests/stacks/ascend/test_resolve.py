@@ -3,6 +3,7 @@ conflicts it explains. The target of every resolution is judged by the same rule
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,7 @@ from tests import planning
 from tests.conftest import SNAPSHOTS
 from tests.planning import snapshot
 
-
-def inventory(**versions: str) -> Inventory:
-    return planning.inventory("ascend", **versions)
+inventory = partial(planning.inventory, "ascend")
 
 
 def matrix_errors(resolution: Resolution, matrices: MatrixSet) -> list[str]:

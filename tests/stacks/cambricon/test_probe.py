@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from chipdoctor.evidence.base import PythonInfo
 from chipdoctor.evidence.host import HostEvidence
-from chipdoctor.model import Finding, Inventory, Severity
+from chipdoctor.model import Inventory, Severity
 from chipdoctor.stacks.cambricon.probe import CambriconProbe, VisibleDevices, parse_visible_devices
+from tests import planning
 from tests.conftest import FIXTURES, write_tool
 
 CNMON = FIXTURES / "cnmon"
@@ -55,10 +56,6 @@ def versions(inv: Inventory) -> dict[str, str]:
     return {c.id: c.version for c in inv.components}
 
 
-def by_id(inv: Inventory) -> dict[str, Finding]:
-    return {f.id: f for f in inv.findings}
-
-
 def installed(
     root: Path, home: str = "/usr/local/neuware", libraries: tuple[str, ...] = ()
 ) -> None:
@@ -96,13 +93,13 @@ def test_neuware_home_is_read_first(tmp_path: Path) -> None:
     env["LD_LIBRARY_PATH"] = "/opt/neuware/lib64"
     inv = probe(tmp_path, env=env)
     assert versions(inv) == {"neuware": "4.7.2"}
-    assert "cambricon.env-not-set" not in by_id(inv)
+    assert "cambricon.env-not-set" not in planning.by_id(inv.findings)
 
 
 def test_neuware_home_naming_no_install(tmp_path: Path) -> None:
     installed(tmp_path)
     inv = probe(tmp_path, env={**ENV_SET, "NEUWARE_HOME": "/opt/missing"})
-    finding = by_id(inv)["cambricon.neuware-home"]
+    finding = planning.by_id(inv.findings)["cambricon.neuware-home"]
     assert finding.severity is Severity.WARNING
     assert finding.fix == "export NEUWARE_HOME=/usr/local/neuware"
     assert versions(inv) == {"neuware": "3.9.0"}
@@ -111,7 +108,7 @@ def test_neuware_home_naming_no_install(tmp_path: Path) -> None:
 def test_environment_not_set_gives_the_readme_exports(tmp_path: Path) -> None:
     installed(tmp_path)
     inv = probe(tmp_path, env={"PATH": "/usr/bin"})
-    finding = by_id(inv)["cambricon.env-not-set"]
+    finding = planning.by_id(inv.findings)["cambricon.env-not-set"]
     assert finding.severity is Severity.WARNING
     assert finding.fix == (
         "export NEUWARE_HOME=/usr/local/neuware\n"
@@ -125,14 +122,17 @@ def test_version_file_without_a_version(tmp_path: Path) -> None:
     put(tmp_path, "/usr/local/neuware/version.txt", "garbage\n")
     inv = probe(tmp_path, env=ENV_SET)
     assert "neuware" not in versions(inv)
-    assert by_id(inv)["cambricon.neuware-version-unreadable"].severity is Severity.WARNING
+    assert (
+        planning.by_id(inv.findings)["cambricon.neuware-version-unreadable"].severity
+        is Severity.WARNING
+    )
     assert inv.stacks == ["cambricon"]
 
 
 def test_unreadable_version_file_is_a_finding_not_a_crash(tmp_path: Path) -> None:
     (tmp_path / "usr/local/neuware/version.txt").mkdir(parents=True)
     inv = probe(tmp_path, env=ENV_SET)
-    assert by_id(inv)["cambricon.unreadable-file"].severity is Severity.WARNING
+    assert planning.by_id(inv.findings)["cambricon.unreadable-file"].severity is Severity.WARNING
 
 
 def test_torch_mlu_package_alone_is_the_stack(tmp_path: Path) -> None:
@@ -165,7 +165,7 @@ def test_cnmon_gives_driver_and_cards(
 def test_cnmon_failing_is_a_driver_error(tmp_path: Path) -> None:
     env = with_cnmon(tmp_path, "echo 'some driver message' >&2\nexit 1\n")
     inv = probe(tmp_path, env=env)
-    finding = by_id(inv)["cambricon.cnmon-failed"]
+    finding = planning.by_id(inv.findings)["cambricon.cnmon-failed"]
     assert finding.severity is Severity.ERROR
     assert "exited with status 1: some driver message" in finding.message
     assert "cambricon_drv" in finding.fix and "/dev/cambricon_ctl" in finding.fix
@@ -175,13 +175,13 @@ def test_cnmon_failing_is_a_driver_error(tmp_path: Path) -> None:
 def test_cnmon_printing_no_table_is_a_driver_error(tmp_path: Path) -> None:
     inv = probe(tmp_path, env=with_cnmon(tmp_path, "echo 'no table here'\n"))
     assert "`cnmon` printed no card table but 'no table here'" in (
-        by_id(inv)["cambricon.cnmon-failed"].message
+        planning.by_id(inv.findings)["cambricon.cnmon-failed"].message
     )
 
 
 def test_cnmon_hanging_points_at_dmesg(tmp_path: Path) -> None:
     inv = probe(tmp_path, env=with_cnmon(tmp_path, "sleep 5\n"), timeout=0.3)
-    finding = by_id(inv)["cambricon.cnmon-failed"]
+    finding = planning.by_id(inv.findings)["cambricon.cnmon-failed"]
     assert "did not answer" in finding.message
     assert "dmesg" in finding.fix
 
@@ -190,7 +190,7 @@ def test_cnmon_table_without_cards(tmp_path: Path) -> None:
     head = "\n".join((CNMON / "mlu370-x8_5.10.13_2cards.txt").read_text().splitlines()[:6])
     put(tmp_path, "/head.txt", head)
     inv = probe(tmp_path, env=with_cnmon(tmp_path, f"cat '{tmp_path / 'head.txt'}'\n"))
-    assert by_id(inv)["cambricon.no-cards"].severity is Severity.WARNING
+    assert planning.by_id(inv.findings)["cambricon.no-cards"].severity is Severity.WARNING
     assert versions(inv) == {"cambricon_driver": "5.10.13"}
 
 
@@ -200,7 +200,7 @@ def test_cnmon_missing_says_nothing_without_cambricon_software(tmp_path: Path) -
 
 def test_cnmon_missing_with_torch_mlu_is_advice(tmp_path: Path) -> None:
     inv = probe(tmp_path, packages={"torch-mlu": "1.33.1+torch2.11.0"})
-    finding = by_id(inv)["cambricon.cnmon-missing"]
+    finding = planning.by_id(inv.findings)["cambricon.cnmon-missing"]
     assert finding.severity is Severity.INFO
     assert "-v /usr/bin/cnmon:/usr/bin/cnmon" in finding.fix
 
@@ -241,7 +241,7 @@ def _visible(
 
 
 def test_visible_devices_beyond_the_cards(tmp_path: Path) -> None:
-    finding = by_id(_visible(tmp_path, {"MLU_VISIBLE_DEVICES": "0,1,2"}))[
+    finding = planning.by_id(_visible(tmp_path, {"MLU_VISIBLE_DEVICES": "0,1,2"}).findings)[
         "cambricon.visible-devices"
     ]
     assert finding.severity is Severity.WARNING
@@ -250,32 +250,32 @@ def test_visible_devices_beyond_the_cards(tmp_path: Path) -> None:
 
 
 def test_visible_devices_naming_no_card_is_an_error(tmp_path: Path) -> None:
-    found = by_id(_visible(tmp_path, {"MLU_VISIBLE_DEVICES": "4"}))
+    found = planning.by_id(_visible(tmp_path, {"MLU_VISIBLE_DEVICES": "4"}).findings)
     assert found["cambricon.visible-devices"].severity is Severity.ERROR
     assert found["cambricon.visible-devices"].fix == "export MLU_VISIBLE_DEVICES=0,1"
-    repeated = by_id(_visible(tmp_path, {"MLU_VISIBLE_DEVICES": "0,0"}))
+    repeated = planning.by_id(_visible(tmp_path, {"MLU_VISIBLE_DEVICES": "0,0"}).findings)
     assert "repeats a card" in repeated["cambricon.visible-devices"].message
 
 
 def test_visible_devices_within_range_are_fine(tmp_path: Path) -> None:
-    assert "cambricon.visible-devices" not in by_id(
-        _visible(tmp_path, {"MLU_VISIBLE_DEVICES": "1"})
+    assert "cambricon.visible-devices" not in planning.by_id(
+        _visible(tmp_path, {"MLU_VISIBLE_DEVICES": "1"}).findings
     )
 
 
 def test_cn_visible_devices_wins(tmp_path: Path) -> None:
     inv = _visible(tmp_path, {"CN_VISIBLE_DEVICES": "0", "MLU_VISIBLE_DEVICES": "7"})
-    assert "cambricon.visible-devices" not in by_id(inv)
+    assert "cambricon.visible-devices" not in planning.by_id(inv.findings)
 
 
 def test_cuda_visible_devices_counts_only_for_torch_mlu(tmp_path: Path) -> None:
-    assert "cambricon.visible-devices" not in by_id(
-        _visible(tmp_path, {"CUDA_VISIBLE_DEVICES": "5"})
+    assert "cambricon.visible-devices" not in planning.by_id(
+        _visible(tmp_path, {"CUDA_VISIBLE_DEVICES": "5"}).findings
     )
     inv = _visible(
         tmp_path, {"CUDA_VISIBLE_DEVICES": "5"}, packages={"torch-mlu": "1.22.2+torch2.4.0"}
     )
-    finding = by_id(inv)["cambricon.visible-devices"]
+    finding = planning.by_id(inv.findings)["cambricon.visible-devices"]
     assert "falls back to CUDA_VISIBLE_DEVICES" in finding.message
     assert finding.fix == "export CUDA_VISIBLE_DEVICES=0,1"
 
@@ -283,6 +283,6 @@ def test_cuda_visible_devices_counts_only_for_torch_mlu(tmp_path: Path) -> None:
 def test_visible_devices_syntax_without_cnmon(tmp_path: Path) -> None:
     installed(tmp_path)
     inv = probe(tmp_path, env={**ENV_SET, "MLU_VISIBLE_DEVICES": "0,a"})
-    finding = by_id(inv)["cambricon.visible-devices"]
+    finding = planning.by_id(inv.findings)["cambricon.visible-devices"]
     assert finding.severity is Severity.WARNING
     assert "stops being a list of card numbers at 'a'" in finding.message

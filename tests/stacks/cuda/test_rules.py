@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from chipdoctor.matrix.model import Matrix
@@ -9,13 +11,11 @@ from chipdoctor.model import (
     FACT_TORCH_BUILD_SOURCE,
     FACT_TORCH_CUDA,
     FACT_TORCH_HIP,
-    Component,
-    Finding,
-    Inventory,
     Severity,
 )
 from chipdoctor.stacks.cuda import facts
 from chipdoctor.stacks.cuda.rules import evaluate
+from tests import planning
 from tests.planning import fixed
 
 VERSION_PY = "/usr/lib/python3/dist-packages/torch/version.py"
@@ -26,17 +26,7 @@ def matrix() -> Matrix:
     return fixed().get("cuda")
 
 
-def inventory(
-    *, facts_: dict[str, str] | None = None, sources: dict[str, str] | None = None, **versions: str
-) -> Inventory:
-    inv = Inventory(stacks=["cuda"])
-    inv.components = [Component(k, v, (sources or {}).get(k, "test")) for k, v in versions.items()]
-    inv.facts = dict(facts_ or {})
-    return inv
-
-
-def by_id(findings: list[Finding]) -> dict[str, Finding]:
-    return {f.id: f for f in findings}
+inventory = partial(planning.host, "cuda")
 
 
 def test_published_stack_is_clean(matrix: Matrix) -> None:
@@ -56,7 +46,7 @@ def test_published_stack_is_clean(matrix: Matrix) -> None:
 
 def test_driver_below_the_family_minimum_is_an_error(matrix: Matrix) -> None:
     inv = inventory(torch="2.7.1+cu126", nvidia_driver="470.63.01", cuda_driver_api="11.4")
-    finding = by_id(evaluate(inv, matrix))["cuda.torch-driver"]
+    finding = planning.by_id(evaluate(inv, matrix))["cuda.torch-driver"]
     assert finding.severity is Severity.ERROR
     assert finding.components == ("torch", "nvidia_driver")
     assert "needs NVIDIA driver >=525" in finding.message
@@ -75,7 +65,7 @@ def test_cuda_13_build_on_a_cuda_12_driver(matrix: Matrix) -> None:
         nvidia_driver="570.148.08",
         cuda_driver_api="12.8",
     )
-    finding = by_id(evaluate(inv, matrix))["cuda.torch-driver"]
+    finding = planning.by_id(evaluate(inv, matrix))["cuda.torch-driver"]
     assert finding.severity is Severity.ERROR
     assert "needs NVIDIA driver >=580" in finding.message
     assert finding.fix.splitlines()[1].endswith(
@@ -86,7 +76,7 @@ def test_cuda_13_build_on_a_cuda_12_driver(matrix: Matrix) -> None:
 
 def test_below_the_release_driver_within_the_family_is_a_warning(matrix: Matrix) -> None:
     inv = inventory(torch="2.7.1+cu126", nvidia_driver="535.104.05", cuda_driver_api="12.2")
-    finding = by_id(evaluate(inv, matrix))["cuda.torch-driver"]
+    finding = planning.by_id(evaluate(inv, matrix))["cuda.torch-driver"]
     assert finding.severity is Severity.WARNING
     assert "minor-version compatibility" in finding.message
     assert finding.fix.startswith("Ask the administrator for NVIDIA driver 560.28.03 or newer")
@@ -100,21 +90,21 @@ def test_version_py_build_without_a_local_tag(matrix: Matrix) -> None:
         cuda_driver_api="12.4",
         facts_={FACT_TORCH_CUDA: "12.8", FACT_TORCH_BUILD_SOURCE: VERSION_PY},
     )
-    finding = by_id(evaluate(inv, matrix))["cuda.torch-driver"]
+    finding = planning.by_id(evaluate(inv, matrix))["cuda.torch-driver"]
     assert finding.severity is Severity.WARNING
     assert ">=570.26" in finding.message
 
 
 def test_pre_cuda_11_builds_need_their_release_driver(matrix: Matrix) -> None:
     inv = inventory(torch="1.12.1+cu102", nvidia_driver="418.39")
-    finding = by_id(evaluate(inv, matrix))["cuda.torch-driver"]
+    finding = planning.by_id(evaluate(inv, matrix))["cuda.torch-driver"]
     assert finding.severity is Severity.ERROR
     assert ">= 440.33" not in finding.message and ">=440.33" in finding.message
 
 
 def test_cuda_release_missing_from_the_matrix_is_unknown(matrix: Matrix) -> None:
     inv = inventory(torch="1.7.1+cu92", nvidia_driver="396.26")
-    found = by_id(evaluate(inv, matrix))
+    found = planning.by_id(evaluate(inv, matrix))
     assert set(found) == {"cuda.unknown-combination"}
     assert found["cuda.unknown-combination"].severity is Severity.WARNING
 
@@ -143,7 +133,7 @@ def test_cpu_wheel_on_a_gpu_host_gets_the_newest_supported_cuda_wheel(matrix: Ma
         nvidia_driver="550.163.01",
         cuda_driver_api="12.4",
     )
-    finding = by_id(evaluate(inv, matrix))["cuda.torch-cpu-build"]
+    finding = planning.by_id(evaluate(inv, matrix))["cuda.torch-cpu-build"]
     assert finding.severity is Severity.ERROR
     assert "torch cannot use the GPU" in finding.message
     assert finding.fix == (
@@ -160,7 +150,7 @@ def test_cpu_build_read_from_version_py(matrix: Matrix) -> None:
         cuda_driver_api="12.4",
         facts_={FACT_TORCH_BUILD_SOURCE: VERSION_PY},
     )
-    finding = by_id(evaluate(inv, matrix))["cuda.torch-cpu-build"]
+    finding = planning.by_id(evaluate(inv, matrix))["cuda.torch-cpu-build"]
     # 12.6 and 12.8 are newer than the driver's CUDA 12.4: 11.8 is the newest it fully runs.
     assert finding.fix.endswith("--index-url https://download.pytorch.org/whl/cu118")
 
@@ -168,14 +158,14 @@ def test_cpu_build_read_from_version_py(matrix: Matrix) -> None:
 def test_cpu_build_when_only_minor_version_compatible_variants_exist(matrix: Matrix) -> None:
     # Driver 535 (CUDA 12.2) and torch 2.8.0, whose wheels are CUDA 12.6/12.8/12.9 only.
     inv = inventory(torch="2.8.0+cpu", nvidia_driver="535.104.05", cuda_driver_api="12.2")
-    finding = by_id(evaluate(inv, matrix))["cuda.torch-cpu-build"]
+    finding = planning.by_id(evaluate(inv, matrix))["cuda.torch-cpu-build"]
     # None is fully supported; the one closest to the driver runs under minor-version compat.
     assert finding.fix.endswith("--index-url https://download.pytorch.org/whl/cu126")
 
 
 def test_cpu_build_of_an_unknown_release_still_says_what_to_do(matrix: Matrix) -> None:
     inv = inventory(torch="2.99.0+cpu", nvidia_driver="580.65.06", cuda_driver_api="13.0")
-    finding = by_id(evaluate(inv, matrix))["cuda.torch-cpu-build"]
+    finding = planning.by_id(evaluate(inv, matrix))["cuda.torch-cpu-build"]
     assert finding.severity is Severity.ERROR
     assert "for CUDA 13.0 or older" in finding.fix
 
@@ -186,7 +176,7 @@ def test_cpu_build_beside_another_accelerator_is_expected(matrix: Matrix) -> Non
         nvidia_driver="550.163.01",
         facts_={facts.FACT_OTHER_EXTENSION: "torch_npu"},
     )
-    finding = by_id(evaluate(inv, matrix))["cuda.torch-cpu-build"]
+    finding = planning.by_id(evaluate(inv, matrix))["cuda.torch-cpu-build"]
     assert finding.severity is Severity.INFO
 
 
@@ -204,7 +194,7 @@ def test_toolkit_older_than_the_driver_is_fine(matrix: Matrix) -> None:
 
 def test_newer_toolkit_of_the_same_family_is_a_warning(matrix: Matrix) -> None:
     inv = inventory(cuda="13.3.1", nvidia_driver="580.65.06", cuda_driver_api="13.0")
-    finding = by_id(evaluate(inv, matrix))["cuda.toolkit-driver"]
+    finding = planning.by_id(evaluate(inv, matrix))["cuda.toolkit-driver"]
     assert finding.severity is Severity.WARNING
     assert finding.fix.startswith("Ask the administrator for NVIDIA driver 610.43.02 or newer")
     assert "install CUDA toolkit 13.0 or older" in finding.fix
@@ -212,7 +202,7 @@ def test_newer_toolkit_of_the_same_family_is_a_warning(matrix: Matrix) -> None:
 
 def test_toolkit_of_a_newer_family_is_an_error(matrix: Matrix) -> None:
     inv = inventory(cuda="13.3.1", nvidia_driver="550.163.01", cuda_driver_api="12.4")
-    finding = by_id(evaluate(inv, matrix))["cuda.toolkit-driver"]
+    finding = planning.by_id(evaluate(inv, matrix))["cuda.toolkit-driver"]
     assert finding.severity is Severity.ERROR
     assert "needs NVIDIA driver >=580" in finding.message
 
@@ -220,7 +210,7 @@ def test_toolkit_of_a_newer_family_is_an_error(matrix: Matrix) -> None:
 def test_toolkit_against_the_driver_alone(matrix: Matrix) -> None:
     # nvidia-smi failed, /proc gave the driver: the release table decides.
     below_release = inventory(cuda="12.6.20241114", nvidia_driver="550.144.03")
-    assert by_id(evaluate(below_release, matrix))["cuda.toolkit-driver"].severity is (
+    assert planning.by_id(evaluate(below_release, matrix))["cuda.toolkit-driver"].severity is (
         Severity.WARNING
     )
     fine = inventory(cuda="12.4.1", nvidia_driver="550.144.03")
@@ -234,7 +224,7 @@ def test_date_stamped_toolkit_uses_its_ga_minimum(matrix: Matrix) -> None:
 
 def test_toolkit_missing_from_the_matrix_is_unknown(matrix: Matrix) -> None:
     inv = inventory(cuda="14.0.0", nvidia_driver="620.1", cuda_driver_api="14.0")
-    finding = by_id(evaluate(inv, matrix))["cuda.unknown-combination"]
+    finding = planning.by_id(evaluate(inv, matrix))["cuda.unknown-combination"]
     assert finding.severity is Severity.WARNING
 
 
@@ -249,7 +239,7 @@ def test_pip_cudnn_of_another_major_is_a_warning(matrix: Matrix) -> None:
         cudnn="8.9.7.29",
         sources={"cudnn": "package metadata: nvidia-cudnn-cu12"},
     )
-    finding = by_id(evaluate(inv, matrix))["cuda.cudnn-torch"]
+    finding = planning.by_id(evaluate(inv, matrix))["cuda.cudnn-torch"]
     assert finding.severity is Severity.WARNING
     assert finding.fix == "pip install nvidia-cudnn-cu12==9.1.0.70"
 

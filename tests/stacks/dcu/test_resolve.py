@@ -3,10 +3,12 @@ conflicts it explains. Every target is judged by the rules `check` runs (stacks/
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from chipdoctor.matrix.model import MatrixSet
-from chipdoctor.model import Inventory, Severity
+from chipdoctor.model import Severity
 from chipdoctor.resolve import Pin, Resolution, parse_generic, parse_pin, resolve
 from chipdoctor.resolve.pins import is_prerelease
 from tests import planning
@@ -17,8 +19,7 @@ DCU = sorted(p.name for p in SNAPSHOTS.iterdir() if p.name.startswith("dcu-"))
 HEALTHY = {"python": "3.10.12", "torch": "2.3.0+das.opt2.dtk24043", "dtk": "24.04.3"}
 
 
-def inventory(**versions: str) -> Inventory:
-    return planning.inventory("dcu", **versions)
+inventory = partial(planning.inventory, "dcu")
 
 
 def judged(resolution: Resolution, matrices: MatrixSet, severity: Severity) -> list[str]:

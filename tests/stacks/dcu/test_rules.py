@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from chipdoctor import model
 from chipdoctor.matrix.model import Matrix
-from chipdoctor.model import Component, Finding, Inventory, Severity
+from chipdoctor.model import Severity
 from chipdoctor.stacks.dcu.rules import evaluate
+from tests import planning
 from tests.planning import fixed
 
 DAS13_WHEEL = (
@@ -21,15 +24,7 @@ def matrix() -> Matrix:
     return fixed().get("dcu")
 
 
-def inventory(*, facts_: dict[str, str] | None = None, **versions: str) -> Inventory:
-    inv = Inventory(stacks=["dcu"])
-    inv.components = [Component(k, v, "test") for k, v in versions.items()]
-    inv.facts = dict(facts_ or {})
-    return inv
-
-
-def by_id(findings: list[Finding]) -> dict[str, Finding]:
-    return {f.id: f for f in findings}
+inventory = partial(planning.host, "dcu")
 
 
 def test_das_wheel_for_the_installed_dtk_is_clean(matrix: Matrix) -> None:
@@ -44,7 +39,7 @@ def test_release_build_matches_its_patch_releases(matrix: Matrix) -> None:
 
 def test_wheel_for_another_dtk_release_is_an_error(matrix: Matrix) -> None:
     inv = inventory(torch="2.5.1+das.opt1.dtk2604", dtk="24.04.3", python="3.10.12")
-    finding = by_id(evaluate(inv, matrix))["dcu.torch-dtk"]
+    finding = planning.by_id(evaluate(inv, matrix))["dcu.torch-dtk"]
     assert finding.severity is Severity.ERROR
     assert "undefined symbol" in finding.message
     assert finding.fix.splitlines()[0].startswith(DAS13_WHEEL)
@@ -55,7 +50,7 @@ def test_wheel_for_another_dtk_release_is_an_error(matrix: Matrix) -> None:
 
 def test_wheel_for_another_patch_of_the_release_is_a_warning(matrix: Matrix) -> None:
     inv = inventory(torch="2.5.1+das.opt1.dtk25041", dtk="25.04.2", python="3.10.12")
-    finding = by_id(evaluate(inv, matrix))["dcu.torch-dtk"]
+    finding = planning.by_id(evaluate(inv, matrix))["dcu.torch-dtk"]
     assert finding.severity is Severity.WARNING
     # The same torch release is published for 25.04.2 (DAS1.7).
     assert "DAS1.7/torch-2.5.1+das.opt1.dtk25042-cp310-cp310" in finding.fix
@@ -73,7 +68,7 @@ def test_non_das_torch_is_an_error(
     matrix: Matrix, torch: str, facts_: dict[str, str], words: str
 ) -> None:
     inv = inventory(facts_=facts_, torch=torch, dtk="24.04.3", python="3.10.12")
-    finding = by_id(evaluate(inv, matrix))["dcu.torch-build"]
+    finding = planning.by_id(evaluate(inv, matrix))["dcu.torch-build"]
     assert finding.severity is Severity.ERROR
     assert words in finding.message
     assert finding.fix.startswith(DAS13_WHEEL)
@@ -81,20 +76,25 @@ def test_non_das_torch_is_an_error(
 
 def test_python_without_a_wheel_gets_the_download_directory(matrix: Matrix) -> None:
     inv = inventory(torch="2.3.0+cpu", dtk="24.04.3", python="3.12.3")
-    finding = by_id(evaluate(inv, matrix))["dcu.torch-build"]
+    finding = planning.by_id(evaluate(inv, matrix))["dcu.torch-build"]
     assert "directory pytorch/DAS1.3" in finding.fix
     assert "published for Python 3.8, 3.10, 3.11" in finding.fix
 
 
 def test_das_torch_without_dtk(matrix: Matrix) -> None:
-    finding = by_id(evaluate(inventory(torch="2.5.1+das.opt1.dtk2604"), matrix))["dcu.dtk-missing"]
+    finding = planning.by_id(evaluate(inventory(torch="2.5.1+das.opt1.dtk2604"), matrix))[
+        "dcu.dtk-missing"
+    ]
     assert finding.severity is Severity.ERROR
     assert "source /opt/dtk/env.sh" in finding.fix
 
 
 def test_unlisted_das_build_is_unknown(matrix: Matrix) -> None:
     inv = inventory(torch="2.9.0+das.opt2.dtk2604", dtk="26.04", python="3.10.12")
-    assert by_id(evaluate(inv, matrix))["dcu.unknown-combination"].severity is Severity.WARNING
+    assert (
+        planning.by_id(evaluate(inv, matrix))["dcu.unknown-combination"].severity
+        is Severity.WARNING
+    )
 
 
 @pytest.mark.parametrize(
@@ -120,7 +120,7 @@ def test_driver_against_dtk(matrix: Matrix, driver: str, dtk: str, finding: str 
 
 
 def test_driver_finding_names_the_supported_releases(matrix: Matrix) -> None:
-    found = by_id(evaluate(inventory(hygon_driver="6.3.8", dtk="26.04"), matrix))
+    found = planning.by_id(evaluate(inventory(hygon_driver="6.3.8", dtk="26.04"), matrix))
     finding = found["dcu.driver-dtk"]
     assert "supports DTK 25.04, not DTK 26.04" in finding.message
     assert "DTK 26.04 is listed for drivers >=6.3.30" in finding.fix

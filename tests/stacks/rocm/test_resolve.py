@@ -3,10 +3,12 @@ conflicts it explains. Every target is judged by the rules `check` runs (stacks/
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from chipdoctor.matrix.model import MatrixSet
-from chipdoctor.model import Inventory, Severity
+from chipdoctor.model import Severity
 from chipdoctor.recipes.build import image_filter
 from chipdoctor.resolve import Pin, Resolution, parse_generic, parse_pin, resolve
 from chipdoctor.resolve.pins import is_prerelease
@@ -20,8 +22,7 @@ SCENARIOS = [*ROCM, "access-rocm-no-kfd"]
 DRIVER = "7.1.1.31500000"  # amd-smi's amdgpu field in rocm-healthy and rocm-torch-mismatch
 
 
-def inventory(**versions: str) -> Inventory:
-    return planning.inventory("rocm", **versions)
+inventory = partial(planning.inventory, "rocm")
 
 
 def judged(resolution: Resolution, matrices: MatrixSet, severity: Severity) -> list[str]:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from chipdoctor import model
 from chipdoctor.matrix.model import Matrix
-from chipdoctor.model import Component, Finding, Inventory, Severity
+from chipdoctor.model import Severity
 from chipdoctor.stacks.rocm import facts
 from chipdoctor.stacks.rocm.rules import evaluate
+from tests import planning
 from tests.planning import fixed
 
 
@@ -17,15 +20,7 @@ def matrix() -> Matrix:
     return fixed().get("rocm")
 
 
-def inventory(*, facts_: dict[str, str] | None = None, **versions: str) -> Inventory:
-    inv = Inventory(stacks=["rocm"])
-    inv.components = [Component(k, v, "test") for k, v in versions.items()]
-    inv.facts = dict(facts_ or {})
-    return inv
-
-
-def by_id(findings: list[Finding]) -> dict[str, Finding]:
-    return {f.id: f for f in findings}
+inventory = partial(planning.host, "rocm")
 
 
 def test_matching_rocm_wheel_is_clean(matrix: Matrix) -> None:
@@ -39,7 +34,7 @@ def test_amd_built_wheel_is_read_from_its_tag(matrix: Matrix) -> None:
 
 
 def test_wheel_for_another_rocm_is_a_warning_with_the_pip_line(matrix: Matrix) -> None:
-    found = by_id(evaluate(inventory(torch="2.6.0+rocm6.1", rocm="6.2.4"), matrix))
+    found = planning.by_id(evaluate(inventory(torch="2.6.0+rocm6.1", rocm="6.2.4"), matrix))
     finding = found["rocm.torch-rocm"]
     assert finding.severity is Severity.WARNING
     assert finding.fix == (
@@ -51,7 +46,7 @@ def test_wheel_for_another_rocm_is_a_warning_with_the_pip_line(matrix: Matrix) -
 def test_no_wheel_of_this_release_for_the_installed_rocm_suggests_the_next_release(
     matrix: Matrix,
 ) -> None:
-    finding = by_id(evaluate(inventory(torch="2.6.0+rocm6.2.4", rocm="7.2.0"), matrix))[
+    finding = planning.by_id(evaluate(inventory(torch="2.6.0+rocm6.2.4", rocm="7.2.0"), matrix))[
         "rocm.torch-rocm"
     ]
     assert finding.fix == (
@@ -65,12 +60,12 @@ def test_hip_from_version_py_stands_in_for_the_tag(matrix: Matrix) -> None:
         rocm="6.4.1",
         facts_={model.FACT_TORCH_HIP: "6.3.42131-fa1d09cbd"},
     )
-    finding = by_id(evaluate(inv, matrix))["rocm.torch-rocm"]
+    finding = planning.by_id(evaluate(inv, matrix))["rocm.torch-rocm"]
     assert "hip = '6.3.42131-fa1d09cbd'" in finding.message
 
 
 def test_cpu_torch_with_rocm_installed_is_an_error(matrix: Matrix) -> None:
-    finding = by_id(evaluate(inventory(torch="2.3.0+cpu", rocm="6.0.2"), matrix))[
+    finding = planning.by_id(evaluate(inventory(torch="2.3.0+cpu", rocm="6.0.2"), matrix))[
         "rocm.torch-not-rocm"
     ]
     assert finding.severity is Severity.ERROR
@@ -84,14 +79,14 @@ def test_cpu_torch_read_from_version_py(matrix: Matrix) -> None:
     inv = inventory(
         torch="2.4.1", rocm="6.1.3", facts_={model.FACT_TORCH_BUILD_SOURCE: "torch/version.py"}
     )
-    finding = by_id(evaluate(inv, matrix))["rocm.torch-not-rocm"]
+    finding = planning.by_id(evaluate(inv, matrix))["rocm.torch-not-rocm"]
     assert "neither hip nor cuda" in finding.message
     assert finding.fix.endswith("--index-url https://download.pytorch.org/whl/rocm6.1")
 
 
 def test_cuda_torch_with_only_rocm_smi_is_an_error(matrix: Matrix) -> None:
     inv = inventory(torch="2.5.1+cu124", facts_={facts.FACT_TOOLS: "rocm-smi"})
-    finding = by_id(evaluate(inv, matrix))["rocm.torch-not-rocm"]
+    finding = planning.by_id(evaluate(inv, matrix))["rocm.torch-not-rocm"]
     assert finding.severity is Severity.ERROR
     assert finding.components == ("torch", "amdgpu_driver")
     # Without a ROCm release to match, the newest wheel of this torch release.
@@ -100,7 +95,7 @@ def test_cuda_torch_with_only_rocm_smi_is_an_error(matrix: Matrix) -> None:
 
 def test_cpu_torch_beside_only_a_kernel_driver_is_a_warning(matrix: Matrix) -> None:
     inv = inventory(torch="2.3.0+cpu", amdgpu_driver="6.16.13")
-    finding = by_id(evaluate(inv, matrix))["rocm.torch-not-rocm"]
+    finding = planning.by_id(evaluate(inv, matrix))["rocm.torch-not-rocm"]
     assert finding.severity is Severity.WARNING
 
 
@@ -109,7 +104,7 @@ def test_unknown_build_says_nothing(matrix: Matrix) -> None:
 
 
 def test_torch_release_missing_from_the_matrix(matrix: Matrix) -> None:
-    found = by_id(evaluate(inventory(torch="1.8.1+rocm4.0.1", rocm="4.0.1"), matrix))
+    found = planning.by_id(evaluate(inventory(torch="1.8.1+rocm4.0.1", rocm="4.0.1"), matrix))
     assert found["rocm.unknown-combination"].severity is Severity.WARNING
 
 

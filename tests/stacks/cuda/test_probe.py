@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
 
 import pytest
+import yaml
 
 from chipdoctor.evidence.base import (
     CommandResult,
-    Evidence,
-    PlatformInfo,
-    PythonInfo,
-    UnreadableError,
 )
 from chipdoctor.evidence.host import HostEvidence
 from chipdoctor.evidence.snapshot import RecordingEvidence, SnapshotEvidence, write_snapshot
@@ -36,10 +33,11 @@ def smi(name: str, exit_code: int = 0) -> CommandResult:
 
 @dataclass
 class Machine:
-    """An in-memory machine: files, directories, environment, packages and nvidia-smi.
+    """What a test machine holds: files, environment, packages and nvidia-smi's answer.
 
-    It implements the part of the Evidence protocol the CUDA probe reads (files, listings,
-    environment, commands, platform, Python); the tests below with HostEvidence cover the rest.
+    `collect` writes it as a real snapshot directory and probes it through SnapshotEvidence,
+    the evidence the snapshot tests and `check --snapshot` use; the tests with HostEvidence
+    below cover the live host.
     """
 
     files: dict[str, str] = field(default_factory=dict)
@@ -49,34 +47,38 @@ class Machine:
     nvidia_smi: CommandResult | None = None
     machine: str = "x86_64"
 
-    @property
-    def platform(self) -> PlatformInfo:
-        return PlatformInfo(system="Linux", machine=self.machine)
-
-    @property
-    def python(self) -> PythonInfo:
-        return PythonInfo("3.11.5", dict(self.packages), ())
-
-    def read_text(self, path: str) -> str | None:
-        if path in self.unreadable:
-            raise UnreadableError(path, "permission denied")
-        return self.files.get(path)
-
-    def list_dir(self, path: str) -> list[str] | None:
-        prefix = path.rstrip("/") + "/"
-        names = {p[len(prefix) :].split("/")[0] for p in self.files if p.startswith(prefix)}
-        return sorted(names) if names else None
-
-    def getenv(self, name: str) -> str | None:
-        return self.env.get(name)
-
-    def run(self, key: str) -> CommandResult | None:
-        assert key == "nvidia-smi"
-        return self.nvidia_smi
+    def write(self, root: Path) -> Path:
+        for path, text in self.files.items():
+            local = root / "files" / path.lstrip("/")
+            local.parent.mkdir(parents=True, exist_ok=True)
+            local.write_text(text, encoding="utf-8")
+        commands: dict[str, dict[str, object]] = {}
+        if self.nvidia_smi is not None:
+            (root / "commands").mkdir(parents=True)
+            (root / "commands/nvidia-smi.txt").write_text(self.nvidia_smi.stdout, encoding="utf-8")
+            (root / "commands/nvidia-smi.err").write_text(self.nvidia_smi.stderr, encoding="utf-8")
+            commands["nvidia-smi"] = {
+                "exit": self.nvidia_smi.exit,
+                "stdout": "commands/nvidia-smi.txt",
+                "stderr": "commands/nvidia-smi.err",
+                "timed_out": self.nvidia_smi.timed_out,
+                "error": self.nvidia_smi.error,
+            }
+        document = {
+            "format": "chipdoctor-snapshot/1",
+            "platform": {"system": "Linux", "machine": self.machine},
+            "python": {"version": "3.11.5", "packages": dict(self.packages)},
+            "env": dict(self.env),
+            "commands": commands,
+            "unreadable": dict.fromkeys(sorted(self.unreadable), "permission denied"),
+        }
+        (root / "snapshot.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
+        return root
 
 
 def collect(machine: Machine) -> Inventory:
-    return CudaProbe().collect(cast(Evidence, machine))
+    with tempfile.TemporaryDirectory() as directory:
+        return CudaProbe().collect(SnapshotEvidence(machine.write(Path(directory))))
 
 
 def versions(inv: Inventory) -> dict[str, tuple[str, str]]:

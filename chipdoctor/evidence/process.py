@@ -133,12 +133,9 @@ def stop_on_signals() -> Callable[[], None]:
     for signum in previous:
         signal.signal(signum, _on_signal)
 
-    def restore() -> None:
+    def restore() -> None:  # `stopping` stays: a thread must not start a tool as we exit
         for signum, handler in previous.items():
             signal.signal(signum, signal.SIG_DFL if handler is None else handler)
-        with _control.lock:
-            _control.stopping = False
-        _control.pending = None
 
     return restore
 
@@ -303,8 +300,6 @@ class _Run:
                     if len(chunk) > room:
                         self.truncated = True
                         return
-                if not selector.get_map() and not exited:
-                    time.sleep(min(0.01, max(0.0, end - time.monotonic())))
 
     @staticmethod
     def _exited(process: subprocess.Popen[bytes]) -> bool:
@@ -532,7 +527,7 @@ class _Reaper:
                 self._call(_PR_SET_CHILD_SUBREAPER, 0)
 
     def sweep(self, token: str, deadline: float) -> None:
-        """Kill and reap the orphans of the run `token` (and any dead child)."""
+        """Kill and reap the orphans of the run `token`."""
         with self._lock:
             self._sweep(token, deadline)
 
@@ -540,11 +535,9 @@ class _Reaper:
         mark = f"{MARKER}={token}".encode() if token is not None else None
         while True:
             spare = self._before | _active_pids()
-            found = [
-                pid
-                for pid, state in _children().items()
-                if pid not in spare and (mark is None or state == "Z" or _carries(pid, mark))
-            ]
+            # NOTE: a zombie's environment reads empty: unmarked zombies wait for the sweep
+            # without a mark, when no run is starting one of its own (it might be that one).
+            found = [pid for pid in _children() - spare if mark is None or _carries(pid, mark)]
             if not found:
                 return
             _kill_each(found)
@@ -557,10 +550,19 @@ class _Reaper:
 _REAPER = _Reaper()
 
 
-def _children() -> dict[int, str]:
-    """Our children, pid -> state letter, from /proc (their PPid is our pid)."""
+def _children() -> set[int]:
+    """Our children: from /proc/self/task/*/children where the kernel has it, else by the
+    PPid of every process (slower: a /proc scan)."""
     me = os.getpid()
-    found: dict[int, str] = {}
+    found: set[int] = set()
+    try:
+        for task in os.listdir("/proc/self/task"):
+            text = Path("/proc/self/task", task, "children").read_text(encoding="ascii")
+            found.update(int(pid) for pid in text.split())
+    except OSError:
+        found.clear()
+    else:
+        return found
     try:
         entries = os.listdir("/proc")
     except OSError:
@@ -574,7 +576,7 @@ def _children() -> dict[int, str]:
             continue
         fields = stat[stat.rfind(b")") + 2 :].split()
         if len(fields) > 1 and int(fields[1]) == me:
-            found[int(entry)] = fields[0].decode("ascii", "replace")
+            found.add(int(entry))
     return found
 
 

@@ -42,9 +42,10 @@ MAX_OUTPUT_BYTES = 1 << 20
 GRACE = 1.0
 #: The environment variable that marks a run's descendants (value: the run's token).
 MARKER = "CHIPDOCTOR_RUN"
-#: `containment` values: `auto` takes the first cgroup kind this machine lets us make.
+#: `containment` values. `auto`: the first cgroup kind this machine lets us make, and the
+#: subreaper; a cgroup kind or `subreaper`: that alone, so tests can check each by itself.
 CGROUP_KINDS = ("cgroup2", "freezer", "pids")
-CONTAINMENTS = ("auto", *CGROUP_KINDS, "none")
+CONTAINMENTS = ("auto", *CGROUP_KINDS, "subreaper")
 
 _SLICE = 0.05  # longest wait between looks at the tool, its pipes and the stop flag
 _READ = 1 << 16
@@ -212,14 +213,15 @@ class _Run:
                 self.error = "not run: chipdoctor is stopping"
                 return
             _control.active.add(self)
-        _REAPER.enter()
-        self._entered = True
+        if containment in ("auto", "subreaper"):
+            _REAPER.enter()
+            self._entered = True
         kinds = CGROUP_KINDS if containment == "auto" else (containment,)
         with self._lock:
             if self._stopped:
                 return
             for kind in kinds:
-                if kind == "none":
+                if kind not in CGROUP_KINDS:
                     break
                 cgroup = _Cgroup.make(kind)
                 if cgroup is None:

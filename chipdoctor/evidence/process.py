@@ -13,6 +13,8 @@ pipes, and whatever the tool started is found and killed before the run returns:
   here, recognised by the run's marker in its environment, killed and reaped. Once no tool
   runs, every child that appeared meanwhile is killed, marked or not.
 
+Both together by default (`containment="auto"`); each alone on request, which the tests use.
+
 SIGINT and SIGTERM (handlers from `stop_on_signals`) raise `Stopped` in the main thread;
 `stop_all` then kills every tool still running, from whichever thread it was started.
 """

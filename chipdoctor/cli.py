@@ -1,7 +1,7 @@
 """Command-line entry: parse options, run the pipeline, pick a renderer, return an exit code.
 
 Every error path ends here: bad input -> one line and exit 2, a bug -> one line and exit 3
-(the traceback only with --debug), Ctrl-C -> 130.
+(the traceback only with --debug), SIGINT -> 130, SIGTERM -> 143.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from chipdoctor.errors import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     BadInput,
+    Stopped,
 )
 from chipdoctor.stacks import STACKS
 
@@ -449,7 +450,26 @@ def matrix_show(
 
 
 def main(argv: Optional[list[str]] = None) -> None:
-    """Console-script entry point; the only place that maps outcomes to exit codes."""
+    """Console-script entry point; the only place that maps outcomes to exit codes.
+
+    SIGINT and SIGTERM unwind the command (its temporary directories go), then every tool
+    still running is killed: exit 130 / 143 with one line.
+    """
+    from chipdoctor.evidence.process import stop_all, stop_on_signals
+
+    restore = stop_on_signals()
+    try:
+        code = _exit_code(argv)
+    except Stopped as exc:
+        stop_all()
+        sys.stderr.write(f"chipdoctor: {exc.message}\n")
+        code = exc.exit_code
+    finally:
+        restore()
+    sys.exit(code)
+
+
+def _exit_code(argv: Optional[list[str]]) -> int:
     try:
         result = app(args=argv, prog_name="chipdoctor", standalone_mode=False)
         code = result if isinstance(result, int) else EXIT_OK
@@ -459,6 +479,9 @@ def main(argv: Optional[list[str]] = None) -> None:
         exc.show()
         code = EXIT_BAD_INPUT
     except (click.exceptions.Abort, KeyboardInterrupt):
+        from chipdoctor.evidence.process import stop_all
+
+        stop_all()
         sys.stderr.write("chipdoctor: interrupted\n")
         code = EXIT_INTERRUPTED
     except BadInput as exc:
@@ -476,4 +499,4 @@ def main(argv: Optional[list[str]] = None) -> None:
             f"at {ISSUES_URL} (run with --debug for the traceback)\n"
         )
         code = EXIT_INTERNAL
-    sys.exit(code)
+    return code

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from chipdoctor.errors import BadInput
+from chipdoctor.evidence.process import signals_held
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
 MAX_MEMBERS = 50_000
@@ -89,8 +90,16 @@ def snapshot_directory(path: Path) -> Iterator[Path]:
     if not is_archive(path):
         yield path
         return
-    with tempfile.TemporaryDirectory(prefix="chipdoctor-snapshot-") as scratch:
+    # NOTE: made and removed with signals held, so SIGINT/SIGTERM cannot leave it behind.
+    scratch: str | None = None
+    try:
+        with signals_held():
+            scratch = tempfile.mkdtemp(prefix="chipdoctor-snapshot-")
         yield extract(path, Path(scratch))
+    finally:
+        if scratch is not None:
+            with signals_held():
+                shutil.rmtree(scratch, ignore_errors=True)
 
 
 def extract(archive: Path, destination: Path) -> Path:

@@ -66,7 +66,8 @@ class Identity:
 class CommandResult:
     """What one run of a command gave.
 
-    `exit` is None when the command did not finish: it timed out or could not be started.
+    `exit` is None when the command did not finish: it timed out, printed more than the cap
+    (`truncated`: the output is cut there and the tool was killed) or could not be started.
     """
 
     key: str
@@ -75,6 +76,7 @@ class CommandResult:
     stderr: str = ""
     timed_out: bool = False
     error: str = ""
+    truncated: bool = False
 
     @property
     def ok(self) -> bool:

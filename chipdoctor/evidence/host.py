@@ -6,9 +6,7 @@ import json
 import os
 import platform
 import shutil
-import signal
 import stat
-import subprocess
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
@@ -26,6 +24,7 @@ from chipdoctor.evidence.base import (
     UnreadableError,
 )
 from chipdoctor.evidence.commands import argv_for
+from chipdoctor.evidence.process import run_bounded
 from chipdoctor.parsers.keyvalue import parse_key_values
 
 if TYPE_CHECKING:
@@ -43,7 +42,6 @@ _EXTRA_TOOL_DIRS = (
     "/opt/rocm/bin",
     "/opt/hyhal/bin",
 )
-_MAX_OUTPUT_CHARS = 1 << 20
 
 
 class HostEvidence:
@@ -219,41 +217,22 @@ def inspect_interpreter(python: str, *, timeout: float) -> dict[str, object]:
 def run_command(
     key: str, argv: list[str], *, timeout: float, env: Mapping[str, str]
 ) -> CommandResult:
-    """Run argv without a shell; on timeout kill its whole process group."""
+    """Run argv without a shell, bounded in time, output and descendants (evidence.process)."""
     child_env = {**env, "LC_ALL": "C", "LANG": "C"}
     try:
-        process = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=child_env,
-            start_new_session=True,
-        )
+        outcome = run_bounded(argv, timeout=timeout, env=child_env)
     except OSError as exc:
         return CommandResult(key, None, error=(exc.strerror or str(exc)).lower())
-    try:
-        out, err = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(process)
-        out, err = process.communicate()
-        return CommandResult(
-            key,
-            None,
-            _decode(out),
-            _decode(err),
-            timed_out=True,
-            error=f"timed out after {timeout:g} s",
-        )
-    return CommandResult(key, process.returncode, _decode(out), _decode(err))
-
-
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        process.kill()
+    return CommandResult(
+        key,
+        outcome.exit,
+        _decode(outcome.stdout),
+        _decode(outcome.stderr),
+        timed_out=outcome.timed_out,
+        error=outcome.error,
+        truncated=outcome.truncated,
+    )
 
 
 def _decode(data: bytes) -> str:
-    return data[:_MAX_OUTPUT_CHARS].decode("utf-8", errors="replace")
+    return data.decode("utf-8", errors="replace")

@@ -87,6 +87,8 @@ def command_failure(result: CommandResult) -> str:
             command=result.key,
             error=result.error,
         )
+    if result.truncated:
+        return T("`{command}` was stopped: {error}", command=result.key, error=result.error)
     if result.exit is None:
         return T(
             "`{command}` could not be started: {error}", command=result.key, error=result.error

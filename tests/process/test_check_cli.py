@@ -30,3 +30,5 @@ def test_a_tool_printing_without_end_is_cut_not_read_to_the_timeout(tmp_path: Pa
     result = run_cli("check", "--timeout", "60", env={"PATH": f"{tool_dir}:{os.environ['PATH']}"})
     assert time.monotonic() - started < 20, result.stderr
     assert "printed more than 1 MiB" in result.stdout
+    assert "`nvidia-smi` was stopped: printed more than 1 MiB" in " ".join(result.stdout.split())
+    assert "could not be started" not in result.stdout

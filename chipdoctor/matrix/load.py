@@ -66,8 +66,25 @@ def overlay(base: Matrix, site: Matrix) -> Matrix:
 
 
 def load_file(path: str | Path) -> Matrix:
+    """One matrix file; a site file's tables must be keyed like the bundled ones they extend."""
     doc = read_yaml(path)
-    return build_matrix(doc)
+    matrix = build_matrix(doc)
+    bundled = bundled_dir() / f"{matrix.stack}.yaml"
+    if bundled.is_file() and Path(path).resolve() != bundled.resolve():
+        _check_keys_against(doc, matrix, load_file(bundled))
+    return matrix
+
+
+def _check_keys_against(doc: LocatedYaml, site: Matrix, base: Matrix) -> None:
+    """A site table laid over a bundled one must have its key, or its rows could not replace."""
+    for name, table in site.tables.items():
+        old = base.tables.get(name)
+        if old is not None and old.key != table.key:
+            raise doc.error(
+                ("tables", name, "key"),
+                f"table {name!r} is keyed by {table.key!r} here but by {old.key!r} in "
+                f"the bundled {base.files[0]}",
+            )
 
 
 def build_matrix(doc: LocatedYaml) -> Matrix:
@@ -86,6 +103,9 @@ def build_matrix(doc: LocatedYaml) -> Matrix:
     tables_data = data["tables"]
     if not isinstance(tables_data, dict) or not tables_data:
         raise doc.error(("tables",), "tables must be a mapping of table name to table")
+    for name in tables_data:
+        if not isinstance(name, str):
+            raise doc.error(("tables", name), f"table name {name!r} must be text")
     tables = {
         name: _table(doc, ("tables", name), name, body, sources)
         for name, body in tables_data.items()
@@ -118,7 +138,7 @@ def _table(
         raise doc.error(where, f"table {name!r} must be a mapping with key and rows")
     _expect_keys(doc, where, body, required={"key", "rows"}, allowed={"description"})
     key = body["key"]
-    if key not in ALL_COMPONENTS:
+    if not isinstance(key, str) or key not in ALL_COMPONENTS:
         raise doc.error((*where, "key"), f"table {name!r}: key {key!r} is not a component id")
     rows_data = body["rows"]
     if not isinstance(rows_data, list):
@@ -132,7 +152,7 @@ def _table(
 def _row(doc: LocatedYaml, where: YamlPath, key: str, data: Any, sources: dict[str, Source]) -> Row:
     if not isinstance(data, dict):
         raise doc.error(where, "a row must be a mapping of component id to version(s)")
-    unknown = sorted(k for k in data if k not in _ROW_FIELDS and k not in ALL_COMPONENTS)
+    unknown = sorted((k for k in data if k not in _ROW_FIELDS and k not in ALL_COMPONENTS), key=str)
     if unknown:
         raise doc.error((*where, unknown[0]), f"unknown field {unknown[0]!r} (not a component id)")
     if key not in data:

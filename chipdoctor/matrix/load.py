@@ -16,7 +16,7 @@ from chipdoctor.yamlio import LocatedYaml, YamlPath, read_yaml
 MATRIX_FORMAT = "chipdoctor-matrix/1"
 _ROW_TEXT_FIELDS = ("note", "branch")
 _ROW_FIELDS = {"source", "verdict", *_ROW_TEXT_FIELDS}
-_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
 
 def bundled_dir() -> Path:
@@ -40,9 +40,14 @@ def load_matrices(extra: Iterable[str | Path] = ()) -> MatrixSet:
     return MatrixSet(_load_bundled, [path.stem for path in bundled_files()], site)
 
 
+def _bundled_path(stack: str) -> Path | None:
+    """The bundled file of `stack`; looked up among the files, as a site's stack is any text."""
+    return next((path for path in bundled_files() if path.stem == stack), None)
+
+
 def _load_bundled(stack: str) -> Matrix | None:
-    path = bundled_dir() / f"{stack}.yaml"
-    return load_file(path) if path.is_file() else None
+    path = _bundled_path(stack)
+    return None if path is None else load_file(path)
 
 
 def overlay(base: Matrix, site: Matrix) -> Matrix:
@@ -69,8 +74,8 @@ def load_file(path: str | Path) -> Matrix:
     """One matrix file; a site file's tables must be keyed like the bundled ones they extend."""
     doc = read_yaml(path)
     matrix = build_matrix(doc)
-    bundled = bundled_dir() / f"{matrix.stack}.yaml"
-    if bundled.is_file() and Path(path).resolve() != bundled.resolve():
+    bundled = _bundled_path(matrix.stack)
+    if bundled is not None and Path(path).resolve() != bundled.resolve():
         _check_keys_against(doc, matrix, load_file(bundled))
     return matrix
 
@@ -98,7 +103,9 @@ def build_matrix(doc: LocatedYaml) -> Matrix:
         raise doc.error(("format",), f"format must be {MATRIX_FORMAT!r}, not {data['format']!r}")
     stack = data["stack"]
     if not isinstance(stack, str) or not _ID.match(stack):
-        raise doc.error(("stack",), "stack must be a lower-case name such as 'ascend'")
+        raise doc.error(
+            ("stack",), "stack must be a lower-case name such as 'ascend' (64 characters at most)"
+        )
     sources = _sources(doc, data.get("sources") or {})
     tables_data = data["tables"]
     if not isinstance(tables_data, dict) or not tables_data:

@@ -35,13 +35,18 @@ CASES = {
     ),
     "table-name-is-a-number": ("  1:\n    key: torch\n    rows: []\n", 6, "must be text"),
     "key-differs-from-bundled": (_KEYED_BY_ROCM, 7, "keyed by 'rocm' here but by 'torch'"),
+    # a file name too long for the file system, when the bundled matrix was looked up by it
+    "stack-5000-long": (_KEYED_BY_ROCM, 2, "stack must be a lower-case name"),
 }
 
 
 def _matrix(tmp_path: Path, case: str) -> tuple[Path, int, str]:
     body, line, expected = CASES[case]
     path = tmp_path / "site.yaml"
-    path.write_text(_HEAD + body, encoding="utf-8")
+    head = (
+        _HEAD.replace("stack: rocm", "stack: " + "r" * 5000) if case == "stack-5000-long" else _HEAD
+    )
+    path.write_text(head + body, encoding="utf-8")
     return path, line, expected
 
 

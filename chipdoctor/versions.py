@@ -31,6 +31,16 @@ _FINAL_PRE = (9, 0)  # sorts after every pre-release tag
 # NOTE: ASCII digits only: str.isdigit() accepts "²", which int() then refuses.
 _TOKEN = re.compile(r"^(?:([0-9]+)|(rc|t)([0-9]+)|(alpha|beta|rc|b)([0-9]*))$", re.ASCII)
 _is_number = re.compile(r"^[0-9]+$").match
+#: No vendor writes a version number this long; int() refuses past 4,300 digits anyway.
+MAX_VERSION_DIGITS = 64
+_TOO_LONG = re.compile(f"[0-9]{{{MAX_VERSION_DIGITS + 1},}}")
+
+
+def _refuse_long_numbers(text: str) -> None:
+    """InvalidVersion, not int()'s ValueError, for a number of more than MAX_VERSION_DIGITS."""
+    if _TOO_LONG.search(text):
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise InvalidVersion(f"a number in {shown!r} has more than {MAX_VERSION_DIGITS} digits")
 
 
 @total_ordering
@@ -65,6 +75,7 @@ class VendorVersion:
 
 
 def parse_vendor(text: str) -> VendorVersion:
+    _refuse_long_numbers(text)
     raw = text.strip()
     tokens = tuple(t for t in re.split(r"[.\-]", raw.lower()) if t)
     if not tokens or not _is_number(tokens[0]):
@@ -143,6 +154,7 @@ class Scheme:
             from packaging.version import InvalidVersion as _PackagingInvalid
             from packaging.version import Version
 
+            _refuse_long_numbers(text)
             try:
                 return Version(text.strip())
             except _PackagingInvalid:
@@ -169,6 +181,7 @@ class Scheme:
     def _pep440_matches(self, pattern: str, version: str | None) -> bool:
         from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+        _refuse_long_numbers(pattern)
         text = pattern.strip()
         if not text.startswith((*_OPERATORS, "~=")):
             text = f"=={text}"

@@ -9,6 +9,7 @@ members and their total size. A bad member refuses the whole archive (exit 2).
 
 from __future__ import annotations
 
+import gzip
 import os
 import shutil
 import tarfile
@@ -22,8 +23,26 @@ from chipdoctor.errors import BadInput
 from chipdoctor.evidence.process import signals_held
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
+#: Limits (docs/contracts.md, "Limits"). Every header counts as a member and its data
+#: against the total, extended ones too (GNU long names, pax headers): tarfile reads those
+#: into memory whole, so one is capped on its own before tarfile sees it.
 MAX_MEMBERS = 50_000
 MAX_TOTAL_BYTES = 256 << 20
+MAX_EXTENDED_HEADER_BYTES = 64 << 10
+MAX_NAME_BYTES = 4096
+MAX_DEPTH = 64
+_BLOCK = 512
+_REGULAR = (tarfile.REGTYPE, tarfile.AREGTYPE, tarfile.CONTTYPE)
+#: Member types whose data tarfile skips over (the others carry none).
+_LINKS_AND_NODES = (
+    tarfile.DIRTYPE,
+    tarfile.SYMTYPE,
+    tarfile.LNKTYPE,
+    tarfile.CHRTYPE,
+    tarfile.BLKTYPE,
+    tarfile.FIFOTYPE,
+)
+_EXTENDED = (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE)
 #: NOTE: `filter="data"` arrived in Python 3.12 and was backported to 3.8.17, 3.9.17, 3.10.12
 #: and 3.11.4 (PEP 706); older patch releases rely on the checks below alone.
 HAS_DATA_FILTER = hasattr(tarfile, "data_filter")
@@ -86,7 +105,11 @@ def is_archive(path: Path) -> bool:
 @contextmanager
 def snapshot_directory(path: Path) -> Iterator[Path]:
     """The snapshot directory `path` names: itself, or an archive extracted to a temporary
-    directory that is removed when the block ends."""
+    directory that is removed when the block ends.
+
+    Bad input found in the extracted files is reported as `ARCHIVE!MEMBER`, not under the
+    temporary directory that is gone by the time the user reads the message.
+    """
     if not is_archive(path):
         yield path
         return
@@ -95,7 +118,12 @@ def snapshot_directory(path: Path) -> Iterator[Path]:
     try:
         with signals_held():
             scratch = tempfile.mkdtemp(prefix="chipdoctor-snapshot-")
-        yield extract(path, Path(scratch))
+        try:
+            yield extract(path, Path(scratch))
+        except BadInput as exc:
+            if exc.path is not None and Path(exc.path).is_relative_to(scratch):
+                exc.path = f"{path}!{Path(exc.path).relative_to(scratch).as_posix()}"
+            raise
     finally:
         if scratch is not None:
             with signals_held():
@@ -105,13 +133,14 @@ def snapshot_directory(path: Path) -> Iterator[Path]:
 def extract(archive: Path, destination: Path) -> Path:
     """Check every member of `archive`, extract it under `destination`, return the snapshot."""
     try:
+        scan_headers(archive)
         with tarfile.open(archive, "r:gz") as tar:
             members, top = _checked_members(archive, tar)
             if HAS_DATA_FILTER:
                 tar.extractall(destination, members=members, filter="data")
             else:
                 extract_plain(tar, members, destination)
-    except (tarfile.TarError, EOFError, zlib.error) as exc:
+    except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise BadInput(
             f"not a readable .tar.gz snapshot archive ({exc})", path=str(archive)
         ) from None
@@ -128,6 +157,7 @@ def extract(archive: Path, destination: Path) -> Path:
 def _checked_members(archive: Path, tar: tarfile.TarFile) -> tuple[list[tarfile.TarInfo], str]:
     """Every member, each checked, read one header at a time so a bomb stops at the cap."""
     members: list[tarfile.TarInfo] = []
+    names: set[PurePosixPath] = set()
     top: str | None = None
     total = 0
     while True:
@@ -144,6 +174,10 @@ def _checked_members(archive: Path, tar: tarfile.TarFile) -> tuple[list[tarfile.
             top = first
         elif first != top:
             raise _refused(archive, member, f"outside the archive's one top-level folder {top!r}")
+        path = PurePosixPath(member.name)
+        if path in names:
+            raise _refused(archive, member, "a second member of that name")
+        names.add(path)
         total += member.size
         if total > MAX_TOTAL_BYTES:
             raise _refused(archive, member, f"the members exceed {MAX_TOTAL_BYTES >> 20} MiB")
@@ -153,11 +187,114 @@ def _checked_members(archive: Path, tar: tarfile.TarFile) -> tuple[list[tarfile.
     return members, top
 
 
+def scan_headers(archive: Path) -> None:
+    """Walk the raw tar headers before tarfile does, with the caps applied to every one.
+
+    tarfile reads a GNU long name or a pax header into memory whole, and follows a pax `size`
+    that differs from the header's; a 1 MB archive can so claim gigabytes. Here each header
+    block is counted as a member, an extended header is refused past
+    MAX_EXTENDED_HEADER_BYTES before it is read, and the data of every member, as tarfile
+    will skip it, counts against MAX_TOTAL_BYTES, so the archive is only decompressed that far.
+    """
+    with gzip.open(archive, "rb") as stream:
+        headers = total = 0
+        pax_size: int | None = None
+        while True:
+            header = stream.read(_BLOCK)
+            if len(header) < _BLOCK or header == bytes(_BLOCK):
+                return  # the end, or a truncated archive that tarfile reports
+            headers += 1
+            name = header[:100].split(b"\0", 1)[0].decode("utf-8", "replace") or "?"
+            if headers > MAX_MEMBERS:
+                raise _refused_name(archive, name, f"more than {MAX_MEMBERS} members")
+            kind, size = header[156:157], _header_size(archive, name, header)
+            if kind in _EXTENDED:
+                if size > MAX_EXTENDED_HEADER_BYTES:
+                    raise _refused_name(
+                        archive,
+                        name,
+                        f"an extended header of {size} bytes "
+                        f"(over {MAX_EXTENDED_HEADER_BYTES >> 10} KiB)",
+                    )
+                data = stream.read(_padded(size))[:size]
+                if kind == tarfile.XHDTYPE:
+                    pax_size = _pax_size(archive, name, data)
+            elif kind in _REGULAR:
+                size = size if pax_size is None else pax_size
+                pax_size = None
+                _skip(stream, _padded(size))
+            elif kind in _LINKS_AND_NODES:
+                size, pax_size = 0, None
+            else:
+                raise _refused_name(archive, name, f"a member of tar type {kind!r}")
+            total += size
+            if total > MAX_TOTAL_BYTES:
+                raise _refused_name(
+                    archive, name, f"the members exceed {MAX_TOTAL_BYTES >> 20} MiB"
+                )
+
+
+def _header_size(archive: Path, name: str, header: bytes) -> int:
+    """The size field: octal text, or GNU base-256 when its first byte has the high bit."""
+    field = header[124:136]
+    if field[0] & 0x80:
+        if field[0] != 0x80:
+            raise _refused_name(archive, name, "a negative size")
+        return int.from_bytes(field[1:], "big")
+    text = field.split(b"\0", 1)[0].strip()
+    try:
+        return int(text or b"0", 8)
+    except ValueError:
+        raise _refused_name(archive, name, "a malformed size field") from None
+
+
+def _pax_size(archive: Path, name: str, data: bytes) -> int | None:
+    """The `size` record of a pax header (it replaces the header's); sparse files refused."""
+    size = None
+    pos = 0
+    while pos < len(data):
+        space = data.find(b" ", pos, pos + 21)
+        length = int(data[pos:space]) if space > pos and data[pos:space].isdigit() else 0
+        record = data[pos : pos + length]
+        if length <= space - pos or not record.endswith(b"\n") or b"=" not in record:
+            raise _refused_name(archive, name, "a malformed pax header")
+        key, _, value = record[space - pos + 1 : -1].partition(b"=")
+        if key.startswith(b"GNU.sparse."):
+            raise _refused_name(archive, name, "a sparse file; snapshots hold plain files")
+        if key == b"size":
+            if not value.isdigit() or len(value) > 20:
+                raise _refused_name(archive, name, "a malformed pax size")
+            size = int(value)
+        pos += length
+    return size
+
+
+def _padded(size: int) -> int:
+    return -(-size // _BLOCK) * _BLOCK
+
+
+def _skip(stream: gzip.GzipFile, size: int) -> None:
+    """Decompress past `size` bytes without keeping them."""
+    while size > 0:
+        chunk = stream.read(min(size, 1 << 20))
+        if not chunk:
+            return
+        size -= len(chunk)
+
+
+def _refused_name(archive: Path, name: str, reason: str) -> BadInput:
+    return BadInput(f"refusing member {name!r}: {reason}", path=str(archive))
+
+
 def refusal(member: tarfile.TarInfo) -> str | None:
     """Why `member` may not be extracted, or None: a pure check on its header."""
     path = PurePosixPath(member.name)
     if not path.parts or "\x00" in member.name:
         return "an empty or malformed name"
+    if len(member.name.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
+        return f"a name longer than {MAX_NAME_BYTES} bytes"
+    if len(path.parts) > MAX_DEPTH:
+        return f"a path nested more than {MAX_DEPTH} levels deep"
     if path.is_absolute():
         return "an absolute path"
     if ".." in path.parts:
@@ -170,6 +307,8 @@ def refusal(member: tarfile.TarInfo) -> str | None:
         return "a device node"
     if member.isfifo():
         return "a FIFO"
+    if member.issparse():
+        return "a sparse file; snapshots hold plain files"
     if not (member.isfile() or member.isdir()):
         return "not a regular file or directory"
     return None

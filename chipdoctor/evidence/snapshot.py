@@ -9,7 +9,9 @@ dynamic sections; `chipdoctor snapshot` writes format 2 and both are read.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from chipdoctor.boundedio import RefusedFile, kind_of, read_regular
 from chipdoctor.errors import BadInput
 from chipdoctor.evidence import records
 from chipdoctor.evidence.base import (
@@ -35,7 +38,8 @@ from chipdoctor.evidence.base import (
 )
 from chipdoctor.evidence.redact import recordable_environment
 from chipdoctor.loader.elf import ElfError, ElfInfo, parse_elf_bytes
-from chipdoctor.yamlio import LocatedYaml, read_yaml
+from chipdoctor.versions import MAX_VERSION_DIGITS
+from chipdoctor.yamlio import LocatedYaml, YamlPath, read_yaml
 
 SNAPSHOT_FORMAT_V1 = "chipdoctor-snapshot/1"
 #: The format `chipdoctor snapshot` writes.
@@ -43,6 +47,12 @@ SNAPSHOT_FORMAT = "chipdoctor-snapshot/2"
 _FORMATS = (SNAPSHOT_FORMAT_V1, SNAPSHOT_FORMAT)
 _TOP_KEYS = {"format", "platform", "python", "env", "commands", "unreadable"}
 _V2_KEYS = {"identity", "stats", "dirs", "elf"}
+#: Limits on a snapshot directory (docs/contracts.md, "Limits"): the entries under `files/`
+#: and `commands/` together, and how deep they nest; the same caps as a snapshot archive's.
+MAX_ENTRIES = 50_000
+MAX_DEPTH = 64
+_SCALARS = (str, int, float)
+_LONG_NUMBER = re.compile(f"[0-9]{{{MAX_VERSION_DIGITS + 1},}}")
 
 
 def _inside(base: Path, path: str) -> Path:
@@ -63,6 +73,10 @@ class SnapshotEvidence:
         doc = read_yaml(self.directory / "snapshot.yaml")
         self._doc = doc
         self._data = _validate(doc)
+        _check_tree(self.directory)
+        for key, entry in self._data.get("commands", {}).items():
+            for stream in ("stdout", "stderr"):
+                self._command_path(entry.get(stream), ("commands", key, stream))
         self._files = self.directory / "files"
         self.format = str(self._data["format"])
         self._stats = self._records("stats", records.stat_from_data)
@@ -96,9 +110,11 @@ class SnapshotEvidence:
         if local.is_dir():
             raise UnreadableError(path, "is a directory")
         try:
-            data = local.read_bytes()[:MAX_FILE_BYTES]
+            data = read_regular(local, MAX_FILE_BYTES)
         except (FileNotFoundError, NotADirectoryError):
             return None
+        except RefusedFile as exc:  # what a live host says of a file over the limit
+            raise UnreadableError(path, f"larger than {MAX_FILE_BYTES} bytes") from exc
         return data.decode("utf-8", errors="replace")
 
     def list_dir(self, path: str) -> list[str] | None:
@@ -133,8 +149,7 @@ class SnapshotEvidence:
         if local.is_dir():
             raise UnreadableError(path, "is a directory")
         try:
-            with local.open("rb") as handle:
-                return handle.read(limit)
+            return read_regular(local, limit, truncate=True)
         except (FileNotFoundError, NotADirectoryError):
             return None
 
@@ -175,16 +190,32 @@ class SnapshotEvidence:
         )
 
     def _command_file(self, name: Any, where: tuple[str, ...]) -> str:
-        if name is None:
+        local = self._command_path(name, where)
+        if local is None:
             return ""
+        try:
+            data = read_regular(local, MAX_FILE_BYTES, truncate=True)
+        except (OSError, RefusedFile) as exc:  # checked when the snapshot was opened
+            raise self._doc.error(where, f"output file {name!r} cannot be read: {exc}") from None
+        return data.decode("utf-8", errors="replace")
+
+    def _command_path(self, name: Any, where: tuple[str, ...]) -> Path | None:
+        """The recorded output file `name`: a regular file inside the snapshot, or bad input."""
+        if name is None:
+            return None
         try:
             local = _inside(self.directory, "/" + str(name))
         except ValueError:
             raise self._doc.error(where, f"output file {name!r} leaves the snapshot") from None
         try:
-            return local.read_bytes()[:MAX_FILE_BYTES].decode("utf-8", errors="replace")
+            info = local.lstat()
         except OSError:
             raise self._doc.error(where, f"output file {name!r} is missing") from None
+        if not stat.S_ISREG(info.st_mode):
+            raise self._doc.error(
+                where, f"output file {name!r} is {kind_of(info.st_mode)}, not a regular file"
+            )
+        return local
 
     @cached_property
     def platform(self) -> PlatformInfo:
@@ -216,6 +247,7 @@ def _recorded(path: str, record: Any) -> Any:
 
 
 def _validate(doc: LocatedYaml) -> dict[str, Any]:
+    """The whole document, checked before any probe reads it: a snapshot is complete or refused."""
     data = doc.data
     if not isinstance(data, dict):
         raise doc.error((), "snapshot.yaml must be a mapping with format: " + SNAPSHOT_FORMAT)
@@ -229,33 +261,155 @@ def _validate(doc: LocatedYaml) -> dict[str, Any]:
     for key in data:
         if key not in allowed:
             raise doc.error((key,), f"unknown key {key!r}")
+    _no_nul(doc, (), data)
     for key in ("platform", "python", "env", "commands", "unreadable", *sorted(_V2_KEYS)):
-        if data.get(key) is not None and not isinstance(data[key], dict):
-            raise doc.error((key,), f"{key} must be a mapping")
-    for key in ("stats", "elf", "dirs"):
-        for path, value in (data.get(key) or {}).items():
-            try:
-                _inside(Path("/"), str(path))
-            except ValueError:
-                raise doc.error((key, path), f"{key} path {path!r} is not absolute") from None
-            if key == "dirs" and value is not None and not isinstance(value, list):
-                raise doc.error((key, path), f"listing of {path} must be a list of names")
-    python = data.get("python") or {}
-    if python.get("packages") is not None and not isinstance(python["packages"], dict):
-        raise doc.error(("python", "packages"), "packages must map distribution names to versions")
-    if python.get("paths") is not None and not isinstance(python["paths"], list):
-        raise doc.error(("python", "paths"), "paths must be a list of site directories")
-    for name, value in (data.get("env") or {}).items():
-        if value is not None and not isinstance(value, (str, int, float)):
+        if key in data and not isinstance(data[key], dict):
+            raise doc.error((key,), f"{key} must be a mapping, not {_kind(data[key])}")
+    for key in ("stats", "elf", "dirs", "unreadable"):
+        for path, value in data.get(key, {}).items():
+            _clean_path(doc, (key, path), path, f"{key} path")
+            if key == "dirs" and value is not None:
+                _listing(doc, (key, path), path, value)
+            if key == "unreadable" and not isinstance(value, _SCALARS):
+                raise doc.error((key, path), f"the reason {path} was unreadable must be text")
+    _platform(doc, data.get("platform", {}))
+    _python(doc, data.get("python", {}))
+    for name, value in data.get("env", {}).items():
+        if not isinstance(name, str):
+            raise doc.error(("env", name), f"env name {name!r} must be text")
+        if value is not None and not isinstance(value, _SCALARS):
             raise doc.error(("env", name), f"env {name} must be a string")
-    for key, entry in (data.get("commands") or {}).items():
-        where = ("commands", key)
-        if not isinstance(entry, dict):
-            raise doc.error(where, f"command {key!r} must be a mapping with exit, stdout, stderr")
-        code = entry.get("exit")
-        if code is not None and (not isinstance(code, int) or isinstance(code, bool)):
-            raise doc.error((*where, "exit"), f"exit of {key!r} must be an integer or null")
+    for key, entry in data.get("commands", {}).items():
+        _command(doc, key, entry)
     return data
+
+
+def _command(doc: LocatedYaml, key: Any, entry: Any) -> None:
+    where: YamlPath = ("commands", key)
+    if not isinstance(key, str):
+        raise doc.error(where, f"command key {key!r} must be text")
+    if not isinstance(entry, dict):
+        raise doc.error(where, f"command {key!r} must be a mapping with exit, stdout, stderr")
+    code = entry.get("exit")
+    if code is not None and (not isinstance(code, int) or isinstance(code, bool)):
+        raise doc.error((*where, "exit"), f"exit of {key!r} must be an integer or null")
+    for field_name in ("stdout", "stderr", "error"):
+        if not isinstance(entry.get(field_name, ""), (str, type(None))):
+            raise doc.error((*where, field_name), f"{field_name} of {key!r} must be text")
+    if not isinstance(entry.get("timed_out", False), bool):
+        raise doc.error((*where, "timed_out"), f"timed_out of {key!r} must be true or false")
+
+
+def _platform(doc: LocatedYaml, platform: dict[Any, Any]) -> None:
+    for key, value in platform.items():
+        if key == "os_release":
+            if not isinstance(value, dict):
+                raise doc.error(
+                    ("platform", key), f"os_release must be a mapping, not {_kind(value)}"
+                )
+            for name, item in value.items():
+                if not isinstance(item, _SCALARS):
+                    raise doc.error(("platform", key, name), f"os_release {name} must be text")
+        elif not isinstance(value, _SCALARS):
+            raise doc.error(("platform", key), f"platform {key} must be text, not {_kind(value)}")
+        elif key == "glibc":
+            _version(doc, ("platform", key), value)
+
+
+def _python(doc: LocatedYaml, python: dict[Any, Any]) -> None:
+    if "version" in python:
+        _version(doc, ("python", "version"), python["version"])
+    packages = python.get("packages", {})
+    if not isinstance(packages, dict):
+        raise doc.error(("python", "packages"), "packages must map distribution names to versions")
+    for name, version in packages.items():
+        if not isinstance(name, str):
+            raise doc.error(("python", "packages", name), f"package name {name!r} must be text")
+        _version(doc, ("python", "packages", name), version)
+    paths = python.get("paths", [])
+    if not isinstance(paths, list):
+        raise doc.error(("python", "paths"), "paths must be a list of site directories")
+    for index, path in enumerate(paths):
+        _clean_path(doc, ("python", "paths", index), path, "a site directory")
+
+
+def _version(doc: LocatedYaml, where: YamlPath, value: Any) -> None:
+    if not isinstance(value, _SCALARS) or isinstance(value, bool):
+        raise doc.error(where, f"a version must be text, not {_kind(value)}")
+    if _LONG_NUMBER.search(str(value)):
+        raise doc.error(where, f"a version with a number of more than {MAX_VERSION_DIGITS} digits")
+
+
+def _clean_path(doc: LocatedYaml, where: YamlPath, path: Any, what: str) -> None:
+    try:
+        _inside(Path("/"), path if isinstance(path, str) else "")
+    except ValueError:
+        raise doc.error(where, f"{what} {path!r} is not absolute, or holds '..'") from None
+
+
+def _listing(doc: LocatedYaml, where: YamlPath, path: str, value: Any) -> None:
+    if not isinstance(value, list):
+        raise doc.error(where, f"listing of {path} must be a list of names")
+    for index, name in enumerate(value):
+        if not isinstance(name, str) or name in ("", ".", "..") or "/" in name:
+            raise doc.error((*where, index), f"{name!r} in the listing of {path} is not a name")
+
+
+def _no_nul(doc: LocatedYaml, where: YamlPath, value: Any) -> None:
+    """No text in a snapshot holds a NUL: no path, name or value on a machine can."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise doc.error(where, f"a NUL character in {value!r}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _no_nul(doc, (*where, key), key)
+            _no_nul(doc, (*where, key), item)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _no_nul(doc, (*where, index), item)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    names: dict[type, str] = {dict: "a mapping", list: "a list", str: "text"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _check_tree(directory: Path) -> None:
+    """`files/` and `commands/` hold regular files and directories only, within the caps.
+
+    Checked before any probe runs, without following links: a FIFO would block the reader,
+    a link to `/dev/zero` never ends, and a probe that hit either would only report a crash.
+    """
+    pending = [(directory / part, 1) for part in ("files", "commands")]
+    seen = 0
+    while pending:
+        folder, depth = pending.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise BadInput(f"cannot list: {exc.strerror or exc}", path=str(folder)) from None
+        for entry in entries:
+            seen += 1
+            if seen > MAX_ENTRIES:
+                raise BadInput(
+                    f"more than {MAX_ENTRIES} files and directories under files/ and commands/",
+                    path=str(directory),
+                )
+            mode = entry.stat(follow_symlinks=False).st_mode
+            if stat.S_ISDIR(mode):
+                if depth >= MAX_DEPTH:
+                    raise BadInput(f"nested more than {MAX_DEPTH} levels deep", path=entry.path)
+                pending.append((Path(entry.path), depth + 1))
+            elif stat.S_ISLNK(mode):
+                raise BadInput("a symbolic link; snapshots hold no links", path=entry.path)
+            elif not stat.S_ISREG(mode):
+                raise BadInput(
+                    f"{kind_of(mode)}; snapshots hold regular files only", path=entry.path
+                )
 
 
 @dataclass

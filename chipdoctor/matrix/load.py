@@ -16,7 +16,7 @@ from chipdoctor.yamlio import LocatedYaml, YamlPath, read_yaml
 MATRIX_FORMAT = "chipdoctor-matrix/1"
 _ROW_TEXT_FIELDS = ("note", "branch")
 _ROW_FIELDS = {"source", "verdict", *_ROW_TEXT_FIELDS}
-_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
 
 def bundled_dir() -> Path:
@@ -40,9 +40,14 @@ def load_matrices(extra: Iterable[str | Path] = ()) -> MatrixSet:
     return MatrixSet(_load_bundled, [path.stem for path in bundled_files()], site)
 
 
+def _bundled_path(stack: str) -> Path | None:
+    """The bundled file of `stack`; looked up among the files, as a site's stack is any text."""
+    return next((path for path in bundled_files() if path.stem == stack), None)
+
+
 def _load_bundled(stack: str) -> Matrix | None:
-    path = bundled_dir() / f"{stack}.yaml"
-    return load_file(path) if path.is_file() else None
+    path = _bundled_path(stack)
+    return None if path is None else load_file(path)
 
 
 def overlay(base: Matrix, site: Matrix) -> Matrix:
@@ -66,8 +71,25 @@ def overlay(base: Matrix, site: Matrix) -> Matrix:
 
 
 def load_file(path: str | Path) -> Matrix:
+    """One matrix file; a site file's tables must be keyed like the bundled ones they extend."""
     doc = read_yaml(path)
-    return build_matrix(doc)
+    matrix = build_matrix(doc)
+    bundled = _bundled_path(matrix.stack)
+    if bundled is not None and Path(path).resolve() != bundled.resolve():
+        _check_keys_against(doc, matrix, load_file(bundled))
+    return matrix
+
+
+def _check_keys_against(doc: LocatedYaml, site: Matrix, base: Matrix) -> None:
+    """A site table laid over a bundled one must have its key, or its rows could not replace."""
+    for name, table in site.tables.items():
+        old = base.tables.get(name)
+        if old is not None and old.key != table.key:
+            raise doc.error(
+                ("tables", name, "key"),
+                f"table {name!r} is keyed by {table.key!r} here but by {old.key!r} in "
+                f"the bundled {base.files[0]}",
+            )
 
 
 def build_matrix(doc: LocatedYaml) -> Matrix:
@@ -81,11 +103,16 @@ def build_matrix(doc: LocatedYaml) -> Matrix:
         raise doc.error(("format",), f"format must be {MATRIX_FORMAT!r}, not {data['format']!r}")
     stack = data["stack"]
     if not isinstance(stack, str) or not _ID.match(stack):
-        raise doc.error(("stack",), "stack must be a lower-case name such as 'ascend'")
+        raise doc.error(
+            ("stack",), "stack must be a lower-case name such as 'ascend' (64 characters at most)"
+        )
     sources = _sources(doc, data.get("sources") or {})
     tables_data = data["tables"]
     if not isinstance(tables_data, dict) or not tables_data:
         raise doc.error(("tables",), "tables must be a mapping of table name to table")
+    for name in tables_data:
+        if not isinstance(name, str):
+            raise doc.error(("tables", name), f"table name {name!r} must be text")
     tables = {
         name: _table(doc, ("tables", name), name, body, sources)
         for name, body in tables_data.items()
@@ -118,7 +145,7 @@ def _table(
         raise doc.error(where, f"table {name!r} must be a mapping with key and rows")
     _expect_keys(doc, where, body, required={"key", "rows"}, allowed={"description"})
     key = body["key"]
-    if key not in ALL_COMPONENTS:
+    if not isinstance(key, str) or key not in ALL_COMPONENTS:
         raise doc.error((*where, "key"), f"table {name!r}: key {key!r} is not a component id")
     rows_data = body["rows"]
     if not isinstance(rows_data, list):
@@ -132,7 +159,7 @@ def _table(
 def _row(doc: LocatedYaml, where: YamlPath, key: str, data: Any, sources: dict[str, Source]) -> Row:
     if not isinstance(data, dict):
         raise doc.error(where, "a row must be a mapping of component id to version(s)")
-    unknown = sorted(k for k in data if k not in _ROW_FIELDS and k not in ALL_COMPONENTS)
+    unknown = sorted((k for k in data if k not in _ROW_FIELDS and k not in ALL_COMPONENTS), key=str)
     if unknown:
         raise doc.error((*where, unknown[0]), f"unknown field {unknown[0]!r} (not a component id)")
     if key not in data:

@@ -90,7 +90,7 @@ def build_policy(doc: LocatedYaml) -> Policy:
         raise doc.error((), f"a policy is a mapping with any of: {', '.join(_KEYS)}")
     for key in data:
         if key not in _KEYS:
-            raise doc.error((str(key),), f"unknown key {key!r} (a policy has {', '.join(_KEYS)})")
+            raise doc.error((key,), f"unknown key {key!r} (a policy has {', '.join(_KEYS)})")
     fail_on_warnings = data.get("fail_on_warnings", False)
     if not isinstance(fail_on_warnings, bool):
         raise doc.error(("fail_on_warnings",), "fail_on_warnings must be true or false")
@@ -135,7 +135,7 @@ def _versions(doc: LocatedYaml, value: Any) -> tuple[Constraint, ...]:
         raise doc.error(("versions",), "versions must be a mapping of component id to constraint")
     out = []
     for component, pattern in value.items():
-        where: YamlPath = ("versions", str(component))
+        where: YamlPath = ("versions", component)
         problem = _component_problem(str(component))
         if problem:
             raise doc.error(where, problem)
@@ -161,7 +161,7 @@ def _ignores(doc: LocatedYaml, value: Any) -> tuple[Ignore, ...]:
         for key in entry:
             if key not in _IGNORE_KEYS:
                 raise doc.error(
-                    (*where, str(key)),
+                    (*where, key),
                     f"unknown key {key!r} in an ignore entry (it has {', '.join(_IGNORE_KEYS)})",
                 )
         finding_id = entry.get("id")

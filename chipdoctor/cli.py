@@ -148,8 +148,8 @@ def check(
         evidence = _evidence(snapshot, python, timeout, scope, image=image)
         progress = scope.enter_context(_progress(language, table=table))
         report = run_check(evidence, matrices, observer=progress)
-        if snapshot is None:
-            _docker_runtimes(report)
+        if snapshot is not None:
+            _note_ignored_keys(evidence, report)
         if deep:
             _deep(report, python=python, timeout=deep_timeout, progress=progress)
     report.lang = language
@@ -258,6 +258,20 @@ def _evidence(
     return HostEvidence(python=python, timeout=timeout)
 
 
+def _note_ignored_keys(evidence: Evidence, report: Report) -> None:
+    """A /3 snapshot's keys this chipdoctor does not know are ignored, and the table says so."""
+    from chipdoctor.evidence.snapshot import SnapshotEvidence
+    from chipdoctor.i18n import T
+    from chipdoctor.model import NOTE_PREFIX
+
+    if isinstance(evidence, SnapshotEvidence) and evidence.ignored:
+        report.inventory.facts[f"{NOTE_PREFIX}snapshot-keys"] = T(
+            "This snapshot has keys this chipdoctor does not know ({keys}): a newer "
+            "chipdoctor wrote it, and they were ignored.",
+            keys=", ".join(evidence.ignored),
+        )
+
+
 def _image_evidence(image: str, timeout: float, scope: contextlib.ExitStack) -> Evidence:
     """The image's files and Python, with the host paths its `docker run` line mounts."""
     from chipdoctor.container.engine import connect
@@ -272,19 +286,6 @@ def _image_evidence(image: str, timeout: float, scope: contextlib.ExitStack) -> 
     volumes = [pair for layout in mounts().values() for pair in layout.host_paths()]
     devices = [device for layout in mounts().values() for device in layout.devices]
     return ImageOnHostEvidence(inner, HostEvidence(timeout=timeout), volumes, devices)
-
-
-def _docker_runtimes(report: Report) -> None:
-    """Add whether Docker has the runtime the found stacks use; silent without an engine."""
-    if not report.inventory.stacks:
-        return
-    from chipdoctor.container.engine import engine_address, runtime_findings
-
-    if engine_address() is None:
-        return
-    found = runtime_findings(report.inventory.stacks)
-    if found:
-        report.findings = sorted([*report.findings, *found], key=lambda f: -f.severity.rank)
 
 
 @app.command()

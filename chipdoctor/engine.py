@@ -7,7 +7,7 @@ from typing import Protocol
 
 from chipdoctor import __version__
 from chipdoctor.evidence.base import Evidence
-from chipdoctor.i18n import T
+from chipdoctor.i18n import T, Text
 from chipdoctor.matrix.model import MatrixSet
 from chipdoctor.model import Finding, Inventory, Report, Severity
 from chipdoctor.probes.base import Probe
@@ -74,10 +74,23 @@ def collect(
             observer.started("access")
         try:
             _safe_access(evidence, inventory)
+            _docker_runtimes(evidence, inventory)
         finally:
             if observer is not None:
                 observer.finished("access")
     return inventory
+
+
+def _docker_runtimes(evidence: Evidence, inventory: Inventory) -> None:
+    """Whether the node's Docker Engine has the runtime the found stacks' containers use; the
+    engine is asked (or its recorded answer read) only when such a stack is found."""
+    from chipdoctor.container.engine import needs_runtime, runtime_findings
+
+    if not needs_runtime(inventory.stacks):
+        return
+    engine = evidence.docker_engine()
+    if engine is not None:
+        inventory.findings.extend(runtime_findings(inventory.stacks, engine))
 
 
 def _safe_access(evidence: Evidence, inventory: Inventory) -> None:
@@ -90,18 +103,11 @@ def _safe_access(evidence: Evidence, inventory: Inventory) -> None:
     try:
         check_access(evidence, inventory)
     except Exception as exc:  # a bug here must not hide what the probes found
-        inventory.findings.append(
-            Finding(
-                f"{inventory.stacks[0]}.access-check-crashed",
-                Severity.WARNING,
-                (),
-                T(
-                    "The library and device check failed ({error}); its part of the report is "
-                    "missing.",
-                    error=f"{type(exc).__name__}: {exc}",
-                ),
-                _REPORT_BUG,
-            )
+        _crashed(
+            inventory,
+            f"{inventory.stacks[0]}.access-check-crashed",
+            T("The library and device check failed ({error}); its part of the report is missing."),
+            exc,
         )
 
 
@@ -110,27 +116,51 @@ def _safe_collect(probe: Probe, evidence: Evidence) -> Inventory:
         return probe.collect(evidence)
     except Exception as exc:  # a probe bug must not hide what the other probes found
         inventory = Inventory()
-        inventory.findings.append(
-            Finding(
-                f"{probe.name}.probe-crashed",
-                Severity.WARNING,
-                (),
-                T(
-                    "The {probe} probe failed ({error}); its part of the report is missing.",
-                    probe=probe.name,
-                    error=f"{type(exc).__name__}: {exc}",
-                ),
-                _REPORT_BUG,
-            )
+        _crashed(
+            inventory,
+            f"{probe.name}.probe-crashed",
+            T("The {probe} probe failed ({error}); its part of the report is missing."),
+            exc,
+            probe=probe.name,
         )
         return inventory
 
 
+def _crashed(
+    inventory: Inventory, finding_id: str, message: Text, exc: Exception, **params: str
+) -> None:
+    """Record a part of the check that failed by chipdoctor's own fault: a warning that says
+    which part is missing, and the report marked incomplete (exit 3, docs/contracts.md)."""
+    error = f"{type(exc).__name__}: {exc}"
+    inventory.crashed.append(finding_id)
+    inventory.findings.append(
+        Finding(
+            finding_id,
+            Severity.WARNING,
+            (),
+            T(message.template, **params, error=error),
+            _REPORT_BUG,
+        )
+    )
+
+
 def judge(inventory: Inventory, matrices: MatrixSet) -> list[Finding]:
     """The probes' own findings, then every rule of every stack found, worst first."""
-    findings = list(inventory.findings)
+    verdicts: list[Finding] = []
     for stack in inventory.stacks:
-        findings.extend(STACKS[stack].evaluate(inventory, matrices.get(stack)))
+        try:
+            found = STACKS[stack].evaluate(inventory, matrices.get(stack))
+        except Exception as exc:  # a rules bug must not hide what the other stacks' rules say
+            _crashed(
+                inventory,
+                f"{stack}.rules-crashed",
+                T("The {stack} rules failed ({error}); their verdicts are missing."),
+                exc,
+                stack=stack,
+            )
+        else:
+            verdicts.extend(found)
+    findings = [*inventory.findings, *verdicts]
     if not inventory.stacks:
         findings.append(
             Finding(
@@ -150,4 +180,4 @@ def judge(inventory: Inventory, matrices: MatrixSet) -> list[Finding]:
 
 def check(evidence: Evidence, matrices: MatrixSet, observer: ProbeObserver | None = None) -> Report:
     inventory = collect(evidence, observer=observer)
-    return Report(__version__, inventory, judge(inventory, matrices))
+    return Report(__version__, inventory, judge(inventory, matrices), host=evidence.host_name())

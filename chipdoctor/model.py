@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from chipdoctor.errors import EXIT_INCOMPATIBLE, EXIT_OK
+from chipdoctor.errors import EXIT_INCOMPATIBLE, EXIT_INTERNAL, EXIT_OK
 
 REPORT_FORMAT = "chipdoctor-report/1"
 #: Inventory.facts under this prefix are notes for people (the table prints them, JSON does
@@ -77,6 +77,9 @@ class Inventory:
     #: Raw declarations rules may weigh (e.g. a toolkit's own `compatible_version` list);
     #: not part of the report contract.
     facts: dict[str, str] = field(default_factory=dict)
+    #: The finding ids of parts of the check that failed by chipdoctor's own fault (a probe,
+    #: the access check, a stack's rules): the report is incomplete.
+    crashed: list[str] = field(default_factory=list)
 
     def version(self, component_id: str) -> str | None:
         for component in self.components:
@@ -98,6 +101,7 @@ class Inventory:
         self.devices.extend(other.devices)
         self.findings.extend(other.findings)
         self.facts.update(other.facts)
+        self.crashed.extend(other.crashed)
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,8 @@ class Report:
     lang: str = "en"
     #: The steps of `check --deep` in the order they ran; empty without --deep.
     smoke: list[SmokeStep] = field(default_factory=list)
+    #: The node's hostname (the live host's, or the one a snapshot recorded); None: unknown.
+    host: str | None = None
 
     def localized(self, text: str) -> str:
         """`text` in the report's language (messages built with i18n.T translate)."""
@@ -137,16 +143,25 @@ class Report:
             return "warning"
         return "ok"
 
+    @property
+    def incomplete(self) -> bool:
+        """A part of the check failed by chipdoctor's own fault: what the report says is true,
+        but it may miss problems."""
+        return bool(self.inventory.crashed)
+
     def exit_code(self, *, strict: bool = False) -> int:
+        if self.incomplete:
+            return EXIT_INTERNAL
         status = self.status
         if status == "error" or (strict and status == "warning"):
             return EXIT_INCOMPATIBLE
         return EXIT_OK
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "format": REPORT_FORMAT,
             "tool": {"name": "chipdoctor", "version": self.tool_version},
+            **({"host": self.host} if self.host is not None else {}),
             "status": self.status,
             "stacks": list(self.inventory.stacks),
             "components": [
@@ -159,6 +174,9 @@ class Report:
             ],
             "findings": [self._finding_dict(f) for f in self.findings],
         }
+        if self.incomplete:
+            out["incomplete"] = True
+        return out
 
     def _finding_dict(self, finding: Finding) -> dict[str, Any]:
         out: dict[str, Any] = {

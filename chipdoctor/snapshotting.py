@@ -25,6 +25,7 @@ def take_snapshot(
     host = HostEvidence(python=python, timeout=timeout)
     recorder = RecordingEvidence(host)
     collect(recorder, observer=observer)
+    recorder.host_name()
     listed = {
         f"{path.rstrip('/')}/{entry}": host.is_dir(f"{path.rstrip('/')}/{entry}")
         for path, entries in recorder.recording.dirs.items()

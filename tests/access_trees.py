@@ -18,6 +18,7 @@ from pathlib import Path
 
 from chipdoctor.evidence.base import (
     CommandResult,
+    DockerEngine,
     Evidence,
     FileStat,
     Identity,
@@ -319,6 +320,12 @@ class Seen:
 
     def elf(self, path: str) -> ElfInfo | None:
         return self.inner.elf(path)
+
+    def host_name(self) -> str | None:
+        return self.inner.host_name()
+
+    def docker_engine(self) -> DockerEngine | None:
+        return self.inner.docker_engine()
 
 
 def python_of(root: Path) -> PythonInfo:

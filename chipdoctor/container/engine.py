@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from chipdoctor.errors import BadInput
+from chipdoctor.evidence.base import DockerEngine
 from chipdoctor.i18n import T
 from chipdoctor.model import Finding, Severity
 
@@ -46,40 +47,49 @@ def connect(*, timeout: float = 60.0) -> Any:
     return client
 
 
-def runtime_findings(stacks: Iterable[str]) -> list[Finding]:
-    """Whether Docker has the runtime each found stack's containers use (mounts.yaml).
-
-    Says nothing when no stack needs a runtime, no engine address exists, or the engine does not
-    answer within RUNTIME_TIMEOUT: this is a hint for container users, never a failure.
-    """
-    from chipdoctor.recipes.data import mounts
-
-    layouts = mounts()
-    wanted = [layouts[s] for s in stacks if s in layouts and layouts[s].runtime is not None]
+def read_engine() -> DockerEngine | None:
+    """The Docker Engine's runtimes (Engine API `/info`); None when there is no engine address
+    or it does not answer within RUNTIME_TIMEOUT: a hint for container users, never a failure."""
     address = engine_address()
-    if not wanted or address is None:
-        return []
+    if address is None:
+        return None
     import docker
     import docker.errors
     import requests.exceptions
 
     # NOTE: a fixed API version: with "auto" the client asks the engine in its constructor,
     # before there is a client to close when that fails. /info has listed Runtimes since 1.24.
-    client = docker.DockerClient(base_url=address, timeout=RUNTIME_TIMEOUT, version="1.24")
+    try:
+        client = docker.DockerClient(base_url=address, timeout=RUNTIME_TIMEOUT, version="1.24")
+    except (docker.errors.DockerException, OSError):
+        return None
     try:
         info = client.info()
     except (docker.errors.DockerException, requests.exceptions.RequestException, OSError):
-        return []
+        return None
     finally:
         client.close()
-    registered = sorted(info.get("Runtimes") or {})
-    default = info.get("DefaultRuntime", "")
+    runtimes = info.get("Runtimes") if isinstance(info, dict) else None
+    return DockerEngine(
+        address=address,
+        runtimes=tuple(sorted(str(name) for name in runtimes or {})),
+        default_runtime=str(info.get("DefaultRuntime") or ""),
+    )
+
+
+def runtime_findings(stacks: Iterable[str], engine: DockerEngine) -> list[Finding]:
+    """Whether `engine` has the runtime each found stack's containers use (mounts.yaml)."""
+    from chipdoctor.recipes.data import mounts
+
+    layouts = mounts()
     out = []
-    for layout in wanted:
-        runtime = layout.runtime
-        assert runtime is not None
+    for stack in stacks:
+        layout = layouts.get(stack)
+        runtime = None if layout is None else layout.runtime
+        if layout is None or runtime is None:
+            continue
         name = f"{layout.stack}.docker-runtime"
-        if runtime.name in registered:
+        if runtime.name in engine.runtimes:
             out.append(
                 Finding(
                     name,
@@ -89,7 +99,7 @@ def runtime_findings(stacks: Iterable[str]) -> list[Finding]:
                         "Docker has the `{runtime}` runtime registered (default runtime: "
                         "{default}).",
                         runtime=runtime.name,
-                        default=default or T("unknown"),
+                        default=engine.default_runtime or T("unknown"),
                     ),
                     "",
                 )
@@ -104,9 +114,9 @@ def runtime_findings(stacks: Iterable[str]) -> list[Finding]:
                         "Docker at {address} has no `{runtime}` runtime registered (it has: "
                         "{registered}), so containers cannot get the {stack} devices through it "
                         "({source}).",
-                        address=address,
+                        address=engine.address,
                         runtime=runtime.name,
-                        registered=", ".join(registered) or T("none"),
+                        registered=", ".join(engine.runtimes) or T("none"),
                         stack=layout.stack,
                         source=runtime.source,
                     ),
@@ -114,6 +124,14 @@ def runtime_findings(stacks: Iterable[str]) -> list[Finding]:
                 )
             )
     return out
+
+
+def needs_runtime(stacks: Iterable[str]) -> bool:
+    """Whether any of `stacks` runs its containers through a Docker runtime of its own."""
+    from chipdoctor.recipes.data import mounts
+
+    layouts = mounts()
+    return any(s in layouts and layouts[s].runtime is not None for s in stacks)
 
 
 def build(client: Any, context: Path, dockerfile: str, tag: str, out: TextIO) -> str:

@@ -84,6 +84,15 @@ class CommandResult:
 
 
 @dataclass(frozen=True)
+class DockerEngine:
+    """What the node's Docker Engine says of its runtimes (Engine API `/info`)."""
+
+    address: str
+    runtimes: tuple[str, ...]
+    default_runtime: str
+
+
+@dataclass(frozen=True)
 class PlatformInfo:
     system: str = ""
     machine: str = ""
@@ -157,3 +166,9 @@ class Evidence(Protocol):
 
     def identity(self) -> Identity:
         """Who the checked process runs as; raises NotRecorded where the source never saw."""
+
+    def host_name(self) -> str | None:
+        """The node's hostname, naming it in reports; None where the source does not know it."""
+
+    def docker_engine(self) -> DockerEngine | None:
+        """The node's Docker Engine; None when none answers (or none was recorded)."""

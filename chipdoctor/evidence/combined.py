@@ -9,6 +9,7 @@ import re
 
 from chipdoctor.evidence.base import (
     CommandResult,
+    DockerEngine,
     Evidence,
     FileStat,
     Identity,
@@ -81,6 +82,14 @@ class ImageOnHostEvidence:
     def identity(self) -> Identity:
         """The container runs as the image's user."""
         return self.image.identity()
+
+    def host_name(self) -> str | None:
+        """An image is no node."""
+        return None
+
+    def docker_engine(self) -> DockerEngine | None:
+        """The engine of the host the container would run on."""
+        return self.host.docker_engine()
 
     def getenv(self, name: str) -> str | None:
         return self.image.getenv(name)

@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import shutil
+import socket
 import stat
 from collections.abc import Mapping
 from functools import cached_property
@@ -17,6 +18,7 @@ from chipdoctor.evidence import pyinfo
 from chipdoctor.evidence.base import (
     MAX_FILE_BYTES,
     CommandResult,
+    DockerEngine,
     FileStat,
     Identity,
     PlatformInfo,
@@ -137,6 +139,20 @@ class HostEvidence:
         from chipdoctor.evidence import fsfacts
 
         return fsfacts.process_identity()
+
+    def host_name(self) -> str | None:
+        """None for a file tree under another `root`: a tree is no node."""
+        return socket.gethostname() or None if self._root == Path("/") else None
+
+    def docker_engine(self) -> DockerEngine | None:
+        return self._docker_engine if self._root == Path("/") else None
+
+    @cached_property
+    def _docker_engine(self) -> DockerEngine | None:
+        # NOTE: asked once, and only when a stack found needs a runtime (engine.collect).
+        from chipdoctor.container.engine import read_engine
+
+        return read_engine()
 
     @cached_property
     def _names(self) -> tuple[NameOf, NameOf]:

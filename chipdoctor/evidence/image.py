@@ -25,6 +25,7 @@ from chipdoctor.errors import BadInput
 from chipdoctor.evidence.base import (
     MAX_FILE_BYTES,
     CommandResult,
+    DockerEngine,
     FileStat,
     Identity,
     PlatformInfo,
@@ -184,6 +185,14 @@ class ImageEvidence:
             member.uname or user(member.uid),
             member.gname or group(member.gid),
         )
+
+    def host_name(self) -> str | None:
+        """An image is no node."""
+        return None
+
+    def docker_engine(self) -> DockerEngine | None:
+        """An image holds no engine (`check --image` asks the host's, ImageOnHostEvidence)."""
+        return None
 
     def identity(self) -> Identity:
         """The image's USER (root when it sets none), named from its own /etc/passwd."""

@@ -27,6 +27,7 @@ from chipdoctor.evidence import records
 from chipdoctor.evidence.base import (
     MAX_FILE_BYTES,
     CommandResult,
+    DockerEngine,
     Evidence,
     FileStat,
     Identity,
@@ -42,11 +43,14 @@ from chipdoctor.versions import MAX_VERSION_DIGITS
 from chipdoctor.yamlio import LocatedYaml, YamlPath, read_yaml
 
 SNAPSHOT_FORMAT_V1 = "chipdoctor-snapshot/1"
-#: The format `chipdoctor snapshot` writes.
-SNAPSHOT_FORMAT = "chipdoctor-snapshot/2"
-_FORMATS = (SNAPSHOT_FORMAT_V1, SNAPSHOT_FORMAT)
+SNAPSHOT_FORMAT_V2 = "chipdoctor-snapshot/2"
+#: The format `chipdoctor snapshot` writes. /1 and /2 stay strict (an unknown key is bad
+#: input); /3 readers ignore keys they do not know, with a note, so later keys need no new version.
+SNAPSHOT_FORMAT = "chipdoctor-snapshot/3"
+_FORMATS = (SNAPSHOT_FORMAT_V1, SNAPSHOT_FORMAT_V2, SNAPSHOT_FORMAT)
 _TOP_KEYS = {"format", "platform", "python", "env", "commands", "unreadable"}
 _V2_KEYS = {"identity", "stats", "dirs", "elf"}
+_V3_KEYS = {"host", "docker"}
 #: Limits on a snapshot directory (docs/contracts.md, "Limits"): the entries under `files/`
 #: and `commands/` together, and how deep they nest; the same caps as a snapshot archive's.
 MAX_ENTRIES = 50_000
@@ -73,6 +77,9 @@ class SnapshotEvidence:
         doc = read_yaml(self.directory / "snapshot.yaml")
         self._doc = doc
         self._data = _validate(doc)
+        #: Top-level keys of a /3 snapshot this chipdoctor does not know (a newer one wrote
+        #: them): ignored, and noted in the report.
+        self.ignored = tuple(str(key) for key in doc.data if key not in self._data)
         _check_tree(self.directory)
         for key, entry in self._data.get("commands", {}).items():
             for stream in ("stdout", "stderr"):
@@ -171,6 +178,20 @@ class SnapshotEvidence:
             raise NotRecorded("the user's identity")
         return self._identity
 
+    def host_name(self) -> str | None:
+        host = self._data.get("host")
+        return None if host is None else str(host)
+
+    def docker_engine(self) -> DockerEngine | None:
+        docker = self._data.get("docker")
+        if docker is None:
+            return None
+        return DockerEngine(
+            address=str(docker.get("address", "")),
+            runtimes=tuple(docker.get("runtimes", [])),
+            default_runtime=str(docker.get("default_runtime", "")),
+        )
+
     def getenv(self, name: str) -> str | None:
         value = self._data.get("env", {}).get(name)
         return None if value is None else str(value)
@@ -254,13 +275,17 @@ def _validate(doc: LocatedYaml) -> dict[str, Any]:
     if data.get("format") not in _FORMATS:
         raise doc.error(
             ("format",),
-            f"format must be {SNAPSHOT_FORMAT_V1!r} or {SNAPSHOT_FORMAT!r}, "
-            f"not {data.get('format')!r}",
+            f"format must be one of {', '.join(_FORMATS)}, not {data.get('format')!r}",
         )
-    allowed = _TOP_KEYS | (_V2_KEYS if data["format"] == SNAPSHOT_FORMAT else set())
-    for key in data:
-        if key not in allowed:
-            raise doc.error((key,), f"unknown key {key!r}")
+    if data["format"] == SNAPSHOT_FORMAT:
+        known = _TOP_KEYS | _V2_KEYS | _V3_KEYS
+        data = {key: value for key, value in data.items() if key in known}
+        _host_and_engine(doc, data)
+    else:
+        allowed = _TOP_KEYS | (_V2_KEYS if data["format"] == SNAPSHOT_FORMAT_V2 else set())
+        for key in data:
+            if key not in allowed:
+                raise doc.error((key,), f"unknown key {key!r}")
     _no_nul(doc, (), data)
     for key in ("platform", "python", "env", "commands", "unreadable", *sorted(_V2_KEYS)):
         if key in data and not isinstance(data[key], dict):
@@ -282,6 +307,23 @@ def _validate(doc: LocatedYaml) -> dict[str, Any]:
     for key, entry in data.get("commands", {}).items():
         _command(doc, key, entry)
     return data
+
+
+def _host_and_engine(doc: LocatedYaml, data: dict[Any, Any]) -> None:
+    """The /3 keys: `host` (the hostname) and `docker` (the engine's runtimes)."""
+    if "host" in data and not isinstance(data["host"], str):
+        raise doc.error(("host",), f"host must be text, not {_kind(data['host'])}")
+    docker = data.get("docker")
+    if docker is None:
+        return
+    if not isinstance(docker, dict):
+        raise doc.error(("docker",), f"docker must be a mapping, not {_kind(docker)}")
+    for key in ("address", "default_runtime"):
+        if not isinstance(docker.get(key, ""), str):
+            raise doc.error(("docker", key), f"docker {key} must be text")
+    runtimes = docker.get("runtimes", [])
+    if not isinstance(runtimes, list) or not all(isinstance(r, str) for r in runtimes):
+        raise doc.error(("docker", "runtimes"), "docker runtimes must be a list of names")
 
 
 def _command(doc: LocatedYaml, key: Any, entry: Any) -> None:
@@ -426,6 +468,9 @@ class Recording:
     stats: dict[str, FileStat | str | None] = field(default_factory=dict)
     elf: dict[str, ElfInfo | str | None] = field(default_factory=dict)
     identity: Identity | None = None
+    # Format 3: the node's hostname and its Docker Engine, when asked.
+    host: str | None = None
+    docker: DockerEngine | None = None
 
 
 class RecordingEvidence:
@@ -503,6 +548,18 @@ class RecordingEvidence:
             raise
         self._note(self.recording.elf, path, info)
         return info
+
+    def host_name(self) -> str | None:
+        host = self.inner.host_name()
+        with self._lock:
+            self.recording.host = host
+        return host
+
+    def docker_engine(self) -> DockerEngine | None:
+        engine = self.inner.docker_engine()
+        with self._lock:
+            self.recording.docker = engine
+        return engine
 
     def identity(self) -> Identity:
         identity = self.inner.identity()
@@ -606,6 +663,14 @@ def write_snapshot(
     }
     if recording.unreadable:
         document["unreadable"] = dict(sorted(recording.unreadable.items()))
+    if recording.host is not None:
+        document["host"] = recording.host
+    if recording.docker is not None:
+        document["docker"] = {
+            "address": recording.docker.address,
+            "runtimes": list(recording.docker.runtimes),
+            "default_runtime": recording.docker.default_runtime,
+        }
     document.update(_v2_records(recording))
     (directory / "snapshot.yaml").write_text(
         yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -287,12 +288,12 @@ def test_v1_snapshot_reports_stay_the_same_and_say_what_was_not_recorded() -> No
     )
 
 
-def test_snapshot_writes_format_2(tmp_path: Path) -> None:
+def test_snapshot_writes_format_3_with_its_host(tmp_path: Path) -> None:
     result = run_cli("snapshot", str(tmp_path / "snap"))
     assert result.returncode == 0, result.stderr
-    assert (
-        (tmp_path / "snap/snapshot.yaml").read_text().startswith("format: chipdoctor-snapshot/2\n")
-    )
+    written = (tmp_path / "snap/snapshot.yaml").read_text()
+    assert written.startswith("format: chipdoctor-snapshot/3\n")
+    assert f"\nhost: {socket.gethostname()}\n" in written
 
 
 @pytest.mark.parametrize(

@@ -89,7 +89,14 @@ def test_recording_keeps_what_probes_read(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [
-        ("format: chipdoctor-snapshot/7\n", 1, "format must be 'chipdoctor-snapshot/1'"),
+        (
+            "format: chipdoctor-snapshot/7\n",
+            1,
+            (
+                "format must be one of chipdoctor-snapshot/1, chipdoctor-snapshot/2, "
+                "chipdoctor-snapshot/3"
+            ),
+        ),
         ("- a list\n", 1, "snapshot.yaml must be a mapping"),
         (
             "format: chipdoctor-snapshot/1\ncommands:\n  x: {exit: one}\n",

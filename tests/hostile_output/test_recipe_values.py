@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import io
 import shutil
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -219,6 +221,31 @@ def test_a_recipe_cannot_be_made_with_an_unchecked_value(field: str, value: obje
     """The last line of defence: whatever code builds a Recipe, its grammar values are checked."""
     with pytest.raises(BadInput, match=r"refusing to write a recipe: .* from the recipe"):
         replace(CLEAN, **{field: value})  # type: ignore[arg-type]
+
+
+#: Every grammar field of a Recipe, as a way to put one string into it.
+GRAMMAR_FIELDS: dict[str, Callable[[str], dict[str, Any]]] = {
+    "base.reference": lambda v: {"base": replace(CLEAN.base, tag=v)},
+    "env name": lambda v: {"env": ((v, "/x"),)},
+    "env value": lambda v: {"env": (("PATH", v),)},
+    "requirement": lambda v: {"installs": (replace(CLEAN.installs[0], requirement=v),)},
+    "index_url": lambda v: {"installs": (replace(CLEAN.installs[0], index_url=v),)},
+    "wheel": lambda v: {"wheel": v},
+    "wheelhouse": lambda v: {"wheelhouse": v},
+    "preflight": lambda v: {"preflight": ("chipdoctor", v)},
+    "devices": lambda v: {"devices": (v,)},
+    "volumes": lambda v: {"volumes": (v,)},
+    "options": lambda v: {"options": (v,)},
+    "apptainer": lambda v: {"apptainer": (v,)},
+}
+
+
+@pytest.mark.parametrize("field", sorted(GRAMMAR_FIELDS))
+@FAST
+@given(value=hostile)
+def test_every_grammar_field_refuses_hostile_text(field: str, value: str) -> None:
+    with pytest.raises(BadInput, match=r"refusing to write a recipe: .* from the recipe"):
+        replace(CLEAN, **GRAMMAR_FIELDS[field](value))
 
 
 @pytest.mark.parametrize(

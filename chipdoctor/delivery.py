@@ -3,28 +3,85 @@
 `--output` never overwrites without `--force` and never leaves a half-written file: the text
 goes to a temporary file beside the target, which is then linked (no `--force`: fails if the
 target appeared meanwhile) or renamed (`--force`) into place.
+
+Even with `--force`, only a regular file is ever replaced: a rename over a device node, a FIFO,
+a socket or a symbolic link would swap the node itself (run as root, `--output /dev/null
+--force` used to leave a regular file where /dev/null was). The target is looked at with
+`lstat` (a link is never followed), once before the check runs and again just before the
+rename.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import stat
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 from chipdoctor.errors import BadInput
 
+#: What `lstat` may find at a target that `--force` is allowed to replace: a regular file.
+_KINDS = {
+    stat.S_IFDIR: "is a directory",
+    stat.S_IFCHR: "is a character device",
+    stat.S_IFBLK: "is a block device",
+    stat.S_IFIFO: "is a FIFO",
+    stat.S_IFSOCK: "is a socket",
+    stat.S_IFLNK: "is a symbolic link",
+}
+
 
 def ensure_writable(path: Path, *, force: bool) -> None:
     """Refuse an `--output` target before the check runs, so a bad path costs nothing."""
     name = str(path)
-    if path.is_dir():
-        raise BadInput("is a directory", path=name)
-    if not force and (path.exists() or path.is_symlink()):
-        raise BadInput("already exists (use --force to overwrite it)", path=name)
+    _check_name(path)
+    existing = _lstat(path)
+    if existing is not None:
+        _refuse_special(path, existing.st_mode)
+        if not force:
+            raise BadInput("already exists (use --force to overwrite it)", path=name)
     parent = path.parent
     if not parent.is_dir():
         raise BadInput(f"cannot write: directory {str(parent)!r} does not exist", path=name)
+
+
+def _check_name(path: Path) -> None:
+    """A name longer than the file system allows is bad input, not an internal error."""
+    limit = 255  # NAME_MAX of Linux file systems (limits.h)
+    if path.parent.is_dir():
+        with contextlib.suppress(OSError, ValueError):
+            limit = os.pathconf(path.parent, "PC_NAME_MAX")
+    if len(os.fsencode(path.name)) > limit:
+        raise BadInput(
+            f"cannot write: the file name is longer than {limit} bytes", path=_short(path)
+        )
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return path.lstat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ENOTDIR:
+            return None  # the parent check names what is wrong
+        raise BadInput(f"cannot write: {_reason(exc)}", path=_short(path)) from None
+
+
+def _refuse_special(path: Path, mode: int) -> None:
+    kind = stat.S_IFMT(mode)
+    if kind != stat.S_IFREG:
+        what = _KINDS.get(kind, "is not a regular file")
+        raise BadInput(f"{what}: only a regular file is ever replaced", path=str(path))
+
+
+def _short(path: Path) -> str:
+    """The path for a one-line error, its over-long name cut."""
+    text = str(path)
+    return text if len(text) <= 200 else text[:120] + "…" + text[-40:]
 
 
 def write_report(path: Path, text: str, *, force: bool) -> None:
@@ -38,7 +95,7 @@ def write_atomic(path: Path, data: bytes, *, force: bool, mode: int | None = Non
     try:
         fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise BadInput(f"cannot write: {_reason(exc)}", path=name) from None
+        raise BadInput(f"cannot write: {_reason(exc)}", path=_short(path)) from None
     staged = Path(temporary)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -52,6 +109,9 @@ def write_atomic(path: Path, data: bytes, *, force: bool, mode: int | None = Non
             mode = 0o666 & ~umask
         staged.chmod(mode)
         if force:
+            existing = _lstat(path)
+            if existing is not None:
+                _refuse_special(path, existing.st_mode)
             staged.replace(path)
         else:
             _link_new(staged, path)

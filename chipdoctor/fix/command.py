@@ -117,7 +117,11 @@ def _no_image(
         inventory, matrices, options.pins, stack=stack, keep_driver=options.keep_driver
     )
     if without.ok:
-        wanted = ", ".join(f"{c} {v}" for c, v in without.target.items() if c not in without.hard)
+        from chipdoctor.printable import visible
+
+        wanted = visible(
+            ", ".join(f"{c} {v}" for c, v in without.target.items() if c not in without.hard)
+        )
         raise BadInput(
             f"no official {stack} image is listed for the stack these pins resolve to ({wanted}"
             f"{', chip ' + chip if chip else ''}); see chipdoctor/recipes/images.yaml"

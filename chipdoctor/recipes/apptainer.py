@@ -1,10 +1,12 @@
 """Render a recipe as an Apptainer (Singularity) definition file: the same image, environment,
-installs and pre-flight check as the Dockerfile."""
+installs and pre-flight check as the Dockerfile. The `%help` lines go through
+`recipes.escaping.apptainer_text`; every other value was checked when the `Recipe` was made."""
 
 from __future__ import annotations
 
 from chipdoctor.recipes.build import PREFLIGHT_POLICY, WHEEL_DIR, WHEELHOUSE_DIR, Recipe
 from chipdoctor.recipes.dockerfile import install_commands
+from chipdoctor.recipes.escaping import apptainer_text
 
 
 def exec_line(recipe: Recipe, image: str) -> str:
@@ -26,11 +28,11 @@ def render(recipe: Recipe, *, image: str) -> str:
         f"From: {recipe.base.reference}",
         "",
         "%help",
-        f"    {recipe.summary}",
-        f"    Base image: {recipe.base.reference} (source: {recipe.base.source}).",
-        f"    Build next to the chipdoctor wheel: apptainer build {image} <this file>",
-        f"    Run: {exec_line(recipe, image)}",
-        f"    {recipe.driver_note}",
+        apptainer_text(recipe.summary),
+        apptainer_text(f"Base image: {recipe.base.reference} (source: {recipe.base.source})."),
+        apptainer_text(f"Build next to the chipdoctor wheel: apptainer build {image} <this file>"),
+        apptainer_text(f"Run: {exec_line(recipe, image)}"),
+        apptainer_text(recipe.driver_note),
         "",
         "%files",
         *files,

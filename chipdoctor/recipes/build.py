@@ -1,7 +1,10 @@
 """One recipe from one plan: the base image, the environment, the pinned installs, the
 pre-flight check and the `docker run` line. The Dockerfile and Apptainer writers only render it.
 
-Every value is checked against `recipes.safety` here, before any renderer sees it.
+Every value is checked against `recipes.safety` here, before any renderer sees it: first
+where it is read, so the error names where it came from, and again as the `Recipe` is made, so
+no code path can hand a renderer an unchecked value. Free text (`summary`, `driver_note`, the
+image's source) is escaped by the renderers (`recipes.escaping`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from chipdoctor import __version__
 from chipdoctor.errors import BadInput
 from chipdoctor.fix.plan import Plan, image_view, step_writer
 from chipdoctor.model import Inventory
+from chipdoctor.printable import visible
 from chipdoctor.recipes.data import ImageTag, Mounts, images, mounts
 from chipdoctor.recipes.safety import checked
 from chipdoctor.recipes.selfwheel import wheel_name
@@ -53,6 +57,28 @@ class Recipe:
     apptainer: tuple[str, ...]
     summary: str
     driver_note: str
+
+    def __post_init__(self) -> None:
+        where = "the recipe"
+        checked("image reference", self.base.reference, where)
+        for name, value in self.env:
+            checked("environment variable name", name, where)
+            checked("environment value", value, where)
+        for install in self.installs:
+            checked("requirement", install.requirement, where)
+            if install.index_url:
+                checked("URL", install.index_url, where)
+        checked("file name", self.wheel, where)
+        if self.wheelhouse is not None:
+            checked("relative path", self.wheelhouse, where)
+        for word in self.preflight:
+            checked("command word", word, where)
+        for device in self.devices:
+            checked("device", device, where)
+        for volume in self.volumes:
+            checked("volume", volume, where)
+        for option in (*self.options, *self.apptainer):
+            checked("docker run option", option, where)
 
 
 def _python_minor(version: str) -> str:
@@ -104,6 +130,8 @@ def build_recipe(
     """The recipe for the plan's target stack; refuses (exit 2) anything it cannot pin."""
     stack = plan.stack
     target = plan.resolution.target
+    for component, version in target.items():
+        checked("version", version, _origin(plan, inventory, component, version))
     candidates = base_images(stack, target, chip)
     if not candidates:
         raise BadInput(
@@ -124,9 +152,7 @@ def build_recipe(
     for pip in step_writer(stack).pip_installs(plan, inventory):
         if pip.component in base.provides:
             continue
-        origin = (
-            f"the {pip.component} target ({plan.resolution.reasons.get(pip.component, 'resolved')})"
-        )
+        origin = _origin(plan, inventory, pip.component, pip.version)
         checked("version", pip.version, origin)
         checked("package name", pip.package, origin)
         if wheelhouse is not None:
@@ -173,6 +199,15 @@ def build_recipe(
     )
 
 
+def _origin(plan: Plan, inventory: Inventory, component: str, version: str) -> str:
+    """Where a target version came from: the installed component's source when the target
+    keeps it, else why the resolver chose it."""
+    for installed in inventory.components:
+        if installed.id == component and installed.version == version:
+            return f"the installed {component} ({installed.source})"
+    return f"the {component} target ({plan.resolution.reasons.get(component, 'resolved')})"
+
+
 def preflight_policy(layout: Mounts) -> str:
     """A `chipdoctor check --policy` file demoting what only the host brings at run time."""
     if not layout.preflight_ignore:
@@ -188,7 +223,7 @@ def preflight_policy(layout: Mounts) -> str:
 
 
 def _describe(target: Mapping[str, str]) -> str:
-    return ", ".join(f"{c} {v}" for c, v in target.items())
+    return visible(", ".join(f"{c} {v}" for c, v in target.items()))
 
 
 def _wheelhouse(wheelhouse: Path | None, context: Path | None) -> str | None:

@@ -1,8 +1,13 @@
-"""Render a recipe as a Dockerfile (hadolint-clean: pinned installs, no pip cache, one RUN)."""
+"""Render a recipe as a Dockerfile (hadolint-clean: pinned installs, no pip cache, one RUN).
+
+Every comment line goes through `recipes.escaping.dockerfile_comment`; every other value was
+checked when the `Recipe` was made.
+"""
 
 from __future__ import annotations
 
 from chipdoctor.recipes.build import PREFLIGHT_POLICY, WHEEL_DIR, WHEELHOUSE_DIR, Recipe
+from chipdoctor.recipes.escaping import dockerfile_comment
 
 
 def docker_run_line(recipe: Recipe, image: str) -> str:
@@ -39,22 +44,25 @@ def install_commands(recipe: Recipe) -> list[str]:
 
 
 def render(recipe: Recipe, *, image: str) -> str:
-    lines = [
-        f"# {recipe.summary}",
-        f"# Base image: {recipe.base.reference} (listed in chipdoctor/recipes/images.yaml, source: "
+    comments = [
+        recipe.summary,
+        f"Base image: {recipe.base.reference} (listed in chipdoctor/recipes/images.yaml, source: "
         f"{recipe.base.source}).",
-        "# Build from this directory (it holds the chipdoctor wheel the pre-flight check uses):",
-        f"#   docker build -t {image} .",
-        "# From a mirror registry:",
-        f"#   docker build --build-arg BASE_IMAGE=<mirror>/{_path(recipe.base.reference)} "
+        "Build from this directory (it holds the chipdoctor wheel the pre-flight check uses):",
+        f"  docker build -t {image} .",
+        "From a mirror registry:",
+        f"  docker build --build-arg BASE_IMAGE=<mirror>/{_path(recipe.base.reference)} "
         f"-t {image} .",
-        "# Run with the accelerator devices and the host's driver files mounted:",
-        f"#   {docker_run_line(recipe, image)}",
-        f"# {recipe.driver_note}",
-        "# So the pre-flight `chipdoctor check --strict` below demotes what only the host brings"
+        "Run with the accelerator devices and the host's driver files mounted:",
+        f"  {docker_run_line(recipe, image)}",
+        recipe.driver_note,
+        "So the pre-flight `chipdoctor check --strict` below demotes what only the host brings"
         if recipe.policy
-        else "# The pre-flight `chipdoctor check --strict` below checks the image's own stack.",
-        *([f"# (devices, driver files) with {PREFLIGHT_POLICY}."] if recipe.policy else []),
+        else "The pre-flight `chipdoctor check --strict` below checks the image's own stack.",
+        *([f"(devices, driver files) with {PREFLIGHT_POLICY}."] if recipe.policy else []),
+    ]
+    lines = [
+        *(dockerfile_comment(text) for text in comments),
         f"ARG BASE_IMAGE={recipe.base.reference}",
         "FROM ${BASE_IMAGE}",
     ]

@@ -41,6 +41,14 @@ VOLUME = re.compile(r"^/[A-Za-z0-9._/-]*:/[A-Za-z0-9._/-]*$")
 FINDING_ID = re.compile(r"^[a-z0-9_]+\.[a-z0-9_.-]+$")
 #: A pip distribution name (PEP 508 names).
 PACKAGE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
+#: What a recipe hands pip: `name==version` (both as above), or a wheel's https URL.
+REQUIREMENT = re.compile(
+    f"^(?:{PACKAGE.pattern[1:-1]}=={VERSION.pattern[1:-1]}|{URL.pattern[1:-1]})$"
+)
+#: A path relative to the build context (the wheelhouse), or `.`.
+RELATIVE_PATH = re.compile(r"^(?:\.|[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*)$")
+#: One word of the pre-flight command line: an option, a plain word, or an absolute path.
+WORD = re.compile(r"^(?:--?[a-z][a-z-]*|[A-Za-z0-9._-]+|/[A-Za-z0-9._/-]+)$")
 
 _KINDS = {
     "version": VERSION,
@@ -55,6 +63,9 @@ _KINDS = {
     "device": DEVICE,
     "volume": VOLUME,
     "package name": PACKAGE,
+    "requirement": REQUIREMENT,
+    "relative path": RELATIVE_PATH,
+    "command word": WORD,
     "finding id": FINDING_ID,
 }
 

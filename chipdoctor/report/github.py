@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from chipdoctor.i18n import T
 from chipdoctor.model import Finding, Report, Severity
+from chipdoctor.printable import visible
 from chipdoctor.report.common import headline
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -23,7 +24,7 @@ def render(report: Report) -> str:
         for c in report.inventory.components
     ]
     lines += [
-        f"device {d.stack} {d.index} {escape_data(d.name)} {escape_data(d.health)}"
+        f"device {escape_data(d.stack)} {d.index} {escape_data(d.name)} {escape_data(d.health)}"
         for d in report.inventory.devices
     ]
     lines.append("::endgroup::")
@@ -39,14 +40,19 @@ def annotation(report: Report, finding: Finding) -> str:
     if fix:
         text += " " + report.localized(T("fix: {line}", line=fix))
     command = _COMMAND[finding.severity]
-    return f"::{command} title={escape_property(finding.id)}::{escape_data(text)}"
+    data = escape_data(text, keep="\r\n")
+    return f"::{command} title={escape_property(finding.id)}::{data}"
 
 
 # NOTE: the escaping of actions/toolkit packages/core/src/command.ts (escapeData and
-# escapeProperty @ a944251692e50709e44d95e64d43c80236b9f6af), which the runner undoes.
-def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+# escapeProperty @ a944251692e50709e44d95e64d43c80236b9f6af), which the runner undoes; before
+# it, every other control character is made visible (`printable.visible`), since the runner
+# prints the text to the log as it is. `keep="\r\n"`: a message's own line breaks stay
+# (%0D%0A), as the runner decodes them.
+def escape_data(text: str, *, keep: str = "") -> str:
+    shown = visible(text, keep=keep)
+    return shown.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+    return escape_data(text, keep="\r\n").replace(":", "%3A").replace(",", "%2C")

@@ -1,7 +1,9 @@
 """`--format markdown`: the report for an issue, a PR comment or a CI job summary.
 
 GitHub-flavoured Markdown: a components table per stack, devices, then each finding with its
-fix in a code block that can be copied as is. Text follows the report's language.
+fix in a code block that can be copied as is. Text follows the report's language. Control
+characters read from the machine show as visible escapes (`printable.visible`): the same text
+is printed to terminals and CI logs.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import re
 
 from chipdoctor.i18n import T
 from chipdoctor.model import Finding, Report, Severity
+from chipdoctor.printable import visible
 from chipdoctor.report.common import SEVERITY, component_group, groups, headline
 
 _ICON = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}
@@ -37,13 +40,16 @@ def render(report: Report) -> str:
         components = [c for c in inventory.components if component_group(c.id) == group]
         if components:
             lines += ["", f"### {group}", "", *_table_head(columns)]
-            lines += [f"| `{c.id}` | {_cell(c.version)} | {_cell(c.source)} |" for c in components]
+            lines += [
+                f"| `{visible(c.id)}` | {_cell(c.version)} | {_cell(c.source)} |"
+                for c in components
+            ]
     if inventory.devices:
         title = say(T("Devices"))
         lines += ["", f"### {title}", ""]
         lines += _table_head([say(T(name)) for name in ("stack", "device", "name", "health")])
         lines += [
-            f"| {d.stack} | {d.index} | {_cell(d.name)} | {_cell(d.health)} |"
+            f"| {_cell(d.stack)} | {d.index} | {_cell(d.name)} | {_cell(d.health)} |"
             for d in inventory.devices
         ]
     title = say(T("Findings"))
@@ -63,19 +69,21 @@ def _finding(report: Report, finding: Finding) -> list[str]:
     say = report.localized
     severity = say(SEVERITY[finding.severity])
     message = _inline(say(finding.message))
-    out = [f"- {_ICON[finding.severity]} **{severity}** `{finding.id}`: {message}"]
+    out = [f"- {_ICON[finding.severity]} **{severity}** `{visible(finding.id)}`: {message}"]
     fix = say(finding.fix)
     if fix:
         fence = _fence(fix)
         # "fix: {line}" with an empty line is the table's own "fix:" label, translated.
         label = say(T("fix: {line}", line="")).strip()
-        out += ["", f"  {label}", "", f"  {fence}", *(f"  {line}" for line in fix.splitlines())]
+        lines = [f"  {visible(line)}" for line in fix.splitlines()]
+        out += ["", f"  {label}", "", f"  {fence}", *lines]
         out += [f"  {fence}", ""]
     return out
 
 
 def _inline(text: str) -> str:
-    return _HTML_OPEN.sub("&lt;", text).replace("\r", "").replace("\n", "<br>")
+    """A message on Markdown lines: its own line breaks as `<br>`, other controls visible."""
+    return _HTML_OPEN.sub("&lt;", visible(text, keep="\n")).replace("\n", "<br>")
 
 
 def _cell(text: str) -> str:

@@ -1,4 +1,9 @@
-"""The table for people: components grouped by stack, devices, then findings with fixes."""
+"""The table for people: components grouped by stack, devices, then findings with fixes.
+
+Everything read from the machine reaches a terminal here, so every such string goes through
+`printable.visible`: an escape sequence in a version or a device name shows as `\x1b…` and
+cannot retitle the window, clear the screen or hide text.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from rich.text import Text
 from chipdoctor.components import HOST_COMPONENTS, STACK_COMPONENTS, TORCH_COMPONENTS
 from chipdoctor.i18n import T
 from chipdoctor.model import NOTE_PREFIX, Component, Report, Severity
+from chipdoctor.printable import visible
 
 _MARK = {
     Severity.ERROR: ("✗", "bold red"),
@@ -44,7 +50,7 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
     )
     inventory = report.inventory
     say = report.localized
-    stacks = ", ".join(inventory.stacks) or say(T("none found"))
+    stacks = visible(", ".join(inventory.stacks)) or say(T("none found"))
     heading = T(
         "chipdoctor {version} · accelerator stacks: {stacks}",
         version=report.tool_version,
@@ -60,7 +66,12 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
     for group in groups:
         for component in inventory.components:
             if _group(component) == group:
-                table.add_row(group, component.id, component.version, component.source)
+                table.add_row(
+                    group,
+                    visible(component.id),
+                    visible(component.version),
+                    visible(component.source),
+                )
     console.print(table)
     if inventory.devices:
         devices = Table(show_edge=False, pad_edge=False, title=None)
@@ -69,7 +80,10 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
         for device in inventory.devices:
             style = "" if device.health.upper() in ("OK", "NORMAL") else "yellow"
             devices.add_row(
-                device.stack, str(device.index), device.name, Text(device.health, style=style)
+                visible(device.stack),
+                str(device.index),
+                visible(device.name),
+                Text(visible(device.health), style=style),
             )
         console.print()
         console.print(devices)
@@ -86,15 +100,16 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
         mark, style = _MARK[finding.severity]
         head = Text()
         head.append(f"{mark} {say(_SEVERITY[finding.severity])}", style=style)
-        head.append(f"  {finding.id}", style="bold")
+        head.append(f"  {visible(finding.id)}", style="bold")
         console.print(head)
-        console.print(Padding(Text(say(finding.message)), (0, 0, 0, 4), expand=False))
+        message = visible(say(finding.message), keep="\n")
+        console.print(Padding(Text(message), (0, 0, 0, 4), expand=False))
         for line in say(finding.fix).splitlines():
-            fix = say(T("fix: {line}", line=line))
+            fix = say(T("fix: {line}", line=visible(line)))
             console.print(Padding(Text(fix, style="green"), (0, 0, 0, 4), expand=False))
     for key, note in sorted(inventory.facts.items()):
         if key.startswith(NOTE_PREFIX):
-            console.print(Text(say(T("note: {note}", note=note)), style="dim"))
+            console.print(Text(say(T("note: {note}", note=visible(note))), style="dim"))
     summary = say(_summary(report))
     console.print(Text(summary, style=_MARK[_worst(report)][1] if report.findings else ""))
     return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
@@ -118,7 +133,10 @@ def _smoke_table(report: Report) -> Table:
         mark, style, result = _SMOKE_RESULT.get(step.result, ("•", "", step.result))
         seconds = "" if step.seconds is None else f"{step.seconds:.2f} s"
         table.add_row(
-            step.step, Text(f"{mark} {say(result)}", style=style), seconds, say(step.detail)
+            visible(step.step),
+            Text(f"{mark} {visible(say(result))}", style=style),
+            seconds,
+            visible(say(step.detail), keep="\n"),
         )
     return table
 

@@ -18,7 +18,8 @@ def counts(report: Report) -> dict[Severity, int]:
 
 
 def headline(report: Report) -> str:
-    """`OK: …` / `WARNINGS: …` / `INCOMPATIBLE: …` in the report's language, as the table says."""
+    """`OK: …` / `WARNINGS: …` / `INCOMPATIBLE: …` in the report's language, as the table says;
+    `INCOMPLETE: …` before it when a part of the check crashed."""
     n = counts(report)
     errors, warnings = n[Severity.ERROR], n[Severity.WARNING]
     if report.status == "ok":
@@ -33,6 +34,8 @@ def headline(report: Report) -> str:
         text = T(
             "WARNINGS: {errors} error(s), {warnings} warning(s)", errors=errors, warnings=warnings
         )
+    if report.incomplete:
+        text = T("INCOMPLETE: {summary} A part of the check failed (see above).", summary=text)
     return report.localized(text)
 
 

@@ -14,28 +14,16 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from chipdoctor.components import HOST_COMPONENTS, STACK_COMPONENTS, TORCH_COMPONENTS
 from chipdoctor.i18n import T
-from chipdoctor.model import NOTE_PREFIX, Component, Report, Severity
+from chipdoctor.model import NOTE_PREFIX, Report, Severity
 from chipdoctor.printable import visible
+from chipdoctor.report.common import SEVERITY, component_group, headline
 
 _MARK = {
     Severity.ERROR: ("✗", "bold red"),
     Severity.WARNING: ("!", "yellow"),
     Severity.INFO: ("•", "cyan"),
 }
-
-
-_SEVERITY = {Severity.ERROR: T("error"), Severity.WARNING: T("warning"), Severity.INFO: T("info")}
-
-
-def _group(component: Component) -> str:
-    if component.id in HOST_COMPONENTS or component.id in TORCH_COMPONENTS:
-        return "host"
-    for stack, ids in STACK_COMPONENTS.items():
-        if component.id in ids:
-            return stack
-    return "other"
 
 
 def render(report: Report, *, color: bool = False, width: int = 100) -> str:
@@ -65,7 +53,7 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
     groups = ["host", *inventory.stacks, "other"]
     for group in groups:
         for component in inventory.components:
-            if _group(component) == group:
+            if component_group(component.id) == group:
                 table.add_row(
                     group,
                     visible(component.id),
@@ -99,7 +87,7 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
             continue
         mark, style = _MARK[finding.severity]
         head = Text()
-        head.append(f"{mark} {say(_SEVERITY[finding.severity])}", style=style)
+        head.append(f"{mark} {say(SEVERITY[finding.severity])}", style=style)
         head.append(f"  {visible(finding.id)}", style="bold")
         console.print(head)
         message = visible(say(finding.message), keep="\n")
@@ -110,7 +98,7 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
     for key, note in sorted(inventory.facts.items()):
         if key.startswith(NOTE_PREFIX):
             console.print(Text(say(T("note: {note}", note=visible(note))), style="dim"))
-    summary = say(_summary(report))
+    summary = headline(report)
     console.print(Text(summary, style=_MARK[_worst(report)][1] if report.findings else ""))
     return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
 
@@ -143,17 +131,3 @@ def _smoke_table(report: Report) -> Table:
 
 def _worst(report: Report) -> Severity:
     return max((f.severity for f in report.findings), key=lambda s: s.rank, default=Severity.INFO)
-
-
-def _summary(report: Report) -> str:
-    counts = {s: sum(1 for f in report.findings if f.severity is s) for s in Severity}
-    errors, warnings = counts[Severity.ERROR], counts[Severity.WARNING]
-    if report.status == "ok":
-        return T("OK: nothing is incompatible.")
-    if report.status == "error":
-        return T(
-            "INCOMPATIBLE: {errors} error(s), {warnings} warning(s)",
-            errors=errors,
-            warnings=warnings,
-        )
-    return T("WARNINGS: {errors} error(s), {warnings} warning(s)", errors=errors, warnings=warnings)

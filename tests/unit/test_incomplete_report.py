@@ -16,6 +16,7 @@ from chipdoctor.evidence.snapshot import SnapshotEvidence
 from chipdoctor.matrix.model import Matrix
 from chipdoctor.model import Finding, Inventory, Report
 from chipdoctor.probes.host import HostProbe
+from chipdoctor.report.text import render
 from chipdoctor.stacks import STACKS
 from chipdoctor.stacks.cuda import Cuda
 from tests.conftest import SNAPSHOTS
@@ -58,6 +59,8 @@ def test_a_crashed_probe_keeps_the_others_and_makes_the_report_incomplete() -> N
     (crash,) = [f for f in broken.findings if f.id == "broken.probe-crashed"]
     assert "KeyError" in crash.message and "its part of the report is missing" in crash.message
     assert {f.id for f in intact.findings} < {f.id for f in broken.findings}
+    assert render(broken).splitlines()[-1].startswith("INCOMPLETE: INCOMPATIBLE: ")
+    assert "INCOMPLETE" not in render(intact)
 
 
 def test_crashed_rules_keep_the_probes_findings(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -91,6 +92,14 @@ class Stack(ABC):
     def step_writer(self) -> StepWriter | None:
         """The stack's fix steps; None: `fix` is not available."""
         return None
+
+    def data_file(self) -> Path:
+        """The stack's `stack.yaml` beside its descriptor (docs/stack-yaml.md): its access,
+        mounts, images and wheels data, found from the descriptor's own package so a stack's
+        data lives in its folder, in the source tree and in the installed wheel alike."""
+        from importlib.resources import files  # not at start-up: 13 ms, needed by fix and access
+
+        return Path(str(files(type(self).__module__).joinpath("stack.yaml")))
 
     def known_failures(self) -> tuple[Sequence[KnownFailure], Sequence[KnownFailure]]:
         """What `check --deep` knows of this stack's failures: (those naming a reason, those

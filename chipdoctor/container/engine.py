@@ -47,7 +47,7 @@ def connect(*, timeout: float = 60.0) -> Any:
 
 
 def runtime_findings(stacks: Iterable[str]) -> list[Finding]:
-    """Whether Docker has the runtime each found stack's containers use (mounts.yaml).
+    """Whether Docker has the runtime each found stack's containers use (stack.yaml `mounts:`).
 
     Says nothing when no stack needs a runtime, no engine address exists, or the engine does not
     answer within RUNTIME_TIMEOUT: this is a hint for container users, never a failure.

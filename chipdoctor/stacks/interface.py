@@ -53,7 +53,7 @@ class StepWriter(Protocol):
         ...
 
     def image_view(self, target: Mapping[str, str]) -> Mapping[str, str]:
-        """The target as the fields of `recipes/images.yaml` name them."""
+        """The target as the fields of a stack's `images:` (its stack.yaml) name them."""
         ...
 
 
@@ -97,9 +97,10 @@ class Stack(ABC):
         """The stack's `stack.yaml` beside its descriptor (docs/stack-yaml.md): its access,
         mounts, images and wheels data, found from the descriptor's own package so a stack's
         data lives in its folder, in the source tree and in the installed wheel alike."""
-        from importlib.resources import files  # not at start-up: 13 ms, needed by fix and access
+        # NOTE: inspect, not importlib.resources: `check` imports it already (the latter: 13 ms).
+        import inspect
 
-        return Path(str(files(type(self).__module__).joinpath("stack.yaml")))
+        return Path(inspect.getfile(type(self))).parent / "stack.yaml"
 
     def known_failures(self) -> tuple[Sequence[KnownFailure], Sequence[KnownFailure]]:
         """What `check --deep` knows of this stack's failures: (those naming a reason, those

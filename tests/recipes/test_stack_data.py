@@ -4,6 +4,7 @@ registry and checked as strictly as the shared files were (FILE:LINE on a broken
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 from pathlib import Path
 from typing import Any
@@ -104,9 +105,11 @@ def test_every_stack_reads_the_stack_yaml_beside_its_descriptor() -> None:
 def test_a_new_stack_folder_needs_no_shared_list(tmp_path: Path, monkeypatch: Any) -> None:
     path = stack_file(tmp_path, GOOD)
     (path.parent / "__init__.py").write_text(DESCRIPTOR, encoding="utf-8")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    descriptor = importlib.import_module("newstack")
-    monkeypatch.delitem(sys.modules, "newstack")
+    spec = importlib.util.spec_from_file_location("newstack", path.parent / "__init__.py")
+    assert spec is not None and spec.loader is not None
+    descriptor = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "newstack", descriptor)  # gone again after the test
+    spec.loader.exec_module(descriptor)
     assert descriptor.STACK.data_file() == path
     stacks = {"newstack": read_stack_file(descriptor.STACK.data_file())}
     tags = load_images(read_yaml(SHARED_IMAGES), stacks)

@@ -146,7 +146,43 @@ def images() -> tuple[ImageTag, ...]:
 
 def load_images(shared: LocatedYaml, stacks: Mapping[str, LocatedYaml]) -> tuple[ImageTag, ...]:
     """Every published tag, expanded from the release entries, in registry then file order."""
-    doc = shared
+    sources, environments = _shared(shared)
+    out: list[ImageTag] = []
+    for stack, doc in _sections(stacks, "images"):
+        for e_index, entry in enumerate(doc.data["images"]):
+            where: YamlPath = ("images", e_index)
+            repository = _check(
+                doc, (*where, "repository"), "image reference", entry.get("repository")
+            )
+            template = _text(doc, (*where, "tag"), entry.get("tag"))
+            source = _text(doc, (*where, "source"), entry.get("source"))
+            if source not in sources:
+                raise doc.error(
+                    (*where, "source"),
+                    f"source {source!r} is not defined under sources in recipes/images.yaml",
+                )
+            provides = tuple(str(p) for p in entry.get("provides") or ())
+            mirrors = tuple(
+                _check(doc, (*where, "mirrors"), "image reference", m)
+                for m in entry.get("mirrors") or ()
+            )
+            family = ImageTag(stack, repository, template, {}, provides, (), source, mirrors)
+            for r_index, release in enumerate(entry.get("releases") or []):
+                release_at: YamlPath = (*where, "releases", r_index)
+                environment = environments.get(str(release.get("environment", "")), ())
+                if release.get("environment") and not environment:
+                    raise doc.error(
+                        (*release_at, "environment"),
+                        "no such environment under environments in recipes/images.yaml",
+                    )
+                out += _expand(doc, release_at, family, release, environment)
+    return tuple(out)
+
+
+def _shared(
+    doc: LocatedYaml,
+) -> tuple[set[str], dict[str, tuple[tuple[str, str], ...]]]:
+    """The source keys and the environments of the shared images.yaml."""
     data = doc.data
     if not isinstance(data, dict) or not isinstance(data.get("sources"), dict):
         raise doc.error((), f"{Path(doc.path).name} must be a mapping with format and sources")
@@ -166,35 +202,7 @@ def load_images(shared: LocatedYaml, stacks: Mapping[str, LocatedYaml]) -> tuple
             checked("environment value", value.replace("{cann}", "0"), f"{doc.path}:{doc.line(at)}")
             pairs.append((variable, value))
         environments[str(name)] = tuple(pairs)
-    sources = set(data.get("sources") or {})
-    out: list[ImageTag] = []
-    for stack, doc in _sections(stacks, "images"):
-        for e_index, entry in enumerate(doc.data["images"]):
-            where: YamlPath = ("images", e_index)
-            repository = _check(
-                doc, (*where, "repository"), "image reference", entry.get("repository")
-            )
-            template = _text(doc, (*where, "tag"), entry.get("tag"))
-            source = _text(doc, (*where, "source"), entry.get("source"))
-            if source not in sources:
-                raise doc.error(
-                    (*where, "source"), f"source {source!r} is not defined under sources"
-                )
-            provides = tuple(str(p) for p in entry.get("provides") or ())
-            mirrors = tuple(
-                _check(doc, (*where, "mirrors"), "image reference", m)
-                for m in entry.get("mirrors") or ()
-            )
-            family = ImageTag(stack, repository, template, {}, provides, (), source, mirrors)
-            for r_index, release in enumerate(entry.get("releases") or []):
-                release_at: YamlPath = (*where, "releases", r_index)
-                environment = environments.get(str(release.get("environment", "")), ())
-                if release.get("environment") and not environment:
-                    raise doc.error(
-                        (*release_at, "environment"), "no such environment under environments"
-                    )
-                out += _expand(doc, release_at, family, release, environment)
-    return tuple(out)
+    return set(data["sources"]), environments
 
 
 def _expand(

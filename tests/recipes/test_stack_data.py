@@ -139,6 +139,7 @@ def test_a_new_stack_folder_needs_no_shared_list(tmp_path: Path, monkeypatch: An
         ('"quay.io/ascend/cann"', '"quay.io/ascend/cann;rm -rf /"', 18, "image reference"),
         ("source: cann-container-image", "source: nowhere", 20, "'nowhere' is not defined"),
         ('cann: "8.5.0"', 'cann: "8.5.0 && id"', 23, "version"),
+        ('"3.11"]}', '"3.11"], environment: nowhere}', 23, "no such environment"),
         ('devices: ["/dev/npu{index}"]', 'devices: ["/etc/passwd"]', 15, "device"),
         ('index_url: ""', 'index_url: "ftp://x"', 26, "URL"),
     ],

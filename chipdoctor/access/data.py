@@ -1,16 +1,20 @@
-"""The bundled access data: access/stacks.yaml (libraries, groups, visible-device variables,
-notes on devices and volumes) over recipes/mounts.yaml (what `docker run` passes in, read
-through the recipes' own reader so the check and the recipes share one list)."""
+"""The bundled access data: the `access:` section of each stack's stack.yaml (libraries,
+groups, visible-device variables, notes on devices and volumes; docs/stack-yaml.md) over its
+`mounts:` section (what `docker run` passes in, read through the recipes' own reader so the
+check and the recipes share one list)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-STACKS_FILE = Path(__file__).resolve().parent / "stacks.yaml"
-INDEX = "{index}"  # one node per device: /dev/davinci{index} (recipes/mounts.yaml's spelling)
+if TYPE_CHECKING:
+    from chipdoctor.recipes.data import Mounts
+    from chipdoctor.yamlio import LocatedYaml, YamlPath
+
+INDEX = "{index}"  # one node per device: /dev/davinci{index} (the `mounts:` spelling)
 
 
 class DataError(ValueError):
@@ -26,7 +30,7 @@ class Provider:
     dirs: tuple[str, ...] = ()
     script: str = ""  # environment script whose sourcing adds `dirs`
     setup: str = ""  # the fix when installed but not searched, where no script does it
-    host: tuple[str, ...] = ()  # mounts.yaml volumes (host paths) bringing it into a container
+    host: tuple[str, ...] = ()  # `mounts:` volumes (host paths) bringing it into a container
     from_host: bool = False  # the runtime's --gpus brings it from the host
     merge: tuple[str, ...] = ()
 
@@ -99,35 +103,37 @@ class StackAccess:
 
 @cache
 def access_data() -> dict[str, StackAccess]:
-    import yaml
+    """What each registered stack's extension needs, from the stacks' stack.yaml files."""
+    from chipdoctor.recipes.data import mounts, stack_files
 
-    from chipdoctor.recipes.data import mounts
+    return load_access(stack_files(), mounts())
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    stacks = yaml.load(STACKS_FILE.read_text(encoding="utf-8"), Loader=loader)
-    if stacks.get("format") != "chipdoctor-access/1":
-        raise DataError(f"{STACKS_FILE}: format must be chipdoctor-access/1")
-    shared = mounts()
+
+def load_access(
+    stacks: Mapping[str, LocatedYaml], shared: Mapping[str, Mounts]
+) -> dict[str, StackAccess]:
+    """The `access:` sections of `stacks`, over their `mounts:` (`shared`, by stack)."""
     out = {}
-    for name, data in stacks["stacks"].items():
+    for name, doc in stacks.items():
+        if "access" not in doc.data:
+            continue
         if name not in shared:
-            raise DataError(f"{STACKS_FILE}: {name} has no entry in recipes/mounts.yaml")
-        entry = shared[name]
-        out[name] = _stack(name, data, entry.devices, entry.host_paths(), entry.options)
+            raise DataError(_at(doc, ("access",), f"{name} has access but no mounts section"))
+        out[name] = _stack(doc, name, shared[name])
     return out
+
+
+def _at(doc: LocatedYaml, where: YamlPath, message: str) -> str:
+    return f"{doc.path}:{doc.line(where)}: {message}"
 
 
 def _words(value: Any) -> str:
     return " ".join(str(value or "").split())
 
 
-def _stack(
-    name: str,
-    data: dict[str, Any],
-    devices: tuple[str, ...],
-    volumes: list[tuple[str, str]],
-    options: tuple[str, ...],
-) -> StackAccess:
+def _stack(doc: LocatedYaml, name: str, mounts: Mounts) -> StackAccess:
+    data: dict[str, Any] = doc.data["access"]
+    devices, volumes = mounts.devices, mounts.host_paths()
     extension = data.get("extension") or {}
     providers = {
         key: Provider(
@@ -153,16 +159,18 @@ def _stack(
         )
         for item in data.get("libraries") or ()
     )
-    for library in libraries:
+    for index, library in enumerate(libraries):
         if library.provider not in providers:
-            raise DataError(f"{STACKS_FILE}: {name}: {library.name} names no provider")
+            at: YamlPath = ("access", "libraries", index, "provider")
+            raise DataError(_at(doc, at, f"{name}: {library.name} names no provider"))
     notes = data.get("devices") or {}
     volume_notes = data.get("volumes") or {}
     hosts = {host for host, _ in volumes}
     for provider in providers.values():
         for host in provider.host:
             if host not in hosts:
-                raise DataError(f"{STACKS_FILE}: {name}: {host} is no volume of mounts.yaml")
+                where = ("access", "providers", provider.name, "host")
+                raise DataError(_at(doc, where, f"{name}: {host} is no volume of its mounts"))
     listed = [*devices, *(p for p in notes if p not in devices)]
     return StackAccess(
         stack=name,
@@ -195,5 +203,5 @@ def _stack(
             )
             for host, container in volumes
         ),
-        options=options,
+        options=mounts.options,
     )

@@ -2,7 +2,7 @@
 
 For each stack: the extension's own shared objects (loaded by path at import) and their
 DT_NEEDED, followed the way the loader follows them, plus the libraries the stack's runtime
-opens by name (access/stacks.yaml). Where each one is found goes into an info finding; a missing
+opens by name (stack.yaml `access:`). Where each one is found goes into an info finding; a missing
 one becomes a finding that says why in the user's terms and how to fix it:
 
 - only a build for another architecture is there (`library-wrong-arch`);
@@ -517,7 +517,7 @@ def _not_found(group: _Group, names: str, needed: str) -> _Explained:
 
 
 def _capital(text: str) -> str:
-    """Data text (access/stacks.yaml) starting a sentence."""
+    """Data text (stack.yaml `access:`) starting a sentence."""
     return text[0].upper() + text[1:] if text else text
 
 

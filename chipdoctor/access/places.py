@@ -1,4 +1,4 @@
-"""The `{placeholders}` of access/stacks.yaml, filled from what the probes found.
+"""The `{placeholders}` of the stacks' `access:` data, filled from what the probes found.
 
 Each one is a directory or script the stack probes located (or the vendor's default when they
 found none), so a fix names the real path on this machine: `source /opt/cann/set_env.sh`, not

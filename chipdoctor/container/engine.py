@@ -78,7 +78,7 @@ def read_engine() -> DockerEngine | None:
 
 
 def runtime_findings(stacks: Iterable[str], engine: DockerEngine) -> list[Finding]:
-    """Whether `engine` has the runtime each found stack's containers use (mounts.yaml)."""
+    """Whether `engine` has the runtime each found stack's containers use (stack.yaml `mounts:`)."""
     from chipdoctor.recipes.data import mounts
 
     layouts = mounts()

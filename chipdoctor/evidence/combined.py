@@ -1,6 +1,6 @@
 """An image on this machine: the image's files, environment and Python, plus what a container
 of it would see from the host, namely the devices, driver files and tools the stack's
-`docker run` line passes in (chipdoctor/recipes/mounts.yaml). This answers "will this image run
+`docker run` line passes in (each stack.yaml's `mounts:`). This answers "will this image run
 here?"."""
 
 from __future__ import annotations

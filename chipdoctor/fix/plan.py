@@ -193,5 +193,5 @@ def step_writer(stack: str) -> StepWriter:
 
 
 def image_view(stack: str, target: Mapping[str, str]) -> Mapping[str, str]:
-    """The target as the fields of `recipes/images.yaml` name them."""
+    """The target as the fields of a stack's `images:` (its stack.yaml) name them."""
     return step_writer(stack).image_view(target)

@@ -26,7 +26,7 @@ from chipdoctor.resolve.model import Accept
 #: Where the recipe puts what it copies in.
 WHEEL_DIR = "/tmp/chipdoctor"
 WHEELHOUSE_DIR = "/tmp/wheelhouse"
-#: The pre-flight policy, written beside the recipe: what the build cannot have (mounts.yaml).
+#: The pre-flight policy, written beside the recipe: what the build cannot have (`mounts:`).
 PREFLIGHT_POLICY = "chipdoctor-preflight.yaml"
 
 #: The image field that names the device series, per stack.
@@ -217,7 +217,7 @@ def preflight_policy(layout: Mounts) -> str:
     entries = [{"id": i, "reason": reason} for i, reason in layout.preflight_ignore]
     header = (
         "# chipdoctor pre-flight policy for building the image: the driver, its files and the\n"
-        "# devices come from the host when the container runs (chipdoctor/recipes/mounts.yaml).\n"
+        "# devices come from the host when the container runs (chipdoctor/stacks/*/stack.yaml).\n"
     )
     return header + yaml.safe_dump({"ignore": entries}, sort_keys=False, width=1000)
 

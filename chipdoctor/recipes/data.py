@@ -1,5 +1,7 @@
-"""The recipe data shipped in the wheel: base images (`images.yaml`), host mounts per stack
-(`mounts.yaml`) and where pip packages come from (`wheels.yaml`).
+"""The recipe data shipped in the wheel, read from every registered stack's `stack.yaml`
+(docs/stack-yaml.md): its base images (`images:`), host mounts (`mounts:`) and where its pip
+packages come from (`wheels:`); the image sources and environments the stacks share are in
+`images.yaml` here. Each stack's data lives in its own folder, so adding a stack edits no list.
 
 Every value is checked against the strict patterns of `recipes.safety` as it is loaded, so a
 broken entry fails with FILE:LINE before any recipe is written.
@@ -17,7 +19,11 @@ from typing import Any
 from chipdoctor.recipes.safety import checked
 from chipdoctor.yamlio import LocatedYaml, YamlPath, read_yaml
 
-DATA_DIR = Path(__file__).resolve().parent
+#: The image sources and environments every stack's `images:` may name.
+SHARED_IMAGES = Path(__file__).resolve().parent / "images.yaml"
+STACK_FORMAT = "chipdoctor-stack/1"
+#: The sections a stack.yaml may have, each optional (access: chipdoctor/access/data.py).
+SECTIONS = ("access", "mounts", "images", "wheels")
 
 
 @dataclass(frozen=True)
@@ -86,11 +92,38 @@ class WheelSource:
         return not self.versions or version in self.versions
 
 
-def _load(name: str) -> LocatedYaml:
-    doc = read_yaml(DATA_DIR / name)
-    if not isinstance(doc.data, dict) or not isinstance(doc.data.get("stacks"), dict):
-        raise doc.error((), f"{name} must be a mapping with format and stacks")
+def read_stack_file(path: Path) -> LocatedYaml:
+    """One stack.yaml: its format and its known sections, each a mapping or (images) a list."""
+    doc = read_yaml(path)
+    if not isinstance(doc.data, dict) or doc.data.get("format") != STACK_FORMAT:
+        raise doc.error((), f"{path.name} must be a mapping with format: {STACK_FORMAT}")
+    for key, value in doc.data.items():
+        if key == "format":
+            continue
+        if key not in SECTIONS:
+            raise doc.error(
+                (key,), f"unknown section {key!r} (a stack.yaml has {', '.join(SECTIONS)})"
+            )
+        kind = list if key == "images" else dict
+        if not isinstance(value, kind):
+            raise doc.error((key,), f"{key} must be a {'list' if kind is list else 'mapping'}")
     return doc
+
+
+@lru_cache(maxsize=1)
+def stack_files() -> dict[str, LocatedYaml]:
+    """Every registered stack's stack.yaml, in registry order; a stack without one has no data."""
+    from chipdoctor.stacks import STACKS
+
+    return {
+        name: read_stack_file(path)
+        for name, stack in STACKS.items()
+        if (path := stack.data_file()).is_file()
+    }
+
+
+def _sections(stacks: Mapping[str, LocatedYaml], section: str) -> list[tuple[str, LocatedYaml]]:
+    return [(name, doc) for name, doc in stacks.items() if section in doc.data]
 
 
 def _text(doc: LocatedYaml, where: YamlPath, value: Any) -> str:
@@ -107,9 +140,55 @@ def _check(doc: LocatedYaml, where: YamlPath, kind: str, value: Any) -> str:
 
 @lru_cache(maxsize=1)
 def images() -> tuple[ImageTag, ...]:
-    """Every published tag, expanded from the release entries, in file order."""
-    doc = _load("images.yaml")
+    """Every published tag of the registered stacks."""
+    return load_images(read_yaml(SHARED_IMAGES), stack_files())
+
+
+def load_images(shared: LocatedYaml, stacks: Mapping[str, LocatedYaml]) -> tuple[ImageTag, ...]:
+    """Every published tag, expanded from the release entries, in registry then file order."""
+    sources, environments = _shared(shared)
+    out: list[ImageTag] = []
+    for stack, doc in _sections(stacks, "images"):
+        for e_index, entry in enumerate(doc.data["images"]):
+            where: YamlPath = ("images", e_index)
+            repository = _check(
+                doc, (*where, "repository"), "image reference", entry.get("repository")
+            )
+            template = _text(doc, (*where, "tag"), entry.get("tag"))
+            source = _text(doc, (*where, "source"), entry.get("source"))
+            if source not in sources:
+                raise doc.error(
+                    (*where, "source"),
+                    f"source {source!r} is not defined under sources in recipes/images.yaml",
+                )
+            provides = tuple(str(p) for p in entry.get("provides") or ())
+            mirrors = tuple(
+                _check(doc, (*where, "mirrors"), "image reference", m)
+                for m in entry.get("mirrors") or ()
+            )
+            family = ImageTag(stack, repository, template, {}, provides, (), source, mirrors)
+            for r_index, release in enumerate(entry.get("releases") or []):
+                release_at: YamlPath = (*where, "releases", r_index)
+                environment = environments.get(str(release.get("environment", "")), ())
+                if release.get("environment") and not environment:
+                    raise doc.error(
+                        (*release_at, "environment"),
+                        "no such environment under environments in recipes/images.yaml",
+                    )
+                out += _expand(doc, release_at, family, release, environment)
+    return tuple(out)
+
+
+def _shared(
+    doc: LocatedYaml,
+) -> tuple[set[str], dict[str, tuple[tuple[str, str], ...]]]:
+    """The source keys and the environments of the shared images.yaml."""
     data = doc.data
+    if not isinstance(data, dict) or not isinstance(data.get("sources"), dict):
+        raise doc.error((), f"{Path(doc.path).name} must be a mapping with format and sources")
+    for key in data:
+        if key not in ("format", "sources", "environments"):
+            raise doc.error((key,), f"unknown key {key!r}: a stack's images go in its stack.yaml")
     environments: dict[str, tuple[tuple[str, str], ...]] = {}
     for name, body in (data.get("environments") or {}).items():
         pairs = []
@@ -123,35 +202,7 @@ def images() -> tuple[ImageTag, ...]:
             checked("environment value", value.replace("{cann}", "0"), f"{doc.path}:{doc.line(at)}")
             pairs.append((variable, value))
         environments[str(name)] = tuple(pairs)
-    sources = set(data.get("sources") or {})
-    out: list[ImageTag] = []
-    for stack, entries in data["stacks"].items():
-        for e_index, entry in enumerate(entries or []):
-            where: YamlPath = ("stacks", stack, e_index)
-            repository = _check(
-                doc, (*where, "repository"), "image reference", entry.get("repository")
-            )
-            template = _text(doc, (*where, "tag"), entry.get("tag"))
-            source = _text(doc, (*where, "source"), entry.get("source"))
-            if source not in sources:
-                raise doc.error(
-                    (*where, "source"), f"source {source!r} is not defined under sources"
-                )
-            provides = tuple(str(p) for p in entry.get("provides") or ())
-            mirrors = tuple(
-                _check(doc, (*where, "mirrors"), "image reference", m)
-                for m in entry.get("mirrors") or ()
-            )
-            family = ImageTag(stack, repository, template, {}, provides, (), source, mirrors)
-            for r_index, release in enumerate(entry.get("releases") or []):
-                release_at: YamlPath = (*where, "releases", r_index)
-                environment = environments.get(str(release.get("environment", "")), ())
-                if release.get("environment") and not environment:
-                    raise doc.error(
-                        (*release_at, "environment"), "no such environment under environments"
-                    )
-                out += _expand(doc, release_at, family, release, environment)
-    return tuple(out)
+    return set(data["sources"]), environments
 
 
 def _expand(
@@ -192,10 +243,15 @@ def _expand(
 
 @lru_cache(maxsize=1)
 def mounts() -> dict[str, Mounts]:
-    doc = _load("mounts.yaml")
+    """What each registered stack's containers need from the host."""
+    return load_mounts(stack_files())
+
+
+def load_mounts(stacks: Mapping[str, LocatedYaml]) -> dict[str, Mounts]:
     out = {}
-    for stack, body in doc.data["stacks"].items():
-        where: YamlPath = ("stacks", stack)
+    for stack, doc in _sections(stacks, "mounts"):
+        body = doc.data["mounts"]
+        where: YamlPath = ("mounts",)
         runtime = None
         if body.get("runtime"):
             r = body["runtime"]
@@ -238,11 +294,15 @@ def _severity(doc: LocatedYaml, where: YamlPath, value: Any) -> str:
 
 @lru_cache(maxsize=1)
 def wheels() -> dict[str, dict[str, WheelSource]]:
-    doc = _load("wheels.yaml")
+    """Where each registered stack's pip packages come from."""
+    return load_wheels(stack_files())
+
+
+def load_wheels(stacks: Mapping[str, LocatedYaml]) -> dict[str, dict[str, WheelSource]]:
     out: dict[str, dict[str, WheelSource]] = {}
-    for stack, packages in doc.data["stacks"].items():
-        for package, body in packages.items():
-            where: YamlPath = ("stacks", stack, package)
+    for stack, doc in _sections(stacks, "wheels"):
+        for package, body in doc.data["wheels"].items():
+            where: YamlPath = ("wheels", package)
             checked("package name", str(package), f"{doc.path}:{doc.line(where)}")
             index = str(body.get("index_url") or "")
             if index:

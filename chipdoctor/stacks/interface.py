@@ -17,6 +17,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ class StepWriter(Protocol):
         ...
 
     def image_view(self, target: Mapping[str, str]) -> Mapping[str, str]:
-        """The target as the fields of `recipes/images.yaml` name them."""
+        """The target as the fields of a stack's `images:` (its stack.yaml) name them."""
         ...
 
 
@@ -91,6 +92,15 @@ class Stack(ABC):
     def step_writer(self) -> StepWriter | None:
         """The stack's fix steps; None: `fix` is not available."""
         return None
+
+    def data_file(self) -> Path:
+        """The stack's `stack.yaml` beside its descriptor (docs/stack-yaml.md): its access,
+        mounts, images and wheels data, found from the descriptor's own package so a stack's
+        data lives in its folder, in the source tree and in the installed wheel alike."""
+        # NOTE: inspect, not importlib.resources: `check` imports it already (the latter: 13 ms).
+        import inspect
+
+        return Path(inspect.getfile(type(self))).parent / "stack.yaml"
 
     def known_failures(self) -> tuple[Sequence[KnownFailure], Sequence[KnownFailure]]:
         """What `check --deep` knows of this stack's failures: (those naming a reason, those

@@ -17,7 +17,7 @@ itself (each target goes through `evaluate`: no error, and its warnings are the 
   so no rule reads it (docs/stacks/rocm.md);
 - Python is kept (or pinned): the matrix ties no Python to the wheels;
 - with a recipe (an `accept` test), the stacks of AMD's rocm/pytorch images are candidates too
-  (recipes/images.yaml): the image's ROCm and Python, and AMD's own torch build for that ROCm
+  (its stack.yaml `images:`): the image's ROCm and Python, and AMD's own torch build for that ROCm
   (`2.9.1+rocm7.2`), which only the image has: no pip index the matrix lists serves it.
 """
 

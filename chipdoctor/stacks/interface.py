@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from chipdoctor.evidence.base import Evidence
     from chipdoctor.fix.plan import PipInstall, Plan, Step
     from chipdoctor.matrix.model import Matrix
     from chipdoctor.model import Finding, Inventory
@@ -101,6 +102,11 @@ class Stack(ABC):
         import inspect
 
         return Path(inspect.getfile(type(self))).parent / "stack.yaml"
+
+    def places(self, evidence: Evidence, inventory: Inventory) -> dict[str, str]:
+        """The values of the `{placeholders}` in the stack's `access:` data (stack.yaml): the
+        directories and scripts its probe located on this machine, else the vendor's default."""
+        return {}
 
     def known_failures(self) -> tuple[Sequence[KnownFailure], Sequence[KnownFailure]]:
         """What `check --deep` knows of this stack's failures: (those naming a reason, those

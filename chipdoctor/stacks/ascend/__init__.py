@@ -9,6 +9,7 @@ from chipdoctor.stacks.interface import SmokeBackend, Stack, StepWriter
 from chipdoctor.versions import ASCEND_DRIVER, CANN, DOTTED
 
 if TYPE_CHECKING:
+    from chipdoctor.evidence.base import Evidence
     from chipdoctor.matrix.model import Matrix
     from chipdoctor.model import Finding, Inventory
     from chipdoctor.probes.base import Probe
@@ -70,6 +71,11 @@ class Ascend(Stack):
         from chipdoctor.stacks.ascend import smoke
 
         return smoke.FAILURES, smoke.NO_DEVICE
+
+    def places(self, evidence: Evidence, inventory: Inventory) -> dict[str, str]:
+        from chipdoctor.stacks.ascend.places import places
+
+        return places(inventory)
 
 
 STACK = Ascend()

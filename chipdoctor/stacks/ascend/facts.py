@@ -17,7 +17,6 @@ FACT_DRIVER_INNER = "ascend.driver.innerversion"
 FACT_DRIVER_FW_RANGE = "ascend.driver.compatible_version_fw"
 FACT_FIRMWARE_DRV_RANGE = "ascend.firmware.compatible_version_drv"
 FACT_DRIVER_INFO_SOURCE = "ascend.driver.source"
-FACT_FIRMWARE_SOURCE = "ascend.firmware.source"
 FACT_TOOLKIT_SOURCE = "ascend.toolkit.source"
 FACT_SET_ENV = "ascend.set_env"
 DEFAULT_SET_ENV = "/usr/local/Ascend/ascend-toolkit/set_env.sh"  # ascend.md §3.6

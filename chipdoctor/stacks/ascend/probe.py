@@ -22,7 +22,6 @@ from chipdoctor.stacks.ascend.facts import (
     FACT_DRIVER_INFO_SOURCE,
     FACT_DRIVER_INNER,
     FACT_FIRMWARE_DRV_RANGE,
-    FACT_FIRMWARE_SOURCE,
     FACT_SET_ENV,
     FACT_TOOLKIT_COMPATIBLE,
     FACT_TOOLKIT_SOURCE,
@@ -124,7 +123,6 @@ def _firmware(context: ProbeContext) -> None:
     version = get_ci(info, "Version")
     if version:
         context.component("ascend_firmware", version, FIRMWARE_INFO)
-        context.inventory.facts[FACT_FIRMWARE_SOURCE] = FIRMWARE_INFO
     drv_range = get_ci(info, "compatible_version_drv")
     if drv_range:
         context.inventory.facts[FACT_FIRMWARE_DRV_RANGE] = drv_range

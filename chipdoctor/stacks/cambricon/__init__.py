@@ -9,6 +9,7 @@ from chipdoctor.stacks.interface import SmokeBackend, Stack, StepWriter
 from chipdoctor.versions import DOTTED
 
 if TYPE_CHECKING:
+    from chipdoctor.evidence.base import Evidence
     from chipdoctor.matrix.model import Matrix
     from chipdoctor.model import Finding, Inventory
     from chipdoctor.probes.base import Probe
@@ -56,6 +57,11 @@ class Cambricon(Stack):
         from chipdoctor.stacks.cambricon import smoke
 
         return smoke.FAILURES, smoke.NO_DEVICE
+
+    def places(self, evidence: Evidence, inventory: Inventory) -> dict[str, str]:
+        from chipdoctor.stacks.cambricon.places import places
+
+        return places(evidence, inventory)
 
 
 STACK = Cambricon()

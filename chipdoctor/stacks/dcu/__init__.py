@@ -9,6 +9,7 @@ from chipdoctor.stacks.interface import SmokeBackend, Stack, StepWriter
 from chipdoctor.versions import DOTTED, HYGON_DRIVER
 
 if TYPE_CHECKING:
+    from chipdoctor.evidence.base import Evidence
     from chipdoctor.matrix.model import Matrix
     from chipdoctor.model import Finding, Inventory
     from chipdoctor.probes.base import Probe
@@ -55,6 +56,11 @@ class Dcu(Stack):
         from chipdoctor.stacks._hip import smoke
 
         return smoke.FAILURES, smoke.NO_DEVICE
+
+    def places(self, evidence: Evidence, inventory: Inventory) -> dict[str, str]:
+        from chipdoctor.stacks.dcu.facts import DTK_ROOT, FACT_DTK_ROOT
+
+        return {"dtk": inventory.facts.get(FACT_DTK_ROOT) or DTK_ROOT}
 
 
 STACK = Dcu()

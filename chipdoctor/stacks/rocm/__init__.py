@@ -9,6 +9,7 @@ from chipdoctor.stacks.interface import SmokeBackend, Stack, StepWriter
 from chipdoctor.versions import DOTTED
 
 if TYPE_CHECKING:
+    from chipdoctor.evidence.base import Evidence
     from chipdoctor.matrix.model import Matrix
     from chipdoctor.model import Finding, Inventory
     from chipdoctor.probes.base import Probe
@@ -51,6 +52,14 @@ class Rocm(Stack):
         from chipdoctor.stacks._hip import smoke
 
         return smoke.FAILURES, smoke.NO_DEVICE
+
+    def places(self, evidence: Evidence, inventory: Inventory) -> dict[str, str]:
+        """`{rocm}`: the root whose .info/version gave the ROCm version, else /opt/rocm."""
+        from chipdoctor.stacks.rocm.facts import ROCM_ROOT
+
+        found = inventory.component("rocm")
+        source = found.source if found is not None else ""
+        return {"rocm": source.split("/.info/", 1)[0] if "/.info/" in source else ROCM_ROOT}
 
 
 STACK = Rocm()

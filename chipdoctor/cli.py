@@ -26,6 +26,7 @@ from chipdoctor.errors import (
     BadInput,
     Stopped,
 )
+from chipdoctor.printable import visible
 from chipdoctor.stacks import STACKS
 
 if TYPE_CHECKING:
@@ -486,7 +487,8 @@ def _exit_code(argv: Optional[list[str]]) -> int:
         sys.stderr.write("chipdoctor: interrupted\n")
         code = EXIT_INTERRUPTED
     except BadInput as exc:
-        sys.stderr.write(f"chipdoctor: error: {exc}\n")
+        # NOTE: a message quotes input (paths, values): escaped, it stays one line and inert.
+        sys.stderr.write(f"chipdoctor: error: {visible(str(exc))}\n")
         code = EXIT_BAD_INPUT
     except BrokenPipeError:
         code = EXIT_OK
@@ -495,7 +497,7 @@ def _exit_code(argv: Optional[list[str]]) -> int:
             traceback.print_exc()
         where = traceback.extract_tb(exc.__traceback__)[-1]
         sys.stderr.write(
-            f"chipdoctor: internal error: {type(exc).__name__}: {exc} "
+            f"chipdoctor: internal error: {type(exc).__name__}: {visible(str(exc))} "
             f"(at {Path(where.filename).name}:{where.lineno}); this is a bug, please report it "
             f"at {ISSUES_URL} (run with --debug for the traceback)\n"
         )

@@ -154,3 +154,13 @@ def test_version_and_help() -> None:
     assert run_cli("--version").stdout.startswith("chipdoctor ")
     help_text = run_cli("--help").stdout
     assert "check" in help_text and "snapshot" in help_text and "matrix" in help_text
+
+
+def test_an_error_quoting_hostile_input_stays_one_inert_line(tmp_path: Path) -> None:
+    """A file name with a terminal escape and a line break, named in the error."""
+    hostile = tmp_path / "snap\x1b]0;owned\x07\nchipdoctor: ok"
+    hostile.mkdir()
+    result = run_cli("check", "--snapshot", str(hostile))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "\x1b" not in result.stderr and "\\x1b]0;owned\\x07\\n" in result.stderr

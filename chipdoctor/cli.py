@@ -398,11 +398,10 @@ def snapshot(
     if archive_file is not None and not archive:
         raise BadInput(f"{archive_file}: an archive name needs --archive")
     if archive:
-        from chipdoctor.evidence.archive import default_archive, pack
+        from chipdoctor.evidence.archive import check_target, default_archive, pack
 
         target = archive_file or default_archive(directory)
-        if target.exists() and not force:
-            raise BadInput("exists (use --force to replace it)", path=str(target))
+        check_target(target, force=force)
     with _progress(_language(None), table=True) as progress:
         take_snapshot(directory, python=python, timeout=timeout, force=force, observer=progress)
     if target is None:

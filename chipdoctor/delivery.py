@@ -108,17 +108,23 @@ def write_atomic(path: Path, data: bytes, *, force: bool, mode: int | None = Non
             os.umask(umask)
             mode = 0o666 & ~umask
         staged.chmod(mode)
-        if force:
-            existing = _lstat(path)
-            if existing is not None:
-                _refuse_special(path, existing.st_mode)
-            staged.replace(path)
-        else:
-            _link_new(staged, path)
+        place(staged, path, force=force)
     except OSError as exc:
         raise BadInput(f"cannot write: {_reason(exc)}", path=name) from None
     finally:
         staged.unlink(missing_ok=True)
+
+
+def place(staged: Path, path: Path, *, force: bool) -> None:
+    """Move a finished file from `staged` (beside `path`) to `path`: over a regular file only,
+    and only with `force`; anything else there is refused, checked again at the last moment."""
+    if force:
+        existing = _lstat(path)
+        if existing is not None:
+            _refuse_special(path, existing.st_mode)
+        staged.replace(path)
+    else:
+        _link_new(staged, path)
 
 
 def _link_new(temporary: Path, path: Path) -> None:

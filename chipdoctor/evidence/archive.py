@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
+from chipdoctor.delivery import ensure_writable, place
 from chipdoctor.errors import BadInput
 from chipdoctor.evidence.process import signals_held
 
@@ -60,10 +61,8 @@ def pack(directory: Path, archive: Path, *, force: bool = False) -> None:
     Only regular files and directories go in. The archive appears whole or not at all (written
     beside its target, then renamed), and an existing one is replaced only with `force`.
     """
-    if not archive.name.endswith(ARCHIVE_SUFFIXES):
-        raise BadInput("an archive name must end in .tar.gz or .tgz", path=str(archive))
-    if archive.exists() and not force:
-        raise BadInput("exists (use --force to replace it)", path=str(archive))
+    check_target(archive, force=force)
+    archive.parent.mkdir(parents=True, exist_ok=True)
     top = directory.resolve().name or "snapshot"
 
     def keep(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
@@ -73,7 +72,6 @@ def pack(directory: Path, archive: Path, *, force: bool = False) -> None:
         info.uname = info.gname = ""
         return info
 
-    archive.parent.mkdir(parents=True, exist_ok=True)
     handle, partial = tempfile.mkstemp(
         dir=archive.parent, prefix=f".{archive.name}.", suffix=".part"
     )
@@ -82,13 +80,22 @@ def pack(directory: Path, archive: Path, *, force: bool = False) -> None:
         with tarfile.open(partial, "w:gz") as tar:
             tar.add(directory, arcname=top, recursive=True, filter=keep)
         Path(partial).chmod(0o666 & ~_umask())  # mkstemp makes it 0600
-        Path(partial).replace(archive)
+        place(Path(partial), archive, force=force)
     except OSError as exc:
         raise BadInput(
             f"cannot write the archive: {exc.strerror or exc}", path=str(archive)
         ) from None
     finally:
         Path(partial).unlink(missing_ok=True)
+
+
+def check_target(archive: Path, *, force: bool) -> None:
+    """Refuse an archive name before anything is written: its suffix, and what already stands
+    there (a regular file only, and only with `force`; a folder that does not exist yet is made)."""
+    if not archive.name.endswith(ARCHIVE_SUFFIXES):
+        raise BadInput("an archive name must end in .tar.gz or .tgz", path=str(archive))
+    if archive.parent.is_dir():
+        ensure_writable(archive, force=force)
 
 
 def _umask() -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
+import stat
 import tarfile
 from collections.abc import Callable
 from pathlib import Path
@@ -57,7 +59,10 @@ def test_archive_name_and_overwrite(tmp_path: Path) -> None:
     before = target.read_bytes()
     again = run_cli("snapshot", str(tmp_path / "b"), "--archive", str(target))
     assert again.returncode == 2
-    assert again.stderr == f"chipdoctor: error: {target}: exists (use --force to replace it)\n"
+    assert (
+        again.stderr
+        == f"chipdoctor: error: {target}: already exists (use --force to overwrite it)\n"
+    )
     assert target.read_bytes() == before
     assert not (tmp_path / "b").exists()  # refused before anything was written
     forced = run_cli("snapshot", str(tmp_path / "b"), "--archive", str(target), "--force")
@@ -197,3 +202,26 @@ def test_extraction_without_the_data_filter_matches(tmp_path: Path) -> None:
     copied = sorted(p.relative_to(extracted) for p in extracted.rglob("*"))
     assert copied == sorted(p.relative_to(source) for p in source.rglob("*"))
     assert (extracted / "snapshot.yaml").read_bytes() == (source / "snapshot.yaml").read_bytes()
+
+
+@pytest.mark.parametrize("name", ["ticket.zip", "ticket.tar"])
+def test_a_wrong_archive_name_is_refused_before_anything_is_written(
+    tmp_path: Path, name: str
+) -> None:
+    result = run_cli("snapshot", str(tmp_path / "a"), "--archive", str(tmp_path / name))
+    assert result.returncode == 2
+    assert "must end in .tar.gz or .tgz" in result.stderr
+    assert not (tmp_path / "a").exists()
+
+
+def test_an_archive_never_replaces_what_is_not_a_regular_file(tmp_path: Path) -> None:
+    fifo = tmp_path / "ticket.tar.gz"
+    os.mkfifo(fifo)
+    link = tmp_path / "link.tgz"
+    link.symlink_to(tmp_path / "elsewhere.tgz")
+    for target, what in ((fifo, "is a FIFO"), (link, "is a symbolic link")):
+        result = run_cli("snapshot", str(tmp_path / "a"), "--archive", str(target), "--force")
+        assert result.returncode == 2
+        assert what in result.stderr
+    assert stat.S_ISFIFO(fifo.lstat().st_mode) and link.is_symlink()
+    assert not (tmp_path / "elsewhere.tgz").exists()

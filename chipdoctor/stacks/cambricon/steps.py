@@ -3,7 +3,7 @@ the torch wheel and the torch_mlu wheel.
 
 torch_mlu is on no package index: its wheel ships with the Cambricon SDK and the Cambricon PyTorch
 container. torch comes from PyTorch's CPU index from 2.4 on and from Cambricon's own wheel before
-(rules/cambricon.py, after the torch_mlu README).
+(rules.py here, after the torch_mlu README).
 """
 
 from __future__ import annotations

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+#: The Docker Engine fixtures (docker_host, client, the stand-in images), one engine a session.
+pytest_plugins = ("tests.docker_engine",)
+
 FIXTURES = Path(__file__).parent / "fixtures"
 SNAPSHOTS = FIXTURES / "snapshots"
 

@@ -41,8 +41,12 @@ def connect(*, timeout: float = 60.0) -> Any:
     address = os.environ.get("DOCKER_HOST") or f"unix://{DEFAULT_SOCKET}"
     try:
         client = docker.DockerClient(base_url=address, timeout=timeout)
+    except (docker.errors.DockerException, OSError) as exc:
+        raise BadInput(f"cannot reach the Docker Engine at {address}: {exc}") from None
+    try:
         client.ping()
     except (docker.errors.DockerException, OSError) as exc:
+        client.close()
         raise BadInput(f"cannot reach the Docker Engine at {address}: {exc}") from None
     return client
 

@@ -14,7 +14,7 @@ import pytest
 
 from chipdoctor.evidence.docker_api import EngineRefused, archive_chunks, path_stat
 from chipdoctor.evidence.image import ImageEvidence
-from tests.docker.conftest import build_image, write
+from tests.docker_engine import build_image, write
 
 PACKAGE = Path(__file__).resolve().parents[2] / "chipdoctor"
 ADAPTER = PACKAGE / "evidence" / "docker_api.py"

@@ -22,7 +22,7 @@ from chipdoctor.model import Severity
 from chipdoctor.recipes.build import preflight_policy
 from chipdoctor.recipes.data import mounts
 from tests.conftest import SNAPSHOTS, run_cli
-from tests.docker.conftest import SITE, STAND_IN, write
+from tests.docker_engine import SITE, STAND_IN, write
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT_SCHEMA = json.loads((ROOT / "chipdoctor" / "schemas" / "report.schema.json").read_text())

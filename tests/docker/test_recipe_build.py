@@ -9,7 +9,7 @@ from typing import Any
 
 from chipdoctor.recipes.selfwheel import wheel_name
 from tests.conftest import SNAPSHOTS, run_cli
-from tests.docker.conftest import STEP_LOG, read_from_image
+from tests.docker_engine import STEP_LOG, read_from_image
 
 WHEEL = f"/tmp/chipdoctor/{wheel_name()}"
 PREFLIGHT = "chipdoctor check --strict --policy /tmp/chipdoctor/chipdoctor-preflight.yaml"

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import SNAPSHOTS, run_cli
-from tests.docker.conftest import STEP_LOG, read_from_image
+from tests.docker_engine import STEP_LOG, read_from_image
 
 #: One mismatched scenario per stack (the plan changes something), with the options it needs.
 SCENARIOS = (

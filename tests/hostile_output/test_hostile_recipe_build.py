@@ -17,7 +17,7 @@ from chipdoctor.recipes import dockerfile
 from chipdoctor.recipes.build import PREFLIGHT_POLICY
 from chipdoctor.recipes.selfwheel import build_wheel, wheel_name
 from tests.conftest import SNAPSHOTS, run_cli
-from tests.docker.conftest import STEP_LOG, read_from_image
+from tests.docker_engine import STEP_LOG, read_from_image
 from tests.hostile_output.test_recipe_values import CLEAN
 
 INJECTED = "\nRUN echo injected >> /var/log/chipdoctor-steps.log\n"

@@ -1,4 +1,5 @@
-"""A real Docker Engine for the tests, started once per session as shared/DESIGN.md shows
+"""A real Docker Engine for the tests (a plugin of tests/conftest.py, so one engine serves every
+folder), started once per session as shared/DESIGN.md shows
 (no iptables, no bridge, vfs storage, data and socket under a temporary directory), and the
 images the tests build locally (no registry is reachable)."""
 
@@ -84,11 +85,16 @@ def _wait_for(address: str, process: subprocess.Popen[bytes], root: Path) -> Non
             break
         try:
             client = docker.DockerClient(base_url=address, timeout=5)
+        except Exception:
+            time.sleep(0.5)
+            continue
+        try:
             client.ping()
-            client.close()
             return
         except Exception:
             time.sleep(0.5)
+        finally:
+            client.close()  # NOTE: an unclosed client's socket is a ResourceWarning, an error here
     tail = (root / "dockerd.log").read_text(errors="replace")[-600:]
     process.kill()
     pytest.skip(f"dockerd could not start here: {tail}")

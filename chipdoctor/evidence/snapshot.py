@@ -63,6 +63,31 @@ def _inside(base: Path, path: str) -> Path:
     return base.joinpath(*parts[1:])
 
 
+#: Longest file name and path Linux opens (NAME_MAX, PATH_MAX); a longer one is absent there.
+_NAME_MAX = 255
+_PATH_MAX = 4096
+
+
+def _as_resolved(path: str) -> str | None:
+    """`path` as the kernel resolves it in a tree without links (a snapshot holds none): `..`
+    and `.` taken lexically; None where no file can be (relative, or too long to open).
+
+    Probes pass paths from the machine's own environment and ELF records, which may say
+    anything; on a live host such a path is simply absent, so it must be here too.
+    """
+    if not path.startswith("/") or len(path.encode()) >= _PATH_MAX:
+        return None
+    parts: list[str] = []
+    for part in PurePosixPath(path).parts[1:]:
+        if part == "..":
+            del parts[-1:]
+        elif len(part.encode()) > _NAME_MAX:
+            return None
+        else:
+            parts.append(part)
+    return "/" + "/".join(parts)
+
+
 class SnapshotEvidence:
     """Evidence read back from a snapshot directory."""
 
@@ -103,6 +128,10 @@ class SnapshotEvidence:
         return parsed
 
     def read_text(self, path: str) -> str | None:
+        resolved = _as_resolved(path)
+        if resolved is None:
+            return None
+        path = resolved
         reason = self._data.get("unreadable", {}).get(path)
         if reason:
             raise UnreadableError(path, str(reason))
@@ -118,6 +147,10 @@ class SnapshotEvidence:
         return data.decode("utf-8", errors="replace")
 
     def list_dir(self, path: str) -> list[str] | None:
+        resolved = _as_resolved(path)
+        if resolved is None:
+            return None
+        path = resolved
         reason = self._data.get("unreadable", {}).get(path)
         if reason:
             raise UnreadableError(path, str(reason))
@@ -131,6 +164,10 @@ class SnapshotEvidence:
 
     def stat(self, path: str) -> FileStat | None:
         """The recorded stat; a path only present under `files/` reads as root's, 0644/0755."""
+        resolved = _as_resolved(path)
+        if resolved is None:
+            return None
+        path = resolved
         if path in self._stats:
             recorded: FileStat | None = _recorded(path, self._stats[path])
             return recorded
@@ -142,6 +179,10 @@ class SnapshotEvidence:
         return None
 
     def read_bytes(self, path: str, limit: int) -> bytes | None:
+        resolved = _as_resolved(path)
+        if resolved is None:
+            return None
+        path = resolved
         reason = self._data.get("unreadable", {}).get(path)
         if reason:
             raise UnreadableError(path, str(reason))
@@ -155,6 +196,10 @@ class SnapshotEvidence:
 
     def elf(self, path: str) -> ElfInfo | None:
         """The recorded ELF facts; a real object placed under `files/` is parsed as it is."""
+        resolved = _as_resolved(path)
+        if resolved is None:
+            return None
+        path = resolved
         if path in self._elf:
             info: ElfInfo | None = _recorded(path, self._elf[path])
             return info

@@ -40,11 +40,18 @@ class Outcome:
     @property
     def crash_findings(self) -> list[str]:
         """Findings whose id says a probe or the access check crashed."""
+        return [f["id"] for f in self._crashes()]
+
+    @property
+    def crash_message(self) -> str:
+        return "; ".join(f"{f['id']}: {f['message']}" for f in self._crashes())[:600]
+
+    def _crashes(self) -> list[dict[str, str]]:
         try:
             report = json.loads(self.stdout)
         except ValueError:
             return []
-        return [f["id"] for f in report.get("findings", ()) if f["id"].endswith(CRASH_SUFFIXES)]
+        return [f for f in report.get("findings", ()) if f["id"].endswith(CRASH_SUFFIXES)]
 
     def describe(self) -> str:
         if self.signal == signal.SIGALRM:

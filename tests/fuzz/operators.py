@@ -220,6 +220,69 @@ def oversize(data: bytes, rng: random.Random) -> bytes:
     return data + b"#" + b"x" * (3 << 20)
 
 
+#: Variables the probes read paths from (chipdoctor/stacks/*/probe.py, chipdoctor/access/).
+_PATH_VARIABLES = (
+    "ASCEND_HOME_PATH",
+    "ASCEND_TOOLKIT_HOME",
+    "ASCEND_OPP_PATH",
+    "ATB_HOME_PATH",
+    "CUDA_HOME",
+    "CUDA_PATH",
+    "ROCM_PATH",
+    "ROCM_HOME",
+    "NEUWARE_HOME",
+    "MUSA_HOME",
+    "LD_LIBRARY_PATH",
+    "PATH",
+    "HOME",
+)
+
+
+def _hostile(value: str, rng: random.Random) -> str:
+    base = value if value.startswith("/") else "/usr/local/" + value
+    return rng.choice(
+        [
+            base.lstrip("/") or "relative",
+            base + "/..",
+            base + "/../../../../../..",
+            "/.." + base,
+            base.replace("/", "/./", 2),
+            base + "//",
+            "/usr/" + "y" * 300,
+            base + "/" + "z" * 256,
+            "/a" * 2100,
+            "",
+            ".",
+            "..",
+            "/",
+            "::" + base + ":relative:",
+            "$ORIGIN/../" + base.rsplit("/", 1)[-1],
+            base + "\u00fc\u2028",
+        ]
+    )
+
+
+def hostile_path(data: bytes, rng: random.Random) -> bytes:
+    """A path the probes follow (an environment variable, an ELF name or search path, any
+    string holding a slash) made relative, `..`-laden, too long, empty or odd."""
+    tree = _load(data)
+    strings = [
+        p for p in _paths(tree) if p and isinstance(_at(tree, p), str) and "/" in _at(tree, p)
+    ]
+    if isinstance(tree, dict) and (not strings or rng.random() < 0.4):
+        env = tree.get("env")
+        if not isinstance(env, dict):
+            env = tree["env"] = {}
+        env[rng.choice(_PATH_VARIABLES)] = _hostile(rng.choice([*map(str, env.values()), ""]), rng)
+        return _dump(tree)
+    if not strings:
+        return insert_bytes(data, rng)
+    path = rng.choice(strings)
+    parent = _at(tree, path[:-1])
+    parent[path[-1]] = _hostile(parent[path[-1]], rng)
+    return _dump(tree)
+
+
 #: The YAML operators by name; the fuzz test picks among them with its seed.
 YAML_OPERATORS: dict[str, YamlOperator] = {
     op.__name__: op
@@ -233,6 +296,7 @@ YAML_OPERATORS: dict[str, YamlOperator] = {
         deep_nesting,
         aliases,
         oversize,
+        hostile_path,
     )
 }
 

@@ -1,9 +1,10 @@
 """Mutation fuzzing of every input chipdoctor reads: snapshots, matrices, policies, archives.
 
 Each kind gets MUTANTS seeded mutants, each run by `chipdoctor check` in a forked child
-(tests/fuzz/harness.py). The run fails on an exit 3 the report does not name as a probe crash,
-a timeout, a memory kill, an exit 2 that is not one `chipdoctor: error:` line, and a mutant that
-removes evidence yet exits 0 where its fixture exits 1. A failure prints the kind, input,
+(tests/fuzz/harness.py). The run fails on an exit 3, a report that names a probe or
+access-check crash, a timeout, a memory kill, an exit 2 that is not one `chipdoctor: error:`
+line, and a mutant that removes evidence yet exits 0 where its fixture exits 1 with every
+component and tool record of the fixture still there. A failure prints the kind, input,
 operator and seed; `CHIPDOCTOR_FUZZ_REPLAY=KIND:INPUT:OPERATOR:SEED pytest tests/fuzz` runs that
 one mutant again and keeps it under /tmp for a crasher fixture (tests/fixtures/crashers/).
 """
@@ -205,9 +206,11 @@ def verdict(mutant: Mutant, outcome: Outcome, baseline: Outcome, workdir: Path) 
     """Why this outcome is a failure, or None when it is an acceptable answer."""
     if outcome.signal is not None:
         return outcome.describe()
+    if outcome.crash_findings:
+        # NOTE: stricter than exit 3 alone: a mutated file must never crash a probe, and a
+        # probe crash reads as a warning (exit 0/1) until engine.py turns it into exit 3.
+        return f"exit {outcome.code}, the report names a crash: {outcome.crash_message}"
     if outcome.code == 3:
-        if outcome.crash_findings:
-            return None
         return outcome.describe()
     if outcome.code == 2:
         lines = outcome.stderr.splitlines()

@@ -1,15 +1,15 @@
 """Run `chipdoctor check` in a forked child per mutant, capped like a hostile input deserves.
 
-A fork of the test process costs a few milliseconds where a fresh interpreter costs ~150 ms,
-so every mutant gets its own address space (`RLIMIT_AS` 500 MiB), a 5 s alarm and the CLI's
+A fork costs a few milliseconds where a fresh interpreter costs ~150 ms, so every mutant
+gets its own address space (`RLIMIT_AS` 500 MiB), a 5 s alarm and the CLI's
 real exit code from `chipdoctor.cli.main`, without a new interpreter.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib
 import json
+import multiprocessing
 import os
 import pkgutil
 import resource
@@ -18,7 +18,9 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from multiprocessing.connection import wait
 from pathlib import Path
+from typing import Any
 
 MEMORY_LIMIT = 500 << 20
 ALARM_S = 5
@@ -55,7 +57,7 @@ class Outcome:
 
     def describe(self) -> str:
         if self.signal == signal.SIGALRM:
-            return f"timed out after {ALARM_S} s"
+            return "timed out (its alarm went off)"
         if self.signal is not None:
             return f"killed by {signal.Signals(self.signal).name} (memory?)"
         return f"exit {self.code}: {self.stderr.strip()[-600:]}"
@@ -68,6 +70,9 @@ class Job:
     argv: list[str]
     workdir: Path
     label: str = ""
+    memory: int = MEMORY_LIMIT
+    alarm_s: int = ALARM_S
+    env: dict[str, str] = field(default_factory=dict)
     outcome: Outcome | None = field(default=None)
 
 
@@ -75,10 +80,11 @@ def _child(job: Job) -> None:
     """In the forked child: cap, redirect, run the CLI in-process, leave with its exit code."""
     code = 3
     try:
-        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+        resource.setrlimit(resource.RLIMIT_AS, (job.memory, job.memory))
         signal.signal(signal.SIGALRM, signal.SIG_DFL)
-        signal.alarm(ALARM_S)
+        signal.alarm(job.alarm_s)
         os.chdir(job.workdir)
+        os.environ.update(job.env)
         for fd, name in ((1, "stdout"), (2, "stderr")):
             handle = os.open(job.workdir / f".{name}", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
             os.dup2(handle, fd)
@@ -97,12 +103,12 @@ def _child(job: Job) -> None:
         os._exit(code)
 
 
-def _finish(job: Job, status: int, started: float) -> None:
+def _finish(job: Job, exitcode: int | None, started: float) -> None:
     out = (job.workdir / ".stdout").read_text(encoding="utf-8", errors="replace")
     err = (job.workdir / ".stderr").read_text(encoding="utf-8", errors="replace")
     job.outcome = Outcome(
-        os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
-        os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+        exitcode if exitcode is not None and exitcode >= 0 else None,
+        -exitcode if exitcode is not None and exitcode < 0 else None,
         out,
         err,
         time.monotonic() - started,
@@ -110,33 +116,42 @@ def _finish(job: Job, status: int, started: float) -> None:
 
 
 def run_jobs(jobs: Sequence[Job], workers: int = WORKERS) -> None:
-    """Run every job in a forked child, `workers` at a time; each job gets its outcome."""
-    prepare()
+    """Run every job in a forked child, `workers` at a time; each job gets its outcome.
+
+    The children fork from multiprocessing's fork server, a single-threaded process that has
+    imported chipdoctor once: forking pytest itself could copy a lock another test's thread
+    holds (and Python 3.12+ warns about it, an error under this suite's filterwarnings).
+    """
+    server = _server()
     pending = iter(jobs)
-    running: dict[int, tuple[Job, float]] = {}
+    running: dict[Any, tuple[Job, Any, float]] = {}
     while True:
         while len(running) < workers:
             job = next(pending, None)
             if job is None:
                 break
-            sys.stdout.flush()
-            sys.stderr.flush()
-            pid = os.fork()
-            if pid == 0:
-                _child(job)
-            running[pid] = (job, time.monotonic())
+            process = server.Process(target=_child, args=(job,), daemon=True)
+            process.start()
+            running[process.sentinel] = (job, process, time.monotonic())
         if not running:
             return
-        pid, status = os.wait()
-        job, started = running.pop(pid)
-        _finish(job, status, started)
+        for sentinel in wait(list(running)):
+            job, process, started = running.pop(sentinel)
+            process.join()
+            _finish(job, process.exitcode, started)
+            process.close()
 
 
 @functools.cache
-def prepare() -> None:
-    """Import every chipdoctor module once in the parent, so no child pays for the imports."""
+def _server() -> Any:
+    """The fork server's context, told to import every chipdoctor module before it forks."""
     import chipdoctor
 
-    for module in pkgutil.walk_packages(chipdoctor.__path__, "chipdoctor."):
-        if not module.name.endswith("__main__"):
-            importlib.import_module(module.name)
+    context = multiprocessing.get_context("forkserver")
+    modules = [
+        module.name
+        for module in pkgutil.walk_packages(chipdoctor.__path__, "chipdoctor.")
+        if not module.name.endswith("__main__")
+    ]
+    context.set_forkserver_preload(["__main__", *modules, __name__])  # __main__: the default
+    return context

@@ -323,7 +323,11 @@ def test_mutants_are_refused_or_judged(kind: str, tmp_path: Path) -> None:
     if replay:
         shutil.rmtree(scratch, ignore_errors=True)
     failures = fuzz(kind, replay or mutants(kind, MUTANTS, SEED), scratch)
-    assert not failures, f"{len(failures)} of the {kind} mutants failed:\n" + "\n".join(failures)
+    assert not failures, (
+        f"{len(failures)} of the {kind} mutants failed (kind:input:operator:seed; replay one with "
+        f"CHIPDOCTOR_FUZZ_REPLAY=<that> pytest tests/fuzz/test_fuzz.py, which leaves it in "
+        f"/tmp/chipdoctor-fuzz-replay/mutants/0000):\n" + "\n".join(failures)
+    )
 
 
 def test_operators_are_named_and_seeded(tmp_path: Path) -> None:

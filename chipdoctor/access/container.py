@@ -41,11 +41,16 @@ class Container:
     markers: tuple[str, ...]
     runtime_mounts: tuple[str, ...]
     mounts: tuple[Mount, ...]
+    has_proc_self: bool = False
 
     @property
     def running(self) -> bool:
-        """A running container has /proc; an image read at rest (`check --image`) has not."""
-        return bool(self.mounts)
+        """A running container has /proc/self; an image read at rest (`check --image`) has not.
+
+        Its mount table alone does not tell: one that cannot be read (or a snapshot that lacks
+        it) would pass a running container off as an image and skip its device check.
+        """
+        return bool(self.mounts) or self.has_proc_self
 
     def describe(self) -> str:
         names = [name for path, name in MARKERS if path in self.markers]
@@ -75,7 +80,7 @@ def detect(evidence: Evidence) -> Container | None:
     points = {mount.point for mount in mounts}
     runtime = tuple(path for path in RUNTIME_FILES if path in points)
     if runtime or (markers and not mounts):
-        return Container(markers, runtime, mounts)
+        return Container(markers, runtime, mounts, _exists(evidence, "/proc/self"))
     return None
 
 

@@ -67,6 +67,31 @@ def _inside(base: Path, path: str) -> Path:
     return base.joinpath(*parts[1:])
 
 
+#: Longest file name and path Linux opens (NAME_MAX, PATH_MAX).
+_NAME_MAX = 255
+_PATH_MAX = 4096
+
+
+def _as_resolved(path: str) -> str:
+    """`path` as the kernel resolves it in a tree without links (a snapshot holds none): `..`
+    and `.` taken lexically. Probes pass paths from the machine's own environment and ELF
+    records, which may say anything, so this answers as a live host does (HostEvidence): a
+    relative path is a probe's bug (ValueError), one too long to open is unreadable.
+    """
+    if not path.startswith("/"):
+        raise ValueError(f"evidence paths are absolute: {path!r}")
+    names = PurePosixPath(path).parts[1:]
+    if len(path.encode()) >= _PATH_MAX or any(len(n.encode()) > _NAME_MAX for n in names):
+        raise UnreadableError(path, "file name too long")
+    parts: list[str] = []
+    for part in names:
+        if part == "..":
+            del parts[-1:]
+        else:
+            parts.append(part)
+    return "/" + "/".join(parts)
+
+
 class SnapshotEvidence:
     """Evidence read back from a snapshot directory."""
 
@@ -110,6 +135,7 @@ class SnapshotEvidence:
         return parsed
 
     def read_text(self, path: str) -> str | None:
+        path = _as_resolved(path)
         reason = self._data.get("unreadable", {}).get(path)
         if reason:
             raise UnreadableError(path, str(reason))
@@ -125,6 +151,7 @@ class SnapshotEvidence:
         return data.decode("utf-8", errors="replace")
 
     def list_dir(self, path: str) -> list[str] | None:
+        path = _as_resolved(path)
         reason = self._data.get("unreadable", {}).get(path)
         if reason:
             raise UnreadableError(path, str(reason))
@@ -138,6 +165,7 @@ class SnapshotEvidence:
 
     def stat(self, path: str) -> FileStat | None:
         """The recorded stat; a path only present under `files/` reads as root's, 0644/0755."""
+        path = _as_resolved(path)
         if path in self._stats:
             recorded: FileStat | None = _recorded(path, self._stats[path])
             return recorded
@@ -149,6 +177,7 @@ class SnapshotEvidence:
         return None
 
     def read_bytes(self, path: str, limit: int) -> bytes | None:
+        path = _as_resolved(path)
         reason = self._data.get("unreadable", {}).get(path)
         if reason:
             raise UnreadableError(path, str(reason))
@@ -162,6 +191,7 @@ class SnapshotEvidence:
 
     def elf(self, path: str) -> ElfInfo | None:
         """The recorded ELF facts; a real object placed under `files/` is parsed as it is."""
+        path = _as_resolved(path)
         if path in self._elf:
             info: ElfInfo | None = _recorded(path, self._elf[path])
             return info

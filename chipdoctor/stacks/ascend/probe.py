@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chipdoctor.evidence.base import Evidence
+from chipdoctor.evidence.base import Evidence, UnreadableError
 from chipdoctor.i18n import T, join
 from chipdoctor.model import Device, Inventory, Severity
 from chipdoctor.parsers.keyvalue import get_ci, parse_key_values, parse_version_cfg
@@ -316,7 +316,7 @@ def _environment(context: ProbeContext, toolkit: Toolkit, torch_npu_installed: b
         else T("programs cannot find the CANN libraries")
     )
     home_path = env("ASCEND_HOME_PATH")
-    if home_path and context.evidence.list_dir(home_path.rstrip("/") or "/") is None:
+    if home_path and not _names_a_directory(context.evidence, home_path):
         context.add(
             "env-not-sourced",
             severity,
@@ -374,6 +374,17 @@ def _environment(context: ProbeContext, toolkit: Toolkit, torch_npu_installed: b
             ),
             f"source {toolkit.root}/nnal/atb/set_env.sh",
         )
+
+
+def _names_a_directory(evidence: Evidence, path: str) -> bool:
+    """Whether an environment path names a directory CANN can use: a relative one does not
+    (it depends on where the job starts), nor one the system cannot open (too long)."""
+    if not path.startswith("/"):
+        return False
+    try:
+        return evidence.list_dir(path.rstrip("/") or "/") is not None
+    except UnreadableError:
+        return False
 
 
 def _set_env_script(context: ProbeContext, toolkit: Toolkit) -> str:

@@ -26,7 +26,7 @@ MEMORY_LIMIT = 500 << 20
 ALARM_S = 5
 WORKERS = 2
 #: What a report may name as its own crash (DESIGN.md exit 3).
-CRASH_SUFFIXES = (".probe-crashed", ".access-check-crashed")
+CRASH_SUFFIXES = (".probe-crashed", ".access-check-crashed", ".rules-crashed")
 
 
 @dataclass(frozen=True)

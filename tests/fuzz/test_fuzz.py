@@ -207,8 +207,8 @@ def verdict(mutant: Mutant, outcome: Outcome, baseline: Outcome, workdir: Path) 
     if outcome.signal is not None:
         return outcome.describe()
     if outcome.crash_findings:
-        # NOTE: stricter than exit 3 alone: a mutated file must never crash a probe, and a
-        # probe crash reads as a warning (exit 0/1) until engine.py turns it into exit 3.
+        # NOTE: stricter than "an exit 3 the report names": input must never crash a part of
+        # the check, so a named crash (exit 3, the report marked incomplete) fails the run too.
         return f"exit {outcome.code}, the report names a crash: {outcome.crash_message}"
     if outcome.code == 3:
         return outcome.describe()

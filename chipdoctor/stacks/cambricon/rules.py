@@ -134,27 +134,7 @@ def _torch_vs_torch_mlu(
     torch = inventory.version("torch")
     expected = parsed.torch if parsed and parsed.torch else (rows[0].first("torch") if rows else "")
     if torch is None:
-        wanted = expected or T("the release its version names")
-        return [
-            _finding(
-                "torch_mlu-without-torch",
-                Severity.ERROR,
-                ("torch_mlu", "torch"),
-                T(
-                    "torch_mlu {torch_mlu} is installed but torch is not; it is built for PyTorch "
-                    "{wanted}.",
-                    torch_mlu=torch_mlu,
-                    wanted=wanted,
-                ),
-                _torch_line(inventory, expected)
-                if expected
-                else T(
-                    "pip install torch==<X.Y.Z> --index-url {index}   # X.Y.Z: the '+torch' tag "
-                    "of your torch_mlu wheel's name",
-                    index=TORCH_CPU_INDEX,
-                ),
-            )
-        ]
+        return [_torch_mlu_without_torch(inventory, torch_mlu, expected)]
     if not expected or _matches_tag(torch, expected):
         return []
     source = (
@@ -166,9 +146,40 @@ def _torch_vs_torch_mlu(
         if parsed and parsed.torch
         else cite(matrix, rows[0])
     )
+    return [_torch_not_torch_mlu_release(inventory, torch_mlu, expected, source, matrix)]
+
+
+def _torch_mlu_without_torch(inventory: Inventory, torch_mlu: str, expected: str) -> Finding:
+    wanted = expected or T("the release its version names")
+    return _finding(
+        "torch_mlu-without-torch",
+        Severity.ERROR,
+        ("torch_mlu", "torch"),
+        T(
+            "torch_mlu {torch_mlu} is installed but torch is not; it is built for PyTorch "
+            "{wanted}.",
+            torch_mlu=torch_mlu,
+            wanted=wanted,
+        ),
+        _torch_line(inventory, expected)
+        if expected
+        else T(
+            "pip install torch==<X.Y.Z> --index-url {index}   # X.Y.Z: the '+torch' tag "
+            "of your torch_mlu wheel's name",
+            index=TORCH_CPU_INDEX,
+        ),
+    )
+
+
+def _torch_not_torch_mlu_release(
+    inventory: Inventory, torch_mlu: str, expected: str, source: str, matrix: Matrix
+) -> Finding:
+    """torch is not the release torch_mlu is compiled against (`source` says how we know);
+    fixes: that torch, or a torch_mlu built for the installed torch."""
+    torch = inventory.version("torch")
     fixes: list[str] = [_torch_line(inventory, expected)]
     best = _best_for_host(
-        [r for r in matrix.table("torch_mlu").rows if r.matches("torch", torch)], inventory
+        [r for r in matrix.table("torch_mlu").rows if r.matches("torch", torch or "")], inventory
     )
     if best is not None:
         fixes.append(
@@ -178,23 +189,21 @@ def _torch_vs_torch_mlu(
                 line=_torch_mlu_line(inventory, best.first("torch_mlu")),
             )
         )
-    return [
-        _finding(
-            "torch-torch_mlu",
-            Severity.ERROR,
-            ("torch", "torch_mlu"),
-            T(
-                "torch_mlu {torch_mlu} is built for PyTorch {expected} {source} but torch "
-                "{torch} is installed; torch_mlu is a C++ extension compiled against that one "
-                "PyTorch release.",
-                torch_mlu=torch_mlu,
-                expected=expected,
-                source=source,
-                torch=torch,
-            ),
-            join(fixes),
-        )
-    ]
+    return _finding(
+        "torch-torch_mlu",
+        Severity.ERROR,
+        ("torch", "torch_mlu"),
+        T(
+            "torch_mlu {torch_mlu} is built for PyTorch {expected} {source} but torch "
+            "{torch} is installed; torch_mlu is a C++ extension compiled against that one "
+            "PyTorch release.",
+            torch_mlu=torch_mlu,
+            expected=expected,
+            source=source,
+            torch=torch,
+        ),
+        join(fixes),
+    )
 
 
 def _torch_build(
@@ -482,43 +491,53 @@ def _neuware_vs_driver(
     driver = inventory.version("cambricon_driver")
     if not neuware or not driver:
         return []
-    table = matrix.table("neuware_driver")
-    rows = table.lookup(neuware)
+    rows = matrix.table("neuware_driver").lookup(neuware)
     if not rows:
-        if driver_checked:
-            return []
-        older = [row for row in table.rows if _order("neuware", neuware, row.first("neuware")) > 0]
-        nearest = newest_row(older, "neuware")
-        hint = (
-            T(
-                " The nearest published pairing is CNToolkit {neuware} with driver {drivers} "
-                "{cite}.",
-                neuware=nearest.first("neuware"),
-                drivers=", ".join(nearest.patterns("cambricon_driver")),
-                cite=cite(matrix, nearest),
-            )
-            if nearest is not None
-            else ""
-        )
-        return [
-            _finding(
-                "unknown-combination",
-                Severity.WARNING,
-                ("neuware", "cambricon_driver"),
-                T(
-                    "CNToolkit {neuware} has no driver pairing in the matrix, so MLU driver "
-                    "{driver} cannot be checked against it.{hint}",
-                    neuware=neuware,
-                    driver=driver,
-                    hint=hint,
-                ),
-                T("Compare with the release notes of your Cambricon SDK."),
-            )
-        ]
+        return [] if driver_checked else [_neuware_unpaired_driver(neuware, driver, matrix)]
     patterns = list(dict.fromkeys(p for row in rows for p in row.patterns("cambricon_driver")))
     bound = lowest("cambricon_driver", patterns) or patterns[0]
     if _order("cambricon_driver", driver, bound) >= 0:
         return []
+    return [_driver_older_than_neuware(neuware, driver, rows, matrix)]
+
+
+def _neuware_unpaired_driver(neuware: str, driver: str, matrix: Matrix) -> Finding:
+    """No pairing for this CNToolkit: name the nearest older one that is published."""
+    table = matrix.table("neuware_driver")
+    older = [row for row in table.rows if _order("neuware", neuware, row.first("neuware")) > 0]
+    nearest = newest_row(older, "neuware")
+    hint = (
+        T(
+            " The nearest published pairing is CNToolkit {neuware} with driver {drivers} {cite}.",
+            neuware=nearest.first("neuware"),
+            drivers=", ".join(nearest.patterns("cambricon_driver")),
+            cite=cite(matrix, nearest),
+        )
+        if nearest is not None
+        else ""
+    )
+    return _finding(
+        "unknown-combination",
+        Severity.WARNING,
+        ("neuware", "cambricon_driver"),
+        T(
+            "CNToolkit {neuware} has no driver pairing in the matrix, so MLU driver "
+            "{driver} cannot be checked against it.{hint}",
+            neuware=neuware,
+            driver=driver,
+            hint=hint,
+        ),
+        T("Compare with the release notes of your Cambricon SDK."),
+    )
+
+
+def _driver_older_than_neuware(
+    neuware: str, driver: str, rows: list[Row], matrix: Matrix
+) -> Finding:
+    """The driver is older than those CNToolkit is paired with; fixes: a newer driver, or the
+    newest CNToolkit paired with this driver."""
+    patterns = list(dict.fromkeys(p for row in rows for p in row.patterns("cambricon_driver")))
+    bound = lowest("cambricon_driver", patterns) or patterns[0]
     newest = highest("cambricon_driver", patterns) or bound
     fixes: list[str] = [
         T(
@@ -531,7 +550,7 @@ def _neuware_vs_driver(
     ]
     fitting = [
         row
-        for row in table.rows
+        for row in matrix.table("neuware_driver").rows
         if _order(
             "cambricon_driver",
             driver,
@@ -549,23 +568,21 @@ def _neuware_vs_driver(
                 cite=cite(matrix, best),
             )
         )
-    return [
-        _finding(
-            "neuware-driver",
-            Severity.WARNING,
-            ("neuware", "cambricon_driver"),
-            T(
-                "CNToolkit {neuware} is newer than MLU driver {driver}: stacks built on it are "
-                "paired with driver {patterns} {cite}. Cambricon states no CNToolkit-driver "
-                "matrix, so this is the pairing in use, not a hard limit.",
-                neuware=neuware,
-                driver=driver,
-                patterns=", ".join(patterns),
-                cite=cite(matrix, rows[0]),
-            ),
-            join(fixes),
-        )
-    ]
+    return _finding(
+        "neuware-driver",
+        Severity.WARNING,
+        ("neuware", "cambricon_driver"),
+        T(
+            "CNToolkit {neuware} is newer than MLU driver {driver}: stacks built on it are "
+            "paired with driver {patterns} {cite}. Cambricon states no CNToolkit-driver "
+            "matrix, so this is the pairing in use, not a hard limit.",
+            neuware=neuware,
+            driver=driver,
+            patterns=", ".join(patterns),
+            cite=cite(matrix, rows[0]),
+        ),
+        join(fixes),
+    )
 
 
 def _torch_without_torch_mlu(inventory: Inventory, torch: str, matrix: Matrix) -> list[Finding]:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from chipdoctor.model import Report
     from chipdoctor.policy.load import Policy
     from chipdoctor.progress import Spinner
+    from chipdoctor.resolve.pins import Pin
 
 app = typer.Typer(
     add_completion=False,
@@ -139,10 +140,7 @@ def check(
         from chipdoctor.delivery import ensure_writable
 
         ensure_writable(output, force=force)
-    if deep and snapshot is not None:
-        raise BadInput("--deep runs on this machine and cannot be combined with --snapshot")
-    if deep and image is not None:
-        raise BadInput("--deep runs on this machine and cannot be combined with --image")
+    _refuse_deep_elsewhere(deep, snapshot=snapshot, image=image)
     language = _language(lang)
     table = output_format is OutputFormat.table or output is not None
     with contextlib.ExitStack() as scope:
@@ -161,6 +159,14 @@ def check(
         strict = strict or gate.fail_on_warnings
     _deliver(report, output_format.value, output=output, force=force, strict=strict)
     return report.exit_code(strict=strict)
+
+
+def _refuse_deep_elsewhere(deep: bool, *, snapshot: Optional[Path], image: Optional[str]) -> None:
+    """--deep imports torch here: it cannot check a snapshot or an image."""
+    if deep and snapshot is not None:
+        raise BadInput("--deep runs on this machine and cannot be combined with --snapshot")
+    if deep and image is not None:
+        raise BadInput("--deep runs on this machine and cannot be combined with --image")
 
 
 def _policy(path: Optional[Path], require: list[str]) -> Optional[Policy]:
@@ -339,24 +345,13 @@ def fix(
 ) -> int:
     """Resolve the nearest compatible stack, print the plan, write container recipes."""
     from chipdoctor.fix.command import FixOptions, run_fix
-    from chipdoctor.resolve.pins import parse_generic, parse_pin
 
     if output_format not in (OutputFormat.table, OutputFormat.json):
         raise BadInput("fix --format: table or json")
-    pins = [
-        parse_pin(component, value, f"--{name} {value}")
-        for name, component, value in (
-            ("torch", "torch", torch),
-            ("cann", "cann", cann),
-            ("python", "python", python),
-        )
-        if value is not None
-    ]
-    pins += [parse_generic(spec) for spec in pin]
     options = FixOptions(
         evidence=lambda scope: _evidence(snapshot, interpreter, timeout, scope),
         matrix=matrix,
-        pins=pins,
+        pins=_pins(torch, cann, python, pin),
         stack=stack,
         keep_driver=keep_driver,
         chip=chip,
@@ -372,6 +367,25 @@ def fix(
         width=_width(),
     )
     return run_fix(options, sys.stdout, sys.stderr)
+
+
+def _pins(
+    torch: Optional[str], cann: Optional[str], python: Optional[str], pin: list[str]
+) -> list[Pin]:
+    """--torch, --cann and --python, then each --pin component=version."""
+    from chipdoctor.resolve.pins import parse_generic, parse_pin
+
+    pins = [
+        parse_pin(component, value, f"--{name} {value}")
+        for name, component, value in (
+            ("torch", "torch", torch),
+            ("cann", "cann", cann),
+            ("python", "python", python),
+        )
+        if value is not None
+    ]
+    pins += [parse_generic(spec) for spec in pin]
+    return pins
 
 
 @app.command()

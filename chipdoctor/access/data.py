@@ -133,9 +133,39 @@ def _words(value: Any) -> str:
 
 def _stack(doc: LocatedYaml, name: str, mounts: Mounts) -> StackAccess:
     data: dict[str, Any] = doc.data["access"]
-    devices, volumes = mounts.devices, mounts.host_paths()
     extension = data.get("extension") or {}
-    providers = {
+    providers = _providers(data)
+    libraries = tuple(
+        Library(
+            str(item["name"]),
+            str(item["provider"]),
+            tuple(item.get("when") or ()),
+            tuple(item.get("needed_by") or ()),
+        )
+        for item in data.get("libraries") or ()
+    )
+    _check_references(doc, name, providers, libraries, mounts)
+    return StackAccess(
+        stack=name,
+        driver=str(data.get("driver") or ""),
+        package=str(extension.get("package") or ""),
+        objects=tuple(extension.get("objects") or ()),
+        build_fact=str(extension.get("built_for") or ""),
+        providers=providers,
+        libraries=libraries,
+        groups=tuple(data.get("groups") or ()),
+        visible=tuple(
+            VisibleVariable(str(item["variable"]), str(item["nodes"]))
+            for item in data.get("visible_devices") or ()
+        ),
+        devices=_devices(mounts, data.get("devices") or {}),
+        volumes=_volumes(mounts, data.get("volumes") or {}),
+        options=mounts.options,
+    )
+
+
+def _providers(data: dict[str, Any]) -> dict[str, Provider]:
+    return {
         key: Provider(
             key,
             _words(value["what"]),
@@ -150,58 +180,50 @@ def _stack(doc: LocatedYaml, name: str, mounts: Mounts) -> StackAccess:
         )
         for key, value in (data.get("providers") or {}).items()
     }
-    libraries = tuple(
-        Library(
-            str(item["name"]),
-            str(item["provider"]),
-            tuple(item.get("when") or ()),
-            tuple(item.get("needed_by") or ()),
-        )
-        for item in data.get("libraries") or ()
-    )
+
+
+def _check_references(
+    doc: LocatedYaml,
+    name: str,
+    providers: dict[str, Provider],
+    libraries: tuple[Library, ...],
+    mounts: Mounts,
+) -> None:
+    """Each library names a provider, and each provider's host paths are volumes of the mounts."""
     for index, library in enumerate(libraries):
         if library.provider not in providers:
             at: YamlPath = ("access", "libraries", index, "provider")
             raise DataError(_at(doc, at, f"{name}: {library.name} names no provider"))
-    notes = data.get("devices") or {}
-    volume_notes = data.get("volumes") or {}
-    hosts = {host for host, _ in volumes}
+    hosts = {host for host, _ in mounts.host_paths()}
     for provider in providers.values():
         for host in provider.host:
             if host not in hosts:
                 where = ("access", "providers", provider.name, "host")
                 raise DataError(_at(doc, where, f"{name}: {host} is no volume of its mounts"))
+
+
+def _devices(mounts: Mounts, notes: dict[str, Any]) -> tuple[Device, ...]:
+    """The mounts' device nodes, then those only the notes name, each with its notes."""
+    devices = mounts.devices
     listed = [*devices, *(p for p in notes if p not in devices)]
-    return StackAccess(
-        stack=name,
-        driver=str(data.get("driver") or ""),
-        package=str(extension.get("package") or ""),
-        objects=tuple(extension.get("objects") or ()),
-        build_fact=str(extension.get("built_for") or ""),
-        providers=providers,
-        libraries=libraries,
-        groups=tuple(data.get("groups") or ()),
-        visible=tuple(
-            VisibleVariable(str(item["variable"]), str(item["nodes"]))
-            for item in data.get("visible_devices") or ()
-        ),
-        devices=tuple(
-            Device(
-                path,
-                _words((notes.get(path) or {}).get("what")),
-                tuple((notes.get(path) or {}).get("nodes") or ()),
-                _words((notes.get(path) or {}).get("optional")),
-            )
-            for path in listed
-        ),
-        volumes=tuple(
-            Volume(
-                host,
-                container,
-                _words((volume_notes.get(container) or {}).get("what")),
-                bool((volume_notes.get(container) or {}).get("optional", False)),
-            )
-            for host, container in volumes
-        ),
-        options=mounts.options,
+    return tuple(
+        Device(
+            path,
+            _words((notes.get(path) or {}).get("what")),
+            tuple((notes.get(path) or {}).get("nodes") or ()),
+            _words((notes.get(path) or {}).get("optional")),
+        )
+        for path in listed
+    )
+
+
+def _volumes(mounts: Mounts, notes: dict[str, Any]) -> tuple[Volume, ...]:
+    return tuple(
+        Volume(
+            host,
+            container,
+            _words((notes.get(container) or {}).get("what")),
+            bool((notes.get(container) or {}).get("optional", False)),
+        )
+        for host, container in mounts.host_paths()
     )

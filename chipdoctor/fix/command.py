@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from chipdoctor.fix.plan import Plan
     from chipdoctor.matrix.model import MatrixSet
     from chipdoctor.model import Inventory
+    from chipdoctor.recipes.build import Recipe
+
+    _Renderer = Callable[..., str]  # recipes.dockerfile.render, recipes.apptainer.render
 
 STDOUT = "-"
 
@@ -47,7 +50,6 @@ class FixOptions:
 def run_fix(options: FixOptions, stdout: TextIO, stderr: TextIO) -> int:
     from chipdoctor.engine import check
     from chipdoctor.fix.plan import build_plan
-    from chipdoctor.fix.render import render_json, render_text
     from chipdoctor.matrix.load import load_matrices
     from chipdoctor.resolve.core import choose_stack, resolve
 
@@ -58,18 +60,7 @@ def run_fix(options: FixOptions, stdout: TextIO, stderr: TextIO) -> int:
         report = check(options.evidence(scope), matrices)
     inventory = report.inventory
     stack = choose_stack(inventory, options.stack, options.pins)
-    chip = options.chip
-    if chip is not None and stack != "ascend":
-        raise BadInput(f"--chip names an Ascend NPU series; it does not apply to a {stack} stack")
-    if stack == "ascend":
-        from chipdoctor.stacks.ascend.steps import chip_series
-
-        chip = chip or chip_series(inventory)
-        if recipes and chip is None:
-            raise BadInput(
-                "cannot tell the NPU series here (npu-smi showed no device): pass --chip "
-                "910b|a3|310p|910|950 for the image tag"
-            )
+    chip = _chip(options, stack, inventory, recipes)
     accept = None
     if recipes:
         from chipdoctor.recipes.build import image_filter
@@ -88,7 +79,36 @@ def run_fix(options: FixOptions, stdout: TextIO, stderr: TextIO) -> int:
     facts = {"chip": chip} if chip else {}
     # A recipe's plan is for a fresh container: the host's environment findings do not apply.
     plan = build_plan(__version__, resolution, inventory, [] if recipes else report.findings, facts)
-    plan_out = stderr if STDOUT in recipes else stdout
+    _print_plan(options, plan, stderr if STDOUT in recipes else stdout, stdout)
+    if not resolution.ok or not recipes:
+        return plan.exit_code()
+    _write_recipes(options, plan, inventory, chip, out=(stdout, stderr))
+    return plan.exit_code()
+
+
+def _chip(
+    options: FixOptions, stack: str, inventory: Inventory, recipes: list[str]
+) -> Optional[str]:
+    """The Ascend NPU series (--chip or the one found); only Ascend image tags name one."""
+    chip = options.chip
+    if chip is not None and stack != "ascend":
+        raise BadInput(f"--chip names an Ascend NPU series; it does not apply to a {stack} stack")
+    if stack == "ascend":
+        from chipdoctor.stacks.ascend.steps import chip_series
+
+        chip = chip or chip_series(inventory)
+        if recipes and chip is None:
+            raise BadInput(
+                "cannot tell the NPU series here (npu-smi showed no device): pass --chip "
+                "910b|a3|310p|910|950 for the image tag"
+            )
+    return chip
+
+
+def _print_plan(options: FixOptions, plan: Plan, plan_out: TextIO, stdout: TextIO) -> None:
+    """The plan goes to stderr when a recipe is written to stdout."""
+    from chipdoctor.fix.render import render_json, render_text
+
     if options.output_format == "json":
         plan_out.write(render_json(plan))
     else:
@@ -101,10 +121,6 @@ def run_fix(options: FixOptions, stdout: TextIO, stderr: TextIO) -> int:
             )
         )
     plan_out.flush()
-    if not resolution.ok or not recipes:
-        return plan.exit_code()
-    _write_recipes(options, plan, inventory, chip, out=(stdout, stderr))
-    return plan.exit_code()
 
 
 def _no_image(
@@ -150,21 +166,12 @@ def _write_recipes(
     out: tuple[TextIO, TextIO],
 ) -> None:
     """Render every recipe and check every target first; then write them and the wheel."""
-    from chipdoctor.delivery import ensure_writable, write_atomic
-    from chipdoctor.recipes import apptainer, dockerfile
-    from chipdoctor.recipes.build import PREFLIGHT_POLICY, build_recipe
+    from chipdoctor.delivery import write_atomic
+    from chipdoctor.recipes.build import build_recipe
     from chipdoctor.recipes.safety import checked
-    from chipdoctor.recipes.selfwheel import build_wheel, wheel_name
 
-    stdout, stderr = out
-    files = [
-        (target, renderer)
-        for target, renderer in (
-            (options.emit_dockerfile, dockerfile.render),
-            (options.emit_apptainer, apptainer.render),
-        )
-        if target is not None
-    ]
+    stderr = out[1]
+    files = _recipe_files(options)
     contexts = {Path(t).parent for t, _ in files if t != STDOUT}
     context = next(iter(contexts)) if len(contexts) == 1 else None
     if options.wheelhouse is not None and len(contexts) > 1:
@@ -173,14 +180,55 @@ def _write_recipes(
         plan, inventory, chip=chip, wheelhouse=options.wheelhouse, context=context
     )
     image = checked("image reference", options.tag or f"chipdoctor-{plan.stack}", "--tag")
-    rendered = []
-    for target, renderer in files:
-        name = image if renderer is dockerfile.render else f"chipdoctor-{plan.stack}.sif"
-        rendered.append((target, renderer(recipe, image=name)))
-    # What each build context needs beside the recipe: the wheel, and the pre-flight policy.
+    rendered = [
+        (target, renderer(recipe, image=_image_name(renderer, image, plan)))
+        for target, renderer in files
+    ]
+    beside = _beside(recipe)
+    extras = _extras(contexts, beside)
+    _check_targets(options, rendered, extras)
+    _write_rendered(options, rendered, beside, out)
+    for path, data in extras:
+        write_atomic(path, data, force=options.force)
+        stderr.write(f"chipdoctor: wrote {path}\n")
+    if options.build and options.emit_dockerfile is not None:
+        _build(Path(options.emit_dockerfile), image, stderr)
+
+
+def _recipe_files(options: FixOptions) -> list[tuple[str, _Renderer]]:
+    """Each recipe asked for, with its renderer."""
+    from chipdoctor.recipes import apptainer, dockerfile
+
+    return [
+        (target, renderer)
+        for target, renderer in (
+            (options.emit_dockerfile, dockerfile.render),
+            (options.emit_apptainer, apptainer.render),
+        )
+        if target is not None
+    ]
+
+
+def _image_name(renderer: _Renderer, image: str, plan: Plan) -> str:
+    """The Docker image tag, or the Apptainer image file the definition names."""
+    from chipdoctor.recipes import dockerfile
+
+    return image if renderer is dockerfile.render else f"chipdoctor-{plan.stack}.sif"
+
+
+def _beside(recipe: Recipe) -> list[tuple[str, bytes]]:
+    """What each build context needs beside the recipe: the wheel, and the pre-flight policy."""
+    from chipdoctor.recipes.build import PREFLIGHT_POLICY
+    from chipdoctor.recipes.selfwheel import build_wheel, wheel_name
+
     beside = [(wheel_name(), build_wheel())]
     if recipe.policy:
         beside.append((PREFLIGHT_POLICY, recipe.policy.encode()))
+    return beside
+
+
+def _extras(contexts: set[Path], beside: list[tuple[str, bytes]]) -> list[tuple[Path, bytes]]:
+    """The files to write into each build context, less those already there as they are."""
     extras = []
     for directory in sorted(contexts):
         for name, data in beside:
@@ -188,11 +236,31 @@ def _write_recipes(
             if path.is_file() and path.read_bytes() == data:
                 continue  # the same file is already there: nothing to overwrite
             extras.append((path, data))
+    return extras
+
+
+def _check_targets(
+    options: FixOptions, rendered: list[tuple[str, str]], extras: list[tuple[Path, bytes]]
+) -> None:
+    """Refuse before writing anything when one target may not be written."""
+    from chipdoctor.delivery import ensure_writable
+
     for target, _ in rendered:
         if target != STDOUT:
             ensure_writable(Path(target), force=options.force)
     for path, _ in extras:
         ensure_writable(path, force=options.force)
+
+
+def _write_rendered(
+    options: FixOptions,
+    rendered: list[tuple[str, str]],
+    beside: list[tuple[str, bytes]],
+    out: tuple[TextIO, TextIO],
+) -> None:
+    from chipdoctor.delivery import write_atomic
+
+    stdout, stderr = out
     for target, text in rendered:
         if target == STDOUT:
             stdout.write(text)
@@ -203,16 +271,14 @@ def _write_recipes(
         else:
             write_atomic(Path(target), text.encode(), force=options.force)
             stderr.write(f"chipdoctor: wrote {target}\n")
-    for path, data in extras:
-        write_atomic(path, data, force=options.force)
-        stderr.write(f"chipdoctor: wrote {path}\n")
-    if options.build and options.emit_dockerfile is not None:
-        from chipdoctor.container.engine import build, connect
 
-        dockerfile_path = Path(options.emit_dockerfile)
-        client = connect(timeout=3600)
-        try:
-            image_id = build(client, dockerfile_path.parent, dockerfile_path.name, image, stderr)
-        finally:
-            client.close()
-        stderr.write(f"chipdoctor: built {image} ({image_id or 'no id reported'})\n")
+
+def _build(dockerfile_path: Path, image: str, stderr: TextIO) -> None:
+    from chipdoctor.container.engine import build, connect
+
+    client = connect(timeout=3600)
+    try:
+        image_id = build(client, dockerfile_path.parent, dockerfile_path.name, image, stderr)
+    finally:
+        client.close()
+    stderr.write(f"chipdoctor: built {image} ({image_id or 'no id reported'})\n")

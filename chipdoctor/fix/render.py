@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from chipdoctor.fix.plan import Plan
 from chipdoctor.i18n import T, translate
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 _ACTION_STYLE = {
     "keep": "dim",
@@ -24,8 +29,6 @@ def render_json(plan: Plan) -> str:
 
 def render_text(plan: Plan, *, color: bool = False, width: int = 100, lang: str = "en") -> str:
     from rich.console import Console
-    from rich.padding import Padding
-    from rich.table import Table
     from rich.text import Text
 
     buffer = io.StringIO()
@@ -51,15 +54,32 @@ def render_text(plan: Plan, *, color: bool = False, width: int = 100, lang: str 
     )
     console.print(Text(say(head), style="bold"))
     if not resolution.ok:
-        console.print(
-            Text(say(T("No stack in the matrix satisfies these pins:")), style="bold red")
-        )
-        for conflict in resolution.conflicts:
-            console.print(Padding(Text("✗ " + say(conflict.message)), (0, 0, 0, 2), expand=False))
-        console.print(
-            Text(say(T("CONFLICT: drop or change one of the pins above.")), style="bold red")
-        )
+        _conflicts(console, say, plan)
         return _strip(buffer.getvalue())
+    _changes(console, say, plan)
+    for warning in resolution.warnings:
+        console.print(Text(say(T("! not published: {warning}", warning=warning)), style="yellow"))
+    _steps(console, say, plan)
+    _also(console, say, plan)
+    console.print(Text(say(_summary(plan)), style="bold"))
+    return _strip(buffer.getvalue())
+
+
+def _conflicts(console: Console, say: Callable[[str], str], plan: Plan) -> None:
+    from rich.padding import Padding
+    from rich.text import Text
+
+    console.print(Text(say(T("No stack in the matrix satisfies these pins:")), style="bold red"))
+    for conflict in plan.resolution.conflicts:
+        console.print(Padding(Text("✗ " + say(conflict.message)), (0, 0, 0, 2), expand=False))
+    console.print(Text(say(T("CONFLICT: drop or change one of the pins above.")), style="bold red"))
+
+
+def _changes(console: Console, say: Callable[[str], str], plan: Plan) -> None:
+    """One row per component: current, target, and why."""
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(show_edge=False, pad_edge=False)
     for name in (T("component"), T("current"), "", T("target"), T("why")):
         table.add_column(say(name), overflow="fold")
@@ -73,8 +93,12 @@ def render_text(plan: Plan, *, color: bool = False, width: int = 100, lang: str 
             say(change.reason),
         )
     console.print(table)
-    for warning in resolution.warnings:
-        console.print(Text(say(T("! not published: {warning}", warning=warning)), style="yellow"))
+
+
+def _steps(console: Console, say: Callable[[str], str], plan: Plan) -> None:
+    from rich.padding import Padding
+    from rich.text import Text
+
     if plan.steps:
         console.print()
         console.print(Text(say(T("Steps, in order:")), style="bold"))
@@ -82,26 +106,34 @@ def render_text(plan: Plan, *, color: bool = False, width: int = 100, lang: str 
         console.print(Text(f"{number}. [{step.kind}] {say(step.title)}"))
         for command in step.commands:
             console.print(Padding(Text(command, style="green"), (0, 0, 0, 5), expand=False))
-    if plan.also:
-        console.print()
-        console.print(Text(say(T("Also reported by check (not a version problem):")), style="bold"))
-        for finding in plan.also:
-            console.print(
-                Padding(Text(f"{finding.id}: {say(finding.message)}"), (0, 0, 0, 2), expand=False)
-            )
-            for line in say(finding.fix).splitlines():
-                fix = say(T("fix: {line}", line=line))
-                console.print(Padding(Text(fix, style="green"), (0, 0, 0, 4), expand=False))
-    if plan.status == "ok":
-        summary = T("OK: the installed stack is already the one to keep.")
-    else:
-        summary = T(
-            "PLAN: {changes} change(s), {steps} step(s).",
-            changes=sum(c.action != "keep" for c in plan.changes),
-            steps=len(plan.steps),
+
+
+def _also(console: Console, say: Callable[[str], str], plan: Plan) -> None:
+    """The check's findings that are not version problems, with their fixes."""
+    from rich.padding import Padding
+    from rich.text import Text
+
+    if not plan.also:
+        return
+    console.print()
+    console.print(Text(say(T("Also reported by check (not a version problem):")), style="bold"))
+    for finding in plan.also:
+        console.print(
+            Padding(Text(f"{finding.id}: {say(finding.message)}"), (0, 0, 0, 2), expand=False)
         )
-    console.print(Text(say(summary), style="bold"))
-    return _strip(buffer.getvalue())
+        for line in say(finding.fix).splitlines():
+            fix = say(T("fix: {line}", line=line))
+            console.print(Padding(Text(fix, style="green"), (0, 0, 0, 4), expand=False))
+
+
+def _summary(plan: Plan) -> str:
+    if plan.status == "ok":
+        return T("OK: the installed stack is already the one to keep.")
+    return T(
+        "PLAN: {changes} change(s), {steps} step(s).",
+        changes=sum(c.action != "keep" for c in plan.changes),
+        steps=len(plan.steps),
+    )
 
 
 def _strip(text: str) -> str:

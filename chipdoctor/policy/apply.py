@@ -11,7 +11,7 @@ import datetime as dt
 
 from chipdoctor.components import STACK_COMPONENTS
 from chipdoctor.i18n import T
-from chipdoctor.model import Finding, Inventory, Report, Severity
+from chipdoctor.model import Component, Finding, Inventory, Report, Severity
 from chipdoctor.policy.load import Constraint, Ignore, Policy, RequiredStack
 from chipdoctor.report.common import SEVERITY
 from chipdoctor.versions import InvalidVersion, scheme_for
@@ -109,63 +109,85 @@ def _check_stack(inventory: Inventory, required: RequiredStack) -> Finding:
 
 
 def _check_constraint(inventory: Inventory, constraint: Constraint) -> Finding:
-    name, pattern, origin = constraint.component, constraint.pattern, constraint.origin
-    component = inventory.component(name)
+    component = inventory.component(constraint.component)
     if component is None:
-        return Finding(
-            constraint.finding_id,
-            Severity.ERROR,
-            (name,),
-            T(
-                "{name} is not installed, but {pattern} is required (by {origin}).",
-                name=name,
-                pattern=pattern,
-                origin=origin,
-            ),
-            T(
-                "Install {name} {pattern}{hint}, or drop the constraint ({origin}).",
-                name=name,
-                pattern=pattern,
-                hint=_pairing_hint(name),
-                origin=origin,
-            ),
-        )
+        return _constraint_not_installed(constraint)
     try:
-        satisfied = scheme_for(name).matches(pattern, component.version)
+        satisfied = scheme_for(constraint.component).matches(constraint.pattern, component.version)
     except InvalidVersion as exc:
-        return Finding(
-            constraint.finding_id,
-            Severity.ERROR,
-            (name,),
-            T(
-                "{name} {version} (from {source}) cannot be compared with {pattern} (required by "
-                "{origin}): {error}.",
-                name=name,
-                version=component.version,
-                source=component.source,
-                pattern=pattern,
-                origin=origin,
-                error=exc,
-            ),
-            T(
-                "Check the version {source} reports, or change the constraint ({origin}).",
-                source=component.source,
-                origin=origin,
-            ),
-        )
+        return _constraint_not_comparable(constraint, component, exc)
     if satisfied:
-        return Finding(
-            constraint.finding_id,
-            Severity.INFO,
-            (name,),
-            T(
-                "{name} {version} satisfies {pattern} (required by {origin}).",
-                name=name,
-                version=component.version,
-                pattern=pattern,
-                origin=origin,
-            ),
-        )
+        return _constraint_met(constraint, component)
+    return _constraint_not_met(constraint, component)
+
+
+def _constraint_not_installed(constraint: Constraint) -> Finding:
+    name, pattern, origin = constraint.component, constraint.pattern, constraint.origin
+    return Finding(
+        constraint.finding_id,
+        Severity.ERROR,
+        (name,),
+        T(
+            "{name} is not installed, but {pattern} is required (by {origin}).",
+            name=name,
+            pattern=pattern,
+            origin=origin,
+        ),
+        T(
+            "Install {name} {pattern}{hint}, or drop the constraint ({origin}).",
+            name=name,
+            pattern=pattern,
+            hint=_pairing_hint(name),
+            origin=origin,
+        ),
+    )
+
+
+def _constraint_not_comparable(
+    constraint: Constraint, component: Component, exc: InvalidVersion
+) -> Finding:
+    name, pattern, origin = constraint.component, constraint.pattern, constraint.origin
+    return Finding(
+        constraint.finding_id,
+        Severity.ERROR,
+        (name,),
+        T(
+            "{name} {version} (from {source}) cannot be compared with {pattern} (required by "
+            "{origin}): {error}.",
+            name=name,
+            version=component.version,
+            source=component.source,
+            pattern=pattern,
+            origin=origin,
+            error=exc,
+        ),
+        T(
+            "Check the version {source} reports, or change the constraint ({origin}).",
+            source=component.source,
+            origin=origin,
+        ),
+    )
+
+
+def _constraint_met(constraint: Constraint, component: Component) -> Finding:
+    """A passing check is reported too, as info, so the gate shows what it verified."""
+    name, pattern, origin = constraint.component, constraint.pattern, constraint.origin
+    return Finding(
+        constraint.finding_id,
+        Severity.INFO,
+        (name,),
+        T(
+            "{name} {version} satisfies {pattern} (required by {origin}).",
+            name=name,
+            version=component.version,
+            pattern=pattern,
+            origin=origin,
+        ),
+    )
+
+
+def _constraint_not_met(constraint: Constraint, component: Component) -> Finding:
+    name, pattern, origin = constraint.component, constraint.pattern, constraint.origin
     return Finding(
         constraint.finding_id,
         Severity.ERROR,

@@ -158,22 +158,8 @@ def _ignores(doc: LocatedYaml, value: Any) -> tuple[Ignore, ...]:
         where: YamlPath = ("ignore", index)
         if not isinstance(entry, dict):
             raise doc.error(where, "an ignore entry is a mapping with id, reason and maybe until")
-        for key in entry:
-            if key not in _IGNORE_KEYS:
-                raise doc.error(
-                    (*where, key),
-                    f"unknown key {key!r} in an ignore entry (it has {', '.join(_IGNORE_KEYS)})",
-                )
-        finding_id = entry.get("id")
-        if not isinstance(finding_id, str) or not _FINDING_ID.match(finding_id):
-            raise doc.error(
-                (*where, "id"), "id must be a finding id such as 'ascend.env-not-sourced'"
-            )
-        if finding_id.startswith("policy."):
-            raise doc.error(
-                (*where, "id"),
-                f"{finding_id} comes from this policy itself: change the rule, not an ignore",
-            )
+        _ignore_keys(doc, where, entry)
+        finding_id = _ignored_id(doc, where, entry.get("id"))
         reason = entry.get("reason")
         if not isinstance(reason, str) or not reason.strip():
             raise doc.error(
@@ -187,6 +173,27 @@ def _ignores(doc: LocatedYaml, value: Any) -> tuple[Ignore, ...]:
         until = _until(doc, (*where, "until"), entry.get("until"))
         out.append(Ignore(finding_id, reason.strip(), until, _origin(doc, where)))
     return tuple(out)
+
+
+def _ignore_keys(doc: LocatedYaml, where: YamlPath, entry: dict[Any, Any]) -> None:
+    for key in entry:
+        if key not in _IGNORE_KEYS:
+            raise doc.error(
+                (*where, key),
+                f"unknown key {key!r} in an ignore entry (it has {', '.join(_IGNORE_KEYS)})",
+            )
+
+
+def _ignored_id(doc: LocatedYaml, where: YamlPath, finding_id: Any) -> str:
+    """A finding id that a check reports: never one of the policy's own findings."""
+    if not isinstance(finding_id, str) or not _FINDING_ID.match(finding_id):
+        raise doc.error((*where, "id"), "id must be a finding id such as 'ascend.env-not-sourced'")
+    if finding_id.startswith("policy."):
+        raise doc.error(
+            (*where, "id"),
+            f"{finding_id} comes from this policy itself: change the rule, not an ignore",
+        )
+    return finding_id
 
 
 def _until(doc: LocatedYaml, where: YamlPath, value: Any) -> dt.date | None:

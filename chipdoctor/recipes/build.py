@@ -15,7 +15,7 @@ from pathlib import Path
 
 from chipdoctor import __version__
 from chipdoctor.errors import BadInput
-from chipdoctor.fix.plan import Plan, image_view, step_writer
+from chipdoctor.fix.plan import PipInstall, Plan, image_view, step_writer
 from chipdoctor.model import Inventory
 from chipdoctor.printable import visible
 from chipdoctor.recipes.data import ImageTag, Mounts, images, mounts
@@ -132,14 +132,7 @@ def build_recipe(
     target = plan.resolution.target
     for component, version in target.items():
         checked("version", version, _origin(plan, inventory, component, version))
-    candidates = base_images(stack, target, chip)
-    if not candidates:
-        raise BadInput(
-            f"no official {stack} image is listed for this stack ({_describe(target)}"
-            f"{', chip ' + chip if chip else ''}); see chipdoctor/recipes/images.yaml"
-        )
-    base = candidates[0]
-    checked("image reference", base.reference, "chipdoctor/recipes/images.yaml")
+    base = _base_image(stack, target, chip)
     env = tuple(
         (
             checked("environment variable name", name, base.source),
@@ -148,38 +141,22 @@ def build_recipe(
         for name, value in base.environment
     )
     relative_wheelhouse = _wheelhouse(wheelhouse, context)
-    installs = []
-    for pip in step_writer(stack).pip_installs(plan, inventory):
-        if pip.component in base.provides:
-            continue
-        origin = _origin(plan, inventory, pip.component, pip.version)
-        checked("version", pip.version, origin)
-        checked("package name", pip.package, origin)
-        if wheelhouse is not None:
-            _require_wheel(wheelhouse, pip.package, pip.version)
-            installs.append(Install(pip.requirement, "", pip.no_deps))
-        elif pip.direct_url:
-            installs.append(Install(checked("URL", pip.wheel, origin), "", pip.no_deps))
-        elif pip.wheel:
-            raise BadInput(
-                f"{pip.package} {pip.version} is not on a package index ({pip.download} "
-                f"publishes it): download the wheel into a directory and pass --wheelhouse DIR"
-            )
-        else:
-            index = checked("URL", pip.index_url, pip.package) if pip.index_url else ""
-            installs.append(Install(pip.requirement, index, pip.no_deps))
+    installs = tuple(
+        _install(pip, _origin(plan, inventory, pip.component, pip.version), wheelhouse)
+        for pip in step_writer(stack).pip_installs(plan, inventory)
+        if pip.component not in base.provides
+    )
     layout = mounts().get(stack) or Mounts(stack, (), (), (), None, "")
     policy = preflight_policy(layout)
     preflight = ["chipdoctor", "check", "--strict"]
     if policy:
         preflight += ["--policy", f"{WHEEL_DIR}/{PREFLIGHT_POLICY}"]
     hard = plan.resolution.hard
-    driver = next((target[c] for c in hard[:1] if c in target), "")
     return Recipe(
         stack=stack,
         base=base,
         env=env,
-        installs=tuple(installs),
+        installs=installs,
         wheel=checked("file name", wheel_name(), "chipdoctor"),
         wheelhouse=relative_wheelhouse,
         preflight=tuple(preflight),
@@ -190,13 +167,52 @@ def build_recipe(
         apptainer=layout.apptainer,
         summary=f"chipdoctor {__version__}: {stack} stack "
         + _describe({c: v for c, v in target.items() if c not in hard}),
-        driver_note=(
+        driver_note=_driver_note(plan),
+    )
+
+
+def _base_image(stack: str, target: Mapping[str, str], chip: str | None) -> ImageTag:
+    """The first official image listed for the target; none listed is bad input."""
+    candidates = base_images(stack, target, chip)
+    if not candidates:
+        raise BadInput(
+            f"no official {stack} image is listed for this stack ({_describe(target)}"
+            f"{', chip ' + chip if chip else ''}); see chipdoctor/recipes/images.yaml"
+        )
+    base = candidates[0]
+    checked("image reference", base.reference, "chipdoctor/recipes/images.yaml")
+    return base
+
+
+def _install(pip: PipInstall, origin: str, wheelhouse: Path | None) -> Install:
+    """One pip install: from the wheelhouse, a direct URL, or an index; a wheel no index
+    serves needs --wheelhouse."""
+    checked("version", pip.version, origin)
+    checked("package name", pip.package, origin)
+    if wheelhouse is not None:
+        _require_wheel(wheelhouse, pip.package, pip.version)
+        return Install(pip.requirement, "", pip.no_deps)
+    if pip.direct_url:
+        return Install(checked("URL", pip.wheel, origin), "", pip.no_deps)
+    if pip.wheel:
+        raise BadInput(
+            f"{pip.package} {pip.version} is not on a package index ({pip.download} "
+            f"publishes it): download the wheel into a directory and pass --wheelhouse DIR"
+        )
+    index = checked("URL", pip.index_url, pip.package) if pip.index_url else ""
+    return Install(pip.requirement, index, pip.no_deps)
+
+
+def _driver_note(plan: Plan) -> str:
+    """The driver comes from the host; name this host's when the plan keeps it."""
+    target = plan.resolution.target
+    driver = next((target[c] for c in plan.resolution.hard[:1] if c in target), "")
+    if driver:
+        return (
             f"The driver is not in the image: it comes from the host at run time (this host: "
             f"{driver})."
-            if driver
-            else "The driver is not in the image: it comes from the host at run time."
-        ),
-    )
+        )
+    return "The driver is not in the image: it comes from the host at run time."
 
 
 def _origin(plan: Plan, inventory: Inventory, component: str, version: str) -> str:

@@ -45,6 +45,28 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
         stacks=stacks,
     )
     console.print(Text(say(heading), style="bold"))
+    console.print(_components_table(report))
+    if inventory.devices:
+        console.print()
+        console.print(_devices_table(report))
+    if report.smoke:
+        console.print()
+        console.print(Text(say(T("Smoke test (--deep)")), style="bold"))
+        console.print(_smoke_table(report))
+    console.print()
+    _findings(console, report)
+    for key, note in sorted(inventory.facts.items()):
+        if key.startswith(NOTE_PREFIX):
+            console.print(Text(say(T("note: {note}", note=visible(note))), style="dim"))
+    summary = headline(report)
+    console.print(Text(summary, style=_MARK[_worst(report)][1] if report.findings else ""))
+    return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
+
+
+def _components_table(report: Report) -> Table:
+    """Components grouped: the host's first, then each stack's, then the rest."""
+    inventory = report.inventory
+    say = report.localized
     table = Table(show_edge=False, pad_edge=False, expand=False)
     table.add_column(say(T("stack")), style="dim")
     table.add_column(say(T("component")))
@@ -60,28 +82,30 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
                     visible(component.version),
                     visible(component.source),
                 )
-    console.print(table)
-    if inventory.devices:
-        devices = Table(show_edge=False, pad_edge=False, title=None)
-        for name in (T("stack"), T("device"), T("name"), T("health")):
-            devices.add_column(say(name))
-        for device in inventory.devices:
-            style = "" if device.health.upper() in ("OK", "NORMAL") else "yellow"
-            devices.add_row(
-                visible(device.stack),
-                str(device.index),
-                visible(device.name),
-                Text(visible(device.health), style=style),
-            )
-        console.print()
-        console.print(devices)
-    if report.smoke:
-        console.print()
-        console.print(Text(say(T("Smoke test (--deep)")), style="bold"))
-        console.print(_smoke_table(report))
+    return table
+
+
+def _devices_table(report: Report) -> Table:
+    say = report.localized
+    devices = Table(show_edge=False, pad_edge=False, title=None)
+    for name in (T("stack"), T("device"), T("name"), T("health")):
+        devices.add_column(say(name))
+    for device in report.inventory.devices:
+        style = "" if device.health.upper() in ("OK", "NORMAL") else "yellow"
+        devices.add_row(
+            visible(device.stack),
+            str(device.index),
+            visible(device.name),
+            Text(visible(device.health), style=style),
+        )
+    return devices
+
+
+def _findings(console: Console, report: Report) -> None:
+    """Each finding with its fix, less the passed smoke-test steps the smoke table shows."""
+    say = report.localized
     # A passed smoke-test step is already a row of its table.
     tabled = {f"deep.{step.step}" for step in report.smoke if step.result == "passed"}
-    console.print()
     for finding in report.findings:
         if finding.id in tabled and finding.severity is Severity.INFO:
             continue
@@ -95,12 +119,6 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
         for line in say(finding.fix).splitlines():
             fix = say(T("fix: {line}", line=visible(line)))
             console.print(Padding(Text(fix, style="green"), (0, 0, 0, 4), expand=False))
-    for key, note in sorted(inventory.facts.items()):
-        if key.startswith(NOTE_PREFIX):
-            console.print(Text(say(T("note: {note}", note=visible(note))), style="dim"))
-    summary = headline(report)
-    console.print(Text(summary, style=_MARK[_worst(report)][1] if report.findings else ""))
-    return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
 
 
 _SMOKE_RESULT = {

@@ -42,11 +42,32 @@ def classify_torch(torch: str, facts: Mapping[str, str]) -> TorchBuild:
     """Read the build from the version's local tag first, then from torch/version.py."""
     local = torch.split("+", 1)[1].lower() if "+" in torch else ""
     tag = T("the local tag of torch {torch}", torch=torch)
+    tagged = _from_tag(torch, tag)
+    if tagged is not None:
+        return tagged
+    recorded = _from_version_py(torch, local, facts)
+    if recorded is not None:
+        return recorded
+    if local.startswith("cpu"):
+        return TorchBuild(CPU, None, tag)
+    if FACT_TORCH_BUILD_SOURCE in facts:
+        source = facts[FACT_TORCH_BUILD_SOURCE]
+        return TorchBuild(CPU, None, T("neither hip nor cuda is set in {source}", source=source))
+    return TorchBuild(UNKNOWN, None, f"torch {torch}")
+
+
+def _from_tag(torch: str, tag: str) -> TorchBuild | None:
+    """A DTK or ROCm build named by the local tag (``+das.opt1.dtk2604``, ``+rocm6.2.4``)."""
     if is_dtk_build(torch):
         return TorchBuild(DTK, dtk_from_torch(torch), tag)
     tagged = rocm_from_torch(torch)
     if tagged:
         return TorchBuild(ROCM, tagged, tag)
+    return None
+
+
+def _from_version_py(torch: str, local: str, facts: Mapping[str, str]) -> TorchBuild | None:
+    """A ROCm or CUDA build named by torch/version.py's ``hip`` / ``cuda`` values."""
     source = facts.get(FACT_TORCH_BUILD_SOURCE, "torch/version.py")
     hip = facts.get(FACT_TORCH_HIP)
     if hip:
@@ -59,8 +80,4 @@ def classify_torch(torch: str, facts: Mapping[str, str]) -> TorchBuild:
             T("cuda = {cuda!r} in {source}", cuda=cuda, source=source) if cuda else f"torch {torch}"
         )
         return TorchBuild(CUDA, cuda, how)
-    if local.startswith("cpu"):
-        return TorchBuild(CPU, None, tag)
-    if FACT_TORCH_BUILD_SOURCE in facts:
-        return TorchBuild(CPU, None, T("neither hip nor cuda is set in {source}", source=source))
-    return TorchBuild(UNKNOWN, None, f"torch {torch}")
+    return None

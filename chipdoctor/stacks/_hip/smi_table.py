@@ -17,7 +17,7 @@ The parser is pure and never raises.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 __all__ = ["SmiDevice", "SmiTable", "parse_smi_table"]
@@ -68,6 +68,86 @@ def _device(index: int, rest: str, mode_column: bool) -> SmiDevice:
     return SmiDevice(index, None, device_id.group(1) if device_id else None, mode)
 
 
+@dataclass
+class _Reader:
+    """The parser's state from line to line: where in the table it is and what it has read."""
+
+    label: Optional[str] = None
+    mode_column: bool = False
+    names_follow: bool = False
+    in_rows: bool = False
+    done: bool = False
+    devices: list[SmiDevice] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    driver: Optional[str] = None
+    error_line: Optional[str] = None
+
+    def read(self, line: str) -> None:
+        if self._anywhere(line) or self.done:
+            return
+        if self.label is None:
+            self._header(line)
+        else:
+            self._table(line)
+
+    def _anywhere(self, line: str) -> bool:
+        """Warnings, the driver line and error lines count wherever they appear; True when used."""
+        warning = _WARNING_RE.match(line)
+        if warning:
+            self.warnings.append(_truncate(warning.group(1)))
+            return True
+        driver_match = _DRIVER_RE.match(line)
+        if driver_match and self.driver is None:
+            self.driver = driver_match.group(1)
+            return True
+        if self.error_line is None and _ERROR_RE.match(line):
+            self.error_line = _truncate(line)
+        return False
+
+    def _header(self, line: str) -> None:
+        header = _HEADER_RE.match(line)
+        if header:
+            self.label = header.group(1)
+            self.mode_column = line.rsplit(maxsplit=1)[-1] == "Mode"
+
+    def _table(self, line: str) -> None:
+        if _RULE_RE.match(line) or "End of" in line:
+            if self.devices:
+                self.done = True
+            self.in_rows = True
+            return
+        row = _ROW_RE.match(line)
+        if row:
+            self.devices.append(_device(int(row.group(1)), row.group(2), self.mode_column))
+            self.in_rows = True
+            return
+        self._name(line.strip())
+
+    def _name(self, stripped: str) -> None:
+        if not stripped:
+            return
+        if not self.in_rows and stripped.startswith("Name"):
+            # NOTE: ROCm 6.0/6.1 print "Name (20 chars)" under the header and the marketing
+            # name indented under each row (stas00/ml-engineering, 8x MI300X).
+            self.names_follow = True
+        elif self.in_rows and self.names_follow and self.devices and self.devices[-1].name is None:
+            last = self.devices[-1]
+            self.devices[-1] = SmiDevice(last.index, stripped, last.device_id, last.mode)
+
+    def error(self, lines: list[str]) -> Optional[str]:
+        """The error line when no device was read, else text that holds no table at all."""
+        if self.devices:
+            return None
+        if self.error_line is not None:
+            return self.error_line
+        if self.label is not None:
+            return None
+        first = next((line for line in lines if line.strip()), None)
+        if first is not None and self.driver is None and not self.warnings:
+            return _truncate(first)
+        return None
+
+
 def parse_smi_table(text: str) -> SmiTable:
     """Parse ``rocm-smi`` / ``hy-smi`` default output; never raises.
 
@@ -77,61 +157,13 @@ def parse_smi_table(text: str) -> SmiTable:
     empty input and for a table without rows (see ``warnings`` for why it is empty).
     """
     lines = text.splitlines()
-    label: Optional[str] = None
-    mode_column = False
-    names_follow = False
-    in_rows = False
-    done = False
-    devices: list[SmiDevice] = []
-    warnings: list[str] = []
-    driver: Optional[str] = None
-    error_line: Optional[str] = None
+    reader = _Reader()
     for line in lines:
-        warning = _WARNING_RE.match(line)
-        if warning:
-            warnings.append(_truncate(warning.group(1)))
-            continue
-        driver_match = _DRIVER_RE.match(line)
-        if driver_match and driver is None:
-            driver = driver_match.group(1)
-            continue
-        if error_line is None and _ERROR_RE.match(line):
-            error_line = _truncate(line)
-        if done:
-            continue
-        header = _HEADER_RE.match(line) if label is None else None
-        if header:
-            label = header.group(1)
-            mode_column = line.split()[-1] == "Mode"
-            continue
-        if label is None:
-            continue
-        if _RULE_RE.match(line) or "End of" in line:
-            if devices:
-                done = True
-            in_rows = True
-            continue
-        row = _ROW_RE.match(line)
-        if row:
-            devices.append(_device(int(row.group(1)), row.group(2), mode_column))
-            in_rows = True
-            continue
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if not in_rows and stripped.startswith("Name"):
-            # NOTE: ROCm 6.0/6.1 print "Name (20 chars)" under the header and the marketing
-            # name indented under each row (stas00/ml-engineering, 8x MI300X).
-            names_follow = True
-        elif in_rows and names_follow and devices and devices[-1].name is None:
-            last = devices[-1]
-            devices[-1] = SmiDevice(last.index, stripped, last.device_id, last.mode)
-    error = None
-    if not devices:
-        if error_line is not None:
-            error = error_line
-        elif label is None:
-            first = next((line for line in lines if line.strip()), None)
-            if first is not None and driver is None and not warnings:
-                error = _truncate(first)
-    return SmiTable(label, tuple(devices), tuple(warnings), driver, error)
+        reader.read(line)
+    return SmiTable(
+        reader.label,
+        tuple(reader.devices),
+        tuple(reader.warnings),
+        reader.driver,
+        reader.error(lines),
+    )

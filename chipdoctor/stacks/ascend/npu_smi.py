@@ -173,14 +173,22 @@ def parse_npu_smi_info(text: str) -> NpuSmiInfo:
     """
     lines = [line.strip() for line in text.splitlines()]
     tool_version, driver_version = _versions(lines)
-    chips: list[NpuChip] = []
-    saw_header = tool_version is not None or driver_version is not None
-    pending: Optional[_PendingRow] = None
-    in_process_table = False
+    chips, saw_table_header = _device_table(lines)
+    saw_header = tool_version is not None or driver_version is not None or saw_table_header
+    return NpuSmiInfo(
+        tool_version=tool_version,
+        driver_version=driver_version,
+        chips=tuple(chips),
+        error=_error(lines, chips, saw_header),
+    )
 
+
+def _device_table(lines: list[str]) -> tuple[list[NpuChip], bool]:
+    """The chips of the device table, and whether a table header was seen."""
+    chips: list[NpuChip] = []
+    saw_header = False
+    pending: Optional[_PendingRow] = None
     for line in lines:
-        if in_process_table:
-            break
         if not line:
             continue
         cells = _cells(line)
@@ -189,8 +197,7 @@ def parse_npu_smi_info(text: str) -> NpuSmiInfo:
             pending = None
             continue
         if _is_process_header(cells):
-            in_process_table = True
-            continue
+            break
         if _is_device_header(cells) or _is_chip_header(cells):
             saw_header = True
             pending = None
@@ -202,23 +209,20 @@ def parse_npu_smi_info(text: str) -> NpuSmiInfo:
                 chips.append(chip)
                 continue
         pending = _first_row(cells)
+    return chips, saw_header
 
+
+def _error(lines: list[str], chips: list[NpuChip], saw_header: bool) -> Optional[str]:
+    """A DCMI failure, or the first line of text that holds neither a header nor chips."""
     failure = _failure_line(lines)
-    error: Optional[str] = None
     # NOTE: a dcmi failure is always fatal. "DrvMngGetConsoleLogLevel failed" alone is only
     # trusted when no chip was listed: it is a logging-setup message that also shows up as
     # noise before working output (vllm-project/vllm-ascend#13399 starts with
     # "DrvMngGetConsoleLogLevel failed. (ret=4)").
     if failure is not None and (_DCMI_FAILURE_RE.search(failure) or not chips):
-        error = _truncate(failure)
-    elif not chips and not saw_header:
+        return _truncate(failure)
+    if not chips and not saw_header:
         first = next((line for line in lines if line), None)
         if first is not None:
-            error = _truncate(first)
-
-    return NpuSmiInfo(
-        tool_version=tool_version,
-        driver_version=driver_version,
-        chips=tuple(chips),
-        error=error,
-    )
+            return _truncate(first)
+    return None

@@ -7,6 +7,7 @@ the combination does not work, `warning` where it merely differs from the publis
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import partial
 
 from chipdoctor.i18n import T, join
@@ -61,74 +62,84 @@ def _torch_vs_torch_npu(
 ) -> list[Finding]:
     expected = rows[0].first("torch") if rows else release_of(torch_npu)
     if torch is None:
-        return [
-            _finding(
-                "torch_npu-without-torch",
-                Severity.ERROR,
-                ("torch_npu", "torch"),
-                T(
-                    "torch_npu {torch_npu} is installed but torch is not; torch_npu {torch_npu} "
-                    "requires torch {expected}.",
-                    torch_npu=torch_npu,
-                    expected=expected,
-                ),
-                _torch_line(expected),
-            )
-        ]
-    out = []
-    if "+cu" in torch or "+rocm" in torch:
-        # NOTE: torch_npu refuses a CUDA/ROCm build: "Two accelerators cannot be used at the same
-        # time in PyTorch: npu and cuda" (Ascend/pytorch torch_npu/__init__.py).
-        out.append(
-            _finding(
-                "torch-build",
-                Severity.ERROR,
-                ("torch", "torch_npu"),
-                T(
-                    "torch {torch} is a GPU build; torch_npu refuses to load beside it with "
-                    "'Two accelerators cannot be used at the same time in PyTorch'.",
-                    torch=torch,
-                ),
-                _torch_line(release_of(torch)),
-            )
-        )
+        return [_torch_npu_without_torch(torch_npu, expected)]
+    found = (
+        _gpu_torch(torch),
+        _torch_not_torch_npu_release(torch, torch_npu, expected, rows, matrix),
+    )
+    return [finding for finding in found if finding is not None]
+
+
+def _torch_npu_without_torch(torch_npu: str, expected: str) -> Finding:
+    return _finding(
+        "torch_npu-without-torch",
+        Severity.ERROR,
+        ("torch_npu", "torch"),
+        T(
+            "torch_npu {torch_npu} is installed but torch is not; torch_npu {torch_npu} "
+            "requires torch {expected}.",
+            torch_npu=torch_npu,
+            expected=expected,
+        ),
+        _torch_line(expected),
+    )
+
+
+def _gpu_torch(torch: str) -> Finding | None:
+    """A CUDA or ROCm build of torch, beside which torch_npu refuses to load."""
+    if "+cu" not in torch and "+rocm" not in torch:
+        return None
+    # NOTE: torch_npu refuses a CUDA/ROCm build: "Two accelerators cannot be used at the same
+    # time in PyTorch: npu and cuda" (Ascend/pytorch torch_npu/__init__.py).
+    return _finding(
+        "torch-build",
+        Severity.ERROR,
+        ("torch", "torch_npu"),
+        T(
+            "torch {torch} is a GPU build; torch_npu refuses to load beside it with "
+            "'Two accelerators cannot be used at the same time in PyTorch'.",
+            torch=torch,
+        ),
+        _torch_line(release_of(torch)),
+    )
+
+
+def _torch_not_torch_npu_release(
+    torch: str, torch_npu: str, expected: str, rows: list[Row], matrix: Matrix
+) -> Finding | None:
+    """torch is not the release torch_npu is built for (by the matrix, else by the version)."""
     matching = [row for row in rows if row.matches("torch", torch)]
     if rows and not matching:
-        row = rows[0]
-        out.append(
-            _finding(
-                "torch-torch_npu",
-                Severity.ERROR,
-                ("torch", "torch_npu"),
-                T(
-                    "torch_npu {torch_npu} is built for torch {expected} but torch {torch} is "
-                    "installed; its C extension fails to load against another torch {cite}.",
-                    torch_npu=torch_npu,
-                    expected=expected,
-                    torch=torch,
-                    cite=cite(matrix, row),
-                ),
-                _torch_line(expected),
-            )
+        return _finding(
+            "torch-torch_npu",
+            Severity.ERROR,
+            ("torch", "torch_npu"),
+            T(
+                "torch_npu {torch_npu} is built for torch {expected} but torch {torch} is "
+                "installed; its C extension fails to load against another torch {cite}.",
+                torch_npu=torch_npu,
+                expected=expected,
+                torch=torch,
+                cite=cite(matrix, rows[0]),
+            ),
+            _torch_line(expected),
         )
-    elif not rows and not same_release(torch, torch_npu):
+    if not rows and not same_release(torch, torch_npu):
         # NOTE: every torch_npu wheel pins torch==<its release> (Ascend/pytorch setup.py).
-        out.append(
-            _finding(
-                "torch-torch_npu",
-                Severity.ERROR,
-                ("torch", "torch_npu"),
-                T(
-                    "torch_npu {torch_npu} is built for torch {expected} but torch {torch} is "
-                    "installed; torch_npu wheels require exactly their torch release.",
-                    torch_npu=torch_npu,
-                    expected=expected,
-                    torch=torch,
-                ),
-                _torch_line(expected),
-            )
+        return _finding(
+            "torch-torch_npu",
+            Severity.ERROR,
+            ("torch", "torch_npu"),
+            T(
+                "torch_npu {torch_npu} is built for torch {expected} but torch {torch} is "
+                "installed; torch_npu wheels require exactly their torch release.",
+                torch_npu=torch_npu,
+                expected=expected,
+                torch=torch,
+            ),
+            _torch_line(expected),
         )
-    return out
+    return None
 
 
 def _python(python: str | None, torch_npu: str, rows: list[Row], matrix: Matrix) -> list[Finding]:
@@ -181,68 +192,85 @@ def _torch_npu_vs_cann(
     torch_npu: str, torch: str | None, cann: str | None, rows: list[Row], matrix: Matrix
 ) -> list[Finding]:
     if cann is None:
-        wanted = rows[0].first("cann") if rows else T("the CANN release listed for it")
-        return [
-            _finding(
-                "torch_npu-without-cann",
-                Severity.ERROR,
-                ("torch_npu", "cann"),
-                T(
-                    "torch_npu {torch_npu} is installed but no CANN toolkit was found, so "
-                    "`import torch_npu` fails (libhccl.so / libascendcl.so not found).",
-                    torch_npu=torch_npu,
-                ),
-                T(
-                    "Install the CANN {wanted} toolkit and the kernels/ops package for your chip "
-                    "({url}), then source its set_env.sh.",
-                    wanted=wanted,
-                    url=CANN_DOWNLOAD,
-                ),
-            )
-        ]
+        return [_torch_npu_without_cann(torch_npu, rows)]
     if not rows:
-        return [
-            _finding(
-                "unknown-combination",
-                Severity.WARNING,
-                ("torch_npu", "cann"),
-                T(
-                    "torch_npu {torch_npu} is not in the Ascend matrix, so its pairing with CANN "
-                    "{cann} cannot be checked.",
-                    torch_npu=torch_npu,
-                    cann=cann,
-                ),
-                T(
-                    "If this is a site build, describe it in a --matrix file; otherwise install a "
-                    "published torch_npu release."
-                ),
-            )
-        ]
+        return [_torch_npu_not_in_matrix(torch_npu, cann)]
     if any(row.matches("cann", cann) for row in rows):
         return []
     compat = [
         row for row in matrix.table("torch_npu_cann").lookup(torch_npu) if row.matches("cann", cann)
     ]
-    recommended = rows[0].first("cann")
     if compat:
         return [
-            _finding(
-                "torch_npu-cann",
-                Severity.INFO,
-                ("torch_npu", "cann"),
-                T(
-                    "torch_npu {torch_npu} is paired with CANN {recommended}; CANN {cann} is also "
-                    "declared compatible {cite}.",
-                    torch_npu=torch_npu,
-                    recommended=recommended,
-                    cann=cann,
-                    cite=cite(matrix, compat[0]),
-                ),
-                "",
-            )
+            _cann_declared_compatible(torch_npu, rows[0].first("cann"), cann, compat[0], matrix)
         ]
-    candidates = _candidates_for_cann(cann, torch, matrix)
-    best = newest_row(candidates, "torch_npu")
+    return [_torch_npu_not_for_cann(torch_npu, torch, cann, rows, matrix)]
+
+
+def _torch_npu_without_cann(torch_npu: str, rows: list[Row]) -> Finding:
+    wanted = rows[0].first("cann") if rows else T("the CANN release listed for it")
+    return _finding(
+        "torch_npu-without-cann",
+        Severity.ERROR,
+        ("torch_npu", "cann"),
+        T(
+            "torch_npu {torch_npu} is installed but no CANN toolkit was found, so "
+            "`import torch_npu` fails (libhccl.so / libascendcl.so not found).",
+            torch_npu=torch_npu,
+        ),
+        T(
+            "Install the CANN {wanted} toolkit and the kernels/ops package for your chip "
+            "({url}), then source its set_env.sh.",
+            wanted=wanted,
+            url=CANN_DOWNLOAD,
+        ),
+    )
+
+
+def _torch_npu_not_in_matrix(torch_npu: str, cann: str) -> Finding:
+    return _finding(
+        "unknown-combination",
+        Severity.WARNING,
+        ("torch_npu", "cann"),
+        T(
+            "torch_npu {torch_npu} is not in the Ascend matrix, so its pairing with CANN "
+            "{cann} cannot be checked.",
+            torch_npu=torch_npu,
+            cann=cann,
+        ),
+        T(
+            "If this is a site build, describe it in a --matrix file; otherwise install a "
+            "published torch_npu release."
+        ),
+    )
+
+
+def _cann_declared_compatible(
+    torch_npu: str, recommended: str, cann: str, row: Row, matrix: Matrix
+) -> Finding:
+    """Not the paired CANN, but one Ascend also declares compatible: advice only."""
+    return _finding(
+        "torch_npu-cann",
+        Severity.INFO,
+        ("torch_npu", "cann"),
+        T(
+            "torch_npu {torch_npu} is paired with CANN {recommended}; CANN {cann} is also "
+            "declared compatible {cite}.",
+            torch_npu=torch_npu,
+            recommended=recommended,
+            cann=cann,
+            cite=cite(matrix, row),
+        ),
+        "",
+    )
+
+
+def _torch_npu_not_for_cann(
+    torch_npu: str, torch: str | None, cann: str, rows: list[Row], matrix: Matrix
+) -> Finding:
+    """CANN is not the one torch_npu is paired with: an error when older, else a warning."""
+    recommended = rows[0].first("cann")
+    best = newest_row(_candidates_for_cann(cann, torch, matrix), "torch_npu")
     fixes: list[str] = []
     if best is not None:
         fixes.append(_pip_torch_npu(best.first("torch_npu"), torch))
@@ -267,15 +295,13 @@ def _torch_npu_vs_cann(
             recommended=recommended,
             cann=cann,
         )
-    return [
-        _finding(
-            "torch_npu-cann",
-            severity,
-            ("torch_npu", "cann"),
-            T("{why} {cite}.", why=why, cite=cite(matrix, rows[0])),
-            join(fixes),
-        )
-    ]
+    return _finding(
+        "torch_npu-cann",
+        severity,
+        ("torch_npu", "cann"),
+        T("{why} {cite}.", why=why, cite=cite(matrix, rows[0])),
+        join(fixes),
+    )
 
 
 def _cann_without_torch_npu(cann: str, torch: str | None, matrix: Matrix) -> list[Finding]:
@@ -310,106 +336,131 @@ def _cann_vs_driver(inventory: Inventory, matrix: Matrix) -> list[Finding]:
     rows = matrix.table("cann_driver").lookup(cann)
     against = [r for r in rows if r.verdict == INCOMPATIBLE and r.matches("ascend_driver", driver)]
     compatible = [r for r in rows if r.verdict != INCOMPATIBLE]
-    fix = _driver_fix(cann, driver, compatible, matrix)
+    pair = _CannDriver(
+        cann, driver, declared, matrix, compatible, _driver_fix(cann, driver, compatible, matrix)
+    )
     if against:
-        return [
-            _finding(
-                "cann-driver",
-                Severity.ERROR,
-                ("cann", "ascend_driver"),
-                T(
-                    "CANN {cann} does not support NPU driver {driver}: the vendor's compatibility "
-                    "table marks it incompatible {cite}.{declared}",
-                    cann=cann,
-                    driver=driver,
-                    cite=cite(matrix, against[0]),
-                    declared=declared.text,
-                ),
-                fix,
-            )
-        ]
+        return [pair.marked_incompatible(against[0])]
     if any(r.matches("ascend_driver", driver) for r in compatible):
-        if declared.excluded:
-            return [
-                _finding(
-                    "cann-driver-declared",
-                    Severity.WARNING,
-                    ("cann", "ascend_driver"),
-                    T(
-                        "The matrix pairs CANN {cann} with driver {driver}, but{declared}",
-                        cann=cann,
-                        driver=driver,
-                        declared=declared.text,
-                    ),
-                    fix,
-                )
-            ]
-        return []
+        return [pair.paired_but_excluded()] if declared.excluded else []
     if not compatible:
-        return [
-            _finding(
-                "unknown-combination",
-                Severity.WARNING,
-                ("cann", "ascend_driver"),
-                T(
-                    "CANN {cann} has no driver pairing in the matrix, so driver {driver} cannot be "
-                    "checked against it.{declared}",
-                    cann=cann,
-                    driver=driver,
-                    declared=declared.text,
-                ),
-                T("Compare with the CANN release notes' 'version compatibility' table."),
-            )
-        ]
-    patterns = [p for row in compatible for p in row.patterns("ascend_driver")]
-    oldest = lowest("ascend_driver", patterns) or patterns[0]
-    order = compare("ascend_driver", driver, oldest)
-    listed = ", ".join(dict.fromkeys(patterns))
-    if order is None:
-        return [
-            _finding(
-                "cann-driver",
-                Severity.WARNING,
-                ("cann", "ascend_driver"),
-                T(
-                    "NPU driver version {driver} could not be read as an Ascend driver version, "
-                    "so it was not compared with the drivers Ascend lists for CANN {cann} "
-                    "({listed}) {cite}.{declared}",
-                    driver=driver,
-                    cann=cann,
-                    listed=listed,
-                    cite=cite(matrix, compatible[0]),
-                    declared=declared.text,
-                ),
-                T(
-                    "Check the Version= line of {path} (or `npu-smi info`); if it is right, "
-                    "compare it with the CANN release notes' 'version compatibility' table.",
-                    path=facts.DRIVER_INFO,
-                ),
-            )
-        ]
-    if order < 0:
+        return [pair.unpaired()]
+    return [pair.not_listed()]
+
+
+@dataclass(frozen=True)
+class _CannDriver:
+    """The CANN toolkit and NPU driver installed, and one method per verdict on the pair."""
+
+    cann: str
+    driver: str
+    declared: _Declaration
+    matrix: Matrix
+    compatible: list[Row]
+    fix: str
+
+    def marked_incompatible(self, row: Row) -> Finding:
+        return _finding(
+            "cann-driver",
+            Severity.ERROR,
+            ("cann", "ascend_driver"),
+            T(
+                "CANN {cann} does not support NPU driver {driver}: the vendor's compatibility "
+                "table marks it incompatible {cite}.{declared}",
+                cann=self.cann,
+                driver=self.driver,
+                cite=cite(self.matrix, row),
+                declared=self.declared.text,
+            ),
+            self.fix,
+        )
+
+    def paired_but_excluded(self) -> Finding:
+        """The matrix pairs them, but the toolkit's install.info leaves the driver out."""
+        return _finding(
+            "cann-driver-declared",
+            Severity.WARNING,
+            ("cann", "ascend_driver"),
+            T(
+                "The matrix pairs CANN {cann} with driver {driver}, but{declared}",
+                cann=self.cann,
+                driver=self.driver,
+                declared=self.declared.text,
+            ),
+            self.fix,
+        )
+
+    def unpaired(self) -> Finding:
+        """The matrix lists no driver at all for this CANN."""
+        return _finding(
+            "unknown-combination",
+            Severity.WARNING,
+            ("cann", "ascend_driver"),
+            T(
+                "CANN {cann} has no driver pairing in the matrix, so driver {driver} cannot be "
+                "checked against it.{declared}",
+                cann=self.cann,
+                driver=self.driver,
+                declared=self.declared.text,
+            ),
+            T("Compare with the CANN release notes' 'version compatibility' table."),
+        )
+
+    def not_listed(self) -> Finding:
+        """The driver is not one listed for this CANN: unreadable, older, or newer."""
+        patterns = [p for row in self.compatible for p in row.patterns("ascend_driver")]
+        oldest = lowest("ascend_driver", patterns) or patterns[0]
+        order = compare("ascend_driver", self.driver, oldest)
+        listed = ", ".join(dict.fromkeys(patterns))
+        if order is None:
+            return self.unreadable(listed)
+        if order < 0:
+            return self.older(listed)
+        return self.newer(listed)
+
+    def unreadable(self, listed: str) -> Finding:
+        return _finding(
+            "cann-driver",
+            Severity.WARNING,
+            ("cann", "ascend_driver"),
+            T(
+                "NPU driver version {driver} could not be read as an Ascend driver version, "
+                "so it was not compared with the drivers Ascend lists for CANN {cann} "
+                "({listed}) {cite}.{declared}",
+                driver=self.driver,
+                cann=self.cann,
+                listed=listed,
+                cite=cite(self.matrix, self.compatible[0]),
+                declared=self.declared.text,
+            ),
+            T(
+                "Check the Version= line of {path} (or `npu-smi info`); if it is right, "
+                "compare it with the CANN release notes' 'version compatibility' table.",
+                path=facts.DRIVER_INFO,
+            ),
+        )
+
+    def older(self, listed: str) -> Finding:
         # The toolkit's own file vouching for this driver outweighs a missing table entry.
-        severity = Severity.WARNING if declared.included else Severity.ERROR
-        return [
-            _finding(
-                "cann-driver",
-                severity,
-                ("cann", "ascend_driver"),
-                T(
-                    "NPU driver {driver} is older than the drivers Ascend lists for CANN {cann} "
-                    "({listed}) {cite}.{declared}",
-                    driver=driver,
-                    cann=cann,
-                    listed=listed,
-                    cite=cite(matrix, compatible[0]),
-                    declared=declared.text,
-                ),
-                fix,
-            )
-        ]
-    return [
-        _finding(
+        severity = Severity.WARNING if self.declared.included else Severity.ERROR
+        return _finding(
+            "cann-driver",
+            severity,
+            ("cann", "ascend_driver"),
+            T(
+                "NPU driver {driver} is older than the drivers Ascend lists for CANN {cann} "
+                "({listed}) {cite}.{declared}",
+                driver=self.driver,
+                cann=self.cann,
+                listed=listed,
+                cite=cite(self.matrix, self.compatible[0]),
+                declared=self.declared.text,
+            ),
+            self.fix,
+        )
+
+    def newer(self, listed: str) -> Finding:
+        return _finding(
             "cann-driver",
             Severity.WARNING,
             ("cann", "ascend_driver"),
@@ -417,15 +468,14 @@ def _cann_vs_driver(inventory: Inventory, matrix: Matrix) -> list[Finding]:
                 "NPU driver {driver} is newer than the drivers Ascend lists for CANN {cann} "
                 "({listed}) {cite}; newer drivers usually run older CANN, but this pairing is not "
                 "published.{declared}",
-                driver=driver,
-                cann=cann,
+                driver=self.driver,
+                cann=self.cann,
                 listed=listed,
-                cite=cite(matrix, compatible[0]),
-                declared=declared.text,
+                cite=cite(self.matrix, self.compatible[0]),
+                declared=self.declared.text,
             ),
-            fix,
+            self.fix,
         )
-    ]
 
 
 class _Declaration:
@@ -515,7 +565,17 @@ def _driver_vs_firmware(inventory: Inventory, matrix: Matrix) -> list[Finding]:
     firmware = inventory.version("ascend_firmware")
     if not driver or not firmware:
         return []
-    out = []
+    problems = _declared_range_problems(inventory, driver, firmware)
+    if problems:
+        return [_driver_firmware_refused(driver, firmware, problems)]
+    rows = matrix.table("driver_firmware").lookup(driver)
+    if rows and not any(row.matches("ascend_firmware", firmware) for row in rows):
+        return [_firmware_not_published_with(driver, firmware, rows, matrix)]
+    return []
+
+
+def _declared_range_problems(inventory: Inventory, driver: str, firmware: str) -> list[str]:
+    """Where the driver's and the firmware's version.info exclude each other."""
     fw_ranges = inventory.facts.get(facts.FACT_DRIVER_FW_RANGE)
     drv_ranges = inventory.facts.get(facts.FACT_FIRMWARE_DRV_RANGE)
     problems: list[str] = []
@@ -537,45 +597,44 @@ def _driver_vs_firmware(inventory: Inventory, matrix: Matrix) -> list[Finding]:
                 driver=driver,
             )
         )
-    if problems:
-        out.append(
-            _finding(
-                "driver-firmware",
-                Severity.ERROR,
-                ("ascend_driver", "ascend_firmware"),
-                T(
-                    "NPU driver {driver} and firmware {firmware} do not go together: {problems}.",
-                    driver=driver,
-                    firmware=firmware,
-                    problems=join(problems, "; "),
-                ),
-                T(
-                    "Install the driver and firmware from one Ascend HDK release (firmware "
-                    "package Ascend-hdk-<chip>-npu-firmware_<version>.run), then reboot."
-                ),
-            )
-        )
-        return out
-    rows = matrix.table("driver_firmware").lookup(driver)
-    if rows and not any(row.matches("ascend_firmware", firmware) for row in rows):
-        paired = ", ".join(dict.fromkeys(p for r in rows for p in r.patterns("ascend_firmware")))
-        out.append(
-            _finding(
-                "driver-firmware",
-                Severity.WARNING,
-                ("ascend_driver", "ascend_firmware"),
-                T(
-                    "Firmware {firmware} is not the one published with driver {driver} "
-                    "({paired}) {cite}.",
-                    firmware=firmware,
-                    driver=driver,
-                    paired=paired,
-                    cite=cite(matrix, rows[0]),
-                ),
-                T(
-                    "Install firmware {firmware} from the same Ascend HDK release.",
-                    firmware=paired.split(", ")[-1],
-                ),
-            )
-        )
-    return out
+    return problems
+
+
+def _driver_firmware_refused(driver: str, firmware: str, problems: list[str]) -> Finding:
+    return _finding(
+        "driver-firmware",
+        Severity.ERROR,
+        ("ascend_driver", "ascend_firmware"),
+        T(
+            "NPU driver {driver} and firmware {firmware} do not go together: {problems}.",
+            driver=driver,
+            firmware=firmware,
+            problems=join(problems, "; "),
+        ),
+        T(
+            "Install the driver and firmware from one Ascend HDK release (firmware "
+            "package Ascend-hdk-<chip>-npu-firmware_<version>.run), then reboot."
+        ),
+    )
+
+
+def _firmware_not_published_with(
+    driver: str, firmware: str, rows: list[Row], matrix: Matrix
+) -> Finding:
+    paired = ", ".join(dict.fromkeys(p for r in rows for p in r.patterns("ascend_firmware")))
+    return _finding(
+        "driver-firmware",
+        Severity.WARNING,
+        ("ascend_driver", "ascend_firmware"),
+        T(
+            "Firmware {firmware} is not the one published with driver {driver} ({paired}) {cite}.",
+            firmware=firmware,
+            driver=driver,
+            paired=paired,
+            cite=cite(matrix, rows[0]),
+        ),
+        T(
+            "Install firmware {firmware} from the same Ascend HDK release.",
+            firmware=paired.split(", ")[-1],
+        ),
+    )

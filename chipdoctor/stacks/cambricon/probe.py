@@ -185,40 +185,15 @@ def _environment(context: ProbeContext, neuware: Neuware) -> None:
         return
     paths = [p.rstrip("/") for p in (env("PATH") or "").split(":") if p]
     libraries = [p.rstrip("/") for p in (env("LD_LIBRARY_PATH") or "").split(":") if p]
-    no_home = not declared
-    no_bin = f"{home}/bin" not in paths
-    no_lib = f"{home}/lib64" not in libraries
-    if not (no_home or no_bin or no_lib):
+    gaps = _EnvGaps(
+        home,
+        no_home=not declared,
+        no_bin=f"{home}/bin" not in paths,
+        no_lib=f"{home}/lib64" not in libraries,
+    )
+    if not (gaps.no_home or gaps.no_bin or gaps.no_lib):
         return
-    missing: list[str] = []
-    fix: list[str] = []
-    consequences: list[str] = []
-    if no_home:
-        missing.append("NEUWARE_HOME")
-        fix.append(f"export NEUWARE_HOME={home}")
-    if no_bin:
-        missing.append(T("{path} in PATH", path=f"{home}/bin"))
-        fix.append(f"export PATH=$PATH:{home}/bin")
-    if no_lib:
-        missing.append(T("{path} in LD_LIBRARY_PATH", path=f"{home}/lib64"))
-        fix.append(f"export LD_LIBRARY_PATH={home}/lib64:$LD_LIBRARY_PATH")
-    if no_home and no_bin:
-        # NOTE: torch_mlu's cpp_extension looks for $NEUWARE_HOME, then `cncc` on PATH, and
-        # then raises "NEUWARE_HOME environment variable is not set"
-        # (Cambricon/torch_mlu torch_mlu/utils/cpp_extension.py).
-        consequences.append(
-            T("building MLU extensions fails with 'NEUWARE_HOME environment variable is not set'")
-        )
-    elif no_bin:
-        consequences.append(
-            T("the Neuware tools in {path} (cncc, cnas) are not found", path=f"{home}/bin")
-        )
-    elif no_home:
-        consequences.append(T("builds that read NEUWARE_HOME do not find Neuware"))
-    if no_lib:
-        consequences.append(
-            T("programs may not find the Neuware libraries in {path}", path=f"{home}/lib64")
-        )
+    missing, fix = gaps.missing_and_fix()
     label = f"Neuware {neuware.version}" if neuware.version else "Neuware"
     context.add(
         "env-not-set",
@@ -230,10 +205,61 @@ def _environment(context: ProbeContext, neuware: Neuware) -> None:
             label=label,
             home=home,
             missing=join(missing, ", "),
-            consequences=join(consequences, "; "),
+            consequences=join(gaps.consequences(), "; "),
         ),
         "\n".join(fix),
     )
+
+
+@dataclass(frozen=True)
+class _EnvGaps:
+    """Which of NEUWARE_HOME, its bin in PATH and its lib64 in LD_LIBRARY_PATH are missing."""
+
+    home: str
+    no_home: bool
+    no_bin: bool
+    no_lib: bool
+
+    def missing_and_fix(self) -> tuple[list[str], list[str]]:
+        """What is missing, and the export line that sets each."""
+        home = self.home
+        missing: list[str] = []
+        fix: list[str] = []
+        if self.no_home:
+            missing.append("NEUWARE_HOME")
+            fix.append(f"export NEUWARE_HOME={home}")
+        if self.no_bin:
+            missing.append(T("{path} in PATH", path=f"{home}/bin"))
+            fix.append(f"export PATH=$PATH:{home}/bin")
+        if self.no_lib:
+            missing.append(T("{path} in LD_LIBRARY_PATH", path=f"{home}/lib64"))
+            fix.append(f"export LD_LIBRARY_PATH={home}/lib64:$LD_LIBRARY_PATH")
+        return missing, fix
+
+    def consequences(self) -> list[str]:
+        home = self.home
+        consequences: list[str] = []
+        if self.no_home and self.no_bin:
+            # NOTE: torch_mlu's cpp_extension looks for $NEUWARE_HOME, then `cncc` on PATH, and
+            # then raises "NEUWARE_HOME environment variable is not set"
+            # (Cambricon/torch_mlu torch_mlu/utils/cpp_extension.py).
+            consequences.append(
+                T(
+                    "building MLU extensions fails with 'NEUWARE_HOME environment variable is "
+                    "not set'"
+                )
+            )
+        elif self.no_bin:
+            consequences.append(
+                T("the Neuware tools in {path} (cncc, cnas) are not found", path=f"{home}/bin")
+            )
+        elif self.no_home:
+            consequences.append(T("builds that read NEUWARE_HOME do not find Neuware"))
+        if self.no_lib:
+            consequences.append(
+                T("programs may not find the Neuware libraries in {path}", path=f"{home}/lib64")
+            )
+        return consequences
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ differs from a published pairing, `info` for advice. Sources: docs/stacks/cambri
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 
 from chipdoctor.i18n import T, join
@@ -133,27 +134,7 @@ def _torch_vs_torch_mlu(
     torch = inventory.version("torch")
     expected = parsed.torch if parsed and parsed.torch else (rows[0].first("torch") if rows else "")
     if torch is None:
-        wanted = expected or T("the release its version names")
-        return [
-            _finding(
-                "torch_mlu-without-torch",
-                Severity.ERROR,
-                ("torch_mlu", "torch"),
-                T(
-                    "torch_mlu {torch_mlu} is installed but torch is not; it is built for PyTorch "
-                    "{wanted}.",
-                    torch_mlu=torch_mlu,
-                    wanted=wanted,
-                ),
-                _torch_line(inventory, expected)
-                if expected
-                else T(
-                    "pip install torch==<X.Y.Z> --index-url {index}   # X.Y.Z: the '+torch' tag "
-                    "of your torch_mlu wheel's name",
-                    index=TORCH_CPU_INDEX,
-                ),
-            )
-        ]
+        return [_torch_mlu_without_torch(inventory, torch_mlu, expected)]
     if not expected or _matches_tag(torch, expected):
         return []
     source = (
@@ -165,9 +146,40 @@ def _torch_vs_torch_mlu(
         if parsed and parsed.torch
         else cite(matrix, rows[0])
     )
+    return [_torch_not_torch_mlu_release(inventory, torch_mlu, expected, source, matrix)]
+
+
+def _torch_mlu_without_torch(inventory: Inventory, torch_mlu: str, expected: str) -> Finding:
+    wanted = expected or T("the release its version names")
+    return _finding(
+        "torch_mlu-without-torch",
+        Severity.ERROR,
+        ("torch_mlu", "torch"),
+        T(
+            "torch_mlu {torch_mlu} is installed but torch is not; it is built for PyTorch "
+            "{wanted}.",
+            torch_mlu=torch_mlu,
+            wanted=wanted,
+        ),
+        _torch_line(inventory, expected)
+        if expected
+        else T(
+            "pip install torch==<X.Y.Z> --index-url {index}   # X.Y.Z: the '+torch' tag "
+            "of your torch_mlu wheel's name",
+            index=TORCH_CPU_INDEX,
+        ),
+    )
+
+
+def _torch_not_torch_mlu_release(
+    inventory: Inventory, torch_mlu: str, expected: str, source: str, matrix: Matrix
+) -> Finding:
+    """torch is not the release torch_mlu is compiled against (`source` says how we know);
+    fixes: that torch, or a torch_mlu built for the installed torch."""
+    torch = inventory.version("torch")
     fixes: list[str] = [_torch_line(inventory, expected)]
     best = _best_for_host(
-        [r for r in matrix.table("torch_mlu").rows if r.matches("torch", torch)], inventory
+        [r for r in matrix.table("torch_mlu").rows if r.matches("torch", torch or "")], inventory
     )
     if best is not None:
         fixes.append(
@@ -177,23 +189,21 @@ def _torch_vs_torch_mlu(
                 line=_torch_mlu_line(inventory, best.first("torch_mlu")),
             )
         )
-    return [
-        _finding(
-            "torch-torch_mlu",
-            Severity.ERROR,
-            ("torch", "torch_mlu"),
-            T(
-                "torch_mlu {torch_mlu} is built for PyTorch {expected} {source} but torch "
-                "{torch} is installed; torch_mlu is a C++ extension compiled against that one "
-                "PyTorch release.",
-                torch_mlu=torch_mlu,
-                expected=expected,
-                source=source,
-                torch=torch,
-            ),
-            join(fixes),
-        )
-    ]
+    return _finding(
+        "torch-torch_mlu",
+        Severity.ERROR,
+        ("torch", "torch_mlu"),
+        T(
+            "torch_mlu {torch_mlu} is built for PyTorch {expected} {source} but torch "
+            "{torch} is installed; torch_mlu is a C++ extension compiled against that one "
+            "PyTorch release.",
+            torch_mlu=torch_mlu,
+            expected=expected,
+            source=source,
+            torch=torch,
+        ),
+        join(fixes),
+    )
 
 
 def _torch_build(
@@ -257,70 +267,96 @@ def _torch_mlu_vs_neuware(
 ) -> list[Finding]:
     installed = {key: inventory.version(key) for key, _, _ in _LIBRARIES}
     if not any(installed.values()):
-        wanted = ", ".join(
-            f"{label} {rows[0].first(key)}"
-            for key, label, _ in _LIBRARIES
-            if rows and rows[0].first(key)
-        )
-        return [
-            _finding(
-                "torch_mlu-without-neuware",
-                Severity.ERROR,
-                ("torch_mlu", "neuware"),
-                T(
-                    "torch_mlu {torch_mlu} is installed but no Neuware (CNToolkit, CNNL, CNCL) "
-                    "was found under $NEUWARE_HOME or /usr/local/neuware; torch_mlu depends on "
-                    "them (torch_mlu README) and cannot load without them.",
-                    torch_mlu=torch_mlu,
-                ),
-                T(
-                    "Install CNToolkit, CNNL and CNCL ({wanted}) from the Cambricon SDK ({sdk}), "
-                    "or use the Cambricon PyTorch Container; then export NEUWARE_HOME=<install "
-                    "root>.",
-                    wanted=wanted,
-                    sdk=SDK,
-                )
-                if wanted
-                else T(
-                    "Install CNToolkit, CNNL and CNCL from the Cambricon SDK ({sdk}), or use the "
-                    "Cambricon PyTorch Container; then export NEUWARE_HOME=<install root>.",
-                    sdk=SDK,
-                ),
-            )
-        ]
+        return [_neuware_missing(torch_mlu, rows)]
     if not any(row.patterns(key) for row in rows for key, _, _ in _LIBRARIES):
-        return [
-            _finding(
-                "unknown-combination",
-                Severity.WARNING,
-                ("torch_mlu", "neuware"),
-                T(
-                    "torch_mlu {torch_mlu} is not in the Cambricon matrix, so its pairing with "
-                    "the installed Neuware cannot be checked.",
-                    torch_mlu=torch_mlu,
-                )
-                if not rows
-                else T(
-                    "torch_mlu {torch_mlu} has no published Neuware pairing, so its pairing with "
-                    "the installed Neuware cannot be checked.",
-                    torch_mlu=torch_mlu,
-                ),
-                T(
-                    "If this is a site build, describe it in a --matrix file; otherwise compare "
-                    "with the torch_mlu release notes of your Cambricon SDK."
-                ),
-            )
-        ]
+        return [_neuware_unpaired(torch_mlu, rows)]
+    check = _LibraryCheck(inventory, torch_mlu, matrix)
     out = []
-    for key, label, package in _LIBRARIES:
+    for library in _LIBRARIES:
+        key = library[0]
         version = installed[key]
         listed = [row for row in rows if row.patterns(key)]
         if version is None or not listed or any(row.matches(key, version) for row in listed):
             continue
-        row = listed[0]
+        out.append(check.mismatch(library, version, listed[0]))
+    return out
+
+
+def _neuware_missing(torch_mlu: str, rows: list[Row]) -> Finding:
+    """torch_mlu without any Neuware library it loads."""
+    wanted = ", ".join(
+        f"{label} {rows[0].first(key)}"
+        for key, label, _ in _LIBRARIES
+        if rows and rows[0].first(key)
+    )
+    return _finding(
+        "torch_mlu-without-neuware",
+        Severity.ERROR,
+        ("torch_mlu", "neuware"),
+        T(
+            "torch_mlu {torch_mlu} is installed but no Neuware (CNToolkit, CNNL, CNCL) "
+            "was found under $NEUWARE_HOME or /usr/local/neuware; torch_mlu depends on "
+            "them (torch_mlu README) and cannot load without them.",
+            torch_mlu=torch_mlu,
+        ),
+        T(
+            "Install CNToolkit, CNNL and CNCL ({wanted}) from the Cambricon SDK ({sdk}), "
+            "or use the Cambricon PyTorch Container; then export NEUWARE_HOME=<install "
+            "root>.",
+            wanted=wanted,
+            sdk=SDK,
+        )
+        if wanted
+        else T(
+            "Install CNToolkit, CNNL and CNCL from the Cambricon SDK ({sdk}), or use the "
+            "Cambricon PyTorch Container; then export NEUWARE_HOME=<install root>.",
+            sdk=SDK,
+        ),
+    )
+
+
+def _neuware_unpaired(torch_mlu: str, rows: list[Row]) -> Finding:
+    """The matrix lists no Neuware library for this torch_mlu."""
+    return _finding(
+        "unknown-combination",
+        Severity.WARNING,
+        ("torch_mlu", "neuware"),
+        T(
+            "torch_mlu {torch_mlu} is not in the Cambricon matrix, so its pairing with "
+            "the installed Neuware cannot be checked.",
+            torch_mlu=torch_mlu,
+        )
+        if not rows
+        else T(
+            "torch_mlu {torch_mlu} has no published Neuware pairing, so its pairing with "
+            "the installed Neuware cannot be checked.",
+            torch_mlu=torch_mlu,
+        ),
+        T(
+            "If this is a site build, describe it in a --matrix file; otherwise compare "
+            "with the torch_mlu release notes of your Cambricon SDK."
+        ),
+    )
+
+
+def _bound(key: str, pattern: str) -> str:
+    """The version a row's pattern names (`>=1.25.1` names 1.25.1)."""
+    return lowest(key, [pattern]) or pattern
+
+
+@dataclass(frozen=True)
+class _LibraryCheck:
+    """One Neuware library (CNToolkit, CNNL or CNCL) against the versions torch_mlu lists."""
+
+    inventory: Inventory
+    torch_mlu: str
+    matrix: Matrix
+
+    def mismatch(self, library: tuple[str, str, str], version: str, row: Row) -> Finding:
+        """The installed library is not the one `row` lists: why, and how to fix it."""
+        key, label, package = library
         pattern = row.first(key)
-        bound = lowest(key, [pattern]) or pattern
-        older = (compare(key, version, bound) or 0) < 0
+        bound = _bound(key, pattern)
         fixes: list[str] = [
             T(
                 "Install {label} {bound} or newer ({package}_{bound}-1.<distro>_<arch>.deb from "
@@ -338,66 +374,73 @@ def _torch_mlu_vs_neuware(
                 package=package,
             )
         ]
-        torch = inventory.version("torch")
+        rebuilt = self._torch_mlu_for(key, label, version)
+        if rebuilt is not None:
+            fixes.append(rebuilt)
+        severity, why = self._verdict(library, version, pattern)
+        return _finding(
+            f"torch_mlu-{key}",
+            severity,
+            ("torch_mlu", key),
+            T("{why} {cite}.", why=why, cite=cite(self.matrix, row)),
+            join(fixes),
+        )
+
+    def _torch_mlu_for(self, key: str, label: str, version: str) -> str | None:
+        """The other fix: a torch_mlu built for the installed library (and torch)."""
+        torch = self.inventory.version("torch")
         fitting = [
             r
-            for r in matrix.table("torch_mlu").rows
+            for r in self.matrix.table("torch_mlu").rows
             if r.patterns(key)
             and r.matches(key, version)
             and (not torch or r.matches("torch", torch))
         ]
-        best = _best_for_host(fitting, inventory, strict=True)
-        if best is not None:
-            fixes.append(
-                T(
-                    "or a torch_mlu built for {label} {version}: {line}",
-                    label=label,
-                    version=version,
-                    line=_torch_mlu_line(inventory, best.first("torch_mlu")),
-                )
-            )
+        best = _best_for_host(fitting, self.inventory, strict=True)
+        if best is None:
+            return None
+        return T(
+            "or a torch_mlu built for {label} {version}: {line}",
+            label=label,
+            version=version,
+            line=_torch_mlu_line(self.inventory, best.first("torch_mlu")),
+        )
+
+    def _verdict(
+        self, library: tuple[str, str, str], version: str, pattern: str
+    ) -> tuple[Severity, str]:
+        """An error below a minimum torch_mlu checks at import; else a warning."""
+        key, label, _ = library
+        bound = _bound(key, pattern)
+        older = (compare(key, version, bound) or 0) < 0
         if pattern.startswith(">=") and older and key != "neuware":
             # NOTE: torch_mlu's checkRequirements() compares the runtime CNNL and CNCL with the
             # build's minimums (Cambricon/torch_mlu codegen/templates/version.cpp).
-            severity = Severity.ERROR
-            why = T(
+            return Severity.ERROR, T(
                 "{label} {version} is older than {label} {bound}, the minimum torch_mlu "
                 "{torch_mlu} requires; at import it logs 'Cambricon NEUWARE minimum version "
                 "requirements not met! Require {label} minimum verion is {bound}'",
                 label=label,
                 version=version,
                 bound=bound,
-                torch_mlu=torch_mlu,
+                torch_mlu=self.torch_mlu,
             )
-        elif pattern.startswith(">="):
-            severity = Severity.WARNING
-            why = T(
+        if pattern.startswith(">="):
+            return Severity.WARNING, T(
                 "{label} {version} is older than {label} {bound}, which torch_mlu {torch_mlu} is "
                 "built against (a build requirement torch_mlu does not check at run time)",
                 label=label,
                 version=version,
                 bound=bound,
-                torch_mlu=torch_mlu,
+                torch_mlu=self.torch_mlu,
             )
-        else:
-            severity = Severity.WARNING
-            why = T(
-                "torch_mlu {torch_mlu} is published with {label} {pattern}, not {version}",
-                torch_mlu=torch_mlu,
-                label=label,
-                pattern=pattern,
-                version=version,
-            )
-        out.append(
-            _finding(
-                f"torch_mlu-{key}",
-                severity,
-                ("torch_mlu", key),
-                T("{why} {cite}.", why=why, cite=cite(matrix, row)),
-                join(fixes),
-            )
+        return Severity.WARNING, T(
+            "torch_mlu {torch_mlu} is published with {label} {pattern}, not {version}",
+            torch_mlu=self.torch_mlu,
+            label=label,
+            pattern=pattern,
+            version=version,
         )
-    return out
 
 
 def _torch_mlu_vs_driver(
@@ -448,43 +491,53 @@ def _neuware_vs_driver(
     driver = inventory.version("cambricon_driver")
     if not neuware or not driver:
         return []
-    table = matrix.table("neuware_driver")
-    rows = table.lookup(neuware)
+    rows = matrix.table("neuware_driver").lookup(neuware)
     if not rows:
-        if driver_checked:
-            return []
-        older = [row for row in table.rows if _order("neuware", neuware, row.first("neuware")) > 0]
-        nearest = newest_row(older, "neuware")
-        hint = (
-            T(
-                " The nearest published pairing is CNToolkit {neuware} with driver {drivers} "
-                "{cite}.",
-                neuware=nearest.first("neuware"),
-                drivers=", ".join(nearest.patterns("cambricon_driver")),
-                cite=cite(matrix, nearest),
-            )
-            if nearest is not None
-            else ""
-        )
-        return [
-            _finding(
-                "unknown-combination",
-                Severity.WARNING,
-                ("neuware", "cambricon_driver"),
-                T(
-                    "CNToolkit {neuware} has no driver pairing in the matrix, so MLU driver "
-                    "{driver} cannot be checked against it.{hint}",
-                    neuware=neuware,
-                    driver=driver,
-                    hint=hint,
-                ),
-                T("Compare with the release notes of your Cambricon SDK."),
-            )
-        ]
+        return [] if driver_checked else [_neuware_unpaired_driver(neuware, driver, matrix)]
     patterns = list(dict.fromkeys(p for row in rows for p in row.patterns("cambricon_driver")))
     bound = lowest("cambricon_driver", patterns) or patterns[0]
     if _order("cambricon_driver", driver, bound) >= 0:
         return []
+    return [_driver_older_than_neuware(neuware, driver, rows, matrix)]
+
+
+def _neuware_unpaired_driver(neuware: str, driver: str, matrix: Matrix) -> Finding:
+    """No pairing for this CNToolkit: name the nearest older one that is published."""
+    table = matrix.table("neuware_driver")
+    older = [row for row in table.rows if _order("neuware", neuware, row.first("neuware")) > 0]
+    nearest = newest_row(older, "neuware")
+    hint = (
+        T(
+            " The nearest published pairing is CNToolkit {neuware} with driver {drivers} {cite}.",
+            neuware=nearest.first("neuware"),
+            drivers=", ".join(nearest.patterns("cambricon_driver")),
+            cite=cite(matrix, nearest),
+        )
+        if nearest is not None
+        else ""
+    )
+    return _finding(
+        "unknown-combination",
+        Severity.WARNING,
+        ("neuware", "cambricon_driver"),
+        T(
+            "CNToolkit {neuware} has no driver pairing in the matrix, so MLU driver "
+            "{driver} cannot be checked against it.{hint}",
+            neuware=neuware,
+            driver=driver,
+            hint=hint,
+        ),
+        T("Compare with the release notes of your Cambricon SDK."),
+    )
+
+
+def _driver_older_than_neuware(
+    neuware: str, driver: str, rows: list[Row], matrix: Matrix
+) -> Finding:
+    """The driver is older than those CNToolkit is paired with; fixes: a newer driver, or the
+    newest CNToolkit paired with this driver."""
+    patterns = list(dict.fromkeys(p for row in rows for p in row.patterns("cambricon_driver")))
+    bound = lowest("cambricon_driver", patterns) or patterns[0]
     newest = highest("cambricon_driver", patterns) or bound
     fixes: list[str] = [
         T(
@@ -497,7 +550,7 @@ def _neuware_vs_driver(
     ]
     fitting = [
         row
-        for row in table.rows
+        for row in matrix.table("neuware_driver").rows
         if _order(
             "cambricon_driver",
             driver,
@@ -515,23 +568,21 @@ def _neuware_vs_driver(
                 cite=cite(matrix, best),
             )
         )
-    return [
-        _finding(
-            "neuware-driver",
-            Severity.WARNING,
-            ("neuware", "cambricon_driver"),
-            T(
-                "CNToolkit {neuware} is newer than MLU driver {driver}: stacks built on it are "
-                "paired with driver {patterns} {cite}. Cambricon states no CNToolkit-driver "
-                "matrix, so this is the pairing in use, not a hard limit.",
-                neuware=neuware,
-                driver=driver,
-                patterns=", ".join(patterns),
-                cite=cite(matrix, rows[0]),
-            ),
-            join(fixes),
-        )
-    ]
+    return _finding(
+        "neuware-driver",
+        Severity.WARNING,
+        ("neuware", "cambricon_driver"),
+        T(
+            "CNToolkit {neuware} is newer than MLU driver {driver}: stacks built on it are "
+            "paired with driver {patterns} {cite}. Cambricon states no CNToolkit-driver "
+            "matrix, so this is the pairing in use, not a hard limit.",
+            neuware=neuware,
+            driver=driver,
+            patterns=", ".join(patterns),
+            cite=cite(matrix, rows[0]),
+        ),
+        join(fixes),
+    )
 
 
 def _torch_without_torch_mlu(inventory: Inventory, torch: str, matrix: Matrix) -> list[Finding]:

@@ -30,6 +30,7 @@ from chipdoctor.stacks.cuda.facts import (
 from chipdoctor.stacks.cuda.nvidia_smi import (
     HEALTH_OK,
     NvidiaSmiFailure,
+    NvidiaSmiInfo,
     parse_nvidia_smi,
     parse_proc_driver_version,
 )
@@ -82,6 +83,18 @@ def _nvidia_smi(context: ProbeContext, module: str | None) -> bool:
         context.component("nvidia_driver", info.driver_version, NVIDIA_SMI)
     if info.cuda_version:
         context.component("cuda_driver_api", info.cuda_version, NVIDIA_SMI)
+    _gpus(context, info)
+    if info.failure is not None and info.failure.kind == "device-unreachable" and info.gpus:
+        _gpu_unreachable(context, len(info.gpus), info.failure)
+    elif info.failure is not None:
+        _smi_failure(context, info.failure, module)
+    elif not info.gpus and (not result.ok or not info.driver_version):
+        _smi_broken(context, result)
+    return True
+
+
+def _gpus(context: ProbeContext, info: NvidiaSmiInfo) -> None:
+    """Each GPU as a device, a warning for each unhealthy one, and how many CUDA sees."""
     for gpu in info.gpus:
         context.inventory.devices.append(Device("cuda", gpu.index, gpu.name, gpu.health))
         if gpu.health != HEALTH_OK:
@@ -108,26 +121,23 @@ def _nvidia_smi(context: ProbeContext, module: str | None) -> bool:
         context.inventory.facts[FACT_GPU_COUNT] = "mig"
     elif info.gpus:
         context.inventory.facts[FACT_GPU_COUNT] = str(len(info.gpus))
-    if info.failure is not None and info.failure.kind == "device-unreachable" and info.gpus:
-        context.add(
-            "device-health",
-            Severity.WARNING,
-            ("nvidia_driver",),
-            T(
-                "nvidia-smi lists {count} GPU(s) but says: {message}",
-                count=len(info.gpus),
-                message=info.failure.message,
-            ),
-            T(
-                "Check `dmesg | grep -i xid` for the GPU that fell off the bus; reseat or replace "
-                "it, or reboot the node."
-            ),
-        )
-    elif info.failure is not None:
-        _smi_failure(context, info.failure, module)
-    elif not info.gpus and (not result.ok or not info.driver_version):
-        _smi_broken(context, result)
-    return True
+
+
+def _gpu_unreachable(context: ProbeContext, count: int, failure: NvidiaSmiFailure) -> None:
+    context.add(
+        "device-health",
+        Severity.WARNING,
+        ("nvidia_driver",),
+        T(
+            "nvidia-smi lists {count} GPU(s) but says: {message}",
+            count=count,
+            message=failure.message,
+        ),
+        T(
+            "Check `dmesg | grep -i xid` for the GPU that fell off the bus; reseat or replace "
+            "it, or reboot the node."
+        ),
+    )
 
 
 def _smi_failure(context: ProbeContext, failure: NvidiaSmiFailure, module: str | None) -> None:

@@ -257,27 +257,43 @@ class _Search:
 
     def _explain(self, target: Mapping[str, str], wheel: Wheel | None) -> dict[str, str]:
         """Why each version: written for the chosen stack only."""
-        cite = self.index.matrix.short_origin
-        current = self.current
-        torch = target["torch"]
-        reasons: dict[str, str] = {}
+        reasons = {"torch": self._torch_reason(target["torch"], wheel)}
+        reasons.update(self._driver_reasons(target, wheel))
+        toolkit = self._toolkit_reason(target)
+        if toolkit:
+            reasons[TOOLKIT] = toolkit
+        cudnn = self._cudnn_reason(target, wheel)
+        if cudnn:
+            reasons["cudnn"] = cudnn
+        python = target.get("python")
+        if python:
+            untied = T("the matrix ties no Python version to PyTorch's CUDA wheels")
+            reasons["python"] = (
+                installed_reason(untied) if python == self.current.get("python") else T("pinned")
+            )
+        return reasons
+
+    def _torch_reason(self, torch: str, wheel: Wheel | None) -> str:
         if wheel is None:
-            reasons["torch"] = kept_reason(
-                T("check's rules find nothing against torch {torch}", torch=torch)
-            )
-        else:
-            built = T(
-                "the PyTorch wheel of torch {release} for CUDA {cuda}, from {index} ({cite})",
-                release=release_of(torch),
-                cuda=wheel.cuda,
-                index=wheel.index_url,
-                cite=cite(wheel.row),
-            )
-            reasons["torch"] = kept_reason(built) if torch == current.get("torch") else built
+            return kept_reason(T("check's rules find nothing against torch {torch}", torch=torch))
+        built = T(
+            "the PyTorch wheel of torch {release} for CUDA {cuda}, from {index} ({cite})",
+            release=release_of(torch),
+            cuda=wheel.cuda,
+            index=wheel.index_url,
+            cite=self.index.matrix.short_origin(wheel.row),
+        )
+        return kept_reason(built) if torch == self.current.get("torch") else built
+
+    def _driver_reasons(self, target: Mapping[str, str], wheel: Wheel | None) -> dict[str, str]:
+        """The driver's reason, and the driver API's that follows from it."""
+        current = self.current
         driver = target.get(DRIVER)
+        reasons: dict[str, str] = {}
         if driver and driver == current.get(DRIVER):
             reasons[DRIVER] = T(
-                "installed; kept (the hardest to change): it runs torch {torch}", torch=torch
+                "installed; kept (the hardest to change): it runs torch {torch}",
+                torch=target["torch"],
             )
             if API in target:
                 reasons[API] = T("what driver {driver} supports (nvidia-smi)", driver=driver)
@@ -287,37 +303,38 @@ class _Search:
                 "NVIDIA releases CUDA {cuda} with driver {driver} or newer ({cite})",
                 cuda=wheel.cuda,
                 driver=driver,
-                cite=cite(row) if row else "",
+                cite=self.index.matrix.short_origin(row) if row else "",
             )
             if API in current:
                 reasons[API] = T("the new driver's own (nvidia-smi shows it once installed)")
+        return reasons
+
+    def _toolkit_reason(self, target: Mapping[str, str]) -> str | None:
         toolkit = target.get(TOOLKIT)
-        if toolkit and toolkit == current.get(TOOLKIT):
-            reasons[TOOLKIT] = kept_reason(T("driver {driver} runs it", driver=driver or "?"))
-        elif toolkit and driver:
-            reasons[TOOLKIT] = T(
+        driver = target.get(DRIVER)
+        if toolkit and toolkit == self.current.get(TOOLKIT):
+            return kept_reason(T("driver {driver} runs it", driver=driver or "?"))
+        if toolkit and driver:
+            return T(
                 "the newest CUDA toolkit driver {driver} runs with every feature; toolkit "
                 "{installed} needs a newer driver",
                 driver=driver,
-                installed=current.get(TOOLKIT),
+                installed=self.current.get(TOOLKIT),
             )
+        return None
+
+    def _cudnn_reason(self, target: Mapping[str, str], wheel: Wheel | None) -> str | None:
         cudnn = target.get("cudnn")
-        if cudnn and cudnn == current.get("cudnn"):
-            reasons["cudnn"] = T("installed; kept")
-        elif cudnn and wheel is not None:
-            reasons["cudnn"] = T(
+        if cudnn and cudnn == self.current.get("cudnn"):
+            return T("installed; kept")
+        if cudnn and wheel is not None:
+            return T(
                 "the cuDNN PyTorch builds torch {release} for CUDA {cuda} with ({cite})",
-                release=release_of(torch),
+                release=release_of(target["torch"]),
                 cuda=wheel.cuda,
-                cite=cite(wheel.row),
+                cite=self.index.matrix.short_origin(wheel.row),
             )
-        python = target.get("python")
-        if python:
-            untied = T("the matrix ties no Python version to PyTorch's CUDA wheels")
-            reasons["python"] = (
-                installed_reason(untied) if python == current.get("python") else T("pinned")
-            )
-        return reasons
+        return None
 
 
 RESOLVER = CudaResolver()

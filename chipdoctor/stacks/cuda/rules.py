@@ -9,6 +9,7 @@ the family minimum is an `error`; below the release's own driver it is a `warnin
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 
 from chipdoctor.i18n import T, join
@@ -172,27 +173,8 @@ def _torch_vs_driver(inventory: Inventory, matrix: Matrix, torch: str, cuda: str
         return []
     compat = _compat_row(matrix, cuda)
     release = release_row(matrix, cuda)
-    components = ("torch", "nvidia_driver")
     if compat is None and release is None:
-        return [
-            _finding(
-                "unknown-combination",
-                Severity.WARNING,
-                components,
-                T(
-                    "torch {torch} is built for CUDA {cuda}, for which the matrix has no minimum "
-                    "driver, so {driver} cannot be checked against it.",
-                    torch=torch,
-                    cuda=cuda,
-                    driver=_driver_text(inventory),
-                ),
-                T(
-                    "If this is a site build, describe it in a --matrix file; otherwise install a "
-                    "published torch build from {index}/.",
-                    index=WHEEL_INDEX,
-                ),
-            )
-        ]
+        return [_torch_cuda_not_in_matrix(inventory, torch, cuda)]
     gate = compat or release
     assert gate is not None
     if not _at_least(driver, gate.first("nvidia_driver")):
@@ -202,35 +184,63 @@ def _torch_vs_driver(inventory: Inventory, matrix: Matrix, torch: str, cuda: str
         and compat is not None
         and not _at_least(driver, release.first("nvidia_driver"))
     ):
-        return [
-            _finding(
-                "torch-driver",
-                Severity.WARNING,
-                components,
-                T(
-                    "torch {torch} is built for CUDA {cuda}; NVIDIA releases CUDA {minor} with "
-                    "driver {release_driver} {release_cite}, and this host has {driver}. It runs "
-                    "under CUDA minor-version compatibility (driver {compat_driver} for CUDA "
-                    "{major}.x {compat_cite}), but features that need a newer driver fail, and "
-                    "kernels shipped only as PTX cannot be JIT-compiled.",
-                    torch=torch,
-                    cuda=cuda,
-                    minor=_minor(cuda),
-                    release_driver=release.first("nvidia_driver"),
-                    release_cite=cite(matrix, release),
-                    driver=_driver_text(inventory),
-                    compat_driver=compat.first("nvidia_driver"),
-                    major=_major(cuda),
-                    compat_cite=cite(matrix, compat),
-                ),
-                T(
-                    "Ask the administrator for NVIDIA driver {version} or newer ({url}).",
-                    version=minimum_driver(release),
-                    url=facts.DRIVER_DOWNLOAD,
-                ),
-            )
-        ]
+        return [_torch_minor_version_compatible(inventory, matrix, torch, cuda)]
     return []
+
+
+def _torch_cuda_not_in_matrix(inventory: Inventory, torch: str, cuda: str) -> Finding:
+    return _finding(
+        "unknown-combination",
+        Severity.WARNING,
+        ("torch", "nvidia_driver"),
+        T(
+            "torch {torch} is built for CUDA {cuda}, for which the matrix has no minimum "
+            "driver, so {driver} cannot be checked against it.",
+            torch=torch,
+            cuda=cuda,
+            driver=_driver_text(inventory),
+        ),
+        T(
+            "If this is a site build, describe it in a --matrix file; otherwise install a "
+            "published torch build from {index}/.",
+            index=WHEEL_INDEX,
+        ),
+    )
+
+
+def _torch_minor_version_compatible(
+    inventory: Inventory, matrix: Matrix, torch: str, cuda: str
+) -> Finding:
+    """The driver is below the one CUDA is released with but meets the minor-version minimum."""
+    compat = _compat_row(matrix, cuda)
+    release = release_row(matrix, cuda)
+    assert compat is not None and release is not None
+    return _finding(
+        "torch-driver",
+        Severity.WARNING,
+        ("torch", "nvidia_driver"),
+        T(
+            "torch {torch} is built for CUDA {cuda}; NVIDIA releases CUDA {minor} with "
+            "driver {release_driver} {release_cite}, and this host has {driver}. It runs "
+            "under CUDA minor-version compatibility (driver {compat_driver} for CUDA "
+            "{major}.x {compat_cite}), but features that need a newer driver fail, and "
+            "kernels shipped only as PTX cannot be JIT-compiled.",
+            torch=torch,
+            cuda=cuda,
+            minor=_minor(cuda),
+            release_driver=release.first("nvidia_driver"),
+            release_cite=cite(matrix, release),
+            driver=_driver_text(inventory),
+            compat_driver=compat.first("nvidia_driver"),
+            major=_major(cuda),
+            compat_cite=cite(matrix, compat),
+        ),
+        T(
+            "Ask the administrator for NVIDIA driver {version} or newer ({url}).",
+            version=minimum_driver(release),
+            url=facts.DRIVER_DOWNLOAD,
+        ),
+    )
 
 
 def _driver_too_old(
@@ -374,78 +384,97 @@ def _toolkit_vs_driver(inventory: Inventory, matrix: Matrix) -> list[Finding]:
     api = inventory.version("cuda_driver_api")
     if not toolkit or not driver or _parse(driver) is None:
         return []
-    components = ("cuda", "nvidia_driver")
     compat = _compat_row(matrix, toolkit)
     release = release_row(matrix, toolkit)
     if release is None:
-        return [
-            _finding(
-                "unknown-combination",
-                Severity.WARNING,
-                components,
-                T(
-                    "CUDA toolkit {toolkit} is not in the matrix, so its pairing with {driver} "
-                    "cannot be checked.",
-                    toolkit=toolkit,
-                    driver=_driver_text(inventory),
-                ),
-                T(
-                    "Describe this toolkit in a --matrix file, or install a released toolkit "
-                    "({url}).",
-                    url=TOOLKIT_ARCHIVE,
-                ),
-            )
-        ]
+        return [_toolkit_not_in_matrix(inventory, toolkit)]
     if api and _not_newer(toolkit, api):
         return []
     if not api and _at_least(driver, release.first("nvidia_driver")):
         return []
+    pair = _ToolkitDriver(inventory, matrix, toolkit, release, _newer_driver_fix(api, release))
+    if compat is not None and _at_least(driver, compat.first("nvidia_driver")):
+        return [pair.minor_version_compatible(compat)]
+    return [pair.insufficient(compat or release)]
+
+
+def _toolkit_not_in_matrix(inventory: Inventory, toolkit: str) -> Finding:
+    return _finding(
+        "unknown-combination",
+        Severity.WARNING,
+        ("cuda", "nvidia_driver"),
+        T(
+            "CUDA toolkit {toolkit} is not in the matrix, so its pairing with {driver} "
+            "cannot be checked.",
+            toolkit=toolkit,
+            driver=_driver_text(inventory),
+        ),
+        T(
+            "Describe this toolkit in a --matrix file, or install a released toolkit ({url}).",
+            url=TOOLKIT_ARCHIVE,
+        ),
+    )
+
+
+def _newer_driver_fix(api: str | None, release: Row) -> str:
+    """A driver the toolkit is released with, or a toolkit no newer than the driver's API."""
     older = (
         T("CUDA toolkit {api} or older ({url})", api=api, url=TOOLKIT_ARCHIVE)
         if api
         else TOOLKIT_ARCHIVE
     )
-    fix = T(
+    return T(
         "Ask the administrator for NVIDIA driver {version} or newer ({url}), or install {older}.",
         version=minimum_driver(release),
         url=facts.DRIVER_DOWNLOAD,
         older=older,
     )
-    if compat is not None and _at_least(driver, compat.first("nvidia_driver")):
-        return [
-            _finding(
-                "toolkit-driver",
-                Severity.WARNING,
-                components,
-                T(
-                    "CUDA toolkit {toolkit} is newer than {driver}: NVIDIA releases it with "
-                    "driver {release_driver} {release_cite}. Programs built with it run under "
-                    "minor-version compatibility {compat_cite}, but PTX it produces cannot be "
-                    "JIT-compiled by this driver and features that need a newer driver fail.",
-                    toolkit=toolkit,
-                    driver=_driver_text(inventory),
-                    release_driver=release.first("nvidia_driver"),
-                    release_cite=cite(matrix, release),
-                    compat_cite=cite(matrix, compat),
-                ),
-                fix,
-            )
-        ]
-    gate = compat or release
-    return [
-        _finding(
+
+
+@dataclass(frozen=True)
+class _ToolkitDriver:
+    """A CUDA toolkit newer than the driver: the two verdicts, and the fix they share."""
+
+    inventory: Inventory
+    matrix: Matrix
+    toolkit: str
+    release: Row
+    fix: str
+
+    def minor_version_compatible(self, compat: Row) -> Finding:
+        """The driver meets the minor-version compatibility minimum: a warning."""
+        return _finding(
+            "toolkit-driver",
+            Severity.WARNING,
+            ("cuda", "nvidia_driver"),
+            T(
+                "CUDA toolkit {toolkit} is newer than {driver}: NVIDIA releases it with "
+                "driver {release_driver} {release_cite}. Programs built with it run under "
+                "minor-version compatibility {compat_cite}, but PTX it produces cannot be "
+                "JIT-compiled by this driver and features that need a newer driver fail.",
+                toolkit=self.toolkit,
+                driver=_driver_text(self.inventory),
+                release_driver=self.release.first("nvidia_driver"),
+                release_cite=cite(self.matrix, self.release),
+                compat_cite=cite(self.matrix, compat),
+            ),
+            self.fix,
+        )
+
+    def insufficient(self, gate: Row) -> Finding:
+        """The driver is below `gate`'s minimum: programs built with the toolkit fail."""
+        return _finding(
             "toolkit-driver",
             Severity.ERROR,
-            components,
+            ("cuda", "nvidia_driver"),
             T(
                 "CUDA toolkit {toolkit} needs NVIDIA driver {gate} {cite}, but this host has "
                 "{driver}: programs and PyTorch extensions built with it fail with 'CUDA driver "
                 "version is insufficient for CUDA runtime version'.",
-                toolkit=toolkit,
+                toolkit=self.toolkit,
                 gate=gate.first("nvidia_driver"),
-                cite=cite(matrix, gate),
-                driver=_driver_text(inventory),
+                cite=cite(self.matrix, gate),
+                driver=_driver_text(self.inventory),
             ),
-            fix,
+            self.fix,
         )
-    ]

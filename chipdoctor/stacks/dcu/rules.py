@@ -129,35 +129,9 @@ def _torch_vs_dtk(
     torch: str, built_for: str | None, dtk: str | None, python: str | None, matrix: Matrix
 ) -> list[Finding]:
     if dtk is None:
-        return [
-            _finding(
-                "dtk-missing",
-                Severity.ERROR,
-                ("torch", "dtk"),
-                T(
-                    "torch {torch} is a Hygon DTK build, but no DTK was found (/opt/dtk), so "
-                    "`import torch` fails with `libamdhip64.so: cannot open shared object file`.",
-                    torch=torch,
-                ),
-                T(
-                    "Install DTK {dtk} from {site} under /opt (ln -s /opt/dtk-<version> /opt/dtk) "
-                    "and `source /opt/dtk/env.sh`.",
-                    dtk=built_for or "",
-                    site=DTK_SITE,
-                ),
-            )
-        ]
+        return [_dtk_missing(torch, built_for)]
     out = []
-    known = matrix.table(TORCH_TABLE).lookup(torch)
-    known += [
-        row
-        for row in matrix.table(TORCH_TABLE).rows
-        if "+" not in row.first("torch")
-        and row.matches("torch", release_of(torch))
-        and built_for
-        and row.matches("dtk", built_for)
-    ]
-    if not known:
+    if not _known_builds(torch, built_for, matrix):
         out.append(
             _finding(
                 "unknown-combination",
@@ -173,6 +147,47 @@ def _torch_vs_dtk(
         )
     if built_for is None or _same_dtk(built_for, dtk):
         return out
+    out.append(_built_for_other_dtk(torch, built_for, dtk, python, matrix))
+    return out
+
+
+def _dtk_missing(torch: str, built_for: str | None) -> Finding:
+    return _finding(
+        "dtk-missing",
+        Severity.ERROR,
+        ("torch", "dtk"),
+        T(
+            "torch {torch} is a Hygon DTK build, but no DTK was found (/opt/dtk), so "
+            "`import torch` fails with `libamdhip64.so: cannot open shared object file`.",
+            torch=torch,
+        ),
+        T(
+            "Install DTK {dtk} from {site} under /opt (ln -s /opt/dtk-<version> /opt/dtk) "
+            "and `source /opt/dtk/env.sh`.",
+            dtk=built_for or "",
+            site=DTK_SITE,
+        ),
+    )
+
+
+def _known_builds(torch: str, built_for: str | None, matrix: Matrix) -> list[Row]:
+    """The matrix rows of this build: its exact version, or its release for its DTK."""
+    known = matrix.table(TORCH_TABLE).lookup(torch)
+    known += [
+        row
+        for row in matrix.table(TORCH_TABLE).rows
+        if "+" not in row.first("torch")
+        and row.matches("torch", release_of(torch))
+        and built_for
+        and row.matches("dtk", built_for)
+    ]
+    return known
+
+
+def _built_for_other_dtk(
+    torch: str, built_for: str, dtk: str, python: str | None, matrix: Matrix
+) -> Finding:
+    """An error across DTK releases, a warning across patch releases of one."""
     same_line = major_minor(built_for) == major_minor(dtk)
     consequence = (
         T(
@@ -185,28 +200,24 @@ def _torch_vs_dtk(
             "(the package's DTK must match /opt/dtk)"
         )
     )
-    out.append(
-        _finding(
-            "torch-dtk",
-            Severity.WARNING if same_line else Severity.ERROR,
-            ("torch", "dtk"),
-            T(
-                "torch {torch} is built for DTK {built_for} but DTK {dtk} is installed. "
-                "{consequence}.",
-                torch=torch,
-                built_for=built_for,
-                dtk=dtk,
-                consequence=consequence,
-            ),
-            join(
-                [
-                    _install_line(torch, dtk, python, matrix),
-                    T("or install DTK {dtk} ({site}).", dtk=built_for, site=DTK_SITE),
-                ]
-            ),
-        )
+    return _finding(
+        "torch-dtk",
+        Severity.WARNING if same_line else Severity.ERROR,
+        ("torch", "dtk"),
+        T(
+            "torch {torch} is built for DTK {built_for} but DTK {dtk} is installed. {consequence}.",
+            torch=torch,
+            built_for=built_for,
+            dtk=dtk,
+            consequence=consequence,
+        ),
+        join(
+            [
+                _install_line(torch, dtk, python, matrix),
+                T("or install DTK {dtk} ({site}).", dtk=built_for, site=DTK_SITE),
+            ]
+        ),
     )
-    return out
 
 
 def _same_dtk(a: str, b: str) -> bool:
@@ -269,14 +280,6 @@ def _driver_vs_dtk(driver: str | None, dtk: str | None, matrix: Matrix) -> list[
     if number is None:
         return []
     rows = matrix.table(DRIVER_TABLE).rows
-    tiers = []
-    for row in rows:
-        try:
-            bound = parse_vendor(_lower_bound(row))
-        except InvalidVersion:
-            continue
-        if number >= bound:
-            tiers.append((bound, row))
     listing = [row for row in rows if row.matches("dtk", dtk)]
     better = (
         T(
@@ -288,45 +291,66 @@ def _driver_vs_dtk(driver: str | None, dtk: str | None, matrix: Matrix) -> list[
         if listing
         else ""
     )
-    if not tiers:
-        return [
-            _finding(
-                "driver-dtk",
-                Severity.WARNING,
-                ("hygon_driver", "dtk"),
-                T(
-                    "Hygon driver {driver} is older than every driver in Hygon's compatibility "
-                    "table, so DTK {dtk} is not known to work on it.",
-                    driver=driver,
-                    dtk=dtk,
-                ),
-                T("Ask the administrator for a newer Hygon driver{better}.", better=better),
-            )
-        ]
-    _bound, row = max(tiers, key=lambda item: item[0])
+    row = _driver_tier(number, rows)
+    if row is None:
+        return [_driver_older_than_table(driver, dtk, better)]
     if row.matches("dtk", dtk):
         return []
+    return [_driver_tier_without_dtk(driver, dtk, row, better, matrix)]
+
+
+def _driver_tier(number: VendorVersion, rows: list[Row]) -> Row | None:
+    """The row of the highest driver bound this driver reaches."""
+    tiers = []
+    for row in rows:
+        try:
+            bound = parse_vendor(_lower_bound(row))
+        except InvalidVersion:
+            continue
+        if number >= bound:
+            tiers.append((bound, row))
+    if not tiers:
+        return None
+    return max(tiers, key=lambda item: item[0])[1]
+
+
+def _driver_older_than_table(driver: str, dtk: str, better: str) -> Finding:
+    return _finding(
+        "driver-dtk",
+        Severity.WARNING,
+        ("hygon_driver", "dtk"),
+        T(
+            "Hygon driver {driver} is older than every driver in Hygon's compatibility "
+            "table, so DTK {dtk} is not known to work on it.",
+            driver=driver,
+            dtk=dtk,
+        ),
+        T("Ask the administrator for a newer Hygon driver{better}.", better=better),
+    )
+
+
+def _driver_tier_without_dtk(
+    driver: str, dtk: str, row: Row, better: str, matrix: Matrix
+) -> Finding:
     supported = ", ".join(row.patterns("dtk"))
-    return [
-        _finding(
-            "driver-dtk",
-            Severity.WARNING,
-            ("hygon_driver", "dtk"),
-            T(
-                "Hygon driver {driver} ({bound}) supports DTK {supported}, not DTK {dtk} {cite}.",
-                driver=driver,
-                bound=row.first("hygon_driver"),
-                supported=supported,
-                dtk=dtk,
-                cite=cite(matrix, row),
-            ),
-            T(
-                "Install DTK {supported} ({site}), or ask the administrator for a driver that "
-                "supports DTK {dtk}{better}.",
-                supported=supported,
-                site=DTK_SITE,
-                dtk=dtk,
-                better=better,
-            ),
-        )
-    ]
+    return _finding(
+        "driver-dtk",
+        Severity.WARNING,
+        ("hygon_driver", "dtk"),
+        T(
+            "Hygon driver {driver} ({bound}) supports DTK {supported}, not DTK {dtk} {cite}.",
+            driver=driver,
+            bound=row.first("hygon_driver"),
+            supported=supported,
+            dtk=dtk,
+            cite=cite(matrix, row),
+        ),
+        T(
+            "Install DTK {supported} ({site}), or ask the administrator for a driver that "
+            "supports DTK {dtk}{better}.",
+            supported=supported,
+            site=DTK_SITE,
+            dtk=dtk,
+            better=better,
+        ),
+    )

@@ -103,20 +103,7 @@ def _gmi(context: ProbeContext, *, relevant: bool) -> int | None:
     result = context.run(GMI)
     if result is None:
         if relevant:
-            context.add(
-                "mthreads-gmi-missing",
-                Severity.INFO,
-                ("musa_driver",),
-                T(
-                    "mthreads-gmi is not installed here, so the MUSA driver version and the GPUs "
-                    "cannot be checked (containers often lack it)."
-                ),
-                T(
-                    "On the host install the MUSA driver of your MUSA SDK ({url}); in a "
-                    "container copy or mount the host's mthreads-gmi (`which mthreads-gmi`).",
-                    url=SDK_DOWNLOAD,
-                ),
-            )
+            _gmi_missing(context)
         return None
     info = parse_mthreads_gmi(result.stdout + ("\n" + result.stderr if not result.ok else ""))
     if not result.ok or info.error:
@@ -125,20 +112,7 @@ def _gmi(context: ProbeContext, *, relevant: bool) -> int | None:
             if not result.ok
             else T("`mthreads-gmi` printed no GPU table but {error!r}", error=info.error)
         )
-        context.add(
-            "mthreads-gmi-failed",
-            Severity.ERROR,
-            ("musa_driver",),
-            T(
-                "{detail}. The MUSA driver is not working, so no MUSA GPU can be used.",
-                detail=detail,
-            ),
-            T(
-                "Check that the MUSA driver is loaded on the host (`lsmod | grep mtgpu`; "
-                "reinstall the driver of your MUSA SDK, {url}, and reboot).",
-                url=SDK_DOWNLOAD,
-            ),
-        )
+        _gmi_failed(context, detail)
         return None
     if info.driver_version:
         context.component("musa_driver", info.driver_version, GMI)
@@ -160,6 +134,40 @@ def _gmi(context: ProbeContext, *, relevant: bool) -> int | None:
             ),
         )
     return len(info.gpus)
+
+
+def _gmi_missing(context: ProbeContext) -> None:
+    context.add(
+        "mthreads-gmi-missing",
+        Severity.INFO,
+        ("musa_driver",),
+        T(
+            "mthreads-gmi is not installed here, so the MUSA driver version and the GPUs "
+            "cannot be checked (containers often lack it)."
+        ),
+        T(
+            "On the host install the MUSA driver of your MUSA SDK ({url}); in a "
+            "container copy or mount the host's mthreads-gmi (`which mthreads-gmi`).",
+            url=SDK_DOWNLOAD,
+        ),
+    )
+
+
+def _gmi_failed(context: ProbeContext, detail: str) -> None:
+    context.add(
+        "mthreads-gmi-failed",
+        Severity.ERROR,
+        ("musa_driver",),
+        T(
+            "{detail}. The MUSA driver is not working, so no MUSA GPU can be used.",
+            detail=detail,
+        ),
+        T(
+            "Check that the MUSA driver is loaded on the host (`lsmod | grep mtgpu`; "
+            "reinstall the driver of your MUSA SDK, {url}, and reboot).",
+            url=SDK_DOWNLOAD,
+        ),
+    )
 
 
 def _visible_devices(context: ProbeContext, gpu_count: int | None) -> None:

@@ -112,61 +112,73 @@ def _toolkit(
     if toolkit is None:
         if FACT_TOOLKIT_HOME in inventory.facts:
             return []  # installed, version unreadable: the probe said so
-        wanted = listed[0].first("musa_toolkit") if listed else ""
-        return [
-            _finding(
-                "torch_musa-without-toolkit",
-                Severity.ERROR,
-                ("torch_musa", "musa_toolkit"),
-                T(
-                    "torch_musa {torch_musa} is installed but no MUSA toolkit was found under "
-                    "$MUSA_HOME or /usr/local/musa; torch_musa needs the MUSA SDK (torch_musa "
-                    "README: MUSA Driver, musa_toolkit, muDNN, MCCL) and cannot load without it.",
-                    torch_musa=torch_musa,
-                ),
-                T(
-                    "Install MUSA SDK {wanted} ({url}), or use the image {image}.",
-                    wanted=wanted,
-                    url=SDK_DOWNLOAD,
-                    image=IMAGE,
-                )
-                if wanted
-                else T(
-                    "Install the MUSA SDK ({url}), or use the image {image}.",
-                    url=SDK_DOWNLOAD,
-                    image=IMAGE,
-                ),
-            )
-        ]
+        return [_torch_musa_without_toolkit(torch_musa, listed)]
     if not listed:
-        return [
-            _finding(
-                "unknown-combination",
-                Severity.WARNING,
-                ("torch_musa", "musa_toolkit"),
-                T(
-                    "torch_musa {torch_musa} is not in the MUSA matrix, so its pairing with MUSA "
-                    "toolkit {toolkit} cannot be checked.",
-                    torch_musa=torch_musa,
-                    toolkit=toolkit,
-                )
-                if not rows
-                else T(
-                    "torch_musa {torch_musa} has no published MUSA toolkit pairing, so MUSA "
-                    "toolkit {toolkit} cannot be checked against it.",
-                    torch_musa=torch_musa,
-                    toolkit=toolkit,
-                ),
-                T(
-                    "If this is a site build, describe it in a --matrix file; otherwise compare "
-                    "with the torch_musa release notes ({url}).",
-                    url=RELEASES,
-                ),
-            )
-        ]
+        return [_toolkit_unpaired(torch_musa, toolkit, rows)]
     if any(row.matches("musa_toolkit", toolkit) for row in listed):
         return []
-    row = listed[0]
+    return [_toolkit_not_published_with(inventory, torch_musa, toolkit, listed[0], matrix)]
+
+
+def _torch_musa_without_toolkit(torch_musa: str, listed: list[Row]) -> Finding:
+    wanted = listed[0].first("musa_toolkit") if listed else ""
+    return _finding(
+        "torch_musa-without-toolkit",
+        Severity.ERROR,
+        ("torch_musa", "musa_toolkit"),
+        T(
+            "torch_musa {torch_musa} is installed but no MUSA toolkit was found under "
+            "$MUSA_HOME or /usr/local/musa; torch_musa needs the MUSA SDK (torch_musa "
+            "README: MUSA Driver, musa_toolkit, muDNN, MCCL) and cannot load without it.",
+            torch_musa=torch_musa,
+        ),
+        T(
+            "Install MUSA SDK {wanted} ({url}), or use the image {image}.",
+            wanted=wanted,
+            url=SDK_DOWNLOAD,
+            image=IMAGE,
+        )
+        if wanted
+        else T(
+            "Install the MUSA SDK ({url}), or use the image {image}.",
+            url=SDK_DOWNLOAD,
+            image=IMAGE,
+        ),
+    )
+
+
+def _toolkit_unpaired(torch_musa: str, toolkit: str, rows: list[Row]) -> Finding:
+    """The matrix lists no MUSA toolkit for this torch_musa."""
+    return _finding(
+        "unknown-combination",
+        Severity.WARNING,
+        ("torch_musa", "musa_toolkit"),
+        T(
+            "torch_musa {torch_musa} is not in the MUSA matrix, so its pairing with MUSA "
+            "toolkit {toolkit} cannot be checked.",
+            torch_musa=torch_musa,
+            toolkit=toolkit,
+        )
+        if not rows
+        else T(
+            "torch_musa {torch_musa} has no published MUSA toolkit pairing, so MUSA "
+            "toolkit {toolkit} cannot be checked against it.",
+            torch_musa=torch_musa,
+            toolkit=toolkit,
+        ),
+        T(
+            "If this is a site build, describe it in a --matrix file; otherwise compare "
+            "with the torch_musa release notes ({url}).",
+            url=RELEASES,
+        ),
+    )
+
+
+def _toolkit_not_published_with(
+    inventory: Inventory, torch_musa: str, toolkit: str, row: Row, matrix: Matrix
+) -> Finding:
+    """The toolkit is not the one `row` pairs with torch_musa; fixes: that SDK, or another
+    torch_musa paired with the installed toolkit."""
     pattern = row.first("musa_toolkit")
     fixes = [T("Install MUSA SDK {pattern} ({url})", pattern=pattern, url=SDK_DOWNLOAD)]
     torch = inventory.version("torch")
@@ -185,22 +197,20 @@ def _toolkit(
                 url=RELEASES,
             )
         )
-    return [
-        _finding(
-            "torch_musa-musa_toolkit",
-            Severity.WARNING,
-            ("torch_musa", "musa_toolkit"),
-            T(
-                "torch_musa {torch_musa} is published with MUSA toolkit {pattern}, not "
-                "{toolkit} {cite}.",
-                torch_musa=torch_musa,
-                pattern=pattern,
-                toolkit=toolkit,
-                cite=cite(matrix, row),
-            ),
-            join(fixes),
-        )
-    ]
+    return _finding(
+        "torch_musa-musa_toolkit",
+        Severity.WARNING,
+        ("torch_musa", "musa_toolkit"),
+        T(
+            "torch_musa {torch_musa} is published with MUSA toolkit {pattern}, not "
+            "{toolkit} {cite}.",
+            torch_musa=torch_musa,
+            pattern=pattern,
+            toolkit=toolkit,
+            cite=cite(matrix, row),
+        ),
+        join(fixes),
+    )
 
 
 def _torch_without_torch_musa(inventory: Inventory, matrix: Matrix) -> list[Finding]:

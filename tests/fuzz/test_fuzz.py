@@ -204,7 +204,7 @@ def _apply(mutant: Mutant, text: str, rng: random.Random) -> bytes:
 
 def verdict(mutant: Mutant, outcome: Outcome, baseline: Outcome, workdir: Path) -> str | None:
     """Why this outcome is a failure, or None when it is an acceptable answer."""
-    if outcome.signal is not None:
+    if outcome.signal is not None or outcome.code not in (0, 1, 2, 3):
         return outcome.describe()
     if outcome.crash_findings:
         # NOTE: stricter than "an exit 3 the report names": input must never crash a part of
@@ -213,21 +213,29 @@ def verdict(mutant: Mutant, outcome: Outcome, baseline: Outcome, workdir: Path) 
     if outcome.code == 3:
         return outcome.describe()
     if outcome.code == 2:
-        lines = outcome.stderr.splitlines()
-        if len(lines) != 1 or not lines[0].startswith("chipdoctor: error: "):
-            return f"exit 2 without one error line: {outcome.stderr[-600:]!r}"
+        return _not_one_error_line(outcome)
+    if _hides_removed_evidence(mutant, outcome, baseline, workdir):
+        return "evidence removed, yet exit 0 where the fixture exits 1"
+    return None
+
+
+def _not_one_error_line(outcome: Outcome) -> str | None:
+    lines = outcome.stderr.splitlines()
+    if len(lines) == 1 and lines[0].startswith("chipdoctor: error: "):
         return None
-    if outcome.code not in (0, 1):
-        return outcome.describe()
-    if (
+    return f"exit 2 without one error line: {outcome.stderr[-600:]!r}"
+
+
+def _hides_removed_evidence(
+    mutant: Mutant, outcome: Outcome, baseline: Outcome, workdir: Path
+) -> bool:
+    return (
         outcome.code == 0
         and baseline.code == 1
         and mutant.kind in ("snapshot", "archive")
         and mutant.operator in REMOVES_EVIDENCE
         and _still_holds(baseline, outcome, mutant.source, workdir)
-    ):
-        return "evidence removed, yet exit 0 where the fixture exits 1"
-    return None
+    )
 
 
 def _still_holds(baseline: Outcome, outcome: Outcome, fixture: str, workdir: Path) -> bool:

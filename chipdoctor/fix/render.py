@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from chipdoctor.fix.plan import Plan
 from chipdoctor.i18n import T, translate
+from chipdoctor.printable import visible
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -42,7 +43,9 @@ def render_text(plan: Plan, *, color: bool = False, width: int = 100, lang: str 
     )
 
     def say(text: str) -> str:
-        return translate(text, lang)
+        # NOTE: a plan quotes evidence (versions, paths): its control characters are shown
+        # escaped, so nothing from a snapshot can drive the terminal or break a line.
+        return visible(translate(text, lang), keep="\n")
 
     resolution = plan.resolution
     pins = ", ".join(p.option for p in resolution.pins) or T("none")
@@ -86,11 +89,11 @@ def _changes(console: Console, say: Callable[[str], str], plan: Plan) -> None:
     for change in plan.changes:
         action = change.action
         table.add_row(
-            change.component,
-            change.current or "-",
+            Text(visible(change.component)),
+            Text(visible(change.current or "-")),
             "→" if action != "keep" else "=",
-            Text(change.target or "-", style=_ACTION_STYLE[action]),
-            say(change.reason),
+            Text(visible(change.target or "-"), style=_ACTION_STYLE[action]),
+            Text(say(change.reason)),
         )
     console.print(table)
 
@@ -105,7 +108,9 @@ def _steps(console: Console, say: Callable[[str], str], plan: Plan) -> None:
     for number, step in enumerate(plan.steps, 1):
         console.print(Text(f"{number}. [{step.kind}] {say(step.title)}"))
         for command in step.commands:
-            console.print(Padding(Text(command, style="green"), (0, 0, 0, 5), expand=False))
+            console.print(
+                Padding(Text(visible(command), style="green"), (0, 0, 0, 5), expand=False)
+            )
 
 
 def _also(console: Console, say: Callable[[str], str], plan: Plan) -> None:
@@ -119,7 +124,9 @@ def _also(console: Console, say: Callable[[str], str], plan: Plan) -> None:
     console.print(Text(say(T("Also reported by check (not a version problem):")), style="bold"))
     for finding in plan.also:
         console.print(
-            Padding(Text(f"{finding.id}: {say(finding.message)}"), (0, 0, 0, 2), expand=False)
+            Padding(
+                Text(f"{visible(finding.id)}: {say(finding.message)}"), (0, 0, 0, 2), expand=False
+            )
         )
         for line in say(finding.fix).splitlines():
             fix = say(T("fix: {line}", line=line))

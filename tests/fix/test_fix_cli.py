@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import SNAPSHOTS, run_cli
 from tests.planning import plan_json, targets
@@ -155,3 +157,17 @@ def test_the_plan_speaks_chinese_with_lang_zh() -> None:
     assert "--torch 2.4 与 --cann 9.0 冲突：在 --cann 9.0 下，torch 可以是" in " ".join(
         conflict.stdout.split()
     )
+
+
+def test_the_plan_table_shows_hostile_evidence_escaped(tmp_path: Path) -> None:
+    """A version from a snapshot with a terminal escape or rich markup in it is printed as
+    text: no escape reaches the terminal, no markup is interpreted."""
+    snap = tmp_path / "snap"
+    shutil.copytree(SNAPSHOTS / "cuda-torch-too-new-for-driver", snap)
+    doc = yaml.safe_load((snap / "snapshot.yaml").read_text())
+    doc["python"]["packages"]["torch"] = "2.7.1+cu126\x1b]0;owned\x07[bold red]X[/]"
+    (snap / "snapshot.yaml").write_text(yaml.safe_dump(doc))
+    result = run_cli("fix", "--snapshot", str(snap), env={"COLUMNS": "250"})
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "2.7.1+cu126\\x1b]0;owned\\x07[bold red]X[/] │ → │ 2.7.1+cu118" in result.stdout

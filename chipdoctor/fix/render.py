@@ -33,7 +33,10 @@ def render_text(plan: Plan, *, color: bool = False, width: int = 100, lang: str 
     from rich.text import Text
 
     buffer = io.StringIO()
+    # NOTE: markup off: text from evidence and matrices is printed as it is, never parsed as
+    # rich markup ("[bold red]…" in a version string would otherwise style or hide text).
     console = Console(
+        markup=False,
         file=buffer,
         force_terminal=color,
         no_color=not color,

@@ -28,7 +28,10 @@ _MARK = {
 
 def render(report: Report, *, color: bool = False, width: int = 100) -> str:
     buffer = io.StringIO()
+    # NOTE: markup off: text from evidence and matrices is printed as it is, never parsed as
+    # rich markup ("[bold red]…" in a version string would otherwise style or hide text).
     console = Console(
+        markup=False,
         file=buffer,
         force_terminal=color,
         no_color=not color,

@@ -93,3 +93,16 @@ def test_no_renderer_passes_a_control_character(value: str, message: str) -> Non
         for character in value:
             if unicodedata.category(character) in ("Cc", "Zl", "Zp") and character != "\n":
                 assert character not in rendered
+
+
+def test_rich_markup_from_evidence_is_printed_as_text(tmp_path: Path) -> None:
+    """`[…]` in a version is no style to the table: `[8m`-like hiding through rich markup
+    (`[conceal]`) or a fake `[bold red]` cannot make evidence look like something else."""
+    directory = tmp_path / "snapshot"
+    shutil.copytree(SNAPSHOTS / "ascend-torch-mismatch", directory)
+    path = directory / "snapshot.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["python"]["packages"]["torch"] = "2.4.0[conceal]hidden[/conceal]"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    result = run_cli("check", "--snapshot", str(directory), env={"COLUMNS": "250"})
+    assert "2.4.0[conceal]hidden[/conceal]" in result.stdout

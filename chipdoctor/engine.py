@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Protocol
 
 from chipdoctor import __version__
@@ -32,6 +34,18 @@ class ProbeObserver(Protocol):
     def finished(self, name: str) -> None: ...
 
 
+@contextmanager
+def _watched(observer: ProbeObserver | None, name: str) -> Iterator[None]:
+    """Tell the observer (if any) that the step `name` started, and that it ended however."""
+    if observer is not None:
+        observer.started(name)
+    try:
+        yield
+    finally:
+        if observer is not None:
+            observer.finished(name)
+
+
 def collect(
     evidence: Evidence,
     probes: tuple[Probe, ...] = PROBES,
@@ -40,26 +54,15 @@ def collect(
     """Run every probe concurrently; a probe that crashes becomes a finding, not a failure."""
     # Read the shared facts once, before the threads race to fill the caches (with --python
     # this runs another interpreter, so it is watched like a probe).
-    if observer is not None:
-        observer.started("python")
-    try:
+    with _watched(observer, "python"):
         _ = evidence.platform, evidence.python
-    finally:
-        if observer is not None:
-            observer.finished("python")
     # NOTE: plain threads, not concurrent.futures: its import (logging et al.) costs ~5 ms of
     # the start-up budget, and a probe never raises (_safe_collect), so no future is needed.
     results: list[Inventory] = [Inventory() for _ in probes]
 
     def run(index: int) -> None:
-        name = probes[index].name
-        if observer is not None:
-            observer.started(name)
-        try:
+        with _watched(observer, probes[index].name):
             results[index] = _safe_collect(probes[index], evidence)
-        finally:
-            if observer is not None:
-                observer.finished(name)
 
     threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(probes))]
     for thread in threads:
@@ -70,14 +73,9 @@ def collect(
     for result in results:
         inventory.merge(result)
     if inventory.stacks:
-        if observer is not None:
-            observer.started("access")
-        try:
+        with _watched(observer, "access"):
             _safe_access(evidence, inventory)
             _docker_runtimes(evidence, inventory)
-        finally:
-            if observer is not None:
-                observer.finished("access")
     return inventory
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -131,53 +131,75 @@ def _check_shape(events: Iterator[yaml.Event], name: str) -> None:
     """
     import yaml
 
-    seen: dict[str, tuple[int, int]] = {}  # anchor -> (nodes, depth) of its finished node
-    stack: list[_Open] = []
-    total = 0
+    shape = _Shape(name)
     for event in events:
         if isinstance(event, yaml.CollectionStartEvent):
-            stack.append(_Open(event.anchor))
-            nodes, depth = 1, 0
+            shape.start(event)
         elif isinstance(event, yaml.CollectionEndEvent):
-            done = stack.pop()
-            if done.anchor is not None:
-                seen[done.anchor] = (done.nodes, done.depth)
-            if stack:
-                stack[-1].nodes += done.nodes
-                stack[-1].depth = max(stack[-1].depth, done.depth + 1)
-            continue
+            shape.end()
         elif isinstance(event, yaml.ScalarEvent):
-            nodes, depth = 1, 1
-            if event.anchor is not None:
-                seen[event.anchor] = (1, 1)
+            shape.scalar(event)
         elif isinstance(event, yaml.AliasEvent):
-            if event.anchor not in seen:
-                if any(open_.anchor == event.anchor for open_ in stack):
-                    raise BadInput(
-                        f"invalid YAML: alias *{event.anchor} refers to a node that contains it",
-                        path=name,
-                        line=_event_line(event),
-                    )
-                continue  # an undefined alias: the composer reports it with its line
-            nodes, depth = seen[event.anchor]
-        else:
-            continue
-        total += nodes
-        if total > MAX_YAML_NODES:
+            shape.alias(event)
+
+
+@dataclass
+class _Shape:
+    """The shape of the document so far: each finished anchor's size, the open collections and
+    the nodes counted (aliases expanded)."""
+
+    name: str
+    seen: dict[str, tuple[int, int]] = field(default_factory=dict)  # anchor -> (nodes, depth)
+    stack: list[_Open] = field(default_factory=list)
+    total: int = 0
+
+    def start(self, event: yaml.CollectionStartEvent) -> None:
+        self.stack.append(_Open(event.anchor))
+        self._count(event, 1, 0, into_parent=False)  # the parent counts it when it ends
+
+    def end(self) -> None:
+        done = self.stack.pop()
+        if done.anchor is not None:
+            self.seen[done.anchor] = (done.nodes, done.depth)
+        if self.stack:
+            self.stack[-1].nodes += done.nodes
+            self.stack[-1].depth = max(self.stack[-1].depth, done.depth + 1)
+
+    def scalar(self, event: yaml.ScalarEvent) -> None:
+        if event.anchor is not None:
+            self.seen[event.anchor] = (1, 1)
+        self._count(event, 1, 1, into_parent=True)
+
+    def alias(self, event: yaml.AliasEvent) -> None:
+        if event.anchor not in self.seen:
+            if any(open_.anchor == event.anchor for open_ in self.stack):
+                raise BadInput(
+                    f"invalid YAML: alias *{event.anchor} refers to a node that contains it",
+                    path=self.name,
+                    line=_event_line(event),
+                )
+            return  # an undefined alias: the composer reports it with its line
+        nodes, depth = self.seen[event.anchor]
+        self._count(event, nodes, depth, into_parent=True)
+
+    def _count(self, event: yaml.Event, nodes: int, depth: int, *, into_parent: bool) -> None:
+        """Add a node of this size, refusing the document once it passes a limit."""
+        self.total += nodes
+        if self.total > MAX_YAML_NODES:
             raise BadInput(
                 f"more than {MAX_YAML_NODES} YAML nodes (aliases expanded)",
-                path=name,
+                path=self.name,
                 line=_event_line(event),
             )
-        if len(stack) + depth > MAX_YAML_DEPTH:
+        if len(self.stack) + depth > MAX_YAML_DEPTH:
             raise BadInput(
                 f"nested more than {MAX_YAML_DEPTH} levels deep (aliases expanded)",
-                path=name,
+                path=self.name,
                 line=_event_line(event),
             )
-        if stack and not isinstance(event, yaml.CollectionStartEvent):
-            stack[-1].nodes += nodes
-            stack[-1].depth = max(stack[-1].depth, depth + 1)
+        if into_parent and self.stack:
+            self.stack[-1].nodes += nodes
+            self.stack[-1].depth = max(self.stack[-1].depth, depth + 1)
 
 
 def _event_line(event: yaml.Event) -> int | None:

@@ -81,14 +81,21 @@ def compiler(arch: str) -> str | None:
     return shutil.which(name) if name else None
 
 
+@dataclass(frozen=True)
+class SearchPaths:
+    """The directories an object tells the loader to search: DT_RUNPATH and DT_RPATH."""
+
+    runpath: Sequence[str] = ()
+    rpath: Sequence[str] = ()
+
+
 def build_object(
     path: Path,
     arch: str,
     *,
     soname: str = "",
     needed: Sequence[str] = (),
-    runpath: Sequence[str] = (),
-    rpath: Sequence[str] = (),
+    paths: SearchPaths = SearchPaths(),
 ) -> Path:
     """A tiny shared object for `arch` whose DT_NEEDED are exactly `needed`.
 
@@ -124,9 +131,12 @@ def build_object(
         argv = [cc, "-shared", "-fPIC", "-nostdlib", "-o", str(path), str(source)]
         if soname:
             argv.append(f"-Wl,-soname,{soname}")
-        for paths, tags in ((runpath, "--enable-new-dtags"), (rpath, "--disable-new-dtags")):
-            if paths:
-                argv += [f"-Wl,-rpath,{':'.join(paths)}", f"-Wl,{tags}"]
+        for dirs, tags in (
+            (paths.runpath, "--enable-new-dtags"),
+            (paths.rpath, "--disable-new-dtags"),
+        ):
+            if dirs:
+                argv += [f"-Wl,-rpath,{':'.join(dirs)}", f"-Wl,{tags}"]
         argv += ["-Wl,--no-as-needed", *stubs]
         subprocess.run(argv, check=True)
     return path
@@ -140,13 +150,22 @@ def write(root: Path, path: str, text: str, mode: int = 0o644) -> Path:
     return local
 
 
-def char_node(root: Path, path: str, major: int, *, uid: int, gid: int, mode: int) -> None:
+@dataclass(frozen=True)
+class Perms:
+    """A node's owner, group and permission bits."""
+
+    uid: int
+    gid: int
+    mode: int
+
+
+def char_node(root: Path, path: str, major: int, perms: Perms) -> None:
     """A real character device node (needs CAP_MKNOD: root)."""
     local = root / path.lstrip("/")
     local.parent.mkdir(parents=True, exist_ok=True)
-    os.mknod(local, stat.S_IFCHR | mode, os.makedev(major, 0))
-    os.chown(local, uid, gid)
-    local.chmod(mode)  # mknod's mode went through the umask
+    os.mknod(local, stat.S_IFCHR | perms.mode, os.makedev(major, 0))
+    os.chown(local, perms.uid, perms.gid)
+    local.chmod(perms.mode)  # mknod's mode went through the umask
 
 
 @dataclass
@@ -165,16 +184,21 @@ class AscendHost:
     site: str = SITE
 
     def build(self, root: Path) -> None:
+        self._copy_files(root)
+        self._cann_libraries(root)
+        self._python_packages(root)
+        write(root, "/etc/passwd", PASSWD)
+        write(root, "/etc/group", GROUP)
+        if self.nodes:
+            for name, major in ASCEND_NODES.items():
+                char_node(root, f"/dev/{name}", major, Perms(HWHIAIUSER, HWHIAIUSER, 0o660))
+
+    def _copy_files(self, root: Path) -> None:
+        """The healthy snapshot's files, less the parts this host leaves out, for its arch."""
         copied = [p for p in HEALTHY_FILES.rglob("*") if p.is_file()]
         for source in copied:
             relative = "/" + str(source.relative_to(HEALTHY_FILES))
-            if "/driver/" in relative and not self.driver:
-                continue
-            if "/firmware/" in relative and not self.driver:
-                continue
-            if "/nnal/" in relative and not self.nnal:
-                continue
-            if ("/ascend-toolkit/" in relative) and not self.toolkit:
+            if not self._keeps(relative):
                 continue
             text = source.read_text(encoding="utf-8")
             if "/aarch64-linux/" in relative and self.arch != "aarch64":
@@ -182,6 +206,17 @@ class AscendHost:
                 relative = relative.replace("/aarch64-linux/", f"/{self.arch}-linux/")
                 text = text.replace("aarch64", self.arch)
             write(root, relative, text)
+
+    def _keeps(self, relative: str) -> bool:
+        """Whether the healthy file at `relative` belongs to a part this host has."""
+        if ("/driver/" in relative or "/firmware/" in relative) and not self.driver:
+            return False
+        if "/nnal/" in relative and not self.nnal:
+            return False
+        return "/ascend-toolkit/" not in relative or self.toolkit
+
+    def _cann_libraries(self, root: Path) -> None:
+        """CANN's, the driver's and ATB's shared objects, linked as the real ones are."""
         arch = self.arch
         if self.toolkit:
             cann = self.toolkit_arch or arch
@@ -218,6 +253,10 @@ class AscendHost:
                 soname="libatb.so",
                 needed=["libascendcl.so"],
             )
+
+    def _python_packages(self, root: Path) -> None:
+        """The site's distributions (metadata) and torch's and torch_npu's shared objects."""
+        arch = self.arch
         site = root / self.site.lstrip("/")
         packages = {"torch": "2.5.1", "numpy": "1.26.4", **self.extra_packages}
         if self.torch_npu:
@@ -244,13 +283,8 @@ class AscendHost:
                 arch,
                 soname="libtorch_npu.so",
                 needed=["libc10.so", "libtorch.so", "libascendcl.so", "libhccl.so"],
-                runpath=["$ORIGIN/../../torch/lib"],
+                paths=SearchPaths(runpath=["$ORIGIN/../../torch/lib"]),
             )
-        write(root, "/etc/passwd", PASSWD)
-        write(root, "/etc/group", GROUP)
-        if self.nodes:
-            for name, major in ASCEND_NODES.items():
-                char_node(root, f"/dev/{name}", major, uid=HWHIAIUSER, gid=HWHIAIUSER, mode=0o660)
 
 
 def env_for(host: AscendHost, *, sourced: bool = True) -> dict[str, str]:

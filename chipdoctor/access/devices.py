@@ -81,6 +81,28 @@ def _allows(perm: int) -> bool:
     return perm & READ_WRITE == READ_WRITE
 
 
+def _inspect_nodes(
+    ctx: AccessContext,
+    nodes: list[str],
+    wrong_kind: list[tuple[str, str]],
+    denied: list[tuple[str, FileStat]],
+    unreadable: dict[str, str],
+) -> None:
+    """Sort one device's nodes into those of the wrong kind, those denied, and the unreadable."""
+    for node in nodes:
+        try:
+            info = ctx.evidence.stat(node)
+        except UnreadableError as exc:
+            unreadable[node] = exc.reason
+            continue
+        if info is None:
+            continue
+        if info.kind != "char":
+            wrong_kind.append((node, info.kind))
+        elif not can_open(info, ctx.identity):
+            denied.append((node, info))
+
+
 def check_devices(ctx: AccessContext, spec: StackAccess) -> None:
     missing: list[Device] = []
     optional: list[Device] = []
@@ -95,18 +117,7 @@ def check_devices(ctx: AccessContext, spec: StackAccess) -> None:
             if not any(p.rsplit("/", 1)[0] in unreadable for p in device.patterns):
                 (optional if device.optional else missing).append(device)
             continue
-        for node in nodes:
-            try:
-                info = ctx.evidence.stat(node)
-            except UnreadableError as exc:
-                unreadable[node] = exc.reason
-                continue
-            if info is None:
-                continue
-            if info.kind != "char":
-                wrong_kind.append((node, info.kind))
-            elif not can_open(info, ctx.identity):
-                denied.append((node, info))
+        _inspect_nodes(ctx, nodes, wrong_kind, denied, unreadable)
     _missing(ctx, spec, missing, optional)
     if wrong_kind:
         ctx.add(

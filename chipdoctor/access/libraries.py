@@ -333,6 +333,13 @@ def _diagnose(
         located = ctx.search.find_in(resolution.name, _provider_dirs(ctx, candidate))
         if located:
             return NOT_SEARCHED, candidate, located
+    return _absent(ctx, spec, resolution, provider)
+
+
+def _absent(
+    ctx: AccessContext, spec: StackAccess, resolution: Resolution, provider: Provider | None
+) -> tuple[str, Provider | None, list[str]]:
+    """Why a library found nowhere is absent: no known provider, not mounted, or not installed."""
     if provider is None:
         return UNKNOWN, None, list(resolution.searched)
     if ctx.container is not None and _unmounted(ctx, spec, provider):

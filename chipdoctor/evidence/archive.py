@@ -15,7 +15,7 @@ import shutil
 import tarfile
 import tempfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
@@ -293,31 +293,35 @@ def _refused_name(archive: Path, name: str, reason: str) -> BadInput:
     return BadInput(f"refusing member {name!r}: {reason}", path=str(archive))
 
 
+#: The checks on a member's header, in order: the first whose test holds gives the refusal
+#: (its reason formatted with the member's `linkname`).
+_REFUSALS: tuple[tuple[Callable[[tarfile.TarInfo, PurePosixPath], bool], str], ...] = (
+    (lambda m, path: not path.parts or "\x00" in m.name, "an empty or malformed name"),
+    (
+        lambda m, _: len(m.name.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES,
+        f"a name longer than {MAX_NAME_BYTES} bytes",
+    ),
+    (
+        lambda _, path: len(path.parts) > MAX_DEPTH,
+        f"a path nested more than {MAX_DEPTH} levels deep",
+    ),
+    (lambda _, path: path.is_absolute(), "an absolute path"),
+    (lambda _, path: ".." in path.parts, "a path that leaves the archive (..)"),
+    (lambda m, _: m.issym(), "a symbolic link (to {linkname!r}); snapshots hold no links"),
+    (lambda m, _: m.islnk(), "a hard link (to {linkname!r}); snapshots hold no links"),
+    (lambda m, _: m.ischr() or m.isblk(), "a device node"),
+    (lambda m, _: m.isfifo(), "a FIFO"),
+    (lambda m, _: m.issparse(), "a sparse file; snapshots hold plain files"),
+    (lambda m, _: not (m.isfile() or m.isdir()), "not a regular file or directory"),
+)
+
+
 def refusal(member: tarfile.TarInfo) -> str | None:
     """Why `member` may not be extracted, or None: a pure check on its header."""
     path = PurePosixPath(member.name)
-    if not path.parts or "\x00" in member.name:
-        return "an empty or malformed name"
-    if len(member.name.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
-        return f"a name longer than {MAX_NAME_BYTES} bytes"
-    if len(path.parts) > MAX_DEPTH:
-        return f"a path nested more than {MAX_DEPTH} levels deep"
-    if path.is_absolute():
-        return "an absolute path"
-    if ".." in path.parts:
-        return "a path that leaves the archive (..)"
-    if member.issym():
-        return f"a symbolic link (to {member.linkname!r}); snapshots hold no links"
-    if member.islnk():
-        return f"a hard link (to {member.linkname!r}); snapshots hold no links"
-    if member.ischr() or member.isblk():
-        return "a device node"
-    if member.isfifo():
-        return "a FIFO"
-    if member.issparse():
-        return "a sparse file; snapshots hold plain files"
-    if not (member.isfile() or member.isdir()):
-        return "not a regular file or directory"
+    for test, reason in _REFUSALS:
+        if test(member, path):
+            return reason.format(linkname=member.linkname)
     return None
 
 

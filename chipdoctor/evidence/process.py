@@ -438,35 +438,48 @@ def _own_cgroup_dir(kind: str) -> Path | None:
         mounts = Path("/proc/self/mountinfo").read_text(encoding="utf-8").splitlines()
     except OSError:
         return None
+    own = _own_cgroup(kind, own_lines)
+    if own is None:
+        return None
+    for line in mounts:
+        mounted = _mounted_at(kind, own, line)
+        if mounted is not None:
+            return mounted
+    return None
+
+
+def _own_cgroup(kind: str, own_lines: list[str]) -> str | None:
+    """Our cgroup's path in this hierarchy (the last /proc/self/cgroup line naming it)."""
     own = None
     for line in own_lines:
         _, controllers, path = line.split(":", 2)
         if (kind == "cgroup2" and controllers == "") or kind in controllers.split(","):
             own = path
-    if own is None:
+    return own
+
+
+def _mounted_at(kind: str, own: str, line: str) -> Path | None:
+    """Where the mountinfo `line` shows our cgroup `own`, or None if it mounts another."""
+    fields = line.split()
+    if "-" not in fields:
         return None
-    for line in mounts:
-        fields = line.split()
-        if "-" not in fields:
-            continue
-        tail = fields[fields.index("-") + 1 :]
-        if len(tail) < 3:
-            continue
-        fstype, options = tail[0], tail[2].split(",")
-        if not (
-            (kind == "cgroup2" and fstype == "cgroup2")
-            or (kind != "cgroup2" and fstype == "cgroup" and kind in options)
-        ):
-            continue
-        root, point = _unescape(fields[3]), _unescape(fields[4])
-        if root == "/":
-            relative = own
-        elif own == root or own.startswith(root + "/"):
-            relative = own[len(root) :]
-        else:
-            continue
-        return Path(point) / relative.lstrip("/")
-    return None
+    tail = fields[fields.index("-") + 1 :]
+    if len(tail) < 3:
+        return None
+    fstype, options = tail[0], tail[2].split(",")
+    if not (
+        (kind == "cgroup2" and fstype == "cgroup2")
+        or (kind != "cgroup2" and fstype == "cgroup" and kind in options)
+    ):
+        return None
+    root, point = _unescape(fields[3]), _unescape(fields[4])
+    if root == "/":
+        relative = own
+    elif own == root or own.startswith(root + "/"):
+        relative = own[len(root) :]
+    else:
+        return None
+    return Path(point) / relative.lstrip("/")
 
 
 def _unescape(field: str) -> str:

@@ -146,11 +146,7 @@ def scrub(value: Any, secrets: frozenset[str] = frozenset()) -> Any:
     if isinstance(value, str):
         return redact_path(value, secrets) if value.startswith("/") else redact_text(value, secrets)
     if isinstance(value, bytes):
-        try:
-            text = value.decode("utf-8")
-        except UnicodeDecodeError:
-            return value
-        return redact_text(text, secrets).encode("utf-8")
+        return _scrub_bytes(value, secrets)
     if isinstance(value, Mapping):
         return {scrub(k, secrets): scrub(v, secrets) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -163,3 +159,12 @@ def scrub(value: Any, secrets: frozenset[str] = frozenset()) -> Any:
         }
         return dataclasses.replace(value, **changes)
     return value
+
+
+def _scrub_bytes(value: bytes, secrets: frozenset[str]) -> bytes:
+    """UTF-8 text redacted; other bytes (the ld.so.cache) as they are."""
+    try:
+        text = value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value
+    return redact_text(text, secrets).encode("utf-8")

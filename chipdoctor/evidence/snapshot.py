@@ -299,6 +299,21 @@ def _recorded(path: str, record: Any) -> Any:
 
 def _validate(doc: LocatedYaml) -> dict[str, Any]:
     """The whole document, checked before any probe reads it: a snapshot is complete or refused."""
+    data = _known_keys(doc)
+    _no_nul(doc, (), data)
+    _mappings(doc, data)
+    _paths(doc, data)
+    _platform(doc, data.get("platform", {}))
+    _python(doc, data.get("python", {}))
+    _env(doc, data.get("env", {}))
+    for key, entry in data.get("commands", {}).items():
+        _command(doc, key, entry)
+    return data
+
+
+def _known_keys(doc: LocatedYaml) -> dict[Any, Any]:
+    """The document's format checked; keys the current format does not know are dropped, an
+    older format's are refused."""
     data = doc.data
     if not isinstance(data, dict):
         raise doc.error((), "snapshot.yaml must be a mapping with format: " + SNAPSHOT_FORMAT)
@@ -316,10 +331,18 @@ def _validate(doc: LocatedYaml) -> dict[str, Any]:
         for key in data:
             if key not in allowed:
                 raise doc.error((key,), f"unknown key {key!r}")
-    _no_nul(doc, (), data)
+    return data
+
+
+def _mappings(doc: LocatedYaml, data: dict[Any, Any]) -> None:
+    """The sections that must be mappings are."""
     for key in ("platform", "python", "env", "commands", "unreadable", *sorted(_V2_KEYS)):
         if key in data and not isinstance(data[key], dict):
             raise doc.error((key,), f"{key} must be a mapping, not {_kind(data[key])}")
+
+
+def _paths(doc: LocatedYaml, data: dict[Any, Any]) -> None:
+    """The sections keyed by path: clean paths, directory listings, reasons as text."""
     for key in ("stats", "elf", "dirs", "unreadable"):
         for path, value in data.get(key, {}).items():
             _clean_path(doc, (key, path), path, f"{key} path")
@@ -327,16 +350,15 @@ def _validate(doc: LocatedYaml) -> dict[str, Any]:
                 _listing(doc, (key, path), path, value)
             if key == "unreadable" and not isinstance(value, _SCALARS):
                 raise doc.error((key, path), f"the reason {path} was unreadable must be text")
-    _platform(doc, data.get("platform", {}))
-    _python(doc, data.get("python", {}))
-    for name, value in data.get("env", {}).items():
+
+
+def _env(doc: LocatedYaml, env: dict[Any, Any]) -> None:
+    """Environment variables: text names, string (or null) values."""
+    for name, value in env.items():
         if not isinstance(name, str):
             raise doc.error(("env", name), f"env name {name!r} must be text")
         if value is not None and not isinstance(value, _SCALARS):
             raise doc.error(("env", name), f"env {name} must be a string")
-    for key, entry in data.get("commands", {}).items():
-        _command(doc, key, entry)
-    return data
 
 
 def _host_and_engine(doc: LocatedYaml, data: dict[Any, Any]) -> None:
@@ -635,6 +657,34 @@ def write_snapshot(
     """Write `recording` as a snapshot directory; `directory` must be absent or empty."""
     files_root = directory / "files"
     files_root.mkdir(parents=True, exist_ok=True)
+    _write_files(files_root, recording)
+    _write_dirs(files_root, recording, is_dir)
+    document: dict[str, Any] = {
+        "format": SNAPSHOT_FORMAT,
+        "platform": {
+            "system": platform.system,
+            "machine": platform.machine,
+            "release": platform.release,
+            "glibc": platform.glibc,
+            "os_release": dict(platform.os_release),
+        },
+        "python": {
+            "version": python.version,
+            "packages": dict(sorted(python.packages.items())),
+            "paths": list(python.paths),
+        },
+        "env": recordable_environment(recording.env),  # allow-listed, secrets redacted
+        "commands": _write_commands(directory / "commands", recording),
+    }
+    document.update(_optional_records(recording))
+    document.update(_v2_records(recording))
+    (directory / "snapshot.yaml").write_text(
+        yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8"
+    )
+
+
+def _write_files(files_root: Path, recording: Recording) -> None:
+    """The files read, as text or byte for byte (the ld.so.cache is binary)."""
     for path, text in sorted(recording.files.items()):
         if text is None:
             continue
@@ -647,6 +697,10 @@ def write_snapshot(
         local = _inside(files_root, path)
         local.parent.mkdir(parents=True, exist_ok=True)
         local.write_bytes(data)  # byte for byte: the ld.so.cache is binary
+
+
+def _write_dirs(files_root: Path, recording: Recording, is_dir: Mapping[str, bool] | None) -> None:
+    """The directories listed, with those of their entries known to be directories."""
     for path, entries in sorted(recording.dirs.items()):
         if entries is None:
             continue
@@ -655,8 +709,11 @@ def write_snapshot(
             child = f"{path.rstrip('/')}/{entry}"
             if is_dir and is_dir.get(child):
                 _inside(files_root, child).mkdir(parents=True, exist_ok=True)
+
+
+def _write_commands(command_dir: Path, recording: Recording) -> dict[str, dict[str, Any]]:
+    """Each command's output in commands/, and its records for snapshot.yaml."""
     commands: dict[str, dict[str, Any]] = {}
-    command_dir = directory / "commands"
     for key, result in sorted(recording.commands.items()):
         if result is None:
             continue
@@ -674,34 +731,20 @@ def write_snapshot(
         if result.error:
             record["error"] = result.error
         commands[key] = record
-    document: dict[str, Any] = {
-        "format": SNAPSHOT_FORMAT,
-        "platform": {
-            "system": platform.system,
-            "machine": platform.machine,
-            "release": platform.release,
-            "glibc": platform.glibc,
-            "os_release": dict(platform.os_release),
-        },
-        "python": {
-            "version": python.version,
-            "packages": dict(sorted(python.packages.items())),
-            "paths": list(python.paths),
-        },
-        "env": recordable_environment(recording.env),  # allow-listed, secrets redacted
-        "commands": commands,
-    }
+    return commands
+
+
+def _optional_records(recording: Recording) -> dict[str, Any]:
+    """The keys written only when there is something to say: unreadable paths, host, engine."""
+    records: dict[str, Any] = {}
     if recording.unreadable:
-        document["unreadable"] = dict(sorted(recording.unreadable.items()))
+        records["unreadable"] = dict(sorted(recording.unreadable.items()))
     if recording.host is not None:
-        document["host"] = recording.host
+        records["host"] = recording.host
     if recording.docker is not None:
-        document["docker"] = {
+        records["docker"] = {
             "address": recording.docker.address,
             "runtimes": list(recording.docker.runtimes),
             "default_runtime": recording.docker.default_runtime,
         }
-    document.update(_v2_records(recording))
-    (directory / "snapshot.yaml").write_text(
-        yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8"
-    )
+    return records

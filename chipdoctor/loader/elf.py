@@ -145,45 +145,53 @@ def parse_elf(read: ReadAt) -> ElfInfo:
         e_type,
         e_flags,
     )
+    file = _File(read, end, bits64)
     if e_phnum == PN_XNUM:
-        e_phnum = _section0_info(read, end, bits64, e_shoff)
+        e_phnum = _section0_info(file, e_shoff)
     if e_phoff == 0 or e_phnum == 0:
         return info  # a relocatable object: nothing for the dynamic loader
-    segments = _program_headers(
-        read, end, bits64, phoff=e_phoff, phnum=e_phnum, phentsize=e_phentsize
-    )
+    segments = _program_headers(file, phoff=e_phoff, phnum=e_phnum, phentsize=e_phentsize)
     dynamic = next(((off, size) for kind, off, _, size in segments if kind == PT_DYNAMIC), None)
     if dynamic is None:
         return info  # statically linked
     loads = [(vaddr, off, size) for kind, off, vaddr, size in segments if kind == PT_LOAD]
-    return _dynamic(read, end, bits64, info, dynamic=dynamic, loads=loads)
+    return _dynamic(file, info, dynamic=dynamic, loads=loads)
 
 
-def _section0_info(read: ReadAt, end: str, bits64: bool, e_shoff: int) -> int:
+@dataclass(frozen=True)
+class _File:
+    """How to read this ELF object: its reader, byte order (a struct prefix) and class."""
+
+    read: ReadAt
+    end: str
+    bits64: bool
+
+
+def _section0_info(file: _File, e_shoff: int) -> int:
     # NOTE: sh_info sits at byte 44 of a 64-bit section header and byte 28 of a 32-bit one.
-    where = e_shoff + (44 if bits64 else 28)
-    raw = read(where, 4)
+    where = e_shoff + (44 if file.bits64 else 28)
+    raw = file.read(where, 4)
     if e_shoff == 0 or len(raw) < 4:
         raise ElfError("e_phnum is PN_XNUM but there is no section header 0")
-    count: int = struct.unpack(end + "I", raw)[0]
+    count: int = struct.unpack(file.end + "I", raw)[0]
     return count
 
 
 def _program_headers(
-    read: ReadAt, end: str, bits64: bool, *, phoff: int, phnum: int, phentsize: int
+    file: _File, *, phoff: int, phnum: int, phentsize: int
 ) -> list[tuple[int, int, int, int]]:
     """(p_type, p_offset, p_vaddr, p_filesz) of every program header."""
-    layout = end + ("IIQQQQQQ" if bits64 else "IIIIIIII")
+    layout = file.end + ("IIQQQQQQ" if file.bits64 else "IIIIIIII")
     size = struct.calcsize(layout)
     if phnum > _MAX_PHNUM or phentsize < size:
         raise ElfError(f"implausible program header table ({phnum} x {phentsize} bytes)")
-    table = read(phoff, phnum * phentsize)
+    table = file.read(phoff, phnum * phentsize)
     if len(table) < phnum * phentsize:
         raise ElfError("truncated program header table")
     segments = []
     for index in range(phnum):
         fields = struct.unpack_from(layout, table, index * phentsize)
-        if bits64:
+        if file.bits64:
             p_type, _, p_offset, p_vaddr, _, p_filesz, _, _ = fields
         else:
             p_type, p_offset, p_vaddr, _, p_filesz, _, _, _ = fields
@@ -192,17 +200,43 @@ def _program_headers(
 
 
 def _dynamic(
-    read: ReadAt,
-    end: str,
-    bits64: bool,
+    file: _File,
     info: ElfInfo,
     *,
     dynamic: tuple[int, int],
     loads: list[tuple[int, int, int]],
 ) -> ElfInfo:
+    needed, values = _dynamic_entries(file, dynamic)
+    names = (DT_SONAME, DT_RPATH, DT_RUNPATH)
+    if not needed and not any(tag in values for tag in names):
+        return info
+    if DT_STRTAB not in values:
+        raise ElfError("dynamic section has names but no string table")
+    strings = _Strings(file.read, _file_offset(values[DT_STRTAB], loads), values.get(DT_STRSZ))
+
+    def paths(tag: int) -> tuple[str, ...]:
+        if tag not in values:
+            return ()
+        return tuple(part for part in strings.at(values[tag]).split(":") if part)
+
+    return ElfInfo(
+        info.elf_class,
+        info.byte_order,
+        info.machine,
+        info.elf_type,
+        info.flags,
+        soname=strings.at(values[DT_SONAME]) if DT_SONAME in values else "",
+        needed=tuple(strings.at(index) for index in needed),
+        rpath=paths(DT_RPATH),
+        runpath=paths(DT_RUNPATH),
+    )
+
+
+def _dynamic_entries(file: _File, dynamic: tuple[int, int]) -> tuple[list[int], dict[int, int]]:
+    """The DT_NEEDED string indexes, and the first value of each other tag read, up to DT_NULL."""
     offset, size = dynamic
-    raw = read(offset, min(size, _MAX_DYNAMIC_BYTES))
-    layout = end + ("qQ" if bits64 else "iI")
+    raw = file.read(offset, min(size, _MAX_DYNAMIC_BYTES))
+    layout = file.end + ("qQ" if file.bits64 else "iI")
     step = struct.calcsize(layout)
     needed: list[int] = []
     values: dict[int, int] = {}
@@ -214,20 +248,24 @@ def _dynamic(
             needed.append(value)
         elif tag in (DT_STRTAB, DT_STRSZ, DT_SONAME, DT_RPATH, DT_RUNPATH):
             values.setdefault(tag, value)
-    names = (DT_SONAME, DT_RPATH, DT_RUNPATH)
-    if not needed and not any(tag in values for tag in names):
-        return info
-    if DT_STRTAB not in values:
-        raise ElfError("dynamic section has names but no string table")
-    table = _file_offset(values[DT_STRTAB], loads)
-    limit = values.get(DT_STRSZ)
+    return needed, values
 
-    def string(index: int) -> str:
-        if limit is not None and index >= limit:
+
+@dataclass(frozen=True)
+class _Strings:
+    """The dynamic string table: at file offset `table`, `limit` bytes long if DT_STRSZ says."""
+
+    read: ReadAt
+    table: int
+    limit: int | None
+
+    def at(self, index: int) -> str:
+        """The NUL-terminated string at `index`, read 256 bytes at a time."""
+        if self.limit is not None and index >= self.limit:
             raise ElfError(f"string index {index} outside the string table")
         chunk = b""
         while len(chunk) < _MAX_STRING:
-            part = read(table + index + len(chunk), 256)
+            part = self.read(self.table + index + len(chunk), 256)
             if not part:
                 raise ElfError("truncated string table")
             cut = part.find(b"\0")
@@ -235,23 +273,6 @@ def _dynamic(
                 return (chunk + part[:cut]).decode("utf-8", errors="replace")
             chunk += part
         raise ElfError("unterminated string in the string table")
-
-    def paths(tag: int) -> tuple[str, ...]:
-        if tag not in values:
-            return ()
-        return tuple(part for part in string(values[tag]).split(":") if part)
-
-    return ElfInfo(
-        info.elf_class,
-        info.byte_order,
-        info.machine,
-        info.elf_type,
-        info.flags,
-        soname=string(values[DT_SONAME]) if DT_SONAME in values else "",
-        needed=tuple(string(index) for index in needed),
-        rpath=paths(DT_RPATH),
-        runpath=paths(DT_RUNPATH),
-    )
 
 
 def _file_offset(address: int, loads: list[tuple[int, int, int]]) -> int:

@@ -14,7 +14,6 @@ import struct
 from dataclasses import dataclass
 
 from chipdoctor.loader.elf import (
-    EM_386,
     EM_AARCH64,
     EM_LOONGARCH,
     EM_PPC64,
@@ -125,20 +124,24 @@ def cache_flags(abi: ElfInfo) -> tuple[int, ...]:
     """
     if abi.machine == EM_X86_64:
         return (0x0303,) if abi.elf_class == 64 else (0x0803,)
-    if abi.machine == EM_AARCH64 and abi.elf_class == 64:
-        return (0x0A03,)
-    if abi.machine == EM_S390 and abi.elf_class == 64:
-        return (0x0403,)
     if abi.machine == EM_PPC64:
         return (0x0503,)
-    if abi.machine == EM_RISCV and abi.elf_class == 64:
+    flags = _flags_64(abi) if abi.elf_class == 64 else None
+    return flags or (FLAG_ELF, FLAG_ELF_LIBC6)  # i386 and the rest: the generic check
+
+
+def _flags_64(abi: ElfInfo) -> tuple[int, ...] | None:
+    """The flags of the 64-bit ABIs whose 32-bit siblings take the generic check."""
+    if abi.machine == EM_AARCH64:
+        return (0x0A03,)
+    if abi.machine == EM_S390:
+        return (0x0403,)
+    if abi.machine == EM_RISCV:
         # NOTE: EF_RISCV_FLOAT_ABI (e_flags & 0x6): 0 soft, 4 double.
         return (0x1003,) if abi.flags & 0x6 == 0x4 else (0x0F03,)
-    if abi.machine == EM_LOONGARCH and abi.elf_class == 64:
+    if abi.machine == EM_LOONGARCH:
         return (0x1203,) if abi.flags & 0x7 == 0x3 else (0x1103,)
-    if abi.machine == EM_386:
-        return (FLAG_ELF, FLAG_ELF_LIBC6)
-    return (FLAG_ELF, FLAG_ELF_LIBC6)
+    return None
 
 
 def parse_ld_so_cache(data: bytes) -> LdCache:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -59,43 +60,47 @@ def tree() -> Iterator[Path]:
     subprocess.run(["rm", "-rf", str(path)], check=True)
 
 
+@dataclass(frozen=True)
+class Tree:
+    """One live tree: the host built, whether its environment is sourced, who looks, and the
+    findings (id -> severity) expected."""
+
+    host: AscendHost
+    sourced: bool
+    identity: Identity | None
+    expected: dict[str, str]
+
+
 @ROOT_ONLY
 @pytest.mark.parametrize(
-    ("host", "sourced", "identity", "expected"),
+    "case",
     [
-        (AscendHost(), True, alice({HWHIAIUSER: "HwHiAiUser"}), {}),
-        (
+        Tree(AscendHost(), True, alice({HWHIAIUSER: "HwHiAiUser"}), {}),
+        Tree(
             AscendHost(),
             False,
             alice({HWHIAIUSER: "HwHiAiUser"}),
             {"ascend.env-not-sourced": "error"},
         ),
-        (AscendHost(), True, alice(), {"ascend.device-permission": "error"}),
-        (AscendHost(toolkit_arch="x86_64"), True, None, {"ascend.library-wrong-arch": "error"}),
-        (AscendHost(nodes=False), True, None, {"ascend.device-missing": "error"}),
+        Tree(AscendHost(), True, alice(), {"ascend.device-permission": "error"}),
+        Tree(AscendHost(toolkit_arch="x86_64"), True, None, {"ascend.library-wrong-arch": "error"}),
+        Tree(AscendHost(nodes=False), True, None, {"ascend.device-missing": "error"}),
     ],
     ids=["healthy", "not-sourced", "not-in-group", "x86_64-cann", "driver-not-loaded"],
 )
-def test_live_tree_and_its_snapshot_agree(  # noqa: PLR0917 (pytest parameters)
-    tree: Path,
-    tmp_path: Path,
-    host: AscendHost,
-    sourced: bool,
-    identity: Identity | None,
-    expected: dict[str, str],
-) -> None:
+def test_live_tree_and_its_snapshot_agree(tree: Path, tmp_path: Path, case: Tree) -> None:
     root = tree / "root"
-    host.build(root)
+    case.host.build(root)
     live = Seen(
-        HostEvidence(root=str(root), env=env_for(host, sourced=sourced)),
+        HostEvidence(root=str(root), env=env_for(case.host, sourced=case.sourced)),
         platform=OPENEULER,
-        identity=identity,
+        identity=case.identity,
         python=python_of(root),
     )
     recorder = RecordingEvidence(live)
     matrices = load_matrices()
     report = check(recorder, matrices).to_dict()
-    assert _findings(report) == expected
+    assert _findings(report) == case.expected
     write_snapshot(tmp_path / "snap", recorder.recording, OPENEULER, live.python)
     assert check(SnapshotEvidence(tmp_path / "snap"), matrices).to_dict() == report
 

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from tests.access_trees import (
     ASCEND_NODES,
     HWHIAIUSER,
     AscendHost,
+    Perms,
     build_object,
     char_node,
     write,
@@ -91,29 +93,32 @@ def build_rocm_image(client: Any, context: Path) -> str:
 def ascend_host_side(host: Path) -> None:
     """The host of an Ascend container: NPU nodes as the driver makes them, and its files."""
     for name, major in ASCEND_NODES.items():
-        char_node(host, f"/dev/{name}", major, uid=HWHIAIUSER, gid=HWHIAIUSER, mode=0o660)
+        char_node(host, f"/dev/{name}", major, Perms(HWHIAIUSER, HWHIAIUSER, 0o660))
     build_object(host / "driver/lib64/driver/libascend_hal.so", "x86_64", soname="libascend_hal.so")
     write(host, "/driver/version.info", "Version=25.0.rc1.1\npackage_version=25.0.rc1.1\n")
 
 
 def rocm_host_side(host: Path) -> None:
     name, major = RENDER_NODE
-    char_node(host, f"/dev/dri/{name}", major, uid=0, gid=RENDER_GID, mode=0o660)
-    char_node(host, "/dev/kfd", 235, uid=0, gid=RENDER_GID, mode=0o660)
+    char_node(host, f"/dev/dri/{name}", major, Perms(0, RENDER_GID, 0o660))
+    char_node(host, "/dev/kfd", 235, Perms(0, RENDER_GID, 0o660))
 
 
 def ascend_devices(host: Path, *, leave_out: str = "") -> list[str]:
     return [f"{host}/dev/{n}:/dev/{n}:rwm" for n in ASCEND_NODES if n != leave_out]
 
 
+@dataclass(frozen=True)
+class ContainerOptions:
+    """How a test container starts: the device nodes and volumes it gets, and its user."""
+
+    devices: list[str]
+    volumes: dict[str, Any] = field(default_factory=dict)
+    user: str = ""
+
+
 def run_in(
-    client: Any,
-    image: str,
-    command: list[str],
-    *,
-    devices: list[str],
-    volumes: dict[str, Any],
-    user: str = "",
+    client: Any, image: str, command: list[str], options: ContainerOptions
 ) -> tuple[int, str, str]:
     """Run a command in a fresh container without network; its exit code, stdout, stderr."""
     container = client.containers.run(
@@ -121,9 +126,9 @@ def run_in(
         command,
         detach=True,
         network_mode="none",
-        devices=devices,
-        volumes=volumes,
-        user=user or None,
+        devices=options.devices,
+        volumes=options.volumes,
+        user=options.user or None,
     )
     try:
         code = int(container.wait(timeout=120)["StatusCode"])
@@ -134,9 +139,9 @@ def run_in(
     return code, out, err
 
 
-def check_in(client: Any, image: str, **options: Any) -> tuple[int, dict[str, Any]]:
+def check_in(client: Any, image: str, options: ContainerOptions) -> tuple[int, dict[str, Any]]:
     code, out, err = run_in(
-        client, image, ["python3", "-m", "chipdoctor", "check", "--format", "json"], **options
+        client, image, ["python3", "-m", "chipdoctor", "check", "--format", "json"], options
     )
     assert err == "", err
     return code, json.loads(out)
@@ -162,8 +167,10 @@ def record_container_scenarios(record: Callable[[str, Path, Callable[[Path], Non
                 client,
                 ascend,
                 snapshot,
-                devices=ascend_devices(base / "ascend-host"),
-                volumes={str(out): {"bind": "/out", "mode": "rw"}},
+                ContainerOptions(
+                    ascend_devices(base / "ascend-host"),
+                    {str(out): {"bind": "/out", "mode": "rw"}},
+                ),
             )
 
         def rocm_run(out: Path) -> None:
@@ -172,8 +179,10 @@ def record_container_scenarios(record: Callable[[str, Path, Callable[[Path], Non
                 client,
                 rocm,
                 snapshot,
-                devices=[f"{base}/rocm-host/dev/dri/{name}:/dev/dri/{name}:rwm"],
-                volumes={str(out): {"bind": "/out", "mode": "rw"}},
+                ContainerOptions(
+                    [f"{base}/rocm-host/dev/dri/{name}:/dev/dri/{name}:rwm"],
+                    {str(out): {"bind": "/out", "mode": "rw"}},
+                ),
             )
 
         record(

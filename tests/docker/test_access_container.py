@@ -20,6 +20,7 @@ from tests.docker.access_images import (
     DRIVER_LIB64,
     RENDER_NODE,
     VERSION_INFO,
+    ContainerOptions,
     ascend_devices,
     ascend_host_side,
     build_ascend_image,
@@ -54,7 +55,7 @@ def _errors(report: dict[str, Any]) -> list[dict[str, Any]]:
 def test_driver_not_mounted_is_named_from_inside(
     client: Any, ascend_image: str, host_side: Path
 ) -> None:
-    code, report = check_in(client, ascend_image, devices=ascend_devices(host_side), volumes={})
+    code, report = check_in(client, ascend_image, ContainerOptions(ascend_devices(host_side)))
     assert code == 1
     (finding,) = _errors(report)
     assert finding["id"] == "ascend.library-not-mounted"
@@ -76,7 +77,7 @@ def test_mounted_driver_comes_from_the_host(
         str(host_side / "driver/version.info"): {"bind": VERSION_INFO, "mode": "ro"},
     }
     code, report = check_in(
-        client, ascend_image, devices=ascend_devices(host_side), volumes=volumes
+        client, ascend_image, ContainerOptions(ascend_devices(host_side), volumes)
     )
     assert not _errors(report), report["findings"]
     where = _by_id(report)["ascend.libraries"]["message"]
@@ -97,7 +98,7 @@ def test_user_outside_the_device_group_gets_the_group_add_flag(
 ) -> None:
     volumes = {str(host_side / "driver/lib64"): {"bind": DRIVER_LIB64, "mode": "ro"}}
     code, report = check_in(
-        client, ascend_image, devices=ascend_devices(host_side), volumes=volumes, user="1001:1001"
+        client, ascend_image, ContainerOptions(ascend_devices(host_side), volumes, user="1001:1001")
     )
     finding = _by_id(report)["ascend.device-permission"]
     assert finding["severity"] == "error"
@@ -111,7 +112,7 @@ def test_missing_device_node_names_the_device_flag(
 ) -> None:
     volumes = {str(host_side / "driver/lib64"): {"bind": DRIVER_LIB64, "mode": "ro"}}
     devices = ascend_devices(host_side, leave_out="davinci0")
-    code, report = check_in(client, ascend_image, devices=devices, volumes=volumes)
+    code, report = check_in(client, ascend_image, ContainerOptions(devices, volumes))
     (finding,) = _errors(report)
     assert finding["id"] == "ascend.device-missing"
     assert finding["fix"].startswith("Start the container with --device /dev/davinci0")
@@ -126,7 +127,7 @@ def test_rocm_container_without_kfd(client: Any, tmp_path_factory: pytest.TempPa
     rocm_host_side(host)
     name = RENDER_NODE[0]
     render = f"{host}/dev/dri/{name}:/dev/dri/{name}:rwm"
-    code, report = check_in(client, image, devices=[render], volumes={})
+    code, report = check_in(client, image, ContainerOptions([render]))
     (finding,) = _errors(report)
     assert finding["id"] == "rocm.device-missing"
     assert finding["fix"].startswith("Start the container with --device /dev/kfd")
@@ -134,6 +135,6 @@ def test_rocm_container_without_kfd(client: Any, tmp_path_factory: pytest.TempPa
     assert "libamdhip64.so -> /opt/rocm/lib/libamdhip64.so (ld.so.cache, from the image)" in where
     assert code == 1
     code, report = check_in(
-        client, image, devices=[render, f"{host}/dev/kfd:/dev/kfd:rwm"], volumes={}
+        client, image, ContainerOptions([render, f"{host}/dev/kfd:/dev/kfd:rwm"])
     )
     assert not _errors(report), report["findings"]

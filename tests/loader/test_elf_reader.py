@@ -23,7 +23,7 @@ from chipdoctor.loader.elf import (
     native_abi,
     parse_elf_bytes,
 )
-from tests.access_trees import build_object, compiler
+from tests.access_trees import SearchPaths, build_object, compiler
 
 
 def _needs(arch: str) -> None:
@@ -55,8 +55,7 @@ def test_dynamic_section_of_a_compiled_object(
         "x86_64",
         soname="libext.so.1",
         needed=["libascendcl.so", "libhccl.so"],
-        runpath=runpath,
-        rpath=rpath,
+        paths=SearchPaths(runpath=runpath, rpath=rpath),
     )
     info = parse_elf_bytes(path.read_bytes())
     assert (info.elf_class, info.byte_order, info.machine) == (64, "little", EM_X86_64)
@@ -99,7 +98,11 @@ def test_foreign_architectures(
 ) -> None:
     _needs(arch)
     path = build_object(
-        tmp_path / "libx.so", arch, soname="libx.so", needed=["libdep.so"], runpath=["$ORIGIN"]
+        tmp_path / "libx.so",
+        arch,
+        soname="libx.so",
+        needed=["libdep.so"],
+        paths=SearchPaths(runpath=["$ORIGIN"]),
     )
     info = parse_elf_bytes(path.read_bytes())
     assert (info.elf_class, info.byte_order, info.machine, info.arch) == expected

@@ -21,7 +21,7 @@ from chipdoctor.loader.search import (
     LoaderSearch,
     default_directories,
 )
-from tests.access_trees import build_object, compiler
+from tests.access_trees import SearchPaths, build_object, compiler
 
 LD_SO = Path("/lib64/ld-linux-x86-64.so.2")
 
@@ -35,9 +35,24 @@ def tree(tmp_path: Path) -> Path:
         build_object(tmp_path / where / "libB.so", "x86_64", soname="libB.so")
     build_object(tmp_path / "llp" / "libE.so", "i386", soname="libE.so")  # wrong class
     build_object(tmp_path / "rp" / "libE.so", "x86_64", soname="libE.so")
-    build_object(tmp_path / "pkg/libA.so", "x86_64", needed=["libB.so"], runpath=["$ORIGIN/../rp"])
-    build_object(tmp_path / "pkg/libC.so", "x86_64", needed=["libB.so"], rpath=["$ORIGIN/../rp"])
-    build_object(tmp_path / "pkg/libD.so", "x86_64", needed=["libE.so"], runpath=["$ORIGIN/../rp"])
+    build_object(
+        tmp_path / "pkg/libA.so",
+        "x86_64",
+        needed=["libB.so"],
+        paths=SearchPaths(runpath=["$ORIGIN/../rp"]),
+    )
+    build_object(
+        tmp_path / "pkg/libC.so",
+        "x86_64",
+        needed=["libB.so"],
+        paths=SearchPaths(rpath=["$ORIGIN/../rp"]),
+    )
+    build_object(
+        tmp_path / "pkg/libD.so",
+        "x86_64",
+        needed=["libE.so"],
+        paths=SearchPaths(runpath=["$ORIGIN/../rp"]),
+    )
     build_object(tmp_path / "pkg/libF.so", "x86_64", needed=["libz.so.1"])
     return tmp_path
 
@@ -82,7 +97,12 @@ def test_resolution_agrees_with_this_machines_loader(
 
 def test_a_walk_follows_runpaths_and_reports_what_is_missing(tree: Path) -> None:
     build_object(tree / "rp/libG.so", "x86_64", soname="libG.so", needed=["libmissing.so"])
-    build_object(tree / "pkg/libtop.so", "x86_64", needed=["libG.so"], runpath=["$ORIGIN/../rp"])
+    build_object(
+        tree / "pkg/libtop.so",
+        "x86_64",
+        needed=["libG.so"],
+        paths=SearchPaths(runpath=["$ORIGIN/../rp"]),
+    )
     search = LoaderSearch(HostEvidence(env={}), native_abi("x86_64"))  # type: ignore[arg-type]
     walk = search.walk([str(tree / "pkg/libtop.so")], ["libB.so"])
     assert walk.resolutions["libG.so"].via == VIA_RUNPATH

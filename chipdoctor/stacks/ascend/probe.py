@@ -329,21 +329,7 @@ def _environment(context: ProbeContext, toolkit: Toolkit, torch_npu_installed: b
             f"source {set_env}",
         )
         return
-    missing: list[str] = [
-        name
-        for name in ("ASCEND_HOME_PATH", "ASCEND_TOOLKIT_HOME", "ASCEND_OPP_PATH")
-        if not env(name)
-    ]
-    library_path = [p.rstrip("/") for p in (env("LD_LIBRARY_PATH") or "").split(":") if p]
-    homes = {toolkit.home, f"{toolkit.root}/ascend-toolkit/latest", f"{toolkit.root}/cann"}
-    homes.update(h.rstrip("/") for h in (env("ASCEND_TOOLKIT_HOME"), home_path) if h)
-    if not any(p.startswith(h) and "lib64" in p for p in library_path for h in homes):
-        missing.append(T("{path} in LD_LIBRARY_PATH", path=f"{toolkit.home}/lib64"))
-    driver_lib = f"{ASCEND_ROOT}/driver/lib64"
-    if context.inventory.version("ascend_driver") and not any(
-        p.startswith(driver_lib) for p in library_path
-    ):
-        missing.append(T("{path} in LD_LIBRARY_PATH", path=driver_lib))
+    missing = _missing_environment(context, toolkit, home_path)
     if missing:
         context.add(
             "env-not-sourced",
@@ -363,7 +349,36 @@ def _environment(context: ProbeContext, toolkit: Toolkit, torch_npu_installed: b
                 script=set_env,
             ),
         )
-    if context.inventory.version("nnal") and not env("ATB_HOME_PATH"):
+    _nnal_environment(context, toolkit)
+
+
+def _missing_environment(
+    context: ProbeContext, toolkit: Toolkit, home_path: str | None
+) -> list[str]:
+    """What `set_env.sh` would have set that the environment lacks: CANN's variables, and its
+    and the driver's libraries in LD_LIBRARY_PATH."""
+    env = context.evidence.getenv
+    missing: list[str] = [
+        name
+        for name in ("ASCEND_HOME_PATH", "ASCEND_TOOLKIT_HOME", "ASCEND_OPP_PATH")
+        if not env(name)
+    ]
+    library_path = [p.rstrip("/") for p in (env("LD_LIBRARY_PATH") or "").split(":") if p]
+    homes = {toolkit.home, f"{toolkit.root}/ascend-toolkit/latest", f"{toolkit.root}/cann"}
+    homes.update(h.rstrip("/") for h in (env("ASCEND_TOOLKIT_HOME"), home_path) if h)
+    if not any(p.startswith(h) and "lib64" in p for p in library_path for h in homes):
+        missing.append(T("{path} in LD_LIBRARY_PATH", path=f"{toolkit.home}/lib64"))
+    driver_lib = f"{ASCEND_ROOT}/driver/lib64"
+    if context.inventory.version("ascend_driver") and not any(
+        p.startswith(driver_lib) for p in library_path
+    ):
+        missing.append(T("{path} in LD_LIBRARY_PATH", path=driver_lib))
+    return missing
+
+
+def _nnal_environment(context: ProbeContext, toolkit: Toolkit) -> None:
+    """NNAL (ATB) is set up by its own set_env.sh, the one that sets ATB_HOME_PATH."""
+    if context.inventory.version("nnal") and not context.evidence.getenv("ATB_HOME_PATH"):
         context.add(
             "nnal-not-sourced",
             Severity.WARNING,

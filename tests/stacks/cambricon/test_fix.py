@@ -18,6 +18,7 @@ from chipdoctor.recipes.build import PREFLIGHT_POLICY, preflight_policy
 from chipdoctor.recipes.data import images, mounts
 from chipdoctor.recipes.selfwheel import wheel_name
 from tests.conftest import SNAPSHOTS, run_cli
+from tests.image_snapshots import SITE, BuildTimeImage
 from tests.planning import bundled, errors, judged, linted, plan_json, targets
 
 CAMBRICON = sorted(p.name for p in SNAPSHOTS.iterdir() if p.name.startswith("cambricon-"))
@@ -217,50 +218,28 @@ def test_a_site_row_for_the_image_makes_a_hadolint_clean_recipe(
 
 def image_at_build_time(tmp_path: Path, *, cnmon: bool) -> Path:
     """The Cambricon image as `docker build` sees it: in a container, with Neuware, its libraries,
-    torch and torch_mlu, but no /dev/cambricon_* nodes and no driver (the host brings those).
-    Made from the recorded container snapshot `access-rocm-no-kfd` (its ld.so.cache, mounts);
+    torch and torch_mlu, but no /dev/cambricon_* nodes and no driver (the host brings those);
     with `cnmon`, the image bakes its own cnmon in, which finds no driver."""
-    snapshot = tmp_path / "cambricon-image-building"
-    shutil.copytree(SNAPSHOTS / "access-rocm-no-kfd", snapshot)
-    (snapshot / "expected.yaml").unlink()
-    files = snapshot / "files"
-    shutil.rmtree(files / "opt" / "rocm")
-    shutil.rmtree(files / "usr/local/python3.11.7/lib/python3.11/site-packages/torch")
-    (files / "usr/local/neuware").mkdir(parents=True)
-    (files / "usr/local/neuware/version.txt").write_text("Neuware Version 3.9.0\n")
-    doc = yaml.safe_load((snapshot / "snapshot.yaml").read_text())
-    doc["python"]["version"] = "3.10.12"
-    doc["python"]["packages"]["torch"] = "2.4.0+cpu"
-    doc["python"]["packages"]["torch-mlu"] = "1.23.1+torch2.4.0"
-    doc["env"] = {
-        "HOME": "/root",
-        "NEUWARE_HOME": "/usr/local/neuware",
-        "PATH": "/usr/local/neuware/bin:/usr/bin:/bin",
-        "LD_LIBRARY_PATH": "/usr/local/neuware/lib64",
-    }
-    del doc["stats"]["/dev/dri/renderD128"]
-    doc["stats"].update({"/dev/cambricon_ctl": None, "/dev/dri": None})
-    elf = doc["elf"].pop("/opt/rocm/lib/libamdhip64.so")
     libraries = ["libcnrt.so", "libcndrv.so", "libcnnl.so"]
-    doc["dirs"].update({"/dev": ["pts", "shm"], "/dev/dri": None, "/opt": []})
-    doc["dirs"]["/usr/local/neuware/lib64"] = libraries
-    for name in libraries:
-        doc["elf"][f"/usr/local/neuware/lib64/{name}"] = {**elf, "soname": name}
-        doc["stats"][f"/usr/local/neuware/lib64/{name}"] = {**doc["stats"]["/.dockerenv"]}
-    extension = "_MLUC.cpython-310-x86_64-linux-gnu.so"
-    package = f"{doc['python']['paths'][0]}/torch_mlu"
-    doc["dirs"][package] = [extension]
-    doc["elf"][f"{package}/{extension}"] = {**elf, "soname": None, "needed": libraries}
-    doc["stats"][f"{package}/{extension}"] = {**doc["stats"]["/.dockerenv"]}
+    image = (
+        BuildTimeImage(tmp_path / "cambricon-image-building")
+        .without("/opt/rocm", f"{SITE}/torch")
+        .file("/usr/local/neuware/version.txt", "Neuware Version 3.9.0\n")
+        .python("3.10.12", torch="2.4.0+cpu", **{"torch-mlu": "1.23.1+torch2.4.0"})
+        .env(
+            HOME="/root",
+            NEUWARE_HOME="/usr/local/neuware",
+            PATH="/usr/local/neuware/bin:/usr/bin:/bin",
+            LD_LIBRARY_PATH="/usr/local/neuware/lib64",
+        )
+        .absent("/dev/cambricon_ctl")
+        .dirs({"/dev": ["pts", "shm"], "/opt": []})
+        .libraries("/usr/local/neuware/lib64", libraries)
+        .libraries(f"{SITE}/torch_mlu", ["_MLUC.cpython-310-x86_64-linux-gnu.so"], needed=libraries)
+    )
     if cnmon:
-        (snapshot / "commands").mkdir()
-        (snapshot / "commands" / "cnmon.err").write_text("cnmon: no MLU driver is loaded\n")
-        (snapshot / "commands" / "cnmon.txt").write_text("")
-        doc["commands"] = {
-            "cnmon": {"exit": 1, "stdout": "commands/cnmon.txt", "stderr": "commands/cnmon.err"}
-        }
-    (snapshot / "snapshot.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
-    return snapshot
+        image.command("cnmon", 1, "", "cnmon: no MLU driver is loaded\n")
+    return image.save()
 
 
 @pytest.mark.parametrize("cnmon", [False, True], ids=["no-cnmon", "baked-cnmon"])

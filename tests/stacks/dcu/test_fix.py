@@ -17,6 +17,7 @@ from chipdoctor.recipes.data import images
 from chipdoctor.recipes.selfwheel import wheel_name
 from chipdoctor.stacks.dcu.rules import evaluate
 from tests.conftest import SNAPSHOTS, run_cli
+from tests.image_snapshots import SITE, BuildTimeImage
 from tests.planning import emit, hadolint, linted, plan_json, targets
 
 DCU = sorted(p.name for p in SNAPSHOTS.iterdir() if p.name.startswith("dcu-"))
@@ -180,34 +181,27 @@ def test_a_stack_no_image_has_is_bad_input_naming_the_stack(tmp_path: Path) -> N
 
 def image_at_build_time(tmp_path: Path) -> Path:
     """A DTK image as `docker build` sees it: in a container, with DTK, its libraries and a DAS
-    torch, but without /dev/kfd, /dev/mkfd, /dev/dri and /opt/hyhal (the host brings those).
-    Made from the recorded container snapshot `access-rocm-no-kfd` (its ld.so.cache, mounts)."""
-    snapshot = tmp_path / "dcu-image-building"
-    shutil.copytree(SNAPSHOTS / "access-rocm-no-kfd", snapshot)
-    (snapshot / "expected.yaml").unlink()
-    shutil.rmtree(snapshot / "files" / "opt" / "rocm")
-    info = snapshot / "files" / "opt" / "dtk" / ".info"
-    info.mkdir(parents=True)
-    (info / "version").write_text("24.04.3\n")
-    site = snapshot / "files" / "usr/local/python3.11.7/lib/python3.11/site-packages/torch"
-    (site / "version.py").write_text(
-        "__version__ = '2.3.0+das.opt2.dtk24043'\ncuda = None\nhip = '6.2.41133'\n"
+    torch, but without /dev/kfd, /dev/mkfd, /dev/dri and /opt/hyhal (the host brings those)."""
+    return (
+        BuildTimeImage(tmp_path / "dcu-image-building")
+        .without("/opt/rocm")
+        .file("/opt/dtk/.info/version", "24.04.3\n")
+        .file(
+            f"{SITE}/torch/version.py",
+            "__version__ = '2.3.0+das.opt2.dtk24043'\ncuda = None\nhip = '6.2.41133'\n",
+        )
+        .python(torch="2.3.0+das.opt2.dtk24043")
+        .env(
+            HOME="/root",
+            PATH="/opt/dtk/bin:/usr/bin:/bin",
+            ROCM_PATH="/opt/dtk",
+            LD_LIBRARY_PATH="/opt/dtk/lib",
+        )
+        .absent("/dev/kfd", "/dev/mkfd")
+        .dirs({"/opt": ["dtk"], "/opt/dtk": [".info", "lib"]})
+        .libraries("/opt/dtk/lib", ["libamdhip64.so", "libgalaxyhip.so"])
+        .save()
     )
-    doc = yaml.safe_load((snapshot / "snapshot.yaml").read_text())
-    doc["python"]["packages"]["torch"] = "2.3.0+das.opt2.dtk24043"
-    doc["env"] = {"HOME": "/root", "PATH": "/opt/dtk/bin:/usr/bin:/bin", "ROCM_PATH": "/opt/dtk"}
-    doc["env"]["LD_LIBRARY_PATH"] = "/opt/dtk/lib"
-    del doc["stats"]["/dev/dri/renderD128"]
-    doc["stats"].update({"/dev/kfd": None, "/dev/mkfd": None, "/dev/dri": None})
-    elf = doc["elf"].pop("/opt/rocm/lib/libamdhip64.so")
-    libraries = ["libamdhip64.so", "libgalaxyhip.so"]
-    doc["dirs"].update({"/dev/dri": None, "/opt": ["dtk"], "/opt/dtk": [".info", "lib"]})
-    doc["dirs"]["/opt/dtk/lib"] = libraries
-    for name in libraries:
-        doc["elf"][f"/opt/dtk/lib/{name}"] = {**elf, "soname": name}
-        doc["stats"][f"/opt/dtk/lib/{name}"] = {**doc["stats"]["/.dockerenv"]}
-    (snapshot / "snapshot.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
-    return snapshot
 
 
 def test_the_preflight_policy_demotes_exactly_what_the_host_brings(tmp_path: Path) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import jsonschema
@@ -18,6 +17,7 @@ from chipdoctor.recipes.data import images
 from chipdoctor.recipes.selfwheel import wheel_name
 from chipdoctor.stacks.rocm.rules import evaluate
 from tests.conftest import FIXTURES, SNAPSHOTS, run_cli
+from tests.image_snapshots import SITE, BuildTimeImage
 from tests.planning import PLAN_SCHEMA, emit, hadolint, linted, plan_json, targets
 
 SCENARIOS = [
@@ -225,38 +225,27 @@ def test_a_stack_no_image_has_is_bad_input_naming_the_stack(tmp_path: Path) -> N
 def image_at_build_time(tmp_path: Path) -> Path:
     """A rocm/pytorch image as `docker build` sees it: in a container, with ROCm 7.2.0, its
     libraries and AMD's torch, but without /dev/kfd, /dev/dri and the amdgpu module, so its
-    rocm-smi and amd-smi fail as they do without the driver (recorded outputs). Made from the
-    recorded container snapshot `access-rocm-no-kfd` (its ld.so.cache, mounts)."""
-    snapshot = tmp_path / "rocm-image-building"
-    shutil.copytree(SNAPSHOTS / "access-rocm-no-kfd", snapshot)
-    (snapshot / "expected.yaml").unlink()
+    rocm-smi and amd-smi fail as they do without the driver (recorded outputs)."""
     torch = "2.9.1+rocm7.2.0.git7e1940d4"
-    site = snapshot / "files" / "usr/local/python3.11.7/lib/python3.11/site-packages/torch"
-    (site / "version.py").write_text(f"__version__ = '{torch}'\ncuda = None\nhip = '7.2.26015'\n")
-    commands = snapshot / "commands"
-    commands.mkdir()
     not_loaded = SNAPSHOTS / "rocm-driver-not-loaded" / "commands"
-    shutil.copy(not_loaded / "rocm-smi.txt", commands / "rocm-smi.txt")
-    shutil.copy(not_loaded / "rocm-smi.err", commands / "rocm-smi.err")
-    shutil.copy(
-        FIXTURES / "amd_smi" / "error_driver_builtin_amdsmi75.txt", commands / "amd-smi.txt"
+    amd_smi = FIXTURES / "amd_smi" / "error_driver_builtin_amdsmi75.txt"
+    return (
+        BuildTimeImage(tmp_path / "rocm-image-building")
+        .file(
+            f"{SITE}/torch/version.py",
+            f"__version__ = '{torch}'\ncuda = None\nhip = '7.2.26015'\n",
+        )
+        .python(torch=torch)
+        .env(HOME="/root", PATH="/opt/rocm/bin:/usr/bin:/bin")
+        .command(
+            "rocm-smi",
+            0,
+            (not_loaded / "rocm-smi.txt").read_text(),
+            (not_loaded / "rocm-smi.err").read_text(),
+        )
+        .command("amd-smi version", 0, amd_smi.read_text())
+        .save()
     )
-    doc = yaml.safe_load((snapshot / "snapshot.yaml").read_text())
-    doc["python"]["packages"]["torch"] = torch
-    doc["env"] = {"HOME": "/root", "PATH": "/opt/rocm/bin:/usr/bin:/bin"}
-    doc["commands"] = {
-        "rocm-smi": {
-            "exit": 0,
-            "stdout": "commands/rocm-smi.txt",
-            "stderr": "commands/rocm-smi.err",
-        },
-        "amd-smi version": {"exit": 0, "stdout": "commands/amd-smi.txt"},
-    }
-    del doc["stats"]["/dev/dri/renderD128"]
-    doc["stats"]["/dev/dri"] = None
-    doc["dirs"]["/dev/dri"] = None
-    (snapshot / "snapshot.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
-    return snapshot
 
 
 def test_the_preflight_policy_demotes_exactly_what_the_host_brings(tmp_path: Path) -> None:

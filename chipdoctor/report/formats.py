@@ -1,32 +1,54 @@
-"""The output formats of `check`, and the one place that maps a format name to its renderer.
-
-Each renderer is imported only when its format is asked for (rich for the table alone).
-"""
+"""The output formats of `check`: the one registry from a format name to its renderer
+(report/interface.py). Each renderer is imported only when its format is asked for (rich for
+the table alone)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from chipdoctor.model import Report
+from chipdoctor.report.interface import Renderer, RenderOptions
+
+
+def _table() -> Renderer:
+    from chipdoctor.report import text
+
+    return lambda report, options: text.render(report, color=options.color, width=options.width)
+
+
+def _json() -> Renderer:
+    from chipdoctor.report import json
+
+    return lambda report, options: json.render(report)
+
+
+def _junit() -> Renderer:
+    from chipdoctor.report import junit
+
+    return lambda report, options: junit.render(report, strict=options.strict)
+
+
+def _github() -> Renderer:
+    from chipdoctor.report import github
+
+    return lambda report, options: github.render(report)
+
+
+def _markdown() -> Renderer:
+    from chipdoctor.report import markdown
+
+    return lambda report, options: markdown.render(report)
+
+
+#: Every `--format` of `check`, the human table first.
+RENDERERS: dict[str, Callable[[], Renderer]] = {
+    "table": _table,
+    "json": _json,
+    "junit": _junit,
+    "github": _github,
+    "markdown": _markdown,
+}
 
 
 def render(report: Report, name: str, *, strict: bool, color: bool, width: int) -> str:
-    if name == "json":
-        from chipdoctor.report import json as json_report
-
-        return json_report.render(report)
-    if name == "junit":
-        from chipdoctor.report import junit
-
-        return junit.render(report, strict=strict)
-    if name == "github":
-        from chipdoctor.report import github
-
-        return github.render(report)
-    if name == "markdown":
-        from chipdoctor.report import markdown
-
-        return markdown.render(report)
-    if name == "table":
-        from chipdoctor.report import text
-
-        return text.render(report, color=color, width=width)
-    raise ValueError(f"unknown format {name!r}")
+    return RENDERERS[name]()(report, RenderOptions(strict=strict, color=color, width=width))

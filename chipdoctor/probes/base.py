@@ -74,6 +74,25 @@ class ProbeContext:
             Finding(f"{self.stack}.{name}", severity, components, message, fix)
         )
 
+    def homes(self, variable: str, default: str) -> list[str]:
+        """Where to look for an install: the absolute path `variable` names, then `default`."""
+        value = self.evidence.getenv(variable)
+        found = [value.rstrip("/") or "/"] if value and value.startswith("/") else []
+        return list(dict.fromkeys([*found, default]))
+
+    def finish(self, *, found: bool = False) -> Inventory:
+        """The inventory, naming the stack when the probe met anything of it: a component, a
+        device, a problem above a note, or what the probe itself counts (`found`)."""
+        inventory = self.inventory
+        if (
+            found
+            or inventory.components
+            or inventory.devices
+            or any(f.severity is not Severity.INFO for f in inventory.findings)
+        ):
+            inventory.stacks.append(self.stack)
+        return inventory
+
     def component(self, component_id: str, version: str, source: str) -> None:
         if self.inventory.version(component_id) is None:
             self.inventory.components.append(Component(component_id, version, source))

@@ -67,14 +67,7 @@ class AscendProbe:
         if toolkit is not None:
             _environment(context, toolkit, torch_npu is not None)
         _visible_devices(context, device_count)
-        inventory = context.inventory
-        if (
-            inventory.components
-            or inventory.devices
-            or any(f.severity is not Severity.INFO for f in inventory.findings)
-        ):
-            inventory.stacks.append("ascend")
-        return inventory
+        return context.finish()
 
 
 def _arch_dirs(machine: str) -> tuple[str, ...]:

@@ -43,28 +43,12 @@ class CambriconProbe:
             _environment(context, neuware)
         if torch_mlu or neuware or card_count is not None:
             _visible_devices(context, card_count, torch_mlu is not None)
-        inventory = context.inventory
-        if (
-            inventory.components
-            or inventory.devices
-            or any(f.severity is not Severity.INFO for f in inventory.findings)
-        ):
-            inventory.stacks.append("cambricon")
-        return inventory
-
-
-def _homes(context: ProbeContext) -> list[str]:
-    homes = []
-    value = context.evidence.getenv("NEUWARE_HOME")
-    if value and value.startswith("/"):
-        homes.append(value.rstrip("/") or "/")
-    homes.append(NEUWARE_ROOT)
-    return list(dict.fromkeys(homes))
+        return context.finish()
 
 
 def _neuware(context: ProbeContext) -> Neuware | None:
     """The first Neuware install among $NEUWARE_HOME and the default, with its libraries."""
-    for home in _homes(context):
+    for home in context.homes("NEUWARE_HOME", NEUWARE_ROOT):
         path = f"{home}/version.txt"
         text = context.read(path)
         libraries = context.list_dir(f"{home}/lib64")

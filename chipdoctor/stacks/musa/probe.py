@@ -31,28 +31,12 @@ class MusaProbe:
         gpu_count = _gmi(context, relevant=bool(torch_musa or found))
         if torch_musa or found or gpu_count is not None:
             _visible_devices(context, gpu_count)
-        inventory = context.inventory
-        if (
-            inventory.components
-            or inventory.devices
-            or any(f.severity is not Severity.INFO for f in inventory.findings)
-        ):
-            inventory.stacks.append("musa")
-        return inventory
-
-
-def _homes(context: ProbeContext) -> list[str]:
-    homes = []
-    value = context.evidence.getenv("MUSA_HOME")
-    if value and value.startswith("/"):
-        homes.append(value.rstrip("/") or "/")
-    homes.append(MUSA_ROOT)
-    return list(dict.fromkeys(homes))
+        return context.finish()
 
 
 def _toolkit(context: ProbeContext) -> str | None:
     """The first toolkit root among $MUSA_HOME and /usr/local/musa, with its version."""
-    for home in _homes(context):
+    for home in context.homes("MUSA_HOME", MUSA_ROOT):
         path = f"{home}/version.json"
         text = context.read(path)
         if text is None and context.list_dir(home) == []:

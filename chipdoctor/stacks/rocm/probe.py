@@ -58,16 +58,7 @@ class RocmProbe:
         if tools:
             context.inventory.facts[FACT_TOOLS] = ",".join(tools)
         check_visible_devices(context, VISIBLE_DEVICES, device_count, "amdgpu_driver")
-        inventory = context.inventory
-        if (
-            inventory.components
-            or inventory.devices
-            or tools
-            or FACT_AMDGPU_LOADED in inventory.facts
-            or any(f.severity is not Severity.INFO for f in inventory.findings)
-        ):
-            inventory.stacks.append("rocm")
-        return inventory
+        return context.finish(found=bool(tools) or FACT_AMDGPU_LOADED in context.inventory.facts)
 
 
 def _roots(context: ProbeContext) -> list[str]:

@@ -3,16 +3,14 @@ here, each stack's from its descriptor (chipdoctor/stacks/)."""
 
 from __future__ import annotations
 
-from chipdoctor.stacks import STACKS as STACKS_BY_NAME
+from chipdoctor.stacks import STACKS
 
 HOST_COMPONENTS = ("python", "os", "arch", "glibc")
 TORCH_COMPONENTS = ("torch", "torchvision", "torchaudio")
 
 STACK_COMPONENTS: dict[str, tuple[str, ...]] = {
-    name: stack.components for name, stack in STACKS_BY_NAME.items()
+    name: stack.components for name, stack in STACKS.items()
 }
-
-STACKS = tuple(STACK_COMPONENTS)
 
 ALL_COMPONENTS: frozenset[str] = frozenset(
     HOST_COMPONENTS + TORCH_COMPONENTS + tuple(c for ids in STACK_COMPONENTS.values() for c in ids)

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chipdoctor.components import ALL_COMPONENTS, STACKS
+from chipdoctor.components import ALL_COMPONENTS
 from chipdoctor.errors import BadInput
 from chipdoctor.policy import DEFAULT_FILE
+from chipdoctor.stacks import STACKS
 from chipdoctor.versions import InvalidVersion, scheme_for
 from chipdoctor.yamlio import LocatedYaml, YamlPath, read_yaml
 

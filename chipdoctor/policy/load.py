@@ -123,7 +123,7 @@ def _stacks(doc: LocatedYaml, value: Any) -> tuple[RequiredStack, ...]:
     out: list[RequiredStack] = []
     for index, stack in enumerate(value):
         where: YamlPath = ("require_stacks", index)
-        if stack not in STACKS:
+        if not isinstance(stack, str) or stack not in STACKS:
             raise doc.error(where, f"unknown stack {stack!r} (stacks: {', '.join(STACKS)})")
         if any(s.stack == stack for s in out):
             raise doc.error(where, f"stack {stack!r} is listed twice")

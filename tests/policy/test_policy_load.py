@@ -165,3 +165,11 @@ def test_bad_require_option_names_the_option(text: str, message: str) -> None:
         parse_require(text)
     assert str(caught.value).startswith(f"--require {text!r}: ")
     assert message in str(caught.value)
+
+
+def test_a_stack_that_is_not_a_name_is_bad_input(tmp_path: Path) -> None:
+    """Found by the fuzz test: a mapping or list where a stack name belongs was exit 3."""
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("require_stacks:\n  - {ascend: 1}\n  - [cuda]\n", encoding="utf-8")
+    with pytest.raises(BadInput, match=r"policy.yaml:2: unknown stack \{'ascend': 1\}"):
+        load_policy(policy)

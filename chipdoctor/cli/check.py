@@ -1,0 +1,150 @@
+"""`chipdoctor check`: judge this machine, a snapshot or an image, then gate and deliver."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Optional
+
+import typer
+
+from chipdoctor.cli.app import OutputFormat, app, color, emit, language, progress_for, width
+from chipdoctor.cli.evidence import evidence_for, note_ignored_keys
+from chipdoctor.errors import BadInput
+
+if TYPE_CHECKING:
+    from chipdoctor.model import Report
+    from chipdoctor.policy.load import Policy
+    from chipdoctor.progress import Spinner
+
+
+@app.command()
+def check(
+    snapshot: Optional[Path] = typer.Option(
+        None, "--snapshot", help="Check a snapshot directory instead of this machine."
+    ),
+    python: Optional[str] = typer.Option(
+        None, "--python", help="Inspect the packages of this interpreter or virtualenv python."
+    ),
+    image: Optional[str] = typer.Option(
+        None,
+        "--image",
+        help="Check a container image (read through the Docker Engine, never started) against "
+        "this machine's driver and devices.",
+    ),
+    timeout: float = typer.Option(10.0, "--timeout", min=0.1, help="Seconds each command may run."),
+    matrix: list[Path] = typer.Option(
+        [], "--matrix", help="A matrix file laid over the bundled ones (repeatable)."
+    ),
+    output_format: OutputFormat = typer.Option(
+        OutputFormat.table, "--format", help="Output format."
+    ),
+    strict: bool = typer.Option(False, "--strict", help="Fail (exit 1) on warnings too."),
+    policy: Optional[Path] = typer.Option(
+        None, "--policy", help="Policy file (default: .chipdoctor.yaml here, if present)."
+    ),
+    require: list[str] = typer.Option(
+        [], "--require", help="A version constraint such as 'torch_npu>=2.1' (repeatable)."
+    ),
+    output: Optional[Path] = typer.Option(
+        None, "--output", help="Write the --format output to FILE; the table still goes to stdout."
+    ),
+    force: bool = typer.Option(False, "--force", help="Let --output overwrite an existing file."),
+    lang: Optional[str] = typer.Option(
+        None, "--lang", help="en or zh (default: zh when LC_ALL/LC_MESSAGES/LANG start with zh)."
+    ),
+    deep: bool = typer.Option(
+        False,
+        "--deep",
+        help="Also run a smoke test in a child process: import torch and the vendor extension, "
+        "count the devices, allocate and multiply on each.",
+    ),
+    deep_timeout: float = typer.Option(
+        120.0, "--deep-timeout", min=1.0, help="Seconds the --deep smoke test may run."
+    ),
+) -> int:
+    """Check this machine (or a snapshot) and report every mismatch with its fix."""
+    from chipdoctor.engine import check as run_check
+    from chipdoctor.matrix.load import load_matrices
+
+    matrices = load_matrices(matrix)
+    gate = _policy(policy, require)
+    if output is not None:
+        from chipdoctor.delivery import ensure_writable
+
+        ensure_writable(output, force=force)
+    _refuse_deep_elsewhere(deep, snapshot=snapshot, image=image)
+    chosen = language(lang)
+    table = output_format is OutputFormat.table or output is not None
+    with contextlib.ExitStack() as scope:
+        evidence = evidence_for(snapshot, python, timeout, scope, image=image)
+        progress = scope.enter_context(progress_for(chosen, table=table))
+        report = run_check(evidence, matrices, observer=progress)
+        if snapshot is not None:
+            note_ignored_keys(evidence, report)
+        if deep:
+            _deep(report, python=python, timeout=deep_timeout, progress=progress)
+    report.lang = chosen
+    if gate is not None:
+        from chipdoctor.policy.apply import apply_policy
+
+        report = apply_policy(report, gate)
+        strict = strict or gate.fail_on_warnings
+    _deliver(report, output_format.value, output=output, force=force, strict=strict)
+    return report.exit_code(strict=strict)
+
+
+def _refuse_deep_elsewhere(deep: bool, *, snapshot: Optional[Path], image: Optional[str]) -> None:
+    """--deep imports torch here: it cannot check a snapshot or an image."""
+    if deep and snapshot is not None:
+        raise BadInput("--deep runs on this machine and cannot be combined with --snapshot")
+    if deep and image is not None:
+        raise BadInput("--deep runs on this machine and cannot be combined with --image")
+
+
+def _policy(path: Optional[Path], require: list[str]) -> Optional[Policy]:
+    """The policy to gate on: --policy or ./.chipdoctor.yaml, plus --require; None if none."""
+    from chipdoctor.policy import DEFAULT_FILE
+
+    if path is None and not require and not os.path.lexists(DEFAULT_FILE):
+        return None  # the common case costs one stat, no imports
+    from chipdoctor.policy.load import load_policy, parse_require
+
+    return load_policy(path).with_requires([parse_require(text) for text in require])
+
+
+def _deliver(
+    report: Report, fmt: str, *, output: Optional[Path], force: bool, strict: bool
+) -> None:
+    """Stdout gets the chosen format, or the table when --output takes the format to a file."""
+    from chipdoctor.report.formats import render
+
+    if output is None:
+        emit(render(report, fmt, strict=strict, color=color(), width=width()))
+    else:
+        from chipdoctor.delivery import write_report
+
+        write_report(
+            output, render(report, fmt, strict=strict, color=False, width=100), force=force
+        )
+        emit(render(report, "table", strict=strict, color=color(), width=width()))
+    if fmt == "github":  # the job summary GitHub shows on the run's page
+        from chipdoctor.delivery import append_step_summary
+
+        summary = render(report, "markdown", strict=strict, color=False, width=100)
+        append_step_summary(summary, os.environ)
+
+
+def _deep(
+    report: Report, *, python: Optional[str], timeout: float, progress: Optional[Spinner]
+) -> None:
+    from chipdoctor.smoke import run_deep
+
+    if progress is not None:
+        progress.started("smoke test")
+    try:
+        run_deep(report, python=python, timeout=timeout)
+    finally:
+        if progress is not None:
+            progress.finished("smoke test")

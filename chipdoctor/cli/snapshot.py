@@ -1,0 +1,50 @@
+"""`chipdoctor snapshot`: record what the probes read, optionally packed into an archive."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from chipdoctor.cli.app import app, language, progress_for
+from chipdoctor.errors import EXIT_OK, BadInput
+
+
+@app.command()
+def snapshot(
+    directory: Path = typer.Argument(..., help="Where to write the snapshot (absent or empty)."),
+    python: Optional[str] = typer.Option(
+        None, "--python", help="Interpreter whose packages to record."
+    ),
+    timeout: float = typer.Option(10.0, "--timeout", min=0.1, help="Seconds each command may run."),
+    force: bool = typer.Option(
+        False, "--force", help="Write into a non-empty directory (and replace the archive)."
+    ),
+    archive: bool = typer.Option(
+        False, "--archive", help="Also pack the snapshot into DIR.tar.gz (or ARCHIVE) to attach."
+    ),
+    archive_file: Optional[Path] = typer.Argument(
+        None, metavar="[ARCHIVE]", help="With --archive: the .tar.gz to write (default DIR.tar.gz)."
+    ),
+) -> int:
+    """Record everything the probes read on this machine, for `check --snapshot` elsewhere."""
+    from chipdoctor.snapshotting import take_snapshot
+
+    target = None
+    if archive_file is not None and not archive:
+        raise BadInput(f"{archive_file}: an archive name needs --archive")
+    if archive:
+        from chipdoctor.evidence.archive import check_target, default_archive, pack
+
+        target = archive_file or default_archive(directory)
+        check_target(target, force=force)
+    with progress_for(language(None), table=True) as progress:
+        take_snapshot(directory, python=python, timeout=timeout, force=force, observer=progress)
+    if target is None:
+        sys.stderr.write(f"chipdoctor: snapshot written to {directory}\n")
+        return EXIT_OK
+    pack(directory, target, force=force)
+    sys.stderr.write(f"chipdoctor: snapshot written to {directory} and packed into {target}\n")
+    return EXIT_OK

@@ -53,7 +53,6 @@ class CudaProbe:
         homes = _toolkit_homes(context)
         toolkit_home = _toolkit(context, homes)
         _cudnn(context, homes, evidence.platform.machine)
-        _nccl(context, homes, evidence.platform.machine)
         for extension in OTHER_EXTENSIONS:
             if evidence.python.package(extension):
                 context.inventory.facts[FACT_OTHER_EXTENSION] = extension
@@ -68,6 +67,9 @@ class CudaProbe:
             or any(f.id != "cuda.cuda-home-missing" for f in inventory.findings)
         ):
             inventory.stacks.append("cuda")
+            # NOTE: only on a CUDA host: elsewhere the system library directories' listings
+            # would cost every check, and every snapshot would record them, for nothing.
+            _nccl(context, homes, evidence.platform.machine)
             _visible_devices(context)
         else:
             inventory.components.clear()

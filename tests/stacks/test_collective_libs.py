@@ -165,6 +165,20 @@ def test_rccl_from_its_file_under_the_rocm_root(tmp_path: Path) -> None:
     )
 
 
+def test_rccl_live_and_in_its_snapshot(tmp_path: Path) -> None:
+    lib = "/opt/rocm/lib"
+    root = tree(
+        tmp_path,
+        "rocm-healthy",
+        {f"{lib}/librccl.so.1.0.70200": "ELF", "/sys/module/amdgpu/version": ""},
+        {f"{lib}/librccl.so.1": "librccl.so.1.0.70200"},
+    )
+    live = HostEvidence(root=str(root), env={"PATH": "/usr/bin:/bin"})
+    inventory, again = live_and_snapshot(tmp_path, RocmProbe(), live)
+    assert version(inventory, "rccl") == ("1.0.70200", f"{lib}/librccl.so.1.0.70200")
+    assert (again.components, again.findings) == (inventory.components, inventory.findings)
+
+
 def test_hccl_from_cann_version_cfg_live_and_in_its_snapshot(tmp_path: Path) -> None:
     home = "/usr/local/Ascend/ascend-toolkit/latest"
     root = tree(tmp_path, "ascend-910b-healthy", {f"{home}/version.cfg": VERSION_CFG})

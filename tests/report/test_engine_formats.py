@@ -40,7 +40,9 @@ def test_nfd_file_lists_status_and_every_component_in_label_syntax() -> None:
     lines = nfd.render(report, now=NOW).splitlines()
     assert lines[0] == "# +expiry-time=2026-12-06T06:00:00Z"
     assert lines[1] == "chipdoctor.io/status=error"
-    features = dict(FEATURE.fullmatch(line).groups() for line in lines[2:])  # type: ignore[union-attr]
+    matches = [FEATURE.fullmatch(line) for line in lines[2:]]
+    features = {m.group(1): m.group(2) for m in matches if m}
+    assert len(features) == len(matches)
     assert features["cann"] == "8.2.RC1"
     assert features["torch_npu"] == "2.5.1.post1"
     assert features["os"] == "openEuler_22.03"

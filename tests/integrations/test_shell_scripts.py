@@ -33,6 +33,6 @@ def test_shellcheck_is_clean(script: Path) -> None:
 
 
 def test_scripts_are_executable() -> None:
-    assert len(SCRIPTS) == 2
+    assert len(SCRIPTS) == 4
     for script in SCRIPTS:
         assert script.stat().st_mode & 0o111, f"{script} must be executable (chmod +x)"

@@ -29,6 +29,15 @@ class Ascend(Stack):
         "ascend_driver",
         "ascend_firmware",
     )
+    fleet_equal = (
+        "torch_npu",
+        "cann",
+        "cann_kernels",
+        "nnae",
+        "nnal",
+        "ascend_driver",
+        "ascend_firmware",
+    )
     schemes = {
         "cann": CANN,
         "cann_kernels": CANN,

@@ -20,6 +20,7 @@ class Cuda(Stack):
     name = "cuda"
     title = "NVIDIA CUDA"
     components = ("nvidia_driver", "cuda_driver_api", "cuda", "cudnn")
+    fleet_equal = ("nvidia_driver", "cuda")
     # Driver `550.54.15`, CUDA `12.6` / `12.6.20241114` (version.json), cuDNN `9.5.1.17`.
     schemes = {"nvidia_driver": DOTTED, "cuda_driver_api": DOTTED, "cuda": DOTTED, "cudnn": DOTTED}
     environment = (

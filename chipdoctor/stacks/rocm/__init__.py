@@ -21,6 +21,7 @@ class Rocm(Stack):
     name = "rocm"
     title = "AMD ROCm"
     components = ("rocm", "amdgpu_driver")
+    fleet_equal = ("rocm", "amdgpu_driver")
     # ROCm `7.2.0`, amdgpu module `6.16.13`.
     schemes = {"rocm": DOTTED, "amdgpu_driver": DOTTED}
     environment = ("HIP_", "ROCR_", "ROCM_", "HSA_")  # HIP_/ROCR_VISIBLE_DEVICES, ROCM_PATH

@@ -76,6 +76,14 @@ def test_a_healthy_node_serves_and_collect_writes_its_report(
     assert [f["id"] for f in report["findings"] if f["severity"] == "error"] == [
         "ascend.torch-torch_npu"
     ]
+    compared = subprocess.run(
+        [env["CHIPDOCTOR"], "fleet", "compare", "--format", "json", str(reports)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert compared.returncode == 1  # the node's own verdict failed
+    fleet = json.loads(compared.stdout)
+    assert [n["name"] for n in fleet["nodes"]] == [running.node]
+    assert fleet["unreadable"] == []
 
 
 def test_an_incompatible_stack_drains_the_node_naming_the_finding(

@@ -154,3 +154,53 @@ def test_nfd_output_is_placed_atomically_into_features_d(tmp_path: Path) -> None
     assert replaced.returncode == 1
     assert "chipdoctor.io/status=error" in target.read_text().splitlines()
     assert sorted(p.name for p in features.iterdir()) == ["chipdoctor"]  # no dot-file left
+
+
+class _Crash(RuntimeError):
+    pass
+
+
+def _run_main(argv: list[str]) -> int:
+    from chipdoctor.cli import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    return int(stopped.value.code or 0)
+
+
+def test_npd_reports_chipdoctor_s_own_failure_as_unknown(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An internal error exits 2 (NPD's Unknown) with its line on stdout; other formats keep 3."""
+    import chipdoctor.engine
+
+    def crash(*args: object, **kwargs: object) -> Report:
+        raise _Crash("a bug")
+
+    monkeypatch.setattr(chipdoctor.engine, "check", crash)
+    argv = ["check", "--snapshot", str(SNAPSHOTS / "ascend-910b-healthy"), "--format"]
+    assert _run_main([*argv, "npd"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "chipdoctor could not check this node: internal error: _Crash: a bug\n"
+    assert "internal error" in err
+    assert _run_main([*argv, "json"]) == 3
+    assert capsys.readouterr().out == ""
+
+
+def test_npd_reports_an_incomplete_check_as_unknown(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import chipdoctor.engine
+
+    real = chipdoctor.engine.check
+
+    def incomplete(*args: object, **kwargs: object) -> Report:
+        report = real(*args, **kwargs)  # type: ignore[arg-type]
+        report.inventory.crashed.append("ascend.probe-crashed")
+        return report
+
+    monkeypatch.setattr(chipdoctor.engine, "check", incomplete)
+    argv = ["check", "--snapshot", str(SNAPSHOTS / "ascend-910b-healthy"), "--format"]
+    assert _run_main([*argv, "npd"]) == 2
+    assert capsys.readouterr().out.startswith("INCOMPLETE: ")
+    assert _run_main([*argv, "json"]) == 3

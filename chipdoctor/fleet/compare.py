@@ -103,21 +103,21 @@ def compare(inputs: Inputs, expected: Sequence[str] | None = None) -> Fleet:
 
 
 def _components(nodes: list[NodeReport]) -> list[Versions]:
-    ids: set[str] = set()
+    """One pass over every node's components (a node without one counts as `None`)."""
+    table: dict[str, dict[str | None, list[str]]] = {}
     for node in nodes:
-        ids.update(node.components)
+        for cid, version in node.components.items():
+            table.setdefault(cid, {}).setdefault(version, []).append(node.name)
     out = []
-    for cid in display_order(ids):
-        by_version: dict[str | None, list[str]] = {}
-        for node in nodes:
-            by_version.setdefault(node.components.get(cid), []).append(node.name)
+    for cid in display_order(table):
+        by_version = table[cid]
+        held = sum(len(names) for names in by_version.values())
+        if held < len(nodes):
+            by_version[None] = [n.name for n in nodes if cid not in n.components]
         ranked = sorted(by_version.items(), key=lambda kv: (-len(kv[1]), kv[0] or ""))
         leads = len(ranked) == 1 or len(ranked[0][1]) > len(ranked[1][1])
         majority = ranked[0][0] if leads else None
-        if leads:
-            odd = frozenset(n for version, names in ranked[1:] for n in names)
-        else:
-            odd = frozenset(n for _, names in ranked for n in names)
+        odd = frozenset(n for _, names in (ranked[1:] if leads else ranked) for n in names)
         seen = tuple((version, tuple(names)) for version, names in ranked)
         out.append(Versions(cid, cid in FLEET_EQUAL, majority, seen, odd))
     return out

@@ -105,7 +105,7 @@ def _one_argument(
     if path.is_dir():
         yield from _directory(path)
         return
-    yield argument, _file(path)
+    yield argument, _file(argument)
 
 
 def _directory(path: Path) -> Iterator[tuple[str, bytes | Unreadable]]:
@@ -122,15 +122,17 @@ def _directory(path: Path) -> Iterator[tuple[str, bytes | Unreadable]]:
         raise BadInput(f"{path}: {exc.strerror or exc}") from None
     if not names:
         yield str(path), Unreadable(str(path), "holds no *.json or *.json.gz report")
+    # NOTE: plain string paths: pathlib's parsing was a third of the time for 10,000 files.
+    base = str(path)
     for name in sorted(names):
-        yield str(path / name), _file(path / name)
+        source = f"{base}/{name}"
+        yield source, _file(source)
 
 
-def _file(path: Path) -> bytes | Unreadable:
-    source = str(path)
+def _file(source: str) -> bytes | Unreadable:
     try:
-        raw = read_regular(path, MAX_REPORT_BYTES)
-        if path.name.endswith(".gz") or raw[:2] == b"\x1f\x8b":
+        raw = read_regular(source, MAX_REPORT_BYTES)
+        if source.endswith(".gz") or raw[:2] == b"\x1f\x8b":
             raw = _gunzip(raw)
     except RefusedFile as exc:
         return Unreadable(source, str(exc))

@@ -70,7 +70,9 @@ def _finding_dict(finding: FleetFinding) -> dict[str, Any]:
 
 
 def render_json(fleet: Fleet) -> str:
-    return json.dumps(to_dict(fleet), indent=2, ensure_ascii=False) + "\n"
+    """One line: the C encoder (which `indent` turns off) writes 10,000 nodes in a tenth of
+    the time; `jq .` or `python -m json.tool` print it indented."""
+    return json.dumps(to_dict(fleet), ensure_ascii=False) + "\n"
 
 
 def render_table(fleet: Fleet, lang: str = "en") -> str:

@@ -7,10 +7,11 @@
 #   HealthCheckProgram=/usr/local/sbin/chipdoctor-healthcheck
 #   HealthCheckInterval=600
 #
-# slurm.conf(5): the program runs as root on every node, is killed if it does not finish within
-# 60 seconds, and Slurm does not act on its exit code: a health check drains the node itself. It
-# is also run when slurmd starts, and newer releases run it repeatedly until it exits 0 before
-# slurmd registers, so this wrapper always exits 0 and says what it did in the log and the drain.
+# slurm.conf(5): the program runs on every node, is killed if it does not finish within 60
+# seconds, and also runs when slurmd starts, before it registers. Slurm does not act on its exit
+# code: a health check drains the node itself. SchedMD's commit b31fa177 makes slurmd re-run it
+# at start until it exits 0 (registration waits), so this wrapper always exits 0 and says what it
+# did in the log and the drain reason.
 # slurmd passes it no PATH (only SLURMD_NODENAME): it sets its own, and chipdoctor and scontrol
 # are named by absolute path.
 #

@@ -24,7 +24,7 @@ PO_FILE = ROOT / "chipdoctor" / "locale" / "zh_CN" / "LC_MESSAGES" / "chipdoctor
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 OPTION = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
-FENCE = re.compile(r"^(`{3,}|~{3,})(.*)$")
+FENCE = re.compile(r"^\s*(`{3,}|~{3,})(.*)$")  # indented too: a fence inside a list item
 HEADING = re.compile(r"^#{1,6} ")
 ELISION = "…"
 # A run of this many English words in a row, outside code and links, is an untranslated sentence.
@@ -63,7 +63,7 @@ def sections(markdown: str) -> list[Section]:
     lines: list[str] = []
     for line in markdown.splitlines():
         if fence is not None:
-            if line.startswith(fence) and not line[len(fence) :].strip():
+            if line.strip().startswith(fence) and not line.strip()[len(fence) :]:
                 found[-1].blocks[-1].text = "\n".join(lines) + "\n"
                 fence, lines = None, []
             else:

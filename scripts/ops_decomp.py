@@ -6,9 +6,10 @@ Runs under the torch it is given (the bundled data was made with CPU torch 2.13.
 OpInfo of torch's own test suite (torch.testing._internal.common_methods_invocations, which needs
 numpy and expecttest), each composite overload of its ATen name is called on the OpInfo's sample
 inputs under a TorchDispatchMode. That mode sits below the composite kernels, so it sees the
-operators a backend is handed; their union over the samples is the decomposition written to
-FILE's "decompositions" (other keys are kept). A composite with no OpInfo, or whose samples do
-not fit its schema, is left out, and `chipdoctor ops` says so for it.
+operators a backend is handed. Those every sample dispatched (the intersection: an operator
+only some inputs need, such as the `unsqueeze` of an unbatched conv2d, is left out) are the
+decomposition written to FILE's "decompositions" (other keys are kept). A composite with no
+OpInfo, or whose samples do not fit its schema, is left out; `chipdoctor ops` says so for it.
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ def main(argv: list[str]) -> int:
         if not overloads:
             continue
         for key, ops in _trace(info, packet, overloads, Recorder):
-            seen.setdefault(key, set()).update(ops - {key})
+            parts = ops - {key}
+            seen[key] = seen[key] & parts if key in seen else parts
     data["decompositions"] = {name: sorted(ops) for name, ops in sorted(seen.items()) if ops}
     data["decompositions_traced_with"] = f"torch {torch.__version__} ({torch.version.git_version})"
     target.write_text(json.dumps(data, indent=0, ensure_ascii=False) + "\n")

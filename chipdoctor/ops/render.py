@@ -1,0 +1,110 @@
+"""`chipdoctor ops` output: a table (worst first), JSON (`chipdoctor-ops/1`), markdown."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chipdoctor.i18n import T, translate
+from chipdoctor.ops.judge import OpsResult, Verdict
+from chipdoctor.printable import visible
+
+OPS_FORMAT = "chipdoctor-ops/1"
+FORMATS = ("table", "json", "markdown")
+
+
+def to_json(result: OpsResult) -> dict[str, Any]:
+    target = result.target
+    return {
+        "format": OPS_FORMAT,
+        "target": {"stack": target.stack, "component": target.component, "version": target.version},
+        "ops": [
+            {"op": v.op, "status": v.status, "count": v.count, "since": v.since, "source": v.source}
+            for v in result.ops
+        ],
+        "coverage": result.coverage,
+    }
+
+
+def render(result: OpsResult, fmt: str, *, lang: str = "en") -> str:
+    if fmt == "json":
+        return json.dumps(to_json(result), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "markdown":
+        return _markdown(result, lang)
+    return _table(result, lang)
+
+
+def _heading(result: OpsResult, lang: str) -> str:
+    target = result.target
+    leaves = [v for v in result.ops if v.status != "composite"]
+    native = sum(v.status == "native" for v in leaves)
+    return translate(
+        T(
+            "{model} on {component} {version} ({release}, torch {torch}): "
+            "{native} of {total} device operators native, coverage {coverage}",
+            model=visible(result.model),
+            component=target.component,
+            version=target.version,
+            release=_release(result),
+            torch=target.torch,
+            native=native,
+            total=len(leaves),
+            coverage=f"{result.coverage:.1%}",
+        ),
+        lang,
+    )
+
+
+def _release(result: OpsResult) -> str:
+    from chipdoctor.ops.data import stack_ops
+
+    return f"{stack_ops(result.target.stack).family} {result.target.release.name}"
+
+
+def _status(verdict: Verdict, lang: str) -> str:
+    return translate(T("fallback (error)"), lang) if verdict.error else verdict.status
+
+
+def _detail(verdict: Verdict, lang: str) -> str:
+    parts = []
+    if verdict.since:
+        parts.append(translate(T("native from {since}", since=verdict.since), lang))
+    if verdict.via:
+        parts.append(translate(T("from {parents}", parents=", ".join(verdict.via)), lang))
+    if verdict.note:
+        parts.append(verdict.note)
+    return "; ".join(parts)
+
+
+def _table(result: OpsResult, lang: str) -> str:
+    head = [translate(T(name), lang) for name in ("operator", "status", "count", "detail")]
+    rows = [
+        [visible(v.op), _status(v, lang), str(v.count), visible(_detail(v, lang))]
+        for v in result.ops
+    ]
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(3)]
+    lines = [_heading(result, lang), ""]
+    for row in [head, *rows]:
+        lines.append(
+            "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3]
+        )
+    lines += ["", translate(T("sources:"), lang)]
+    for source in dict.fromkeys(v.source for v in result.ops):
+        lines.append(f"  {visible(source)}")
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def _markdown(result: OpsResult, lang: str) -> str:
+    head = [
+        translate(T(name), lang) for name in ("operator", "status", "count", "detail", "source")
+    ]
+    lines = [
+        f"### {_heading(result, lang)}",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|---|---|---:|---|---|",
+    ]
+    for v in result.ops:
+        cells = [f"`{v.op}`", _status(v, lang), str(v.count), _detail(v, lang), f"<{v.source}>"]
+        lines.append("| " + " | ".join(visible(c).replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"

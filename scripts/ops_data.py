@@ -61,6 +61,8 @@ FALLBACKS: dict[str, dict[str, Any]] = {
         "source": "https://github.com/Cambricon/torch_mlu/blob/9e95f972d3bfda0a855f9500aec852664ceecb6a/torch_mlu/csrc/aten/MLUFallback.cpp",
     },
 }
+#: What scripts/ops_decomp.py adds to pytorch.json (traced with torch, not generated here).
+TRACED_KEYS = ("decompositions", "decompositions_traced_with")
 _RC = re.compile(r"^rc(\d+)$")
 
 
@@ -254,7 +256,7 @@ def cambricon(sources: Path) -> dict[str, Any]:
     }
 
 
-def pytorch(sources: Path, decompositions: dict[str, Any]) -> dict[str, Any]:
+def pytorch(sources: Path) -> dict[str, Any]:
     """Which ATen operators are composite, from native_functions.yaml's dispatch keys: no
     `dispatch:` (and no structured delegate) or `CompositeImplicitAutograd` means the dispatcher
     decomposes the operator before any backend sees it; `CompositeExplicitAutograd*` is a
@@ -279,7 +281,7 @@ def pytorch(sources: Path, decompositions: dict[str, Any]) -> dict[str, Any]:
         "stack": "pytorch",
         "source": _source(fields, "pytorch/pytorch aten/src/ATen/native/native_functions.yaml"),
         "composite": dict(sorted(composite.items())),
-        "decompositions": decompositions,
+        "decompositions": {},
     }
 
 
@@ -318,15 +320,14 @@ def release_key_any(name: str) -> tuple[int, ...]:
 
 
 def generate(sources: Path, out: Path) -> list[Path]:
-    decomp_file = out / "pytorch.json"
-    decompositions = (
-        json.loads(decomp_file.read_text())["decompositions"] if decomp_file.is_file() else {}
-    )
+    decomp_file = out / "pytorch.json"  # its traced part (scripts/ops_decomp.py) is kept
+    before = json.loads(decomp_file.read_text()) if decomp_file.is_file() else {}
+    traced = {k: before[k] for k in TRACED_KEYS if k in before}
     written = []
     for name, data in (
         ("ascend", ascend(sources)),
         ("cambricon", cambricon(sources)),
-        ("pytorch", pytorch(sources, decompositions)),
+        ("pytorch", {**pytorch(sources), **traced}),
     ):
         path = out / f"{name}.json"
         path.write_text(json.dumps(data, indent=0, sort_keys=False, ensure_ascii=False) + "\n")

@@ -71,13 +71,21 @@ def fallback_disabled(stack: str, env: Mapping[str, str]) -> bool:
     return env.get(fallback.env, "").strip() in fallback.disabled_when
 
 
-def judge(observed: Counter[Op], target: Target, *, disabled: bool, model: str) -> OpsResult:
-    data = stack_ops(target.stack)
-    judge_one = _Judge(data, pytorch_ops(), target, disabled)
+def judge(
+    observed: Counter[Op],
+    target: Target,
+    *,
+    disabled: bool,
+    model: str,
+    data: tuple[StackOps, PytorchOps] | None = None,
+) -> OpsResult:
+    """`data` (the vendor's and PyTorch's) defaults to the bundled data of the target's stack."""
+    vendor, torch = data or (stack_ops(target.stack), pytorch_ops())
+    judge_one = _Judge(vendor, torch, target, disabled)
     for op, count in sorted(observed.items()):
         judge_one.visit(op, count, (), 0)
-    ops = sorted(judge_one.verdicts.values(), key=lambda v: (_RANK[v.status], not v.error, v.op))
-    ops.sort(key=lambda v: (_RANK[v.status] - (1 if v.error else 0), v.op))
+    # worst first: a fallback that raises ranks with the unsupported operators
+    ops = sorted(judge_one.verdicts.values(), key=lambda v: (_RANK[v.status] - v.error, v.op))
     return OpsResult(target, tuple(ops), disabled, model)
 
 

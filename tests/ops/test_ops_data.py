@@ -1,0 +1,85 @@
+"""scripts/ops_data.py, run offline on the recorded vendor files, reproduces matrices/ops/, and
+the facts the issue names hold in what it produced."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from chipdoctor.ops.data import StackOps
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = ROOT / "tests" / "fixtures" / "ops-sources"
+BUNDLED = ROOT / "matrices" / "ops"
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("ops-data")
+    (out / "pytorch.json").write_text((BUNDLED / "pytorch.json").read_text())  # traced parts
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "ops_data.py"), "generate", str(SOURCES), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+@pytest.mark.parametrize("name", ["ascend.json", "cambricon.json", "pytorch.json"])
+def test_generator_reproduces_the_bundled_data(generated: Path, name: str) -> None:
+    assert json.loads((generated / name).read_text()) == json.loads((BUNDLED / name).read_text())
+
+
+def _ascend(generated: Path) -> StackOps:
+    path = generated / "ascend.json"
+    return StackOps(json.loads(path.read_text()), path)
+
+
+def test_scaled_mm_first_appears_on_the_26_1_0_branch(generated: Path) -> None:
+    data = _ascend(generated)
+    assert "native" not in data.statuses("_scaled_mm", "26.0.0", "2.7")
+    assert "native" not in data.statuses("_scaled_mm", "7.2.0", "2.7")
+    assert "native" in data.statuses("_scaled_mm", "26.1.0", "2.7")
+
+
+def test_repeat_interleave_tensor_is_native_only_on_master(generated: Path) -> None:
+    data = _ascend(generated)
+    released = [r.name for r in data.releases if not r.unreleased]
+    assert all(
+        "native" not in data.statuses("repeat_interleave.Tensor", r, "2.5") for r in released
+    )
+    assert "native" in data.statuses("repeat_interleave.Tensor", "master", "2.5")
+    assert [r.name for r in data.releases if r.unreleased] == ["master"]
+
+
+def test_lgamma_has_no_npu_kernel_and_older_files_send_it_to_the_cpu(generated: Path) -> None:
+    data = _ascend(generated)
+    for release in data.releases:
+        for minor in release.torch:
+            assert "native" not in data.statuses("lgamma", release.name, minor)
+    assert data.statuses("lgamma", "6.0.0", "2.0") == {"tocpu"}
+    assert data.statuses("lgamma", "7.0.0", "2.5") == set()
+
+
+def test_version_ranges_follow_op_plugins_own_rule(generated: Path) -> None:
+    """`[v2.1, newest]` is a range to the last entry of `all_version`; `v1.11, v2.0` a list."""
+    data = _ascend(generated)
+    assert data.statuses("convolution", "26.1.0", "2.13") == {"native"}
+    assert data.statuses("convolution", "7.0.0", "1.11") == {"native"}
+    assert data.statuses("convolution", "26.1.0", "2.14") == set()
+
+
+def test_every_release_and_extension_file_names_its_source(generated: Path) -> None:
+    document = json.loads((generated / "ascend.json").read_text())
+    for entry in [*document["releases"], *document["extension_files"]]:
+        source = entry["source"]
+        assert source["url"].startswith("https://github.com/Ascend/")
+        assert source["commit"] in source["url"]
+        assert source["date"][:2] == "20"

@@ -191,6 +191,7 @@ def ascend(sources: Path) -> dict[str, Any]:
         "fallback": FALLBACKS["ascend"],
         "releases": releases,
         "extension_files": extension,
+        "versions": torch_npu_versions(),
         "ops": _encode(ops, orders),
     }
 
@@ -219,6 +220,20 @@ def _op_plugin_release(
     return entry
 
 
+def torch_npu_versions() -> dict[str, dict[str, str]]:
+    """torch_npu version -> its TorchNPU release and torch, from the Ascend matrix's
+    `torch_npu` rows (their `branch`, e.g. v2.7.1-26.1.0); the first row of a version wins."""
+    from chipdoctor.matrix.load import load_matrices
+
+    versions: dict[str, dict[str, str]] = {}
+    for row in load_matrices().get("ascend").table("torch_npu").rows:
+        branch = row.extra.get("branch", "")
+        torch, _, release = branch[1:].partition("-")
+        if branch and release:
+            versions.setdefault(row.first("torch_npu"), {"release": release, "torch": torch})
+    return versions  # in the matrix's order: a release's first row names its version
+
+
 def cambricon(sources: Path) -> dict[str, Any]:
     """torch_mlu: one mlu_functions.yaml per release branch; its `aten:` entries are MLU kernels."""
     releases: list[dict[str, Any]] = []
@@ -238,6 +253,7 @@ def cambricon(sources: Path) -> dict[str, Any]:
             {
                 "name": name,
                 "torch": [minor],
+                "torch_version": torch_version,
                 "source": _source(
                     fields, f"Cambricon/torch_mlu {MLU_FILE} (branch {fields['branch']})"
                 ),
@@ -252,6 +268,9 @@ def cambricon(sources: Path) -> dict[str, Any]:
         "fallback": FALLBACKS["cambricon"],
         "releases": releases,
         "extension_files": [],
+        "versions": {
+            r["name"]: {"release": r["name"], "torch": r["torch_version"]} for r in releases
+        },
         "ops": _encode(ops, orders),
     }
 

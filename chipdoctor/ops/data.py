@@ -67,6 +67,8 @@ class StackOps:
             fallback["registered"],
             fallback["source"],
         )
+        #: extension version -> {"release", "torch"} (torch_npu: from the Ascend matrix)
+        self.versions: dict[str, dict[str, str]] = document["versions"]
         self._ops: dict[str, dict[str, dict[str, str]]] = document["ops"]
         self._overloads: dict[str, list[str]] | None = None
 
@@ -97,7 +99,8 @@ class PytorchOps:
         self.traced_with: str = document.get("decompositions_traced_with", "")
 
 
-def _expand(spans: str, order: tuple[str, ...]) -> set[str]:
+@cache
+def _expand(spans: str, order: tuple[str, ...]) -> frozenset[str]:
     """`2.1-2.3,2.5` over the release's torch list -> {2.1, 2.2, 2.3, 2.5}."""
     out: set[str] = set()
     for span in spans.split(","):
@@ -106,7 +109,7 @@ def _expand(spans: str, order: tuple[str, ...]) -> set[str]:
             out.add(first)
         elif first in order and last in order:
             out.update(order[order.index(first) : order.index(last) + 1])
-    return out
+    return frozenset(out)
 
 
 def data_dir() -> Path:

@@ -174,9 +174,9 @@ class _Judge:
             if any(
                 "native" in self.data.statuses(k, release.name, self.target.minor) for k in keys
             ):
-                version = component_version(self.target.stack, release.name, self.target.torch)
-                family = f"{self.data.family} {release.name}"
-                if self.target.stack != "ascend":
+                if self.target.stack != "ascend":  # a torch_mlu release is its version
                     return f"{self.target.component} {release.name}"
+                version = component_version(self.data, release.name, self.target.torch)
+                family = f"{self.data.family} {release.name}"
                 return f"{self.target.component} {version} ({family})" if version else family
         return None

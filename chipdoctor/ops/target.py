@@ -2,7 +2,8 @@
 extension installed for `--python` (or recorded in `--snapshot`).
 
 A torch_npu version maps to its TorchNPU release through the Ascend matrix's `torch_npu` table
-(each row's `branch`, e.g. `v2.7.1-26.1.0`); a torch_mlu version names its release directly
+(each row's `branch`, e.g. `v2.7.1-26.1.0`), copied into the operator data when it is generated
+(so `ops` need not load the matrix); a torch_mlu version names its release directly
 (`1.22.2+torch2.1.0`, as the branch's build.property does).
 """
 
@@ -12,7 +13,6 @@ from dataclasses import dataclass
 
 from chipdoctor.errors import BadInput
 from chipdoctor.evidence.base import Evidence, normalize_name
-from chipdoctor.matrix.model import Row
 from chipdoctor.ops.data import STACK_OF_COMPONENT, Release, StackOps, stack_ops
 
 
@@ -64,10 +64,7 @@ def installed(evidence: Evidence, stack: str | None) -> tuple[str, str]:
 def resolve(component: str, version: str) -> Target:
     stack = STACK_OF_COMPONENT[component]
     data = stack_ops(stack)
-    if stack == "ascend":
-        release_name, torch = _torchnpu_release(version)
-    else:
-        release_name, torch = _torch_mlu_release(data, version)
+    release_name, torch = _release_of(data, version)
     release = data.release(release_name)
     if release is None or release.unreleased:
         covered = ", ".join(r.name for r in data.releases if not r.unreleased)
@@ -78,44 +75,28 @@ def resolve(component: str, version: str) -> Target:
     return Target(stack, component, version, release, torch)
 
 
-def _torchnpu_release(version: str) -> tuple[str, str]:
-    for row in _torch_npu_rows():
-        if row.first("torch_npu") == version and row.extra.get("branch"):
-            torch, _, release = row.extra["branch"][1:].partition("-")
-            return release, torch
-    raise BadInput(
-        f"torch_npu {version} is not in the Ascend matrix, so its TorchNPU release is unknown "
-        "(see `chipdoctor matrix show ascend`)"
-    )
-
-
-def component_version(stack: str, release: str, torch: str) -> str | None:
-    """The extension version a release ships for `torch` (TorchNPU 26.1.0, 2.7.1 -> 2.7.1.post8)."""
-    if stack != "ascend":
-        return release.split("+", 1)[0]
-    branch = f"v{torch}-{release}"
-    for row in _torch_npu_rows():
-        if row.extra.get("branch") == branch:
-            return row.first("torch_npu")
-    return None
-
-
-def _torch_npu_rows() -> list[Row]:
-    from chipdoctor.matrix.load import load_matrices
-
-    return load_matrices().get("ascend").table("torch_npu").rows
-
-
-def _torch_mlu_release(data: StackOps, version: str) -> tuple[str, str]:
-    wanted = version if "+" in version else None
-    matches = [
-        r
-        for r in data.releases
-        if r.name == wanted or (wanted is None and r.name.startswith(f"{version}+"))
-    ]
+def _release_of(data: StackOps, version: str) -> tuple[str, str]:
+    """A torch_npu version exactly as the Ascend matrix lists it; a torch_mlu one with or
+    without its `+torchX.Y.Z` (which it needs when several builds share the number)."""
+    entry = data.versions.get(version)
+    if entry is not None:
+        return entry["release"], entry["torch"]
+    if data.stack == "ascend":
+        raise BadInput(
+            f"torch_npu {version} is not in the Ascend matrix, so its TorchNPU release is "
+            "unknown (see `chipdoctor matrix show ascend`)"
+        )
+    matches = [name for name in data.versions if name.startswith(f"{version}+")]
     if len(matches) != 1:
-        known = ", ".join(r.name for r in data.releases)
+        known = ", ".join(data.versions)
         how = "is ambiguous: add +torchX.Y.Z" if matches else "has no operator file"
-        raise BadInput(f"torch_mlu {version} {how} (the bundled data covers {known})")
-    release = matches[0]
-    return release.name, release.name.split("+torch", 1)[1]
+        raise BadInput(f"{data.component} {version} {how} (the bundled data covers {known})")
+    return data.versions[matches[0]]["release"], data.versions[matches[0]]["torch"]
+
+
+def component_version(data: StackOps, release: str, torch: str) -> str | None:
+    """The extension version a release ships for `torch` (TorchNPU 26.1.0, 2.7.1 -> 2.7.1.post8)."""
+    for version, entry in data.versions.items():
+        if entry["release"] == release and entry["torch"] == torch:
+            return version
+    return None

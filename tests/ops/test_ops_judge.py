@@ -35,6 +35,7 @@ VENDOR = StackOps(
             "source": "doc",
         },
         "releases": [_release("1.0.0+torch2.1.0", ["2.1"]), _release("2.0.0+torch2.1.0", ["2.1"])],
+        "versions": {},
         "ops": {
             "convolution": {"1.0.0+torch2.1.0": {"native": "2.1"}},
             "bad_op": {"1.0.0+torch2.1.0": {"unsupported": "2.1"}},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from typing import Any
 
 from chipdoctor.i18n import T, translate
@@ -10,6 +11,8 @@ from chipdoctor.ops.judge import OpsResult, Verdict
 from chipdoctor.printable import visible
 
 OPS_FORMAT = "chipdoctor-ops/1"
+#: Column titles, written out so that the message extractor sees each.
+_COLUMNS = (T("operator"), T("status"), T("count"), T("detail"), T("source"))
 FORMATS = ("table", "json", "markdown")
 
 
@@ -38,6 +41,7 @@ def _heading(result: OpsResult, lang: str) -> str:
     target = result.target
     leaves = [v for v in result.ops if v.status != "composite"]
     native = sum(v.status == "native" for v in leaves)
+    coverage = f"{result.coverage:.1%}"
     return translate(
         T(
             "{model} on {component} {version} ({release}, torch {torch}): "
@@ -49,7 +53,7 @@ def _heading(result: OpsResult, lang: str) -> str:
             torch=target.torch,
             native=native,
             total=len(leaves),
-            coverage=f"{result.coverage:.1%}",
+            coverage=coverage,
         ),
         lang,
     )
@@ -77,27 +81,29 @@ def _detail(verdict: Verdict, lang: str) -> str:
 
 
 def _table(result: OpsResult, lang: str) -> str:
-    head = [translate(T(name), lang) for name in ("operator", "status", "count", "detail")]
+    head = [translate(title, lang) for title in _COLUMNS[:4]]
     rows = [
         [visible(v.op), _status(v, lang), str(v.count), visible(_detail(v, lang))]
         for v in result.ops
     ]
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(3)]
+    widths = [max(_width(r[i]) for r in [head, *rows]) for i in range(3)]
     lines = [_heading(result, lang), ""]
     for row in [head, *rows]:
-        lines.append(
-            "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3]
-        )
+        cells = [cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row[:3])]
+        lines.append("  ".join([*cells, row[3]]))
     lines += ["", translate(T("sources:"), lang)]
     for source in dict.fromkeys(v.source for v in result.ops):
         lines.append(f"  {visible(source)}")
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
+def _width(text: str) -> int:
+    """Terminal columns: a wide (CJK) character takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def _markdown(result: OpsResult, lang: str) -> str:
-    head = [
-        translate(T(name), lang) for name in ("operator", "status", "count", "detail", "source")
-    ]
+    head = [translate(title, lang) for title in _COLUMNS]
     lines = [
         f"### {_heading(result, lang)}",
         "",

@@ -41,6 +41,11 @@ def ops(
     ),
     output_format: str = typer.Option("table", "--format", help="table, json or markdown."),
     strict: bool = typer.Option(False, "--strict", help="Fail (exit 1) on CPU fallbacks too."),
+    policy: Optional[Path] = typer.Option(
+        None,
+        "--policy",
+        help="Policy file (default: .chipdoctor.yaml here): its env and fail_on_warnings count.",
+    ),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here."),
     force: bool = typer.Option(False, "--force", help="Let --output overwrite an existing file."),
     lang: Optional[str] = typer.Option(None, "--lang", help="en or zh."),
@@ -72,7 +77,13 @@ def ops(
         from chipdoctor.ops.readers import read_model
 
         observed = read_model(model)
-    disabled = fallback_disabled(chosen.stack, os.environ)
+    from chipdoctor.policy.load import load_policy
+
+    gate = load_policy(policy)
+    disabled = fallback_disabled(chosen.stack, os.environ) or fallback_disabled(
+        chosen.stack, dict(gate.env)
+    )
+    strict = strict or gate.fail_on_warnings
     result = judge(observed, chosen, disabled=disabled, model=model.name)
     text = render(result, output_format, lang=lang_code)
     if output is not None:

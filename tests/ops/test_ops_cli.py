@@ -134,3 +134,18 @@ def test_a_corrupt_archive_is_one_line(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.startswith("chipdoctor: error: ")
     assert len(done.stderr.splitlines()) == 1
+
+
+def test_a_policy_env_switches_the_fallback_off(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text('env:\n  TORCH_NPU_FALLBACK_CPU_DISABLE: "1"\n')
+    args = [str(FIXTURES / "model.pt2"), "--target", "torch_npu==2.5.1", "--policy", str(policy)]
+    assert run_cli("ops", *args).returncode == 1
+    policy.write_text('env:\n  TORCH_NPU_FALLBACK_CPU_DISABLE: "0"\n')
+    assert run_cli("ops", *args).returncode == 0
+    policy.write_text("fail_on_warnings: true\n")
+    assert run_cli("ops", *args).returncode == 1
+    policy.write_text("env: [1]\n")
+    bad = run_cli("ops", *args)
+    assert bad.returncode == 2
+    assert "env is a mapping" in bad.stderr

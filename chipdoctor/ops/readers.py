@@ -15,6 +15,7 @@ import gzip
 import io
 import json
 import zipfile
+import zlib
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,7 @@ def read_pt2(path: Path) -> Counter[Op]:
                 raise BadInput(f"{path}: {program} is over the {MAX_JSON >> 20} MiB limit")
             with archive.open(info) as member:
                 raw = member.read(MAX_JSON + 1)
-    except (zipfile.BadZipFile, EOFError, ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError) as exc:
         raise BadInput(f"{path}: not a readable .pt2 archive: {_reason(exc)}") from None
     document = _json(raw, path, program)
     try:
@@ -155,7 +156,7 @@ def _gunzip(raw: bytes, path: Path) -> bytes:
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(raw)) as unzipped:
             raw = unzipped.read(MAX_JSON + 1)
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise BadInput(f"{path}: not a readable gzip file: {_reason(exc)}") from None
     if len(raw) > MAX_JSON:
         raise BadInput(f"{path}: unpacks to more than {MAX_JSON >> 20} MiB")

@@ -62,7 +62,10 @@ def _heading(result: OpsResult, lang: str) -> str:
 def _release(result: OpsResult) -> str:
     from chipdoctor.ops.data import stack_ops
 
-    return f"{stack_ops(result.target.stack).family} {result.target.release.name}"
+    family = stack_ops(result.target.stack).family
+    if family == result.target.component:  # a torch_mlu release is named by its version
+        return result.target.release.name
+    return f"{family} {result.target.release.name}"
 
 
 def _status(verdict: Verdict, lang: str) -> str:

@@ -26,6 +26,8 @@ from typing import Any
 
 import yaml
 
+from chipdoctor.ops.target import matrix_versions
+
 DATA_FORMAT = "chipdoctor-ops-data/1"
 OP_PLUGIN_FILE = "op_plugin/config/op_plugin_functions.yaml"
 NPU_NATIVE_FILE = "torch_npu/csrc/aten/npu_native_functions.yaml"
@@ -191,7 +193,7 @@ def ascend(sources: Path) -> dict[str, Any]:
         "fallback": FALLBACKS["ascend"],
         "releases": releases,
         "extension_files": extension,
-        "versions": torch_npu_versions(),
+        "versions": matrix_versions(),
         "ops": _encode(ops, orders),
     }
 
@@ -218,20 +220,6 @@ def _op_plugin_release(
     if folder.name == "master":
         entry["unreleased"] = True
     return entry
-
-
-def torch_npu_versions() -> dict[str, dict[str, str]]:
-    """torch_npu version -> its TorchNPU release and torch, from the Ascend matrix's
-    `torch_npu` rows (their `branch`, e.g. v2.7.1-26.1.0); the first row of a version wins."""
-    from chipdoctor.matrix.load import load_matrices
-
-    versions: dict[str, dict[str, str]] = {}
-    for row in load_matrices().get("ascend").table("torch_npu").rows:
-        branch = row.extra.get("branch", "")
-        torch, _, release = branch[1:].partition("-")
-        if branch and release:
-            versions.setdefault(row.first("torch_npu"), {"release": release, "torch": torch})
-    return versions  # in the matrix's order: a release's first row names its version
 
 
 def cambricon(sources: Path) -> dict[str, Any]:

@@ -79,6 +79,8 @@ def _release_of(data: StackOps, version: str) -> tuple[str, str]:
     """A torch_npu version exactly as the Ascend matrix lists it; a torch_mlu one with or
     without its `+torchX.Y.Z` (which it needs when several builds share the number)."""
     entry = data.versions.get(version)
+    if entry is None and data.stack == "ascend":  # a row added to the matrix since generation
+        entry = matrix_versions().get(version)
     if entry is not None:
         return entry["release"], entry["torch"]
     if data.stack == "ascend":
@@ -96,7 +98,29 @@ def _release_of(data: StackOps, version: str) -> tuple[str, str]:
 
 def component_version(data: StackOps, release: str, torch: str) -> str | None:
     """The extension version a release ships for `torch` (TorchNPU 26.1.0, 2.7.1 -> 2.7.1.post8)."""
-    for version, entry in data.versions.items():
+    found = _shipped(data.versions, release, torch)
+    if found is None and data.stack == "ascend":  # a row added to the matrix since generation
+        found = _shipped(matrix_versions(), release, torch)
+    return found
+
+
+def _shipped(versions: dict[str, dict[str, str]], release: str, torch: str) -> str | None:
+    for version, entry in versions.items():
         if entry["release"] == release and entry["torch"] == torch:
             return version
     return None
+
+
+def matrix_versions() -> dict[str, dict[str, str]]:
+    """torch_npu version -> its TorchNPU release and torch, from the Ascend matrix's `torch_npu`
+    rows (their `branch`, e.g. v2.7.1-26.1.0), in the matrix's order; a version's first row
+    wins. scripts/ops_data.py copies this into the data so that `ops` need not load the matrix."""
+    from chipdoctor.matrix.load import load_matrices
+
+    versions: dict[str, dict[str, str]] = {}
+    for row in load_matrices().get("ascend").table("torch_npu").rows:
+        branch = row.extra.get("branch", "")
+        torch, _, release = branch[1:].partition("-")
+        if branch and release:
+            versions.setdefault(row.first("torch_npu"), {"release": release, "torch": torch})
+    return versions

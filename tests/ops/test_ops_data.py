@@ -101,3 +101,15 @@ def test_every_release_and_extension_file_names_its_source(generated: Path) -> N
         assert source["url"].startswith("https://github.com/Ascend/")
         assert source["commit"] in source["url"]
         assert source["date"][:2] == "20"
+
+
+def test_a_version_added_to_the_matrix_later_is_read_from_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from chipdoctor.ops.data import stack_ops
+    from chipdoctor.ops.target import component_version, resolve
+
+    data = stack_ops("ascend")
+    monkeypatch.delitem(data.versions, "2.7.1.post8")
+    assert resolve("torch_npu", "2.7.1.post8").release.name == "26.1.0"
+    assert component_version(data, "26.1.0", "2.7.1") == "2.7.1.post8"

@@ -98,16 +98,14 @@ class _Judge:
         self.verdicts: dict[str, Verdict] = {}
 
     def visit(self, op: Op, count: int, via: tuple[str, ...], depth: int) -> None:
+        """Judge `op` (or add to its count), then the parts of a composite, each as often."""
         name = str(op)
         known = self.verdicts.get(name)
-        if known is not None:
+        if known is None:
+            verdict = self._verdict(op, count, via)
+        else:
             merged = tuple(dict.fromkeys((*known.via, *via)))
-            self.verdicts[name] = replace(known, count=known.count + count, via=merged)
-            if known.status == COMPOSITE:
-                for part in self.torch.decompositions.get(op.key, []):
-                    self.visit(Op("aten", part), count, (*via, name), depth + 1)
-            return
-        verdict = self._verdict(op, count, via)
+            verdict = replace(known, count=known.count + count, via=merged)
         self.verdicts[name] = verdict
         if verdict.status == COMPOSITE and depth < MAX_DEPTH:
             for part in self.torch.decompositions.get(op.key, []):

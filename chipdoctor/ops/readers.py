@@ -14,11 +14,13 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
+import stat
 import zipfile
 import zlib
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from chipdoctor.boundedio import RefusedFile, read_regular, regular_size
 from chipdoctor.errors import BadInput
@@ -52,7 +54,7 @@ def read_model(path: Path) -> Counter[Op]:
 
 def read_pt2(path: Path) -> Counter[Op]:
     try:
-        with zipfile.ZipFile(_regular(path, MAX_FILE)) as archive:
+        with _regular(path, MAX_FILE) as handle, zipfile.ZipFile(handle) as archive:
             program = _program_member(archive, path)
             info = archive.getinfo(program)
             if info.file_size > MAX_JSON:
@@ -71,14 +73,22 @@ def read_pt2(path: Path) -> Counter[Op]:
     return counts
 
 
-def _regular(path: Path, limit: int) -> Path:
+def _regular(path: Path, limit: int) -> BinaryIO:
+    """`path` opened, when it is a regular file of at most `limit` bytes (checked on the open
+    file too: the path may have been swapped for a FIFO or a device after the first look)."""
     try:
         size = regular_size(path)
+        if size > limit:
+            raise BadInput(f"{path}: is over the {limit >> 20} MiB limit")
+        flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC  # a FIFO must not block
+        handle = os.fdopen(os.open(path, flags), "rb")
     except (OSError, RefusedFile) as exc:
         raise BadInput(f"{path}: cannot be read: {_reason(exc)}") from None
-    if size > limit:
-        raise BadInput(f"{path}: is over the {limit >> 20} MiB limit")
-    return path
+    opened = os.fstat(handle.fileno())
+    if not stat.S_ISREG(opened.st_mode) or opened.st_size > limit:
+        handle.close()
+        raise BadInput(f"{path}: changed while it was read")
+    return handle
 
 
 def _program_member(archive: zipfile.ZipFile, path: Path) -> str:

@@ -135,3 +135,13 @@ def test_nested_graphs_are_counted(tmp_path: Path) -> None:
         tmp_path / "m.pt2", {"serialized_exported_program.json": json.dumps(program).encode()}
     )
     assert read_model(path) == Counter({Op("aten", "sin"): 1})
+
+
+@pytest.mark.parametrize("name", ["m.pt2", "t.json", "ops.txt"])
+def test_a_fifo_is_refused_without_blocking(tmp_path: Path, name: str) -> None:
+    import os
+
+    path = tmp_path / name
+    os.mkfifo(path)
+    with pytest.raises(BadInput, match="not a regular file"):
+        read_model(path)

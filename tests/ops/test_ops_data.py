@@ -19,17 +19,22 @@ BUNDLED = ROOT / "matrices" / "ops"
 REGENERATE = "python scripts/ops_data.py generate tests/fixtures/ops-sources matrices/ops"
 
 
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("ops-data")
-    (out / "pytorch.json").write_text((BUNDLED / "pytorch.json").read_text())  # traced parts
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "ops_data.py"), "generate", str(SOURCES), str(out)],
+def ops_data(*args: str) -> subprocess.CompletedProcess[str]:
+    script = ROOT / "scripts" / "ops_data.py"
+    return subprocess.run(
+        [sys.executable, str(script), *args],
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("ops-data")
+    (out / "pytorch.json").write_text((BUNDLED / "pytorch.json").read_text())  # traced parts
+    done = ops_data("generate", str(SOURCES), str(out))
     assert done.returncode == 0, done.stderr
     return out
 
@@ -113,3 +118,79 @@ def test_a_version_added_to_the_matrix_later_is_read_from_it(
     monkeypatch.delitem(data.versions, "2.7.1.post8")
     assert resolve("torch_npu", "2.7.1.post8").release.name == "26.1.0"
     assert component_version(data, "26.1.0", "2.7.1") == "2.7.1.post8"
+
+
+def _repo(path: Path, branches: dict[str, dict[str, str]]) -> Path:
+    """A git repository with one commit per branch holding `files`."""
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(path), *args], check=True, capture_output=True)
+
+    path.mkdir()
+    git("init", "-q", "-b", "scratch")
+    git("config", "user.email", "t@example.invalid")
+    git("config", "user.name", "t")
+    for branch, files in branches.items():
+        git("checkout", "-q", "--orphan", branch)
+        git("rm", "-rfq", "--ignore-unmatch", ".")
+        for name, text in files.items():
+            (path / name).parent.mkdir(parents=True, exist_ok=True)
+            (path / name).write_text(text)
+            git("add", name)
+        git("commit", "-qm", branch)
+    return path
+
+
+def test_collect_copies_each_release_branch_with_its_source(tmp_path: Path) -> None:
+    plugin_file = "op_plugin/config/op_plugin_functions.yaml"
+    plugin = _repo(
+        tmp_path / "op-plugin",
+        {
+            "7.0.0": {
+                plugin_file: "all_version: [v2.5]\nofficial:\n  - func: mm\n    op_api: v2.5\n"
+            },
+            "5.0.0": {"op_plugin/config/v2r0/op_plugin_functions.yaml": "official: []\n"},
+            "feature-x": {plugin_file: "all_version: [v2.5]\n"},
+        },
+    )
+    npu = _repo(
+        tmp_path / "pytorch",
+        {
+            "v2.5.1-7.0.0": {
+                "torch_npu/csrc/aten/npu_native_functions.yaml": "supported:\n  - lgamma\n"
+            }
+        },
+    )
+    mlu = _repo(
+        tmp_path / "torch_mlu",
+        {
+            "r9_pt2.5.0": {
+                "codegen/mlu_functions.yaml": "aten:\n  - func: mm\n",
+                "scripts/release/build.property": '{"version": "9.9.9-torch2.5.0"}',
+            }
+        },
+    )
+    native = tmp_path / "native_functions.yaml"
+    native.write_text("- func: mm(Tensor self, Tensor mat2) -> Tensor\n")
+    out = tmp_path / "sources"
+    done = ops_data(
+        "collect", str(out), "--op-plugin", str(plugin), "--torch-npu", str(npu),
+        "--torch-mlu", str(mlu), "--native-functions", str(native), "--pytorch-commit", "abc123",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (
+        "5.0.0: no op_plugin/config/op_plugin_functions.yaml (older layout), skipped" in done.stderr
+    )
+    assert sorted(p.name for p in (out / "op-plugin").iterdir()) == ["7.0.0"]  # not feature-x
+    source = (out / "op-plugin" / "7.0.0" / "SOURCE.md").read_text()
+    assert "branch: 7.0.0\n" in source
+    assert "url: https://github.com/Ascend/op-plugin/blob/" in source
+    assert (out / "torch_npu" / "v2.5.1-7.0.0" / "npu_native_functions.yaml").is_file()
+    assert (
+        "version: 9.9.9-torch2.5.0" in (out / "torch_mlu" / "r9_pt2.5.0" / "SOURCE.md").read_text()
+    )
+    written = ops_data("generate", str(out), str(tmp_path / "data"))
+    assert written.returncode == 0, written.stderr
+    ascend = json.loads((tmp_path / "data" / "ascend.json").read_text())
+    assert ascend["ops"]["mm"] == {"7.0.0": {"native": "2.5"}}
+    assert ascend["ops"]["lgamma"] == {"7.0.0": {"native": "2.5"}}

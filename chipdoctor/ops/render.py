@@ -106,14 +106,17 @@ def _width(text: str) -> int:
 
 
 def _markdown(result: OpsResult, lang: str) -> str:
-    head = [translate(title, lang) for title in _COLUMNS]
+    """The report's Markdown cells (HTML and `|` escaped), as `check --format markdown` writes."""
+    from chipdoctor.report.markdown import md_cell, md_inline
+
+    head = [md_cell(translate(title, lang)) for title in _COLUMNS]
     lines = [
-        f"### {_heading(result, lang)}",
+        f"### {md_inline(_heading(result, lang))}",
         "",
         "| " + " | ".join(head) + " |",
         "|---|---|---:|---|---|",
     ]
     for v in result.ops:
         cells = [f"`{v.op}`", _status(v, lang), str(v.count), _detail(v, lang), f"<{v.source}>"]
-        lines.append("| " + " | ".join(visible(c).replace("|", "\\|") for c in cells) + " |")
+        lines.append("| " + " | ".join(md_cell(c) for c in cells) + " |")
     return "\n".join(lines) + "\n"

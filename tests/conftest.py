@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-#: The Docker Engine fixtures (docker_host, client, the stand-in images), one engine a session.
-pytest_plugins = ("tests.docker_engine",)
+#: The Docker Engine fixtures (docker_host, client, the stand-in images), one engine a session;
+#: under CI=true, a skip for a tool CI installs is a failure (tests/ci_skips.py).
+pytest_plugins = ("tests.docker_engine", "tests.ci_skips")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SNAPSHOTS = FIXTURES / "snapshots"

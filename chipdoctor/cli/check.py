@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Optional
 
 import typer
 
-from chipdoctor.cli.app import OutputFormat, app, color, emit, language, progress_for, width
+from chipdoctor.cli.app import OutputFormat, State, app, color, emit, language, progress_for, width
 from chipdoctor.cli.evidence import evidence_for, interpreter, note_ignored_keys
 from chipdoctor.errors import BadInput
 
@@ -72,6 +72,7 @@ def check(
     from chipdoctor.engine import check as run_check
     from chipdoctor.matrix.load import load_matrices
 
+    State.npd = output_format is OutputFormat.npd
     python = interpreter(python)
     if output == Path("-"):  # as --emit-dockerfile -: the chosen format on stdout, no table
         output = None
@@ -99,7 +100,12 @@ def check(
         report = apply_policy(report, gate)
         strict = strict or gate.fail_on_warnings
     _deliver(report, output_format.value, output=output, force=force, strict=strict)
-    return report.exit_code(strict=strict)
+    code = report.exit_code(strict=strict)
+    if State.npd:
+        from chipdoctor.report.npd import exit_code
+
+        code = exit_code(code)
+    return code
 
 
 def _refuse_deep_elsewhere(deep: bool, *, snapshot: Optional[Path], image: Optional[str]) -> None:

@@ -18,8 +18,8 @@ from chipdoctor.i18n import T, translate
 from chipdoctor.model import Severity
 from chipdoctor.printable import visible
 from chipdoctor.report.common import SEVERITY
-from chipdoctor.report.junit import _clean
-from chipdoctor.report.markdown import _cell, _inline
+from chipdoctor.report.junit import xml_text
+from chipdoctor.report.markdown import md_cell, md_inline
 
 #: What marks a cell that differs from the majority, in the table and in Markdown.
 ODD = "*"
@@ -127,22 +127,21 @@ def render_markdown(fleet: Fleet, lang: str = "en") -> str:
     ids = [v.id for v in fleet.components]
     lines = [f"## {say(T('chipdoctor fleet: {status}', status=fleet.status))}", ""]
     header = [say(T("node")), say(T("status")), say(T("devices")), *ids]
-    lines += ["| " + " | ".join(_cell(c) for c in header) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join(md_cell(c) for c in header) + " |", "|" + " --- |" * len(header)]
     for node in fleet.nodes:
-        cells = [_cell(node.name), _cell(node.status), f"{node.healthy}/{node.devices}"]
+        cells = [md_cell(node.name), md_cell(node.status), f"{node.healthy}/{node.devices}"]
         for cid in ids:
-            text = _cell(node.components.get(cid, ABSENT))
+            text = md_cell(node.components.get(cid, ABSENT))
             cells.append(f"**{text}** {ODD}" if (node.name, cid) in odd else text)
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     for finding in fleet.findings:
         severity = say(SEVERITY[finding.severity])
         nodes = ", ".join(finding.nodes)
-        lines.append(
-            f"- **{severity}** `{finding.id}`: {_inline(say(finding.message))} ({_inline(nodes)})"
-        )
-    lines += [f"- {_inline(_unreadable(bad, say))}" for bad in fleet.unreadable]
-    lines += ["", _inline(say(_summary(fleet)))]
+        message = md_inline(say(finding.message))
+        lines.append(f"- **{severity}** `{finding.id}`: {message} ({md_inline(nodes)})")
+    lines += [f"- {md_inline(_unreadable(bad, say))}" for bad in fleet.unreadable]
+    lines += ["", md_inline(say(_summary(fleet)))]
     return "\n".join(lines) + "\n"
 
 
@@ -158,22 +157,22 @@ def render_junit(fleet: Fleet, lang: str = "en") -> str:
     tests = failures = errors = 0
     names = [n.name for n in fleet.nodes] + fleet.missing
     for name in names:
-        case = ET.SubElement(suite, "testcase", classname="chipdoctor.fleet", name=_clean(name))
+        case = ET.SubElement(suite, "testcase", classname="chipdoctor.fleet", name=xml_text(name))
         tests += 1
         found = by_node.get(name, [])
-        body = _clean("\n".join(f"{say(SEVERITY[f.severity])}: {say(f.message)}" for f in found))
+        body = xml_text("\n".join(f"{say(SEVERITY[f.severity])}: {say(f.message)}" for f in found))
         failing = [f for f in found if f.severity is Severity.ERROR]
         if failing:
-            message = _clean(" | ".join(say(f.message) for f in failing))
+            message = xml_text(" | ".join(say(f.message) for f in failing))
             ET.SubElement(case, "failure", message=message, type="error").text = body
             failures += 1
         elif body:
             ET.SubElement(case, "system-out").text = body
     for bad in fleet.unreadable:
         case = ET.SubElement(
-            suite, "testcase", classname="chipdoctor.fleet.input", name=_clean(bad.source)
+            suite, "testcase", classname="chipdoctor.fleet.input", name=xml_text(bad.source)
         )
-        ET.SubElement(case, "error", message=_clean(bad.reason), type="unreadable")
+        ET.SubElement(case, "error", message=xml_text(bad.reason), type="unreadable")
         tests += 1
         errors += 1
     counts = {"tests": str(tests), "failures": str(failures), "errors": str(errors)}

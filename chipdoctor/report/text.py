@@ -17,7 +17,7 @@ from rich.text import Text
 from chipdoctor.i18n import T
 from chipdoctor.model import NOTE_PREFIX, Report, Severity
 from chipdoctor.printable import visible
-from chipdoctor.report.common import SEVERITY, component_group, headline
+from chipdoctor.report.common import SEVERITY, component_group, data_line, headline
 
 _MARK = {
     Severity.ERROR: ("✗", "bold red"),
@@ -48,6 +48,9 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
         stacks=stacks,
     )
     console.print(Text(say(heading), style="bold"))
+    data = data_line(report)
+    if data is not None:
+        console.print(Text(visible(data), style="dim"))
     console.print(_components_table(report))
     if inventory.devices:
         console.print()

@@ -84,6 +84,7 @@ def run_fix(options: FixOptions, stdout: TextIO, stderr: TextIO) -> int:
     facts = {"chip": chip} if chip else {}
     # A recipe's plan is for a fresh container: the host's environment findings do not apply.
     plan = build_plan(__version__, resolution, inventory, [] if recipes else report.findings, facts)
+    plan.data = matrices.source
     _print_plan(options, plan, stderr if STDOUT in recipes else stdout, stdout)
     if not resolution.ok or not recipes:
         return plan.exit_code()

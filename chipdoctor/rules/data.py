@@ -108,21 +108,21 @@ def newer_finding(stack: str, component: str, version: str, known: str, updated:
 
 
 def _plain(pattern: str) -> str | None:
-    """The version a plain or `.X` pattern names; None for a range."""
+    """A plain version or a `.X` / `.*` line (kept as written, so it still matches its
+    releases); None for a range."""
     text = pattern.strip()
-    if text.lower().endswith(".x"):
-        text = text[:-2]
-    return None if _OPERATORS & set(text) else text
+    line = text[:-2] if text.lower().endswith((".x", ".*")) else text
+    return None if not line or _OPERATORS & set(line) else text
 
 
 def _newest(component: str, versions: list[str]) -> str | None:
+    """The newest of plain versions and lines, by the version a line starts with."""
     scheme = scheme_for(component)
     best: tuple[object, str] | None = None
     for version in versions:
+        text = version[:-2] if version.lower().endswith((".x", ".*")) else version
         try:
-            parsed = scheme.parse(
-                version if scheme.grammar == "vendor" else public_version(version)
-            )
+            parsed = scheme.parse(text if scheme.grammar == "vendor" else public_version(text))
         except InvalidVersion:
             continue
         if best is None or parsed > best[0]:  # type: ignore[operator]

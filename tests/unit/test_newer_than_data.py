@@ -9,7 +9,7 @@ from chipdoctor.engine import judge
 from chipdoctor.fix.command import _no_downgrade
 from chipdoctor.model import Severity
 from chipdoctor.resolve import resolve
-from chipdoctor.rules.data import newest_known
+from chipdoctor.rules.data import newer_than_data, newest_known
 from tests.planning import by_id, fixed, inventory
 
 #: torch_npu 2.14.0 with CANN 9.2.0 (issue 13): the fixed matrix knows torch_npu up to 2.12.0.
@@ -76,3 +76,15 @@ def test_fix_never_downgrades_what_it_cannot_judge() -> None:
     (said,) = [c.message for c in resolution.conflicts if "torch_npu 2.14.0" in c.message]
     assert "cannot judge it and does not downgrade it" in said
     assert "--allow-downgrade" in said
+
+
+def test_a_wildcard_row_knows_every_release_of_its_line() -> None:
+    """`2.13.*` knows 2.13.1; only a release past the line is newer than the data."""
+    matrix = fixed().get("rocm")
+    newest = newest_known(matrix, "torch")
+    assert newest is not None and newest.endswith(".*")
+    line = newest[:-2]
+    assert newer_than_data(matrix, "torch", f"{line}.1+rocm7.2") is None
+    major, minor = line.split(".")[:2]
+    later = f"{major}.{int(minor) + 1}.0+rocm7.2"
+    assert newer_than_data(matrix, "torch", later) == newest

@@ -1,0 +1,81 @@
+"""What a parser produces: rows for named tables of one stack, and the sources they cite."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from chipdoctor.boundedio import RefusedFile, read_regular
+from chipdoctor.errors import BadInput
+
+MAX_SOURCE_BYTES = 8 * 1024 * 1024  # the largest recorded source (release notes) is ~300 KB
+#: component -> pattern or list of patterns, and note/branch/verdict/source
+RowData = dict[str, Any]
+
+
+class SourceError(BadInput):
+    """A recorded source does not have the shape its parser reads: the vendor changed the format."""
+
+
+@dataclass
+class Generated:
+    generator: str
+    stack: str
+    sources: dict[str, dict[str, str]] = field(default_factory=dict)
+    rows: dict[str, list[RowData]] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)  # what the source says that no row carries
+
+    def add(self, table: str, row: RowData) -> None:
+        self.rows.setdefault(table, []).append(row)
+
+
+@dataclass(frozen=True)
+class RecordedFile:
+    """One recorded file of a source and what SOURCE.md says about it (url, commit, branch …)."""
+
+    path: Path
+    meta: dict[str, str]
+    retrieved: str
+
+    def text(self) -> str:
+        return read_source(self.path)
+
+
+def read_source(path: Path) -> str:
+    """A recorded file as text: bounded, and UTF-8 as every source here is published."""
+    try:
+        data = read_regular(path, MAX_SOURCE_BYTES)
+    except RefusedFile as exc:
+        raise SourceError(str(exc), path=str(path)) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=str(path)
+        ) from None
+
+
+def recorded_files(directory: Path) -> list[RecordedFile]:
+    """The files SOURCE.md's front matter lists, in its order; each must exist."""
+    manifest = directory / "SOURCE.md"
+    text = read_source(manifest)
+    if not text.startswith("---\n") or "\n---\n" not in text[4:]:
+        raise SourceError(
+            "SOURCE.md must start with a '---' front matter block", path=str(manifest)
+        )
+    front = yaml.safe_load(text[4 : text.index("\n---\n", 4)])
+    if not isinstance(front, dict) or not isinstance(front.get("files"), dict):
+        raise SourceError("SOURCE.md front matter needs a 'files' mapping", path=str(manifest))
+    retrieved = str(front.get("retrieved", ""))
+    out = []
+    for name, meta in front["files"].items():
+        path = directory / str(name)
+        if not path.is_file():
+            raise SourceError(f"SOURCE.md lists {name}, which is not there", path=str(manifest))
+        if not isinstance(meta, dict) or "url" not in meta:
+            raise SourceError(f"SOURCE.md: {name} needs at least a url", path=str(manifest))
+        out.append(RecordedFile(path, {str(k): str(v) for k, v in meta.items()}, retrieved))
+    return out

@@ -1,0 +1,26 @@
+"""One module per recorded source; `PARSERS` maps the source directory's name to its parser."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from chipdoctor.matrix.refresh.model import Generated
+from chipdoctor.matrix.refresh.parsers import pta_release_notes, torch_mlu_build_property
+
+
+@dataclass(frozen=True)
+class Parser:
+    name: str  # the generator name written on every row, and the source directory's name
+    stack: str
+    parse: Callable[[Path], Generated]
+
+
+PARSERS: dict[str, Parser] = {
+    parser.name: parser
+    for parser in (
+        Parser(pta_release_notes.NAME, "ascend", pta_release_notes.parse),
+        Parser(torch_mlu_build_property.NAME, "cambricon", torch_mlu_build_property.parse),
+    )
+}

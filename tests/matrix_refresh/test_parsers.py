@@ -1,0 +1,109 @@
+"""Each parser against the recorded bytes of its source: the rows Ascend and Cambricon publish."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from chipdoctor.matrix.refresh.model import SourceError
+from chipdoctor.matrix.refresh.parsers import PARSERS
+from tests.conftest import FIXTURES
+
+SOURCES = FIXTURES / "sources"
+
+
+def rows_by_key(table: list[dict[str, object]], key: str) -> dict[object, dict[str, object]]:
+    return {str(row[key]): row for row in table}
+
+
+def test_torchnpu_26_2_0_rows() -> None:
+    out = PARSERS["pta-release-notes"].parse(SOURCES / "pta-release-notes")
+    assert out.stack == "ascend"
+    npu = rows_by_key(out.rows["torch_npu"], "torch_npu")
+    assert npu["2.9.0.post9"] == {
+        "torch_npu": "2.9.0.post9",
+        "torch": "2.9.0",
+        "cann": "9.2.0",
+        "python": ["3.10", "3.11", "3.12", "3.13", "3.14"],
+        "branch": "v2.9.0-26.2.0",
+        "source": "gen-pta-rn-26.2.0",
+    }
+    assert npu["2.7.1.post11"]["python"] == ["3.9", "3.10", "3.11", "3.12", "3.13"]
+    assert npu["2.7.1.post11"]["note"] == "Triton Ascend v3.2.2"
+    assert npu["2.14.0"]["torch"] == "2.14.0"
+    assert npu["2.12.0"]["cann"] == "9.1.0"  # from the 26.1.0 notes
+    assert len(npu) == 12
+    assert "04937a13212ac75868424b6e9dae31ff4d9d9866" in out.sources["gen-pta-rn-26.2.0"]["url"]
+
+
+def test_compatibility_rows_use_the_newest_table_for_every_train_with_packages() -> None:
+    out = PARSERS["pta-release-notes"].parse(SOURCES / "pta-release-notes")
+    compat = out.rows["torch_npu_cann"]
+    assert [row["torch_npu"] for row in compat] == [
+        ["2.7.1.post8", "2.9.0.post6", "2.10.0.post4", "2.11.0", "2.12.0"],
+        [
+            *("2.7.1.post11", "2.9.0.post9", "2.10.0.post7", "2.11.0.post3", "2.12.0.post3"),
+            *("2.13.0", "2.14.0"),
+        ],
+    ]
+    assert all(row["cann"] == ["8.5.X", "9.0.X", "9.1.X", "9.2.X"] for row in compat)
+    assert compat[0]["source"] == ["gen-pta-rn-26.2.0", "gen-pta-rn-26.1.0"]
+    # 7.3.X and 26.0.X are in the table, but no recorded notes list their packages.
+    assert [line.split(":")[0] for line in out.skipped] == ["TorchNPU 7.3.X", "TorchNPU 26.0.X"]
+
+
+def test_torch_mlu_build_property_rows() -> None:
+    out = PARSERS["torch-mlu-build-property"].parse(SOURCES / "torch-mlu-build-property")
+    mlu = rows_by_key(out.rows["torch_mlu"], "torch_mlu")
+    assert mlu["1.25.0+torch2.4.1"] == {
+        "torch_mlu": "1.25.0+torch2.4.1",
+        "torch": "2.4.1",
+        "neuware": ">=4.0.1",
+        "cnnl": ">=2.0.0",
+        "cncl": ">=1.24.1",
+        "cambricon_driver": ">=6.2.8",
+        "branch": "r2.4_develop",
+        "source": "gen-tm-bp-r2.4_develop",
+        "note": "build_requires cntoolkit 4.0.1-1, cnnl 2.0.0-1, cncl 1.24.1-1; "
+        "driver_requires 6.2.8-1",
+    }
+    assert mlu["1.22.2+torch2.1.0"]["cambricon_driver"] == ">=6.2.0"
+    assert len(mlu) == 6
+
+
+def copy_source(name: str, tmp_path: Path) -> Path:
+    target = tmp_path / name
+    shutil.copytree(SOURCES / name, target)
+    return target
+
+
+def test_release_notes_without_a_mapping_table_are_refused(tmp_path: Path) -> None:
+    notes = copy_source("pta-release-notes", tmp_path) / "release_notes-26.2.0.md"
+    text = notes.read_text()
+    notes.write_text(text.replace("|TorchNPU代码分支名称|", "|Branch|"))
+    with pytest.raises(SourceError, match="version mapping table"):
+        PARSERS["pta-release-notes"].parse(notes.parent)
+
+
+def test_a_compatibility_mark_other_than_y_or_n_is_refused(tmp_path: Path) -> None:
+    notes = copy_source("pta-release-notes", tmp_path) / "release_notes-26.2.0.md"
+    notes.write_text(notes.read_text().replace('<td class="tg-baqh">Y</td>', "<td>maybe</td>", 1))
+    with pytest.raises(SourceError, match="other than Y or N"):
+        PARSERS["pta-release-notes"].parse(notes.parent)
+
+
+def test_a_daily_build_requirement_is_not_a_release(tmp_path: Path) -> None:
+    directory = copy_source("torch-mlu-build-property", tmp_path)
+    path = directory / "build.property.r2.4_develop"
+    path.write_text(path.read_text().replace('"cntoolkit": ["release"', '"cntoolkit": ["daily"'))
+    with pytest.raises(SourceError, match="'daily' build"):
+        PARSERS["torch-mlu-build-property"].parse(directory)
+
+
+def test_source_md_must_list_files_that_exist(tmp_path: Path) -> None:
+    directory = copy_source("torch-mlu-build-property", tmp_path)
+    (directory / "build.property.r2.4_develop").unlink()
+    with pytest.raises(SourceError, match="not there"):
+        PARSERS["torch-mlu-build-property"].parse(directory)

@@ -1,0 +1,46 @@
+"""The table readers on the recorded release notes: a Markdown pipe table and an HTML table with
+row and column spans, as Ascend publishes them."""
+
+from __future__ import annotations
+
+from chipdoctor.matrix.refresh.tables import html_blocks, html_tables, markdown_tables
+from tests.conftest import FIXTURES
+
+NOTES = FIXTURES / "sources" / "pta-release-notes"
+
+
+def test_markdown_pipe_table_cells_lose_their_emphasis() -> None:
+    (mapping,) = markdown_tables((NOTES / "release_notes-26.2.0.md").read_text())
+    assert mapping[0][3] == "TorchNPU安装包版本"
+    assert mapping[2][:5] == ["v2.9.0-26.2.0", "2.9.0", "26.2.0", "2.9.0.post9", "9.2.0"]
+    # `Python3.10.*x*` is emphasis in Markdown: the cell's text is "Python3.10.x".
+    assert mapping[2][5].startswith("Python3.10.x、Python3.11.x")
+    assert len(mapping) == 8
+
+
+def test_html_spans_fill_the_grid() -> None:
+    grids = [
+        g
+        for b in html_blocks((NOTES / "release_notes-26.2.0.md").read_text())
+        for g in html_tables(b)
+    ]
+    compat = next(g for g in grids if g[0][0] == "TorchNPU")
+    # rowspan=2 repeats "TorchNPU" under itself; colspan=4 repeats "CANN版本" across.
+    assert compat[0] == ["TorchNPU", "CANN版本", "CANN版本", "CANN版本", "CANN版本"]
+    assert compat[1] == ["TorchNPU", "8.5.X", "9.0.X", "9.1.X", "9.2.X"]
+    assert compat[-1] == ["26.2.X", "Y", "Y", "Y", "Y"]
+
+
+def test_whole_release_notes_give_every_table() -> None:
+    text = (NOTES / "release_notes-26.1.0.md").read_text()
+    grids = [g for b in html_blocks(text) for g in html_tables(b)]
+    compat = next(g for g in grids if g[0][0] == "TorchNPU")
+    assert compat[1] == ["TorchNPU", "8.5.X", "9.0.X", "9.1.X"]
+    assert ["产品版本", "26.1.0"] in next(g for g in grids if g and g[0][0] == "产品名称")
+    assert len(markdown_tables(text)) >= 1
+
+
+def test_html_without_tables_and_stray_cells() -> None:
+    assert html_tables("<p>no table</p><td>stray</td>") == []
+    table = "<table><tr><td rowspan='x'>a</td><td>b<br>c</td></tr></table>"
+    assert html_tables(table) == [[["a", "b c"]]]

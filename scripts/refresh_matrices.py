@@ -19,7 +19,7 @@ from chipdoctor.matrix.refresh.driver import run
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--from", dest="source", type=Path, required=True, help="recorded sources")
     parser.add_argument("--matrices", type=Path, default=bundled_dir(), help="matrix directory")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if stale")

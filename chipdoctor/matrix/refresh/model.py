@@ -61,13 +61,8 @@ def read_source(path: Path) -> str:
 def recorded_files(directory: Path) -> list[RecordedFile]:
     """The files SOURCE.md's front matter lists, in its order; each must exist."""
     manifest = directory / "SOURCE.md"
-    text = read_source(manifest)
-    if not text.startswith("---\n") or "\n---\n" not in text[4:]:
-        raise SourceError(
-            "SOURCE.md must start with a '---' front matter block", path=str(manifest)
-        )
-    front = yaml.safe_load(text[4 : text.index("\n---\n", 4)])
-    if not isinstance(front, dict) or not isinstance(front.get("files"), dict):
+    front, _body = front_matter(read_source(manifest), manifest)
+    if not isinstance(front.get("files"), dict):
         raise SourceError("SOURCE.md front matter needs a 'files' mapping", path=str(manifest))
     retrieved = str(front.get("retrieved", ""))
     out = []
@@ -79,3 +74,21 @@ def recorded_files(directory: Path) -> list[RecordedFile]:
             raise SourceError(f"SOURCE.md: {name} needs at least a url", path=str(manifest))
         out.append(RecordedFile(path, {str(k): str(v) for k, v in meta.items()}, retrieved))
     return out
+
+
+def front_matter(text: str, manifest: Path) -> tuple[dict[str, Any], str]:
+    """SOURCE.md's YAML front matter (between '---' lines) and the Markdown after it."""
+    if not text.startswith("---\n") or "\n---\n" not in text[3:]:
+        raise SourceError(
+            "SOURCE.md must start with a '---' front matter block", path=str(manifest)
+        )
+    end = text.index("\n---\n", 3)
+    try:
+        front = yaml.safe_load(text[4:end])
+    except yaml.YAMLError as exc:
+        raise SourceError(
+            f"SOURCE.md front matter is not YAML: {exc}", path=str(manifest)
+        ) from None
+    if not isinstance(front, dict):
+        raise SourceError("SOURCE.md front matter is not a mapping", path=str(manifest))
+    return front, text[end + 5 :]

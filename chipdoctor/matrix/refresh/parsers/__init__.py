@@ -15,12 +15,14 @@ class Parser:
     name: str  # the generator name written on every row, and the source directory's name
     stack: str
     parse: Callable[[Path], Generated]
+    #: names a fetched copy by its content (a release's version), so a new release is a new file
+    label: Callable[[str], str] | None = None
 
 
 PARSERS: dict[str, Parser] = {
     parser.name: parser
     for parser in (
-        Parser(pta_release_notes.NAME, "ascend", pta_release_notes.parse),
+        Parser(pta_release_notes.NAME, "ascend", pta_release_notes.parse, pta_release_notes.label),
         Parser(torch_mlu_build_property.NAME, "cambricon", torch_mlu_build_property.parse),
     )
 }

@@ -76,6 +76,11 @@ class _Release:
         self.compat: list[tuple[str, list[tuple[str, bool]]]] = []
 
 
+def label(text: str) -> str:
+    """The TorchNPU release a copy of the notes is for (its product table's 产品版本)."""
+    return _train([grid for block in html_blocks(text) for grid in html_tables(block)], "")
+
+
 def _release(recorded: RecordedFile) -> _Release:
     text = recorded.text()
     where = str(recorded.path)

@@ -107,3 +107,33 @@ def test_source_md_must_list_files_that_exist(tmp_path: Path) -> None:
     (directory / "build.property.r2.4_develop").unlink()
     with pytest.raises(SourceError, match="not there"):
         PARSERS["torch-mlu-build-property"].parse(directory)
+
+
+def test_cann_release_notes_rows() -> None:
+    out = PARSERS["cann-release-notes"].parse(SOURCES / "cann-release-notes")
+    assert out.rows["cann_driver"] == [
+        {"cann": "9.0.0-beta.2", "ascend_driver": "25.5.1", "source": "gen-cann-rn-9.0.0-beta.2"},
+        {"cann": "9.0.0-beta.1", "ascend_driver": "25.5.1", "source": "gen-cann-rn-9.0.0-beta.1"},
+        {
+            "cann": "9.0.0",
+            "ascend_driver": ["26.0.RC1", "25.5.2", "25.5.1"],
+            "source": "gen-cann-rn-9.0.0",
+        },
+        {
+            "cann": "8.5.2",
+            "ascend_driver": ["26.0.RC1", "25.5.2", "25.5.1"],
+            "source": "gen-cann-rn-9.0.0",
+        },
+    ]
+    kernels = rows_by_key(out.rows["cann_kernels"], "cann_kernels")
+    assert kernels["9.0.0"]["cann"] == ["9.0.0", "8.5.2"]
+    assert kernels["9.0.0-beta.1"]["cann"] == "9.0.0-beta.1"
+
+
+def test_cann_label_is_the_version_in_the_title() -> None:
+    label = PARSERS["cann-release-notes"].label
+    assert label is not None
+    text = (SOURCES / "cann-release-notes" / "release-notes-9.0.0.md").read_text()
+    assert label(text) == "9.0.0"
+    with pytest.raises(SourceError, match="title"):
+        label("# Something else\n")

@@ -44,3 +44,14 @@ def test_html_without_tables_and_stray_cells() -> None:
     assert html_tables("<p>no table</p><td>stray</td>") == []
     table = "<table><tr><td rowspan='x'>a</td><td>b<br>c</td></tr></table>"
     assert html_tables(table) == [[["a", "b c"]]]
+
+
+def test_br_separates_values_in_a_markdown_cell() -> None:
+    text = (FIXTURES / "sources" / "cann-release-notes" / "release-notes-9.0.0.md").read_text()
+    hdk = next(t for t in markdown_tables(text) if t[0][1] == "配套Ascend HDK版本")
+    assert hdk[1][0] == "CANN 9.0.0"
+    assert [line.strip() for line in hdk[1][1].split("\n")] == [
+        "Ascend HDK 26.0.RC1",
+        "Ascend HDK 25.5.2",
+        "Ascend HDK 25.5.1",
+    ]

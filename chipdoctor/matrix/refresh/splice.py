@@ -56,8 +56,11 @@ def _replace(
     key_line = lines[anchor - 1]
     indent = " " * (len(key_line) - len(key_line.lstrip()) + 2)
     begin, end = begin_marker(name, where), end_marker(name, where)
-    start = stop = anchor  # the index of the line after the key
-    if start < len(lines) and lines[start].strip() == begin:
+    # The marker names generator and place, so it is unique in the file; other generators'
+    # blocks may sit between it and the key.
+    found = [i for i, line in enumerate(lines) if line.strip() == begin]
+    start = stop = found[0] if found else anchor  # anchor: the index of the line after the key
+    if found:
         ends = [i for i in range(start, len(lines)) if lines[i].strip() == end]
         if not ends:
             raise BadInput(f"the generated block of {name} under {where} has no end marker")

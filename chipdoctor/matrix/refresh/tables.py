@@ -7,12 +7,14 @@ parser reads a grid whatever the markup.
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 Grid = list[list[str]]
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
 def _markdown() -> MarkdownIt:
@@ -37,8 +39,17 @@ def markdown_tables(text: str) -> list[Grid]:
 
 
 def _inline_text(children: list[Token]) -> str:
-    """The text of an inline token: emphasis and links are markup, their content is text."""
-    return "".join(child.content for child in children if child.type in ("text", "code_inline"))
+    """The text of an inline token: emphasis and links are markup, their content is text, and a
+    `<br>` (how tables put several values in one cell) is a line break."""
+    out = []
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            out.append(child.content)
+        elif child.type in ("softbreak", "hardbreak") or (
+            child.type == "html_inline" and _BR.fullmatch(child.content)
+        ):
+            out.append("\n")
+    return "".join(out).strip()
 
 
 def html_blocks(text: str) -> list[str]:

@@ -7,7 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chipdoctor.matrix.refresh.model import Generated
-from chipdoctor.matrix.refresh.parsers import pta_release_notes, torch_mlu_build_property
+from chipdoctor.matrix.refresh.parsers import (
+    cann_release_notes,
+    pta_release_notes,
+    torch_mlu_build_property,
+)
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,9 @@ PARSERS: dict[str, Parser] = {
     parser.name: parser
     for parser in (
         Parser(pta_release_notes.NAME, "ascend", pta_release_notes.parse, pta_release_notes.label),
+        Parser(
+            cann_release_notes.NAME, "ascend", cann_release_notes.parse, cann_release_notes.label
+        ),
         Parser(torch_mlu_build_property.NAME, "cambricon", torch_mlu_build_property.parse),
     )
 }

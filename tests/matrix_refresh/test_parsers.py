@@ -34,7 +34,11 @@ def test_torchnpu_26_2_0_rows() -> None:
     assert npu["2.7.1.post11"]["note"] == "Triton Ascend v3.2.2"
     assert npu["2.14.0"]["torch"] == "2.14.0"
     assert npu["2.12.0"]["cann"] == "9.1.0"  # from the 26.1.0 notes
-    assert len(npu) == 12
+    # 26.0.0 and 7.3.0 notes name the columns after "Ascend Extension for PyTorch" and write
+    # the CANN cell as "商用版：9.0.0<br>社区版：9.0.0".
+    assert (npu["2.10.0"]["cann"], npu["2.10.0"]["branch"]) == ("9.0.0", "v2.10.0-26.0.0")
+    assert npu["2.9.0"]["python"] == ["3.10", "3.11", "3.12"]  # 7.3.0
+    assert len(npu) == 20
     assert "04937a13212ac75868424b6e9dae31ff4d9d9866" in out.sources["gen-pta-rn-26.2.0"]["url"]
 
 
@@ -42,6 +46,8 @@ def test_compatibility_rows_use_the_newest_table_for_every_train_with_packages()
     out = PARSERS["pta-release-notes"].parse(SOURCES / "pta-release-notes")
     compat = out.rows["torch_npu_cann"]
     assert [row["torch_npu"] for row in compat] == [
+        ["2.6.0.post5", "2.7.1.post2", "2.8.0.post2", "2.9.0"],
+        ["2.7.1.post4", "2.8.0.post4", "2.9.0.post2", "2.10.0"],
         ["2.7.1.post8", "2.9.0.post6", "2.10.0.post4", "2.11.0", "2.12.0"],
         [
             *("2.7.1.post11", "2.9.0.post9", "2.10.0.post7", "2.11.0.post3", "2.12.0.post3"),
@@ -49,9 +55,20 @@ def test_compatibility_rows_use_the_newest_table_for_every_train_with_packages()
         ],
     ]
     assert all(row["cann"] == ["8.5.X", "9.0.X", "9.1.X", "9.2.X"] for row in compat)
-    assert compat[0]["source"] == ["gen-pta-rn-26.2.0", "gen-pta-rn-26.1.0"]
-    # 7.3.X and 26.0.X are in the table, but no recorded notes list their packages.
-    assert [line.split(":")[0] for line in out.skipped] == ["TorchNPU 7.3.X", "TorchNPU 26.0.X"]
+    assert compat[0]["source"] == ["gen-pta-rn-26.2.0", "gen-pta-rn-7.3.0"]
+    assert out.skipped == []
+
+
+def test_a_train_without_recorded_notes_is_said_to_be_skipped(tmp_path: Path) -> None:
+    directory = copy_source("pta-release-notes", tmp_path)
+    (directory / "release_notes-7.3.0.md").unlink()
+    manifest = directory / "SOURCE.md"
+    text = manifest.read_text()
+    start = text.index("  release_notes-7.3.0.md:")
+    end = text.index("track:")
+    manifest.write_text(text[:start] + text[end:])
+    out = PARSERS["pta-release-notes"].parse(directory)
+    assert [line.split(":")[0] for line in out.skipped] == ["TorchNPU 7.3.X"]
 
 
 def test_torch_mlu_build_property_rows() -> None:

@@ -1,9 +1,11 @@
 """Ascend/pytorch `docs/zh/release_notes.md`: the TorchNPU release notes.
 
 Each release's notes carry a Markdown mapping table (branch, PyTorch, TorchNPU package, CANN,
-Python) and an HTML table saying which TorchNPU trains ("26.1.X") work with which CANN lines
-("9.2.X"). A train's packages are listed only in its own notes, so the compatibility rows are
-built from the newest notes' table and the package lists of every recorded release.
+Python) and, from 26.1.0 on, an HTML table saying which TorchNPU trains ("26.1.X") work with
+which CANN lines ("9.2.X"). A train's packages are listed only in its own notes, so the
+compatibility rows are built from the newest notes' table and the package lists of every
+recorded release. Before 26.1.0 the product was "Ascend Extension for PyTorch": its notes
+name the columns so, and only their mapping tables are read.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from chipdoctor.versions import parse_vendor
 
 NAME = "pta-release-notes"
 _PYTHON = re.compile(r"Python\s*(\d+\.\d+)")
+#: component -> its column's header; the product's old name replaces "TorchNPU" before 26.1.0
 _COLUMNS = {
     "branch": "TorchNPU代码分支名称",
     "torch": "PyTorch版本",
@@ -24,6 +27,8 @@ _COLUMNS = {
     "cann": "CANN版本",
     "python": "Python版本",
 }
+_OLD_NAME = "Ascend Extension for PyTorch"
+_CANN_VERSION = re.compile(r"\d+\.\d+\.[0-9A-Za-z][0-9A-Za-z.\-]*")
 _TRITON = "Triton Ascend版本"
 
 
@@ -38,6 +43,10 @@ def parse(directory: Path) -> Generated:
         for row in release.rows:
             out.add("torch_npu", {**row, "source": release.source_id})
     newest = releases[-1]
+    if not newest.compat:
+        raise SourceError(
+            f"the newest notes ({newest.train}) have no TorchNPU/CANN compatibility table"
+        )
     for train, cells in newest.compat:
         own = [r for r in releases if r.train.startswith(train.rstrip("X"))]
         if not own:
@@ -86,16 +95,22 @@ def _release(recorded: RecordedFile) -> _Release:
     where = str(recorded.path)
     grids = [grid for block in html_blocks(text) for grid in html_tables(block)]
     release = _Release(recorded, _train(grids, where))
-    mapping = _find(markdown_tables(text), _COLUMNS["torch_npu"], where, "version mapping table")
+    tables = [[[_new_name(cell) for cell in grid[0]], *grid[1:]] for grid in markdown_tables(text)]
+    mapping = _find(tables, _COLUMNS["torch_npu"], where, "version mapping table")
     release.rows = [_mapping_row(mapping[0], cells, where) for cells in mapping[1:]]
-    release.compat = _compat(_find(grids, "TorchNPU", where, "compatibility table"), where)
+    compat = [grid for grid in grids if grid and grid[0][0] == "TorchNPU"]
+    release.compat = _compat(compat[0], where) if compat else []
     return release
 
 
+def _new_name(header: str) -> str:
+    return header.replace(_OLD_NAME, "TorchNPU")
+
+
 def _find(grids: list[Grid], header: str, where: str, what: str) -> Grid:
-    """The first table whose header row names `header` (the compatibility table starts with it)."""
+    """The first table whose header row names `header`."""
     for grid in grids:
-        if grid and header in grid[0] and (header != "TorchNPU" or grid[0][0] == header):
+        if grid and header in grid[0]:
             return grid
     raise SourceError(f"no {what} (a table whose header names {header!r})", path=where)
 
@@ -116,10 +131,14 @@ def _mapping_row(header: list[str], cells: list[str], where: str) -> dict[str, o
     pythons = _PYTHON.findall(value[_COLUMNS["python"]])
     if not pythons:
         raise SourceError(f"no Python version in {value[_COLUMNS['python']]!r}", path=where)
+    # Older notes write the CANN cell as "商用版：9.0.0<br>社区版：9.0.0" (commercial, community).
+    canns = list(dict.fromkeys(_CANN_VERSION.findall(value[_COLUMNS["cann"]])))
+    if not canns:
+        raise SourceError(f"no CANN version in {value[_COLUMNS['cann']]!r}", path=where)
     row: dict[str, object] = {
         "torch_npu": value[_COLUMNS["torch_npu"]],
         "torch": value[_COLUMNS["torch"]],
-        "cann": value[_COLUMNS["cann"]],
+        "cann": canns[0] if len(canns) == 1 else canns,
         "python": pythons,
         "branch": value[_COLUMNS["branch"]],
     }

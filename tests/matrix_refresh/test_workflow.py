@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,9 @@ WORKFLOW = ROOT / ".github" / "workflows" / "refresh-data.yml"
 
 
 def tool(name: str) -> str:
-    found = shutil.which(name)
+    """A PyPI-installed tool of this environment (found beside the interpreter, as CI has it)."""
+    beside = Path(sys.executable).parent / name
+    found = str(beside) if beside.is_file() else shutil.which(name)
     assert found, f"{name} is a test dependency (pyproject's test extras)"
     return found
 

@@ -154,3 +154,14 @@ def test_cann_label_is_the_version_in_the_title() -> None:
     assert label(text) == "9.0.0"
     with pytest.raises(SourceError, match="title"):
         label("# Something else\n")
+
+
+@pytest.mark.parametrize("name", ["../SOURCE.md", "/etc/hostname", ".hidden", "SOURCE.md"])
+def test_source_md_names_only_files_of_its_own_directory(tmp_path: Path, name: str) -> None:
+    directory = copy_source("torch-mlu-build-property", tmp_path)
+    manifest = directory / "SOURCE.md"
+    manifest.write_text(
+        manifest.read_text().replace("  build.property.r2.4_develop:\n", f"  {name!r}:\n", 1)
+    )
+    with pytest.raises(SourceError, match="not a plain file name"):
+        PARSERS["torch-mlu-build-property"].parse(directory)

@@ -22,6 +22,7 @@ from chipdoctor.matrix.refresh.model import (
     MAX_SOURCE_BYTES,
     SourceError,
     front_matter,
+    plain_name,
     read_source,
 )
 
@@ -66,7 +67,7 @@ def fetch_tracked(
         )
         content = _text(data, f"{repo}@{sha}:{path}")
         name = pattern.format(label=label(content)) if "{label}" in pattern and label else pattern
-        if "/" in name or name in ("SOURCE.md", "", ".", ".."):
+        if not plain_name(name):
             raise SourceError(
                 f"track {repo}:{path} gives the unsafe file name {name!r}", path=str(manifest)
             )

@@ -67,6 +67,10 @@ def recorded_files(directory: Path) -> list[RecordedFile]:
     retrieved = str(front.get("retrieved", ""))
     out = []
     for name, meta in front["files"].items():
+        if not plain_name(str(name)):
+            raise SourceError(
+                f"SOURCE.md lists {name!r}, not a plain file name", path=str(manifest)
+            )
         path = directory / str(name)
         if not path.is_file():
             raise SourceError(f"SOURCE.md lists {name}, which is not there", path=str(manifest))
@@ -92,3 +96,14 @@ def front_matter(text: str, manifest: Path) -> tuple[dict[str, Any], str]:
     if not isinstance(front, dict):
         raise SourceError("SOURCE.md front matter is not a mapping", path=str(manifest))
     return front, text[end + 5 :]
+
+
+def plain_name(name: str) -> bool:
+    """A file name of the source's own directory: no path, nothing hidden, not SOURCE.md."""
+    return (
+        bool(name)
+        and "/" not in name
+        and "\\" not in name
+        and not name.startswith(".")
+        and (name != "SOURCE.md")
+    )

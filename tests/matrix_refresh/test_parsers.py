@@ -165,3 +165,28 @@ def test_source_md_names_only_files_of_its_own_directory(tmp_path: Path, name: s
     )
     with pytest.raises(SourceError, match="not a plain file name"):
         PARSERS["torch-mlu-build-property"].parse(directory)
+
+
+def test_rocm_kmd_rows_group_a_minor_line_that_says_the_same() -> None:
+    out = PARSERS["rocm-compatibility-matrix"].parse(SOURCES / "rocm-compatibility-matrix")
+    assert [(r["amdgpu_driver"], r["rocm"]) for r in out.rows["kmd_userspace"]] == [
+        ("6.3.x", ["6.3.x", "6.2.x", "6.1.x"]),
+        ("6.2.x", ["6.3.x", "6.2.x", "6.1.x", "6.0.x"]),
+        ("6.1.x", ["6.3.x", "6.2.x", "6.1.x", "6.0.x", "5.7.x"]),
+        ("6.0.x", ["6.2.x", "6.1.x", "6.0.x", "5.7.x", "5.6.x"]),
+    ]
+
+
+def test_rocm_releases_of_one_line_that_differ_get_a_row_each(tmp_path: Path) -> None:
+    directory = copy_source("rocm-compatibility-matrix", tmp_path)
+    path = directory / "compatibility-matrix-historical-6.0.csv"
+    # Make 6.3.3 (the first release column) claim less than the rest of the 6.3 line.
+    path.write_text(
+        path.read_text().replace(
+            'Tested user space versions,"6.3.x, 6.2.x, 6.1.x"',
+            'Tested user space versions,"6.3.x, 6.2.x"',
+        )
+    )
+    rows = PARSERS["rocm-compatibility-matrix"].parse(directory).rows["kmd_userspace"]
+    assert [r["amdgpu_driver"] for r in rows][:4] == ["6.3.3", "6.3.2", "6.3.1", "6.3.0"]
+    assert rows[0]["rocm"] == ["6.3.x", "6.2.x"]

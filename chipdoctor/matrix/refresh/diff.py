@@ -60,7 +60,7 @@ def compare(before: Matrix, after: Matrix, generator: str) -> MatrixDiff:
                 why = _disagreement(row, made, table.key)
                 if why:
                     diff.contradicted.append((*pair, why))
-                elif _content(row)[:2] == _content(made)[:2]:
+                elif _claims(row) == _claims(made):
                     diff.repeated.append(pair)
     return diff
 
@@ -85,6 +85,11 @@ def _keyed(matrix: Matrix, wanted: Callable[[Row], bool]) -> dict[RowKey, Entry]
 def _content(row: Row) -> tuple[object, ...]:
     values = tuple(sorted((k, v) for k, v in row.values.items()))
     return (values, row.verdict, row.note, tuple(sorted(row.extra.items())), row.sources)
+
+
+def _claims(row: Row) -> tuple[dict[str, frozenset[str]], str]:
+    """What a row says, whatever order its patterns are written in."""
+    return {k: frozenset(v) for k, v in row.values.items()}, row.verdict
 
 
 def _disagreement(hand: Row, made: Row, key: str) -> str:

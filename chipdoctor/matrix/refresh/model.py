@@ -50,6 +50,8 @@ def read_source(path: Path) -> str:
         data = read_regular(path, MAX_SOURCE_BYTES)
     except RefusedFile as exc:
         raise SourceError(str(exc), path=str(path)) from None
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc.strerror or exc}", path=str(path)) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

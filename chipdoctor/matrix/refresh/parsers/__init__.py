@@ -10,6 +10,7 @@ from chipdoctor.matrix.refresh.model import Generated
 from chipdoctor.matrix.refresh.parsers import (
     cann_release_notes,
     pta_release_notes,
+    rocm_compatibility_matrix,
     torch_mlu_build_property,
 )
 
@@ -30,6 +31,7 @@ PARSERS: dict[str, Parser] = {
         Parser(
             cann_release_notes.NAME, "ascend", cann_release_notes.parse, cann_release_notes.label
         ),
+        Parser(rocm_compatibility_matrix.NAME, "rocm", rocm_compatibility_matrix.parse),
         Parser(torch_mlu_build_property.NAME, "cambricon", torch_mlu_build_property.parse),
     )
 }

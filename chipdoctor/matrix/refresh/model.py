@@ -43,6 +43,11 @@ class RecordedFile:
     def text(self) -> str:
         return read_source(self.path)
 
+    @property
+    def repo_path(self) -> str:
+        """The file's path in its repository, from a `…/blob/<commit>/<path>` URL."""
+        return self.meta["url"].split("/blob/", 1)[-1].split("/", 1)[-1]
+
 
 def read_source(path: Path) -> str:
     """A recorded file as text: bounded, and UTF-8 as every source here is published."""

@@ -76,7 +76,7 @@ class _Release:
         self.source_id = f"gen-pta-rn-{train}"
         commit = recorded.meta.get("commit", "")[:7]
         self.source = {
-            "title": f"Ascend/pytorch docs/zh/release_notes.md @ {commit} (TorchNPU {train} "
+            "title": f"Ascend/pytorch {recorded.repo_path} @ {commit} (TorchNPU {train} "
             "release notes): version mapping and compatibility tables",
             "url": recorded.meta["url"],
             "retrieved": recorded.retrieved,

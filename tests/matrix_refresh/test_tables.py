@@ -3,7 +3,15 @@ row and column spans, as Ascend publishes them."""
 
 from __future__ import annotations
 
-from chipdoctor.matrix.refresh.tables import html_blocks, html_tables, markdown_tables
+import pytest
+
+from chipdoctor.matrix.refresh.tables import (
+    MAX_SPAN,
+    TableTooLarge,
+    html_blocks,
+    html_tables,
+    markdown_tables,
+)
 from tests.conftest import FIXTURES
 
 NOTES = FIXTURES / "sources" / "pta-release-notes"
@@ -55,3 +63,11 @@ def test_br_separates_values_in_a_markdown_cell() -> None:
         "Ascend HDK 25.5.2",
         "Ascend HDK 25.5.1",
     ]
+
+
+def test_spans_are_bounded() -> None:
+    # A span is capped, and a table whose spans would fill too many cells is refused.
+    assert html_tables("<table><tr><td colspan='5000'>x</td></tr></table>") == [[["x"] * MAX_SPAN]]
+    wide = "<tr>" + "<td rowspan='100' colspan='100'>x</td>" * 25 + "</tr>"
+    with pytest.raises(TableTooLarge):
+        html_tables(f"<table>{wide}</table>")

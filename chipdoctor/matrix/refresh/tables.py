@@ -14,6 +14,14 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 Grid = list[list[str]]
+MAX_SPAN = 100  # a published table spans a few rows or columns; more is a broken or hostile page
+MAX_CELLS = 200_000  # per table, spans included: bounds the memory a grid can take
+
+
+class TableTooLarge(ValueError):
+    """A table whose spans would fill more cells than any published compatibility table has."""
+
+
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
@@ -59,7 +67,9 @@ def html_blocks(text: str) -> list[str]:
 
 
 def html_tables(html: str) -> list[Grid]:
-    """Every <table> of an HTML fragment as a grid; a nested table comes out as one of its own."""
+    """Every <table> of an HTML fragment as a grid; a nested table comes out as one of its own.
+
+    Raises TableTooLarge past MAX_CELLS cells in one table."""
     reader = _TableReader()
     reader.feed(html)
     reader.close()
@@ -104,7 +114,7 @@ class _TableReader(HTMLParser):
 
 def _span(value: str | None) -> int:
     try:
-        return max(1, min(int(value or 1), 1000))
+        return max(1, min(int(value or 1), MAX_SPAN))
     except ValueError:
         return 1
 
@@ -123,6 +133,8 @@ class _Building:
         c = 0
         while (r, c) in self._taken:
             c += 1
+        if len(self._taken) + rowspan * colspan > MAX_CELLS:
+            raise TableTooLarge(f"a table of more than {MAX_CELLS} cells")
         for dr in range(rowspan):
             for dc in range(colspan):
                 self._taken[(r + dr, c + dc)] = text

@@ -14,7 +14,13 @@ import re
 from pathlib import Path
 
 from chipdoctor.matrix.refresh.model import Generated, RecordedFile, SourceError, recorded_files
-from chipdoctor.matrix.refresh.tables import Grid, html_blocks, html_tables, markdown_tables
+from chipdoctor.matrix.refresh.tables import (
+    Grid,
+    TableTooLarge,
+    html_blocks,
+    html_tables,
+    markdown_tables,
+)
 from chipdoctor.versions import parse_vendor
 
 NAME = "pta-release-notes"
@@ -87,13 +93,21 @@ class _Release:
 
 def label(text: str) -> str:
     """The TorchNPU release a copy of the notes is for (its product table's 产品版本)."""
-    return _train([grid for block in html_blocks(text) for grid in html_tables(block)], "")
+    return _train(_grids(text, "the fetched notes"), "the fetched notes")
+
+
+def _grids(text: str, where: str) -> list[Grid]:
+    """The HTML tables of the notes (product and compatibility tables are HTML in Markdown)."""
+    try:
+        return [grid for block in html_blocks(text) for grid in html_tables(block)]
+    except TableTooLarge as exc:
+        raise SourceError(str(exc), path=where) from None
 
 
 def _release(recorded: RecordedFile) -> _Release:
     text = recorded.text()
     where = str(recorded.path)
-    grids = [grid for block in html_blocks(text) for grid in html_tables(block)]
+    grids = _grids(text, where)
     release = _Release(recorded, _train(grids, where))
     tables = [[[_new_name(cell) for cell in grid[0]], *grid[1:]] for grid in markdown_tables(text)]
     mapping = _find(tables, _COLUMNS["torch_npu"], where, "version mapping table")

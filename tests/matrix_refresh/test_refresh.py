@@ -151,3 +151,21 @@ def test_script_names_the_bad_source_in_one_line(tmp_path: Path, matrices: Path)
         "SOURCE.md: SOURCE.md must start with a '---' front matter block"
     )
     assert "Traceback" not in result.stderr
+
+
+def test_a_source_read_at_another_commit_is_in_the_summary(matrices: Path, tmp_path: Path) -> None:
+    sources = tmp_path / "sources"
+    shutil.copytree(SOURCES, sources)
+    manifest = sources / "torch-mlu-build-property" / "SOURCE.md"
+    old = "d578002c0863bfa1ad30fae6b99e4fb3a79dff48"
+    manifest.write_text(manifest.read_text().replace(old, "f" * 40))
+    outcome = run(sources, matrices, write=True, today="2099-01-01")
+    diff = next(d for d in outcome.diffs if d.generator == "torch-mlu-build-property")
+    assert not diff.added and not diff.changed and not diff.removed and not diff.empty
+    assert diff.sources == [
+        f"gen-tm-bp-r1.22_pt2.1.0: https://github.com/Cambricon/torch_mlu/blob/{'f' * 40}/"
+        f"scripts/release/build.property (was https://github.com/Cambricon/torch_mlu/blob/{old}/"
+        "scripts/release/build.property)"
+    ]
+    assert "Sources new or read at another commit:" in outcome.summary
+    assert 'updated: "2099-01-01"' in (matrices / "cambricon.yaml").read_text()

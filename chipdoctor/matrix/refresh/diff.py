@@ -34,14 +34,22 @@ class MatrixDiff:
     #: (hand row, generated row) saying the same: the hand row may go
     repeated: list[tuple[Entry, Entry]] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    #: generated sources that are new, or now read at another URL (another commit)
+    sources: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.added or self.changed or self.removed)
+        return not (self.added or self.changed or self.removed or self.sources)
 
 
 def compare(before: Matrix, after: Matrix, generator: str) -> MatrixDiff:
     diff = MatrixDiff(after.stack, generator)
+    diff.sources = [
+        f"{source.id}: {source.url}"
+        + ("" if source.id not in before.sources else f" (was {before.sources[source.id].url})")
+        for source in after.sources.values()
+        if source.id not in before.sources or before.sources[source.id].url != source.url
+    ]
     old = _keyed(before, lambda row: generator_of(row) == generator)
     new = _keyed(after, lambda row: generator_of(row) == generator)
     for key, entry in new.items():
@@ -134,6 +142,9 @@ def render(
         if diff.repeated:
             out += ["", "Hand-curated rows a generated row now repeats (they may be removed):"]
             out += [f"- {_where(h)} {h.text}" for h, _ in diff.repeated]
+        if diff.sources:
+            out += ["", "Sources new or read at another commit:"]
+            out += [f"- {line}" for line in diff.sources]
         if diff.skipped:
             out += ["", "Published but not generated:"]
             out += [f"- {line}" for line in diff.skipped]

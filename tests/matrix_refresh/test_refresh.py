@@ -169,3 +169,17 @@ def test_a_source_read_at_another_commit_is_in_the_summary(matrices: Path, tmp_p
     ]
     assert "Sources new or read at another commit:" in outcome.summary
     assert 'updated: "2099-01-01"' in (matrices / "cambricon.yaml").read_text()
+
+
+def test_rows_a_source_no_longer_gives_are_removed(matrices: Path, tmp_path: Path) -> None:
+    sources = tmp_path / "sources"
+    shutil.copytree(SOURCES, sources)
+    for notes in (sources / "cann-release-notes").glob("release-notes-*.md"):
+        notes.write_text(notes.read_text().replace("配套toolkit版本", "toolkit"))
+    outcome = run(sources, matrices, write=True, today="2099-01-01")
+    diff = next(d for d in outcome.diffs if d.generator == "cann-release-notes")
+    assert [e.table for e in diff.removed] == ["cann_kernels"] * 4
+    assert not diff.added and not diff.changed
+    text = (matrices / "ascend.yaml").read_text()
+    assert "# >>> generated: cann-release-notes (tables.cann_kernels)" not in text
+    assert "# >>> generated: cann-release-notes (tables.cann_driver)" in text

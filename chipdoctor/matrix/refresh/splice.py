@@ -39,11 +39,15 @@ def splice(
     ]
     if "sources" not in doc.data:
         raise BadInput("a matrix with generated rows needs a 'sources' mapping", path=doc.path)
-    for table, table_rows in rows.items():
-        if table not in doc.data.get("tables", {}):
+    tables = doc.data.get("tables") or {}
+    for table in rows:
+        if table not in tables:
             raise BadInput(f"no table {table!r} to write generated rows into", path=doc.path)
+    # Every table, so a table the source no longer gives rows for loses its old block.
+    for table in tables:
         anchor = doc.line(("tables", table, "rows"))
-        edits.append((anchor, f"tables.{table}", [_row(row, name) for row in table_rows]))
+        body = [_row(row, name) for row in rows.get(table, [])]
+        edits.append((anchor, f"tables.{table}", body))
     # Bottom-up, so an edit never moves the line of one still to come.
     for anchor, where, body in sorted(edits, key=lambda edit: edit[0], reverse=True):
         lines = _replace(lines, anchor, name, where, body)

@@ -13,7 +13,7 @@ from typing import Optional
 
 import click
 
-from chipdoctor.cli import check, fix, fleet, matrix, snapshot  # noqa: F401  (each registers its command)
+from chipdoctor.cli import check, fix, fleet, matrix, ops, snapshot  # noqa: F401  (each registers its command)
 from chipdoctor.cli.app import ISSUES_URL, OutputFormat, State, app
 from chipdoctor.errors import (
     EXIT_BAD_INPUT,

@@ -27,7 +27,14 @@ class Cuda(Stack):
         "CUDNN_",
         "NVIDIA_",  # nvidia-container-toolkit (other-stacks.md D.6)
     )
-    commands = {"nvidia-smi": ("nvidia-smi",)}
+    commands = {
+        "nvidia-smi": ("nvidia-smi",),
+        "nvidia-smi --query-gpu=index,name,compute_cap --format=csv,noheader": (
+            "nvidia-smi",
+            "--query-gpu=index,name,compute_cap",
+            "--format=csv,noheader",
+        ),
+    }
     smoke = SmokeBackend("cuda", "", ("torch", "nvidia_driver"))
 
     def probe(self) -> Probe:

@@ -6,10 +6,16 @@ Paths and file formats: docs/stacks/cuda.md, which cites where each one comes fr
 
 from __future__ import annotations
 
-from chipdoctor.evidence.base import CommandResult, Evidence, UnreadableError
+from chipdoctor.evidence.base import CommandResult, Evidence, NotRecorded, UnreadableError
 from chipdoctor.i18n import T, join
 from chipdoctor.model import Device, Inventory, Severity
 from chipdoctor.probes.base import ProbeContext, command_failure
+from chipdoctor.stacks.cuda.archs import (
+    CUDA_GPUS_URL,
+    capability_of_name,
+    capability_text,
+    parse_capability,
+)
 from chipdoctor.stacks.cuda.cuda_toolkit import (
     parse_cudnn_header,
     parse_version_json,
@@ -19,12 +25,19 @@ from chipdoctor.stacks.cuda.facts import (
     CUDNN_PACKAGES,
     DEFAULT_CUDA_HOME,
     DRIVER_DOWNLOAD,
+    FACT_CAPABILITY,
+    FACT_CAPABILITY_SOURCE,
     FACT_GPU_COUNT,
     FACT_OTHER_EXTENSION,
+    FACT_TORCH_LIBRARY,
+    FACT_TORCH_NATIVE,
+    FACT_TORCH_PORTABLE,
     HOME_VARIABLES,
     NVIDIA_SMI,
     OTHER_EXTENSIONS,
     PROC_VERSION,
+    QUERY_CAPABILITY,
+    TORCH_CUDA_LIBRARY,
     VISIBLE_DEVICES,
 )
 from chipdoctor.stacks.cuda.nvidia_smi import (
@@ -64,6 +77,8 @@ class CudaProbe:
         ):
             inventory.stacks.append("cuda")
             _visible_devices(context)
+            _capabilities(context)
+            _torch_device_code(context)
         else:
             inventory.components.clear()
             inventory.findings.clear()
@@ -440,3 +455,73 @@ def _visible_devices(context: ProbeContext) -> None:
         ),
         f"export {VISIBLE_DEVICES}={','.join(map(str, valid))}",
     )
+
+
+def parse_capability_query(text: str) -> dict[int, tuple[str, str]]:
+    """index -> (name, compute capability) from `nvidia-smi --query-gpu=index,name,compute_cap
+    --format=csv,noheader` (`0, NVIDIA TITAN V, 7.0`, fields joined by ", "); an older driver's
+    `Field "compute_cap" is not a valid field to query.` gives nothing."""
+    found: dict[int, tuple[str, str]] = {}
+    for line in text.splitlines():
+        fields = [f.strip() for f in line.split(",")]
+        if len(fields) < 3 or not fields[0].isdigit():
+            continue
+        if parse_capability(fields[-1]) is None:
+            continue
+        found[int(fields[0])] = (", ".join(fields[1:-1]), fields[-1])
+    return found
+
+
+def _capabilities(context: ProbeContext) -> None:
+    """Each GPU's compute capability: nvidia-smi's own field, else NVIDIA's table by name."""
+    facts = context.inventory.facts
+    result = context.run(QUERY_CAPABILITY)
+    queried = parse_capability_query(result.stdout) if result is not None and result.ok else {}
+    listed = {d.index for d in context.inventory.devices if d.stack == "cuda"}
+    for index, (name, capability) in queried.items():
+        facts[f"{FACT_CAPABILITY}{index}"] = capability
+        if not listed:  # the GPU table was not recorded (or failed): the query names them
+            context.inventory.devices.append(Device("cuda", index, name, HEALTH_OK))
+    if queried:
+        facts[FACT_CAPABILITY_SOURCE] = QUERY_CAPABILITY
+        return
+    for device in context.inventory.devices:
+        by_name = capability_of_name(device.name)
+        if by_name is not None:
+            facts[f"{FACT_CAPABILITY}{device.index}"] = capability_text(by_name)
+            facts[FACT_CAPABILITY_SOURCE] = CUDA_GPUS_URL
+
+
+def _torch_device_code(context: ProbeContext) -> None:
+    """The cubins and PTX of the installed torch, read from its libtorch_cuda.so (bounded: the
+    section headers only). Not recorded (an image, an older snapshot): the rules use the
+    published lists instead. A CPU build has no such library."""
+    evidence = context.evidence
+    if not evidence.python.package("torch"):
+        return
+    for site in evidence.python.paths:
+        path = f"{site.rstrip('/')}/{TORCH_CUDA_LIBRARY}"
+        try:
+            code = evidence.device_code(path)
+        except NotRecorded:
+            return
+        except UnreadableError as exc:
+            context.add(
+                "torch-kernels-unreadable",
+                Severity.INFO,
+                ("torch",),
+                T(
+                    "The GPU architectures of {path} could not be read ({reason}); the "
+                    "published list of this torch build is used instead.",
+                    path=path,
+                    reason=exc.reason,
+                ),
+            )
+            return
+        if code is None:
+            continue
+        facts = context.inventory.facts
+        facts[FACT_TORCH_LIBRARY] = path
+        facts[FACT_TORCH_NATIVE] = " ".join(code.native)
+        facts[FACT_TORCH_PORTABLE] = " ".join(code.portable)
+        return

@@ -16,16 +16,17 @@ from chipdoctor.stacks.cuda.probe import CudaProbe, parse_capability_query
 from tests.conftest import FIXTURES, write_tool
 
 SMI = FIXTURES / "nvidia_smi"
+QUERY = FIXTURES / "nvidia_smi_query"
 SITE = "/opt/venv/lib/python3.11/site-packages"
 
 
 def test_query_output() -> None:
-    text = (SMI / "query_compute_cap_570.86.15_titan_v_rtx5880.txt").read_text()
+    text = (QUERY / "570.86.15_titan_v_rtx5880.txt").read_text()
     assert parse_capability_query(text) == {
         0: ("NVIDIA TITAN V", "7.0"),
         1: ("NVIDIA RTX 5880 Ada Generation", "8.9"),
     }
-    old = (SMI / "query_compute_cap_470.182.03_not_valid.txt").read_text()
+    old = (QUERY / "470.182.03_not_valid.txt").read_text()
     assert parse_capability_query(old) == {}
 
 
@@ -57,7 +58,7 @@ def _host(tmp_path: Path, query: str) -> HostEvidence:
     write_tool(
         bin_dir,
         "nvidia-smi",
-        f'if [ "$#" -gt 0 ]; then cat "{SMI / query}"; else cat "{table}"; fi\n',
+        f'if [ "$#" -gt 0 ]; then cat "{QUERY / query}"; else cat "{table}"; fi\n',
     )
     lib = tmp_path / SITE.lstrip("/") / "torch" / "lib"
     lib.mkdir(parents=True)
@@ -80,9 +81,7 @@ def _with_python(evidence: HostEvidence) -> RecordingEvidence:
 
 
 def test_live_tree_and_its_snapshot_agree(tmp_path: Path) -> None:
-    recording = _with_python(
-        _host(tmp_path / "root", "query_compute_cap_570.86.15_titan_v_rtx5880.txt")
-    )
+    recording = _with_python(_host(tmp_path / "root", "570.86.15_titan_v_rtx5880.txt"))
     live = CudaProbe().collect(recording)
     assert live.facts[f"{facts.FACT_CAPABILITY}0"] == "7.0"
     assert live.facts[facts.FACT_CAPABILITY_SOURCE] == facts.QUERY_CAPABILITY
@@ -99,7 +98,7 @@ def test_live_tree_and_its_snapshot_agree(tmp_path: Path) -> None:
 
 
 def test_an_older_driver_falls_back_to_the_name(tmp_path: Path) -> None:
-    recording = _with_python(_host(tmp_path, "query_compute_cap_470.182.03_not_valid.txt"))
+    recording = _with_python(_host(tmp_path, "470.182.03_not_valid.txt"))
     inv = CudaProbe().collect(recording)
     assert inv.facts[f"{facts.FACT_CAPABILITY}0"] == "8.9"  # RTX 4090, by NVIDIA's table
     assert inv.facts[facts.FACT_CAPABILITY_SOURCE].startswith("https://developer.nvidia.com/")

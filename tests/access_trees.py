@@ -365,6 +365,9 @@ class Seen:
     def docker_engine(self) -> DockerEngine | None:
         return self.inner.docker_engine()
 
+    def requires_dist(self) -> Mapping[str, tuple[str, ...]]:
+        return self.inner.requires_dist()
+
 
 def python_of(root: Path) -> PythonInfo:
     """The tree's interpreter: its site directory and the distributions in it."""

@@ -179,3 +179,7 @@ class Evidence(Protocol):
 
     def docker_engine(self) -> DockerEngine | None:
         """The node's Docker Engine; None when none answers (or none was recorded)."""
+
+    def requires_dist(self) -> Mapping[str, tuple[str, ...]]:
+        """Each installed distribution's `Requires-Dist` lines (PEP 503 name -> lines), read
+        from its METADATA; empty where the source holds none (a snapshot without the key)."""

@@ -6,6 +6,7 @@ here?"."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from chipdoctor.evidence.base import (
     CommandResult,
@@ -95,6 +96,10 @@ class ImageOnHostEvidence:
     def docker_engine(self) -> DockerEngine | None:
         """The engine of the host the container would run on."""
         return self.host.docker_engine()
+
+    def requires_dist(self) -> Mapping[str, tuple[str, ...]]:
+        """The image's distributions are the container's."""
+        return self.image.requires_dist()
 
     def getenv(self, name: str) -> str | None:
         return self.image.getenv(name)

@@ -153,6 +153,15 @@ class HostEvidence:
     def docker_engine(self) -> DockerEngine | None:
         return self._docker_engine if self._root == Path("/") else None
 
+    def requires_dist(self) -> Mapping[str, tuple[str, ...]]:
+        return self._requires_dist
+
+    @cached_property
+    def _requires_dist(self) -> Mapping[str, tuple[str, ...]]:
+        from chipdoctor.evidence.distmeta import read_requires
+
+        return read_requires(self, self.python.paths, self.python.packages)
+
     @cached_property
     def _docker_engine(self) -> DockerEngine | None:
         # NOTE: asked once, and only when a stack found needs a runtime (engine.collect).

@@ -16,7 +16,7 @@ import contextlib
 import io
 import re
 import tarfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cached_property
 from posixpath import dirname, join, normpath
 from typing import Any
@@ -200,6 +200,15 @@ class ImageEvidence:
     def docker_engine(self) -> DockerEngine | None:
         """An image holds no engine (`check --image` asks the host's, ImageOnHostEvidence)."""
         return None
+
+    def requires_dist(self) -> Mapping[str, tuple[str, ...]]:
+        return self._requires_dist
+
+    @cached_property
+    def _requires_dist(self) -> Mapping[str, tuple[str, ...]]:
+        from chipdoctor.evidence.distmeta import read_requires
+
+        return read_requires(self, self.python.paths, self.python.packages)
 
     def identity(self) -> Identity:
         """The image's USER (root when it sets none), named from its own /etc/passwd."""

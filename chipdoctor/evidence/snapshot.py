@@ -51,7 +51,7 @@ SNAPSHOT_FORMAT = "chipdoctor-snapshot/3"
 _FORMATS = (SNAPSHOT_FORMAT_V1, SNAPSHOT_FORMAT_V2, SNAPSHOT_FORMAT)
 _TOP_KEYS = {"format", "platform", "python", "env", "commands", "unreadable"}
 _V2_KEYS = {"identity", "stats", "dirs", "elf"}
-_V3_KEYS = {"host", "docker", "device_code"}
+_V3_KEYS = {"host", "docker", "requires_dist", "device_code"}
 #: Limits on a snapshot directory (docs/contracts.md, "Limits"): the entries under `files/`
 #: and `commands/` together, and how deep they nest; the same caps as a snapshot archive's.
 MAX_ENTRIES = 50_000
@@ -237,6 +237,10 @@ class SnapshotEvidence:
             default_runtime=str(docker.get("default_runtime", "")),
         )
 
+    def requires_dist(self) -> Mapping[str, tuple[str, ...]]:
+        recorded = self._data.get("requires_dist") or {}
+        return {normalize_name(str(k)): tuple(str(r) for r in v) for k, v in recorded.items()}
+
     def getenv(self, name: str) -> str | None:
         value = self._data.get("env", {}).get(name)
         return None if value is None else str(value)
@@ -341,6 +345,7 @@ def _known_keys(doc: LocatedYaml) -> dict[Any, Any]:
         known = _TOP_KEYS | _V2_KEYS | _V3_KEYS
         data = {key: value for key, value in data.items() if key in known}
         _host_and_engine(doc, data)
+        _requires_dist(doc, data)
     else:
         allowed = _TOP_KEYS | (_V2_KEYS if data["format"] == SNAPSHOT_FORMAT_V2 else set())
         for key in data:
@@ -392,6 +397,22 @@ def _host_and_engine(doc: LocatedYaml, data: dict[Any, Any]) -> None:
     runtimes = docker.get("runtimes", [])
     if not isinstance(runtimes, list) or not all(isinstance(r, str) for r in runtimes):
         raise doc.error(("docker", "runtimes"), "docker runtimes must be a list of names")
+
+
+def _requires_dist(doc: LocatedYaml, data: dict[Any, Any]) -> None:
+    """The /3 key `requires_dist`: distribution name -> its Requires-Dist lines (text)."""
+    recorded = data.get("requires_dist")
+    if recorded is None:
+        return
+    if not isinstance(recorded, dict):
+        raise doc.error(
+            ("requires_dist",), f"requires_dist must be a mapping, not {_kind(recorded)}"
+        )
+    for name, lines in recorded.items():
+        if not isinstance(name, str):
+            raise doc.error(("requires_dist", name), f"requires_dist name {name!r} must be text")
+        if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
+            raise doc.error(("requires_dist", name), f"requires_dist {name} must be a list of text")
 
 
 def _command(doc: LocatedYaml, key: Any, entry: Any) -> None:
@@ -541,6 +562,7 @@ class Recording:
     # Format 3: the node's hostname and its Docker Engine, when asked.
     host: str | None = None
     docker: DockerEngine | None = None
+    requires_dist: Mapping[str, tuple[str, ...]] | None = None
 
 
 class RecordingEvidence:
@@ -645,6 +667,13 @@ class RecordingEvidence:
         with self._lock:
             self.recording.identity = identity
         return identity
+
+    def requires_dist(self) -> Mapping[str, tuple[str, ...]]:
+        """Recorded as the key, not as the METADATA files it comes from."""
+        requires = self.inner.requires_dist()
+        with self._lock:
+            self.recording.requires_dist = requires
+        return requires
 
 
 def _v2_records(recording: Recording) -> dict[str, Any]:
@@ -778,5 +807,9 @@ def _optional_records(recording: Recording) -> dict[str, Any]:
             "address": recording.docker.address,
             "runtimes": list(recording.docker.runtimes),
             "default_runtime": recording.docker.default_runtime,
+        }
+    if recording.requires_dist:
+        records["requires_dist"] = {
+            name: list(lines) for name, lines in sorted(recording.requires_dist.items()) if lines
         }
     return records

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from chipdoctor.stacks.interface import SmokeBackend, Stack, StepWriter
@@ -56,6 +56,11 @@ class Cuda(Stack):
         from chipdoctor.stacks.cuda import steps
 
         return steps
+
+    def target_filter(self, inventory: Inventory) -> Callable[[Mapping[str, str]], bool] | None:
+        from chipdoctor.stacks.cuda.rules import arch_filter
+
+        return arch_filter(inventory)
 
     def known_failures(self) -> tuple[Sequence[KnownFailure], Sequence[KnownFailure]]:
         from chipdoctor.stacks.cuda import smoke

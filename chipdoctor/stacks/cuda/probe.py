@@ -59,6 +59,7 @@ class CudaProbe:
         if module:
             # The kernel module's version stands in when nvidia-smi is absent or failing.
             context.component("nvidia_driver", module, PROC_VERSION)
+        queried = _capabilities(context)
         homes = _toolkit_homes(context)
         toolkit_home = _toolkit(context, homes)
         _cudnn(context, homes, evidence.platform.machine)
@@ -72,12 +73,12 @@ class CudaProbe:
         if (
             inventory.version("nvidia_driver")
             or smi_present
+            or queried
             or toolkit_home
             or any(f.id != "cuda.cuda-home-missing" for f in inventory.findings)
         ):
             inventory.stacks.append("cuda")
             _visible_devices(context)
-            _capabilities(context)
             _torch_device_code(context)
         else:
             inventory.components.clear()
@@ -472,8 +473,9 @@ def parse_capability_query(text: str) -> dict[int, tuple[str, str]]:
     return found
 
 
-def _capabilities(context: ProbeContext) -> None:
-    """Each GPU's compute capability: nvidia-smi's own field, else NVIDIA's table by name."""
+def _capabilities(context: ProbeContext) -> bool:
+    """Each GPU's compute capability: nvidia-smi's own field, else NVIDIA's table by name;
+    whether the query listed GPUs (a GPU host even where the table was not recorded)."""
     facts = context.inventory.facts
     result = context.run(QUERY_CAPABILITY)
     queried = parse_capability_query(result.stdout) if result is not None and result.ok else {}
@@ -484,12 +486,13 @@ def _capabilities(context: ProbeContext) -> None:
             context.inventory.devices.append(Device("cuda", index, name, HEALTH_OK))
     if queried:
         facts[FACT_CAPABILITY_SOURCE] = QUERY_CAPABILITY
-        return
+        return True
     for device in context.inventory.devices:
         by_name = capability_of_name(device.name)
         if by_name is not None:
             facts[f"{FACT_CAPABILITY}{device.index}"] = capability_text(by_name)
             facts[FACT_CAPABILITY_SOURCE] = CUDA_GPUS_URL
+    return False
 
 
 def _torch_device_code(context: ProbeContext) -> None:

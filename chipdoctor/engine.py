@@ -167,10 +167,14 @@ def _crashed(
 
 def judge(inventory: Inventory, matrices: MatrixSet) -> list[Finding]:
     """The probes' own findings, then every rule of every stack found, worst first."""
-    verdicts: list[Finding] = []
+    from chipdoctor.rules.prerelease import as_released
+
+    judged, verdicts = as_released(inventory)
+    if not inventory.stacks:
+        verdicts = []  # nothing is judged against a matrix: no pre-release stands in
     for stack in inventory.stacks:
         try:
-            found = STACKS[stack].evaluate(inventory, matrices.get(stack))
+            found = STACKS[stack].evaluate(judged, matrices.get(stack))
         except Exception as exc:  # a rules bug must not hide what the other stacks' rules say
             _crashed(
                 inventory,

@@ -13,19 +13,18 @@ from dataclasses import replace
 
 from chipdoctor.i18n import T
 from chipdoctor.model import Component, Finding, Inventory, Severity
-from chipdoctor.versions import InvalidVersion, scheme_for
+from chipdoctor.versions import PEP440, InvalidVersion, scheme_for
 
 
 def _base(version: str) -> str | None:
     """`2.7.0.dev20250310+cu124` -> `2.7.0+cu124`; None for a final release or non-PEP 440."""
-    from packaging.version import InvalidVersion as _Invalid
     from packaging.version import Version
 
     try:
-        parsed = Version(version)
-    except (_Invalid, InvalidVersion):
+        parsed = PEP440.parse(version)  # refuses a number too long to read (versions.py)
+    except InvalidVersion:
         return None
-    if not (parsed.is_prerelease or parsed.is_devrelease):
+    if not isinstance(parsed, Version) or not (parsed.is_prerelease or parsed.is_devrelease):
         return None
     release = ".".join(str(n) for n in parsed.release)
     return f"{release}+{parsed.local}" if parsed.local else release

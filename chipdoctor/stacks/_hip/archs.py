@@ -16,9 +16,10 @@ from chipdoctor.i18n import T, join
 from chipdoctor.model import Finding, Inventory, Severity
 from chipdoctor.probes.base import ProbeContext
 from chipdoctor.rules.common import stack_finding
-from chipdoctor.stacks._hip.rocminfo import parse_rocminfo
+from chipdoctor.stacks._hip.rocminfo import parse_amd_smi_static, parse_rocminfo
 
 ROCMINFO = "rocminfo"
+AMD_SMI_STATIC = "amd-smi static"
 TORCH_HIP_LIBRARY = "torch/lib/libtorch_hip.so"
 FACT_GFX = "hip.gfx."  # hip.gfx.<index> = gfx90a
 FACT_GFX_NAME = "hip.gfx_name."  # hip.gfx_name.<index> = AMD Instinct MI210
@@ -41,12 +42,16 @@ PUBLISHED: dict[str, tuple[str, ...]] = {
 
 
 def probe_targets(context: ProbeContext) -> None:
-    """Each GPU's gfx target from rocminfo, and the targets of the installed torch's library."""
+    """Each GPU's gfx target from rocminfo (else `amd-smi static`), and the targets of the
+    installed torch's library."""
     result = context.run(ROCMINFO)
-    if result is not None and result.ok:
-        for gpu in parse_rocminfo(result.stdout):
-            context.inventory.facts[f"{FACT_GFX}{gpu.index}"] = gpu.target
-            context.inventory.facts[f"{FACT_GFX_NAME}{gpu.index}"] = gpu.marketing_name
+    gpus = parse_rocminfo(result.stdout) if result is not None and result.ok else []
+    if not gpus:
+        static = context.run(AMD_SMI_STATIC)
+        gpus = parse_amd_smi_static(static.stdout) if static is not None and static.ok else []
+    for gpu in gpus:
+        context.inventory.facts[f"{FACT_GFX}{gpu.index}"] = gpu.target
+        context.inventory.facts[f"{FACT_GFX_NAME}{gpu.index}"] = gpu.marketing_name
     evidence = context.evidence
     if not evidence.python.package("torch"):
         return

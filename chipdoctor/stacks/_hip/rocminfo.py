@@ -1,4 +1,5 @@
-"""`rocminfo`: the HSA agents, and for each GPU agent its gfx target (`Name:    gfx90a`).
+"""`rocminfo`: the HSA agents, and for each GPU agent its gfx target (`Name:    gfx90a`); and
+`amd-smi static`: each `GPU: N` block's `TARGET_GRAPHICS_VERSION` and `MARKET_NAME`.
 
 Format (ROCm's rocminfo, tests/fixtures/rocminfo/SOURCES.md): a `HSA Agents` section of blocks
 headed `Agent N` between lines of asterisks; each block's first `Name:` is the agent's name
@@ -43,3 +44,26 @@ def parse_rocminfo(text: str) -> list[HsaGpu]:
             continue
         gpus.append(HsaGpu(len(gpus), name, agent.get("Marketing Name", "")))
     return gpus
+
+
+_GPU_BLOCK = re.compile(r"^GPU:\s*(\d+)\s*$")
+_STATIC_FIELD = re.compile(r"^\s+(TARGET_GRAPHICS_VERSION|MARKET_NAME):\s*(.*?)\s*$")
+
+
+def parse_amd_smi_static(text: str) -> list[HsaGpu]:
+    """The GPUs `amd-smi static` lists with a gfx target (fixtures: tests/fixtures/
+    amd_smi_static/SOURCES.md); `N/A` and blocks without one are left out."""
+    blocks: list[tuple[int, dict[str, str]]] = []
+    for line in text.splitlines():
+        header = _GPU_BLOCK.match(line)
+        if header:
+            blocks.append((int(header.group(1)), {}))
+            continue
+        field = _STATIC_FIELD.match(line)
+        if field and blocks:
+            blocks[-1][1].setdefault(field.group(1), field.group(2))
+    return [
+        HsaGpu(index, fields["TARGET_GRAPHICS_VERSION"], fields.get("MARKET_NAME", ""))
+        for index, fields in blocks
+        if _GFX.match(fields.get("TARGET_GRAPHICS_VERSION", ""))
+    ]

@@ -28,6 +28,7 @@ class Rocm(Stack):
         "rocm-smi": ("rocm-smi",),
         "amd-smi version": ("amd-smi", "version"),
         "rocminfo": ("rocminfo",),
+        "amd-smi static": ("amd-smi", "static"),
     }
     #: NOTE: ROCm builds of torch drive AMD GPUs through torch.cuda (other-stacks.md B.1).
     smoke = SmokeBackend("cuda", "", ("torch", "rocm", "amdgpu_driver"))

@@ -11,7 +11,7 @@ from chipdoctor.evidence.host import HostEvidence
 from chipdoctor.evidence.snapshot import RecordingEvidence, SnapshotEvidence, write_snapshot
 from chipdoctor.model import Component, Inventory, Severity
 from chipdoctor.stacks._hip import archs
-from chipdoctor.stacks._hip.rocminfo import HsaGpu, parse_rocminfo
+from chipdoctor.stacks._hip.rocminfo import HsaGpu, parse_amd_smi_static, parse_rocminfo
 from chipdoctor.stacks.rocm.probe import RocmProbe
 from tests.conftest import FIXTURES, write_tool
 
@@ -23,6 +23,17 @@ def test_rocminfo_gpu_agents() -> None:
     gpus = parse_rocminfo(ROCMINFO.read_text())
     assert gpus == [HsaGpu(i, "gfx900", "Radeon Instinct MI25") for i in range(3)]
     assert parse_rocminfo("Segmentation fault\n") == []
+
+
+def test_amd_smi_static_blocks() -> None:
+    static = FIXTURES / "amd_smi_static"
+    assert parse_amd_smi_static((static / "mi325x_vf_gpu0.txt").read_text()) == [
+        HsaGpu(0, "gfx942", "AMD Instinct Mi325X VF")
+    ]
+    assert parse_amd_smi_static((static / "w7500_gpu2.txt").read_text()) == [
+        HsaGpu(2, "gfx1102", "Navi 33 [Radeon Pro W7500]")
+    ]
+    assert parse_amd_smi_static("GPU: 0\n    ASIC:\n        TARGET_GRAPHICS_VERSION: N/A\n") == []
 
 
 class _WithTorch(RecordingEvidence):
@@ -87,3 +98,14 @@ def test_published_list_only_where_sourced() -> None:
     found = archs.torch_vs_targets(_inventory("t", facts), "rocm", "2.4.1+rocm6.1")
     assert [f.id for f in found] == ["rocm.torch-gpu-arch"]
     assert archs.torch_vs_targets(_inventory("t", facts), "rocm", "2.7.1+rocm6.3") == []
+
+
+def test_amd_smi_static_when_rocminfo_is_absent(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    static = FIXTURES / "amd_smi_static" / "mi325x_vf_gpu0.txt"
+    write_tool(bin_dir, "amd-smi", f'if [ "$1" = static ]; then cat "{static}"; else exit 1; fi\n')
+    (tmp_path / "sys/module/amdgpu").mkdir(parents=True)
+    evidence = HostEvidence(root=str(tmp_path), env={"PATH": f"{bin_dir}:/usr/bin:/bin"})
+    inv = RocmProbe().collect(evidence)
+    assert inv.facts[f"{archs.FACT_GFX}0"] == "gfx942"
+    assert inv.facts[f"{archs.FACT_GFX_NAME}0"] == "AMD Instinct Mi325X VF"

@@ -550,13 +550,26 @@ def arch_build(
     compatibility."""
     installed = release_of(torch)
 
+    known_driver = _parse(inventory.version("nvidia_driver") or "") is not None
+
     def fitting(release: str) -> list[tuple[str, bool]]:
+        # NOTE: an unknown driver constrains nothing (as in `fix`): every variant, newest first.
+        rows = (
+            _variants(inventory, matrix, release)
+            if known_driver
+            else sorted(
+                matrix.table("torch_cuda").lookup(release),
+                key=lambda r: _parse(r.first("cuda")) or parse_vendor("0"),
+                reverse=True,
+            )
+        )
         out = []
-        for row in _variants(inventory, matrix, release):
+        for row in rows:
             cuda = row.first("cuda")
             if all(build_runs(release, cuda, c) is not False for c in capabilities.values()):
-                out.append((cuda, _driver_supports(inventory, matrix, cuda)[0]))
-        return out
+                full = _driver_supports(inventory, matrix, cuda)[0] if known_driver else True
+                out.append((cuda, full))
+        return list(dict.fromkeys(out))
 
     mine = fitting(installed)
     if mine:

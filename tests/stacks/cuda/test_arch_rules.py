@@ -137,3 +137,13 @@ def test_an_old_gpu_on_a_cuda_13_build(matrix: Matrix) -> None:
 def test_no_capability_no_verdict(matrix: Matrix) -> None:
     inv = planning.host("cuda", torch="2.6.0+cu126", nvidia_driver="570.124.04")
     assert _arch(inv, matrix) == []
+
+
+def test_an_unknown_driver_constrains_nothing(matrix: Matrix) -> None:
+    """No driver recorded (a report that pasted only the GPU): the newest wheel that carries
+    the architecture, the same one `fix` plans."""
+    inv = blackwell(None, torch="2.6.0+cu126")
+    (finding,) = _arch(inv, matrix)
+    target = resolve(inv, fixed()).target["torch"]
+    release, _, tag = target.partition("+")
+    assert f"torch=={release} --index-url https://download.pytorch.org/whl/{tag}" in finding.fix

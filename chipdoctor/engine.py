@@ -169,9 +169,9 @@ def judge(inventory: Inventory, matrices: MatrixSet) -> list[Finding]:
     """The probes' own findings, then every rule of every stack found, worst first."""
     from chipdoctor.rules.prerelease import as_released
 
-    judged, verdicts = as_released(inventory)
-    if not inventory.stacks:
-        verdicts = []  # nothing is judged against a matrix: no pre-release stands in
+    # NOTE: without a stack nothing is judged against a matrix, so no pre-release stands in
+    # (and a host without accelerators never parses a version here).
+    judged, verdicts = as_released(inventory) if inventory.stacks else (inventory, [])
     for stack in inventory.stacks:
         try:
             found = STACKS[stack].evaluate(judged, matrices.get(stack))

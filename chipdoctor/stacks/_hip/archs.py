@@ -15,7 +15,6 @@ from chipdoctor.evidence.base import NotRecorded, UnreadableError
 from chipdoctor.i18n import T, join
 from chipdoctor.model import Finding, Inventory, Severity
 from chipdoctor.probes.base import ProbeContext
-from chipdoctor.rules.common import stack_finding
 from chipdoctor.stacks._hip.rocminfo import parse_amd_smi_static, parse_rocminfo
 
 ROCMINFO = "rocminfo"
@@ -82,6 +81,8 @@ def gpu_targets(inventory: Inventory) -> dict[int, str]:
 
 def torch_vs_targets(inventory: Inventory, stack: str, torch: str) -> list[Finding]:
     """A GPU whose gfx target the installed torch carries no code object for: an error."""
+    from chipdoctor.rules.common import stack_finding  # its packaging import: rules time only
+
     gpus = gpu_targets(inventory)
     library = inventory.facts.get(FACT_TORCH_LIBRARY)
     if library:

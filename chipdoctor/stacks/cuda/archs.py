@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from chipdoctor.rules.common import release_of
 from chipdoctor.versions import PEP440, InvalidVersion
 
 Capability = tuple[int, int]
@@ -168,6 +167,8 @@ PUBLISHED: tuple[PublishedArchs, ...] = (
 
 def published(release: str, cuda: str) -> PublishedArchs | None:
     """The published list of one torch release's CUDA variant (`2.7.1`, `12.8`), if any."""
+    from chipdoctor.rules.common import release_of  # packaging: only when a GPU is judged
+
     minor = ".".join(cuda.split(".")[:2])
     base = release_of(release)
     for entry in PUBLISHED:

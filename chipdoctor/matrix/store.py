@@ -14,16 +14,13 @@ Layout of the user's copy (each step of an update is one atomic rename, docs/dat
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from chipdoctor.boundedio import RefusedFile, read_regular
-from chipdoctor.yamlio import MAX_YAML_BYTES
 
 BUNDLED, UPDATED = "bundled", "updated"
 STATE = "state.json"
@@ -116,24 +113,21 @@ _MATRIX_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}\.yaml$")
 
 
 def sha256_file(path: Path) -> str:
+    # NOTE: imported here: only an installed update is hashed, and `check` starts without them
+    import hashlib
+
+    from chipdoctor.yamlio import MAX_YAML_BYTES
+
     return hashlib.sha256(read_regular(path, MAX_YAML_BYTES)).hexdigest()
 
 
-@lru_cache(maxsize=8)
-def _active(home: str, _state_mtime: float) -> DataSource:
+def active() -> DataSource:
+    """The data `check` and `fix` use now: the newest valid copy (checked on each call: a few
+    small reads, and an installed copy damaged since is never used)."""
+    home = data_home()
     bundled_data = bundled()
-    current = read_state(Path(home))["current"]
-    updated = installed(Path(home), current) if current else None
+    current = read_state(home)["current"]
+    updated = installed(home, current) if current else None
     if updated is not None and updated.updated > bundled_data.updated:
         return updated
     return bundled_data
-
-
-def active() -> DataSource:
-    """The data `check` and `fix` use now: the newest valid copy."""
-    home = data_home()
-    try:
-        mtime = (home / STATE).stat().st_mtime
-    except OSError:
-        mtime = 0.0
-    return _active(str(home), mtime)

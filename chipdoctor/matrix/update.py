@@ -85,7 +85,10 @@ def _download(url: str, timeout: float) -> bytes:
     """At most MAX_BUNDLE bytes within `timeout` seconds in all; a short body is refused."""
     request = urllib.request.Request(url, headers={"User-Agent": f"chipdoctor/{__version__}"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        # NOTE: an opener of our own, so the proxy variables are read now (urlopen's global
+        # opener keeps the ones it saw first)
+        opener = urllib.request.build_opener()
+        with opener.open(request, timeout=timeout) as response:
             return _body(response, url, time.monotonic() + timeout, timeout)
     except urllib.error.HTTPError as exc:
         raise BadInput(f"the server answered HTTP {exc.code} {exc.reason}", path=url) from None

@@ -122,8 +122,10 @@ def sha256_file(path: Path) -> str:
 
 
 def active() -> DataSource:
-    """The data `check` and `fix` use now: the newest valid copy (checked on each call: a few
-    small reads, and an installed copy damaged since is never used)."""
+    """The data `check` and `fix` use now: the newest valid copy.
+
+    Not cached: an installed copy is verified each time it is chosen, so a damaged one is passed
+    over even in a process that chose it before (the tests run the CLI in-process)."""
     home = data_home()
     bundled_data = bundled()
     current = read_state(home)["current"]

@@ -85,9 +85,8 @@ def _download(url: str, timeout: float) -> bytes:
     """At most MAX_BUNDLE bytes within `timeout` seconds in all; a short body is refused."""
     request = urllib.request.Request(url, headers={"User-Agent": f"chipdoctor/{__version__}"})
     try:
-        # NOTE: an opener of our own, so the proxy variables are read now (urlopen's global
-        # opener keeps the ones it saw first)
-        opener = urllib.request.build_opener()
+        # A fresh opener reads the *_PROXY variables now (urlopen's global one keeps the first).
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler())
         with opener.open(request, timeout=timeout) as response:
             return _body(response, url, time.monotonic() + timeout, timeout)
     except urllib.error.HTTPError as exc:

@@ -84,10 +84,20 @@ def _conflicts(console: Console, say: Callable[[str], str], plan: Plan) -> None:
     from rich.padding import Padding
     from rich.text import Text
 
-    console.print(Text(say(T("No stack in the matrix satisfies these pins:")), style="bold red"))
-    for conflict in plan.resolution.conflicts:
+    conflicts = plan.resolution.conflicts
+    # NOTE: a conflict no pin takes part in (no image; a version newer than the data) is not
+    # the user's pins' fault, and the lines around it say so
+    pinned = any(c.options for c in conflicts)
+    head = T("No stack in the matrix satisfies these pins:") if pinned else T("No plan:")
+    console.print(Text(say(head), style="bold red"))
+    for conflict in conflicts:
         console.print(Padding(Text("✗ " + say(conflict.message)), (0, 0, 0, 2), expand=False))
-    console.print(Text(say(T("CONFLICT: drop or change one of the pins above.")), style="bold red"))
+    foot = (
+        T("CONFLICT: drop or change one of the pins above.")
+        if pinned
+        else T("CONFLICT: nothing was planned (see above).")
+    )
+    console.print(Text(say(foot), style="bold red"))
 
 
 def _changes(console: Console, say: Callable[[str], str], plan: Plan) -> None:

@@ -30,7 +30,7 @@ from chipdoctor.printable import visible
 __all__ = ["OutputFormat", "main"]
 
 #: Commands whose module (chipdoctor/cli/<name>.py) alone is imported when argv names them.
-_ONE_COMMAND = ("check", "fix", "fleet", "matrix", "snapshot")
+_ONE_COMMAND = ("check", "fix", "fleet", "matrix", "ops", "snapshot")
 
 
 def main(argv: Optional[list[str]] = None) -> None:
@@ -74,7 +74,7 @@ def _register(argv: list[str]) -> None:
     if named in _ONE_COMMAND:
         importlib.import_module(f"chipdoctor.cli.{named}")
         return
-    from chipdoctor.cli import check, fix, fleet, matrix, snapshot  # noqa: F401  (each registers its command)
+    from chipdoctor.cli import check, fix, fleet, matrix, ops, snapshot  # noqa: F401  (each registers its command)
 
 
 def _run(argv: Optional[list[str]], stdout: _Watched) -> int:

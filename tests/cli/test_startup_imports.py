@@ -18,6 +18,7 @@ UNWANTED = (
     "chipdoctor.cli.snapshot",
     "chipdoctor.cli.matrix",
     "chipdoctor.cli.fleet",
+    "chipdoctor.cli.ops",
     "chipdoctor.stacks.ascend.npu_smi",
     "chipdoctor.stacks.cuda.nvidia_smi",
     "chipdoctor.stacks.cambricon.cnmon",

@@ -14,6 +14,7 @@ from tests.conftest import SNAPSHOTS
 #: Modules a check of a host without accelerators has no use for.
 UNWANTED = (
     "rich",
+    "hashlib",  # OpenSSL: ~4 MiB of RSS; no updated data is installed to verify
     "chipdoctor.cli.fix",
     "chipdoctor.cli.snapshot",
     "chipdoctor.cli.matrix",

@@ -153,11 +153,14 @@ def _gunzip(raw: bytes) -> bytes:
 
 
 def _lines(stream: IO[bytes]) -> Iterator[tuple[str, bytes | Unreadable]]:
-    """One report per line; blank lines skipped; a line past the limit skipped to its end."""
-    number = 0
+    """One report per line; blank lines skipped; a line past the limit skipped to its end.
+    A stdin with no report at all is listed, as an empty directory is: nothing read is no pass."""
+    number = yielded = 0
     while True:
         line = stream.readline(MAX_REPORT_BYTES + 1)
         if not line:
+            if not yielded:
+                yield "stdin", Unreadable("stdin", "holds no report")
             return
         number += 1
         source = f"stdin:{number}"
@@ -165,16 +168,19 @@ def _lines(stream: IO[bytes]) -> Iterator[tuple[str, bytes | Unreadable]]:
             while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
                 pass
             yield source, Unreadable(source, f"is over the {size_text(MAX_REPORT_BYTES)} limit")
+            yielded += 1
             continue
         if line.strip():
             yield source, line
+            yielded += 1
 
 
 def parse(raw: bytes, source: str) -> NodeReport:
     """The comparison's view of one report; ValueError says why `raw` is not a report."""
     try:
         doc = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:
+        # NOTE: RecursionError: json takes a Python frame per `[`; a deep document is no report.
         raise ValueError(f"is not JSON ({exc})") from None
     if not isinstance(doc, dict) or doc.get("format") != REPORT_FORMAT:
         raise ValueError(f'is not a chipdoctor report (no "format": "{REPORT_FORMAT}")')

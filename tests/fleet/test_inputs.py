@@ -115,3 +115,28 @@ def test_two_versions_of_one_component_compare_as_both(report: dict[str, Any]) -
     ]
     node = inputs.parse(json.dumps(twice).encode(), "a.json")
     assert node.components["cann"] == "8.2.RC1, 8.0.0"
+
+
+@pytest.mark.parametrize("stdin", [b"", b"\n  \n"])
+def test_a_stdin_without_a_report_is_listed_not_a_pass(stdin: bytes) -> None:
+    read = inputs.read_all(["-"], io.BytesIO(stdin))
+    assert read.reports == []
+    assert [(u.source, u.reason) for u in read.unreadable] == [("stdin", "holds no report")]
+
+
+@pytest.mark.parametrize("depth", [100_000])
+def test_a_deeply_nested_document_is_listed_not_a_crash(
+    tmp_path: Path, report: dict[str, Any], depth: int
+) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * depth + "]" * depth)
+    nested = tmp_path / "nested.json"
+    nested.write_text(
+        json.dumps(with_host(report, "n1"))[:-1] + ', "x": ' + "[" * depth + "]" * depth + "}"
+    )
+    read = inputs.read_all([str(deep), str(nested)])
+    assert read.reports == []
+    assert [(u.source, u.reason.startswith("is not JSON")) for u in read.unreadable] == [
+        (str(deep), True),
+        (str(nested), True),
+    ]

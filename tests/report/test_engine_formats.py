@@ -84,9 +84,20 @@ def test_npd_names_the_worst_finding_on_one_bounded_line() -> None:
     )
     text = npd.render(report)
     assert text.endswith("\n") and text.count("\n") == 1
-    assert len(text) - 1 == npd.MAX_CHARS
+    assert len(text.encode()) - 1 <= npd.MAX_CHARS and text.endswith("…\n")
     assert text.startswith("INCOMPATIBLE: 1 error(s), 1 warning(s) cuda.the-error: line one")
     assert npd.render(made(("torch", "2.0"))) == "OK: nothing is incompatible.\n"
+
+
+def test_npd_line_fits_npd_s_byte_cut_in_chinese() -> None:
+    """NPD cuts stdout at max_output_length bytes: a long Chinese line must fit whole."""
+    report = made(
+        ("torch", "2.0"),
+        findings=(Finding("cuda.the-error", Severity.ERROR, (), "驱动与固件不配套" * 300),),
+    )
+    text = npd.render(report)
+    assert len(text.encode()) - 1 <= npd.MAX_CHARS
+    assert text.endswith("…\n") and text[-3] in "驱动与固件不配套"  # cut between characters
 
 
 @pytest.mark.parametrize(("ours", "theirs"), [(0, 0), (1, 1), (2, 2), (3, 2), (130, 130)])

@@ -16,7 +16,7 @@ from chipdoctor.fleet.compare import FLEET_FORMAT, Fleet, FleetFinding
 from chipdoctor.fleet.inputs import Unreadable
 from chipdoctor.i18n import T, translate
 from chipdoctor.model import Severity
-from chipdoctor.printable import visible
+from chipdoctor.printable import json_visible, visible
 from chipdoctor.report.common import SEVERITY
 from chipdoctor.report.junit import xml_text
 from chipdoctor.report.markdown import md_cell, md_inline
@@ -72,7 +72,7 @@ def _finding_dict(finding: FleetFinding) -> dict[str, Any]:
 def render_json(fleet: Fleet) -> str:
     """One line: the C encoder (which `indent` turns off) writes 10,000 nodes in a tenth of
     the time; `jq .` or `python -m json.tool` print it indented."""
-    return json.dumps(to_dict(fleet), ensure_ascii=False) + "\n"
+    return json_visible(json.dumps(to_dict(fleet), ensure_ascii=False)) + "\n"
 
 
 def render_table(fleet: Fleet, lang: str = "en") -> str:

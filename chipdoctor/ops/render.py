@@ -8,7 +8,7 @@ from typing import Any
 
 from chipdoctor.i18n import T, translate
 from chipdoctor.ops.judge import OpsResult, Verdict
-from chipdoctor.printable import visible
+from chipdoctor.printable import json_visible, visible
 
 OPS_FORMAT = "chipdoctor-ops/1"
 #: Column titles, written out so that the message extractor sees each.
@@ -31,7 +31,7 @@ def to_json(result: OpsResult) -> dict[str, Any]:
 
 def render(result: OpsResult, fmt: str, *, lang: str = "en") -> str:
     if fmt == "json":
-        return json.dumps(to_json(result), indent=2, ensure_ascii=False) + "\n"
+        return json_visible(json.dumps(to_json(result), indent=2, ensure_ascii=False)) + "\n"
     if fmt == "markdown":
         return _markdown(result, lang)
     return _table(result, lang)

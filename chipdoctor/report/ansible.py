@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from chipdoctor.model import Report, Severity
+from chipdoctor.printable import json_visible
 
 
 def facts(report: Report) -> dict[str, Any]:
@@ -31,7 +32,7 @@ def facts(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report) -> str:
-    return json.dumps(facts(report), sort_keys=True, ensure_ascii=False) + "\n"
+    return json_visible(json.dumps(facts(report), sort_keys=True, ensure_ascii=False)) + "\n"
 
 
 def _ids(report: Report, severity: Severity) -> list[str]:

@@ -13,7 +13,7 @@ import pytest
 from chipdoctor.errors import BadInput
 from chipdoctor.fleet import inputs
 from chipdoctor.fleet.compare import compare
-from chipdoctor.fleet.render import render_junit, render_markdown, render_table
+from chipdoctor.fleet.render import render_json, render_junit, render_markdown, render_table
 from tests.fleet.nodes import base_report, with_host, write
 from tests.report.test_junit import parse
 
@@ -82,6 +82,9 @@ def test_hostile_names_and_versions_stay_inert(tmp_path: Path, report: dict[str,
     for text in (render_table(fleet), render_markdown(fleet)):
         assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
         assert "\\x1b[2J" in text
+    document = render_json(fleet)
+    assert "\x1b" not in document and "\u202e" not in document
+    assert "node\x1b[2J\u202e7" in [node["name"] for node in json.loads(document)["nodes"]]
     assert "<script>" not in render_markdown(fleet)
     root = parse(render_junit(fleet))
     assert any("\\x1b" in (case.get("name") or "") for case in root.iter("testcase"))

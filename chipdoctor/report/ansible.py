@@ -3,7 +3,8 @@
 
 Flat so that a play reads it without filters: `status`, `stacks`, `components` (id -> version),
 `errors` and `warnings` (finding ids), `data_date` (the date of the data the verdict used;
-null until the report carries one). Keys are sorted; a component seen twice keeps its first
+null until the report carries one). `status` is `error` for an incomplete check, which cannot
+vouch for the node. Keys are sorted; a component seen twice keeps its first
 version.
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 
 from chipdoctor.model import Report, Severity
 from chipdoctor.printable import json_visible
+from chipdoctor.report.common import vouched_status
 
 
 def facts(report: Report) -> dict[str, Any]:
@@ -22,7 +24,7 @@ def facts(report: Report) -> dict[str, Any]:
         components.setdefault(component.id, component.version)
     data_date = getattr(report, "data_date", None)
     return {
-        "status": report.status,
+        "status": vouched_status(report),
         "stacks": list(report.inventory.stacks),
         "components": components,
         "errors": _ids(report, Severity.ERROR),

@@ -108,3 +108,12 @@ def test_a_script_past_the_timeout_is_killed(torch_python: str, tmp_path: Path) 
     ran = _ops_run(script, torch_python, "--deep-timeout", "3", timeout=120)
     assert ran.returncode == 2
     assert "timed out after 3 s" in ran.stderr
+
+
+def test_a_script_that_dispatches_nothing_is_bad_input(torch_python: str, tmp_path: Path) -> None:
+    """Not `0 of 0 native, coverage 100%` and exit 0: e.g. a model behind a main() never run."""
+    script = tmp_path / "idle.py"
+    script.write_text("import torch\n\ndef main():\n    torch.ones(2) + 1\n")
+    ran = _ops_run(script, torch_python)
+    assert ran.returncode == 2
+    assert "dispatched no ATen operator" in ran.stderr and len(ran.stderr.splitlines()) == 1

@@ -9,7 +9,8 @@
 # stdout to DIR/<node>.json (`--output` with `%N`, the node's short name) and its stderr to
 # DIR/<node>.err, so DIR needs to be writable only where this script runs, not shared.
 # A node whose stack is incompatible (chipdoctor exit 1) still writes its report; the script
-# exits 0 when every node wrote one, else 1, naming the nodes that did not.
+# exits 0 when every node wrote one, else 1, naming the nodes that did not (or saying that no
+# node ran the check at all: srun could not allocate or start).
 # Settings (environment): CHIPDOCTOR (the command on the nodes, default chipdoctor),
 # CHIPDOCTOR_ARGS (more `check` arguments, split on spaces), CHIPDOCTOR_TIMEOUT (seconds a node's
 # check may take, default 60).
@@ -29,8 +30,10 @@ srun --ntasks-per-node=1 "$@" --output="$dir/%N.json" --error="$dir/%N.err" \
 status=$?
 
 missing=""
+ran=""
 for err in "$dir"/*.err; do
   [ -e "$err" ] || continue
+  ran=yes
   report="${err%.err}.json"
   if [ ! -s "$report" ]; then
     missing="$missing ${report##*/}"
@@ -38,6 +41,10 @@ for err in "$dir"/*.err; do
     rm -f "$err"
   fi
 done
+if [ -z "$ran" ]; then # srun ran no task: no allocation, a bad option, srun not installed
+  echo "collect: srun exited $status and no node ran the check" >&2
+  exit 1
+fi
 if [ -n "$missing" ]; then
   echo "collect: no report from:$missing (see the .err files in $dir)" >&2
   exit 1

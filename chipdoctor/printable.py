@@ -5,6 +5,8 @@ terminal (title changes, clearing the screen, hiding text)."""
 
 from __future__ import annotations
 
+import unicodedata
+
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -46,3 +48,24 @@ def _json_escape(character: str) -> str:
         return f"\\u{code:04x}"
     code -= 0x10000
     return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def columns(text: str) -> int:
+    """Terminal columns `text` takes: a wide (CJK) character takes two."""
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` columns, ending in `…` when cut: one machine's megabyte
+    name must not widen every row of a table."""
+    if len(text) <= limit // 2 or columns(text) <= limit:
+        return text
+    out, used = [], 1
+    for character in text:
+        used += columns(character)
+        if used > limit:
+            break
+        out.append(character)
+    return "".join(out) + "…"

@@ -108,6 +108,20 @@ def test_the_table_in_chinese(tmp_path: Path, report: dict[str, Any]) -> None:
     )
     text = render_table(fleet, "zh_CN")
     assert text.startswith("节点") and "与多数节点的 8.2.RC1 不一致" in text
+    head, first = text.splitlines()[:2]
+    assert head.index("状态") + len("节点") == first.index("ok")  # wide characters, 2 columns
+
+
+def test_a_huge_name_or_version_does_not_widen_every_row(report: dict[str, Any]) -> None:
+    """One node's megabyte host name and version: its own cells are cut, the other rows stay
+    narrow (the table was 1 MB a row), and the JSON keeps them whole."""
+    huge = with_host(report, "x" * 1_000_000, cann="8." + "9" * 1_000_000)
+    lines = [json.dumps(r) for r in [with_host(report, f"n{i}") for i in range(50)] + [huge]]
+    fleet = compare(inputs.read_all(["-"], io.BytesIO("\n".join(lines).encode())))
+    rows = render_table(fleet).splitlines()[1:52]
+    assert max(len(row) for row in rows) < 64 * len(fleet.components) + 40
+    assert any(row.startswith("x" * 63 + "…") for row in rows)
+    assert max(len(node["name"]) for node in json.loads(render_json(fleet))["nodes"]) == 1_000_000
 
 
 def test_two_versions_of_one_component_compare_as_both(report: dict[str, Any]) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import unicodedata
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+#: The widest a table cell of machine-read text gets, in terminal columns.
+MAX_CELL = 64
 
 
 def visible(text: str, *, keep: str = "") -> str:

@@ -16,7 +16,7 @@ from chipdoctor.fleet.compare import FLEET_FORMAT, Fleet, FleetFinding
 from chipdoctor.fleet.inputs import Unreadable
 from chipdoctor.i18n import T, translate
 from chipdoctor.model import Severity
-from chipdoctor.printable import clip, columns, json_visible, visible
+from chipdoctor.printable import MAX_CELL, clip, columns, json_visible, visible
 from chipdoctor.report.common import SEVERITY
 from chipdoctor.report.junit import xml_text
 from chipdoctor.report.markdown import md_cell, md_inline
@@ -24,8 +24,6 @@ from chipdoctor.report.markdown import md_cell, md_inline
 #: What marks a cell that differs from the majority, in the table and in Markdown.
 ODD = "*"
 ABSENT = "-"
-#: The widest a table cell gets, in terminal columns.
-MAX_CELL = 64
 
 
 def to_dict(fleet: Fleet) -> dict[str, Any]:

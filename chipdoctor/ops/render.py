@@ -7,7 +7,7 @@ from typing import Any
 
 from chipdoctor.i18n import T, translate
 from chipdoctor.ops.judge import OpsResult, Verdict
-from chipdoctor.printable import columns, json_visible, visible
+from chipdoctor.printable import MAX_CELL, clip, columns, json_visible, visible
 
 OPS_FORMAT = "chipdoctor-ops/1"
 #: Column titles, written out so that the message extractor sees each.
@@ -85,7 +85,7 @@ def _detail(verdict: Verdict, lang: str) -> str:
 def _table(result: OpsResult, lang: str) -> str:
     head = [translate(title, lang) for title in _COLUMNS[:4]]
     rows = [
-        [visible(v.op), _status(v, lang), str(v.count), visible(_detail(v, lang))]
+        [clip(visible(v.op), MAX_CELL), _status(v, lang), str(v.count), visible(_detail(v, lang))]
         for v in result.ops
     ]
     widths = [max(columns(r[i]) for r in [head, *rows]) for i in range(3)]

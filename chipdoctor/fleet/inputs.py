@@ -11,6 +11,7 @@ import gzip
 import io
 import json
 import os
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,7 +137,7 @@ def _file(source: str) -> bytes | Unreadable:
             raw = _gunzip(raw)
     except RefusedFile as exc:
         return Unreadable(source, str(exc))
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:  # zlib.error: a corrupt deflate stream
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         return Unreadable(source, f"cannot be read: {reason}")
     return raw

@@ -3,6 +3,7 @@ and what the comparison keeps of each report."""
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 from pathlib import Path
@@ -156,4 +157,23 @@ def test_a_deeply_nested_document_is_listed_not_a_crash(
     assert [(u.source, u.reason.startswith("is not JSON")) for u in read.unreadable] == [
         (str(deep), True),
         (str(nested), True),
+    ]
+
+
+def test_a_corrupt_or_cut_gzip_report_is_listed_not_a_crash(
+    tmp_path: Path, report: dict[str, Any]
+) -> None:
+    packed = gzip.compress(json.dumps(with_host(report, "a")).encode())
+    flipped = bytearray(packed)
+    for at in range(20, 40):  # inside the deflate stream: zlib.error, not OSError
+        flipped[at] ^= 0xFF
+    (tmp_path / "flipped.json.gz").write_bytes(bytes(flipped))
+    (tmp_path / "cut.json.gz").write_bytes(packed[: len(packed) // 2])
+    read = inputs.read_all([str(tmp_path)])
+    assert read.reports == []
+    assert sorted(
+        (Path(u.source).name, u.reason.startswith("cannot be read: ")) for u in read.unreadable
+    ) == [
+        ("cut.json.gz", True),
+        ("flipped.json.gz", True),
     ]

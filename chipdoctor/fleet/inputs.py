@@ -26,6 +26,9 @@ from chipdoctor.model import REPORT_FORMAT
 MAX_REPORT_BYTES = 4 << 20
 #: Reports in one comparison (files, directory entries and stdin lines together).
 MAX_REPORTS = 100_000
+#: Distinct component ids in one comparison: chipdoctor knows some 30; every node row has a
+#: cell and every id an absent-node list, so a report naming thousands would multiply them.
+MAX_COMPONENT_IDS = 256
 #: What a device's `health` says when it is healthy or when its tool shows no health at all.
 HEALTHY = frozenset({"OK", "N/A"})
 SUFFIXES = (".json", ".json.gz")
@@ -64,6 +67,7 @@ def read_all(arguments: Iterable[str], stdin: IO[bytes] | None = None) -> Inputs
     """Every report the arguments name (`-` is JSON lines on `stdin`)."""
     out = Inputs()
     seen: dict[str, str] = {}
+    ids: set[str] = set()
     for source, raw in _documents(arguments, stdin):
         if isinstance(raw, Unreadable):
             out.unreadable.append(raw)
@@ -77,6 +81,12 @@ def read_all(arguments: Iterable[str], stdin: IO[bytes] | None = None) -> Inputs
             reason = f"node {report.name!r} was already read from {seen[report.name]}"
             out.unreadable.append(Unreadable(source, reason))
             continue
+        new = report.components.keys() - ids
+        if len(ids) + len(new) > MAX_COMPONENT_IDS:
+            reason = f"brings the component ids compared past {MAX_COMPONENT_IDS}"
+            out.unreadable.append(Unreadable(source, reason))
+            continue
+        ids |= new
         seen[report.name] = source
         out.reports.append(report)
     return out

@@ -177,3 +177,17 @@ def test_a_corrupt_or_cut_gzip_report_is_listed_not_a_crash(
         ("cut.json.gz", True),
         ("flipped.json.gz", True),
     ]
+
+
+def test_a_report_naming_too_many_components_is_listed(report: dict[str, Any]) -> None:
+    """One report with 50,000 made-up component ids among 300 nodes made a 120 MB table and a
+    200 MB JSON (a cell and an absent-node entry per node and id): it is listed instead."""
+    many = with_host(report, "evil")
+    many["components"] = [{"id": f"c{i}", "version": "1"} for i in range(50_000)]
+    lines = [json.dumps(with_host(report, f"n{i}")) for i in range(300)] + [json.dumps(many)]
+    read = inputs.read_all(["-"], io.BytesIO("\n".join(lines).encode()))
+    assert len(read.reports) == 300
+    assert [(u.source, u.reason) for u in read.unreadable] == [
+        ("stdin:301", f"brings the component ids compared past {inputs.MAX_COMPONENT_IDS}")
+    ]
+    assert len(render_table(compare(read))) < 100_000

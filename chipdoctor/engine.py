@@ -144,10 +144,15 @@ def _crashed(
 
 def judge(inventory: Inventory, matrices: MatrixSet) -> list[Finding]:
     """The probes' own findings, then every rule of every stack found, worst first."""
+    from chipdoctor.rules.data import data_findings
+
     verdicts: list[Finding] = []
     for stack in inventory.stacks:
         try:
-            found = STACKS[stack].evaluate(inventory, matrices.get(stack))
+            matrix = matrices.get(stack)
+            found = data_findings(
+                stack, inventory, matrix, STACKS[stack].evaluate(inventory, matrix)
+            )
         except Exception as exc:  # a rules bug must not hide what the other stacks' rules say
             _crashed(
                 inventory,
@@ -178,4 +183,10 @@ def judge(inventory: Inventory, matrices: MatrixSet) -> list[Finding]:
 
 def check(evidence: Evidence, matrices: MatrixSet, observer: ProbeObserver | None = None) -> Report:
     inventory = collect(evidence, observer=observer)
-    return Report(__version__, inventory, judge(inventory, matrices), host=evidence.host_name())
+    return Report(
+        __version__,
+        inventory,
+        judge(inventory, matrices),
+        host=evidence.host_name(),
+        data=matrices.source,
+    )

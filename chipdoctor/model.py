@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chipdoctor.errors import EXIT_INCOMPATIBLE, EXIT_INTERNAL, EXIT_OK
+
+if TYPE_CHECKING:
+    from chipdoctor.matrix.store import DataSource
 
 REPORT_FORMAT = "chipdoctor-report/1"
 #: Inventory.facts under this prefix are notes for people (the table prints them, JSON does
@@ -125,6 +128,8 @@ class Report:
     smoke: list[SmokeStep] = field(default_factory=list)
     #: The node's hostname (the live host's, or the one a snapshot recorded); None: unknown.
     host: str | None = None
+    #: The compatibility data it was judged with (bundled or updated, its path and date).
+    data: DataSource | None = None
 
     def localized(self, text: str) -> str:
         """`text` in the report's language (messages built with i18n.T translate)."""
@@ -162,6 +167,7 @@ class Report:
             "format": REPORT_FORMAT,
             "tool": {"name": "chipdoctor", "version": self.tool_version},
             **({"host": self.host} if self.host is not None else {}),
+            **({"data": self.data.to_dict()} if self.data is not None else {}),
             "status": self.status,
             "stacks": list(self.inventory.stacks),
             "components": [

@@ -59,6 +59,15 @@ def render_text(plan: Plan, *, color: bool = False, width: int = 100, lang: str 
         pins=pins,
     )
     console.print(Text(say(head), style="bold"))
+    if plan.data is not None:
+        data = plan.data
+        line = T(
+            "data: {kind}, refreshed {updated} ({path})",
+            kind=T("updated") if data.kind == "updated" else T("bundled"),
+            updated=data.updated or T("on an unknown date"),
+            path=data.path,
+        )
+        console.print(Text(say(line), style="dim"))
     if not resolution.ok:
         _conflicts(console, say, plan)
         return _strip(buffer.getvalue())

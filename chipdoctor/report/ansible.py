@@ -2,10 +2,10 @@
 (`/etc/ansible/facts.d/chipdoctor.fact`, seen as `ansible_local.chipdoctor`).
 
 Flat so that a play reads it without filters: `status`, `stacks`, `components` (id -> version),
-`errors` and `warnings` (finding ids), `data_date` (the date of the data the verdict used;
-null until the report carries one). `status` is `error` for an incomplete check, which cannot
-vouch for the node. Keys are sorted; a component seen twice keeps its first
-version.
+`errors` and `warnings` (finding ids), `data_date` (the date of the data the verdict used,
+the report's `data.updated`; null when no data file states one). `status` is `error` for an
+incomplete check, which cannot vouch for the node. Keys are sorted; a component seen twice keeps
+its first version.
 """
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ def facts(report: Report) -> dict[str, Any]:
     components: dict[str, str] = {}
     for component in report.inventory.components:
         components.setdefault(component.id, component.version)
-    data_date = getattr(report, "data_date", None)
+    data_date = report.data.updated if report.data is not None else None
     return {
         "status": vouched_status(report),
         "stacks": list(report.inventory.stacks),
         "components": components,
         "errors": _ids(report, Severity.ERROR),
         "warnings": _ids(report, Severity.WARNING),
-        "data_date": None if data_date is None else str(data_date),
+        "data_date": data_date or None,
     }
 
 

@@ -133,6 +133,15 @@ def test_ansible_facts_are_flat_and_stable() -> None:
     assert ansible.render(judged("ascend-torch-mismatch")) == text
 
 
+def test_ansible_data_date_is_the_report_s_data_date() -> None:
+    """The report states its data's date (`data.updated`); the fact carries the same."""
+    argv = ["check", "--snapshot", str(SNAPSHOTS / "ascend-torch-mismatch"), "--format"]
+    report = json.loads(run_cli(*argv, "json").stdout)
+    facts = json.loads(run_cli(*argv, "ansible-facts").stdout)
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", report["data"]["updated"])
+    assert facts["data_date"] == report["data"]["updated"]
+
+
 def test_nfd_output_is_placed_atomically_into_features_d(tmp_path: Path) -> None:
     features = tmp_path / "features.d"
     features.mkdir()

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from childrun import measure
+from childrun import chipdoctor, measure
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOTS = ROOT / "tests" / "fixtures" / "snapshots"
@@ -78,13 +77,11 @@ def main() -> int:
     parser.add_argument("--nodes", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    script = shutil.which("chipdoctor")
-    chipdoctor = [script] if script else [sys.executable, "-m", "chipdoctor"]
     with tempfile.TemporaryDirectory(prefix="bench-fleet-") as scratch:
         for name, reports in _fleets(args.nodes).items():
             directory = Path(scratch) / name
             _write(directory, reports)
-            argv = [*chipdoctor, "fleet", "compare", "--format", "json", str(directory)]
+            argv = [*chipdoctor(), "fleet", "compare", "--format", "json", str(directory)]
             runs = [measure(argv) for _ in range(args.runs)]
             if any(run.code not in (0, 1) for run in runs):
                 sys.stderr.write(f"{' '.join(argv)} failed\n")

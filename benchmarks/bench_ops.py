@@ -15,14 +15,13 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import shutil
 import statistics
 import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
-from childrun import Run, measure
+from childrun import Run, chipdoctor, measure
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "ops" / "model.pt2"
@@ -71,13 +70,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--nodes", type=int, default=5000)
     args = parser.parse_args()
-    script = shutil.which("chipdoctor")
-    base = [script] if script else [sys.executable, "-m", "chipdoctor"]
     with tempfile.TemporaryDirectory() as scratch:
         model = synthetic(Path(scratch), args.nodes)
         out = Path(scratch) / "out.json"
         argv = [
-            *base,
+            *chipdoctor(),
             "ops",
             str(model),
             "--target",

@@ -190,9 +190,9 @@ def test_npd_reports_chipdoctor_s_own_failure_as_unknown(
     assert capsys.readouterr().out == ""
 
 
-def test_npd_reports_an_incomplete_check_as_unknown(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.fixture
+def incomplete_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every check reports a crashed part (its report is incomplete, exit 3)."""
     import chipdoctor.engine
 
     real = chipdoctor.engine.check
@@ -203,27 +203,22 @@ def test_npd_reports_an_incomplete_check_as_unknown(
         return report
 
     monkeypatch.setattr(chipdoctor.engine, "check", incomplete)
+
+
+@pytest.mark.usefixtures("incomplete_check")
+def test_npd_reports_an_incomplete_check_as_unknown(capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["check", "--snapshot", str(SNAPSHOTS / "ascend-910b-healthy"), "--format"]
     assert _run_main([*argv, "npd"]) == 2
     assert capsys.readouterr().out.startswith("INCOMPLETE: ")
     assert _run_main([*argv, "json"]) == 3
 
 
+@pytest.mark.usefixtures("incomplete_check")
 def test_an_incomplete_check_is_no_ok_label_or_fact(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     """A check that crashed in part may have missed a problem: NFD and Ansible see `error`, as
     fleet compare fails the node, never the `ok` of what it did see."""
-    import chipdoctor.engine
-
-    real = chipdoctor.engine.check
-
-    def incomplete(*args: object, **kwargs: object) -> Report:
-        report = real(*args, **kwargs)  # type: ignore[arg-type]
-        report.inventory.crashed.append("ascend.probe-crashed")
-        return report
-
-    monkeypatch.setattr(chipdoctor.engine, "check", incomplete)
     argv = ["check", "--snapshot", str(SNAPSHOTS / "ascend-910b-healthy"), "--format"]
     target = tmp_path / "chipdoctor"
     assert _run_main([*argv, "nfd", "--output", str(target)]) == 3

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from chipdoctor.yamlio import LocatedYaml, YamlPath
 
 MATRIX_FORMAT = "chipdoctor-matrix/1"
-_ROW_TEXT_FIELDS = ("note", "branch")
+_ROW_TEXT_FIELDS = ("note", "branch", "generator")
 _ROW_FIELDS = {"source", "verdict", *_ROW_TEXT_FIELDS}
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -216,6 +216,11 @@ def _row(doc: LocatedYaml, where: YamlPath, key: str, data: Any, sources: dict[s
         for component, value in data.items()
         if component in ALL_COMPONENTS
     }
+    generator = data.get("generator")
+    if generator is not None and not (isinstance(generator, str) and _ID.match(generator)):
+        raise doc.error(
+            (*where, "generator"), "generator must be a parser name such as 'pta-release-notes'"
+        )
     return Row(
         values=values,
         sources=_row_sources(doc, where, data.get("source"), sources),

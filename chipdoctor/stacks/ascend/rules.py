@@ -27,7 +27,7 @@ from chipdoctor.rules.common import (
     stack_finding,
     vendor_in_ranges,
 )
-from chipdoctor.stacks.ascend import facts
+from chipdoctor.stacks.ascend import companions, facts
 
 RELEASES_URL = "https://gitcode.com/Ascend/pytorch/releases"
 CANN_DOWNLOAD = "https://www.hiascend.com/developer/download/community/result?module=cann"
@@ -45,6 +45,9 @@ def evaluate(inventory: Inventory, matrix: Matrix) -> list[Finding]:
         out += _torch_npu_vs_cann(torch_npu, torch, cann, npu_rows, matrix)
     elif cann:
         out += _cann_without_torch_npu(cann, torch, matrix)
+    if cann:
+        out += companions.kernels(inventory, cann)
+        out += companions.nnal(inventory, cann)
     out += _cann_vs_driver(inventory, matrix)
     out += _driver_vs_firmware(inventory, matrix)
     return out

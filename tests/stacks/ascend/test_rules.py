@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 
 import pytest
 
+from chipdoctor.matrix.load import load_file, overlay
 from chipdoctor.matrix.model import Matrix
 from chipdoctor.model import Severity
 from chipdoctor.stacks.ascend import facts
@@ -218,3 +220,25 @@ def test_driver_version_that_does_not_parse_is_said_unreadable(matrix: Matrix) -
     assert finding.severity is Severity.WARNING
     assert "could not be read as an Ascend driver version" in finding.message
     assert "newer" not in finding.message
+
+
+def test_a_failure_reported_upstream_is_an_error_with_the_build_for_this_cann(
+    matrix: Matrix, tmp_path: Path
+) -> None:
+    """Issue 12 item 6: beyond the pairing, a `verdict: incompatible` row (a failure reported
+    with a source) makes "newer CANN" an error; the fix keeps torch's release."""
+    site = tmp_path / "site.yaml"
+    site.write_text(
+        'format: chipdoctor-matrix/1\nstack: ascend\nupdated: "2026-12-06"\n'
+        'sources: {report: {title: "a failure report", url: "https://example.org/1"}}\n'
+        "tables:\n  torch_npu_cann:\n    key: torch_npu\n    rows:\n"
+        '      - {torch_npu: "2.1.0.post10", cann: "8.3.RC1", verdict: "incompatible",'
+        " source: report}\n"
+    )
+    failing = overlay(matrix, load_file(site))
+    inv = inventory(torch="2.1.0", torch_npu="2.1.0.post10", cann="8.3.RC1", cann_kernels="8.3.RC1")
+    assert planning.by_id(evaluate(inv, matrix))["ascend.torch_npu-cann"].severity is Severity.INFO
+    finding = planning.by_id(evaluate(inv, failing))["ascend.torch_npu-cann"]
+    assert finding.severity is Severity.ERROR
+    assert "as reported upstream" in finding.message and "a failure report" in finding.message
+    assert finding.fix.startswith("pip install torch-npu==2.1.0.post")

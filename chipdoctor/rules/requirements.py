@@ -181,7 +181,11 @@ def _fix(target: str, items: list[Unmet], packages: Mapping[str, str]) -> str:
         return pip_install(f"{target}{specifier}")
     variant = _variant(installed) if target in ("torch", *_COMPANIONS) else None
     if variant and "+" not in pinned:
-        return pip_install(f"{target}=={pinned}+{variant}", index_url=f"{WHEEL_INDEX}/{variant}")
+        # NOTE: nightlies live on their own index (download.pytorch.org/whl/nightly/<variant>).
+        index = (
+            f"{WHEEL_INDEX}/nightly/{variant}" if not _final(pinned) else f"{WHEEL_INDEX}/{variant}"
+        )
+        return pip_install(f"{target}=={pinned}+{variant}", index_url=index)
     return pip_install(f"{target}=={pinned}")
 
 

@@ -96,12 +96,14 @@ def _docker_runtimes(evidence: Evidence, inventory: Inventory) -> None:
 def _requirements(evidence: Evidence, inventory: Inventory) -> None:
     """Unmet `Requires-Dist` on the stack's packages (chipdoctor/rules/requirements.py), read
     from every installed distribution's METADATA whether or not an accelerator was found."""
+    from chipdoctor.rules import extension_builds
     from chipdoctor.rules.requirements import findings, marker_environment
 
     try:
         python = evidence.python
         environment = marker_environment(evidence.platform, python)
         inventory.findings.extend(findings(evidence.requires_dist(), python.packages, environment))
+        inventory.findings.extend(extension_builds.findings(python.packages))
     except Exception as exc:  # a bug here must not hide what the probes found
         _crashed(
             inventory,

@@ -13,7 +13,7 @@ from typing import Optional
 
 import click
 
-from chipdoctor.cli import check, fix, matrix, snapshot  # noqa: F401  (each registers its command)
+from chipdoctor.cli import check, fix, fleet, matrix, snapshot  # noqa: F401  (each registers its command)
 from chipdoctor.cli.app import ISSUES_URL, OutputFormat, State, app
 from chipdoctor.errors import (
     EXIT_BAD_INPUT,
@@ -49,6 +49,14 @@ def main(argv: Optional[list[str]] = None) -> None:
 
 
 def _exit_code(argv: Optional[list[str]]) -> int:
+    State.npd = False
+    code = _run(argv)
+    if State.npd and code == EXIT_INTERNAL:
+        code = EXIT_BAD_INPUT  # Node Problem Detector's Unknown
+    return code
+
+
+def _run(argv: Optional[list[str]]) -> int:
     try:
         result = app(args=argv, prog_name="chipdoctor", standalone_mode=False)
         code = result if isinstance(result, int) else EXIT_OK
@@ -66,6 +74,7 @@ def _exit_code(argv: Optional[list[str]]) -> int:
     except BadInput as exc:
         # NOTE: a message quotes input (paths, values): escaped, it stays one line and inert.
         sys.stderr.write(f"chipdoctor: error: {visible(str(exc))}\n")
+        _unknown_to_npd(f"error: {exc}")
         code = EXIT_BAD_INPUT
     except BrokenPipeError:
         code = EXIT_OK
@@ -78,5 +87,14 @@ def _exit_code(argv: Optional[list[str]]) -> int:
             f"(at {Path(where.filename).name}:{where.lineno}); this is a bug, please report it "
             f"at {ISSUES_URL} (run with --debug for the traceback)\n"
         )
+        _unknown_to_npd(f"internal error: {type(exc).__name__}: {exc}")
         code = EXIT_INTERNAL
     return code
+
+
+def _unknown_to_npd(message: str) -> None:
+    """NPD shows a plugin's stdout as the condition's message: say why the node is Unknown."""
+    if State.npd:
+        from chipdoctor.report.npd import one_line
+
+        sys.stdout.write(one_line(f"chipdoctor could not check this node: {message}") + "\n")

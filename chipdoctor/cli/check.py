@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Optional
 
 import typer
 
-from chipdoctor.cli.app import OutputFormat, app, color, emit, language, progress_for, width
+from chipdoctor.cli.app import OutputFormat, State, app, color, emit, language, progress_for, width
 from chipdoctor.cli.evidence import evidence_for, note_ignored_keys
 from chipdoctor.errors import BadInput
 
@@ -68,6 +68,7 @@ def check(
     from chipdoctor.engine import check as run_check
     from chipdoctor.matrix.load import load_matrices
 
+    State.npd = output_format is OutputFormat.npd
     matrices = load_matrices(matrix)
     gate = _policy(policy, require)
     if output is not None:
@@ -92,7 +93,12 @@ def check(
         report = apply_policy(report, gate)
         strict = strict or gate.fail_on_warnings
     _deliver(report, output_format.value, output=output, force=force, strict=strict)
-    return report.exit_code(strict=strict)
+    code = report.exit_code(strict=strict)
+    if State.npd:
+        from chipdoctor.report.npd import exit_code
+
+        code = exit_code(code)
+    return code
 
 
 def _refuse_deep_elsewhere(deep: bool, *, snapshot: Optional[Path], image: Optional[str]) -> None:

@@ -40,6 +40,26 @@ def _markdown() -> Renderer:
     return lambda report, options: markdown.render(report)
 
 
+def _nfd() -> Renderer:
+    from datetime import datetime, timezone
+
+    from chipdoctor.report import nfd
+
+    return lambda report, options: nfd.render(report, now=datetime.now(timezone.utc))
+
+
+def _npd() -> Renderer:
+    from chipdoctor.report import npd
+
+    return lambda report, options: npd.render(report)
+
+
+def _ansible_facts() -> Renderer:
+    from chipdoctor.report import ansible
+
+    return lambda report, options: ansible.render(report)
+
+
 #: Every `--format` of `check`, the human table first.
 RENDERERS: dict[str, Callable[[], Renderer]] = {
     "table": _table,
@@ -47,6 +67,9 @@ RENDERERS: dict[str, Callable[[], Renderer]] = {
     "junit": _junit,
     "github": _github,
     "markdown": _markdown,
+    "nfd": _nfd,
+    "npd": _npd,
+    "ansible-facts": _ansible_facts,
 }
 
 

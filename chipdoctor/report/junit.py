@@ -32,24 +32,24 @@ def render(report: Report, *, strict: bool = False) -> str:
         ("chipdoctor.status", report.status),
         ("chipdoctor.stacks", ",".join(report.inventory.stacks)),
     ):
-        ET.SubElement(properties, "property", name=name, value=_clean(value))
+        ET.SubElement(properties, "property", name=name, value=xml_text(value))
     seen: set[tuple[str, str]] = set()
     tests = failures = 0
     for component in report.inventory.components:
         classname = f"chipdoctor.{component_group(component.id)}"
         case = _testcase(suite, classname, f"{component.id} {component.version}", seen)
         source = report.localized(T("source: {source}", source=component.source))
-        ET.SubElement(case, "system-out").text = _clean(source)
+        ET.SubElement(case, "system-out").text = xml_text(source)
         tests += 1
     for finding_id, group in _by_id(report.findings).items():
         worst = max((f.severity for f in group), key=lambda s: s.rank)
         case = _testcase(suite, f"chipdoctor.{group[0].stack}", finding_id, seen)
         tests += 1
-        body = _clean("\n\n".join(_describe(report, f) for f in group))
+        body = xml_text("\n\n".join(_describe(report, f) for f in group))
         if worst is Severity.ERROR or (strict and worst is Severity.WARNING):
             failing = [report.localized(f.message) for f in group if f.severity is worst]
             failure = ET.SubElement(
-                case, "failure", message=_clean(" | ".join(failing)), type=worst.value
+                case, "failure", message=xml_text(" | ".join(failing)), type=worst.value
             )
             failure.text = body
             failures += 1
@@ -79,7 +79,7 @@ def _testcase(
         n += 1
         unique = f"{name} ({n})"
     seen.add((classname, unique))
-    return ET.SubElement(suite, "testcase", classname=classname, name=_clean(unique))
+    return ET.SubElement(suite, "testcase", classname=classname, name=xml_text(unique))
 
 
 def _describe(report: Report, finding: Finding) -> str:
@@ -91,7 +91,8 @@ def _describe(report: Report, finding: Finding) -> str:
     return text + "\n" + say(T("fix: {line}", line=fix))
 
 
-def _clean(text: str) -> str:
+def xml_text(text: str) -> str:
+    """Text XML 1.0 can carry: characters it forbids become visible escapes, not a broken file."""
     return _NOT_XML.sub(_escape_char, text)
 
 

@@ -31,7 +31,7 @@ def render(report: Report) -> str:
         stacks=stacks,
     )
     lines = [
-        f"## {_inline(say(heading))}",
+        f"## {md_inline(say(heading))}",
         "",
         f"**{_STATUS_ICON[report.status]} {headline(report)}**",
     ]
@@ -41,7 +41,7 @@ def render(report: Report) -> str:
         if components:
             lines += ["", f"### {group}", "", *_table_head(columns)]
             lines += [
-                f"| `{visible(c.id)}` | {_cell(c.version)} | {_cell(c.source)} |"
+                f"| `{visible(c.id)}` | {md_cell(c.version)} | {md_cell(c.source)} |"
                 for c in components
             ]
     if inventory.devices:
@@ -49,7 +49,7 @@ def render(report: Report) -> str:
         lines += ["", f"### {title}", ""]
         lines += _table_head([say(T(name)) for name in ("stack", "device", "name", "health")])
         lines += [
-            f"| {_cell(d.stack)} | {d.index} | {_cell(d.name)} | {_cell(d.health)} |"
+            f"| {md_cell(d.stack)} | {d.index} | {md_cell(d.name)} | {md_cell(d.health)} |"
             for d in inventory.devices
         ]
     title = say(T("Findings"))
@@ -62,13 +62,13 @@ def render(report: Report) -> str:
 
 
 def _table_head(columns: list[str]) -> list[str]:
-    return ["| " + " | ".join(_cell(c) for c in columns) + " |", "|" + " --- |" * len(columns)]
+    return ["| " + " | ".join(md_cell(c) for c in columns) + " |", "|" + " --- |" * len(columns)]
 
 
 def _finding(report: Report, finding: Finding) -> list[str]:
     say = report.localized
     severity = say(SEVERITY[finding.severity])
-    message = _inline(say(finding.message))
+    message = md_inline(say(finding.message))
     out = [f"- {_ICON[finding.severity]} **{severity}** `{visible(finding.id)}`: {message}"]
     fix = say(finding.fix)
     if fix:
@@ -81,13 +81,14 @@ def _finding(report: Report, finding: Finding) -> list[str]:
     return out
 
 
-def _inline(text: str) -> str:
+def md_inline(text: str) -> str:
     """A message on Markdown lines: its own line breaks as `<br>`, other controls visible."""
     return _HTML_OPEN.sub("&lt;", visible(text, keep="\n")).replace("\n", "<br>")
 
 
-def _cell(text: str) -> str:
-    return _inline(text).replace("|", "\\|")
+def md_cell(text: str) -> str:
+    """A table cell: a `|` inside would end the cell."""
+    return md_inline(text).replace("|", "\\|")
 
 
 def _fence(text: str) -> str:

@@ -68,6 +68,10 @@ class Stack(ABC):
     title: str
     #: Its component ids (docs/contracts.md), in display order.
     components: tuple[str, ...]
+    #: The components every node of a distributed job needs at one version (driver, firmware,
+    #: toolkit, vendor extension, collective library): `fleet compare` calls drift on them an
+    #: error, on the others a warning.
+    fleet_equal: tuple[str, ...] = ()
     #: The version scheme of each component that is not PEP 440.
     schemes: Mapping[str, Scheme] = {}
     #: The commands its probe may run, by snapshot key (the argv joined by single spaces).

@@ -26,14 +26,17 @@ class Ascend(Stack):
         "cann_kernels",
         "nnae",
         "nnal",
+        "hccl",
         "ascend_driver",
         "ascend_firmware",
     )
+    fleet_equal = components
     schemes = {
         "cann": CANN,
         "cann_kernels": CANN,
         "nnae": CANN,
         "nnal": CANN,
+        "hccl": CANN,
         "ascend_driver": ASCEND_DRIVER,
         "ascend_firmware": DOTTED,
     }

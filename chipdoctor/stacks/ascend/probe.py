@@ -66,6 +66,7 @@ class AscendProbe:
             if toolkit.compatible_version:
                 context.inventory.facts[FACT_TOOLKIT_COMPATIBLE] = toolkit.compatible_version
             _kernels(context, toolkit, arches)
+            _hccl(context, toolkit)
         _nnae(context, roots, arches)
         _nnal(context, roots)
         device_count = _npu_smi(context)
@@ -211,6 +212,19 @@ def _kernels(context: ProbeContext, toolkit: Toolkit, arches: tuple[str, ...]) -
         version = get_ci(parse_key_values(text), "version_dir")
         if version:
             context.component("cann_kernels", version, path)
+
+
+def _hccl(context: ProbeContext, toolkit: Toolkit) -> None:
+    """HCCL, the collective library CANN ships, as the toolkit's version.cfg records it:
+    `hccl_running_version=[<inner build>:<CANN version>]`. NOTE: published `cat
+    <toolkit>/version.cfg` outputs hold the line for CANN 8.0.0, 8.0.T63, 8.1.RC1 and 8.2.RC2
+    (shared/reference/ascend.md 3.2; a MindIE 2.1.RC2 image's version notes); no published
+    CANN 8.5+ (cann-<version>) install shows one, so HCCL has no version there."""
+    path = f"{toolkit.home}/version.cfg"
+    text = context.read(path)
+    version = parse_version_cfg(text).get("hccl_running_version") if text else None
+    if version:
+        context.component("hccl", version, path)
 
 
 def _nnae(context: ProbeContext, roots: list[str], arches: tuple[str, ...]) -> None:

@@ -21,6 +21,7 @@ class Cambricon(Stack):
     name = "cambricon"
     title = "Cambricon"
     components = ("torch_mlu", "neuware", "cnnl", "cncl", "cambricon_driver")
+    fleet_equal = ("torch_mlu", "neuware", "cnnl", "cncl", "cambricon_driver")
     # CNToolkit `4.7.2`, CNNL `2.1.829`, CNCL `1.30.8`, MLU driver `5.10.22`.
     schemes = {"neuware": DOTTED, "cnnl": DOTTED, "cncl": DOTTED, "cambricon_driver": DOTTED}
     environment = (

@@ -19,9 +19,16 @@ if TYPE_CHECKING:
 class Cuda(Stack):
     name = "cuda"
     title = "NVIDIA CUDA"
-    components = ("nvidia_driver", "cuda_driver_api", "cuda", "cudnn")
+    components = ("nvidia_driver", "cuda_driver_api", "cuda", "cudnn", "nccl")
+    fleet_equal = ("nvidia_driver", "cuda", "nccl")
     # Driver `550.54.15`, CUDA `12.6` / `12.6.20241114` (version.json), cuDNN `9.5.1.17`.
-    schemes = {"nvidia_driver": DOTTED, "cuda_driver_api": DOTTED, "cuda": DOTTED, "cudnn": DOTTED}
+    schemes = {
+        "nvidia_driver": DOTTED,
+        "cuda_driver_api": DOTTED,
+        "cuda": DOTTED,
+        "cudnn": DOTTED,
+        "nccl": DOTTED,
+    }
     environment = (
         "CUDA_",  # CUDA_HOME, CUDA_PATH, CUDA_VISIBLE_DEVICES
         "CUDNN_",

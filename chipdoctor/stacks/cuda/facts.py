@@ -11,6 +11,20 @@ VISIBLE_DEVICES = "CUDA_VISIBLE_DEVICES"
 DRIVER_DOWNLOAD = "https://www.nvidia.com/en-us/drivers/unix/"
 # NOTE: PyTorch's CUDA wheels depend on these (cuDNN 9 for CUDA 12 and 13, cuDNN 8 for 11.x).
 CUDNN_PACKAGES = ("nvidia-cudnn-cu13", "nvidia-cudnn-cu12", "nvidia-cudnn-cu11")
+# NOTE: NCCL as pip installs it (PyTorch's CUDA wheels depend on one of these; they exist for
+# CUDA 11, 12 and 13, each versioned as NCCL itself, e.g. 2.21.5), then as the NVIDIA NCCL
+# Installation Guide's packages install it (https://docs.nvidia.com/deeplearning/nccl/
+# install-guide/): libnccl2 (deb) under the multiarch directory, libnccl (rpm) under /usr/lib64,
+# the O/S-agnostic tar copied into the CUDA home; each as libnccl.so.X.Y.Z beside its
+# libnccl.so.2 link. Published listings: `find /usr /opt -name "libnccl.so*"` giving
+# /usr/lib/x86_64-linux-gnu/libnccl.so.2.23.4, `find /usr -name "libnccl*"` in an NGC arm64
+# container giving /usr/lib/aarch64-linux-gnu/libnccl.so.2.29.7, `rpm -ql` of libnccl 2.8.3
+# giving /usr/lib64/libnccl.so.2.8.3, and the tar copied into /usr/local/cuda/lib64
+# (wilsonify/FreshInstall ubuntu/tensorflow/nccl_2.8.sh).
+NCCL_PACKAGES = ("nvidia-nccl-cu13", "nvidia-nccl-cu12", "nvidia-nccl-cu11")
+NCCL_LIBRARY = "libnccl"
+NCCL_SYSTEM_DIRS = ("/usr/lib/{arch}-linux-gnu", "/usr/lib64")
+
 #: Other accelerators' PyTorch extensions: beside them a CPU build of torch is expected.
 OTHER_EXTENSIONS = ("torch_npu", "torch_mlu")
 

@@ -10,6 +10,7 @@ from chipdoctor.evidence.base import CommandResult, Evidence, UnreadableError
 from chipdoctor.i18n import T, join
 from chipdoctor.model import Device, Inventory, Severity
 from chipdoctor.probes.base import ProbeContext, command_failure
+from chipdoctor.probes.libfiles import library_version
 from chipdoctor.stacks.cuda.cuda_toolkit import (
     parse_cudnn_header,
     parse_version_json,
@@ -22,6 +23,9 @@ from chipdoctor.stacks.cuda.facts import (
     FACT_GPU_COUNT,
     FACT_OTHER_EXTENSION,
     HOME_VARIABLES,
+    NCCL_LIBRARY,
+    NCCL_PACKAGES,
+    NCCL_SYSTEM_DIRS,
     NVIDIA_SMI,
     OTHER_EXTENSIONS,
     PROC_VERSION,
@@ -63,6 +67,9 @@ class CudaProbe:
             or any(f.id != "cuda.cuda-home-missing" for f in inventory.findings)
         ):
             inventory.stacks.append("cuda")
+            # NOTE: only on a CUDA host: elsewhere the system library directories' listings
+            # would cost every check, and every snapshot would record them, for nothing.
+            _nccl(context, homes, evidence.platform.machine)
             _visible_devices(context)
         else:
             inventory.components.clear()
@@ -363,6 +370,20 @@ def _cudnn(context: ProbeContext, homes: list[str], machine: str) -> None:
             if version:
                 context.component("cudnn", version, path)
                 return
+
+
+def _nccl(context: ProbeContext, homes: list[str], machine: str) -> None:
+    """NCCL from the pip package PyTorch loads, else from a system install's file name."""
+    for package in NCCL_PACKAGES:
+        version = context.evidence.python.package(package)
+        if version:
+            context.component("nccl", version, f"package metadata: {package}")
+            return
+    arch = "aarch64" if machine.lower() in ("aarch64", "arm64") else "x86_64"
+    directories = [d.format(arch=arch) for d in NCCL_SYSTEM_DIRS]
+    found = library_version(context, [*directories, *(f"{h}/lib64" for h in homes)], NCCL_LIBRARY)
+    if found is not None:
+        context.component("nccl", *found)
 
 
 def parse_visible_devices(value: str) -> tuple[list[int], str] | None:

@@ -21,6 +21,7 @@ class Dcu(Stack):
     name = "dcu"
     title = "Hygon DCU"
     components = ("dtk", "hygon_driver")
+    fleet_equal = ("dtk", "hygon_driver")
     # DTK `24.04.3` / `26.04-rc4`, Hygon driver `6.3.30-V1.4.1a`.
     schemes = {"dtk": DOTTED, "hygon_driver": HYGON_DRIVER}
     environment = (

@@ -25,6 +25,7 @@ class Musa(Stack):
     name = "musa"
     title = "Moore Threads MUSA"
     components = ("torch_musa", "musa_toolkit", "musa_driver")
+    fleet_equal = ("torch_musa", "musa_toolkit", "musa_driver")
     schemes = {"musa_toolkit": DOTTED, "musa_driver": MUSA_DRIVER}
     environment = ("MUSA_",)  # MUSA_HOME, MUSA_VISIBLE_DEVICES
     commands = {

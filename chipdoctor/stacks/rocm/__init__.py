@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 class Rocm(Stack):
     name = "rocm"
     title = "AMD ROCm"
-    components = ("rocm", "amdgpu_driver")
+    components = ("rocm", "amdgpu_driver", "rccl")
+    fleet_equal = components
     # ROCm `7.2.0`, amdgpu module `6.16.13`.
     schemes = {"rocm": DOTTED, "amdgpu_driver": DOTTED}
     environment = ("HIP_", "ROCR_", "ROCM_", "HSA_")  # HIP_/ROCR_VISIBLE_DEVICES, ROCM_PATH

@@ -12,6 +12,7 @@ from chipdoctor.evidence.base import CommandResult, Evidence
 from chipdoctor.i18n import T
 from chipdoctor.model import Device, Inventory, Severity
 from chipdoctor.probes.base import ProbeContext, command_failure
+from chipdoctor.probes.libfiles import library_version
 from chipdoctor.probes.visible import check_visible_devices
 from chipdoctor.stacks._hip.rocm_versions import parse_version_file, strip_build, version_from_dir
 from chipdoctor.stacks._hip.smi_table import parse_smi_table
@@ -24,6 +25,7 @@ from chipdoctor.stacks.rocm.facts import (
     DOCKER_DOCS,
     FACT_AMDGPU_LOADED,
     FACT_TOOLS,
+    RCCL_LIBRARY,
     ROCM_ROOT,
     ROCM_SMI,
     VERSION_FILES,
@@ -38,7 +40,9 @@ class RocmProbe:
         context = ProbeContext("rocm", evidence)
         if hygon_markers(context):
             return context.inventory
-        _rocm(context)
+        root = _rocm(context)
+        if root is not None:
+            _rccl(context, root)
         _amdgpu(context)
         tools = []
         amd_smi = context.run(AMD_SMI)
@@ -71,10 +75,11 @@ def _roots(context: ProbeContext) -> list[str]:
     return list(dict.fromkeys(roots))
 
 
-def _rocm(context: ProbeContext) -> None:
+def _rocm(context: ProbeContext) -> str | None:
+    """The ROCm version; the root it came from (None: no ROCm found)."""
     for root in _roots(context):
         if _version_files(context, root):
-            return
+            return root
     # NOTE: every ROCm release installs under /opt/rocm-<version>; /opt/rocm is the link to
     # the default one. Without it, the newest versioned root is the one tools find.
     versioned = []
@@ -85,7 +90,18 @@ def _rocm(context: ProbeContext) -> None:
     for version, root in sorted(versioned, key=lambda item: _numeric(item[0]), reverse=True):
         if not _version_files(context, root):
             context.component("rocm", version, f"{root} (directory name)")
-        return
+        return root
+    return None
+
+
+def _rccl(context: ProbeContext, root: str) -> None:
+    """RCCL's library version from its file name under the ROCm root: the rccl package installs
+    lib/librccl.so.1.0.<ROCm release> (ROCm 6.4.1: librccl.so.1.0.60401; 7.2.0: 1.0.70200)
+    beside its librccl.so.1 link. NOTE: that number is the library's, set per ROCm release, not
+    the NCCL API version RCCL reports at run time; equal numbers are the same build line."""
+    found = library_version(context, [f"{root}/lib"], RCCL_LIBRARY)
+    if found is not None:
+        context.component("rccl", *found)
 
 
 def _numeric(version: str) -> tuple[int, ...]:

@@ -1,0 +1,89 @@
+"""Slurm's hostlist expressions (`node[01-64]`, `a[1-3,5],b7`) expanded into node names.
+
+The syntax, as Slurm documents it: names separated by `,` or whitespace; a bracketed hostlist
+is a common prefix followed by a list of numeric ranges in brackets, `tux[0-5,12,20-25]`
+(Slurm::Hostlist(3pm), https://manpages.ubuntu.com/manpages/jammy/man3/Slurm::Hostlist.3pm.html;
+slurm_hostlist_create(3): `linux[1-3,6]` is linux1, linux2, linux3 and linux6); a name may hold
+more than one bracket, `rack[0-63]_blade[0-41]` (slurm.conf(5), NodeName). A range keeps the
+width of its lower bound, so `node[01-64]` is node01 … node64 (Slurm's hostlist.c pads to the
+digits written). The 3-D `bgl[123x456]` form of Blue Gene systems is not supported.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from chipdoctor.errors import BadInput
+
+#: More names than any cluster has: an expression such as `n[0-999999999]` is refused rather
+#: than expanded into memory.
+MAX_NAMES = 1_000_000
+
+_RANGE = re.compile(r"(\d+)(?:-(\d+))?")
+
+
+def expand(expression: str, *, limit: int = MAX_NAMES) -> list[str]:
+    """Every node name `expression` denotes, in order, duplicates kept once."""
+    names: dict[str, None] = {}
+    for item in _items(expression):
+        for name in _expand_item(item, limit - len(names)):
+            names[name] = None
+    return list(names)
+
+
+def _items(expression: str) -> list[str]:
+    """The comma- or space-separated names; a comma inside brackets belongs to the range."""
+    items: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for char in expression:
+        if char == "[":
+            if depth:
+                raise BadInput(f"hostlist {expression!r}: a '[' inside brackets")
+            depth = 1
+        elif char == "]":
+            if not depth:
+                raise BadInput(f"hostlist {expression!r}: a ']' without its '['")
+            depth = 0
+        if not depth and (char == "," or char.isspace()):
+            items.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    if depth:
+        raise BadInput(f"hostlist {expression!r}: a '[' without its ']'")
+    items.append("".join(current))
+    return [item for item in items if item]
+
+
+def _expand_item(item: str, room: int) -> list[str]:
+    """One name with its brackets: the product of every bracket's numbers."""
+    parts = re.split(r"\[([^\]]*)\]", item)
+    # parts: literal, range list, literal, range list, ..., literal
+    choices: list[list[str]] = []
+    count = 1
+    for index, part in enumerate(parts):
+        numbers = _numbers(part, item) if index % 2 else [part]
+        count *= len(numbers)
+        if count > room:
+            raise BadInput(f"hostlist {item!r}: more than {MAX_NAMES} names")
+        choices.append(numbers)
+    return ["".join(combination) for combination in itertools.product(*choices)]
+
+
+def _numbers(ranges: str, item: str) -> list[str]:
+    out: list[str] = []
+    for piece in ranges.split(","):
+        match = _RANGE.fullmatch(piece.strip())
+        if match is None:
+            raise BadInput(f"hostlist {item!r}: {piece!r} is not a number or a range a-b")
+        low_text, high_text = match.group(1), match.group(2) or match.group(1)
+        low, high = int(low_text), int(high_text)
+        if high < low:
+            raise BadInput(f"hostlist {item!r}: the range {piece!r} goes down")
+        if high - low >= MAX_NAMES:
+            raise BadInput(f"hostlist {item!r}: more than {MAX_NAMES} names")
+        width = len(low_text)
+        out.extend(str(number).zfill(width) for number in range(low, high + 1))
+    return out

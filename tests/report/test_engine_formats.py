@@ -1,0 +1,206 @@
+"""`check --format nfd | npd | ansible-facts`: the engines' contracts (docs/contracts.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from chipdoctor.engine import check
+from chipdoctor.evidence.snapshot import SnapshotEvidence
+from chipdoctor.model import Component, Finding, Inventory, Report, Severity
+from chipdoctor.report import ansible, nfd, npd
+from tests.conftest import SNAPSHOTS, chipdoctor_argv, run_cli
+from tests.planning import fixed
+
+NOW = datetime(2026, 12, 6, 5, 0, 0, tzinfo=timezone.utc)
+# NFD's label value syntax (Kubernetes: at most 63 characters, alphanumeric at both ends).
+LABEL_VALUE = re.compile(r"[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?")
+FEATURE = re.compile(r"chipdoctor\.io/([a-z0-9_]+)=(.*)")
+
+
+def judged(name: str) -> Report:
+    return check(SnapshotEvidence(SNAPSHOTS / name), fixed())
+
+
+def made(*versions: tuple[str, str], findings: tuple[Finding, ...] = ()) -> Report:
+    inventory = Inventory(
+        stacks=["cuda"], components=[Component(i, v, "test") for i, v in versions]
+    )
+    return Report(tool_version="0", inventory=inventory, findings=list(findings))
+
+
+def test_nfd_file_lists_status_and_every_component_in_label_syntax() -> None:
+    report = judged("ascend-torch-mismatch")
+    lines = nfd.render(report, now=NOW).splitlines()
+    assert lines[0] == "# +expiry-time=2026-12-06T06:00:00Z"
+    assert lines[1] == "chipdoctor.io/status=error"
+    matches = [FEATURE.fullmatch(line) for line in lines[2:]]
+    features = {m.group(1): m.group(2) for m in matches if m}
+    assert len(features) == len(matches)
+    assert features["cann"] == "8.2.RC1"
+    assert features["torch_npu"] == "2.5.1.post1"
+    assert features["os"] == "openEuler_22.03"
+    assert set(features) == {c.id for c in report.inventory.components}
+    assert all(LABEL_VALUE.fullmatch(value) for value in features.values())
+
+
+@pytest.mark.parametrize(
+    ("version", "value"),
+    [
+        ("2.3.0+cu121", "2.3.0_cu121"),
+        ("+cpu", "cpu"),
+        ("1:2.0~rc1", "1_2.0_rc1"),
+        ("9" * 80, "9" * 63),
+        ("1." + "x" * 60 + "-.z", "1." + "x" * 60),
+        ("+++", ""),
+    ],
+)
+def test_nfd_values_follow_label_syntax(version: str, value: str) -> None:
+    assert nfd.label_value(version) == value
+    text = nfd.render(made(("torch", version)), now=NOW)
+    assert (f"chipdoctor.io/torch={value}" in text.splitlines()) is bool(value)
+
+
+def test_nfd_file_stays_under_64_kib_and_names_a_component_once() -> None:
+    many = [(f"c{n:05d}", "1.0") for n in range(10_000)]
+    text = nfd.render(made(("torch", "2.0"), ("torch", "2.1"), *many), now=NOW)
+    assert len(text.encode()) <= nfd.MAX_BYTES
+    assert text.count("chipdoctor.io/torch=") == 1
+
+
+def test_npd_names_the_worst_finding_on_one_bounded_line() -> None:
+    report = made(
+        ("torch", "2.0"),
+        findings=(
+            Finding("cuda.a-warning", Severity.WARNING, (), "mild"),
+            Finding("cuda.the-error", Severity.ERROR, (), "line one\nline two " + "x" * 2000),
+        ),
+    )
+    text = npd.render(report)
+    assert text.endswith("\n") and text.count("\n") == 1
+    assert len(text) - 1 == npd.MAX_CHARS
+    assert text.startswith("INCOMPATIBLE: 1 error(s), 1 warning(s) cuda.the-error: line one")
+    assert npd.render(made(("torch", "2.0"))) == "OK: nothing is incompatible.\n"
+
+
+@pytest.mark.parametrize(("ours", "theirs"), [(0, 0), (1, 1), (2, 2), (3, 2), (130, 130)])
+def test_npd_exit_codes_are_the_engine_s(ours: int, theirs: int) -> None:
+    assert npd.exit_code(ours) == theirs
+
+
+def test_npd_cli_exit_codes_and_stdout(tmp_path: Path) -> None:
+    failing = run_cli(
+        "check", "--snapshot", str(SNAPSHOTS / "ascend-torch-mismatch"), "--format", "npd"
+    )
+    assert failing.returncode == 1
+    assert failing.stdout.count("\n") == 1 and "ascend.torch-torch_npu" in failing.stdout
+    healthy = run_cli(
+        "check", "--snapshot", str(SNAPSHOTS / "ascend-910b-healthy"), "--format", "npd"
+    )
+    assert (healthy.returncode, healthy.stdout) == (0, "OK: nothing is incompatible.\n")
+    bad = run_cli("check", "--snapshot", str(tmp_path / "absent"), "--format", "npd")
+    assert bad.returncode == 2
+    assert bad.stdout.startswith("chipdoctor could not check this node: error: ")
+    assert bad.stdout.count("\n") == 1
+
+
+def test_ansible_facts_are_flat_and_stable() -> None:
+    report = judged("ascend-torch-mismatch")
+    text = ansible.render(report)
+    facts = json.loads(text)
+    assert sorted(facts) == ["components", "data_date", "errors", "stacks", "status", "warnings"]
+    assert facts["status"] == "error"
+    assert facts["stacks"] == ["ascend"]
+    assert facts["components"]["cann"] == "8.2.RC1"
+    assert facts["errors"] == ["ascend.torch-torch_npu"]
+    assert facts["warnings"] == []
+    assert facts["data_date"] is None
+    assert ansible.render(judged("ascend-torch-mismatch")) == text
+
+
+def test_nfd_output_is_placed_atomically_into_features_d(tmp_path: Path) -> None:
+    features = tmp_path / "features.d"
+    features.mkdir()
+    target = features / "chipdoctor"
+    argv = ["check", "--snapshot", str(SNAPSHOTS / "ascend-910b-healthy"), "--format", "nfd"]
+    first = run_cli(*argv, "--output", str(target))
+    assert first.returncode == 0, first.stderr
+    assert "chipdoctor.io/status=ok" in target.read_text().splitlines()
+    again = run_cli(*argv, "--output", str(target))
+    assert again.returncode == 2  # never overwritten without --force
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LANG", "LC_"))}
+    replaced = subprocess.run(
+        [
+            *chipdoctor_argv(),
+            *argv[:2],
+            str(SNAPSHOTS / "ascend-torch-mismatch"),
+            *argv[3:],
+            "--output",
+            str(target),
+            "--force",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert replaced.returncode == 1
+    assert "chipdoctor.io/status=error" in target.read_text().splitlines()
+    assert sorted(p.name for p in features.iterdir()) == ["chipdoctor"]  # no dot-file left
+
+
+class _Crash(RuntimeError):
+    pass
+
+
+def _run_main(argv: list[str]) -> int:
+    from chipdoctor.cli import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    return int(stopped.value.code or 0)
+
+
+def test_npd_reports_chipdoctor_s_own_failure_as_unknown(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An internal error exits 2 (NPD's Unknown) with its line on stdout; other formats keep 3."""
+    import chipdoctor.engine
+
+    def crash(*args: object, **kwargs: object) -> Report:
+        raise _Crash("a bug")
+
+    monkeypatch.setattr(chipdoctor.engine, "check", crash)
+    argv = ["check", "--snapshot", str(SNAPSHOTS / "ascend-910b-healthy"), "--format"]
+    assert _run_main([*argv, "npd"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "chipdoctor could not check this node: internal error: _Crash: a bug\n"
+    assert "internal error" in err
+    assert _run_main([*argv, "json"]) == 3
+    assert capsys.readouterr().out == ""
+
+
+def test_npd_reports_an_incomplete_check_as_unknown(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import chipdoctor.engine
+
+    real = chipdoctor.engine.check
+
+    def incomplete(*args: object, **kwargs: object) -> Report:
+        report = real(*args, **kwargs)  # type: ignore[arg-type]
+        report.inventory.crashed.append("ascend.probe-crashed")
+        return report
+
+    monkeypatch.setattr(chipdoctor.engine, "check", incomplete)
+    argv = ["check", "--snapshot", str(SNAPSHOTS / "ascend-910b-healthy"), "--format"]
+    assert _run_main([*argv, "npd"]) == 2
+    assert capsys.readouterr().out.startswith("INCOMPLETE: ")
+    assert _run_main([*argv, "json"]) == 3

@@ -10,13 +10,13 @@ from __future__ import annotations
 import io
 
 from rich.console import Console
-from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from chipdoctor.i18n import T
 from chipdoctor.model import NOTE_PREFIX, Report, Severity
 from chipdoctor.printable import visible
+from chipdoctor.report import lines
 from chipdoctor.report.common import SEVERITY, component_group, headline
 
 _MARK = {
@@ -118,10 +118,9 @@ def _findings(console: Console, report: Report) -> None:
         head.append(f"  {visible(finding.id)}", style="bold")
         console.print(head)
         message = visible(say(finding.message), keep="\n")
-        console.print(Padding(Text(message), (0, 0, 0, 4), expand=False))
+        lines.prose(console, message)
         for line in say(finding.fix).splitlines():
-            fix = say(T("fix: {line}", line=visible(line)))
-            console.print(Padding(Text(fix, style="green"), (0, 0, 0, 4), expand=False))
+            lines.fix_line(console, say, visible(line))
 
 
 _SMOKE_RESULT = {

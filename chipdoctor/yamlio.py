@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,11 +46,14 @@ class LocatedYaml:
 MAX_YAML_BYTES = 2 << 20
 MAX_YAML_NODES = 200_000
 MAX_YAML_DEPTH = 64
-# NOTE: the characters YAML 1.1 refuses (PyYAML's Reader.NON_PRINTABLE); found here first so
-# the error can name the line (PyYAML only gives a character offset).
-_NON_PRINTABLE = re.compile(
-    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-)
+
+
+@lru_cache(maxsize=1)
+def _non_printable() -> re.Pattern[str]:
+    """The characters YAML 1.1 refuses (PyYAML's Reader.NON_PRINTABLE); found here first so
+    the error can name the line (PyYAML only gives a character offset). Compiled on first use:
+    the class spans most of Unicode and costs ~10 ms, paid only by a command that reads YAML."""
+    return re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def read_yaml(path: str | Path) -> LocatedYaml:
@@ -78,7 +82,7 @@ def parse_yaml(text: str, name: str) -> LocatedYaml:
 
     if len(text) > MAX_YAML_BYTES:
         raise BadInput(f"over the {MAX_YAML_BYTES >> 20} MiB limit of a YAML document", path=name)
-    bad = _NON_PRINTABLE.search(text)
+    bad = _non_printable().search(text)
     if bad is not None:
         raise BadInput(
             f"invalid YAML: character U+{ord(bad.group()):04X} is not allowed",

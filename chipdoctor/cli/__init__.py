@@ -1,19 +1,21 @@
 """Command-line entry: parse options, run the pipeline, pick a renderer, return an exit code.
 
 Every error path ends here: bad input -> one line and exit 2, a bug -> one line and exit 3
-(the traceback only with --debug), SIGINT -> 130, SIGTERM -> 143.
+(the traceback only with --debug), SIGINT -> 130, SIGTERM -> 143. A standard output that cannot
+be written (a full disk, /dev/full) is exit 2 too; a closed pipe (`| head`) ends quietly.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional, TextIO
 
 import click
 
-from chipdoctor.cli import check, fix, fleet, matrix, snapshot  # noqa: F401  (each registers its command)
+from chipdoctor.cli import check, fix, fleet, matrix, ops, snapshot  # noqa: F401  (each registers its command)
 from chipdoctor.cli.app import ISSUES_URL, OutputFormat, State, app
 from chipdoctor.errors import (
     EXIT_BAD_INPUT,
@@ -37,32 +39,38 @@ def main(argv: Optional[list[str]] = None) -> None:
     from chipdoctor.evidence.process import stop_all, stop_on_signals
 
     restore = stop_on_signals()
+    stdout = sys.stdout = _Watched(sys.stdout)
     try:
-        code = _exit_code(argv)
+        code = _exit_code(argv, stdout)
+        stdout.flush()
     except Stopped as exc:
         stop_all()
         sys.stderr.write(f"chipdoctor: {exc.message}\n")
         code = exc.exit_code
+    except OSError as exc:  # the last flush: what a help or plan text left in the buffer
+        code = _stdout_failed(exc)
     finally:
+        sys.stdout = stdout.stream
         restore()
     sys.exit(code)
 
 
-def _exit_code(argv: Optional[list[str]]) -> int:
+def _exit_code(argv: Optional[list[str]], stdout: _Watched) -> int:
     State.npd = False
-    code = _run(argv)
+    code = _run(argv, stdout)
     if State.npd and code == EXIT_INTERNAL:
         code = EXIT_BAD_INPUT  # Node Problem Detector's Unknown
     return code
 
 
-def _run(argv: Optional[list[str]]) -> int:
+def _run(argv: Optional[list[str]], stdout: _Watched) -> int:
     try:
         result = app(args=argv, prog_name="chipdoctor", standalone_mode=False)
         code = result if isinstance(result, int) else EXIT_OK
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except click.ClickException as exc:
+        _suggest_once(exc)
         exc.show()
         code = EXIT_BAD_INPUT
     except (click.exceptions.Abort, KeyboardInterrupt):
@@ -76,9 +84,12 @@ def _run(argv: Optional[list[str]]) -> int:
         sys.stderr.write(f"chipdoctor: error: {visible(str(exc))}\n")
         _unknown_to_npd(f"error: {exc}")
         code = EXIT_BAD_INPUT
-    except BrokenPipeError:
+    except BrokenPipeError:  # `| head` closed stdout: what it wanted, it has
+        _discard_stdout()
         code = EXIT_OK
     except Exception as exc:
+        if exc is stdout.failed:
+            return _stdout_failed(stdout.failed)
         if State.debug or "--debug" in (argv if argv is not None else sys.argv):
             traceback.print_exc()
         where = traceback.extract_tb(exc.__traceback__)[-1]
@@ -90,6 +101,60 @@ def _run(argv: Optional[list[str]]) -> int:
         _unknown_to_npd(f"internal error: {type(exc).__name__}: {exc}")
         code = EXIT_INTERNAL
     return code
+
+
+def _suggest_once(exc: click.ClickException) -> None:
+    """A misspelt command: typer writes "Did you mean 'check'?" into the message and click >= 8.2
+    appends its own from `possibilities`; say it once."""
+    if "Did you mean" in exc.message and getattr(exc, "possibilities", None):
+        exc.possibilities = None  # type: ignore[attr-defined]
+
+
+class _Watched:
+    """sys.stdout while a command runs: the same stream, remembering the error of a write or
+    flush that failed, so that error is told from any other OSError."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.failed: Optional[OSError] = None
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except OSError as exc:
+            self.failed = exc
+            raise
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except OSError as exc:
+            self.failed = exc
+            raise
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def _stdout_failed(exc: OSError) -> int:
+    """A closed pipe (`| head`) ends quietly with 0; any other failure is exit 2, one line."""
+    _discard_stdout()
+    if isinstance(exc, BrokenPipeError):
+        return EXIT_OK
+    sys.stderr.write(f"chipdoctor: error: cannot write to standard output: {exc.strerror or exc}\n")
+    return EXIT_BAD_INPUT
+
+
+def _discard_stdout() -> None:
+    """Point fd 1 at /dev/null, so the interpreter's own flush at exit cannot fail again and
+    print "Exception ignored" (what the Python docs advise for a closed pipe)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError):
+        return  # not a file descriptor (a test's captured stream)
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)
+    os.close(null)
 
 
 def _unknown_to_npd(message: str) -> None:

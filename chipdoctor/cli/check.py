@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Optional
 import typer
 
 from chipdoctor.cli.app import OutputFormat, State, app, color, emit, language, progress_for, width
-from chipdoctor.cli.evidence import evidence_for, note_ignored_keys
+from chipdoctor.cli.evidence import evidence_for, interpreter, note_ignored_keys
 from chipdoctor.errors import BadInput
 
 if TYPE_CHECKING:
@@ -48,7 +48,11 @@ def check(
         [], "--require", help="A version constraint such as 'torch_npu>=2.1' (repeatable)."
     ),
     output: Optional[Path] = typer.Option(
-        None, "--output", help="Write the --format output to FILE; the table still goes to stdout."
+        None,
+        "--output",
+        metavar="FILE|-",
+        help="Write the --format output to FILE, and the table to stdout; '-' writes the "
+        "--format output to stdout alone.",
     ),
     force: bool = typer.Option(False, "--force", help="Let --output overwrite an existing file."),
     lang: Optional[str] = typer.Option(
@@ -69,6 +73,9 @@ def check(
     from chipdoctor.matrix.load import load_matrices
 
     State.npd = output_format is OutputFormat.npd
+    python = interpreter(python)
+    if output == Path("-"):  # as --emit-dockerfile -: the chosen format on stdout, no table
+        output = None
     matrices = load_matrices(matrix)
     gate = _policy(policy, require)
     if output is not None:

@@ -39,6 +39,20 @@ def evidence_for(
     return HostEvidence(python=python, timeout=timeout)
 
 
+def interpreter(python: Optional[str]) -> Optional[str]:
+    """What `--python` names: an interpreter, or a virtualenv directory for its `bin/python`
+    (README: "inspect another interpreter or virtualenv")."""
+    if python is None or not Path(python).is_dir():
+        return python
+    for name in ("bin/python", "bin/python3", "Scripts/python.exe"):
+        candidate = Path(python) / name
+        if candidate.is_file():
+            return str(candidate)
+    raise BadInput(
+        "a directory without bin/python: not an interpreter or a virtualenv", path=python
+    )
+
+
 def note_ignored_keys(evidence: Evidence, report: Report) -> None:
     """A /3 snapshot's keys this chipdoctor does not know are ignored, and the table says so."""
     from chipdoctor.evidence.snapshot import SnapshotEvidence

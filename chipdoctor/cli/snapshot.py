@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 
 from chipdoctor.cli.app import app, language, progress_for
+from chipdoctor.cli.evidence import interpreter
 from chipdoctor.errors import EXIT_OK, BadInput
 
 
@@ -16,7 +17,7 @@ from chipdoctor.errors import EXIT_OK, BadInput
 def snapshot(
     directory: Path = typer.Argument(..., help="Where to write the snapshot (absent or empty)."),
     python: Optional[str] = typer.Option(
-        None, "--python", help="Interpreter whose packages to record."
+        None, "--python", help="Record the packages of this interpreter or virtualenv."
     ),
     timeout: float = typer.Option(10.0, "--timeout", min=0.1, help="Seconds each command may run."),
     force: bool = typer.Option(
@@ -41,7 +42,9 @@ def snapshot(
         target = archive_file or default_archive(directory)
         check_target(target, force=force)
     with progress_for(language(None), table=True) as progress:
-        take_snapshot(directory, python=python, timeout=timeout, force=force, observer=progress)
+        take_snapshot(
+            directory, python=interpreter(python), timeout=timeout, force=force, observer=progress
+        )
     if target is None:
         sys.stderr.write(f"chipdoctor: snapshot written to {directory}\n")
         return EXIT_OK

@@ -1,10 +1,12 @@
 """Snapshot archives: one `.tar.gz` holding a snapshot directory, for a vendor ticket.
 
 Layout: the snapshot directory inside one top-level folder (`node7/snapshot.yaml`,
-`node7/files/…`). Reading one back is reading untrusted input, so every member is checked
-before anything is extracted: regular files and directories only (a snapshot never holds
-links or devices), relative paths that stay inside the top folder, and caps on the number of
-members and their total size. A bad member refuses the whole archive (exit 2).
+`node7/files/…`), or at the archive's root as `tar czf x.tgz -C node7 .` writes it
+(`./snapshot.yaml`, `./files/…`: `.` is then the top-level folder). Reading one back is reading
+untrusted input, so every member is checked before anything is extracted: regular files and
+directories only (a snapshot never holds links or devices), relative paths that stay inside the
+top folder, and caps on the number of members and their total size. A bad member refuses the
+whole archive (exit 2).
 """
 
 from __future__ import annotations
@@ -167,16 +169,13 @@ def _checked_members(archive: Path, tar: tarfile.TarFile) -> tuple[list[tarfile.
     names: set[PurePosixPath] = set()
     top: str | None = None
     total = 0
-    while True:
-        member = tar.next()
-        if member is None:
-            break
+    for member in _headers(tar):
         if len(members) >= MAX_MEMBERS:
             raise _refused(archive, member, f"more than {MAX_MEMBERS} members")
         reason = refusal(member)
         if reason:
             raise _refused(archive, member, reason)
-        first = PurePosixPath(member.name).parts[0]
+        first = member.name.split("/", 1)[0]  # `.` for `./snapshot.yaml`: the root is the top
         if top is None:
             top = first
         elif first != top:
@@ -192,6 +191,14 @@ def _checked_members(archive: Path, tar: tarfile.TarFile) -> tuple[list[tarfile.
     if top is None:
         raise BadInput("the archive is empty", path=str(archive))
     return members, top
+
+
+def _headers(tar: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
+    """Each member as its header is read, less the `./` entry `tar -C DIR .` writes first: a
+    directory naming the archive's root, which is the extraction directory itself."""
+    while (member := tar.next()) is not None:
+        if not (member.isdir() and member.name.rstrip("/") == "."):
+            yield member
 
 
 def scan_headers(archive: Path) -> None:

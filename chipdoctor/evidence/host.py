@@ -6,7 +6,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import stat
 from collections.abc import Mapping
 from functools import cached_property
@@ -142,7 +141,8 @@ class HostEvidence:
 
     def host_name(self) -> str | None:
         """None for a file tree under another `root`: a tree is no node."""
-        return socket.gethostname() or None if self._root == Path("/") else None
+        # NOTE: platform.node() is gethostname() without importing socket (~3 ms at start-up).
+        return platform.node() or None if self._root == Path("/") else None
 
     def docker_engine(self) -> DockerEngine | None:
         return self._docker_engine if self._root == Path("/") else None

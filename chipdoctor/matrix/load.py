@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chipdoctor.components import ALL_COMPONENTS
 from chipdoctor.errors import BadInput
 from chipdoctor.matrix.model import COMPATIBLE, INCOMPATIBLE, Matrix, MatrixSet, Row, Source, Table
 from chipdoctor.versions import InvalidVersion, scheme_for
-from chipdoctor.yamlio import LocatedYaml, YamlPath, read_yaml
+
+if TYPE_CHECKING:
+    from chipdoctor.yamlio import LocatedYaml, YamlPath
 
 MATRIX_FORMAT = "chipdoctor-matrix/1"
 _ROW_TEXT_FIELDS = ("note", "branch")
@@ -72,6 +74,8 @@ def overlay(base: Matrix, site: Matrix) -> Matrix:
 
 def load_file(path: str | Path) -> Matrix:
     """One matrix file; a site file's tables must be keyed like the bundled ones they extend."""
+    from chipdoctor.yamlio import read_yaml  # a host without accelerators reads no matrix
+
     doc = read_yaml(path)
     matrix = build_matrix(doc)
     bundled = _bundled_path(matrix.stack)

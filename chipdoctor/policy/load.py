@@ -20,12 +20,13 @@ from chipdoctor.stacks import STACKS
 from chipdoctor.versions import InvalidVersion, scheme_for
 from chipdoctor.yamlio import LocatedYaml, YamlPath, read_yaml
 
-_KEYS = ("require_stacks", "versions", "ignore", "fail_on_warnings")
+_KEYS = ("require_stacks", "versions", "ignore", "fail_on_warnings", "env")
 _IGNORE_KEYS = ("id", "reason", "until")
 #: Host facts whose value is a name (`openEuler 22.03`, `aarch64`), not a comparable version.
 _UNVERSIONED = ("os", "arch")
 #: The finding id pattern of the report schema (chipdoctor/schemas/report.schema.json).
 _FINDING_ID = re.compile(r"^[a-z0-9_]+\.[a-z0-9_.-]+$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 _REQUIRE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_-]*)\s*([<>=!~].*)?$")
 
 
@@ -62,6 +63,9 @@ class Policy:
     constraints: tuple[Constraint, ...] = ()
     ignores: tuple[Ignore, ...] = ()
     fail_on_warnings: bool = False
+    #: The environment the job will run with (`chipdoctor ops` reads the vendors' fallback
+    #: switches, e.g. TORCH_NPU_FALLBACK_CPU_DISABLE, from it as well as from its own).
+    env: tuple[tuple[str, str], ...] = ()
 
     def with_requires(self, requires: list[Constraint]) -> Policy:
         return dataclasses.replace(self, constraints=(*self.constraints, *requires))
@@ -101,7 +105,21 @@ def build_policy(doc: LocatedYaml) -> Policy:
         constraints=_versions(doc, data.get("versions", {})),
         ignores=_ignores(doc, data.get("ignore", [])),
         fail_on_warnings=fail_on_warnings,
+        env=_env(doc, data.get("env", {})),
     )
+
+
+def _env(doc: LocatedYaml, value: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict):
+        raise doc.error(("env",), "env is a mapping of variable names to values")
+    out = []
+    for name, setting in value.items():
+        if not isinstance(name, str) or not _ENV_NAME.match(name):
+            raise doc.error(("env", name), f"{name!r} is not an environment variable name")
+        if not isinstance(setting, (str, int)) or isinstance(setting, bool):
+            raise doc.error(("env", name), f'env {name} must be a string such as "1"')
+        out.append((name, str(setting)))
+    return tuple(out)
 
 
 def parse_require(text: str) -> Constraint:

@@ -1,6 +1,6 @@
 """The output formats of `check`: the one registry from a format name to its renderer
 (report/interface.py). Each renderer is imported only when its format is asked for (rich for
-the table alone)."""
+a table on a terminal, or one only rich can draw)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,18 @@ from chipdoctor.report.interface import Renderer, RenderOptions
 
 
 def _table() -> Renderer:
-    from chipdoctor.report import text
+    def draw(report: Report, options: RenderOptions) -> str:
+        if not options.color:  # a pipe or a file: rich only for what the plain drawer cannot
+            from chipdoctor.report import plain
 
-    return lambda report, options: text.render(report, color=options.color, width=options.width)
+            drawn = plain.render(report, width=options.width)
+            if drawn is not None:
+                return drawn
+        from chipdoctor.report import text
+
+        return text.render(report, color=options.color, width=options.width)
+
+    return draw
 
 
 def _json() -> Renderer:

@@ -1,29 +1,22 @@
-"""The table for people: components grouped by stack, devices, then findings with fixes.
+"""The table for people, drawn with rich: colours on a terminal, and columns that shrink and
+fold when the terminal is narrower than the table (report/page.py says what it holds).
 
-Everything read from the machine reaches a terminal here, so every such string goes through
-`printable.visible`: an escape sequence in a version or a device name shows as `\x1b…` and
-cannot retitle the window, clear the screen or hide text.
+Everything read from the machine reaches a terminal here, so every such string went through
+`printable.visible` (report/page.py): an escape sequence in a version or a device name shows as
+`\x1b…` and cannot retitle the window, clear the screen or hide text.
 """
 
 from __future__ import annotations
 
 import io
 
-from rich.console import Console
+from rich.console import Console, OverflowMethod
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from chipdoctor.i18n import T
-from chipdoctor.model import NOTE_PREFIX, Report, Severity
-from chipdoctor.printable import visible
-from chipdoctor.report import lines
-from chipdoctor.report.common import SEVERITY, component_group, headline
-
-_MARK = {
-    Severity.ERROR: ("✗", "bold red"),
-    Severity.WARNING: ("!", "yellow"),
-    Severity.INFO: ("•", "cyan"),
-}
+from chipdoctor.model import Report
+from chipdoctor.report.page import Grid, Line, page, wrapped
 
 
 def render(report: Report, *, color: bool = False, width: int = 100) -> str:
@@ -39,115 +32,51 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
         highlight=False,
         emoji=False,
     )
-    inventory = report.inventory
-    say = report.localized
-    stacks = visible(", ".join(inventory.stacks)) or say(T("none found"))
-    heading = T(
-        "chipdoctor {version} · accelerator stacks: {stacks}",
-        version=report.tool_version,
-        stacks=stacks,
-    )
-    console.print(Text(say(heading), style="bold"))
-    console.print(_components_table(report))
-    if inventory.devices:
-        console.print()
-        console.print(_devices_table(report))
-    if report.smoke:
-        console.print()
-        console.print(Text(say(T("Smoke test (--deep)")), style="bold"))
-        console.print(_smoke_table(report))
-    console.print()
-    _findings(console, report)
-    for key, note in sorted(inventory.facts.items()):
-        if key.startswith(NOTE_PREFIX):
-            console.print(Text(say(T("note: {note}", note=visible(note))), style="dim"))
-    summary = headline(report)
-    console.print(Text(summary, style=_MARK[_worst(report)][1] if report.findings else ""))
+    for piece in page(report):
+        if isinstance(piece, Grid):
+            console.print(_table(piece))
+        elif not piece.spans:
+            console.print()
+        elif piece.whole or len(piece.spans) == 1:
+            _lines(console, piece, width)
+        elif piece.indent:
+            console.print(Padding(_text(piece), (0, 0, 0, piece.indent), expand=False))
+        else:
+            console.print(_text(piece))
     return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
 
 
-def _components_table(report: Report) -> Table:
-    """Components grouped: the host's first, then each stack's, then the rest."""
-    inventory = report.inventory
-    say = report.localized
-    table = Table(show_edge=False, pad_edge=False, expand=False)
-    table.add_column(say(T("stack")), style="dim")
-    table.add_column(say(T("component")))
-    table.add_column(say(T("version")), style="bold")
-    table.add_column(say(T("source")), style="dim", overflow="fold")
-    groups = ["host", *inventory.stacks, "other"]
-    for group in groups:
-        for component in inventory.components:
-            if component_group(component.id) == group:
-                table.add_row(
-                    group,
-                    visible(component.id),
-                    visible(component.version),
-                    visible(component.source),
-                )
-    return table
-
-
-def _devices_table(report: Report) -> Table:
-    say = report.localized
-    devices = Table(show_edge=False, pad_edge=False, title=None)
-    for name in (T("stack"), T("device"), T("name"), T("health")):
-        devices.add_column(say(name))
-    for device in report.inventory.devices:
-        style = "" if device.health.upper() in ("OK", "NORMAL") else "yellow"
-        devices.add_row(
-            visible(device.stack),
-            str(device.index),
-            visible(device.name),
-            Text(visible(device.health), style=style),
+def _lines(console: Console, line: Line, width: int) -> None:
+    """A command whole; prose wrapped as report/plain.py wraps it (a URL never folded)."""
+    ((text, style),) = line.spans[:1]
+    text = line.text if line.whole else text
+    parts = (
+        [text]
+        if line.whole
+        else [p for paragraph in text.split("\n") for p in wrapped(paragraph, width - line.indent)]
+    )
+    for part in parts:
+        console.print(
+            Text(" " * line.indent + part, style=style), no_wrap=True, overflow="ignore", crop=False
         )
-    return devices
 
 
-def _findings(console: Console, report: Report) -> None:
-    """Each finding with its fix, less the passed smoke-test steps the smoke table shows."""
-    say = report.localized
-    # A passed smoke-test step is already a row of its table.
-    tabled = {f"deep.{step.step}" for step in report.smoke if step.result == "passed"}
-    for finding in report.findings:
-        if finding.id in tabled and finding.severity is Severity.INFO:
-            continue
-        mark, style = _MARK[finding.severity]
-        head = Text()
-        head.append(f"{mark} {say(SEVERITY[finding.severity])}", style=style)
-        head.append(f"  {visible(finding.id)}", style="bold")
-        console.print(head)
-        message = visible(say(finding.message), keep="\n")
-        lines.prose(console, message)
-        for line in say(finding.fix).splitlines():
-            lines.fix_line(console, say, visible(line))
+def _text(line: Line) -> Text:
+    if len(line.spans) == 1:
+        ((part, style),) = line.spans
+        return Text(part, style=style)
+    text = Text()
+    for part, style in line.spans:
+        text.append(part, style=style)
+    return text
 
 
-_SMOKE_RESULT = {
-    "passed": ("✓", "green", T("passed")),
-    "failed": ("✗", "bold red", T("failed")),
-    "timed out": ("✗", "bold red", T("timed out")),
-    "crashed": ("✗", "bold red", T("crashed")),
-    "skipped": ("•", "cyan", T("skipped")),
-}
-
-
-def _smoke_table(report: Report) -> Table:
-    say = report.localized
+def _table(grid: Grid) -> Table:
     table = Table(show_edge=False, pad_edge=False, expand=False)
-    for name in (T("step"), T("result"), T("time"), T("detail")):
-        table.add_column(say(name))
-    for step in report.smoke:
-        mark, style, result = _SMOKE_RESULT.get(step.result, ("•", "", step.result))
-        seconds = "" if step.seconds is None else f"{step.seconds:.2f} s"
-        table.add_row(
-            visible(step.step),
-            Text(f"{mark} {visible(say(result))}", style=style),
-            seconds,
-            visible(say(step.detail), keep="\n"),
-        )
+    last = len(grid.headers) - 1
+    for index, (header, style) in enumerate(zip(grid.headers, grid.styles)):
+        overflow: OverflowMethod = "fold" if grid.fold_last and index == last else "ellipsis"
+        table.add_column(header, style=style or None, overflow=overflow)
+    for row in grid.rows:
+        table.add_row(*(Text(text, style=style) for text, style in row))
     return table
-
-
-def _worst(report: Report) -> Severity:
-    return max((f.severity for f in report.findings), key=lambda s: s.rank, default=Severity.INFO)

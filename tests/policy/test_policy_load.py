@@ -173,3 +173,12 @@ def test_a_stack_that_is_not_a_name_is_bad_input(tmp_path: Path) -> None:
     policy.write_text("require_stacks:\n  - {ascend: 1}\n  - [cuda]\n", encoding="utf-8")
     with pytest.raises(BadInput, match=r"policy.yaml:2: unknown stack \{'ascend': 1\}"):
         load_policy(policy)
+
+
+def test_env_is_read_and_checked(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text('env:\n  TORCH_NPU_FALLBACK_CPU_DISABLE: "1"\n')
+    assert load_file(path).env == (("TORCH_NPU_FALLBACK_CPU_DISABLE", "1"),)
+    path.write_text("env:\n  NOT A NAME: x\n")
+    with pytest.raises(BadInput, match="is not an environment variable name"):
+        load_file(path)

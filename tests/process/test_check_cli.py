@@ -8,7 +8,7 @@ import time
 import uuid
 from pathlib import Path
 
-from tests.conftest import run_cli, write_tool
+from tests.conftest import run_cli, run_cli_process, write_tool
 from tests.process.test_bounded import survivors
 
 
@@ -17,7 +17,11 @@ def test_an_escaped_child_holding_the_pipes_does_not_hold_up_check(tmp_path: Pat
     tool_dir = tmp_path / "bin"
     write_tool(tool_dir, "nvidia-smi", f"setsid sh -c 'sleep 300; : {marker}' &\necho hello\n")
     started = time.monotonic()
-    result = run_cli("check", "--timeout", "30", env={"PATH": f"{tool_dir}:{os.environ['PATH']}"})
+    # A child process: whether the escaped grandchild holds chipdoctor's own stdout open
+    # (and so its reader) is what is tested.
+    result = run_cli_process(
+        "check", "--timeout", "30", env={"PATH": f"{tool_dir}:{os.environ['PATH']}"}
+    )
     assert time.monotonic() - started < 15, result.stderr
     assert result.returncode in (0, 1), result.stderr
     assert survivors(marker) == []

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -15,7 +13,7 @@ from chipdoctor.engine import check
 from chipdoctor.evidence.snapshot import SnapshotEvidence
 from chipdoctor.model import Component, Finding, Inventory, Report, Severity
 from chipdoctor.report import ansible, nfd, npd
-from tests.conftest import SNAPSHOTS, chipdoctor_argv, run_cli
+from tests.conftest import SNAPSHOTS, run_cli
 from tests.planning import fixed
 
 NOW = datetime(2026, 12, 6, 5, 0, 0, tzinfo=timezone.utc)
@@ -134,23 +132,8 @@ def test_nfd_output_is_placed_atomically_into_features_d(tmp_path: Path) -> None
     assert "chipdoctor.io/status=ok" in target.read_text().splitlines()
     again = run_cli(*argv, "--output", str(target))
     assert again.returncode == 2  # never overwritten without --force
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LANG", "LC_"))}
-    replaced = subprocess.run(
-        [
-            *chipdoctor_argv(),
-            *argv[:2],
-            str(SNAPSHOTS / "ascend-torch-mismatch"),
-            *argv[3:],
-            "--output",
-            str(target),
-            "--force",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    mismatch = str(SNAPSHOTS / "ascend-torch-mismatch")
+    replaced = run_cli(*argv[:2], mismatch, *argv[3:], "--output", str(target), "--force")
     assert replaced.returncode == 1
     assert "chipdoctor.io/status=error" in target.read_text().splitlines()
     assert sorted(p.name for p in features.iterdir()) == ["chipdoctor"]  # no dot-file left

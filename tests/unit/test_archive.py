@@ -7,6 +7,7 @@ import io
 import json
 import os
 import stat
+import subprocess
 import tarfile
 from collections.abc import Callable
 from pathlib import Path
@@ -50,6 +51,27 @@ def test_round_trip_keeps_the_report_and_drops_the_secrets(tmp_path: Path) -> No
     assert from_dir.returncode == from_archive.returncode
     assert from_archive.stderr == ""
     assert json.loads(from_archive.stdout) == json.loads(from_dir.stdout)
+
+
+@pytest.mark.parametrize("snapshot", ["ascend-910b-healthy", "no-accelerator"])
+def test_an_archive_made_by_hand_with_tar_is_read(tmp_path: Path, snapshot: str) -> None:
+    # `tar czf x.tgz -C snapdir .`: GNU tar names the members ./, ./snapshot.yaml, ./files/…
+    packed = tmp_path / "x.tgz"
+    subprocess.run(["tar", "czf", str(packed), "-C", str(SNAPSHOTS / snapshot), "."], check=True)
+    with tarfile.open(packed) as tar:
+        assert "./snapshot.yaml" in tar.getnames()
+    from_dir = run_cli("check", "--snapshot", str(SNAPSHOTS / snapshot), "--format", "json")
+    from_archive = run_cli("check", "--snapshot", str(packed), "--format", "json")
+    assert from_archive.stderr == ""
+    assert from_archive.returncode == from_dir.returncode
+    assert json.loads(from_archive.stdout) == json.loads(from_dir.stdout)
+
+
+def test_a_dot_folder_is_still_one_top_folder(tmp_path: Path) -> None:
+    mixed = _healthy_snapshot_archive(tmp_path / "mixed.tar.gz", _add(_member("./x"), b"x"))
+    result = run_cli("check", "--snapshot", str(mixed))
+    assert result.returncode == 2
+    assert "refusing member './x': outside the archive's one top-level folder" in result.stderr
 
 
 def test_archive_name_and_overwrite(tmp_path: Path) -> None:

@@ -31,7 +31,6 @@ from chipdoctor.stacks.ascend.facts import (
     NPU_SMI,
     VISIBLE_DEVICES,
 )
-from chipdoctor.stacks.ascend.npu_smi import parse_npu_smi_info
 from chipdoctor.versions import InvalidVersion, parse_vendor
 
 
@@ -259,6 +258,9 @@ def _npu_smi(context: ProbeContext) -> int | None:
     result = context.run(NPU_SMI)
     if result is None:
         return None
+    # NOTE: imported here, not at the top: a host without the stack never pays for the parser.
+    from chipdoctor.stacks.ascend.npu_smi import parse_npu_smi_info
+
     info = parse_npu_smi_info(result.stdout + ("\n" + result.stderr if not result.ok else ""))
     if not result.ok or info.error or (not info.chips and not info.driver_version):
         detail = info.error or command_failure(result)

@@ -12,7 +12,6 @@ from chipdoctor.evidence.base import Evidence
 from chipdoctor.i18n import T, join
 from chipdoctor.model import Device, Inventory, Severity
 from chipdoctor.probes.base import ProbeContext, command_failure
-from chipdoctor.stacks.cambricon.cnmon import parse_cnmon
 from chipdoctor.stacks.cambricon.facts import (
     CNMON,
     CONTAINER_FLAGS,
@@ -98,6 +97,9 @@ def _cnmon(context: ProbeContext, *, relevant: bool) -> int | None:
                 ),
             )
         return None
+    # NOTE: imported here, not at the top: a host without the stack never pays for the parser.
+    from chipdoctor.stacks.cambricon.cnmon import parse_cnmon
+
     info = parse_cnmon(result.stdout + ("\n" + result.stderr if not result.ok else ""))
     if not result.ok or info.error:
         detail = (

@@ -6,6 +6,8 @@ Paths and file formats: docs/stacks/cuda.md, which cites where each one comes fr
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chipdoctor.evidence.base import CommandResult, Evidence, UnreadableError
 from chipdoctor.i18n import T, join
 from chipdoctor.model import Device, Inventory, Severity
@@ -31,13 +33,9 @@ from chipdoctor.stacks.cuda.facts import (
     PROC_VERSION,
     VISIBLE_DEVICES,
 )
-from chipdoctor.stacks.cuda.nvidia_smi import (
-    HEALTH_OK,
-    NvidiaSmiFailure,
-    NvidiaSmiInfo,
-    parse_nvidia_smi,
-    parse_proc_driver_version,
-)
+
+if TYPE_CHECKING:
+    from chipdoctor.stacks.cuda.nvidia_smi import NvidiaSmiFailure, NvidiaSmiInfo
 
 
 class CudaProbe:
@@ -85,6 +83,9 @@ def _nvidia_smi(context: ProbeContext, module: str | None) -> bool:
     result = context.run(NVIDIA_SMI)
     if result is None:
         return False
+    # NOTE: imported here, not at the top: a host without the stack never pays for the parser.
+    from chipdoctor.stacks.cuda.nvidia_smi import parse_nvidia_smi
+
     info = parse_nvidia_smi(result.stdout + "\n" + result.stderr)
     if info.driver_version:
         context.component("nvidia_driver", info.driver_version, NVIDIA_SMI)
@@ -101,10 +102,12 @@ def _nvidia_smi(context: ProbeContext, module: str | None) -> bool:
 
 
 def _gpus(context: ProbeContext, info: NvidiaSmiInfo) -> None:
+    from chipdoctor.stacks.cuda import nvidia_smi
+
     """Each GPU as a device, a warning for each unhealthy one, and how many CUDA sees."""
     for gpu in info.gpus:
         context.inventory.devices.append(Device("cuda", gpu.index, gpu.name, gpu.health))
-        if gpu.health != HEALTH_OK:
+        if gpu.health != nvidia_smi.HEALTH_OK:
             context.add(
                 "device-health",
                 Severity.WARNING,
@@ -251,6 +254,8 @@ def _proc_version(context: ProbeContext) -> str | None:
     text = context.read(PROC_VERSION)
     if text is None:
         return None
+    from chipdoctor.stacks.cuda.nvidia_smi import parse_proc_driver_version
+
     module = parse_proc_driver_version(text)
     if module is None:
         context.add(

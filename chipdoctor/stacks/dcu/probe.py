@@ -8,13 +8,14 @@ documented in docs/stacks/dcu.md.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chipdoctor.evidence.base import Evidence, UnreadableError
 from chipdoctor.i18n import T
 from chipdoctor.model import Device, Inventory, Severity
 from chipdoctor.probes.base import ProbeContext, command_failure
 from chipdoctor.probes.visible import check_visible_devices
 from chipdoctor.stacks._hip.rocm_versions import parse_version_file, strip_build, version_from_dir
-from chipdoctor.stacks._hip.smi_table import SmiTable, parse_smi_table
 from chipdoctor.stacks.dcu.facts import (
     DRIVER_DOWNLOAD,
     DRIVER_MODULES,
@@ -26,6 +27,9 @@ from chipdoctor.stacks.dcu.facts import (
     ROCM_SMI,
     VISIBLE_DEVICES,
 )
+
+if TYPE_CHECKING:
+    from chipdoctor.stacks._hip.smi_table import SmiTable
 
 
 def hygon_markers(context: ProbeContext) -> list[str]:
@@ -119,6 +123,9 @@ def _devices(context: ProbeContext, hygon_host: bool) -> int | None:
         result = context.run(ROCM_SMI)
     if result is None:
         return None
+    # NOTE: imported here, not at the top: a host without the stack never pays for the parser.
+    from chipdoctor.stacks._hip.smi_table import parse_smi_table
+
     table = parse_smi_table(result.stdout + "\n" + result.stderr)
     if key == ROCM_SMI and table.label not in ("DCU", "HCU") and not (hygon_host and table.error):
         return None  # an AMD table (or a failing AMD tool): not this stack's

@@ -6,12 +6,13 @@ Paths, formats and the facts behind every finding: docs/matrix-sources/musa.md.
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from chipdoctor.evidence.base import Evidence
 from chipdoctor.i18n import T
 from chipdoctor.model import Device, Inventory, Severity
 from chipdoctor.probes.base import ProbeContext, command_failure
 from chipdoctor.stacks.musa.facts import FACT_TOOLKIT_HOME, SDK_DOWNLOAD
-from chipdoctor.stacks.musa.parsers import parse_mthreads_gmi, parse_toolkit_version
 
 MUSA_ROOT = "/usr/local/musa"
 GMI = "mthreads-gmi"
@@ -34,6 +35,14 @@ class MusaProbe:
         return context.finish()
 
 
+def _parsers() -> ModuleType:
+    """The output parsers, imported when there is output to parse: a host without the stack
+    never pays for them."""
+    from chipdoctor.stacks.musa import parsers
+
+    return parsers
+
+
 def _toolkit(context: ProbeContext) -> str | None:
     """The first toolkit root among $MUSA_HOME and /usr/local/musa, with its version."""
     for home in context.homes("MUSA_HOME", MUSA_ROOT):
@@ -42,7 +51,7 @@ def _toolkit(context: ProbeContext) -> str | None:
         if text is None and context.list_dir(home) == []:
             continue
         context.inventory.facts[FACT_TOOLKIT_HOME] = home
-        version = parse_toolkit_version(text) if text is not None else None
+        version = _parsers().parse_toolkit_version(text) if text is not None else None
         if version:
             context.component("musa_toolkit", version, path)
         elif text is not None:
@@ -76,7 +85,11 @@ def _toolkit(context: ProbeContext) -> str | None:
 def _query(context: ProbeContext) -> bool:
     """``musa_version_query``, where no version.json says which toolkit is installed."""
     result = context.run(VERSION_QUERY)
-    version = parse_toolkit_version(result.stdout) if result is not None and result.ok else None
+    version = (
+        _parsers().parse_toolkit_version(result.stdout)
+        if result is not None and result.ok
+        else None
+    )
     if version:
         context.component("musa_toolkit", version, VERSION_QUERY)
     return version is not None
@@ -89,7 +102,9 @@ def _gmi(context: ProbeContext, *, relevant: bool) -> int | None:
         if relevant:
             _gmi_missing(context)
         return None
-    info = parse_mthreads_gmi(result.stdout + ("\n" + result.stderr if not result.ok else ""))
+    info = _parsers().parse_mthreads_gmi(
+        result.stdout + ("\n" + result.stderr if not result.ok else "")
+    )
     if not result.ok or info.error:
         detail = (
             command_failure(result)

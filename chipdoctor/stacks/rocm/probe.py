@@ -15,9 +15,7 @@ from chipdoctor.probes.base import ProbeContext, command_failure
 from chipdoctor.probes.libfiles import library_version
 from chipdoctor.probes.visible import check_visible_devices
 from chipdoctor.stacks._hip.rocm_versions import parse_version_file, strip_build, version_from_dir
-from chipdoctor.stacks._hip.smi_table import parse_smi_table
 from chipdoctor.stacks.dcu.probe import hygon_markers, is_dir
-from chipdoctor.stacks.rocm.amd_smi import parse_amd_smi_version
 from chipdoctor.stacks.rocm.facts import (
     AMD_SMI,
     AMDGPU_MODULE,
@@ -52,6 +50,8 @@ class RocmProbe:
         rocm_smi = context.run(ROCM_SMI)
         device_count = None
         if rocm_smi is not None:
+            from chipdoctor.stacks._hip.smi_table import parse_smi_table
+
             table = parse_smi_table(rocm_smi.stdout + "\n" + rocm_smi.stderr)
             if table.label in ("DCU", "HCU"):
                 # NOTE: DTK's rocm-smi prints a DCU table: a Hygon host without the usual
@@ -133,6 +133,9 @@ def _wsl(context: ProbeContext) -> bool:
 
 
 def _amd_smi(context: ProbeContext, result: CommandResult) -> None:
+    # NOTE: imported here, not at the top: a host without the stack never pays for the parser.
+    from chipdoctor.stacks.rocm.amd_smi import parse_amd_smi_version
+
     info = parse_amd_smi_version(result.stdout + "\n" + result.stderr)
     if info.rocm:
         context.component("rocm", info.rocm, AMD_SMI)
@@ -143,6 +146,8 @@ def _amd_smi(context: ProbeContext, result: CommandResult) -> None:
 
 
 def _rocm_smi(context: ProbeContext, result: CommandResult) -> int | None:
+    from chipdoctor.stacks._hip.smi_table import parse_smi_table
+
     table = parse_smi_table(result.stdout + "\n" + result.stderr)
     if not result.ok or table.error:
         _tool_failed(context, "rocm-smi", table.error or command_failure(result))

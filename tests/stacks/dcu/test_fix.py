@@ -94,7 +94,7 @@ def test_a_new_dtk_is_the_toolkit_step_before_the_wheel() -> None:
 
 def test_an_older_build_is_downloaded_from_its_directory() -> None:
     _, plan = plan_json(
-        "--snapshot", str(SNAPSHOTS / "dcu-healthy"), "--torch", "1.13", "--python", "3.9"
+        "--snapshot", str(SNAPSHOTS / "dcu-healthy"), "--torch", "1.13", "--pin", "python=3.9"
     )
     assert [s["kind"] for s in plan["steps"]] == ["toolkit", "python", "pip", "verify"]
     pip = plan["steps"][2]

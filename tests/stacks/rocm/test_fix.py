@@ -129,7 +129,9 @@ def test_a_rocm_pin_comes_before_the_wheel_built_for_it() -> None:
 
 
 def test_a_python_pin_is_a_new_environment_with_a_listed_wheel() -> None:
-    _, plan = plan_json("--snapshot", str(SNAPSHOTS / "rocm-torch-mismatch"), "--python", "3.10")
+    _, plan = plan_json(
+        "--snapshot", str(SNAPSHOTS / "rocm-torch-mismatch"), "--pin", "python=3.10"
+    )
     assert [s["kind"] for s in plan["steps"]] == ["python", "pip", "verify"]
     assert plan["steps"][0]["commands"] == [
         "python3.10 -m venv ~/venv-rocm",
@@ -137,7 +139,7 @@ def test_a_python_pin_is_a_new_environment_with_a_listed_wheel() -> None:
     ]
     assert plan["steps"][1]["commands"] == [WHEEL_LINE]
     # AMD's own build (no index serves it) cannot follow into a new environment: a wheel does.
-    _, plan = plan_json("--snapshot", str(SNAPSHOTS / "rocm-healthy"), "--python", "3.10")
+    _, plan = plan_json("--snapshot", str(SNAPSHOTS / "rocm-healthy"), "--pin", "python=3.10")
     assert targets(plan)["torch"] == "2.14.0+rocm7.2"
     assert plan["steps"][1]["commands"] == [WHEEL_LINE]
 

@@ -1,0 +1,111 @@
+"""`chipdoctor ops` on a 5,000-node exported graph against one target (goal: < 0.5 s, < 80 MiB).
+
+The graph is the real torch 2.13 export of tests/fixtures/ops/model.pt2 (conv2d, lgamma) with its
+call_function nodes repeated, each copy calling one of 250 ATen operators the data knows, until
+the program has 5,000 nodes; it is written in the PT2 archive layout torch.export.save uses.
+Times the whole command (a child process: interpreter start, data loading, reading, judging,
+JSON output) and reports its CPU time (steady on a shared, busy machine, where the wall time is
+not) and its peak resident memory.
+
+    python benchmarks/bench_ops.py [--runs 5] [--nodes 5000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = ROOT / "tests" / "fixtures" / "ops" / "model.pt2"
+TARGET = "torch_npu==2.5.1"
+GOAL_S = 0.5
+GOAL_MIB = 80
+
+
+def synthetic(out: Path, nodes: int) -> Path:
+    """A PT2 archive shaped like the fixture's, with `nodes` call_function nodes."""
+    from chipdoctor.ops.data import pytorch_ops, stack_ops
+
+    with zipfile.ZipFile(FIXTURE) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    program_name = next(n for n in members if "/models/" in n and n.endswith(".json"))
+    program = json.loads(members[program_name])
+    graph = program["graph_module"]["graph"]
+    template = next(n for n in graph["nodes"] if n["target"].endswith("lgamma.default"))
+    names = sorted(stack_ops("ascend")._ops)[:200] + sorted(pytorch_ops().decompositions)[:50]
+    grown = []
+    for i in range(nodes):
+        node = copy.deepcopy(template)
+        key = names[i % len(names)]
+        name, _, overload = key.partition(".")
+        node["target"] = f"torch.ops.aten.{name}.{overload or 'default'}"
+        node["outputs"] = [{"as_tensor": {"name": f"t{i}"}}]
+        grown.append(node)
+    graph["nodes"] = grown
+    members[program_name] = json.dumps(program).encode()
+    path = out / "big.pt2"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def run_once(argv: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system) and peak RSS (MiB) of one child run."""
+    started = time.perf_counter()
+    pid = os.spawnv(os.P_NOWAIT, argv[0], argv)
+    _, status, usage = os.wait4(pid, 0)
+    elapsed = time.perf_counter() - started
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        raise SystemExit(f"chipdoctor ops exited {code}")
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--nodes", type=int, default=5000)
+    args = parser.parse_args()
+    script = shutil.which("chipdoctor")
+    base = [script] if script else [sys.executable, "-m", "chipdoctor"]
+    with tempfile.TemporaryDirectory() as scratch:
+        model = synthetic(Path(scratch), args.nodes)
+        out = Path(scratch) / "out.json"
+        argv = [
+            *base,
+            "ops",
+            str(model),
+            "--target",
+            TARGET,
+            "--format",
+            "json",
+            "-o",
+            str(out),
+            "--force",
+        ]
+        run_once(argv)  # warm the page cache and byte-code
+        results = [run_once(argv) for _ in range(args.runs)]
+        ops = len(json.loads(out.read_text())["ops"])
+    times = [t for t, _, _ in results]
+    cpu = statistics.median(c for _, c, _ in results)
+    peak = max(m for _, _, m in results)
+    median = statistics.median(times)
+    print(f"chipdoctor ops: {args.nodes} nodes ({ops} distinct operators judged) against {TARGET}")
+    print(f"  wall: median {median:.3f} s, min {min(times):.3f} s over {args.runs} runs")
+    print(f"  CPU (user + system): median {cpu:.3f} s (goal < {GOAL_S} s; wall on an idle machine)")
+    print(f"  peak RSS: {peak:.1f} MiB (goal < {GOAL_MIB} MiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""`chipdoctor ops --run`: record the operators a script dispatches, in a child process.
+
+The child runs on the chosen interpreter (it needs torch; chipdoctor does not), bounded by the
+`--deep-timeout` and killed with everything it started (evidence.process). A script that
+fails is bad input: one line here, its own traceback kept in a file the line names.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from chipdoctor.errors import BadInput
+from chipdoctor.evidence.process import run_bounded
+from chipdoctor.ops.names import Op, parse_op
+
+RECORDER = Path(__file__).resolve().parent / "recorder.py"
+MAX_RECORD = 64 << 20
+#: The script's own output is passed through to the end of the run, cut beyond this.
+MAX_SCRIPT_OUTPUT = 64 << 20
+
+
+def record_run(script: Path, args: list[str], *, python: str | None, timeout: float) -> Counter[Op]:
+    if not script.is_file():
+        raise BadInput(f"{script}: no such script")
+    interpreter = python or sys.executable
+    fd, kept = tempfile.mkstemp(prefix="chipdoctor-ops-", suffix=".traceback.txt")
+    os.close(fd)
+    traceback_file = Path(kept)
+    with tempfile.TemporaryDirectory(prefix="chipdoctor-ops-") as scratch:
+        out = Path(scratch) / "ops.json"
+        argv = [interpreter, str(RECORDER), str(out), str(traceback_file), str(script), *args]
+        try:
+            outcome = run_bounded(
+                argv, timeout=timeout, env=dict(os.environ), limit=MAX_SCRIPT_OUTPUT
+            )
+        except OSError as exc:
+            traceback_file.unlink(missing_ok=True)
+            raise BadInput(f"{interpreter}: cannot be run: {exc.strerror or exc}") from None
+        if outcome.exit != 0:
+            raise BadInput(
+                _failure(script, outcome.exit, outcome.error, outcome.stderr, traceback_file)
+            )
+        traceback_file.unlink(missing_ok=True)
+        try:
+            raw = json.loads(out.read_bytes()[:MAX_RECORD])
+        except (OSError, ValueError):
+            raise BadInput(f"{script}: the recorder wrote no operator list") from None
+    counts: Counter[Op] = Counter()
+    for name, count in raw.items():
+        op = parse_op(name)
+        if op is not None and isinstance(count, int):
+            counts[op] += count
+    return counts
+
+
+def _failure(script: Path, code: int | None, error: str, stderr: bytes, kept: Path) -> str:
+    """One line; the child's traceback (or its stderr) stays in `kept`."""
+    if code is None:
+        kept.unlink(missing_ok=True)
+        return f"{script}: {error or 'did not finish'} (raise --deep-timeout to give it longer)"
+    written = kept.read_text(encoding="utf-8", errors="replace") if kept.is_file() else ""
+    if not written.strip():
+        written = stderr.decode("utf-8", errors="replace")
+        kept.write_text(written, encoding="utf-8")
+    last = next((line for line in reversed(written.splitlines()) if line.strip()), "no output")
+    return f"{script}: failed with exit {code} ({last.strip()[:200]}); its traceback is in {kept}"

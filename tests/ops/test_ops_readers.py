@@ -1,0 +1,147 @@
+"""The readers on real files written by torch 2.13 (tests/fixtures/ops/model.py made them) and
+on broken ones: every bad file is one line of bad input."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from chipdoctor.errors import BadInput
+from chipdoctor.ops.names import Op, parse_op
+from chipdoctor.ops.readers import read_model
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ops"
+MODEL = Counter({Op("aten", "conv2d"): 1, Op("aten", "lgamma"): 1})
+
+
+@pytest.mark.parametrize("name", ["model.pt2", "model-flat.pt2"])
+def test_both_pt2_layouts_give_the_exported_graphs_operators(name: str) -> None:
+    assert read_model(FIXTURES / name) == MODEL
+
+
+def test_a_trace_gives_its_top_level_aten_events_only() -> None:
+    """conv2d's children (convolution, _slow_conv2d_forward, empty, ...) are not counted."""
+    assert read_model(FIXTURES / "trace.json.gz") == Counter(
+        {Op("aten", "conv2d", exact=False): 1, Op("aten", "lgamma", exact=False): 1}
+    )
+
+
+def test_a_cpu_kernel_event_at_the_top_is_ignored(tmp_path: Path) -> None:
+    events = [
+        {"ph": "X", "name": "aten::mkldnn_convolution", "ts": 1, "dur": 5, "pid": 1, "tid": 1},
+        {"ph": "X", "name": "aten::add", "ts": 10, "dur": 5, "pid": 1, "tid": 1},
+        {"ph": "X", "name": "aten::add", "ts": 11, "dur": 1, "pid": 1, "tid": 2},
+    ]
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"traceEvents": events}))
+    assert read_model(path) == Counter({Op("aten", "add", exact=False): 2})
+
+
+def test_an_operator_list(tmp_path: Path) -> None:
+    path = tmp_path / "ops.txt"
+    path.write_text(
+        "# the model\naten::conv2d\naten.mm.default\naten::add.Tensor  # twice\naten::add.Tensor\n"
+    )
+    assert read_model(path) == Counter(
+        {Op("aten", "conv2d", exact=False): 1, Op("aten", "mm"): 1, Op("aten", "add.Tensor"): 2}
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "op"),
+    [
+        ("torch.ops.aten.conv2d.default", Op("aten", "conv2d")),
+        ("aten.add.Tensor", Op("aten", "add.Tensor")),
+        ("aten::lgamma", Op("aten", "lgamma", exact=False)),
+        ("torchvision::nms", Op("torchvision", "nms", exact=False)),
+        ("conv2d", None),
+        ("aten::x y", None),
+    ],
+)
+def test_names(text: str, op: Op | None) -> None:
+    assert parse_op(text) == op
+
+
+def _zip(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        ("m.pt2", b"not a zip", "not a .pt2 archive"),
+        ("m.pt2", b"PK\x03\x04broken", "not a readable .pt2 archive"),
+        ("t.json", b'{"traceEvents": 3}', "not a profiler trace"),
+        ("t.json", b"{nope", "not valid JSON"),
+        ("t.json.gz", b"\x1f\x8b\x08broken", "not a readable gzip file"),
+        (
+            "ops.txt",
+            b"aten::conv2d\nthis is prose\n",
+            "ops.txt:2: 'this is prose' is not an operator name",
+        ),
+        ("ops.txt", b"\xff\xfe\x00", "neither a .pt2 archive"),
+        ("ops.txt", b"# nothing\n", "names no operator"),
+    ],
+)
+def test_bad_files_are_bad_input(tmp_path: Path, name: str, content: bytes, says: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(BadInput) as caught:
+        read_model(path)
+    assert says in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_zip_that_is_no_exported_program(tmp_path: Path) -> None:
+    path = _zip(tmp_path / "m.pt2", {"weights.bin": b"x"})
+    with pytest.raises(BadInput, match=r"not one torch\.export\.save wrote"):
+        read_model(path)
+
+
+def test_a_program_without_a_graph(tmp_path: Path) -> None:
+    path = _zip(tmp_path / "m.pt2", {"serialized_exported_program.json": b"{}"})
+    with pytest.raises(BadInput, match=r"holds no graph_module\.graph"):
+        read_model(path)
+
+
+def test_a_trace_that_unpacks_too_far_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chipdoctor.ops import readers
+
+    monkeypatch.setattr(readers, "MAX_JSON", 1 << 16)
+    path = tmp_path / "t.json.gz"
+    path.write_bytes(gzip.compress(b" " * (1 << 20)))
+    with pytest.raises(BadInput, match="unpacks to more than"):
+        read_model(path)
+
+
+def test_nested_graphs_are_counted(tmp_path: Path) -> None:
+    inner = {"nodes": [{"target": "torch.ops.aten.sin.default", "inputs": []}]}
+    node = {
+        "target": "torch.ops.higher_order.cond",
+        "inputs": [{"arg": {"as_graph": {"name": "true_graph_0", "graph": inner}}}],
+    }
+    program = {"graph_module": {"graph": {"nodes": [node]}}}
+    path = _zip(
+        tmp_path / "m.pt2", {"serialized_exported_program.json": json.dumps(program).encode()}
+    )
+    assert read_model(path) == Counter({Op("aten", "sin"): 1})
+
+
+@pytest.mark.parametrize("name", ["m.pt2", "t.json", "ops.txt"])
+def test_a_fifo_is_refused_without_blocking(tmp_path: Path, name: str) -> None:
+    import os
+
+    path = tmp_path / name
+    os.mkfifo(path)
+    with pytest.raises(BadInput, match="not a regular file"):
+        read_model(path)

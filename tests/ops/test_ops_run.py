@@ -1,0 +1,137 @@
+"""`chipdoctor ops --run` with a real CPU torch: it records what the script dispatched, agrees
+with the exported program, and a failing script is one line with its traceback kept."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import run_cli
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = ROOT / "tests" / "fixtures" / "ops" / "model.py"
+
+
+def _statuses(document: dict[str, Any]) -> dict[str, str]:
+    return {op["op"]: op["status"] for op in document["ops"]}
+
+
+def test_run_agrees_with_the_pt2(torch_python: str) -> None:
+    ran = run_cli(
+        "ops",
+        "--run",
+        str(MODEL),
+        "--python",
+        torch_python,
+        "--target",
+        "torch_npu==2.5.1",
+        "--format",
+        "json",
+        timeout=300,
+    )
+    assert ran.returncode == 0, ran.stderr
+    recorded = _statuses(json.loads(ran.stdout))
+    exported = run_cli(
+        "ops", str(MODEL.with_name("model.pt2")), "--target", "torch_npu==2.5.1", "--format", "json"
+    )
+    from_pt2 = _statuses(json.loads(exported.stdout))
+    # --run sees the device-level operators directly: conv2d arrives as convolution
+    assert recorded["aten::convolution"] == from_pt2["aten::convolution"] == "native"
+    assert recorded["aten::lgamma"] == from_pt2["aten::lgamma"] == "fallback"
+    assert "aten::conv2d" not in recorded
+
+
+def test_fresh_files_from_this_torch_read_the_same(torch_python: str, tmp_path: Path) -> None:
+    """The committed fixtures stay what this torch writes today."""
+    made = subprocess.run(
+        [torch_python, str(MODEL), "--make", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    for name in ("model.pt2", "model-flat.pt2", "trace.json.gz"):
+        fresh = run_cli(
+            "ops", str(tmp_path / name), "--target", "torch_npu==2.5.1", "--format", "json"
+        )
+        committed = run_cli(
+            "ops", str(MODEL.with_name(name)), "--target", "torch_npu==2.5.1", "--format", "json"
+        )
+        assert fresh.returncode == 0, fresh.stderr
+        assert _statuses(json.loads(fresh.stdout)) == _statuses(json.loads(committed.stdout))
+
+
+def test_script_arguments_reach_the_script(torch_python: str, tmp_path: Path) -> None:
+    script = tmp_path / "args.py"
+    script.write_text(
+        "import sys, torch\n"
+        "if sys.argv[1:] == ['--mm', '2']:\n"
+        "    torch.ones(2, 2) @ torch.ones(2, 2)\n"
+    )
+    ran = run_cli(
+        "ops",
+        "--run",
+        str(script),
+        "--mm",
+        "2",
+        "--python",
+        torch_python,
+        "--target",
+        "torch_npu==2.5.1",
+        "--format",
+        "json",
+        timeout=300,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert "aten::mm" in _statuses(json.loads(ran.stdout))
+
+
+def test_a_failing_script_is_one_line_and_keeps_its_traceback(
+    torch_python: str, tmp_path: Path
+) -> None:
+    script = tmp_path / "broken.py"
+    script.write_text(
+        "import torch\n\ndef step():\n    raise ValueError('shape mismatch in step 3')\n\nstep()\n"
+    )
+    ran = run_cli(
+        "ops",
+        "--run",
+        str(script),
+        "--python",
+        torch_python,
+        "--target",
+        "torch_npu==2.5.1",
+        timeout=300,
+    )
+    assert ran.returncode == 2
+    assert len(ran.stderr.splitlines()) == 1
+    assert "ValueError: shape mismatch in step 3" in ran.stderr
+    kept = Path(re.search(r"its traceback is in (\S+)$", ran.stderr.strip()).group(1))  # type: ignore[union-attr]
+    try:
+        text = kept.read_text()
+        assert "Traceback (most recent call last)" in text and "in step" in text
+    finally:
+        kept.unlink()
+
+
+def test_a_script_past_the_timeout_is_killed(torch_python: str, tmp_path: Path) -> None:
+    script = tmp_path / "hang.py"
+    script.write_text("import time\ntime.sleep(600)\n")
+    ran = run_cli(
+        "ops",
+        "--run",
+        str(script),
+        "--python",
+        torch_python,
+        "--target",
+        "torch_npu==2.5.1",
+        "--deep-timeout",
+        "3",
+        timeout=120,
+    )
+    assert ran.returncode == 2
+    assert "timed out after 3 s" in ran.stderr

@@ -175,10 +175,16 @@ def _crashed(
 
 def judge(inventory: Inventory, matrices: MatrixSet) -> list[Finding]:
     """The probes' own findings, then every rule of every stack found, worst first."""
-    verdicts: list[Finding] = []
+    from chipdoctor.rules.data import data_findings
+    from chipdoctor.rules.prerelease import as_released
+
+    # NOTE: without a stack nothing is judged against a matrix, so no pre-release stands in
+    # (and a host without accelerators never parses a version here).
+    judged, verdicts = as_released(inventory) if inventory.stacks else (inventory, [])
     for stack in inventory.stacks:
         try:
-            found = STACKS[stack].evaluate(inventory, matrices.get(stack))
+            matrix = matrices.get(stack)
+            found = data_findings(stack, judged, matrix, STACKS[stack].evaluate(judged, matrix))
         except Exception as exc:  # a rules bug must not hide what the other stacks' rules say
             _crashed(
                 inventory,
@@ -209,4 +215,10 @@ def judge(inventory: Inventory, matrices: MatrixSet) -> list[Finding]:
 
 def check(evidence: Evidence, matrices: MatrixSet, observer: ProbeObserver | None = None) -> Report:
     inventory = collect(evidence, observer=observer)
-    return Report(__version__, inventory, judge(inventory, matrices), host=evidence.host_name())
+    return Report(
+        __version__,
+        inventory,
+        judge(inventory, matrices),
+        host=evidence.host_name(),
+        data=matrices.source,
+    )

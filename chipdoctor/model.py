@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chipdoctor.errors import EXIT_INCOMPATIBLE, EXIT_INTERNAL, EXIT_OK
+
+if TYPE_CHECKING:
+    from chipdoctor.matrix.store import DataSource
 
 REPORT_FORMAT = "chipdoctor-report/1"
 #: Inventory.facts under this prefix are notes for people (the table prints them, JSON does
@@ -21,6 +24,9 @@ FACT_TORCH_CUDA = "torch.build.cuda"
 FACT_TORCH_HIP = "torch.build.hip"
 FACT_TORCH_ROCM = "torch.build.rocm"
 FACT_TORCH_BUILD_SOURCE = "torch.build.source"
+#: Where the CUDA of a plain (untagged) torch version came from: its Requires-Dist or the
+#: published default build of that release (chipdoctor/probes/torch_default.py).
+FACT_TORCH_DEFAULT_BUILD = "torch.build.default"
 
 
 class Severity(str, Enum):
@@ -125,6 +131,8 @@ class Report:
     smoke: list[SmokeStep] = field(default_factory=list)
     #: The node's hostname (the live host's, or the one a snapshot recorded); None: unknown.
     host: str | None = None
+    #: The compatibility data it was judged with (bundled or updated, its path and date).
+    data: DataSource | None = None
 
     def localized(self, text: str) -> str:
         """`text` in the report's language (messages built with i18n.T translate)."""
@@ -162,6 +170,7 @@ class Report:
             "format": REPORT_FORMAT,
             "tool": {"name": "chipdoctor", "version": self.tool_version},
             **({"host": self.host} if self.host is not None else {}),
+            **({"data": self.data.to_dict()} if self.data is not None else {}),
             "status": self.status,
             "stacks": list(self.inventory.stacks),
             "components": [

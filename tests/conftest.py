@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,18 @@ pytest_plugins = ("tests.docker_engine", "tests.ci_skips")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SNAPSHOTS = FIXTURES / "snapshots"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_data_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The suite never reads or writes the user's updated data or config (docs/data.md)."""
+    patch = pytest.MonkeyPatch()
+    home = tmp_path_factory.mktemp("xdg")
+    patch.setenv("XDG_DATA_HOME", str(home / "data"))
+    patch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    patch.delenv("CHIPDOCTOR_DATA_URL", raising=False)
+    yield
+    patch.undo()
 
 
 def chipdoctor_argv() -> list[str]:

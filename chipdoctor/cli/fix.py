@@ -56,6 +56,12 @@ def fix(
     keep_driver: bool = typer.Option(
         False, "--keep-driver", help="Never change the installed driver: a conflict instead."
     ),
+    allow_downgrade: bool = typer.Option(
+        False,
+        "--allow-downgrade",
+        help="Plan even when it downgrades a component newer than the data (which it cannot "
+        "judge).",
+    ),
     chip: Optional[str] = typer.Option(
         None, "--chip", help="NPU series for package names and image tags (910b, a3, 310p, 910)."
     ),
@@ -89,6 +95,7 @@ def fix(
         pins=_pins(torch, cann, pin),
         stack=stack,
         keep_driver=keep_driver,
+        allow_downgrade=allow_downgrade,
         chip=chip,
         output_format=output_format.value,
         emit_dockerfile=emit_dockerfile,

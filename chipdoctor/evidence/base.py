@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from chipdoctor.loader.devcode import DeviceCode
     from chipdoctor.loader.elf import ElfInfo
 
 #: Files larger than this are not evidence (a version file is a few hundred bytes).
@@ -162,6 +163,12 @@ class Evidence(Protocol):
         """The file's ELF identity and dynamic section, None when it does not exist.
 
         Raises UnreadableError for a file that cannot be read or is not an ELF object.
+        """
+
+    def device_code(self, path: str) -> DeviceCode | None:
+        """The GPU architectures the library at `path` carries code for (its `.nv_fatbin` or
+        `.hip_fatbin`), None when it does not exist or carries none. Raises UnreadableError,
+        and NotRecorded where the source cannot say (a snapshot without the record, an image).
         """
 
     def identity(self) -> Identity:

@@ -18,6 +18,7 @@ from chipdoctor.evidence.base import (
     PythonInfo,
 )
 from chipdoctor.evidence.commands import argv_for
+from chipdoctor.loader.devcode import DeviceCode
 from chipdoctor.loader.elf import ElfInfo
 
 
@@ -79,6 +80,10 @@ class ImageOnHostEvidence:
     def elf(self, path: str) -> ElfInfo | None:
         mapped = self._host_path(path)
         return self.image.elf(path) if mapped is None else self.host.elf(mapped)
+
+    def device_code(self, path: str) -> DeviceCode | None:
+        mapped = self._host_path(path)
+        return self.image.device_code(path) if mapped is None else self.host.device_code(mapped)
 
     def identity(self) -> Identity:
         """The container runs as the image's user."""

@@ -30,6 +30,7 @@ from chipdoctor.parsers.keyvalue import parse_key_values
 
 if TYPE_CHECKING:
     from chipdoctor.evidence.fsfacts import NameOf
+    from chipdoctor.loader.devcode import DeviceCode
     from chipdoctor.loader.elf import ElfInfo
 
 DEFAULT_TIMEOUT = 10.0
@@ -133,6 +134,11 @@ class HostEvidence:
         from chipdoctor.evidence import fsfacts
 
         return fsfacts.elf_of(self._local(path), path)
+
+    def device_code(self, path: str) -> DeviceCode | None:
+        from chipdoctor.evidence import fsfacts
+
+        return fsfacts.device_code_of(self._local(path), path)
 
     def identity(self) -> Identity:
         from chipdoctor.evidence import fsfacts

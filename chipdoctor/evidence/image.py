@@ -28,6 +28,7 @@ from chipdoctor.evidence.base import (
     DockerEngine,
     FileStat,
     Identity,
+    NotRecorded,
     PlatformInfo,
     PythonInfo,
     UnreadableError,
@@ -35,6 +36,7 @@ from chipdoctor.evidence.base import (
 )
 from chipdoctor.evidence.docker_api import EngineRefused, archive_chunks, path_stat
 from chipdoctor.evidence.fsfacts import NameOf, table_names
+from chipdoctor.loader.devcode import DeviceCode
 from chipdoctor.loader.elf import ElfError, ElfInfo, parse_elf_bytes
 from chipdoctor.parsers.keyvalue import parse_key_values
 
@@ -171,6 +173,11 @@ class ImageEvidence:
             return parse_elf_bytes(data)
         except ElfError as exc:
             raise UnreadableError(path, str(exc)) from None
+
+    def device_code(self, path: str) -> DeviceCode | None:
+        """Not read from an image: a CUDA torch's library weighs a gigabyte; the published
+        architecture lists stand in."""
+        raise NotRecorded(f"the device code of {path}")
 
     def stat(self, path: str) -> FileStat | None:
         member = self._first(path)

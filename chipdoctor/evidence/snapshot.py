@@ -38,6 +38,7 @@ from chipdoctor.evidence.base import (
     normalize_name,
 )
 from chipdoctor.evidence.redact import recordable_environment
+from chipdoctor.loader.devcode import DeviceCode
 from chipdoctor.loader.elf import ElfError, ElfInfo, parse_elf_bytes
 from chipdoctor.versions import MAX_VERSION_DIGITS
 from chipdoctor.yamlio import LocatedYaml, YamlPath, read_yaml
@@ -50,7 +51,7 @@ SNAPSHOT_FORMAT = "chipdoctor-snapshot/3"
 _FORMATS = (SNAPSHOT_FORMAT_V1, SNAPSHOT_FORMAT_V2, SNAPSHOT_FORMAT)
 _TOP_KEYS = {"format", "platform", "python", "env", "commands", "unreadable"}
 _V2_KEYS = {"identity", "stats", "dirs", "elf"}
-_V3_KEYS = {"host", "docker", "requires_dist"}
+_V3_KEYS = {"host", "docker", "requires_dist", "device_code"}
 #: Limits on a snapshot directory (docs/contracts.md, "Limits"): the entries under `files/`
 #: and `commands/` together, and how deep they nest; the same caps as a snapshot archive's.
 MAX_ENTRIES = 50_000
@@ -113,6 +114,7 @@ class SnapshotEvidence:
         self.format = str(self._data["format"])
         self._stats = self._records("stats", records.stat_from_data)
         self._elf = self._records("elf", records.elf_from_data)
+        self._device_code = self._records("device_code", records.device_code_from_data)
         self._dirs = {
             str(path): entries for path, entries in (self._data.get("dirs") or {}).items()
         }
@@ -202,6 +204,19 @@ class SnapshotEvidence:
             return parse_elf_bytes(data)
         except ElfError as exc:
             raise UnreadableError(path, str(exc)) from None
+
+    def device_code(self, path: str) -> DeviceCode | None:
+        """The recorded architectures; a real library placed under `files/` is read as it is."""
+        path = _as_resolved(path)
+        if path in self._device_code:
+            code: DeviceCode | None = _recorded(path, self._device_code[path])
+            return code
+        local = _inside(self._files, path)
+        if not local.is_file():
+            raise NotRecorded(f"the device code of {path}")
+        from chipdoctor.evidence import fsfacts
+
+        return fsfacts.device_code_of(local, path)
 
     def identity(self) -> Identity:
         if self._identity is None:
@@ -341,14 +356,15 @@ def _known_keys(doc: LocatedYaml) -> dict[Any, Any]:
 
 def _mappings(doc: LocatedYaml, data: dict[Any, Any]) -> None:
     """The sections that must be mappings are."""
-    for key in ("platform", "python", "env", "commands", "unreadable", *sorted(_V2_KEYS)):
+    sections = ("platform", "python", "env", "commands", "unreadable", "device_code")
+    for key in (*sections, *sorted(_V2_KEYS)):
         if key in data and not isinstance(data[key], dict):
             raise doc.error((key,), f"{key} must be a mapping, not {_kind(data[key])}")
 
 
 def _paths(doc: LocatedYaml, data: dict[Any, Any]) -> None:
     """The sections keyed by path: clean paths, directory listings, reasons as text."""
-    for key in ("stats", "elf", "dirs", "unreadable"):
+    for key in ("stats", "elf", "dirs", "unreadable", "device_code"):
         for path, value in data.get(key, {}).items():
             _clean_path(doc, (key, path), path, f"{key} path")
             if key == "dirs" and value is not None:
@@ -541,6 +557,8 @@ class Recording:
     stats: dict[str, FileStat | str | None] = field(default_factory=dict)
     elf: dict[str, ElfInfo | str | None] = field(default_factory=dict)
     identity: Identity | None = None
+    # Format 3: the GPU architectures libraries carry (a str: why it could not be read).
+    device_code: dict[str, DeviceCode | str | None] = field(default_factory=dict)
     # Format 3: the node's hostname and its Docker Engine, when asked.
     host: str | None = None
     docker: DockerEngine | None = None
@@ -623,6 +641,15 @@ class RecordingEvidence:
         self._note(self.recording.elf, path, info)
         return info
 
+    def device_code(self, path: str) -> DeviceCode | None:
+        try:
+            code = self.inner.device_code(path)
+        except UnreadableError as exc:
+            self._note(self.recording.device_code, path, exc.reason)
+            raise
+        self._note(self.recording.device_code, path, code)
+        return code
+
     def host_name(self) -> str | None:
         host = self.inner.host_name()
         with self._lock:
@@ -668,6 +695,11 @@ def _v2_records(recording: Recording) -> dict[str, Any]:
     out["elf"] = {
         path: convert(value, records.elf_to_data) for path, value in sorted(recording.elf.items())
     }
+    if recording.device_code:
+        out["device_code"] = {
+            path: convert(value, records.device_code_to_data)
+            for path, value in sorted(recording.device_code.items())
+        }
     return out
 
 

@@ -14,13 +14,15 @@ from typing import TYPE_CHECKING, Optional, TextIO
 from chipdoctor import __version__
 from chipdoctor.errors import BadInput
 from chipdoctor.evidence.base import Evidence
+from chipdoctor.i18n import T
 from chipdoctor.resolve.pins import Pin
 
 if TYPE_CHECKING:
     from chipdoctor.fix.plan import Plan
-    from chipdoctor.matrix.model import MatrixSet
+    from chipdoctor.matrix.model import Matrix, MatrixSet
     from chipdoctor.model import Inventory
     from chipdoctor.recipes.build import Recipe
+    from chipdoctor.resolve.model import Resolution
 
     _Renderer = Callable[..., str]  # recipes.dockerfile.render, recipes.apptainer.render
 
@@ -34,6 +36,7 @@ class FixOptions:
     pins: list[Pin] = field(default_factory=list)
     stack: Optional[str] = None
     keep_driver: bool = False
+    allow_downgrade: bool = False
     chip: Optional[str] = None
     output_format: str = "table"
     emit_dockerfile: Optional[str] = None
@@ -74,16 +77,50 @@ def run_fix(options: FixOptions, stdout: TextIO, stderr: TextIO) -> int:
         keep_driver=options.keep_driver,
         accept=accept,
     )
+    if not options.allow_downgrade:
+        _no_downgrade(resolution, matrices.get(stack))
     if recipes and not resolution.ok:
         _no_image(inventory, matrices, options, stack, chip)
     facts = {"chip": chip} if chip else {}
     # A recipe's plan is for a fresh container: the host's environment findings do not apply.
     plan = build_plan(__version__, resolution, inventory, [] if recipes else report.findings, facts)
+    plan.data = matrices.source
     _print_plan(options, plan, stderr if STDOUT in recipes else stdout, stdout)
     if not resolution.ok or not recipes:
         return plan.exit_code()
     _write_recipes(options, plan, inventory, chip, out=(stdout, stderr))
     return plan.exit_code()
+
+
+def _no_downgrade(resolution: Resolution, matrix: Matrix) -> None:
+    """A component newer than the data is not judged, so never downgraded: the plan becomes a
+    conflict that says so (--allow-downgrade plans with the data's newest instead)."""
+    from chipdoctor.resolve.model import Conflict
+    from chipdoctor.rules.data import beyond_data
+
+    current = resolution.current
+    beyond = beyond_data(resolution.stack, current, matrix)
+    kept = [c for c in beyond if resolution.ok and resolution.target.get(c) == current[c]]
+    refused = [c for c in beyond if c not in kept]
+    if not refused:
+        return
+    resolution.target, resolution.reasons, resolution.warnings = {}, {}, []
+    resolution.conflicts = [
+        Conflict(
+            (),
+            T(
+                "{component} {version} is newer than this data, refreshed {updated} (the newest "
+                "{component} it knows is {known}): chipdoctor cannot judge it and does not "
+                "downgrade it. Run `chipdoctor matrix update`, or pass --allow-downgrade to plan "
+                "with the newest the data knows.",
+                component=component,
+                version=current[component],
+                updated=matrix.updated or T("on an unknown date"),
+                known=beyond[component],
+            ),
+        )
+        for component in refused
+    ]
 
 
 def _chip(

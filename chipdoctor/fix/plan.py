@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chipdoctor.errors import BadInput
 from chipdoctor.i18n import T
@@ -13,6 +13,9 @@ from chipdoctor.model import Finding, Inventory, Severity
 from chipdoctor.resolve.model import Resolution
 from chipdoctor.stacks import STACKS
 from chipdoctor.stacks.interface import StepWriter
+
+if TYPE_CHECKING:
+    from chipdoctor.matrix.store import DataSource
 from chipdoctor.versions import InvalidVersion, scheme_for
 
 PLAN_FORMAT = "chipdoctor-plan/1"
@@ -89,6 +92,8 @@ class Plan:
     also: list[Finding] = field(default_factory=list)
     #: Facts the steps were written for (chip series, architecture), for the recipe writers.
     facts: dict[str, str] = field(default_factory=dict)
+    #: The compatibility data the plan was made with (bundled or updated, path, date).
+    data: DataSource | None = None
 
     @property
     def stack(self) -> str:
@@ -117,6 +122,7 @@ class Plan:
         return {
             "format": PLAN_FORMAT,
             "tool": {"name": "chipdoctor", "version": self.tool_version},
+            **({"data": self.data.to_dict()} if self.data is not None else {}),
             "status": self.status,
             "stack": self.stack,
             "pins": [

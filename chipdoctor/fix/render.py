@@ -60,6 +60,15 @@ def render_text(plan: Plan, *, color: bool = False, width: int = 100, lang: str 
         pins=pins,
     )
     console.print(Text(say(head), style="bold"))
+    if plan.data is not None:
+        data = plan.data
+        line = T(
+            "data: {kind}, refreshed {updated} ({path})",
+            kind=T("updated") if data.kind == "updated" else T("bundled"),
+            updated=data.updated or T("on an unknown date"),
+            path=data.path,
+        )
+        console.print(Text(say(line), style="dim"))
     if not resolution.ok:
         _conflicts(console, say, plan)
         return _strip(buffer.getvalue())
@@ -77,10 +86,20 @@ def _conflicts(console: Console, say: Callable[[str], str], plan: Plan) -> None:
     from rich.padding import Padding
     from rich.text import Text
 
-    console.print(Text(say(T("No stack in the matrix satisfies these pins:")), style="bold red"))
-    for conflict in plan.resolution.conflicts:
+    conflicts = plan.resolution.conflicts
+    # NOTE: a conflict no pin takes part in (no image; a version newer than the data) is not
+    # the user's pins' fault, and the lines around it say so
+    pinned = any(c.options for c in conflicts)
+    head = T("No stack in the matrix satisfies these pins:") if pinned else T("No plan:")
+    console.print(Text(say(head), style="bold red"))
+    for conflict in conflicts:
         console.print(Padding(Text("✗ " + say(conflict.message)), (0, 0, 0, 2), expand=False))
-    console.print(Text(say(T("CONFLICT: drop or change one of the pins above.")), style="bold red"))
+    foot = (
+        T("CONFLICT: drop or change one of the pins above.")
+        if pinned
+        else T("CONFLICT: nothing was planned (see above).")
+    )
+    console.print(Text(say(foot), style="bold red"))
 
 
 def _changes(console: Console, say: Callable[[str], str], plan: Plan) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -10,46 +11,43 @@ from typing import TYPE_CHECKING, Any
 from chipdoctor.components import ALL_COMPONENTS
 from chipdoctor.errors import BadInput
 from chipdoctor.matrix.model import COMPATIBLE, INCOMPATIBLE, Matrix, MatrixSet, Row, Source, Table
+from chipdoctor.matrix.store import DataSource, active, bundled_dir
 from chipdoctor.versions import InvalidVersion, scheme_for
 
 if TYPE_CHECKING:
     from chipdoctor.yamlio import LocatedYaml, YamlPath
 
 MATRIX_FORMAT = "chipdoctor-matrix/1"
-_ROW_TEXT_FIELDS = ("note", "branch")
+_ROW_TEXT_FIELDS = ("note", "branch", "generator")
 _ROW_FIELDS = {"source", "verdict", *_ROW_TEXT_FIELDS}
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
-
-
-def bundled_dir() -> Path:
-    """The matrices shipped in the wheel, or in the source tree when run from a checkout."""
-    packaged = Path(__file__).resolve().parent.parent / "matrices"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parent.parent.parent / "matrices"
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def bundled_files() -> list[Path]:
     return sorted(bundled_dir().glob("*.yaml"))
 
 
-def load_matrices(extra: Iterable[str | Path] = ()) -> MatrixSet:
-    """The bundled matrices with each `--matrix` file laid over them, in the order given.
+def load_matrices(extra: Iterable[str | Path] = (), source: DataSource | None = None) -> MatrixSet:
+    """The data in use (store.active(): bundled or updated, whichever is newer) with each
+    `--matrix` file laid over it, in the order given.
 
-    Site files are read (and validated) now; a bundled file only when its stack is asked for.
+    Site files are read (and validated) now; a data file only when its stack is asked for.
     """
+    data = source or active()
+    folder = Path(data.path)
+    files = {path.stem: path for path in sorted(folder.glob("*.yaml"))}
+
+    def load(stack: str) -> Matrix | None:
+        # NOTE: looked up among the files, as a site's stack is any text
+        return load_file(files[stack]) if stack in files else None
+
     site = [load_file(path) for path in extra]
-    return MatrixSet(_load_bundled, [path.stem for path in bundled_files()], site)
+    return MatrixSet(load, sorted(files), site, data)
 
 
 def _bundled_path(stack: str) -> Path | None:
-    """The bundled file of `stack`; looked up among the files, as a site's stack is any text."""
     return next((path for path in bundled_files() if path.stem == stack), None)
-
-
-def _load_bundled(stack: str) -> Matrix | None:
-    path = _bundled_path(stack)
-    return None if path is None else load_file(path)
 
 
 def overlay(base: Matrix, site: Matrix) -> Matrix:
@@ -69,7 +67,14 @@ def overlay(base: Matrix, site: Matrix) -> Matrix:
         replaced = {row.patterns(table.key) for row in table.rows}
         kept = [row for row in old.rows if row.patterns(old.key) not in replaced]
         tables[name] = Table(name, old.key, old.description, [*table.rows, *kept])
-    return Matrix(base.stack, {**base.sources, **site.sources}, tables, [*base.files, *site.files])
+    return Matrix(
+        base.stack,
+        {**base.sources, **site.sources},
+        tables,
+        [*base.files, *site.files],
+        updated=base.updated,
+        newest={**base.newest, **site.newest},
+    )
 
 
 def load_file(path: str | Path) -> Matrix:
@@ -101,7 +106,11 @@ def build_matrix(doc: LocatedYaml) -> Matrix:
     if not isinstance(data, dict):
         raise doc.error((), "a matrix file is a mapping with format, stack, sources and tables")
     _expect_keys(
-        doc, (), data, required={"format", "stack", "tables"}, allowed={"sources", "updated"}
+        doc,
+        (),
+        data,
+        required={"format", "stack", "tables"},
+        allowed={"sources", "updated", "newest"},
     )
     if data["format"] != MATRIX_FORMAT:
         raise doc.error(("format",), f"format must be {MATRIX_FORMAT!r}, not {data['format']!r}")
@@ -121,7 +130,44 @@ def build_matrix(doc: LocatedYaml) -> Matrix:
         name: _table(doc, ("tables", name), name, body, sources)
         for name, body in tables_data.items()
     }
-    return Matrix(stack, sources, tables, [doc.path])
+    return Matrix(
+        stack,
+        sources,
+        tables,
+        [doc.path],
+        updated=_updated(doc, data.get("updated")),
+        newest=_newest(doc, data.get("newest") or {}),
+    )
+
+
+def _updated(doc: LocatedYaml, value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.date):  # YAML reads an unquoted 2026-12-06 as a date
+        value = value.isoformat()
+    if not isinstance(value, str) or not _DATE.match(value):
+        raise doc.error(("updated",), 'updated must be a quoted date such as "2026-12-06"')
+    return value
+
+
+def _newest(doc: LocatedYaml, data: Any) -> dict[str, str]:
+    """`newest:`: the newest release of each component the data's sources publish, whether or
+    not a row pairs it yet; a newer installed version is beyond what the data can judge."""
+    if not isinstance(data, dict):
+        raise doc.error(("newest",), "newest must be a mapping of component id to version")
+    out = {}
+    for component, version in data.items():
+        where: YamlPath = ("newest", component)
+        if not isinstance(component, str) or component not in ALL_COMPONENTS:
+            raise doc.error(where, f"newest: {component!r} is not a component id")
+        if not isinstance(version, str):
+            raise doc.error(where, f"newest: {component}: version {version!r} must be a string")
+        try:
+            scheme_for(component).parse(version)
+        except InvalidVersion as exc:
+            raise doc.error(where, f"newest: {component}: {exc}") from None
+        out[component] = version
+    return out
 
 
 def _sources(doc: LocatedYaml, data: Any) -> dict[str, Source]:
@@ -173,6 +219,11 @@ def _row(doc: LocatedYaml, where: YamlPath, key: str, data: Any, sources: dict[s
         for component, value in data.items()
         if component in ALL_COMPONENTS
     }
+    generator = data.get("generator")
+    if generator is not None and not (isinstance(generator, str) and _ID.match(generator)):
+        raise doc.error(
+            (*where, "generator"), "generator must be a parser name such as 'pta-release-notes'"
+        )
     return Row(
         values=values,
         sources=_row_sources(doc, where, data.get("source"), sources),

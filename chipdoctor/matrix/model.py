@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from chipdoctor.versions import InvalidVersion, scheme_for
+
+if TYPE_CHECKING:
+    from chipdoctor.matrix.store import DataSource
 
 COMPATIBLE = "compatible"
 INCOMPATIBLE = "incompatible"
@@ -72,6 +76,12 @@ class Matrix:
     sources: dict[str, Source]
     tables: dict[str, Table]
     files: list[str]
+    #: The date the data was last refreshed (`updated:`), "" when the file does not say.
+    updated: str = ""
+    #: The newest release of a component the data knows of (`newest:`), beside its rows.
+    newest: dict[str, str] = field(default_factory=dict)
+    #: The newest version of each component the data names (rules.data fills it once).
+    known: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
 
     def table(self, name: str) -> Table:
         return self.tables.get(name) or Table(name, "", "", [])
@@ -98,8 +108,14 @@ class MatrixSet:
     """
 
     def __init__(
-        self, bundled: Callable[[str], Matrix | None], known: list[str], site: list[Matrix]
+        self,
+        bundled: Callable[[str], Matrix | None],
+        known: list[str],
+        site: list[Matrix],
+        source: DataSource | None = None,
     ):
+        #: Which data the matrices come from (None: built in memory, as tests do).
+        self.source = source
         self._bundled = bundled
         self._known = known
         self._site = site

@@ -113,7 +113,7 @@ def _expand(spans: str, order: tuple[str, ...]) -> frozenset[str]:
 
 
 def data_dir() -> Path:
-    from chipdoctor.matrix.load import bundled_dir
+    from chipdoctor.matrix.store import bundled_dir
 
     return bundled_dir() / "ops"
 

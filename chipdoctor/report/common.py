@@ -39,6 +39,22 @@ def headline(report: Report) -> str:
     return report.localized(text)
 
 
+def data_line(report: Report) -> str | None:
+    """Which compatibility data judged the report, and its date, in the report's language."""
+    data = report.data
+    if data is None:
+        return None
+    kind = T("updated") if data.kind == "updated" else T("bundled")
+    return report.localized(
+        T(
+            "data: {kind}, refreshed {updated} ({path})",
+            kind=kind,
+            updated=data.updated or T("on an unknown date"),
+            path=data.path,
+        )
+    )
+
+
 def component_group(component_id: str) -> str:
     """`host` for host facts and PyTorch, else the stack the component belongs to."""
     if component_id in HOST_COMPONENTS or component_id in TORCH_COMPONENTS:

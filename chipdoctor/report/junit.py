@@ -31,6 +31,10 @@ def render(report: Report, *, strict: bool = False) -> str:
         ("chipdoctor.version", report.tool_version),
         ("chipdoctor.status", report.status),
         ("chipdoctor.stacks", ",".join(report.inventory.stacks)),
+        *(
+            (f"chipdoctor.data.{key}", value)
+            for key, value in (report.data.to_dict() if report.data else {}).items()
+        ),
     ):
         ET.SubElement(properties, "property", name=name, value=xml_text(value))
     seen: set[tuple[str, str]] = set()

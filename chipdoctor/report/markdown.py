@@ -13,7 +13,7 @@ import re
 from chipdoctor.i18n import T
 from chipdoctor.model import Finding, Report, Severity
 from chipdoctor.printable import visible
-from chipdoctor.report.common import SEVERITY, component_group, groups, headline
+from chipdoctor.report.common import SEVERITY, component_group, data_line, groups, headline
 
 _ICON = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}
 _STATUS_ICON = {"ok": "✅", "warning": "⚠️", "error": "❌"}
@@ -35,6 +35,9 @@ def render(report: Report) -> str:
         "",
         f"**{_STATUS_ICON[report.status]} {headline(report)}**",
     ]
+    data = data_line(report)
+    if data is not None:
+        lines += ["", f"_{md_inline(data)}_"]
     columns = [say(T(name)) for name in ("component", "version", "source")]
     for group in groups(report):
         components = [c for c in inventory.components if component_group(c.id) == group]

@@ -16,7 +16,7 @@ from typing import Union
 from chipdoctor.i18n import T
 from chipdoctor.model import NOTE_PREFIX, Report, Severity
 from chipdoctor.printable import visible
-from chipdoctor.report.common import SEVERITY, component_group, headline
+from chipdoctor.report.common import SEVERITY, component_group, data_line, headline
 
 #: A run of text and its rich style name ("" for none).
 Span = tuple[str, str]
@@ -75,7 +75,11 @@ def page(report: Report) -> list[Piece]:
         version=report.tool_version,
         stacks=stacks,
     )
-    pieces: list[Piece] = [Line(((say(heading), "bold"),)), _components(report)]
+    pieces: list[Piece] = [Line(((say(heading), "bold"),))]
+    data = data_line(report)
+    if data is not None:
+        pieces.append(Line(((visible(data), "dim"),)))
+    pieces.append(_components(report))
     if inventory.devices:
         pieces += [BLANK, _devices(report)]
     if report.smoke:

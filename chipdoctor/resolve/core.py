@@ -1,17 +1,10 @@
-"""The generic search: filter a stack's candidates by the pins, rank them, explain conflicts.
-
-Ranking (lexicographic, lower is better), so a fix keeps what is hardest to change:
-1. each `hard` component changed (the driver, then the firmware: an administrator's job);
-2. the number of pairings the matrix does not publish (warnings `check` would print);
-3. each `medium` component changed (the vendor toolkit, then Python);
-4. how many `soft` components (pip packages) change;
-5. the newest toolkit, Python and packages, then the newest driver and firmware;
-6. the order the matrix lists its rows in (deterministic).
+"""The generic search: filter a stack's candidates by the pins, rank them (resolve.rank),
+explain conflicts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import combinations
 from typing import Any
 
@@ -23,6 +16,7 @@ from chipdoctor.model import Inventory
 from chipdoctor.resolve.index import newest_key
 from chipdoctor.resolve.model import Accept, Candidate, Conflict, Resolution, StackResolver
 from chipdoctor.resolve.pins import Pin, is_prerelease
+from chipdoctor.resolve.rank import Ranking
 
 #: How many pins the conflict search combines at most (2^n small resolves).
 _MAX_CONFLICT_PINS = 6
@@ -96,6 +90,7 @@ def resolve(
         said = T("the installed driver {driver}", driver=current[driver])
         constraints.append(Pin(driver, current[driver], said))
     matrix = matrices.get(name)
+    accept = _together(accept, stacks.get(name).target_filter(inventory))
     resolution = Resolution(name, tuple(constraints), current, order=components, hard=resolver.hard)
     best = _best(resolver, matrix, current, constraints, accept)
     if best is None:
@@ -107,23 +102,29 @@ def resolve(
     return resolution
 
 
+def _together(first: Accept | None, second: Accept | None) -> Accept | None:
+    if first is None or second is None:
+        return first or second
+    return lambda target: first(target) and second(target)
+
+
 def admissible(
     resolver: StackResolver,
     matrix: Matrix,
     current: Mapping[str, str],
     pins: Sequence[Pin],
     accept: Accept | None,
-) -> list[Candidate]:
+    *,
+    bound: Ranking | None = None,
+) -> Iterator[Candidate]:
     """Candidates that meet every pin and choose no pre-release the user did not ask for."""
-    out = []
-    for candidate in resolver.candidates(matrix, current, pins, accept):
+    for candidate in resolver.candidates(matrix, current, pins, accept, bound):
         if all(
             candidate.target.get(p.component) is not None
             and p.matches(candidate.target[p.component])
             for p in pins
         ) and not _unasked_prerelease(candidate, current, pins, resolver.derived):
-            out.append(candidate)
-    return out
+            yield candidate
 
 
 def _unasked_prerelease(
@@ -150,33 +151,16 @@ def _best(
     pins: Sequence[Pin],
     accept: Accept | None,
 ) -> Candidate | None:
+    ranking = Ranking(resolver, current)
     best: tuple[tuple[Any, ...], Candidate] | None = None
-    for index, candidate in enumerate(admissible(resolver, matrix, current, pins, accept)):
-        key = (*_cost(resolver, candidate, current), index)
+    found = admissible(resolver, matrix, current, pins, accept, bound=ranking)
+    for index, candidate in enumerate(found):
+        cost = ranking.cost(candidate)
+        key = (*cost, candidate.order or (index,))
         if best is None or key < best[0]:
             best = (key, candidate)
+            ranking.best = cost
     return None if best is None else best[1]
-
-
-def _cost(
-    resolver: StackResolver, candidate: Candidate, current: Mapping[str, str]
-) -> tuple[Any, ...]:
-    target = candidate.target
-
-    def changed(component: str) -> int:
-        return int(target.get(component) != current.get(component))
-
-    newest = tuple(
-        newest_key(component, target.get(component, ""))
-        for component in (*resolver.medium, *resolver.soft, *resolver.hard)
-    )
-    return (
-        *(changed(c) for c in resolver.hard),
-        len(candidate.warnings),
-        *(changed(c) for c in resolver.medium),
-        sum(changed(c) for c in resolver.soft),
-        *newest,
-    )
 
 
 def _conflicts(
@@ -193,7 +177,7 @@ def _conflicts(
     def meeting(indexes: tuple[int, ...]) -> list[Candidate]:
         if indexes not in cache:
             chosen = [considered[i] for i in indexes]
-            cache[indexes] = admissible(resolver, matrix, current, chosen, accept)
+            cache[indexes] = list(admissible(resolver, matrix, current, chosen, accept))
         return cache[indexes]
 
     found: list[tuple[int, ...]] = []

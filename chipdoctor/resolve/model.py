@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from chipdoctor.i18n import T
 from chipdoctor.matrix.model import Matrix
 from chipdoctor.resolve.pins import Pin
+
+if TYPE_CHECKING:
+    from chipdoctor.resolve.rank import Ranking
 
 #: Extra acceptance test on a candidate target (e.g. "an official image exists for it").
 Accept = Callable[[Mapping[str, str]], bool]
@@ -60,6 +63,9 @@ class Candidate:
     target: Mapping[str, str]
     reasons: Mapping[str, str]
     warnings: tuple[str, ...] = ()
+    #: Its place in the matrix's order (the last tie-break), for a stack that weighs its
+    #: candidates in another order; empty: the order they come in.
+    order: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,6 +132,11 @@ class StackResolver(Protocol):
         current: Mapping[str, str],
         pins: Iterable[Pin],
         accept: Accept | None,
+        bound: Ranking | None = None,
     ) -> Iterable[Candidate]:
-        """Every stack worth considering (pins may be used to prune; core re-checks them)."""
+        """Every stack worth considering (pins may be used to prune; core re-checks them).
+
+        `bound`, when given, may drop a branch it calls hopeless; it learns the best candidate
+        as the caller takes them, so a stack that yields likely winners first skips more.
+        """
         ...

@@ -42,7 +42,8 @@ def by_component(pins: Iterable[Pin]) -> dict[str, list[Pin]]:
 
 def allowed(by: Mapping[str, list[Pin]], component: str, version: str) -> bool:
     """Whether every pin on `component` admits `version` (`by` from `by_component`)."""
-    return all(p.matches(version) for p in by.get(component, ()))
+    pins = by.get(component)
+    return not pins or all(p.matches(version) for p in pins)
 
 
 def parse_pin(component: str, text: str, option: str) -> Pin:

@@ -11,9 +11,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from chipdoctor.i18n import T
 from chipdoctor.matrix.model import INCOMPATIBLE, Matrix, Row
@@ -33,6 +33,7 @@ from chipdoctor.resolve.model import (
     kept_reason,
 )
 from chipdoctor.resolve.pins import Pin, allowed, by_component
+from chipdoctor.resolve.rank import Ranking
 from chipdoctor.rules.common import compare, lowest
 from chipdoctor.versions import InvalidVersion, VendorVersion, parse_vendor
 
@@ -46,6 +47,13 @@ class _Group:
     torch_npu: str
     rows: list[Row] = field(default_factory=list)
     _patterns: dict[str, list[str]] = field(default_factory=dict)
+    _pairs: dict[str, bool] = field(default_factory=dict)
+
+    def pairs_with(self, torch: str) -> bool:
+        """Whether a row of this torch_npu names that torch (asked once per search)."""
+        if torch not in self._pairs:
+            self._pairs[torch] = any(_row_matches(r, "torch", torch) for r in self.rows)
+        return self._pairs[torch]
 
     def patterns(self, component: str) -> list[str]:
         if component not in self._patterns:
@@ -92,9 +100,17 @@ class _Index:
                 self._by_prefix.setdefault(tokens[:length], []).append(cann)
         self._status: dict[tuple[str, str], tuple[str, str]] = {}
         self._choices: dict[str, list[tuple[str, Row]]] = {}
+        self._firmware: dict[str, tuple[list[str], Row | None]] = {}
+        self._options: dict[tuple[str, str | None], list[tuple[str, Row, bool]]] = {}
 
     def cann_options(self, group: _Group, installed: str | None) -> list[tuple[str, Row, bool]]:
         """(CANN, the row that vouches for it, whether it is the row's own pairing)."""
+        key = (group.torch_npu, installed)
+        if key not in self._options:
+            self._options[key] = self._cann_options(group, installed)
+        return self._options[key]
+
+    def _cann_options(self, group: _Group, installed: str | None) -> list[tuple[str, Row, bool]]:
         out: dict[str, tuple[str, Row, bool]] = {}
         for own, rows in ((True, group.rows), (False, self.compat.lookup(group.torch_npu))):
             for row in rows:
@@ -155,6 +171,12 @@ class _Index:
             listed=listed,
         )
 
+    def driver_rank(self, cann: str, installed: str | None) -> int:
+        """0 when the installed driver runs this CANN as published, 1 with a warning, else 2."""
+        if not installed:
+            return 0
+        return {"ok": 0, "warning": 1}.get(self.driver_status(cann, installed)[0], 2)
+
     def driver_choices(self, cann: str) -> list[tuple[str, Row]]:
         """Drivers a compatible row lists for this CANN, newest first (a `25.5.X` line as 25.5)."""
         if cann not in self._choices:
@@ -175,6 +197,12 @@ class _Index:
         return sorted(out.items(), key=lambda item: newest_key(DRIVER, item[0]))
 
     def firmware_for(self, driver: str) -> tuple[list[str], Row | None]:
+        """The firmware published with the driver, newest first, and the row that says so."""
+        if driver not in self._firmware:
+            self._firmware[driver] = self._firmware_for(driver)
+        return self._firmware[driver]
+
+    def _firmware_for(self, driver: str) -> tuple[list[str], Row | None]:
         rows = self.firmware.lookup(driver)
         patterns = [p for r in rows for p in r.patterns(FIRMWARE) if is_concrete(p)]
         return sorted(set(patterns), key=lambda v: newest_key(FIRMWARE, v)), (
@@ -215,19 +243,33 @@ class AscendResolver:
         current: Mapping[str, str],
         pins: Iterable[Pin],
         accept: Accept | None,
+        bound: Ranking | None = None,
     ) -> Iterator[Candidate]:
+        """Each torch_npu on each CANN it runs on; those the installed driver runs come first,
+        so the bound learns a good stack early and drops most of the rest unbuilt."""
         index = _index(matrix)
         by = by_component(pins)
+        installed = current.get(DRIVER)
+        later: list[tuple[int, int, _Group, str, tuple[str, Row, bool]]] = []
         for group in index.groups:
             if not allowed(by, "torch_npu", group.torch_npu):
                 continue
             torch = _torch(group, current.get("torch"), by)
             if torch is None:
                 continue
-            for cann, row, own in index.cann_options(group, current.get("cann")):
-                if allowed(by, "cann", cann):
-                    search = _Search(index, group, torch, cann, row, own, current, by, accept)
-                    yield from search.candidates()
+            for option in index.cann_options(group, current.get("cann")):
+                if allowed(by, "cann", option[0]):
+                    rank = index.driver_rank(option[0], installed)
+                    later.append((rank, len(later), group, torch, option))
+        later.sort(key=lambda item: item[0])
+        for rank, place, group, torch, (cann, row, own) in later:
+            if rank == 2 and bound is not None:
+                chosen = {"torch_npu": group.torch_npu, "torch": torch, "cann": cann}
+                if bound.hopeless(chosen, 0, changed=(DRIVER,)):
+                    continue  # the installed driver does not run this CANN
+            search = _Search(index, group, torch, cann, row, own, current, by, accept)
+            search.bound, search.place = bound, place
+            yield from search.candidates()
 
 
 def _row_matches(row: Row, component: str, version: str) -> bool:
@@ -238,7 +280,7 @@ def _row_matches(row: Row, component: str, version: str) -> bool:
 def _torch(group: _Group, installed: str | None, by: Mapping[str, list[Pin]]) -> str | None:
     """The installed torch when the group pairs with it (a GPU build never), else its release."""
     gpu_build = installed is not None and ("+cu" in installed or "+rocm" in installed)
-    paired = installed and any(_row_matches(r, "torch", installed) for r in group.rows)
+    paired = installed and group.pairs_with(installed)
     if installed and paired and not gpu_build and allowed(by, "torch", installed):
         return installed
     for pattern in group.patterns("torch"):
@@ -260,18 +302,19 @@ class _Search:
     current: Mapping[str, str]
     by: Mapping[str, list[Pin]]
     accept: Accept | None
+    bound: Ranking | None = None
+    place: int = 0  # its place in the matrix's order
 
     def candidates(self) -> Iterator[Candidate]:
         """With the installed driver when it runs this CANN, else with each listed driver."""
-        cite = self.index.matrix.short_origin
         installed = self.current.get(DRIVER)
-        why_not: str = T("pinned to another driver")
+        why_not = ""
         if installed and allowed(self.by, DRIVER, installed):
             status, why = self.index.driver_status(self.cann, installed)
             if status != "error":
                 kept = self._finish(
                     {DRIVER: installed},
-                    {DRIVER: T("installed; kept (the hardest to change): {why}", why=why)},
+                    lambda: T("installed; kept (the hardest to change): {why}", why=why),
                     [why] if status == "warning" else [],
                     driver_changed=False,
                 )
@@ -279,29 +322,37 @@ class _Search:
                     yield kept
                 return
             why_not = why
-        for driver, driver_row in self.index.driver_choices(self.cann):
-            if not allowed(self.by, DRIVER, driver):
+        for place, (driver, row) in enumerate(self.index.driver_choices(self.cann)):
+            if not allowed(self.by, DRIVER, driver) or self._hopeless({DRIVER: driver}, 0):
                 continue
-            listed = T(
-                "CANN {cann} lists driver {driver} ({cite})",
-                cann=self.cann,
-                driver=driver,
-                cite=cite(driver_row),
+            found = self._finish(
+                {DRIVER: driver},
+                partial(self._driver_reason, driver, row, why_not),
+                [],
+                driver_changed=True,
+                place=place,
             )
-            reason = (
-                T(
-                    "the installed driver {installed} does not run CANN {cann} ({why}); {listed}",
-                    installed=installed,
-                    cann=self.cann,
-                    why=why_not,
-                    listed=listed,
-                )
-                if installed
-                else listed
-            )
-            found = self._finish({DRIVER: driver}, {DRIVER: reason}, [], driver_changed=True)
             if found is not None:
                 yield found
+
+    def _driver_reason(self, driver: str, row: Row, why_not: str) -> str:
+        """Why this driver replaces the installed one (or is chosen where none is known)."""
+        listed = T(
+            "CANN {cann} lists driver {driver} ({cite})",
+            cann=self.cann,
+            driver=driver,
+            cite=self.index.matrix.short_origin(row),
+        )
+        installed = self.current.get(DRIVER)
+        if not installed:
+            return listed
+        return T(
+            "the installed driver {installed} does not run CANN {cann} ({why}); {listed}",
+            installed=installed,
+            cann=self.cann,
+            why=why_not or T("pinned to another driver"),
+            listed=listed,
+        )
 
     def _firmware(
         self, target: dict[str, str], reasons: dict[str, str], warnings: list[str], changed: bool
@@ -335,14 +386,19 @@ class _Search:
     def _finish(
         self,
         target: dict[str, str],
-        reasons: dict[str, str],
+        driver_reason: Callable[[], str],
         warnings: list[str],
         *,
         driver_changed: bool,
+        place: int = 0,
     ) -> Candidate | None:
-        self._firmware(target, reasons, warnings, driver_changed)
+        firmware: dict[str, str] = {}
+        self._firmware(target, firmware, warnings, driver_changed)
         group, cann, current = self.group, self.cann, self.current
         target.update(torch_npu=group.torch_npu, torch=self.torch, cann=cann)
+        if self._hopeless(target, len(warnings)):
+            return None
+        reasons = {DRIVER: driver_reason(), **firmware}
         python = self._python(target)
         if python is None:
             return None
@@ -354,7 +410,13 @@ class _Search:
             elif installed or derived == "cann_kernels":
                 target[derived] = cann
         later = LazyReasons(reasons, lambda: self._explain(target, python))
-        return Candidate(target, later, tuple(warnings))
+        return Candidate(target, later, tuple(warnings), (self.place, place))
+
+    def _hopeless(self, chosen: Mapping[str, str], warnings: int) -> bool:
+        if self.bound is None:
+            return False
+        known = {"torch_npu": self.group.torch_npu, "torch": self.torch, "cann": self.cann}
+        return self.bound.hopeless({**known, **chosen}, warnings)
 
     def _explain(self, target: Mapping[str, str], python: str) -> dict[str, str]:
         """Why each version beside the driver and firmware: written for the chosen stack only."""

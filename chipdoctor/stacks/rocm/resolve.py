@@ -33,6 +33,7 @@ from chipdoctor.resolve.index import PerMatrix, is_concrete, matches
 from chipdoctor.resolve.judge import Judge
 from chipdoctor.resolve.model import Accept, Candidate, installed_reason, kept_reason
 from chipdoctor.resolve.pins import Pin, by_component
+from chipdoctor.resolve.rank import Ranking
 from chipdoctor.rules.common import release_of
 from chipdoctor.stacks._hip.rocm_versions import major_minor, rocm_from_torch
 from chipdoctor.stacks._hip.rules import ROCM, classify_torch
@@ -170,6 +171,7 @@ class RocmResolver:
         current: Mapping[str, str],
         pins: Iterable[Pin],
         accept: Accept | None,
+        bound: Ranking | None = None,
     ) -> Iterator[Candidate]:
         search = _Search(_index(matrix), current, by_component(pins), accept)
         yield from search.kept()

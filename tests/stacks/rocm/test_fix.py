@@ -38,9 +38,7 @@ BASES = {
     "rocm-visible-devices": ROCM724_PY312,  # no ROCm found: the newest with Python 3.12
     "access-rocm-no-kfd": ROCM72_PY312,  # ROCm 7.2.0 stays; no image has Python 3.11
 }
-WHEEL_LINE = (
-    "pip install torch==2.14.0+rocm7.2 --index-url https://download.pytorch.org/whl/rocm7.2"
-)
+WHEEL_LINE = "pip install torch=={torch} --index-url https://download.pytorch.org/whl/rocm{rocm}"
 
 
 def confirmed(target: dict[str, str]) -> list[str]:
@@ -59,16 +57,23 @@ def test_every_scenario_plan_is_confirmed_by_the_rules(scenario: str) -> None:
     assert confirmed(targets(plan)) == []
 
 
-@pytest.mark.parametrize("scenario", ["rocm-cpu-torch", "rocm-torch-mismatch"])
-def test_a_wrong_torch_is_one_wheel_line_from_its_rocm_index(scenario: str) -> None:
+@pytest.mark.parametrize(
+    ("scenario", "rocm"),
+    [
+        ("rocm-cpu-torch", "7.14"),  # ROCm version unknown: the newest wheel variant of 2.14
+        ("rocm-torch-mismatch", "7.2"),  # ROCm 7.2.0 installed
+    ],
+)
+def test_a_wrong_torch_is_one_wheel_line_from_its_rocm_index(scenario: str, rocm: str) -> None:
     _, plan = plan_json("--snapshot", str(SNAPSHOTS / scenario))
     changed = [(c["id"], c["target"]) for c in plan["components"] if c["action"] != "keep"]
-    assert changed == [("torch", "2.14.0+rocm7.2")]
+    torch = f"2.14.0+rocm{rocm}"
+    assert changed == [("torch", torch)]
     assert [s["kind"] for s in plan["steps"]] == ["pip", "verify"]
     assert plan["steps"][0]["title"] == (
-        "Install torch 2.14.0+rocm7.2 (the PyTorch wheel for ROCm 7.2)"
+        f"Install torch {torch} (the PyTorch wheel for ROCm {rocm})"
     )
-    assert plan["steps"][0]["commands"] == [WHEEL_LINE]
+    assert plan["steps"][0]["commands"] == [WHEEL_LINE.format(torch=torch, rocm=rocm)]
     assert plan["steps"][1]["commands"] == ["chipdoctor check"]
 
 
@@ -137,11 +142,11 @@ def test_a_python_pin_is_a_new_environment_with_a_listed_wheel() -> None:
         "python3.10 -m venv ~/venv-rocm",
         ". ~/venv-rocm/bin/activate",
     ]
-    assert plan["steps"][1]["commands"] == [WHEEL_LINE]
+    assert plan["steps"][1]["commands"] == [WHEEL_LINE.format(torch="2.14.0+rocm7.2", rocm="7.2")]
     # AMD's own build (no index serves it) cannot follow into a new environment: a wheel does.
     _, plan = plan_json("--snapshot", str(SNAPSHOTS / "rocm-healthy"), "--pin", "python=3.10")
     assert targets(plan)["torch"] == "2.14.0+rocm7.2"
-    assert plan["steps"][1]["commands"] == [WHEEL_LINE]
+    assert plan["steps"][1]["commands"] == [WHEEL_LINE.format(torch="2.14.0+rocm7.2", rocm="7.2")]
 
 
 def test_conflicting_pins_exit_1_and_name_each_other() -> None:

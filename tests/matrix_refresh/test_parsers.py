@@ -1,0 +1,192 @@
+"""Each parser against the recorded bytes of its source: the rows Ascend and Cambricon publish."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from chipdoctor.matrix.refresh.model import SourceError
+from chipdoctor.matrix.refresh.parsers import PARSERS
+from tests.conftest import FIXTURES
+
+SOURCES = FIXTURES / "sources"
+
+
+def rows_by_key(table: list[dict[str, object]], key: str) -> dict[object, dict[str, object]]:
+    return {str(row[key]): row for row in table}
+
+
+def test_torchnpu_26_2_0_rows() -> None:
+    out = PARSERS["pta-release-notes"].parse(SOURCES / "pta-release-notes")
+    assert out.stack == "ascend"
+    npu = rows_by_key(out.rows["torch_npu"], "torch_npu")
+    assert npu["2.9.0.post9"] == {
+        "torch_npu": "2.9.0.post9",
+        "torch": "2.9.0",
+        "cann": "9.2.0",
+        "python": ["3.10", "3.11", "3.12", "3.13", "3.14"],
+        "branch": "v2.9.0-26.2.0",
+        "source": "gen-pta-rn-26.2.0",
+    }
+    assert npu["2.7.1.post11"]["python"] == ["3.9", "3.10", "3.11", "3.12", "3.13"]
+    assert npu["2.7.1.post11"]["note"] == "Triton Ascend v3.2.2"
+    assert npu["2.14.0"]["torch"] == "2.14.0"
+    assert npu["2.12.0"]["cann"] == "9.1.0"  # from the 26.1.0 notes
+    # 26.0.0 and 7.3.0 notes name the columns after "Ascend Extension for PyTorch" and write
+    # the CANN cell as "商用版：9.0.0<br>社区版：9.0.0".
+    assert (npu["2.10.0"]["cann"], npu["2.10.0"]["branch"]) == ("9.0.0", "v2.10.0-26.0.0")
+    assert npu["2.9.0"]["python"] == ["3.10", "3.11", "3.12"]  # 7.3.0
+    assert len(npu) == 20
+    assert "04937a13212ac75868424b6e9dae31ff4d9d9866" in out.sources["gen-pta-rn-26.2.0"]["url"]
+
+
+def test_compatibility_rows_use_the_newest_table_for_every_train_with_packages() -> None:
+    out = PARSERS["pta-release-notes"].parse(SOURCES / "pta-release-notes")
+    compat = out.rows["torch_npu_cann"]
+    assert [row["torch_npu"] for row in compat] == [
+        ["2.6.0.post5", "2.7.1.post2", "2.8.0.post2", "2.9.0"],
+        ["2.7.1.post4", "2.8.0.post4", "2.9.0.post2", "2.10.0"],
+        ["2.7.1.post8", "2.9.0.post6", "2.10.0.post4", "2.11.0", "2.12.0"],
+        [
+            *("2.7.1.post11", "2.9.0.post9", "2.10.0.post7", "2.11.0.post3", "2.12.0.post3"),
+            *("2.13.0", "2.14.0"),
+        ],
+    ]
+    assert all(row["cann"] == ["8.5.X", "9.0.X", "9.1.X", "9.2.X"] for row in compat)
+    assert compat[0]["source"] == ["gen-pta-rn-26.2.0", "gen-pta-rn-7.3.0"]
+    assert out.skipped == []
+
+
+def test_a_train_without_recorded_notes_is_said_to_be_skipped(tmp_path: Path) -> None:
+    directory = copy_source("pta-release-notes", tmp_path)
+    (directory / "release_notes-7.3.0.md").unlink()
+    manifest = directory / "SOURCE.md"
+    text = manifest.read_text()
+    start = text.index("  release_notes-7.3.0.md:")
+    end = text.index("track:")
+    manifest.write_text(text[:start] + text[end:])
+    out = PARSERS["pta-release-notes"].parse(directory)
+    assert [line.split(":")[0] for line in out.skipped] == ["TorchNPU 7.3.X"]
+
+
+def test_torch_mlu_build_property_rows() -> None:
+    out = PARSERS["torch-mlu-build-property"].parse(SOURCES / "torch-mlu-build-property")
+    mlu = rows_by_key(out.rows["torch_mlu"], "torch_mlu")
+    assert mlu["1.25.0+torch2.4.1"] == {
+        "torch_mlu": "1.25.0+torch2.4.1",
+        "torch": "2.4.1",
+        "neuware": ">=4.0.1",
+        "cnnl": ">=2.0.0",
+        "cncl": ">=1.24.1",
+        "cambricon_driver": ">=6.2.8",
+        "branch": "r2.4_develop",
+        "source": "gen-tm-bp-r2.4_develop",
+        "note": "build_requires cntoolkit 4.0.1-1, cnnl 2.0.0-1, cncl 1.24.1-1; "
+        "driver_requires 6.2.8-1",
+    }
+    assert mlu["1.22.2+torch2.1.0"]["cambricon_driver"] == ">=6.2.0"
+    assert len(mlu) == 6
+
+
+def copy_source(name: str, tmp_path: Path) -> Path:
+    target = tmp_path / name
+    shutil.copytree(SOURCES / name, target)
+    return target
+
+
+def test_release_notes_without_a_mapping_table_are_refused(tmp_path: Path) -> None:
+    notes = copy_source("pta-release-notes", tmp_path) / "release_notes-26.2.0.md"
+    text = notes.read_text()
+    notes.write_text(text.replace("|TorchNPU代码分支名称|", "|Branch|"))
+    with pytest.raises(SourceError, match="version mapping table"):
+        PARSERS["pta-release-notes"].parse(notes.parent)
+
+
+def test_a_compatibility_mark_other_than_y_or_n_is_refused(tmp_path: Path) -> None:
+    notes = copy_source("pta-release-notes", tmp_path) / "release_notes-26.2.0.md"
+    notes.write_text(notes.read_text().replace('<td class="tg-baqh">Y</td>', "<td>maybe</td>", 1))
+    with pytest.raises(SourceError, match="other than Y or N"):
+        PARSERS["pta-release-notes"].parse(notes.parent)
+
+
+def test_a_daily_build_requirement_is_not_a_release(tmp_path: Path) -> None:
+    directory = copy_source("torch-mlu-build-property", tmp_path)
+    path = directory / "build.property.r2.4_develop"
+    path.write_text(path.read_text().replace('"cntoolkit": ["release"', '"cntoolkit": ["daily"'))
+    with pytest.raises(SourceError, match="'daily' build"):
+        PARSERS["torch-mlu-build-property"].parse(directory)
+
+
+def test_source_md_must_list_files_that_exist(tmp_path: Path) -> None:
+    directory = copy_source("torch-mlu-build-property", tmp_path)
+    (directory / "build.property.r2.4_develop").unlink()
+    with pytest.raises(SourceError, match="not there"):
+        PARSERS["torch-mlu-build-property"].parse(directory)
+
+
+def test_cann_release_notes_rows() -> None:
+    out = PARSERS["cann-release-notes"].parse(SOURCES / "cann-release-notes")
+    assert out.rows["cann_driver"] == [
+        {"cann": "9.0.0-beta.2", "ascend_driver": "25.5.1", "source": "gen-cann-rn-9.0.0-beta.2"},
+        {"cann": "9.0.0-beta.1", "ascend_driver": "25.5.1", "source": "gen-cann-rn-9.0.0-beta.1"},
+        {
+            "cann": "9.0.0",
+            "ascend_driver": ["26.0.RC1", "25.5.2", "25.5.1"],
+            "source": "gen-cann-rn-9.0.0",
+        },
+        {
+            "cann": "8.5.2",
+            "ascend_driver": ["26.0.RC1", "25.5.2", "25.5.1"],
+            "source": "gen-cann-rn-9.0.0",
+        },
+    ]
+    kernels = rows_by_key(out.rows["cann_kernels"], "cann_kernels")
+    assert kernels["9.0.0"]["cann"] == ["9.0.0", "8.5.2"]
+    assert kernels["9.0.0-beta.1"]["cann"] == "9.0.0-beta.1"
+
+
+def test_cann_label_is_the_version_in_the_title() -> None:
+    label = PARSERS["cann-release-notes"].label
+    assert label is not None
+    text = (SOURCES / "cann-release-notes" / "release-notes-9.0.0.md").read_text()
+    assert label(text) == "9.0.0"
+    with pytest.raises(SourceError, match="title"):
+        label("# Something else\n")
+
+
+@pytest.mark.parametrize("name", ["../SOURCE.md", "/etc/hostname", ".hidden", "SOURCE.md"])
+def test_source_md_names_only_files_of_its_own_directory(tmp_path: Path, name: str) -> None:
+    directory = copy_source("torch-mlu-build-property", tmp_path)
+    manifest = directory / "SOURCE.md"
+    manifest.write_text(
+        manifest.read_text().replace("  build.property.r2.4_develop:\n", f"  {name!r}:\n", 1)
+    )
+    with pytest.raises(SourceError, match="not a plain file name"):
+        PARSERS["torch-mlu-build-property"].parse(directory)
+
+
+def test_rocm_kmd_rows_group_a_minor_line_that_says_the_same() -> None:
+    out = PARSERS["rocm-compatibility-matrix"].parse(SOURCES / "rocm-compatibility-matrix")
+    assert [(r["amdgpu_driver"], r["rocm"]) for r in out.rows["kmd_userspace"]] == [
+        ("6.3.x", ["6.3.x", "6.2.x", "6.1.x"]),
+        ("6.2.x", ["6.3.x", "6.2.x", "6.1.x", "6.0.x"]),
+        ("6.1.x", ["6.3.x", "6.2.x", "6.1.x", "6.0.x", "5.7.x"]),
+        ("6.0.x", ["6.2.x", "6.1.x", "6.0.x", "5.7.x", "5.6.x"]),
+    ]
+
+
+def test_rocm_releases_of_one_line_that_differ_get_a_row_each(tmp_path: Path) -> None:
+    directory = copy_source("rocm-compatibility-matrix", tmp_path)
+    path = directory / "compatibility-matrix-historical-6.0.csv"
+    # Make 6.3.3 (the first release column) claim less than the rest of the 6.3 line.
+    path.write_text(
+        path.read_text().replace(
+            'Tested user space versions,"6.3.x, 6.2.x, 6.1.x"',
+            'Tested user space versions,"6.3.x, 6.2.x"',
+        )
+    )
+    rows = PARSERS["rocm-compatibility-matrix"].parse(directory).rows["kmd_userspace"]
+    assert [r["amdgpu_driver"] for r in rows][:4] == ["6.3.3", "6.3.2", "6.3.1", "6.3.0"]
+    assert rows[0]["rocm"] == ["6.3.x", "6.2.x"]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from chipdoctor.fix.plan import Plan
 from chipdoctor.i18n import T, translate
 from chipdoctor.printable import visible
+from chipdoctor.report import lines
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -73,7 +74,8 @@ def render_text(plan: Plan, *, color: bool = False, width: int = 100, lang: str 
         return _strip(buffer.getvalue())
     _changes(console, say, plan)
     for warning in resolution.warnings:
-        console.print(Text(say(T("! not published: {warning}", warning=warning)), style="yellow"))
+        lines.prose(console, say(T("! not published: {warning}", warning=warning)), indent=0,
+                    style="yellow")  # fmt: skip
     _steps(console, say, plan)
     _also(console, say, plan)
     console.print(Text(say(_summary(plan)), style="bold"))
@@ -121,7 +123,6 @@ def _changes(console: Console, say: Callable[[str], str], plan: Plan) -> None:
 
 
 def _steps(console: Console, say: Callable[[str], str], plan: Plan) -> None:
-    from rich.padding import Padding
     from rich.text import Text
 
     if plan.steps:
@@ -130,14 +131,11 @@ def _steps(console: Console, say: Callable[[str], str], plan: Plan) -> None:
     for number, step in enumerate(plan.steps, 1):
         console.print(Text(f"{number}. [{step.kind}] {say(step.title)}"))
         for command in step.commands:
-            console.print(
-                Padding(Text(visible(command), style="green"), (0, 0, 0, 5), expand=False)
-            )
+            lines.command(console, visible(command), indent=5)
 
 
 def _also(console: Console, say: Callable[[str], str], plan: Plan) -> None:
     """The check's findings that are not version problems, with their fixes."""
-    from rich.padding import Padding
     from rich.text import Text
 
     if not plan.also:
@@ -145,14 +143,9 @@ def _also(console: Console, say: Callable[[str], str], plan: Plan) -> None:
     console.print()
     console.print(Text(say(T("Also reported by check (not a version problem):")), style="bold"))
     for finding in plan.also:
-        console.print(
-            Padding(
-                Text(f"{visible(finding.id)}: {say(finding.message)}"), (0, 0, 0, 2), expand=False
-            )
-        )
+        lines.prose(console, f"{visible(finding.id)}: {say(finding.message)}", indent=2)
         for line in say(finding.fix).splitlines():
-            fix = say(T("fix: {line}", line=line))
-            console.print(Padding(Text(fix, style="green"), (0, 0, 0, 4), expand=False))
+            lines.fix_line(console, say, line)
 
 
 def _summary(plan: Plan) -> str:

@@ -72,6 +72,8 @@ def collect(
     inventory = Inventory()
     for result in results:
         inventory.merge(result)
+    with _watched(observer, "requirements"):
+        _requirements(evidence, inventory)
     if inventory.stacks:
         with _watched(observer, "access"):
             _safe_access(evidence, inventory)
@@ -89,6 +91,35 @@ def _docker_runtimes(evidence: Evidence, inventory: Inventory) -> None:
     engine = evidence.docker_engine()
     if engine is not None:
         inventory.findings.extend(runtime_findings(inventory.stacks, engine))
+
+
+def _requirements(evidence: Evidence, inventory: Inventory) -> None:
+    """Unmet `Requires-Dist` on the stack's packages (chipdoctor/rules/requirements.py), read
+    from every installed distribution's METADATA whether or not an accelerator was found."""
+    from chipdoctor.rules.stack_packages import on_the_stack
+
+    try:
+        python = evidence.python
+        requires = on_the_stack(evidence.requires_dist(), python.packages)
+        if requires:  # the PEP 508 machinery is imported only where there is something to judge
+            from chipdoctor.rules.requirements import findings, marker_environment
+
+            environment = marker_environment(evidence.platform, python)
+            inventory.findings.extend(findings(requires, python.packages, environment))
+        if "flash-attn" in python.packages:
+            from chipdoctor.rules import extension_builds
+
+            inventory.findings.extend(extension_builds.findings(python.packages))
+    except Exception as exc:  # a bug here must not hide what the probes found
+        _crashed(
+            inventory,
+            "host.requirements-check-crashed",
+            T(
+                "The check of installed packages' requirements failed ({error}); its part of the "
+                "report is missing."
+            ),
+            exc,
+        )
 
 
 def _safe_access(evidence: Evidence, inventory: Inventory) -> None:
@@ -145,14 +176,15 @@ def _crashed(
 def judge(inventory: Inventory, matrices: MatrixSet) -> list[Finding]:
     """The probes' own findings, then every rule of every stack found, worst first."""
     from chipdoctor.rules.data import data_findings
+    from chipdoctor.rules.prerelease import as_released
 
-    verdicts: list[Finding] = []
+    # NOTE: without a stack nothing is judged against a matrix, so no pre-release stands in
+    # (and a host without accelerators never parses a version here).
+    judged, verdicts = as_released(inventory) if inventory.stacks else (inventory, [])
     for stack in inventory.stacks:
         try:
             matrix = matrices.get(stack)
-            found = data_findings(
-                stack, inventory, matrix, STACKS[stack].evaluate(inventory, matrix)
-            )
+            found = data_findings(stack, judged, matrix, STACKS[stack].evaluate(judged, matrix))
         except Exception as exc:  # a rules bug must not hide what the other stacks' rules say
             _crashed(
                 inventory,

@@ -24,6 +24,9 @@ FACT_TORCH_CUDA = "torch.build.cuda"
 FACT_TORCH_HIP = "torch.build.hip"
 FACT_TORCH_ROCM = "torch.build.rocm"
 FACT_TORCH_BUILD_SOURCE = "torch.build.source"
+#: Where the CUDA of a plain (untagged) torch version came from: its Requires-Dist or the
+#: published default build of that release (chipdoctor/probes/torch_default.py).
+FACT_TORCH_DEFAULT_BUILD = "torch.build.default"
 
 
 class Severity(str, Enum):

@@ -25,6 +25,7 @@ from chipdoctor.evidence.base import (
     PlatformInfo,
     PythonInfo,
 )
+from chipdoctor.loader.devcode import DeviceCode
 from chipdoctor.loader.elf import ElfInfo
 from tests.conftest import SNAPSHOTS
 
@@ -355,11 +356,17 @@ class Seen:
     def elf(self, path: str) -> ElfInfo | None:
         return self.inner.elf(path)
 
+    def device_code(self, path: str) -> DeviceCode | None:
+        return self.inner.device_code(path)
+
     def host_name(self) -> str | None:
         return self.inner.host_name()
 
     def docker_engine(self) -> DockerEngine | None:
         return self.inner.docker_engine()
+
+    def requires_dist(self) -> Mapping[str, tuple[str, ...]]:
+        return self.inner.requires_dist()
 
 
 def python_of(root: Path) -> PythonInfo:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from chipdoctor.loader.devcode import DeviceCode
     from chipdoctor.loader.elf import ElfInfo
 
 #: Files larger than this are not evidence (a version file is a few hundred bytes).
@@ -164,6 +165,12 @@ class Evidence(Protocol):
         Raises UnreadableError for a file that cannot be read or is not an ELF object.
         """
 
+    def device_code(self, path: str) -> DeviceCode | None:
+        """The GPU architectures the library at `path` carries code for (its `.nv_fatbin` or
+        `.hip_fatbin`), None when it does not exist or carries none. Raises UnreadableError,
+        and NotRecorded where the source cannot say (a snapshot without the record, an image).
+        """
+
     def identity(self) -> Identity:
         """Who the checked process runs as; raises NotRecorded where the source never saw."""
 
@@ -172,3 +179,7 @@ class Evidence(Protocol):
 
     def docker_engine(self) -> DockerEngine | None:
         """The node's Docker Engine; None when none answers (or none was recorded)."""
+
+    def requires_dist(self) -> Mapping[str, tuple[str, ...]]:
+        """Each installed distribution's `Requires-Dist` lines (PEP 503 name -> lines), read
+        from its METADATA; empty where the source holds none (a snapshot without the key)."""

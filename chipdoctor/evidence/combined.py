@@ -6,6 +6,7 @@ here?"."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from chipdoctor.evidence.base import (
     CommandResult,
@@ -17,6 +18,7 @@ from chipdoctor.evidence.base import (
     PythonInfo,
 )
 from chipdoctor.evidence.commands import argv_for
+from chipdoctor.loader.devcode import DeviceCode
 from chipdoctor.loader.elf import ElfInfo
 
 
@@ -79,6 +81,10 @@ class ImageOnHostEvidence:
         mapped = self._host_path(path)
         return self.image.elf(path) if mapped is None else self.host.elf(mapped)
 
+    def device_code(self, path: str) -> DeviceCode | None:
+        mapped = self._host_path(path)
+        return self.image.device_code(path) if mapped is None else self.host.device_code(mapped)
+
     def identity(self) -> Identity:
         """The container runs as the image's user."""
         return self.image.identity()
@@ -90,6 +96,10 @@ class ImageOnHostEvidence:
     def docker_engine(self) -> DockerEngine | None:
         """The engine of the host the container would run on."""
         return self.host.docker_engine()
+
+    def requires_dist(self) -> Mapping[str, tuple[str, ...]]:
+        """The image's distributions are the container's."""
+        return self.image.requires_dist()
 
     def getenv(self, name: str) -> str | None:
         return self.image.getenv(name)

@@ -12,10 +12,11 @@ import stat
 import struct
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 from chipdoctor.evidence.base import FileStat, Identity, UnreadableError
-from chipdoctor.loader.elf import ElfError, ElfInfo, parse_elf
+from chipdoctor.loader.devcode import DeviceCode, DeviceCodeError, read_device_code
+from chipdoctor.loader.elf import ElfError, ElfInfo, ReadAt, parse_elf
 
 #: gid/uid -> name on the inspected machine ("" when it has no such entry).
 NameOf = Callable[[int], str]
@@ -100,8 +101,21 @@ def read_prefix(local: Path, path: str, limit: int) -> bytes | None:
         raise UnreadableError(path, _reason(exc)) from None
 
 
+_T = TypeVar("_T")
+
+
 def elf_of(local: Path, path: str) -> ElfInfo | None:
     """The ELF facts of one file, read in a few seeks; never loads it."""
+    return _read_elf(local, path, parse_elf)
+
+
+def device_code_of(local: Path, path: str) -> DeviceCode | None:
+    """The GPU architectures one library carries, from its section headers; never loads it."""
+    return _read_elf(local, path, read_device_code)
+
+
+def _read_elf(local: Path, path: str, parse: Callable[[ReadAt], _T]) -> _T | None:
+    """`parse` over the file through seeks and reads, its failures as UnreadableError."""
     try:
         with _open(local, path) as handle:
 
@@ -109,10 +123,10 @@ def elf_of(local: Path, path: str) -> ElfInfo | None:
                 handle.seek(offset)
                 return handle.read(size)
 
-            return parse_elf(read)
+            return parse(read)
     except (FileNotFoundError, NotADirectoryError):
         return None
-    except ElfError as exc:
+    except (ElfError, DeviceCodeError) as exc:
         raise UnreadableError(path, str(exc)) from None
     except IsADirectoryError:
         raise UnreadableError(path, "is a directory") from None

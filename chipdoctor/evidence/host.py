@@ -30,6 +30,7 @@ from chipdoctor.parsers.keyvalue import parse_key_values
 
 if TYPE_CHECKING:
     from chipdoctor.evidence.fsfacts import NameOf
+    from chipdoctor.loader.devcode import DeviceCode
     from chipdoctor.loader.elf import ElfInfo
 
 DEFAULT_TIMEOUT = 10.0
@@ -134,6 +135,11 @@ class HostEvidence:
 
         return fsfacts.elf_of(self._local(path), path)
 
+    def device_code(self, path: str) -> DeviceCode | None:
+        from chipdoctor.evidence import fsfacts
+
+        return fsfacts.device_code_of(self._local(path), path)
+
     def identity(self) -> Identity:
         from chipdoctor.evidence import fsfacts
 
@@ -146,6 +152,15 @@ class HostEvidence:
 
     def docker_engine(self) -> DockerEngine | None:
         return self._docker_engine if self._root == Path("/") else None
+
+    def requires_dist(self) -> Mapping[str, tuple[str, ...]]:
+        return self._requires_dist
+
+    @cached_property
+    def _requires_dist(self) -> Mapping[str, tuple[str, ...]]:
+        from chipdoctor.evidence.distmeta import LocalFiles, read_requires
+
+        return read_requires(LocalFiles(self._local), self.python.paths, self.python.packages)
 
     @cached_property
     def _docker_engine(self) -> DockerEngine | None:

@@ -16,7 +16,7 @@ import contextlib
 import io
 import re
 import tarfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cached_property
 from posixpath import dirname, join, normpath
 from typing import Any
@@ -28,6 +28,7 @@ from chipdoctor.evidence.base import (
     DockerEngine,
     FileStat,
     Identity,
+    NotRecorded,
     PlatformInfo,
     PythonInfo,
     UnreadableError,
@@ -35,6 +36,7 @@ from chipdoctor.evidence.base import (
 )
 from chipdoctor.evidence.docker_api import EngineRefused, archive_chunks, path_stat
 from chipdoctor.evidence.fsfacts import NameOf, table_names
+from chipdoctor.loader.devcode import DeviceCode
 from chipdoctor.loader.elf import ElfError, ElfInfo, parse_elf_bytes
 from chipdoctor.parsers.keyvalue import parse_key_values
 
@@ -172,6 +174,11 @@ class ImageEvidence:
         except ElfError as exc:
             raise UnreadableError(path, str(exc)) from None
 
+    def device_code(self, path: str) -> DeviceCode | None:
+        """Not read from an image: a CUDA torch's library weighs a gigabyte; the published
+        architecture lists stand in."""
+        raise NotRecorded(f"the device code of {path}")
+
     def stat(self, path: str) -> FileStat | None:
         member = self._first(path)
         if member is None:
@@ -193,6 +200,11 @@ class ImageEvidence:
     def docker_engine(self) -> DockerEngine | None:
         """An image holds no engine (`check --image` asks the host's, ImageOnHostEvidence)."""
         return None
+
+    def requires_dist(self) -> Mapping[str, tuple[str, ...]]:
+        """Not read from an image: each METADATA file would be two Engine API round trips
+        (hundreds per image), and `check --image` must stay fast."""
+        return {}
 
     def identity(self) -> Identity:
         """The image's USER (root when it sets none), named from its own /etc/passwd."""

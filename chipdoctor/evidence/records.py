@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chipdoctor.evidence.base import FileStat, Identity
+from chipdoctor.loader.devcode import DeviceCode
 from chipdoctor.loader.elf import ElfInfo
 
 #: `where`, message -> the BadInput to raise (LocatedYaml.error of the snapshot file).
@@ -142,6 +143,23 @@ def elf_from_data(path: str, data: Any, fail: Fail) -> ElfInfo:
         lists["rpath"],
         lists["runpath"],
     )
+
+
+def device_code_to_data(code: DeviceCode) -> dict[str, Any]:
+    return {"native": list(code.native), "portable": list(code.portable)}
+
+
+def device_code_from_data(path: str, data: Any, fail: Fail) -> DeviceCode:
+    where = ("device_code", path)
+    if not isinstance(data, dict):
+        raise fail(where, f"device_code of {path} must be a mapping, null or {{error: …}}")
+    lists = {}
+    for key in ("native", "portable"):
+        value = data.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise fail((*where, key), f"{key} of {path} must be a list of architecture names")
+        lists[key] = tuple(value)
+    return DeviceCode(lists["native"], lists["portable"])
 
 
 def record_error(data: Any) -> str | None:

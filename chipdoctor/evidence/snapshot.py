@@ -38,6 +38,7 @@ from chipdoctor.evidence.base import (
     normalize_name,
 )
 from chipdoctor.evidence.redact import recordable_environment
+from chipdoctor.loader.devcode import DeviceCode
 from chipdoctor.loader.elf import ElfError, ElfInfo, parse_elf_bytes
 from chipdoctor.versions import MAX_VERSION_DIGITS
 from chipdoctor.yamlio import LocatedYaml, YamlPath, read_yaml
@@ -50,7 +51,7 @@ SNAPSHOT_FORMAT = "chipdoctor-snapshot/3"
 _FORMATS = (SNAPSHOT_FORMAT_V1, SNAPSHOT_FORMAT_V2, SNAPSHOT_FORMAT)
 _TOP_KEYS = {"format", "platform", "python", "env", "commands", "unreadable"}
 _V2_KEYS = {"identity", "stats", "dirs", "elf"}
-_V3_KEYS = {"host", "docker"}
+_V3_KEYS = {"host", "docker", "requires_dist", "device_code"}
 #: Limits on a snapshot directory (docs/contracts.md, "Limits"): the entries under `files/`
 #: and `commands/` together, and how deep they nest; the same caps as a snapshot archive's.
 MAX_ENTRIES = 50_000
@@ -113,6 +114,7 @@ class SnapshotEvidence:
         self.format = str(self._data["format"])
         self._stats = self._records("stats", records.stat_from_data)
         self._elf = self._records("elf", records.elf_from_data)
+        self._device_code = self._records("device_code", records.device_code_from_data)
         self._dirs = {
             str(path): entries for path, entries in (self._data.get("dirs") or {}).items()
         }
@@ -203,6 +205,19 @@ class SnapshotEvidence:
         except ElfError as exc:
             raise UnreadableError(path, str(exc)) from None
 
+    def device_code(self, path: str) -> DeviceCode | None:
+        """The recorded architectures; a real library placed under `files/` is read as it is."""
+        path = _as_resolved(path)
+        if path in self._device_code:
+            code: DeviceCode | None = _recorded(path, self._device_code[path])
+            return code
+        local = _inside(self._files, path)
+        if not local.is_file():
+            raise NotRecorded(f"the device code of {path}")
+        from chipdoctor.evidence import fsfacts
+
+        return fsfacts.device_code_of(local, path)
+
     def identity(self) -> Identity:
         if self._identity is None:
             raise NotRecorded("the user's identity")
@@ -221,6 +236,10 @@ class SnapshotEvidence:
             runtimes=tuple(docker.get("runtimes", [])),
             default_runtime=str(docker.get("default_runtime", "")),
         )
+
+    def requires_dist(self) -> Mapping[str, tuple[str, ...]]:
+        recorded = self._data.get("requires_dist") or {}
+        return {normalize_name(str(k)): tuple(str(r) for r in v) for k, v in recorded.items()}
 
     def getenv(self, name: str) -> str | None:
         value = self._data.get("env", {}).get(name)
@@ -326,6 +345,7 @@ def _known_keys(doc: LocatedYaml) -> dict[Any, Any]:
         known = _TOP_KEYS | _V2_KEYS | _V3_KEYS
         data = {key: value for key, value in data.items() if key in known}
         _host_and_engine(doc, data)
+        _requires_dist(doc, data)
     else:
         allowed = _TOP_KEYS | (_V2_KEYS if data["format"] == SNAPSHOT_FORMAT_V2 else set())
         for key in data:
@@ -336,14 +356,15 @@ def _known_keys(doc: LocatedYaml) -> dict[Any, Any]:
 
 def _mappings(doc: LocatedYaml, data: dict[Any, Any]) -> None:
     """The sections that must be mappings are."""
-    for key in ("platform", "python", "env", "commands", "unreadable", *sorted(_V2_KEYS)):
+    sections = ("platform", "python", "env", "commands", "unreadable", "device_code")
+    for key in (*sections, *sorted(_V2_KEYS)):
         if key in data and not isinstance(data[key], dict):
             raise doc.error((key,), f"{key} must be a mapping, not {_kind(data[key])}")
 
 
 def _paths(doc: LocatedYaml, data: dict[Any, Any]) -> None:
     """The sections keyed by path: clean paths, directory listings, reasons as text."""
-    for key in ("stats", "elf", "dirs", "unreadable"):
+    for key in ("stats", "elf", "dirs", "unreadable", "device_code"):
         for path, value in data.get(key, {}).items():
             _clean_path(doc, (key, path), path, f"{key} path")
             if key == "dirs" and value is not None:
@@ -376,6 +397,22 @@ def _host_and_engine(doc: LocatedYaml, data: dict[Any, Any]) -> None:
     runtimes = docker.get("runtimes", [])
     if not isinstance(runtimes, list) or not all(isinstance(r, str) for r in runtimes):
         raise doc.error(("docker", "runtimes"), "docker runtimes must be a list of names")
+
+
+def _requires_dist(doc: LocatedYaml, data: dict[Any, Any]) -> None:
+    """The /3 key `requires_dist`: distribution name -> its Requires-Dist lines (text)."""
+    recorded = data.get("requires_dist")
+    if recorded is None:
+        return
+    if not isinstance(recorded, dict):
+        raise doc.error(
+            ("requires_dist",), f"requires_dist must be a mapping, not {_kind(recorded)}"
+        )
+    for name, lines in recorded.items():
+        if not isinstance(name, str):
+            raise doc.error(("requires_dist", name), f"requires_dist name {name!r} must be text")
+        if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
+            raise doc.error(("requires_dist", name), f"requires_dist {name} must be a list of text")
 
 
 def _command(doc: LocatedYaml, key: Any, entry: Any) -> None:
@@ -520,9 +557,12 @@ class Recording:
     stats: dict[str, FileStat | str | None] = field(default_factory=dict)
     elf: dict[str, ElfInfo | str | None] = field(default_factory=dict)
     identity: Identity | None = None
+    # Format 3: the GPU architectures libraries carry (a str: why it could not be read).
+    device_code: dict[str, DeviceCode | str | None] = field(default_factory=dict)
     # Format 3: the node's hostname and its Docker Engine, when asked.
     host: str | None = None
     docker: DockerEngine | None = None
+    requires_dist: Mapping[str, tuple[str, ...]] | None = None
 
 
 class RecordingEvidence:
@@ -601,6 +641,15 @@ class RecordingEvidence:
         self._note(self.recording.elf, path, info)
         return info
 
+    def device_code(self, path: str) -> DeviceCode | None:
+        try:
+            code = self.inner.device_code(path)
+        except UnreadableError as exc:
+            self._note(self.recording.device_code, path, exc.reason)
+            raise
+        self._note(self.recording.device_code, path, code)
+        return code
+
     def host_name(self) -> str | None:
         host = self.inner.host_name()
         with self._lock:
@@ -618,6 +667,13 @@ class RecordingEvidence:
         with self._lock:
             self.recording.identity = identity
         return identity
+
+    def requires_dist(self) -> Mapping[str, tuple[str, ...]]:
+        """Recorded as the key, not as the METADATA files it comes from."""
+        requires = self.inner.requires_dist()
+        with self._lock:
+            self.recording.requires_dist = requires
+        return requires
 
 
 def _v2_records(recording: Recording) -> dict[str, Any]:
@@ -639,6 +695,11 @@ def _v2_records(recording: Recording) -> dict[str, Any]:
     out["elf"] = {
         path: convert(value, records.elf_to_data) for path, value in sorted(recording.elf.items())
     }
+    if recording.device_code:
+        out["device_code"] = {
+            path: convert(value, records.device_code_to_data)
+            for path, value in sorted(recording.device_code.items())
+        }
     return out
 
 
@@ -746,5 +807,9 @@ def _optional_records(recording: Recording) -> dict[str, Any]:
             "address": recording.docker.address,
             "runtimes": list(recording.docker.runtimes),
             "default_runtime": recording.docker.default_runtime,
+        }
+    if recording.requires_dist:
+        records["requires_dist"] = {
+            name: list(lines) for name, lines in sorted(recording.requires_dist.items()) if lines
         }
     return records

@@ -28,6 +28,8 @@ EM_386, EM_MIPS, EM_PPC, EM_PPC64, EM_S390 = 3, 8, 20, 21, 22
 EM_ARM, EM_SPARCV9, EM_IA_64, EM_X86_64 = 40, 43, 50, 62
 EM_AARCH64, EM_RISCV, EM_LOONGARCH = 183, 243, 258
 
+#: More section headers than any real object has (libtorch_cuda.so has about forty).
+_MAX_SHNUM = 65536
 # Sanity limits: a real shared object has a dozen program headers and a dynamic section of a
 # few hundred entries; anything far larger is a corrupt or hostile file, not evidence.
 _MAX_PHNUM = 4096
@@ -281,3 +283,45 @@ def _file_offset(address: int, loads: list[tuple[int, int, int]]) -> int:
         if vaddr <= address < vaddr + filesz:
             return address - vaddr + offset
     raise ElfError(f"address {address:#x} is in no loaded segment")
+
+
+def find_section(read: ReadAt, name: str) -> tuple[int, int] | None:
+    """(file offset, size) of the section called `name`, None when there is none.
+
+    Reads the section header table and the section-name string table (gABI "Sections"),
+    a few reads whatever the object's size.
+    """
+    ident = read(0, 64)
+    if len(ident) < 64 or ident[:4] != b"\x7fELF" or ident[4] not in (1, 2):
+        raise ElfError("not an ELF file")
+    bits64 = ident[4] == ELFCLASS64
+    end = "<" if ident[5] == ELFDATA2LSB else ">"
+    if bits64:
+        e_shoff, e_shentsize, e_shnum, e_shstrndx = struct.unpack_from(end + "Q", ident, 40) + (
+            struct.unpack_from(end + "HHH", ident, 58)
+        )
+    else:
+        e_shoff, e_shentsize, e_shnum, e_shstrndx = struct.unpack_from(end + "I", ident, 32) + (
+            struct.unpack_from(end + "HHH", ident, 46)
+        )
+    layout = end + ("IIQQQQIIQQ" if bits64 else "IIIIIIIIII")
+    if e_shoff == 0 or e_shnum == 0:
+        return None
+    if e_shnum > _MAX_SHNUM or e_shentsize < struct.calcsize(layout) or e_shstrndx >= e_shnum:
+        raise ElfError(f"implausible section header table ({e_shnum} x {e_shentsize} bytes)")
+    table = read(e_shoff, e_shnum * e_shentsize)
+    if len(table) < e_shnum * e_shentsize:
+        raise ElfError("truncated section header table")
+
+    def header(index: int) -> tuple[int, int, int]:
+        fields = struct.unpack_from(layout, table, index * e_shentsize)
+        return fields[0], fields[4], fields[5]  # sh_name, sh_offset, sh_size
+
+    _, names_offset, names_size = header(e_shstrndx)
+    names = read(names_offset, min(names_size, _MAX_DYNAMIC_BYTES))
+    wanted = name.encode()
+    for index in range(e_shnum):
+        sh_name, offset, size = header(index)
+        if names[sh_name : sh_name + len(wanted) + 1] == wanted + b"\0":
+            return offset, size
+    return None

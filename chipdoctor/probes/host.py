@@ -7,12 +7,14 @@ from chipdoctor.evidence.base import Evidence
 from chipdoctor.model import (
     FACT_TORCH_BUILD_SOURCE,
     FACT_TORCH_CUDA,
+    FACT_TORCH_DEFAULT_BUILD,
     FACT_TORCH_HIP,
     FACT_TORCH_ROCM,
     Inventory,
 )
 from chipdoctor.parsers.torch_version import parse_torch_version_py
 from chipdoctor.probes.base import ProbeContext
+from chipdoctor.probes.torch_default import default_cuda
 
 PACKAGE_SOURCE = "package metadata"
 
@@ -62,3 +64,13 @@ def _torch_build(context: ProbeContext) -> None:
             if value:
                 facts[key] = value
         return
+    # NOTE: no version.py recorded: a plain version is PyPI's wheel, its release's default build.
+    python = context.evidence.python
+    found = default_cuda(
+        python.package("torch") or "",
+        context.evidence.platform.machine,
+        context.evidence.requires_dist().get("torch", ()),
+    )
+    if found is not None:
+        context.inventory.facts[FACT_TORCH_CUDA] = found[0]
+        context.inventory.facts[FACT_TORCH_DEFAULT_BUILD] = found[1]

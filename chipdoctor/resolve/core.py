@@ -90,6 +90,7 @@ def resolve(
         said = T("the installed driver {driver}", driver=current[driver])
         constraints.append(Pin(driver, current[driver], said))
     matrix = matrices.get(name)
+    accept = _together(accept, stacks.get(name).target_filter(inventory))
     resolution = Resolution(name, tuple(constraints), current, order=components, hard=resolver.hard)
     best = _best(resolver, matrix, current, constraints, accept)
     if best is None:
@@ -99,6 +100,12 @@ def resolve(
     resolution.reasons = dict(best.reasons)
     resolution.warnings = list(best.warnings)
     return resolution
+
+
+def _together(first: Accept | None, second: Accept | None) -> Accept | None:
+    if first is None or second is None:
+        return first or second
+    return lambda target: first(target) and second(target)
 
 
 def admissible(

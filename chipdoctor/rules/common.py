@@ -145,5 +145,9 @@ def vendor_in_ranges(version: str, ranges: Iterable[tuple[str, str | None]]) -> 
 
 
 def pip_install(*requirements: str, index_url: str | None = None) -> str:
-    line = "pip install " + " ".join(f'"{r}"' if "<" in r or ">" in r else r for r in requirements)
+    """One pasteable line: a requirement the shell would mangle (`<`, `>`, `!`, a `*` glob, a
+    marker's `;`) is quoted."""
+    line = "pip install " + " ".join(
+        f'"{r}"' if any(c in r for c in "<>!*; ") else r for r in requirements
+    )
     return f"{line} --index-url {index_url}" if index_url else line

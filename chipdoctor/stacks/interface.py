@@ -15,7 +15,7 @@ command says so in one line (exit 2).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -96,6 +96,11 @@ class Stack(ABC):
 
     def step_writer(self) -> StepWriter | None:
         """The stack's fix steps; None: `fix` is not available."""
+        return None
+
+    def target_filter(self, inventory: Inventory) -> Callable[[Mapping[str, str]], bool] | None:
+        """What a `fix` target must also satisfy on this machine beyond the components the
+        rules judge (the GPUs' architectures: the devices are not components); None: nothing."""
         return None
 
     def data_file(self) -> Path:

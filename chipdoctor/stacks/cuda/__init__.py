@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from chipdoctor.stacks.interface import SmokeBackend, Stack, StepWriter
@@ -34,7 +34,14 @@ class Cuda(Stack):
         "CUDNN_",
         "NVIDIA_",  # nvidia-container-toolkit (other-stacks.md D.6)
     )
-    commands = {"nvidia-smi": ("nvidia-smi",)}
+    commands = {
+        "nvidia-smi": ("nvidia-smi",),
+        "nvidia-smi --query-gpu=index,name,compute_cap --format=csv,noheader": (
+            "nvidia-smi",
+            "--query-gpu=index,name,compute_cap",
+            "--format=csv,noheader",
+        ),
+    }
     smoke = SmokeBackend("cuda", "", ("torch", "nvidia_driver"))
 
     def probe(self) -> Probe:
@@ -56,6 +63,11 @@ class Cuda(Stack):
         from chipdoctor.stacks.cuda import steps
 
         return steps
+
+    def target_filter(self, inventory: Inventory) -> Callable[[Mapping[str, str]], bool] | None:
+        from chipdoctor.stacks.cuda.rules import arch_filter
+
+        return arch_filter(inventory)
 
     def known_failures(self) -> tuple[Sequence[KnownFailure], Sequence[KnownFailure]]:
         from chipdoctor.stacks.cuda import smoke

@@ -4,6 +4,10 @@ and the keys of the Inventory.facts its probe writes and its rules read."""
 from __future__ import annotations
 
 NVIDIA_SMI = "nvidia-smi"
+#: Each GPU's compute capability (drivers from about R510 know the field; older ones refuse it).
+QUERY_CAPABILITY = "nvidia-smi --query-gpu=index,name,compute_cap --format=csv,noheader"
+#: Where a CUDA build of torch keeps its kernels, under a site directory.
+TORCH_CUDA_LIBRARY = "torch/lib/libtorch_cuda.so"
 PROC_VERSION = "/proc/driver/nvidia/version"
 DEFAULT_CUDA_HOME = "/usr/local/cuda"
 HOME_VARIABLES = ("CUDA_HOME", "CUDA_PATH")
@@ -31,3 +35,10 @@ OTHER_EXTENSIONS = ("torch_npu", "torch_mlu")
 # Keys of Inventory.facts the rules read.
 FACT_OTHER_EXTENSION = "cuda.other_extension"
 FACT_GPU_COUNT = "cuda.gpu_count"
+#: `cuda.capability.<index>` = "8.6"; where it came from: "nvidia-smi" or "name".
+FACT_CAPABILITY = "cuda.capability."
+FACT_CAPABILITY_SOURCE = "cuda.capability_source"
+#: The cubins and PTX of the installed torch (`sm_80 sm_90`, `compute_90`) and the library read.
+FACT_TORCH_NATIVE = "cuda.torch_native"
+FACT_TORCH_PORTABLE = "cuda.torch_portable"
+FACT_TORCH_LIBRARY = "cuda.torch_library"

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chipdoctor.evidence.base import CommandResult, Evidence, UnreadableError
+from chipdoctor.evidence.base import CommandResult, Evidence, NotRecorded, UnreadableError
 from chipdoctor.i18n import T, join
 from chipdoctor.model import Device, Inventory, Severity
 from chipdoctor.probes.base import ProbeContext, command_failure
 from chipdoctor.probes.libfiles import library_version
+from chipdoctor.stacks.cuda.archs import (
+    CUDA_GPUS_URL,
+    capability_of_name,
+    capability_text,
+    parse_capability,
+)
 from chipdoctor.stacks.cuda.cuda_toolkit import (
     parse_cudnn_header,
     parse_version_json,
@@ -22,8 +28,13 @@ from chipdoctor.stacks.cuda.facts import (
     CUDNN_PACKAGES,
     DEFAULT_CUDA_HOME,
     DRIVER_DOWNLOAD,
+    FACT_CAPABILITY,
+    FACT_CAPABILITY_SOURCE,
     FACT_GPU_COUNT,
     FACT_OTHER_EXTENSION,
+    FACT_TORCH_LIBRARY,
+    FACT_TORCH_NATIVE,
+    FACT_TORCH_PORTABLE,
     HOME_VARIABLES,
     NCCL_LIBRARY,
     NCCL_PACKAGES,
@@ -31,6 +42,8 @@ from chipdoctor.stacks.cuda.facts import (
     NVIDIA_SMI,
     OTHER_EXTENSIONS,
     PROC_VERSION,
+    QUERY_CAPABILITY,
+    TORCH_CUDA_LIBRARY,
     VISIBLE_DEVICES,
 )
 
@@ -48,6 +61,7 @@ class CudaProbe:
         if module:
             # The kernel module's version stands in when nvidia-smi is absent or failing.
             context.component("nvidia_driver", module, PROC_VERSION)
+        queried = _capabilities(context)
         homes = _toolkit_homes(context)
         toolkit_home = _toolkit(context, homes)
         _cudnn(context, homes, evidence.platform.machine)
@@ -61,6 +75,7 @@ class CudaProbe:
         if (
             inventory.version("nvidia_driver")
             or smi_present
+            or queried
             or toolkit_home
             or any(f.id != "cuda.cuda-home-missing" for f in inventory.findings)
         ):
@@ -69,6 +84,7 @@ class CudaProbe:
             # would cost every check, and every snapshot would record them, for nothing.
             _nccl(context, homes, evidence.platform.machine)
             _visible_devices(context)
+            _torch_device_code(context)
         else:
             inventory.components.clear()
             inventory.findings.clear()
@@ -466,3 +482,77 @@ def _visible_devices(context: ProbeContext) -> None:
         ),
         f"export {VISIBLE_DEVICES}={','.join(map(str, valid))}",
     )
+
+
+def parse_capability_query(text: str) -> dict[int, tuple[str, str]]:
+    """index -> (name, compute capability) from `nvidia-smi --query-gpu=index,name,compute_cap
+    --format=csv,noheader` (`0, NVIDIA TITAN V, 7.0`, fields joined by ", "); an older driver's
+    `Field "compute_cap" is not a valid field to query.` gives nothing."""
+    found: dict[int, tuple[str, str]] = {}
+    for line in text.splitlines():
+        fields = [f.strip() for f in line.split(",")]
+        if len(fields) < 3 or not fields[0].isdigit():
+            continue
+        if parse_capability(fields[-1]) is None:
+            continue
+        found[int(fields[0])] = (", ".join(fields[1:-1]), fields[-1])
+    return found
+
+
+def _capabilities(context: ProbeContext) -> bool:
+    """Each GPU's compute capability: nvidia-smi's own field, else NVIDIA's table by name;
+    whether the query listed GPUs (a GPU host even where the table was not recorded)."""
+    facts = context.inventory.facts
+    result = context.run(QUERY_CAPABILITY)
+    queried = parse_capability_query(result.stdout) if result is not None and result.ok else {}
+    listed = {d.index for d in context.inventory.devices if d.stack == "cuda"}
+    for index, (name, capability) in queried.items():
+        facts[f"{FACT_CAPABILITY}{index}"] = capability
+        if not listed:  # the GPU table was not recorded (or failed): the query names them
+            from chipdoctor.stacks.cuda.nvidia_smi import HEALTH_OK
+
+            context.inventory.devices.append(Device("cuda", index, name, HEALTH_OK))
+    if queried:
+        facts[FACT_CAPABILITY_SOURCE] = QUERY_CAPABILITY
+        return True
+    for device in context.inventory.devices:
+        by_name = capability_of_name(device.name)
+        if by_name is not None:
+            facts[f"{FACT_CAPABILITY}{device.index}"] = capability_text(by_name)
+            facts[FACT_CAPABILITY_SOURCE] = CUDA_GPUS_URL
+    return False
+
+
+def _torch_device_code(context: ProbeContext) -> None:
+    """The cubins and PTX of the installed torch, read from its libtorch_cuda.so (bounded: the
+    section headers only). Not recorded (an image, an older snapshot): the rules use the
+    published lists instead. A CPU build has no such library."""
+    evidence = context.evidence
+    if not evidence.python.package("torch"):
+        return
+    for site in evidence.python.paths:
+        path = f"{site.rstrip('/')}/{TORCH_CUDA_LIBRARY}"
+        try:
+            code = evidence.device_code(path)
+        except NotRecorded:
+            return
+        except UnreadableError as exc:
+            context.add(
+                "torch-kernels-unreadable",
+                Severity.INFO,
+                ("torch",),
+                T(
+                    "The GPU architectures of {path} could not be read ({reason}); the "
+                    "published list of this torch build is used instead.",
+                    path=path,
+                    reason=exc.reason,
+                ),
+            )
+            return
+        if code is None:
+            continue
+        facts = context.inventory.facts
+        facts[FACT_TORCH_LIBRARY] = path
+        facts[FACT_TORCH_NATIVE] = " ".join(code.native)
+        facts[FACT_TORCH_PORTABLE] = " ".join(code.portable)
+        return

@@ -9,8 +9,12 @@ the family minimum is an `error`; below the release's own driver it is a `warnin
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
+
+from packaging.version import InvalidVersion as InvalidVersion_
+from packaging.version import Version
 
 from chipdoctor.i18n import T, join
 from chipdoctor.matrix.model import Matrix, Row
@@ -24,6 +28,15 @@ from chipdoctor.model import (
 )
 from chipdoctor.rules.common import cite, lowest, pip_install, release_of, stack_finding
 from chipdoctor.stacks.cuda import facts
+from chipdoctor.stacks.cuda.archs import (
+    Capability,
+    build_runs,
+    capability_text,
+    parse_capability,
+    published,
+    runs,
+    sm_name,
+)
 from chipdoctor.stacks.cuda.cuda_toolkit import torch_cuda_tag
 from chipdoctor.versions import DOTTED, InvalidVersion, VendorVersion, parse_vendor
 
@@ -39,6 +52,7 @@ def evaluate(inventory: Inventory, matrix: Matrix) -> list[Finding]:
         kind, cuda = _torch_build(inventory, torch)
         if kind == "cuda" and cuda:
             out += _torch_vs_driver(inventory, matrix, torch, cuda)
+            out += _torch_vs_gpu_arch(inventory, matrix, torch, cuda)
             out += _cudnn_vs_torch(inventory, matrix, torch, cuda)
         elif kind == "cpu":
             out += _cpu_torch(inventory, matrix, torch)
@@ -150,12 +164,14 @@ def _variants(inventory: Inventory, matrix: Matrix, torch: str) -> list[Row]:
 
 
 def _pip_line(inventory: Inventory, torch: str, cuda: str) -> str:
+    """The exact builds (`torch==2.5.1+cu124`), as `fix` names them: a bare `torch==2.5.1`
+    is already satisfied by an installed `2.5.1+cpu`, and pip would change nothing."""
     tag = "cu" + cuda.replace(".", "")
-    requirements = [f"torch=={release_of(torch)}"]
+    requirements = [f"torch=={release_of(torch)}+{tag}"]
     for companion in _COMPANIONS:
         version = inventory.version(companion)
         if version:
-            requirements.append(f"{companion}=={release_of(version)}")
+            requirements.append(f"{companion}=={release_of(version)}+{tag}")
     return pip_install(*requirements, index_url=f"{WHEEL_INDEX}/{tag}")
 
 
@@ -478,3 +494,189 @@ class _ToolkitDriver:
             ),
             self.fix,
         )
+
+
+def gpu_capabilities(inventory: Inventory) -> dict[int, Capability]:
+    """Each GPU's compute capability the probe found, by index."""
+    found: dict[int, Capability] = {}
+    for key, value in inventory.facts.items():
+        if key.startswith(facts.FACT_CAPABILITY) and key[len(facts.FACT_CAPABILITY) :].isdigit():
+            capability = parse_capability(value)
+            if capability is not None:
+                found[int(key[len(facts.FACT_CAPABILITY) :])] = capability
+    return dict(sorted(found.items()))
+
+
+def _carried(inventory: Inventory, torch: str, cuda: str) -> tuple[str, str] | None:
+    """(the architectures the installed torch carries, where that was read), if known."""
+    library = inventory.facts.get(facts.FACT_TORCH_LIBRARY)
+    if library:
+        names = inventory.facts.get(facts.FACT_TORCH_NATIVE, "").split()
+        names += inventory.facts.get(facts.FACT_TORCH_PORTABLE, "").split()
+        return " ".join(names), library
+    listed = published(release_of(torch), cuda)
+    if listed is not None:
+        return " ".join(listed.native + listed.portable), listed.source
+    return None
+
+
+def _installed_runs(inventory: Inventory, torch: str, cuda: str, capability: Capability) -> bool:
+    if inventory.facts.get(facts.FACT_TORCH_LIBRARY):
+        native = tuple(inventory.facts.get(facts.FACT_TORCH_NATIVE, "").split())
+        portable = tuple(inventory.facts.get(facts.FACT_TORCH_PORTABLE, "").split())
+        return runs(capability, native, portable)
+    return build_runs(release_of(torch), cuda, capability) is not False
+
+
+def _releases(matrix: Matrix) -> list[str]:
+    """Every torch release the `torch_cuda` table names (`2.7.*` stands for 2.7.0), newest first."""
+    found: set[str] = set()
+    for row in matrix.table("torch_cuda").rows:
+        for pattern in row.patterns("torch"):
+            text = pattern[:-2] + ".0" if pattern.endswith(".*") else pattern
+            try:
+                Version(text)
+            except InvalidVersion_:
+                continue
+            found.add(text)
+    return sorted(found, key=Version, reverse=True)
+
+
+def arch_build(
+    inventory: Inventory, matrix: Matrix, torch: str, capabilities: dict[int, Capability]
+) -> tuple[str, str] | None:
+    """(release, CUDA) of the nearest PyTorch wheel whose CUDA this driver runs and that is not
+    known to lack any GPU's architecture (`build_runs`, as `fix`'s `arch_filter` judges), ranked
+    as the resolver ranks them: a variant of the installed release first; else the newest
+    release with one the driver fully supports, then the newest it runs under minor-version
+    compatibility."""
+    installed = release_of(torch)
+
+    known_driver = _parse(inventory.version("nvidia_driver") or "") is not None
+
+    def fitting(release: str) -> list[tuple[str, bool]]:
+        # NOTE: an unknown driver constrains nothing (as in `fix`): every variant, newest first.
+        rows = (
+            _variants(inventory, matrix, release)
+            if known_driver
+            else sorted(
+                matrix.table("torch_cuda").lookup(release),
+                key=lambda r: _parse(r.first("cuda")) or parse_vendor("0"),
+                reverse=True,
+            )
+        )
+        out = []
+        for row in rows:
+            cuda = row.first("cuda")
+            if all(build_runs(release, cuda, c) is not False for c in capabilities.values()):
+                full = _driver_supports(inventory, matrix, cuda)[0] if known_driver else True
+                out.append((cuda, full))
+        return list(dict.fromkeys(out))
+
+    mine = fitting(installed)
+    if mine:
+        fully = [cuda for cuda, full in mine if full]
+        return installed, (fully or [mine[0][0]])[0]
+    others = [(r, fitting(r)) for r in _releases(matrix) if r != installed]
+    for want_full in (True, False):
+        for release, variants in others:
+            for cuda, full in variants:
+                if full or not want_full:
+                    return release, cuda
+    return None
+
+
+def _torch_vs_gpu_arch(
+    inventory: Inventory, matrix: Matrix, torch: str, cuda: str
+) -> list[Finding]:
+    """GPUs the installed build carries no kernel for: 'no kernel image is available'."""
+    capabilities = gpu_capabilities(inventory)
+    missing = {
+        index: capability
+        for index, capability in capabilities.items()
+        if not _installed_runs(inventory, torch, cuda, capability)
+    }
+    if not missing:
+        return []
+    names = {d.index: d.name for d in inventory.devices if d.stack == "cuda"}
+    gpus = join(
+        [
+            T(
+                "GPU {index} ({name}, compute capability {capability}, {sm})",
+                index=index,
+                name=names.get(index, "?"),
+                capability=capability_text(capability),
+                sm=sm_name(capability),
+            )
+            for index, capability in missing.items()
+        ],
+        ", ",
+    )
+    carried = _carried(inventory, torch, cuda)
+    if carried is not None:
+        what = T(
+            "torch {torch} carries kernels for {archs} only (read from {source})",
+            torch=torch,
+            archs=carried[0] or "-",
+            source=carried[1],
+        )
+    else:
+        what = T(
+            "torch {torch} is built with CUDA {cuda}, whose compiler produces no kernels for "
+            "it, and PyTorch's wheels for it carry no PTX",
+            torch=torch,
+            cuda=cuda,
+        )
+    found = arch_build(inventory, matrix, torch, capabilities)
+    if found is not None:
+        fix = _pip_line(inventory, found[0], found[1])
+    else:
+        newest = max(missing.values())
+        fix = T(
+            "No PyTorch wheel in the matrix carries kernels for compute capability {capability} "
+            "and runs on this driver; upgrade the driver ({url}) or build torch with "
+            "TORCH_CUDA_ARCH_LIST={capability}.",
+            capability=capability_text(newest),
+            url=facts.DRIVER_DOWNLOAD,
+        )
+    first = next(iter(missing.values()))
+    return [
+        _finding(
+            "torch-gpu-arch",
+            Severity.ERROR,
+            ("torch", "nvidia_driver"),
+            T(
+                "{gpus}: {what}, so CUDA work on it fails with 'no kernel image is available "
+                "for execution on the device' (PyTorch warns '{sm} is not compatible with the "
+                "current PyTorch installation').",
+                gpus=gpus,
+                what=what,
+                sm=sm_name(first),
+            ),
+            fix,
+        )
+    ]
+
+
+def arch_filter(inventory: Inventory) -> Callable[[Mapping[str, str]], bool] | None:
+    """For `fix`: a target's torch wheel must run on every GPU, as `check` judges it (the
+    installed build by what it carries, another by its published architectures)."""
+    capabilities = gpu_capabilities(inventory)
+    installed = inventory.version("torch")
+    if not capabilities:
+        return None
+
+    def carries(target: Mapping[str, str]) -> bool:
+        torch = target.get("torch")
+        if not torch:
+            return True
+        cuda = torch_cuda_tag(torch)
+        if cuda is None:
+            return True
+        if torch == installed:
+            return all(_installed_runs(inventory, torch, cuda, c) for c in capabilities.values())
+        return all(
+            build_runs(release_of(torch), cuda, c) is not False for c in capabilities.values()
+        )
+
+    return carries

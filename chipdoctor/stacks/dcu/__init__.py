@@ -29,7 +29,7 @@ class Dcu(Stack):
         "DCU_",  # dcu-container-toolkit's DCU_VISIBLE_DEVICES (other-stacks.md B.7)
         "DTK_",
     )
-    commands = {"hy-smi": ("hy-smi",), "rocm-smi": ("rocm-smi",)}
+    commands = {"hy-smi": ("hy-smi",), "rocm-smi": ("rocm-smi",), "rocminfo": ("rocminfo",)}
     #: NOTE: DTK builds of torch drive the DCUs through torch.cuda (other-stacks.md B.1).
     smoke = SmokeBackend("cuda", "", ("torch", "dtk", "hygon_driver"))
 

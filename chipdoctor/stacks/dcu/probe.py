@@ -15,6 +15,7 @@ from chipdoctor.i18n import T
 from chipdoctor.model import Device, Inventory, Severity
 from chipdoctor.probes.base import ProbeContext, command_failure
 from chipdoctor.probes.visible import check_visible_devices
+from chipdoctor.stacks._hip.archs import probe_targets
 from chipdoctor.stacks._hip.rocm_versions import parse_version_file, strip_build, version_from_dir
 from chipdoctor.stacks.dcu.facts import (
     DRIVER_DOWNLOAD,
@@ -65,6 +66,7 @@ class DcuProbe:
         inventory = context.inventory
         if markers or inventory.components or inventory.devices:
             inventory.stacks.append("dcu")
+            probe_targets(context)
         return inventory
 
 
@@ -109,13 +111,16 @@ def _driver(context: ProbeContext) -> None:
 
 
 def _devices(context: ProbeContext, hygon_host: bool) -> int | None:
-    """Devices from hy-smi, else (on a Hygon host) from DTK's rocm-smi; the device count,
-    None if unknown."""
+    """Devices from hy-smi, else from DTK's rocm-smi; the device count, None if unknown.
+
+    Before the hy-smi HAL, DTK's own rocm-smi printed the device table with a "DCU" first
+    column (PaddlePaddle DCU install guide, DTK 23.10 on Z100): that table alone makes the
+    machine a DCU host, even where no other Hygon marker was recorded. Any other rocm-smi
+    output belongs to the ROCm stack, and is judged here only on a Hygon host.
+    """
     key = HY_SMI
     result = context.run(HY_SMI)
-    if result is None and hygon_host:
-        # NOTE: before the hy-smi HAL, DTK's own rocm-smi printed the device table with a
-        # "DCU" column (PaddlePaddle DCU install guide, DTK 23.10 on Z100).
+    if result is None:
         key = ROCM_SMI
         result = context.run(ROCM_SMI)
     if result is None:
@@ -124,8 +129,8 @@ def _devices(context: ProbeContext, hygon_host: bool) -> int | None:
     from chipdoctor.stacks._hip.smi_table import parse_smi_table
 
     table = parse_smi_table(result.stdout + "\n" + result.stderr)
-    if key == ROCM_SMI and table.label not in ("DCU", "HCU") and not table.error:
-        return None  # an AMD table: not this stack's tool
+    if key == ROCM_SMI and table.label not in ("DCU", "HCU") and not (hygon_host and table.error):
+        return None  # an AMD table (or a failing AMD tool): not this stack's
     if not result.ok or table.error or not table.devices:
         detail = table.error or _empty_detail(table) or command_failure(result)
         context.add(

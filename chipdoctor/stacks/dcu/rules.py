@@ -14,6 +14,7 @@ from chipdoctor.i18n import T, join
 from chipdoctor.matrix.model import Matrix, Row
 from chipdoctor.model import Finding, Inventory, Severity
 from chipdoctor.rules.common import cite, newest_row, release_of, same_release, stack_finding
+from chipdoctor.stacks._hip.archs import torch_vs_targets
 from chipdoctor.stacks._hip.rocm_versions import major_minor
 from chipdoctor.stacks._hip.rules import CPU, CUDA, DTK, ROCM, TorchBuild, classify_torch
 from chipdoctor.versions import InvalidVersion, VendorVersion, parse_vendor, scheme_for
@@ -49,6 +50,7 @@ def evaluate(inventory: Inventory, matrix: Matrix) -> list[Finding]:
         build = classify_torch(torch, inventory.facts)
         if build.kind == DTK:
             out += _torch_vs_dtk(torch, build.target, dtk, python, matrix)
+            out += torch_vs_targets(inventory, "dcu", torch)
         elif build.kind in (ROCM, CUDA, CPU):
             out.append(_not_das(torch, build, dtk, python, matrix))
     out += _driver_vs_dtk(inventory.version("hygon_driver"), dtk, matrix)

@@ -25,7 +25,12 @@ class Rocm(Stack):
     # ROCm `7.2.0`, amdgpu module `6.16.13`.
     schemes = {"rocm": DOTTED, "amdgpu_driver": DOTTED}
     environment = ("HIP_", "ROCR_", "ROCM_", "HSA_")  # HIP_/ROCR_VISIBLE_DEVICES, ROCM_PATH
-    commands = {"rocm-smi": ("rocm-smi",), "amd-smi version": ("amd-smi", "version")}
+    commands = {
+        "rocm-smi": ("rocm-smi",),
+        "amd-smi version": ("amd-smi", "version"),
+        "rocminfo": ("rocminfo",),
+        "amd-smi static": ("amd-smi", "static"),
+    }
     #: NOTE: ROCm builds of torch drive AMD GPUs through torch.cuda (other-stacks.md B.1).
     smoke = SmokeBackend("cuda", "", ("torch", "rocm", "amdgpu_driver"))
 

@@ -14,6 +14,7 @@ from chipdoctor.model import Device, Inventory, Severity
 from chipdoctor.probes.base import ProbeContext, command_failure
 from chipdoctor.probes.libfiles import library_version
 from chipdoctor.probes.visible import check_visible_devices
+from chipdoctor.stacks._hip.archs import probe_targets
 from chipdoctor.stacks._hip.rocm_versions import parse_version_file, strip_build, version_from_dir
 from chipdoctor.stacks.dcu.probe import hygon_markers, is_dir
 from chipdoctor.stacks.rocm.facts import (
@@ -62,7 +63,12 @@ class RocmProbe:
         if tools:
             context.inventory.facts[FACT_TOOLS] = ",".join(tools)
         check_visible_devices(context, VISIBLE_DEVICES, device_count, "amdgpu_driver")
-        return context.finish(found=bool(tools) or FACT_AMDGPU_LOADED in context.inventory.facts)
+        inventory = context.finish(
+            found=bool(tools) or FACT_AMDGPU_LOADED in context.inventory.facts
+        )
+        if inventory.stacks:
+            probe_targets(context)
+        return inventory
 
 
 def _roots(context: ProbeContext) -> list[str]:

@@ -17,6 +17,7 @@ from chipdoctor.i18n import T
 from chipdoctor.matrix.model import Matrix, Row
 from chipdoctor.model import Finding, Inventory, Severity
 from chipdoctor.rules.common import cite, newest_row, release_of, stack_finding
+from chipdoctor.stacks._hip.archs import torch_vs_targets
 from chipdoctor.stacks._hip.rocm_versions import major_minor
 from chipdoctor.stacks._hip.rules import CPU, CUDA, DTK, ROCM, TorchBuild, classify_torch
 from chipdoctor.stacks.rocm import facts
@@ -40,7 +41,8 @@ def evaluate(inventory: Inventory, matrix: Matrix) -> list[Finding]:
         ]
     build = classify_torch(torch, inventory.facts)
     if build.kind == ROCM:
-        return _torch_vs_rocm(torch, build.target, rocm, build.evidence, matrix)
+        found = _torch_vs_rocm(torch, build.target, rocm, build.evidence, matrix)
+        return found + torch_vs_targets(inventory, "rocm", torch)
     if build.kind in (CPU, CUDA, DTK):
         return [_not_rocm(inventory, torch, build, rocm, matrix)]
     return []

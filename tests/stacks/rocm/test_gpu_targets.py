@@ -1,0 +1,111 @@
+"""Each GPU's gfx target (rocminfo) against the offload targets the installed torch carries:
+a real rocminfo output, a clang-built libtorch_hip.so stand-in, the published list."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from chipdoctor.evidence.base import PythonInfo
+from chipdoctor.evidence.host import HostEvidence
+from chipdoctor.evidence.snapshot import RecordingEvidence, SnapshotEvidence, write_snapshot
+from chipdoctor.model import Component, Inventory, Severity
+from chipdoctor.stacks._hip import archs
+from chipdoctor.stacks._hip.rocminfo import HsaGpu, parse_amd_smi_static, parse_rocminfo
+from chipdoctor.stacks.rocm.probe import RocmProbe
+from tests.conftest import FIXTURES, write_tool
+
+SITE = "/opt/venv/lib/python3.10/site-packages"
+ROCMINFO = FIXTURES / "rocminfo" / "mi25_x3_excerpt.txt"
+
+
+def test_rocminfo_gpu_agents() -> None:
+    gpus = parse_rocminfo(ROCMINFO.read_text())
+    assert gpus == [HsaGpu(i, "gfx900", "Radeon Instinct MI25") for i in range(3)]
+    assert parse_rocminfo("Segmentation fault\n") == []
+
+
+def test_amd_smi_static_blocks() -> None:
+    static = FIXTURES / "amd_smi_static"
+    assert parse_amd_smi_static((static / "mi325x_vf_gpu0.txt").read_text()) == [
+        HsaGpu(0, "gfx942", "AMD Instinct Mi325X VF")
+    ]
+    assert parse_amd_smi_static((static / "w7500_gpu2.txt").read_text()) == [
+        HsaGpu(2, "gfx1102", "Navi 33 [Radeon Pro W7500]")
+    ]
+    assert parse_amd_smi_static("GPU: 0\n    ASIC:\n        TARGET_GRAPHICS_VERSION: N/A\n") == []
+
+
+class _WithTorch(RecordingEvidence):
+    @property
+    def python(self) -> PythonInfo:
+        return PythonInfo("3.10.12", {"torch": "2.4.1+rocm6.1"}, (SITE,))
+
+
+def test_live_tree_and_its_snapshot(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    bin_dir = root / "bin"
+    write_tool(bin_dir, "rocminfo", f'cat "{ROCMINFO}"\n')
+    write_tool(bin_dir, "rocm-smi", "exit 0\n")
+    lib = root / SITE.lstrip("/") / "torch" / "lib"
+    lib.mkdir(parents=True)
+    shutil.copy(FIXTURES / "devcode" / "hip-gfx90a-gfx1030-gfx908.so", lib / "libtorch_hip.so")
+    (root / "sys/module/amdgpu").mkdir(parents=True)
+    recording = _WithTorch(HostEvidence(root=str(root), env={"PATH": f"{bin_dir}:/usr/bin:/bin"}))
+    live = RocmProbe().collect(recording)
+    assert live.facts[f"{archs.FACT_GFX}2"] == "gfx900"
+    assert live.facts[archs.FACT_TORCH_TARGETS] == "gfx1030 gfx908 gfx90a"
+    out = tmp_path / "snap"
+    write_snapshot(out, recording.recording, recording.platform, recording.python)
+    again = RocmProbe().collect(SnapshotEvidence(out))
+    assert {k: v for k, v in again.facts.items() if k.startswith("hip.")} == {
+        k: v for k, v in live.facts.items() if k.startswith("hip.")
+    }
+
+
+def _inventory(torch: str, facts: dict[str, str]) -> Inventory:
+    inv = Inventory(stacks=["rocm"])
+    inv.components = [Component("torch", torch, "test")]
+    inv.facts = facts
+    return inv
+
+
+def test_missing_target_is_an_error() -> None:
+    facts = {
+        f"{archs.FACT_GFX}0": "gfx1101",
+        f"{archs.FACT_GFX_NAME}0": "AMD Radeon RX 7800 XT",
+        archs.FACT_TORCH_LIBRARY: f"{SITE}/torch/lib/libtorch_hip.so",
+        archs.FACT_TORCH_TARGETS: "gfx1030 gfx908 gfx90a",
+    }
+    (finding,) = archs.torch_vs_targets(_inventory("2.4.1+rocm6.1", facts), "rocm", "2.4.1+rocm6.1")
+    assert finding.id == "rocm.torch-gpu-arch" and finding.severity is Severity.ERROR
+    assert "GPU 0 (AMD Radeon RX 7800 XT, gfx1101)" in finding.message
+    assert "hipErrorNoBinaryForGpu" in finding.message
+    assert "PYTORCH_ROCM_ARCH=gfx1101" in finding.fix
+
+
+def test_carried_target_is_clean() -> None:
+    facts = {
+        f"{archs.FACT_GFX}0": "gfx90a",
+        archs.FACT_TORCH_LIBRARY: "/x/libtorch_hip.so",
+        archs.FACT_TORCH_TARGETS: "gfx1030 gfx908 gfx90a",
+    }
+    assert archs.torch_vs_targets(_inventory("2.4.1+rocm6.1", facts), "rocm", "x") == []
+
+
+def test_published_list_only_where_sourced() -> None:
+    facts = {f"{archs.FACT_GFX}0": "gfx1201"}
+    found = archs.torch_vs_targets(_inventory("t", facts), "rocm", "2.4.1+rocm6.1")
+    assert [f.id for f in found] == ["rocm.torch-gpu-arch"]
+    assert archs.torch_vs_targets(_inventory("t", facts), "rocm", "2.7.1+rocm6.3") == []
+
+
+def test_amd_smi_static_when_rocminfo_is_absent(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    static = FIXTURES / "amd_smi_static" / "mi325x_vf_gpu0.txt"
+    write_tool(bin_dir, "amd-smi", f'if [ "$1" = static ]; then cat "{static}"; else exit 1; fi\n')
+    (tmp_path / "sys/module/amdgpu").mkdir(parents=True)
+    evidence = HostEvidence(root=str(tmp_path), env={"PATH": f"{bin_dir}:/usr/bin:/bin"})
+    inv = RocmProbe().collect(evidence)
+    assert inv.facts[f"{archs.FACT_GFX}0"] == "gfx942"
+    assert inv.facts[f"{archs.FACT_GFX_NAME}0"] == "AMD Instinct Mi325X VF"

@@ -1,0 +1,64 @@
+"""A plain torch version is its release's default build: from its Requires-Dist, else from the
+published default, used as a tagged build is; torch/version.py wins when recorded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from chipdoctor.engine import collect
+from chipdoctor.evidence.snapshot import SnapshotEvidence
+from chipdoctor.model import FACT_TORCH_CUDA, FACT_TORCH_DEFAULT_BUILD
+from chipdoctor.probes.torch_default import cuda_of_requirements, default_cuda
+
+SITE = "/usr/lib/python3/dist-packages"
+
+
+def test_requires_dist_forms() -> None:
+    """Both spellings PyPI's METADATA has used (pytorch/pytorch#146679, astral-sh/uv#10119)."""
+    old = 'nvidia-cuda-runtime-cu12 (==12.4.127) ; platform_system == "Linux"'
+    new = 'nvidia-cuda-runtime-cu12==12.6.77; platform_system == "Linux"'
+    assert cuda_of_requirements(["filelock", old]) == "12.4"
+    assert cuda_of_requirements([new]) == "12.6"
+    assert cuda_of_requirements(["filelock", "sympy"]) is None
+
+
+def test_published_default_only_on_x86_64() -> None:
+    assert (default_cuda("1.7.1", "x86_64", []) or ("",))[0] == "10.2"
+    assert (default_cuda("2.0.1", "x86_64", []) or ("",))[0] == "11.7"
+    assert default_cuda("1.7.1", "aarch64", []) is None
+    assert default_cuda("1.7.1+cpu", "x86_64", []) is None
+    assert default_cuda("1.10.1", "x86_64", []) is None  # the page lists no untagged command
+
+
+def _snapshot(tmp: Path, packages: dict[str, str], **extra: object) -> SnapshotEvidence:
+    document = {
+        "format": "chipdoctor-snapshot/3",
+        "platform": {"system": "Linux", "machine": "x86_64"},
+        "python": {"version": "3.11.9", "packages": packages, "paths": [SITE]},
+        **extra,
+    }
+    (tmp / "snapshot.yaml").write_text(yaml.safe_dump(document))
+    return SnapshotEvidence(tmp)
+
+
+def test_plain_version_from_requires_dist(tmp_path: Path) -> None:
+    requires = {"torch": ['nvidia-cuda-runtime-cu12==12.6.77; platform_system == "Linux"']}
+    inv = collect(_snapshot(tmp_path, {"torch": "2.7.1"}, requires_dist=requires))
+    assert inv.facts[FACT_TORCH_CUDA] == "12.6"
+    assert inv.facts[FACT_TORCH_DEFAULT_BUILD] == "Requires-Dist of torch"
+
+
+def test_plain_version_from_the_published_default(tmp_path: Path) -> None:
+    inv = collect(_snapshot(tmp_path, {"torch": "1.7.1"}))
+    assert inv.facts[FACT_TORCH_CUDA] == "10.2"
+    assert "previous-versions.md" in inv.facts[FACT_TORCH_DEFAULT_BUILD]
+
+
+def test_version_py_wins(tmp_path: Path) -> None:
+    version_py = tmp_path / "files" / SITE.lstrip("/") / "torch" / "version.py"
+    version_py.parent.mkdir(parents=True)
+    version_py.write_text("__version__ = '1.7.1'\ncuda = None\nhip = None\n")
+    inv = collect(_snapshot(tmp_path, {"torch": "1.7.1"}))
+    assert FACT_TORCH_CUDA not in inv.facts and FACT_TORCH_DEFAULT_BUILD not in inv.facts

@@ -129,6 +129,11 @@ def options_in(text: str) -> set[str]:
     return set(OPTION.findall(text))
 
 
+def code_spans(text: str) -> set[str]:
+    """Inline code (`...`), whitespace normalised: a span may wrap over a line break."""
+    return {" ".join(span.split()) for span in re.findall(r"`([^`]+)`", text)}
+
+
 def page_problems(english: str, chinese: str, known: set[str], name: str) -> list[str]:
     """A Chinese page against its English original: structure, names, prose, shared code."""
     problems: list[str] = []
@@ -149,6 +154,8 @@ def page_problems(english: str, chinese: str, known: set[str], name: str) -> lis
         problems.append(f"{name}: command `chipdoctor {missing}` is not named")
     for missing in sorted(options_in(en_text) - options_in(zh_text)):
         problems.append(f"{name}: option {missing} is not named")
+    for missing in sorted(code_spans(en_text) - code_spans(zh_text)):
+        problems.append(f"{name}: the inline code `{missing}` is missing")
     en_blocks = [b.text for b in blocks(english) if b.compared]
     zh_blocks = [b.text for b in blocks(chinese) if b.compared]
     if en_blocks != zh_blocks:

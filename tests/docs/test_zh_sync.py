@@ -8,7 +8,9 @@ Rules (helpers in tests/zh_docs.py):
 - A translated page (README.zh.md, each docs/zh/X.md whose docs/X.md exists) has the same
   number of headings as its original; every section whose original has prose has Chinese
   (CJK) text, and no run of ten English words outside code; together its prose names every
-  command and option the original names.
+  command and option the original names, and holds every inline code span the original holds
+  (ids, paths, values: what a translation keeps as written, so a row or sentence added to the
+  original and not to the translation is caught).
 - Code blocks are shared: the Chinese page's code blocks equal the English page's byte for byte,
   in order. The one exception is a block whose info string carries the word `zh`
   (```` ```text zh ````): Chinese-only output of `--lang zh`, left out of that comparison (and

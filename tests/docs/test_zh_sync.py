@@ -196,3 +196,11 @@ def test_a_catalog_entry_against_the_glossary_is_caught() -> None:
     ]
     problems = zh_docs.po_problems(terms, pairs)
     assert [p.split(":")[0] for p in problems] == ["Cambricon -> 寒武纪", "pairing -> 配套"]
+
+
+def test_a_row_missing_from_a_translation_is_caught(known: set[str]) -> None:
+    english = read(ROOT / "docs" / "stacks" / "ascend.md")
+    chinese = read(ROOT / "docs" / "zh" / "stacks" / "ascend.md")
+    row = next(line for line in chinese.splitlines() if line.startswith("| `ascend.python` |"))
+    problems = zh_docs.page_problems(english, chinese.replace(row + "\n", ""), known, "x")
+    assert problems == ["x: the inline code `ascend.python` is missing"]

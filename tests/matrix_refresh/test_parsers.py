@@ -190,3 +190,51 @@ def test_rocm_releases_of_one_line_that_differ_get_a_row_each(tmp_path: Path) ->
     rows = PARSERS["rocm-compatibility-matrix"].parse(directory).rows["kmd_userspace"]
     assert [r["amdgpu_driver"] for r in rows][:4] == ["6.3.3", "6.3.2", "6.3.1", "6.3.0"]
     assert rows[0]["rocm"] == ["6.3.x", "6.2.x"]
+
+
+def test_pta_compatibility_rows() -> None:
+    out = PARSERS["pta-compatibility"].parse(SOURCES / "pta-compatibility")
+    assert out.stack == "ascend"
+    rows = out.rows["torch_npu"]
+    assert len(rows) == 26 + 36  # the active table, then the historical one
+    npu = rows_by_key(rows, "torch_npu")
+    assert npu["2.12.0"] == {
+        "torch_npu": "2.12.0",
+        "torch": "2.12.0",
+        "cann": "9.1.0",
+        "python": ["3.10", "3.11", "3.12", "3.13", "3.14"],  # the PyTorch/Python table
+        "branch": "v2.12.0-26.1.0",
+        "source": "gen-pta-compat",
+    }
+    assert npu["2.1.0.post10"]["cann"] == "8.0.0"  # "CANN 8.0.0"
+    assert npu["2.4.0"]["note"] == "historical table"
+    assert npu["1.11.0.rc2"]["note"] == "historical table; beta"  # "1.11.0.rc2 (beta)"
+    # "Python3.7(>=3.7.5)": the 3.7 line from 3.7.5 on.
+    assert npu["1.11.0"]["python"] == [">=3.7.5,<=3.7", "3.8", "3.9", "3.10"]
+    assert "python" not in npu["2.0.1"]  # the Python table starts at PyTorch 1.11.0 / 2.1.0
+    assert npu["1.5.0.post2"]["branch"] == "2.0.2.tr5"
+    url = out.sources["gen-pta-compat"]["url"]
+    assert url.endswith("/9e73e708ab9350d203475609f36f8a43f6a0c2ab/COMPATIBILITY.en.md")
+    assert [line.split(":")[0] for line in out.skipped] == [
+        "COMPATIBILITY.en.md 'Recommended Version Combination' and 'Hardware support'"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("| CANN version |", "| CANN |", "version mapping table"),
+        ("|  CANN 9.1.0  |", "|  CANN nine  |", "not a CANN version"),
+        ("## PyTorch and Python versions\n\n| PyTorch Version |", "\n| Torch |", "PyTorch/Python"),
+    ],
+)
+def test_pta_compatibility_refuses_a_changed_shape(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    directory = copy_source("pta-compatibility", tmp_path)
+    page = directory / "COMPATIBILITY.en.md"
+    text = page.read_text(encoding="utf-8")
+    assert old in text
+    page.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(SourceError, match=message):
+        PARSERS["pta-compatibility"].parse(directory)

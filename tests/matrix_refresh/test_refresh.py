@@ -139,7 +139,7 @@ def test_script_check_mode_exits_1_when_the_data_is_stale(matrices: Path, tmp_pa
     assert stale.returncode == 1
     assert "24 generated row(s) added, changed or removed." in stale.stdout
     assert summary.read_text() == stale.stdout
-    assert "# >>> generated: pta" not in ascend.read_text()  # --check wrote nothing
+    assert "# >>> generated: pta-release-notes" not in ascend.read_text()  # --check wrote nothing
 
 
 def test_script_names_the_bad_source_in_one_line(tmp_path: Path, matrices: Path) -> None:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import time
 from typing import Optional
+
+from childrun import chipdoctor
 
 
 def _run_waited(argv: list[str]) -> tuple[int, float, float, int]:
@@ -59,9 +60,7 @@ def main() -> int:
     parser.add_argument("--python", default=sys.executable, help="interpreter that has torch")
     parser.add_argument("--format", default="json", choices=("json", "table"))
     args = parser.parse_args()
-    script = shutil.which("chipdoctor")
-    chipdoctor = [script] if script else [sys.executable, "-m", "chipdoctor"]
-    ours = [*chipdoctor, "check", "--format", args.format]
+    ours = [*chipdoctor(), "check", "--format", args.format]
     probe = "import importlib.util as u, sys; sys.exit(not u.find_spec('torch'))"
     has_torch = subprocess.run([args.python, "-c", probe], check=False).returncode == 0
     theirs = [args.python, "-m", "torch.utils.collect_env"]

@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
+
+from childrun import chipdoctor, measure
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOTS = ROOT / "tests" / "fixtures" / "snapshots"
@@ -74,36 +72,23 @@ def _fleets(nodes: int) -> dict[str, list[dict[str, Any]]]:
     return {"uniform": uniform, "mixed": mixed}
 
 
-def _run(argv: list[str]) -> tuple[float, float, int, int]:
-    """Wall seconds, CPU seconds (user + system), peak RSS in KiB and the exit code of one
-    child, from its own rusage (os.wait4), so runs do not blur into each other."""
-    started = time.perf_counter()
-    child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    seconds = time.perf_counter() - started
-    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, child.returncode
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nodes", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    script = shutil.which("chipdoctor")
-    chipdoctor = [script] if script else [sys.executable, "-m", "chipdoctor"]
     with tempfile.TemporaryDirectory(prefix="bench-fleet-") as scratch:
         for name, reports in _fleets(args.nodes).items():
             directory = Path(scratch) / name
             _write(directory, reports)
-            argv = [*chipdoctor, "fleet", "compare", "--format", "json", str(directory)]
-            runs = [_run(argv) for _ in range(args.runs)]
-            if any(code not in (0, 1) for *_, code in runs):
+            argv = [*chipdoctor(), "fleet", "compare", "--format", "json", str(directory)]
+            runs = [measure(argv) for _ in range(args.runs)]
+            if any(run.code not in (0, 1) for run in runs):
                 sys.stderr.write(f"{' '.join(argv)} failed\n")
                 return 1
-            seconds = statistics.median(r[0] for r in runs)
-            cpu = statistics.median(r[1] for r in runs)
-            mib = max(r[2] for r in runs) / 1024
+            seconds = statistics.median(r.seconds for r in runs)
+            cpu = statistics.median(r.cpu for r in runs)
+            mib = max(r.mib for r in runs)
             verdict = "ok" if seconds < TARGET_SECONDS and mib < TARGET_MIB else "OVER TARGET"
             print(
                 f"fleet compare, {args.nodes} reports ({name}): median {seconds:5.2f} s wall "

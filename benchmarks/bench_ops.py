@@ -15,14 +15,13 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import os
-import shutil
 import statistics
 import sys
 import tempfile
-import time
 import zipfile
 from pathlib import Path
+
+from childrun import Run, chipdoctor, measure
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "ops" / "model.pt2"
@@ -59,16 +58,11 @@ def synthetic(out: Path, nodes: int) -> Path:
     return path
 
 
-def run_once(argv: list[str]) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds (user + system) and peak RSS (MiB) of one child run."""
-    started = time.perf_counter()
-    pid = os.spawnv(os.P_NOWAIT, argv[0], argv)
-    _, status, usage = os.wait4(pid, 0)
-    elapsed = time.perf_counter() - started
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 1):
-        raise SystemExit(f"chipdoctor ops exited {code}")
-    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+def run_once(argv: list[str]) -> Run:
+    run = measure(argv)
+    if run.code not in (0, 1):
+        raise SystemExit(f"chipdoctor ops exited {run.code}")
+    return run
 
 
 def main() -> int:
@@ -76,13 +70,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--nodes", type=int, default=5000)
     args = parser.parse_args()
-    script = shutil.which("chipdoctor")
-    base = [script] if script else [sys.executable, "-m", "chipdoctor"]
     with tempfile.TemporaryDirectory() as scratch:
         model = synthetic(Path(scratch), args.nodes)
         out = Path(scratch) / "out.json"
         argv = [
-            *base,
+            *chipdoctor(),
             "ops",
             str(model),
             "--target",
@@ -96,9 +88,9 @@ def main() -> int:
         run_once(argv)  # warm the page cache and byte-code
         results = [run_once(argv) for _ in range(args.runs)]
         ops = len(json.loads(out.read_text())["ops"])
-    times = [t for t, _, _ in results]
-    cpu = statistics.median(c for _, c, _ in results)
-    peak = max(m for _, _, m in results)
+    times = [r.seconds for r in results]
+    cpu = statistics.median(r.cpu for r in results)
+    peak = max(r.mib for r in results)
     median = statistics.median(times)
     print(f"chipdoctor ops: {args.nodes} nodes ({ops} distinct operators judged) against {TARGET}")
     print(f"  wall: median {median:.3f} s, min {min(times):.3f} s over {args.runs} runs")

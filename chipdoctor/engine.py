@@ -96,12 +96,20 @@ def _docker_runtimes(evidence: Evidence, inventory: Inventory) -> None:
 def _requirements(evidence: Evidence, inventory: Inventory) -> None:
     """Unmet `Requires-Dist` on the stack's packages (chipdoctor/rules/requirements.py), read
     from every installed distribution's METADATA whether or not an accelerator was found."""
-    from chipdoctor.rules.requirements import findings, marker_environment
+    from chipdoctor.rules.stack_packages import on_the_stack
 
     try:
         python = evidence.python
-        environment = marker_environment(evidence.platform, python)
-        inventory.findings.extend(findings(evidence.requires_dist(), python.packages, environment))
+        requires = on_the_stack(evidence.requires_dist(), python.packages)
+        if requires:  # the PEP 508 machinery is imported only where there is something to judge
+            from chipdoctor.rules.requirements import findings, marker_environment
+
+            environment = marker_environment(evidence.platform, python)
+            inventory.findings.extend(findings(requires, python.packages, environment))
+        if "flash-attn" in python.packages:
+            from chipdoctor.rules import extension_builds
+
+            inventory.findings.extend(extension_builds.findings(python.packages))
     except Exception as exc:  # a bug here must not hide what the probes found
         _crashed(
             inventory,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from functools import total_ordering
+from functools import lru_cache, total_ordering
 from typing import TYPE_CHECKING, Union
 
 if TYPE_CHECKING:
@@ -74,7 +74,10 @@ class VendorVersion:
         return self.key[-1] != _FINAL_PRE
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_vendor(text: str) -> VendorVersion:
+    """Memoised (a VendorVersion is immutable): the resolver reads each matrix version many
+    times, and parsing was most of a cold `fix` on a large matrix."""
     _refuse_long_numbers(text)
     raw = text.strip()
     tokens = tuple(t for t in re.split(r"[.\-]", raw.lower()) if t)

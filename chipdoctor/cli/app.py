@@ -81,9 +81,10 @@ def language(option: Optional[str]) -> str:
 
 
 def width() -> int:
+    """The terminal's width (`COLUMNS` where set) for prose; commands are printed whole."""
     import shutil
 
-    return max(80, min(shutil.get_terminal_size((100, 24)).columns, 160))
+    return max(20, shutil.get_terminal_size((100, 24)).columns)
 
 
 def progress_for(lang: str, *, table: bool) -> contextlib.AbstractContextManager[Optional[Spinner]]:

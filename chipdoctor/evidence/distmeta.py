@@ -8,8 +8,11 @@ live in `requires.txt` with a different syntax, and they carry no version in the
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterable, Mapping
+import stat
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Protocol
 
 from chipdoctor.evidence.base import UnreadableError, normalize_name
@@ -47,6 +50,36 @@ def parse_requires_dist(text: str) -> tuple[str, ...]:
                 if len(found) >= MAX_REQUIREMENTS:
                     break
     return tuple(found)
+
+
+class LocalFiles:
+    """This machine's files under `root`, read the cheap way: `check` on a host without
+    accelerators reads every METADATA head, so no ELF or stat machinery is imported for it.
+    Only regular files are read (a FIFO is opened non-blocking and skipped), and only `limit`
+    bytes of them."""
+
+    def __init__(self, local: Callable[[str], Path]) -> None:
+        self._local = local
+
+    def list_dir(self, path: str) -> list[str] | None:
+        try:
+            return os.listdir(self._local(path))
+        except OSError:
+            return None
+
+    def read_bytes(self, path: str, limit: int) -> bytes | None:
+        try:
+            fd = os.open(self._local(path), os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError:
+            return None
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+            return os.read(fd, limit)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
 
 
 def _headers(files: _Files, path: str) -> bytes | None:

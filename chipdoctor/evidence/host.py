@@ -158,9 +158,9 @@ class HostEvidence:
 
     @cached_property
     def _requires_dist(self) -> Mapping[str, tuple[str, ...]]:
-        from chipdoctor.evidence.distmeta import read_requires
+        from chipdoctor.evidence.distmeta import LocalFiles, read_requires
 
-        return read_requires(self, self.python.paths, self.python.packages)
+        return read_requires(LocalFiles(self._local), self.python.paths, self.python.packages)
 
     @cached_property
     def _docker_engine(self) -> DockerEngine | None:

@@ -202,13 +202,9 @@ class ImageEvidence:
         return None
 
     def requires_dist(self) -> Mapping[str, tuple[str, ...]]:
-        return self._requires_dist
-
-    @cached_property
-    def _requires_dist(self) -> Mapping[str, tuple[str, ...]]:
-        from chipdoctor.evidence.distmeta import read_requires
-
-        return read_requires(self, self.python.paths, self.python.packages)
+        """Not read from an image: each METADATA file would be two Engine API round trips
+        (hundreds per image), and `check --image` must stay fast."""
+        return {}
 
     def identity(self) -> Identity:
         """The image's USER (root when it sets none), named from its own /etc/passwd."""

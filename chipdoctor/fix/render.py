@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from chipdoctor.fix.plan import Plan
 from chipdoctor.i18n import T, translate
 from chipdoctor.printable import visible
+from chipdoctor.report import lines
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -73,7 +74,8 @@ def render_text(plan: Plan, *, color: bool = False, width: int = 100, lang: str 
         return _strip(buffer.getvalue())
     _changes(console, say, plan)
     for warning in resolution.warnings:
-        console.print(Text(say(T("! not published: {warning}", warning=warning)), style="yellow"))
+        lines.prose(console, say(T("! not published: {warning}", warning=warning)), indent=0,
+                    style="yellow")  # fmt: skip
     _steps(console, say, plan)
     _also(console, say, plan)
     console.print(Text(say(_summary(plan)), style="bold"))
@@ -84,10 +86,20 @@ def _conflicts(console: Console, say: Callable[[str], str], plan: Plan) -> None:
     from rich.padding import Padding
     from rich.text import Text
 
-    console.print(Text(say(T("No stack in the matrix satisfies these pins:")), style="bold red"))
-    for conflict in plan.resolution.conflicts:
+    conflicts = plan.resolution.conflicts
+    # NOTE: a conflict no pin takes part in (no image; a version newer than the data) is not
+    # the user's pins' fault, and the lines around it say so
+    pinned = any(c.options for c in conflicts)
+    head = T("No stack in the matrix satisfies these pins:") if pinned else T("No plan:")
+    console.print(Text(say(head), style="bold red"))
+    for conflict in conflicts:
         console.print(Padding(Text("✗ " + say(conflict.message)), (0, 0, 0, 2), expand=False))
-    console.print(Text(say(T("CONFLICT: drop or change one of the pins above.")), style="bold red"))
+    foot = (
+        T("CONFLICT: drop or change one of the pins above.")
+        if pinned
+        else T("CONFLICT: nothing was planned (see above).")
+    )
+    console.print(Text(say(foot), style="bold red"))
 
 
 def _changes(console: Console, say: Callable[[str], str], plan: Plan) -> None:
@@ -111,7 +123,6 @@ def _changes(console: Console, say: Callable[[str], str], plan: Plan) -> None:
 
 
 def _steps(console: Console, say: Callable[[str], str], plan: Plan) -> None:
-    from rich.padding import Padding
     from rich.text import Text
 
     if plan.steps:
@@ -120,14 +131,11 @@ def _steps(console: Console, say: Callable[[str], str], plan: Plan) -> None:
     for number, step in enumerate(plan.steps, 1):
         console.print(Text(f"{number}. [{step.kind}] {say(step.title)}"))
         for command in step.commands:
-            console.print(
-                Padding(Text(visible(command), style="green"), (0, 0, 0, 5), expand=False)
-            )
+            lines.command(console, visible(command), indent=5)
 
 
 def _also(console: Console, say: Callable[[str], str], plan: Plan) -> None:
     """The check's findings that are not version problems, with their fixes."""
-    from rich.padding import Padding
     from rich.text import Text
 
     if not plan.also:
@@ -135,14 +143,9 @@ def _also(console: Console, say: Callable[[str], str], plan: Plan) -> None:
     console.print()
     console.print(Text(say(T("Also reported by check (not a version problem):")), style="bold"))
     for finding in plan.also:
-        console.print(
-            Padding(
-                Text(f"{visible(finding.id)}: {say(finding.message)}"), (0, 0, 0, 2), expand=False
-            )
-        )
+        lines.prose(console, f"{visible(finding.id)}: {say(finding.message)}", indent=2)
         for line in say(finding.fix).splitlines():
-            fix = say(T("fix: {line}", line=line))
-            console.print(Padding(Text(fix, style="green"), (0, 0, 0, 4), expand=False))
+            lines.fix_line(console, say, line)
 
 
 def _summary(plan: Plan) -> str:

@@ -76,7 +76,9 @@ def compare(inputs: Inputs, expected: Sequence[str] | None = None) -> Fleet:
     findings += _fewer_devices(nodes)
     missing: list[str] = []
     if expected is not None:
-        names = {r.name for r in nodes}
+        # NOTE: Slurm names nodes by their short names (slurm.conf NodeName); a host whose
+        # hostname is fully qualified reports `node01.example.com`, which is `node01` here.
+        names = {r.name for r in nodes} | {r.name.split(".", 1)[0] for r in nodes}
         missing = [n for n in expected if n not in names]
         if missing:
             findings.append(
@@ -88,7 +90,9 @@ def compare(inputs: Inputs, expected: Sequence[str] | None = None) -> Fleet:
                 )
             )
         wanted = set(expected)
-        extra = tuple(r.name for r in nodes if r.name not in wanted)
+        extra = tuple(
+            r.name for r in nodes if r.name not in wanted and r.name.split(".", 1)[0] not in wanted
+        )
         if extra:
             findings.append(
                 FleetFinding(

@@ -20,6 +20,8 @@ from chipdoctor.errors import BadInput
 #: than expanded into memory.
 MAX_NAMES = 1_000_000
 
+#: How much of an expression an error message quotes.
+_QUOTED = 80
 _RANGE = re.compile(r"(\d+)(?:-(\d+))?")
 
 
@@ -40,11 +42,11 @@ def _items(expression: str) -> list[str]:
     for char in expression:
         if char == "[":
             if depth:
-                raise BadInput(f"hostlist {expression!r}: a '[' inside brackets")
+                raise BadInput(f"hostlist {_quote(expression)}: a '[' inside brackets")
             depth = 1
         elif char == "]":
             if not depth:
-                raise BadInput(f"hostlist {expression!r}: a ']' without its '['")
+                raise BadInput(f"hostlist {_quote(expression)}: a ']' without its '['")
             depth = 0
         if not depth and (char == "," or char.isspace()):
             items.append("".join(current))
@@ -52,7 +54,7 @@ def _items(expression: str) -> list[str]:
         else:
             current.append(char)
     if depth:
-        raise BadInput(f"hostlist {expression!r}: a '[' without its ']'")
+        raise BadInput(f"hostlist {_quote(expression)}: a '[' without its ']'")
     items.append("".join(current))
     return [item for item in items if item]
 
@@ -67,7 +69,7 @@ def _expand_item(item: str, room: int) -> list[str]:
         numbers = _numbers(part, item) if index % 2 else [part]
         count *= len(numbers)
         if count > room:
-            raise BadInput(f"hostlist {item!r}: more than {MAX_NAMES} names")
+            raise BadInput(f"hostlist {_quote(item)}: more than {MAX_NAMES} names")
         choices.append(numbers)
     return ["".join(combination) for combination in itertools.product(*choices)]
 
@@ -77,13 +79,18 @@ def _numbers(ranges: str, item: str) -> list[str]:
     for piece in ranges.split(","):
         match = _RANGE.fullmatch(piece.strip())
         if match is None:
-            raise BadInput(f"hostlist {item!r}: {piece!r} is not a number or a range a-b")
+            raise BadInput(f"hostlist {_quote(item)}: {piece!r} is not a number or a range a-b")
         low_text, high_text = match.group(1), match.group(2) or match.group(1)
         low, high = int(low_text), int(high_text)
         if high < low:
-            raise BadInput(f"hostlist {item!r}: the range {piece!r} goes down")
+            raise BadInput(f"hostlist {_quote(item)}: the range {piece!r} goes down")
         if high - low >= MAX_NAMES:
-            raise BadInput(f"hostlist {item!r}: more than {MAX_NAMES} names")
+            raise BadInput(f"hostlist {_quote(item)}: more than {MAX_NAMES} names")
         width = len(low_text)
         out.extend(str(number).zfill(width) for number in range(low, high + 1))
     return out
+
+
+def _quote(text: str) -> str:
+    """`text` quoted for a message, cut: a line of a hostile list file can be megabytes long."""
+    return repr(text if len(text) <= _QUOTED else text[:_QUOTED] + "…")

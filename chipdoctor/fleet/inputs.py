@@ -11,6 +11,7 @@ import gzip
 import io
 import json
 import os
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,9 @@ from chipdoctor.model import REPORT_FORMAT
 MAX_REPORT_BYTES = 4 << 20
 #: Reports in one comparison (files, directory entries and stdin lines together).
 MAX_REPORTS = 100_000
+#: Distinct component ids in one comparison: chipdoctor knows some 30; every node row has a
+#: cell and every id an absent-node list, so a report naming thousands would multiply them.
+MAX_COMPONENT_IDS = 256
 #: What a device's `health` says when it is healthy or when its tool shows no health at all.
 HEALTHY = frozenset({"OK", "N/A"})
 SUFFIXES = (".json", ".json.gz")
@@ -63,6 +67,7 @@ def read_all(arguments: Iterable[str], stdin: IO[bytes] | None = None) -> Inputs
     """Every report the arguments name (`-` is JSON lines on `stdin`)."""
     out = Inputs()
     seen: dict[str, str] = {}
+    ids: set[str] = set()
     for source, raw in _documents(arguments, stdin):
         if isinstance(raw, Unreadable):
             out.unreadable.append(raw)
@@ -76,6 +81,12 @@ def read_all(arguments: Iterable[str], stdin: IO[bytes] | None = None) -> Inputs
             reason = f"node {report.name!r} was already read from {seen[report.name]}"
             out.unreadable.append(Unreadable(source, reason))
             continue
+        new = report.components.keys() - ids
+        if len(ids) + len(new) > MAX_COMPONENT_IDS:
+            reason = f"brings the component ids compared past {MAX_COMPONENT_IDS}"
+            out.unreadable.append(Unreadable(source, reason))
+            continue
+        ids |= new
         seen[report.name] = source
         out.reports.append(report)
     return out
@@ -136,7 +147,7 @@ def _file(source: str) -> bytes | Unreadable:
             raw = _gunzip(raw)
     except RefusedFile as exc:
         return Unreadable(source, str(exc))
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:  # zlib.error: a corrupt deflate stream
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         return Unreadable(source, f"cannot be read: {reason}")
     return raw
@@ -153,11 +164,14 @@ def _gunzip(raw: bytes) -> bytes:
 
 
 def _lines(stream: IO[bytes]) -> Iterator[tuple[str, bytes | Unreadable]]:
-    """One report per line; blank lines skipped; a line past the limit skipped to its end."""
-    number = 0
+    """One report per line; blank lines skipped; a line past the limit skipped to its end.
+    A stdin with no report at all is listed, as an empty directory is: nothing read is no pass."""
+    number = yielded = 0
     while True:
         line = stream.readline(MAX_REPORT_BYTES + 1)
         if not line:
+            if not yielded:
+                yield "stdin", Unreadable("stdin", "holds no report")
             return
         number += 1
         source = f"stdin:{number}"
@@ -165,16 +179,19 @@ def _lines(stream: IO[bytes]) -> Iterator[tuple[str, bytes | Unreadable]]:
             while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
                 pass
             yield source, Unreadable(source, f"is over the {size_text(MAX_REPORT_BYTES)} limit")
+            yielded += 1
             continue
         if line.strip():
             yield source, line
+            yielded += 1
 
 
 def parse(raw: bytes, source: str) -> NodeReport:
     """The comparison's view of one report; ValueError says why `raw` is not a report."""
     try:
         doc = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:
+        # NOTE: RecursionError: json takes a Python frame per `[`; a deep document is no report.
         raise ValueError(f"is not JSON ({exc})") from None
     if not isinstance(doc, dict) or doc.get("format") != REPORT_FORMAT:
         raise ValueError(f'is not a chipdoctor report (no "format": "{REPORT_FORMAT}")')

@@ -16,7 +16,7 @@ from chipdoctor.fleet.compare import FLEET_FORMAT, Fleet, FleetFinding
 from chipdoctor.fleet.inputs import Unreadable
 from chipdoctor.i18n import T, translate
 from chipdoctor.model import Severity
-from chipdoctor.printable import visible
+from chipdoctor.printable import MAX_CELL, clip, columns, json_visible, visible
 from chipdoctor.report.common import SEVERITY
 from chipdoctor.report.junit import xml_text
 from chipdoctor.report.markdown import md_cell, md_inline
@@ -72,7 +72,7 @@ def _finding_dict(finding: FleetFinding) -> dict[str, Any]:
 def render_json(fleet: Fleet) -> str:
     """One line: the C encoder (which `indent` turns off) writes 10,000 nodes in a tenth of
     the time; `jq .` or `python -m json.tool` print it indented."""
-    return json.dumps(to_dict(fleet), ensure_ascii=False) + "\n"
+    return json_visible(json.dumps(to_dict(fleet), ensure_ascii=False)) + "\n"
 
 
 def render_table(fleet: Fleet, lang: str = "en") -> str:
@@ -80,21 +80,28 @@ def render_table(fleet: Fleet, lang: str = "en") -> str:
     say = _say(lang)
     odd = fleet.odd_cells()
     ids = [v.id for v in fleet.components]
-    header = [say(T("node")), say(T("status")), say(T("devices")), *ids]
+    header = [say(T("node")), say(T("status")), say(T("devices")), *map(_cell, ids)]
     rows = [header]
     for node in fleet.nodes:
-        cells = [node.name, node.status, f"{node.healthy}/{node.devices}"]
+        cells = [_cell(node.name), node.status, f"{node.healthy}/{node.devices}"]
         for cid in ids:
-            text = node.components.get(cid, ABSENT)
+            text = _cell(node.components.get(cid, ABSENT))
             cells.append(text + ODD if (node.name, cid) in odd else text)
         rows.append(cells)
-    rows = [[visible(cell) for cell in row] for row in rows]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
+    widths = [max(columns(row[i]) for row in rows) for i in range(len(header))]
+    lines = [
+        "  ".join(c + " " * (w - columns(c)) for c, w in zip(row, widths)).rstrip() for row in rows
+    ]
     if odd:
         lines += ["", say(T("{mark} differs from the version most nodes have", mark=ODD))]
     lines += ["", *_finding_lines(fleet, say)]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _cell(text: str) -> str:
+    """A table cell: escaped, and cut, as one node's megabyte name or version would otherwise
+    pad every row to its width (the JSON output keeps it whole)."""
+    return clip(visible(text), MAX_CELL)
 
 
 def _finding_lines(fleet: Fleet, say: Any) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -142,6 +143,8 @@ def build_matrix(doc: LocatedYaml) -> Matrix:
 def _updated(doc: LocatedYaml, value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, datetime.date):  # YAML reads an unquoted 2026-12-06 as a date
+        value = value.isoformat()
     if not isinstance(value, str) or not _DATE.match(value):
         raise doc.error(("updated",), 'updated must be a quoted date such as "2026-12-06"')
     return value

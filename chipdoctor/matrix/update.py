@@ -19,6 +19,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -139,7 +140,9 @@ def update(
     source = source_of(given)
     keys = trusted_keys(trust)
     bundle = verify(fetch(source, timeout), keys, source)
-    return install(bundle, data_home(), source), active()
+    home = data_home()
+    with _locked(home):
+        return install(bundle, home, source), active()
 
 
 def install(bundle: Bundle, home: Path, where: str) -> DataSource:
@@ -180,6 +183,11 @@ def install(bundle: Bundle, home: Path, where: str) -> DataSource:
 def rollback(home: Path | None = None) -> DataSource:
     """Swap the current and previous copies ("" = the bundled data); the new state is used."""
     home = home or data_home()
+    with _locked(home):
+        return _rollback(home)
+
+
+def _rollback(home: Path) -> DataSource:
     state = read_state(home)
     if not state["current"] and not state["previous"]:
         raise BadInput(f"no previous data to roll back to in {home}")
@@ -187,6 +195,20 @@ def rollback(home: Path | None = None) -> DataSource:
         raise BadInput(f"the previous data in {home} is missing or damaged; nothing changed")
     _write_state(home, current=state["previous"], previous=state["current"])
     return active()
+
+
+@contextlib.contextmanager
+def _locked(home: Path) -> Iterator[None]:
+    """One update or rollback at a time: a second waits for the first (flock on .lock)."""
+    import fcntl
+
+    home.mkdir(parents=True, exist_ok=True)
+    with (home / ".lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _write_state(home: Path, *, current: str, previous: str) -> None:
@@ -197,7 +219,8 @@ def _write_state(home: Path, *, current: str, previous: str) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     Path(temporary).replace(home / STATE)
-    for old in (home / "data").iterdir():
+    folder = home / "data"
+    for old in folder.iterdir() if folder.is_dir() else ():
         if old.name not in (current, previous) and not old.name.startswith("."):
             with contextlib.suppress(OSError):
                 shutil.rmtree(old)

@@ -37,7 +37,15 @@ CPU_KERNEL_PREFIXES = ("aten::mkldnn_", "aten::_mkldnn_", "aten::onednn_")
 
 
 def read_model(path: Path) -> Counter[Op]:
-    """The operators of the model in `path` and how often each appears."""
+    """The operators of the model in `path` and how often each appears; bad input when it
+    names none (an empty graph or trace would read as full coverage and pass)."""
+    counts = _read_model(path)
+    if not counts:
+        raise BadInput(f"{path}: names no operator")
+    return counts
+
+
+def _read_model(path: Path) -> Counter[Op]:
     try:
         head = read_regular(path, 4, truncate=True)
     except (OSError, RefusedFile) as exc:
@@ -213,8 +221,6 @@ def read_list(path: Path) -> Counter[Op]:
                 f"{path}:{number}: {entry[:80]!r} is not an operator name (aten::conv2d)"
             )
         counts[op] += 1
-    if not counts:
-        raise BadInput(f"{path}: names no operator")
     return counts
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import unicodedata
 from typing import Any
 
 from chipdoctor.i18n import T, translate
 from chipdoctor.ops.judge import OpsResult, Verdict
-from chipdoctor.printable import visible
+from chipdoctor.printable import MAX_CELL, clip, columns, json_visible, visible
 
 OPS_FORMAT = "chipdoctor-ops/1"
 #: Column titles, written out so that the message extractor sees each.
@@ -31,7 +30,7 @@ def to_json(result: OpsResult) -> dict[str, Any]:
 
 def render(result: OpsResult, fmt: str, *, lang: str = "en") -> str:
     if fmt == "json":
-        return json.dumps(to_json(result), indent=2, ensure_ascii=False) + "\n"
+        return json_visible(json.dumps(to_json(result), indent=2, ensure_ascii=False)) + "\n"
     if fmt == "markdown":
         return _markdown(result, lang)
     return _table(result, lang)
@@ -86,23 +85,18 @@ def _detail(verdict: Verdict, lang: str) -> str:
 def _table(result: OpsResult, lang: str) -> str:
     head = [translate(title, lang) for title in _COLUMNS[:4]]
     rows = [
-        [visible(v.op), _status(v, lang), str(v.count), visible(_detail(v, lang))]
+        [clip(visible(v.op), MAX_CELL), _status(v, lang), str(v.count), visible(_detail(v, lang))]
         for v in result.ops
     ]
-    widths = [max(_width(r[i]) for r in [head, *rows]) for i in range(3)]
+    widths = [max(columns(r[i]) for r in [head, *rows]) for i in range(3)]
     lines = [_heading(result, lang), ""]
     for row in [head, *rows]:
-        cells = [cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row[:3])]
+        cells = [cell + " " * (widths[i] - columns(cell)) for i, cell in enumerate(row[:3])]
         lines.append("  ".join([*cells, row[3]]))
     lines += ["", translate(T("sources:"), lang)]
     for source in dict.fromkeys(v.source for v in result.ops):
         lines.append(f"  {visible(source)}")
     return "\n".join(line.rstrip() for line in lines) + "\n"
-
-
-def _width(text: str) -> int:
-    """Terminal columns: a wide (CJK) character takes two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _markdown(result: OpsResult, lang: str) -> str:

@@ -48,13 +48,17 @@ def record_run(script: Path, args: list[str], *, python: str | None, timeout: fl
         traceback_file.unlink(missing_ok=True)
         try:
             raw = json.loads(out.read_bytes()[:MAX_RECORD])
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             raise BadInput(f"{script}: the recorder wrote no operator list") from None
+    if not isinstance(raw, dict):  # the script runs in the recorder's process and may write
+        raise BadInput(f"{script}: the recorder wrote no operator list")
     counts: Counter[Op] = Counter()
     for name, count in raw.items():
         op = parse_op(name)
         if op is not None and isinstance(count, int):
             counts[op] += count
+    if not counts:  # not `coverage 100%`: a script that ran nothing proves nothing
+        raise BadInput(f"{script}: dispatched no ATen operator (does it run its model?)")
     return counts
 
 

@@ -17,6 +17,12 @@ def counts(report: Report) -> dict[Severity, int]:
     return {s: sum(1 for f in report.findings if f.severity is s) for s in Severity}
 
 
+def vouched_status(report: Report) -> str:
+    """The status an engine acts on: `error` for an incomplete check, which may have missed a
+    problem and so cannot label a node `ok` (as fleet compare fails such a node)."""
+    return "error" if report.incomplete else report.status
+
+
 def headline(report: Report) -> str:
     """`OK: …` / `WARNINGS: …` / `INCOMPATIBLE: …` in the report's language, as the table says;
     `INCOMPLETE: …` before it when a part of the check crashed."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from chipdoctor.model import Report
+from chipdoctor.printable import json_visible
 
 
 def render(report: Report) -> str:
-    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    return json_visible(json.dumps(report.to_dict(), indent=2, ensure_ascii=False)) + "\n"

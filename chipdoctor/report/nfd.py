@@ -6,6 +6,7 @@ the labels lapse when the writer stops (kubernetes-sigs/node-feature-discovery,
 docs/usage/customization-guide.md). Values are label values: `[A-Za-z0-9_.-]`, at most 63
 characters, alphanumeric at both ends; a version's `+` (and any other character outside that
 set) is written as `_`. A component whose version has no alphanumeric character gets no line.
+An incomplete check labels the node `status=error`: it cannot vouch for the node.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 from datetime import datetime, timedelta
 
 from chipdoctor.model import Report
+from chipdoctor.report.common import vouched_status
 
 NAMESPACE = "chipdoctor.io"
 #: How long NFD keeps the labels after the check: the DaemonSet rewrites the file well before.
@@ -34,7 +36,7 @@ def label_value(text: str) -> str:
 
 def render(report: Report, *, now: datetime) -> str:
     expiry = (now + EXPIRY).strftime("%Y-%m-%dT%H:%M:%SZ")
-    lines = [f"# +expiry-time={expiry}", f"{NAMESPACE}/status={report.status}"]
+    lines = [f"# +expiry-time={expiry}", f"{NAMESPACE}/status={vouched_status(report)}"]
     size = sum(len(line) + 1 for line in lines)
     seen: set[str] = set()
     for component in report.inventory.components:

@@ -2,7 +2,8 @@
 
 NPD runs the plugin, reads its exit code (0 OK, 1 NonOK, 2 Unknown) and takes its stdout as
 the condition's message, cut at `max_output_length` (kubernetes/node-problem-detector,
-docs/custom_plugin_monitor.md). So the message is one line of at most 1024 characters that
+docs/custom_plugin_monitor.md; pkg/custompluginmonitor/plugin/plugin.go). So the message is
+one line of at most 1024 bytes (so 1024 characters at most) that
 names the worst finding first; the CLI maps the exit code (`exit_code`).
 """
 
@@ -29,9 +30,16 @@ def render(report: Report) -> str:
 
 
 def one_line(text: str) -> str:
-    """`text` with its controls escaped (no line break survives), cut to MAX_CHARS."""
+    """`text` with its controls escaped (no line break survives), cut to MAX_CHARS UTF-8 bytes.
+
+    Bytes, not characters: NPD cuts a Go string, `output[:max_output_length]`, which counts
+    bytes, so a longer Chinese message would lose its end mid-character (plugin.go, "cut at
+    position max_output_length if stdout is longer than max_output_length bytes")."""
     line = visible(" ".join(text.split()))
-    return line if len(line) <= MAX_CHARS else line[: MAX_CHARS - 1] + "…"
+    if len(line.encode()) <= MAX_CHARS:
+        return line
+    room = MAX_CHARS - len("…".encode())
+    return line.encode()[:room].decode(errors="ignore") + "…"
 
 
 def exit_code(code: int) -> int:

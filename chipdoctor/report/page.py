@@ -8,6 +8,8 @@ start-up cost). Kept free of rich.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Union
 
@@ -36,10 +38,12 @@ _SMOKE_RESULT = {
 
 @dataclass(frozen=True)
 class Line:
-    """A paragraph, wrapped at the page width less `indent` (then indented by it)."""
+    """A paragraph, wrapped at the page width less `indent` (then indented by it); a `whole`
+    line (a command) is never wrapped: printed as it is, past the width, so it pastes."""
 
     spans: tuple[Span, ...]
     indent: int = 0
+    whole: bool = False
 
     @property
     def text(self) -> str:
@@ -159,9 +163,50 @@ def _findings(report: Report) -> list[Piece]:
         pieces.append(Line(((severity, style), (f"  {visible(finding.id)}", "bold"))))
         pieces.append(Line(((visible(say(finding.message), keep="\n"), ""),), indent=4))
         for line in say(finding.fix).splitlines():
-            fix = say(T("fix: {line}", line=visible(line)))
-            pieces.append(Line(((fix, "green"),), indent=4))
+            pieces += fix_lines(say, visible(line))
     return pieces
+
+
+#: Where a command starts in a fix line: at its start, or after the prose that introduces it
+#: (`…: pip install …`, `… && pip install …`).
+_COMMAND = re.compile(
+    r"(?:^|(?<=: )|(?<=&& ))(?:sudo )?(?:pip3? install|python3? -m|source |export |conda |"
+    r"docker |apt-get |yum |dnf |wget |curl |chmod |\./)"
+)
+
+
+def fix_lines(say: Callable[[str], str], line: str, indent: int = 4) -> list[Line]:
+    """`fix: …`: the prose wraps; a command in it is a whole line of its own."""
+    found = _COMMAND.search(line)
+    prose, command = (line, "") if found is None else (line[: found.start()], line[found.start() :])
+    if not prose.strip():
+        return [Line(((say(T("fix: {line}", line=command)), "green"),), indent, whole=True)]
+    out = [Line(((say(T("fix: {line}", line=prose.rstrip())), "green"),), indent)]
+    if command:
+        out.append(Line(((command, "green"),), indent + 2, whole=True))
+    return out
+
+
+_WORD = re.compile(r"\s*\S+\s*")
+
+
+def wrapped(text: str, width: int) -> list[str]:
+    """Break before a word that does not fit; a word longer than the width (a URL) is kept
+    whole on a line of its own, never folded. Both drawers wrap with this."""
+    breaks: list[int] = []
+    offset = 0
+    for match in _WORD.finditer(text):
+        start, word = match.start(), match.group()
+        length = len(word.rstrip())
+        if width - offset >= length:
+            offset += len(word)
+        elif offset and start:
+            breaks.append(start)
+            offset = len(word)
+        else:
+            offset += len(word)
+    edges = [0, *breaks, len(text)]
+    return [text[a:b] for a, b in zip(edges, edges[1:])]
 
 
 def _worst(report: Report) -> Severity:

@@ -4,7 +4,8 @@ same characters report/text.py draws, at none of rich's import cost (~25 ms of a
 Only what can be drawn exactly as rich draws it is drawn here: tables that fit the width
 unshrunk, single-line cells, and text whose every character is one cell wide (rich's own
 single-cell ranges). Anything else returns None and the caller draws with rich. Words wrap as
-rich's `divide_line` wraps them; tests/report/test_plain_table.py holds the two side by side.
+report/page.py's `wrapped` wraps them (rich's draw uses it too, so a URL is never folded);
+tests/report/test_plain_table.py holds the two side by side.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ import re
 from typing import Optional
 
 from chipdoctor.model import Report
-from chipdoctor.report.page import Grid, Line, page
+from chipdoctor.report.page import Grid, Line, page, wrapped
 
 #: rich.cells._SINGLE_CELL_UNICODE_RANGES, and the marks and punctuation the report uses
 #: (rich measures each as one cell).
 _SINGLE = re.compile("[\x20-\x7e\xa0-\xac\xae-\u02ff\u0370-\u0482\u2500-\u25fc\u2800-\u28ff…✗✓•→]*")
-_WORD = re.compile(r"\s*\S+\s*")
 
 
 def render(report: Report, *, width: int = 100) -> Optional[str]:
@@ -38,37 +38,13 @@ def _paragraph(line: Line, width: int) -> Optional[list[str]]:
         return None
     if line.indent and not text.strip():
         return None  # rich measures an empty padded text at width 0
+    if line.whole:
+        return [" " * line.indent + text]
     return [
         " " * line.indent + part
         for paragraph in text.split("\n")
-        for part in _wrapped(paragraph, width - line.indent)
+        for part in wrapped(paragraph, width - line.indent)
     ]
-
-
-def _wrapped(text: str, width: int) -> list[str]:
-    """rich's divide_line for one-cell characters: break before a word that does not fit,
-    fold a word longer than the width."""
-    breaks: list[int] = []
-    offset = 0
-    for match in _WORD.finditer(text):
-        start, word = match.start(), match.group()
-        length = len(word.rstrip())
-        if width - offset >= length:
-            offset += len(word)
-        elif length > width:
-            chunks = [word[i : i + width] for i in range(0, len(word), width)]
-            for chunk in chunks[:-1]:
-                if start:
-                    breaks.append(start)
-                start += len(chunk)
-            if start:
-                breaks.append(start)
-            offset = len(chunks[-1])
-        elif offset and start:
-            breaks.append(start)
-            offset = len(word)
-    edges = [0, *breaks, len(text)]
-    return [text[a:b] for a, b in zip(edges, edges[1:])]
 
 
 def _grid(grid: Grid, width: int) -> Optional[list[str]]:

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from chipdoctor.model import Report
-from chipdoctor.report.page import Grid, Line, page
+from chipdoctor.report.page import Grid, Line, page, wrapped
 
 
 def render(report: Report, *, color: bool = False, width: int = 100) -> str:
@@ -37,11 +37,28 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
             console.print(_table(piece))
         elif not piece.spans:
             console.print()
+        elif piece.whole or len(piece.spans) == 1:
+            _lines(console, piece, width)
         elif piece.indent:
             console.print(Padding(_text(piece), (0, 0, 0, piece.indent), expand=False))
         else:
             console.print(_text(piece))
     return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
+
+
+def _lines(console: Console, line: Line, width: int) -> None:
+    """A command whole; prose wrapped as report/plain.py wraps it (a URL never folded)."""
+    ((text, style),) = line.spans[:1]
+    text = line.text if line.whole else text
+    parts = (
+        [text]
+        if line.whole
+        else [p for paragraph in text.split("\n") for p in wrapped(paragraph, width - line.indent)]
+    )
+    for part in parts:
+        console.print(
+            Text(" " * line.indent + part, style=style), no_wrap=True, overflow="ignore", crop=False
+        )
 
 
 def _text(line: Line) -> Text:

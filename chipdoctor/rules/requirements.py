@@ -22,23 +22,8 @@ from chipdoctor.evidence.base import PlatformInfo, PythonInfo, normalize_name
 from chipdoctor.i18n import T
 from chipdoctor.model import Finding, Severity
 from chipdoctor.rules.common import pip_install, release_of
+from chipdoctor.rules.stack_packages import touches_stack
 
-#: The stack's own distributions (PEP 503 names); NVIDIA's `nvidia-*-cu11/12/13` wheels too.
-STACK_PACKAGES = frozenset(
-    {
-        "torch",
-        "torchvision",
-        "torchaudio",
-        "torch-npu",
-        "torch-mlu",
-        "torch-musa",
-        "triton",
-        "triton-ascend",
-        "pytorch-triton",
-        "pytorch-triton-rocm",
-    }
-)
-_CUDA_WHEEL = re.compile(r"^nvidia-[a-z0-9-]+-cu1[0-9]$")
 #: A build's local tag that names its index on download.pytorch.org (`+cu124`, `+rocm6.2`).
 _VARIANT = re.compile(r"^(cpu|cu[0-9]+|rocm[0-9.]+)$")
 WHEEL_INDEX = "https://download.pytorch.org/whl"
@@ -52,10 +37,6 @@ TORCHVISION_FOR_TORCH = {
     "2.9": "0.24", "2.10": "0.25", "2.11": "0.26", "2.12": "0.27", "2.13": "0.28",
 }  # fmt: skip
 _COMPANIONS = ("torchvision", "torchaudio")
-
-
-def touches_stack(name: str) -> bool:
-    return name in STACK_PACKAGES or _CUDA_WHEEL.match(name) is not None
 
 
 @dataclass(frozen=True)
@@ -181,7 +162,11 @@ def _fix(target: str, items: list[Unmet], packages: Mapping[str, str]) -> str:
         return pip_install(f"{target}{specifier}")
     variant = _variant(installed) if target in ("torch", *_COMPANIONS) else None
     if variant and "+" not in pinned:
-        return pip_install(f"{target}=={pinned}+{variant}", index_url=f"{WHEEL_INDEX}/{variant}")
+        # NOTE: nightlies live on their own index (download.pytorch.org/whl/nightly/<variant>).
+        index = (
+            f"{WHEEL_INDEX}/nightly/{variant}" if not _final(pinned) else f"{WHEEL_INDEX}/{variant}"
+        )
+        return pip_install(f"{target}=={pinned}+{variant}", index_url=index)
     return pip_install(f"{target}=={pinned}")
 
 

@@ -43,14 +43,14 @@ def test_driver_too_old_gives_both_ways_out() -> None:
     fix = finding(report, "cuda.torch-driver")["fix"].splitlines()
     assert fix[0].startswith("Ask the administrator for NVIDIA driver 560.28.03 or newer")
     assert fix[1].endswith(
-        "pip install torch==2.7.1 --index-url https://download.pytorch.org/whl/cu118"
+        "pip install torch==2.7.1+cu118 --index-url https://download.pytorch.org/whl/cu118"
     )
 
 
 def test_cpu_torch_fix_is_the_cuda_wheel_index() -> None:
     _, report = check_json(SNAPSHOTS / "cuda-cpu-torch-on-gpu-host")
     assert finding(report, "cuda.torch-cpu-build")["fix"] == (
-        "pip install torch==2.5.1 torchvision==0.20.1 "
+        "pip install torch==2.5.1+cu124 torchvision==0.20.1+cu124 "
         "--index-url https://download.pytorch.org/whl/cu124"
     )
 

@@ -186,6 +186,16 @@ def test_expected_nodes_missing_and_unexpected(
     }
 
 
+def test_a_fully_qualified_host_is_its_short_name_in_the_expected_list(
+    tmp_path: Path, report: dict[str, Any]
+) -> None:
+    """gethostname() gives `npu-node-01.cluster.example` where hosts are configured so; Slurm's
+    hostlist names the short `npu-node-01`: the node is neither missing nor unexpected."""
+    fqdn = [with_host(report, f"{h}.cluster.example") for h in HOSTS[:2]]
+    code, doc = fleet_json("--expect-nodes", "npu-node-0[1-2]", *map(str, write(tmp_path, fqdn)))
+    assert code == 0 and doc["missing"] == [] and doc["findings"] == []
+
+
 def test_a_bad_expect_list_is_bad_input(tmp_path: Path, report: dict[str, Any]) -> None:
     paths = write(tmp_path, [with_host(report, "a")])
     listing = tmp_path / "nodes.txt"

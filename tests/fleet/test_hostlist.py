@@ -50,3 +50,11 @@ def test_a_bad_expression_is_bad_input(expression: str, says: str) -> None:
     with pytest.raises(BadInput, match=r".*") as caught:
         expand(expression)
     assert says in str(caught.value)
+
+
+def test_a_bad_expression_is_quoted_short() -> None:
+    """A line of a hostile --expect-nodes file can be megabytes: the message quotes its start."""
+    with pytest.raises(BadInput) as caught:
+        expand("node[" + "1" * 1_000_000)
+    assert "without its ']'" in str(caught.value)
+    assert len(str(caught.value)) < 200

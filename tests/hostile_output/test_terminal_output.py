@@ -15,7 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chipdoctor.model import Component, Device, Finding, Inventory, Report, Severity
-from chipdoctor.report import github, markdown, text
+from chipdoctor.printable import json_visible
+from chipdoctor.report import ansible, github, markdown, text
+from chipdoctor.report import json as json_report
 from tests.conftest import SNAPSHOTS, run_cli
 
 #: Set the window title, clear the screen, hide text, reverse it, split a line.
@@ -67,11 +69,21 @@ def test_a_coloured_table_sends_only_its_own_escapes(planted: Path) -> None:
 
 def test_json_keeps_them_escaped_and_exact(planted: Path) -> None:
     result = run_cli("check", "--snapshot", str(planted), "--format", "json")
-    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert unprintable(result.stdout) == []  # C1 (\x9b is a CSI), bidi, U+2028 too
     report = json.loads(result.stdout)
     versions = {c["id"]: c["version"] for c in report["components"]}
     assert versions["torch"] == "2.4.0" + ESCAPES
     assert report["devices"][0]["name"] == "910B2C" + TITLE
+    facts = run_cli("check", "--snapshot", str(planted), "--format", "ansible-facts")
+    assert unprintable(facts.stdout) == []
+    assert json.loads(facts.stdout)["components"]["torch"] == "2.4.0" + ESCAPES
+
+
+@given(value=st.text())
+def test_json_visible_is_lossless_and_printable(value: str) -> None:
+    document = json_visible(json.dumps({"v": value, "w": [value]}, indent=2, ensure_ascii=False))
+    assert unprintable(document) == []
+    assert json.loads(document) == {"v": value, "w": [value]}
 
 
 @settings(max_examples=60, deadline=None)
@@ -93,6 +105,10 @@ def test_no_renderer_passes_a_control_character(value: str, message: str) -> Non
         for character in value:
             if unicodedata.category(character) in ("Cc", "Zl", "Zp") and character != "\n":
                 assert character not in rendered
+    document, facts = json_report.render(report), ansible.render(report)
+    assert unprintable(document) == [] and unprintable(facts) == []
+    assert json.loads(document)["components"][0]["version"] == value
+    assert json.loads(facts)["components"]["torch"] == value
 
 
 def test_rich_markup_from_evidence_is_printed_as_text(tmp_path: Path) -> None:

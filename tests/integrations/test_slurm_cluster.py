@@ -86,6 +86,34 @@ def test_a_healthy_node_serves_and_collect_writes_its_report(
     assert fleet["unreadable"] == []
 
 
+def test_collect_refuses_a_directory_with_earlier_reports(tmp_path: Path) -> None:
+    """An earlier run's report would stand in for a node that does not answer this time."""
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "node07.json").write_text("{}")
+    done = subprocess.run(
+        [str(COLLECT), str(reports), "--nodes=1"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "already holds reports (node07.json)" in done.stderr
+    assert sorted(p.name for p in reports.iterdir()) == ["node07.json"]
+
+
+def test_collect_fails_when_srun_runs_no_node(slurm: tuple[Cluster, Path], tmp_path: Path) -> None:
+    """srun refusing the job (here an unknown partition) leaves no report: not `exit 0`."""
+    running, _ = slurm
+    reports = tmp_path / "reports"
+    env = {**running.env, "CHIPDOCTOR": chipdoctor_path(tmp_path / "bin")}
+    done = subprocess.run(
+        [str(COLLECT), str(reports), "--partition=no-such-partition", "--time=2"],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "no node ran the check" in done.stderr
+    assert list(reports.iterdir()) == []
+
+
 def test_an_incompatible_stack_drains_the_node_naming_the_finding(
     slurm: tuple[Cluster, Path],
 ) -> None:

@@ -149,3 +149,18 @@ def test_a_policy_env_switches_the_fallback_off(tmp_path: Path) -> None:
     bad = run_cli("ops", *args)
     assert bad.returncode == 2
     assert "env is a mapping" in bad.stderr
+
+
+def test_a_huge_operator_name_does_not_widen_every_row(tmp_path: Path) -> None:
+    """A list naming one megabyte operator and 300 others: the table stays 300 short rows
+    (it was 300 MB), the JSON keeps the name whole."""
+    listed = tmp_path / "ops.txt"
+    names = ["aten::" + "a" * 1_000_000, *(f"aten::op{i}" for i in range(300))]
+    listed.write_text("\n".join(names) + "\n")
+    table = run_cli("ops", str(listed), "--target", "torch_npu==2.5.1")
+    assert table.returncode == 0, table.stderr
+    assert len(table.stdout) < 100_000
+    assert any(line.startswith("aten::aaa") and "…" in line for line in table.stdout.splitlines())
+    code, document = ops_json(str(listed), "--target", "torch_npu==2.5.1")
+    assert code == 0
+    assert max(len(op["op"]) for op in document["ops"]) == len(names[0])

@@ -8,6 +8,7 @@ import json
 import zipfile
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -89,6 +90,9 @@ def _zip(path: Path, members: dict[str, bytes]) -> Path:
         ),
         ("ops.txt", b"\xff\xfe\x00", "neither a .pt2 archive"),
         ("ops.txt", b"# nothing\n", "names no operator"),
+        ("t.json", b'{"traceEvents": []}', "names no operator"),
+        ("t.json", b"[1, 2]", "names no operator"),
+        ("t.json", b'[{"ph": "X", "name": "aten::\\u001b[31m", "ts": 1}]', "names no operator"),
     ],
 )
 def test_bad_files_are_bad_input(tmp_path: Path, name: str, content: bytes, says: str) -> None:
@@ -144,4 +148,18 @@ def test_a_fifo_is_refused_without_blocking(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
     os.mkfifo(path)
     with pytest.raises(BadInput, match="not a regular file"):
+        read_model(path)
+
+
+@pytest.mark.parametrize(
+    "nodes",
+    [[], [{"target": "torch.ops.aten.\x1b[31m.default", "inputs": []}]],
+)
+def test_a_program_with_no_operator_is_bad_input(tmp_path: Path, nodes: list[Any]) -> None:
+    """Not `0 of 0 native, coverage 100%` and exit 0."""
+    program = {"graph_module": {"graph": {"nodes": nodes}}}
+    path = _zip(
+        tmp_path / "m.pt2", {"serialized_exported_program.json": json.dumps(program).encode()}
+    )
+    with pytest.raises(BadInput, match="names no operator"):
         read_model(path)

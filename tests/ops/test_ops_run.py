@@ -19,19 +19,25 @@ def _statuses(document: dict[str, Any]) -> dict[str, str]:
     return {op["op"]: op["status"] for op in document["ops"]}
 
 
-def test_run_agrees_with_the_pt2(torch_python: str) -> None:
-    ran = run_cli(
+def _ops_run(
+    script: Path, torch_python: str, *args: str, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """`chipdoctor ops --run SCRIPT ARGS...` on the test torch, judged for torch_npu 2.5.1."""
+    return run_cli(
         "ops",
         "--run",
-        str(MODEL),
+        str(script),
+        *args,
         "--python",
         torch_python,
         "--target",
         "torch_npu==2.5.1",
-        "--format",
-        "json",
-        timeout=300,
+        timeout=timeout,
     )
+
+
+def test_run_agrees_with_the_pt2(torch_python: str) -> None:
+    ran = _ops_run(MODEL, torch_python, "--format", "json")
     assert ran.returncode == 0, ran.stderr
     recorded = _statuses(json.loads(ran.stdout))
     exported = run_cli(
@@ -72,20 +78,7 @@ def test_script_arguments_reach_the_script(torch_python: str, tmp_path: Path) ->
         "if sys.argv[1:] == ['--mm', '2']:\n"
         "    torch.ones(2, 2) @ torch.ones(2, 2)\n"
     )
-    ran = run_cli(
-        "ops",
-        "--run",
-        str(script),
-        "--mm",
-        "2",
-        "--python",
-        torch_python,
-        "--target",
-        "torch_npu==2.5.1",
-        "--format",
-        "json",
-        timeout=300,
-    )
+    ran = _ops_run(script, torch_python, "--mm", "2", "--format", "json")
     assert ran.returncode == 0, ran.stderr
     assert "aten::mm" in _statuses(json.loads(ran.stdout))
 
@@ -97,16 +90,7 @@ def test_a_failing_script_is_one_line_and_keeps_its_traceback(
     script.write_text(
         "import torch\n\ndef step():\n    raise ValueError('shape mismatch in step 3')\n\nstep()\n"
     )
-    ran = run_cli(
-        "ops",
-        "--run",
-        str(script),
-        "--python",
-        torch_python,
-        "--target",
-        "torch_npu==2.5.1",
-        timeout=300,
-    )
+    ran = _ops_run(script, torch_python)
     assert ran.returncode == 2
     assert len(ran.stderr.splitlines()) == 1
     assert "ValueError: shape mismatch in step 3" in ran.stderr
@@ -121,17 +105,15 @@ def test_a_failing_script_is_one_line_and_keeps_its_traceback(
 def test_a_script_past_the_timeout_is_killed(torch_python: str, tmp_path: Path) -> None:
     script = tmp_path / "hang.py"
     script.write_text("import time\ntime.sleep(600)\n")
-    ran = run_cli(
-        "ops",
-        "--run",
-        str(script),
-        "--python",
-        torch_python,
-        "--target",
-        "torch_npu==2.5.1",
-        "--deep-timeout",
-        "3",
-        timeout=120,
-    )
+    ran = _ops_run(script, torch_python, "--deep-timeout", "3", timeout=120)
     assert ran.returncode == 2
     assert "timed out after 3 s" in ran.stderr
+
+
+def test_a_script_that_dispatches_nothing_is_bad_input(torch_python: str, tmp_path: Path) -> None:
+    """Not `0 of 0 native, coverage 100%` and exit 0: e.g. a model behind a main() never run."""
+    script = tmp_path / "idle.py"
+    script.write_text("import torch\n\ndef main():\n    torch.ones(2) + 1\n")
+    ran = _ops_run(script, torch_python)
+    assert ran.returncode == 2
+    assert "dispatched no ATen operator" in ran.stderr and len(ran.stderr.splitlines()) == 1

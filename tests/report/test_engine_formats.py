@@ -82,9 +82,20 @@ def test_npd_names_the_worst_finding_on_one_bounded_line() -> None:
     )
     text = npd.render(report)
     assert text.endswith("\n") and text.count("\n") == 1
-    assert len(text) - 1 == npd.MAX_CHARS
+    assert len(text.encode()) - 1 <= npd.MAX_CHARS and text.endswith("…\n")
     assert text.startswith("INCOMPATIBLE: 1 error(s), 1 warning(s) cuda.the-error: line one")
     assert npd.render(made(("torch", "2.0"))) == "OK: nothing is incompatible.\n"
+
+
+def test_npd_line_fits_npd_s_byte_cut_in_chinese() -> None:
+    """NPD cuts stdout at max_output_length bytes: a long Chinese line must fit whole."""
+    report = made(
+        ("torch", "2.0"),
+        findings=(Finding("cuda.the-error", Severity.ERROR, (), "驱动与固件不配套" * 300),),
+    )
+    text = npd.render(report)
+    assert len(text.encode()) - 1 <= npd.MAX_CHARS
+    assert text.endswith("…\n") and text[-3] in "驱动与固件不配套"  # cut between characters
 
 
 @pytest.mark.parametrize(("ours", "theirs"), [(0, 0), (1, 1), (2, 2), (3, 2), (130, 130)])
@@ -120,6 +131,15 @@ def test_ansible_facts_are_flat_and_stable() -> None:
     assert facts["warnings"] == []
     assert facts["data_date"] is None
     assert ansible.render(judged("ascend-torch-mismatch")) == text
+
+
+def test_ansible_data_date_is_the_report_s_data_date() -> None:
+    """The report states its data's date (`data.updated`); the fact carries the same."""
+    argv = ["check", "--snapshot", str(SNAPSHOTS / "ascend-torch-mismatch"), "--format"]
+    report = json.loads(run_cli(*argv, "json").stdout)
+    facts = json.loads(run_cli(*argv, "ansible-facts").stdout)
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", report["data"]["updated"])
+    assert facts["data_date"] == report["data"]["updated"]
 
 
 def test_nfd_output_is_placed_atomically_into_features_d(tmp_path: Path) -> None:
@@ -170,9 +190,9 @@ def test_npd_reports_chipdoctor_s_own_failure_as_unknown(
     assert capsys.readouterr().out == ""
 
 
-def test_npd_reports_an_incomplete_check_as_unknown(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.fixture
+def incomplete_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every check reports a crashed part (its report is incomplete, exit 3)."""
     import chipdoctor.engine
 
     real = chipdoctor.engine.check
@@ -183,7 +203,26 @@ def test_npd_reports_an_incomplete_check_as_unknown(
         return report
 
     monkeypatch.setattr(chipdoctor.engine, "check", incomplete)
+
+
+@pytest.mark.usefixtures("incomplete_check")
+def test_npd_reports_an_incomplete_check_as_unknown(capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["check", "--snapshot", str(SNAPSHOTS / "ascend-910b-healthy"), "--format"]
     assert _run_main([*argv, "npd"]) == 2
     assert capsys.readouterr().out.startswith("INCOMPLETE: ")
     assert _run_main([*argv, "json"]) == 3
+
+
+@pytest.mark.usefixtures("incomplete_check")
+def test_an_incomplete_check_is_no_ok_label_or_fact(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A check that crashed in part may have missed a problem: NFD and Ansible see `error`, as
+    fleet compare fails the node, never the `ok` of what it did see."""
+    argv = ["check", "--snapshot", str(SNAPSHOTS / "ascend-910b-healthy"), "--format"]
+    target = tmp_path / "chipdoctor"
+    assert _run_main([*argv, "nfd", "--output", str(target)]) == 3
+    assert "chipdoctor.io/status=error" in target.read_text().splitlines()
+    capsys.readouterr()
+    assert _run_main([*argv, "ansible-facts"]) == 3
+    assert json.loads(capsys.readouterr().out)["status"] == "error"

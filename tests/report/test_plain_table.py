@@ -3,9 +3,6 @@ every fixture snapshot in both languages and at three widths, and paragraphs mad
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from chipdoctor.engine import check
@@ -82,22 +79,3 @@ def test_wrapped_paragraphs_break_where_rich_breaks_them(message: str, fix: str)
 def test_what_only_rich_can_draw_is_left_to_rich(report: Report) -> None:
     assert plain.render(report, width=100) is None
     assert _table(report, 100) == text.render(report, color=False, width=100)
-
-
-def test_a_table_to_a_pipe_imports_no_rich() -> None:
-    # A fresh interpreter: whether rich is imported is a property of the whole start-up.
-    code = (
-        "import sys\n"
-        "from chipdoctor.cli import main\n"
-        "sys.argv = ['chipdoctor', 'check', '--snapshot', sys.argv[1]]\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "sys.stderr.write(str(sorted(m for m in sys.modules if m.split('.')[0] == 'rich')))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code, str(SNAPSHOTS / "no-accelerator")],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert "OK: nothing is incompatible." in result.stdout
-    assert result.stderr == "[]"

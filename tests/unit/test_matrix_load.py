@@ -47,6 +47,9 @@ BAD = [
     ("        source: s1", "        source: s1\n        verdict: maybe", 14, "verdict must be"),
     ("sources:\n", "sources:\n  s1: {title: x, url: 'https://x'}\n", 5, "duplicate key 's1'"),
     ('        torch: "2.1.0"', '        torch: "2.1.0', 11, "invalid YAML"),
+    ("stack: ascend", "stack: ascend\nupdated: last week", 3, "updated must be a quoted date"),
+    ("stack: ascend", 'stack: ascend\nnewest: {torhc: "2.1.0"}', 3, "'torhc' is not a component"),
+    ("stack: ascend", 'stack: ascend\nnewest: {cann: "eight"}', 3, "not a vendor version"),
 ]
 
 
@@ -63,6 +66,14 @@ def _schema_errors(text: str) -> list[str]:
     except yaml.YAMLError:
         return ["yaml"]
     return [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(data)]
+
+
+def test_the_date_and_the_newest_releases_load(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "stack: ascend", 'stack: ascend\nupdated: 2026-12-06\nnewest: {torch_npu: "2.14.0"}'
+    )
+    matrix = load_file(_write(tmp_path, text))
+    assert (matrix.updated, matrix.newest) == ("2026-12-06", {"torch_npu": "2.14.0"})
 
 
 def test_good_matrix_loads(tmp_path: Path) -> None:
@@ -98,6 +109,8 @@ SCHEMA_ALSO_REJECTS = [
         "duplicate key 's1'",
         "source 's2' is not defined",
         "row lacks its key",
+        "updated must be a quoted date",
+        "'torhc' is not a component",
     )
 ]
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 from chipdoctor.engine import judge
@@ -10,6 +12,7 @@ from chipdoctor.fix.command import _no_downgrade
 from chipdoctor.model import Severity
 from chipdoctor.resolve import resolve
 from chipdoctor.rules.data import newer_than_data, newest_known
+from tests.conftest import SNAPSHOTS, run_cli
 from tests.planning import by_id, fixed, inventory
 
 #: torch_npu 2.14.0 with CANN 9.2.0 (issue 13): the fixed matrix knows torch_npu up to 2.12.0.
@@ -88,3 +91,25 @@ def test_a_wildcard_row_knows_every_release_of_its_line() -> None:
     major, minor = line.split(".")[:2]
     later = f"{major}.{int(minor) + 1}.0+rocm7.2"
     assert newer_than_data(matrix, "torch", later) == newest
+
+
+def test_check_and_fix_on_a_snapshot_newer_than_the_bundled_data(tmp_path: Path) -> None:
+    """End to end: the finding in `check`, no plan from `fix` unless --allow-downgrade."""
+    snapshot = tmp_path / "snapshot"
+    shutil.copytree(SNAPSHOTS / "ascend-910b-healthy", snapshot)
+    meta = snapshot / "snapshot.yaml"
+    text = meta.read_text()
+    old = 'packages: {torch: "2.5.1", torch-npu: "2.5.1.post1"'
+    assert old in text
+    meta.write_text(text.replace(old, 'packages: {torch: "99.0.0", torch-npu: "99.0.0"'))
+    checked = run_cli("check", "--snapshot", str(snapshot), "--format", "json")
+    assert checked.returncode == 0, checked.stderr
+    ids = [(f["id"], f["components"]) for f in json.loads(checked.stdout)["findings"]]
+    assert ("ascend.newer-than-data", ["torch_npu"]) in ids
+    assert "ascend.unknown-combination" not in {i for i, _ in ids}
+    refused = run_cli("fix", "--snapshot", str(snapshot))
+    assert refused.returncode == 1
+    assert "No plan:" in refused.stdout and "does not downgrade it" in refused.stdout
+    allowed = run_cli("fix", "--snapshot", str(snapshot), "--allow-downgrade", "--format", "json")
+    assert allowed.returncode == 0, allowed.stderr
+    assert json.loads(allowed.stdout)["status"] == "change"

@@ -76,6 +76,16 @@ def test_companions_are_reinstalled_for_the_torch_that_stays() -> None:
     )
 
 
+def test_a_nightly_pin_names_the_nightly_index() -> None:
+    requires = {"torchaudio": ("torch==1.14.0.dev20221016",)}
+    packages = {"torch": "1.14.0.dev20221017+cu117", "torchaudio": "0.13.0.dev20221016+cu117"}
+    (finding,) = findings(requires, packages, LINUX_X86)
+    assert finding.fix == (
+        "pip install torch==1.14.0.dev20221016+cu117 "
+        "--index-url https://download.pytorch.org/whl/nightly/cu117"
+    )
+
+
 def test_a_missing_cuda_wheel_is_unmet() -> None:
     requires = {"torch": ('nvidia-cudnn-cu12==9.1.0.70; platform_system == "Linux"',)}
     (finding,) = findings(requires, {"torch": "2.5.1"}, LINUX_X86)

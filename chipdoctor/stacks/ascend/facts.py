@@ -11,7 +11,20 @@ NPU_SMI = "npu-smi info"
 VISIBLE_DEVICES = "ASCEND_RT_VISIBLE_DEVICES"
 DRIVER_PACKAGE = "Ascend-hdk-<chip>-npu-driver_<version>_linux-<arch>.run"
 
+#: The packages of a CANN release besides the toolkit (ascend.md §0, from the hiascend MindSDK
+#: 7.3.0 Index guide and Ascend/cann-container-image's Dockerfiles): the operator kernels
+#: before 8.5.0, the ops package from 8.5.0, and NNAL (ATB, libatb.so).
+KERNELS_PACKAGE = "Ascend-cann-kernels-{chip}_{version}_linux-{arch}.run"
+OPS_PACKAGE = "Ascend-cann-{chip}-ops_{version}_linux-{arch}.run"
+NNAL_PACKAGE = "Ascend-cann-nnal_{version}_linux-{arch}.run"
+NNAL_SET_ENV = "{ascend}/nnal/atb/set_env.sh"
+#: Distributions that run ATB operators through torch_npu, so need NNAL: vllm-ascend
+#: ("If you encounter 'libatb.so not found' errors ... ensure NNAL is properly installed",
+#: vllm-ascend installation docs, vllm-project/vllm-ascend PR #5235 and issue #2727).
+ATB_USERS = ("vllm-ascend",)
+
 # Keys of Inventory.facts the rules read.
+FACT_ATB_USERS = "ascend.atb_users"
 FACT_TOOLKIT_COMPATIBLE = "ascend.toolkit.compatible_version"
 FACT_DRIVER_INNER = "ascend.driver.innerversion"
 FACT_DRIVER_FW_RANGE = "ascend.driver.compatible_version_fw"

@@ -15,9 +15,11 @@ from chipdoctor.parsers.keyvalue import get_ci, parse_key_values, parse_version_
 from chipdoctor.probes.base import ProbeContext, command_failure
 from chipdoctor.stacks.ascend.facts import (
     ASCEND_ROOT,
+    ATB_USERS,
     CANN_INSTALL_INFO,
     DRIVER_INFO,
     DRIVER_PACKAGE,
+    FACT_ATB_USERS,
     FACT_DRIVER_FW_RANGE,
     FACT_DRIVER_INFO_SOURCE,
     FACT_DRIVER_INNER,
@@ -50,6 +52,9 @@ class AscendProbe:
         torch_npu = evidence.python.package("torch_npu")
         if torch_npu:
             context.component("torch_npu", torch_npu, "package metadata: torch_npu")
+        users = [f"{n} {v}" for n in ATB_USERS if (v := evidence.python.package(n))]
+        if users:
+            context.inventory.facts[FACT_ATB_USERS] = ", ".join(users)
         _driver(context)
         _firmware(context)
         roots = _install_roots(context)

@@ -27,7 +27,7 @@ from chipdoctor.rules.common import (
     stack_finding,
     vendor_in_ranges,
 )
-from chipdoctor.stacks.ascend import facts
+from chipdoctor.stacks.ascend import companions, facts
 
 RELEASES_URL = "https://gitcode.com/Ascend/pytorch/releases"
 CANN_DOWNLOAD = "https://www.hiascend.com/developer/download/community/result?module=cann"
@@ -45,6 +45,9 @@ def evaluate(inventory: Inventory, matrix: Matrix) -> list[Finding]:
         out += _torch_npu_vs_cann(torch_npu, torch, cann, npu_rows, matrix)
     elif cann:
         out += _cann_without_torch_npu(cann, torch, matrix)
+    if cann:
+        out += companions.kernels(inventory, cann)
+        out += companions.nnal(inventory, cann)
     out += _cann_vs_driver(inventory, matrix)
     out += _driver_vs_firmware(inventory, matrix)
     return out
@@ -197,10 +200,12 @@ def _torch_npu_vs_cann(
         return [_torch_npu_not_in_matrix(torch_npu, cann)]
     if any(row.matches("cann", cann) for row in rows):
         return []
-    compat = [
+    stated = [
         row for row in matrix.table("torch_npu_cann").lookup(torch_npu) if row.matches("cann", cann)
     ]
-    if compat:
+    failed = [row for row in stated if row.verdict == INCOMPATIBLE]
+    compat = [row for row in stated if row.verdict != INCOMPATIBLE]
+    if compat and not failed:
         return [
             _cann_declared_compatible(torch_npu, rows[0].first("cann"), cann, compat[0], matrix)
         ]
@@ -268,15 +273,34 @@ def _cann_declared_compatible(
 def _torch_npu_not_for_cann(
     torch_npu: str, torch: str | None, cann: str, rows: list[Row], matrix: Matrix
 ) -> Finding:
-    """CANN is not the one torch_npu is paired with: an error when older, else a warning."""
+    """CANN is not the one torch_npu is paired with: an error when older or when the failure
+    is reported with a source (a `verdict: incompatible` row), else a warning. The fix is the
+    build of the same torch release for this CANN where one is listed (torch stays)."""
     recommended = rows[0].first("cann")
-    best = newest_row(_candidates_for_cann(cann, torch, matrix), "torch_npu")
+    failed = [
+        row
+        for row in matrix.table("torch_npu_cann").lookup(torch_npu)
+        if row.verdict == INCOMPATIBLE and row.matches("cann", cann)
+    ]
+    best = newest_row(
+        _candidates_for_cann(cann, torch or release_of(torch_npu), matrix), "torch_npu"
+    )
     fixes: list[str] = []
     if best is not None:
         fixes.append(_pip_torch_npu(best.first("torch_npu"), torch))
     fixes.append(T("or install CANN {version} ({url})", version=recommended, url=CANN_DOWNLOAD))
     order = compare("cann", cann, recommended)
-    if order is not None and order < 0:
+    if failed:
+        severity = Severity.ERROR
+        why = T(
+            "torch_npu {torch_npu} fails with CANN {cann}, as reported upstream {cite}; it is "
+            "paired with CANN {recommended}",
+            torch_npu=torch_npu,
+            cann=cann,
+            cite=cite(matrix, failed[0]),
+            recommended=recommended,
+        )
+    elif order is not None and order < 0:
         severity = Severity.ERROR
         why = T(
             "CANN {cann} is older than CANN {recommended}, the release torch_npu {torch_npu} "

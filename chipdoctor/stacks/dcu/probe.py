@@ -111,13 +111,16 @@ def _driver(context: ProbeContext) -> None:
 
 
 def _devices(context: ProbeContext, hygon_host: bool) -> int | None:
-    """Devices from hy-smi, else (on a Hygon host) from DTK's rocm-smi; the device count,
-    None if unknown."""
+    """Devices from hy-smi, else from DTK's rocm-smi; the device count, None if unknown.
+
+    Before the hy-smi HAL, DTK's own rocm-smi printed the device table with a "DCU" first
+    column (PaddlePaddle DCU install guide, DTK 23.10 on Z100): that table alone makes the
+    machine a DCU host, even where no other Hygon marker was recorded. Any other rocm-smi
+    output belongs to the ROCm stack, and is judged here only on a Hygon host.
+    """
     key = HY_SMI
     result = context.run(HY_SMI)
-    if result is None and hygon_host:
-        # NOTE: before the hy-smi HAL, DTK's own rocm-smi printed the device table with a
-        # "DCU" column (PaddlePaddle DCU install guide, DTK 23.10 on Z100).
+    if result is None:
         key = ROCM_SMI
         result = context.run(ROCM_SMI)
     if result is None:
@@ -126,8 +129,8 @@ def _devices(context: ProbeContext, hygon_host: bool) -> int | None:
     from chipdoctor.stacks._hip.smi_table import parse_smi_table
 
     table = parse_smi_table(result.stdout + "\n" + result.stderr)
-    if key == ROCM_SMI and table.label not in ("DCU", "HCU") and not table.error:
-        return None  # an AMD table: not this stack's tool
+    if key == ROCM_SMI and table.label not in ("DCU", "HCU") and not (hygon_host and table.error):
+        return None  # an AMD table (or a failing AMD tool): not this stack's
     if not result.ok or table.error or not table.devices:
         detail = table.error or _empty_detail(table) or command_failure(result)
         context.add(

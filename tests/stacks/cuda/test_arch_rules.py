@@ -125,8 +125,8 @@ def test_check_and_fix_name_the_same_wheel(
     (finding,) = _arch(inv, matrix)
     resolution = resolve(inv, fixed())
     target = resolution.target["torch"]
-    release, _, tag = target.partition("+")
-    assert f"torch=={release} " in finding.fix
+    _, _, tag = target.partition("+")
+    assert f"torch=={target} " in finding.fix
     assert f"--index-url https://download.pytorch.org/whl/{tag}" in finding.fix
     assert (
         _arch(blackwell(None, torch=target, nvidia_driver=driver, cuda_driver_api=api), matrix)
@@ -145,7 +145,7 @@ def test_an_old_gpu_on_a_cuda_13_build(matrix: Matrix) -> None:
         cuda_driver_api="13.0",
     )
     (finding,) = _arch(inv, matrix)
-    assert "whl/cu126" in finding.fix and "torch==2.14.0 " in finding.fix
+    assert "whl/cu126" in finding.fix and "torch==2.14.0+cu126 " in finding.fix
 
 
 def test_no_capability_no_verdict(matrix: Matrix) -> None:
@@ -159,5 +159,5 @@ def test_an_unknown_driver_constrains_nothing(matrix: Matrix) -> None:
     inv = blackwell(None, torch="2.6.0+cu126")
     (finding,) = _arch(inv, matrix)
     target = resolve(inv, fixed()).target["torch"]
-    release, _, tag = target.partition("+")
-    assert f"torch=={release} --index-url https://download.pytorch.org/whl/{tag}" in finding.fix
+    _, _, tag = target.partition("+")
+    assert f"torch=={target} --index-url https://download.pytorch.org/whl/{tag}" in finding.fix

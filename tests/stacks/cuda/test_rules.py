@@ -54,7 +54,7 @@ def test_driver_below_the_family_minimum_is_an_error(matrix: Matrix) -> None:
     first, second = finding.fix.splitlines()
     assert first.startswith("Ask the administrator for NVIDIA driver 560.28.03 or newer")
     assert second.endswith(
-        "pip install torch==2.7.1 --index-url https://download.pytorch.org/whl/cu118"
+        "pip install torch==2.7.1+cu118 --index-url https://download.pytorch.org/whl/cu118"
     )
 
 
@@ -69,7 +69,7 @@ def test_cuda_13_build_on_a_cuda_12_driver(matrix: Matrix) -> None:
     assert finding.severity is Severity.ERROR
     assert "needs NVIDIA driver >=580" in finding.message
     assert finding.fix.splitlines()[1].endswith(
-        "pip install torch==2.9.1 torchvision==0.24.1 "
+        "pip install torch==2.9.1+cu128 torchvision==0.24.1+cu128 "
         "--index-url https://download.pytorch.org/whl/cu128"
     )
 
@@ -137,7 +137,7 @@ def test_cpu_wheel_on_a_gpu_host_gets_the_newest_supported_cuda_wheel(matrix: Ma
     assert finding.severity is Severity.ERROR
     assert "torch cannot use the GPU" in finding.message
     assert finding.fix == (
-        "pip install torch==2.5.1 torchvision==0.20.1 "
+        "pip install torch==2.5.1+cu124 torchvision==0.20.1+cu124 "
         "--index-url https://download.pytorch.org/whl/cu124"
     )
 

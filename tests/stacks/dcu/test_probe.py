@@ -104,10 +104,21 @@ def test_dtk_rocm_smi_when_hy_smi_is_missing(tmp_path: Path) -> None:
     assert inv.stacks == ["dcu"]
 
 
-def test_rocm_smi_is_not_run_on_an_amd_host(tmp_path: Path) -> None:
+def test_the_dcu_table_alone_makes_a_dcu_host(tmp_path: Path) -> None:
+    """Issue 12 item 8: an older-DTK host whose snapshot recorded no /opt/dtk, no hyhal and no
+    module is still recognised from rocm-smi's own `DCU` table."""
     tools = tool(tmp_path, "rocm-smi", cat("rocm_smi/dtk23.10_z100_dcu_table.txt"))
     inv = probe(tmp_path, path_env(tools))
-    assert inv.stacks == [] and inv.findings == [] and inv.devices == []
+    assert inv.stacks == ["dcu"] and inv.findings == []
+    assert [(d.index, d.name) for d in inv.devices] == [(i, "DCU") for i in range(4)]
+
+
+def test_an_amd_host_is_not_a_dcu_host(tmp_path: Path) -> None:
+    for output in ("rocm_smi/rocm6.0_mi300x_8gpu_names.txt",
+                   "rocm_smi/error_driver_not_initialized_rocm6.0.txt"):  # fmt: skip
+        tools = tool(tmp_path, "rocm-smi", cat(output))
+        inv = probe(tmp_path, path_env(tools))
+        assert inv.stacks == [] and inv.findings == [] and inv.devices == [], output
 
 
 def test_an_amd_table_on_a_hygon_host_is_not_read(tmp_path: Path) -> None:

@@ -1,0 +1,54 @@
+"""What `chipdoctor check` imports on a host without accelerators (issue 16: start-up): no rich
+for a table that goes to a pipe, no other command's module, no parser of an absent stack. The
+time itself is a benchmark's figure (benchmarks/bench_check.py), not a test's."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import SNAPSHOTS
+
+#: Modules a check of a host without accelerators has no use for.
+UNWANTED = (
+    "rich",
+    "hashlib",  # OpenSSL: ~4 MiB of RSS; no updated data is installed to verify
+    "chipdoctor.cli.fix",
+    "chipdoctor.cli.snapshot",
+    "chipdoctor.cli.matrix",
+    "chipdoctor.cli.fleet",
+    "chipdoctor.cli.ops",
+    "chipdoctor.stacks.ascend.npu_smi",
+    "chipdoctor.stacks.cuda.nvidia_smi",
+    "chipdoctor.stacks.cambricon.cnmon",
+    "chipdoctor.stacks.musa.parsers",
+    "chipdoctor.stacks._hip.smi_table",
+    "chipdoctor.stacks.rocm.amd_smi",
+)
+
+_CHECK = """
+import sys
+from chipdoctor.cli import main
+try:
+    main(['check', '--snapshot', sys.argv[1], *sys.argv[2:]])
+except SystemExit:
+    pass
+sys.stderr.write(' '.join(sorted(sys.modules)))
+"""
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_check_imports_only_what_its_output_needs(fmt: str) -> None:
+    # A fresh interpreter: what is imported is a property of the whole start-up.
+    result = subprocess.run(
+        [sys.executable, "-c", _CHECK, str(SNAPSHOTS / "no-accelerator"), "--format", fmt],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "nothing is incompatible" in result.stdout or '"status": "ok"' in result.stdout
+    loaded = set(result.stderr.split())
+    assert "chipdoctor.cli.check" in loaded
+    assert [m for m in loaded if m.split(".")[0] == "rich" or m in UNWANTED] == []

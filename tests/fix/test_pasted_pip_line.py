@@ -1,0 +1,124 @@
+"""A fix line works when pasted (issue 12, item 7): real pip, in a fresh virtual environment,
+against a package index served on 127.0.0.1, run exactly as `check` prints it (only the index
+URL is pointed at the local server).
+
+A bare `torch==2.5.1` is already satisfied by an installed `2.5.1+cpu`, so pip changes nothing;
+the exact build `torch==2.5.1+cu124` from its index replaces it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import http.server
+import json
+import os
+import shlex
+import subprocess
+import sys
+import threading
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SNAPSHOTS, run_cli
+
+REAL_INDEX = "https://download.pytorch.org/whl"
+BUILDS = {
+    "cpu": [("torch", "2.5.1+cpu"), ("torchvision", "0.20.1+cpu")],
+    "cu124": [("torch", "2.5.1+cu124"), ("torchvision", "0.20.1+cu124")],
+}
+
+
+def _wheel(directory: Path, name: str, version: str) -> Path:
+    """A minimal valid wheel (METADATA, WHEEL, RECORD) of `name` at `version`."""
+    path = directory / f"{name}-{version}-py3-none-any.whl"
+    info = f"{name}-{version}.dist-info"
+    files = {
+        f"{name}/__init__.py": b"",
+        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
+        f"{info}/WHEEL": (
+            b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        ),
+    }
+    record = []
+    for member, data in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append(f"{member},sha256={digest},{len(data)}")
+    record.append(f"{info}/RECORD,,")
+    with zipfile.ZipFile(path, "w") as archive:
+        for member, data in files.items():
+            archive.writestr(member, data)
+        archive.writestr(f"{info}/RECORD", "\n".join(record) + "\n")
+    return path
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> Iterator[str]:
+    """PEP 503 indexes /whl/cpu/ and /whl/cu124/ on 127.0.0.1, like download.pytorch.org's."""
+    root = tmp_path / "www"
+    for variant, wheels in BUILDS.items():
+        for name, version in wheels:
+            project = root / "whl" / variant / name
+            project.mkdir(parents=True, exist_ok=True)
+            wheel = _wheel(project, name, version)
+            (project / "index.html").write_text(f'<a href="{wheel.name}">{wheel.name}</a>\n')
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, directory=str(root), **kwargs)  # type: ignore[arg-type]
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/whl"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _pip(venv: Path, argv: list[str]) -> subprocess.CompletedProcess[str]:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PIP_")},
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "PIP_NO_INPUT": "1",
+    }
+    return subprocess.run(
+        [str(venv / "bin" / "python"), "-m", *argv],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def _installed(venv: Path) -> dict[str, str]:
+    listed = _pip(venv, ["pip", "list", "--format", "json"])
+    return {p["name"]: p["version"] for p in json.loads(listed.stdout)}
+
+
+def test_the_printed_fix_replaces_a_cpu_torch(tmp_path: Path, index: str) -> None:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    first = _pip(venv, ["pip", "install", "--index-url", f"{index}/cpu",
+                        "torch==2.5.1+cpu", "torchvision==0.20.1+cpu"])  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    # What pip does with a bare version: nothing, the +cpu build satisfies it.
+    bare = _pip(venv, ["pip", "install", "--index-url", f"{index}/cu124", "torch==2.5.1"])
+    assert bare.returncode == 0 and _installed(venv)["torch"] == "2.5.1+cpu"
+
+    report = json.loads(
+        run_cli("check", "--snapshot", str(SNAPSHOTS / "cuda-cpu-torch-on-gpu-host"),
+                "--format", "json").stdout
+    )  # fmt: skip
+    (fix,) = [f["fix"] for f in report["findings"] if f["id"] == "cuda.torch-cpu-build"]
+    argv = shlex.split(fix.replace(REAL_INDEX, index))
+    assert argv[:2] == ["pip", "install"]
+    pasted = _pip(venv, argv)
+    assert pasted.returncode == 0, pasted.stderr
+    assert _installed(venv)["torch"] == "2.5.1+cu124"
+    assert _installed(venv)["torchvision"] == "0.20.1+cu124"

@@ -1,0 +1,32 @@
+"""The table's prose honours COLUMNS; a command or URL is printed whole, even past the width,
+so it can be pasted (issue 12 item 7)."""
+
+from __future__ import annotations
+
+from tests.conftest import SNAPSHOTS, run_cli
+
+
+def test_commands_and_urls_are_whole_and_prose_fits_columns() -> None:
+    out = run_cli(
+        "check", "--snapshot", str(SNAPSHOTS / "cuda-torch-too-new-for-driver"),
+        env={"COLUMNS": "60"},
+    ).stdout  # fmt: skip
+    lines = out.splitlines()
+    command = "pip install torch==2.7.1+cu118 --index-url https://download.pytorch.org/whl/cu118"
+    assert any(line.strip() == command for line in lines), out
+    url = "<https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html>;"
+    assert any(line.strip() == url for line in lines), out
+    for line in lines:
+        if len(line) > 60:  # only a command, or one word longer than a line
+            assert line.strip() == command or " " not in line.strip(), line
+    assert any(line.startswith("    fix: or install the torch build") for line in lines)
+
+
+def test_the_fix_plan_prints_its_commands_whole() -> None:
+    out = run_cli(
+        "fix", "--snapshot", str(SNAPSHOTS / "cuda-torch-too-new-for-driver"),
+        env={"COLUMNS": "60"},
+    ).stdout  # fmt: skip
+    command = "pip install torch==2.7.1+cu118 --index-url https://download.pytorch.org/whl/cu118"
+    assert any(line.strip() == command for line in out.splitlines()), out
+    assert "minor-version-compatibility.html>;" in out  # a URL in prose is never split

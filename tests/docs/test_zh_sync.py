@@ -203,4 +203,4 @@ def test_a_row_missing_from_a_translation_is_caught(known: set[str]) -> None:
     chinese = read(ROOT / "docs" / "zh" / "stacks" / "ascend.md")
     row = next(line for line in chinese.splitlines() if line.startswith("| `ascend.python` |"))
     problems = zh_docs.page_problems(english, chinese.replace(row + "\n", ""), known, "x")
-    assert problems == ["x: the inline code `ascend.python` is missing"]
+    assert "x: the inline code `ascend.python` is missing" in problems

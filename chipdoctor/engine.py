@@ -214,11 +214,13 @@ def judge(inventory: Inventory, matrices: MatrixSet) -> list[Finding]:
 
 
 def check(evidence: Evidence, matrices: MatrixSet, observer: ProbeObserver | None = None) -> Report:
+    from chipdoctor.fix.agree import planned
+
     inventory = collect(evidence, observer=observer)
     return Report(
         __version__,
         inventory,
-        judge(inventory, matrices),
+        planned(inventory, matrices, judge(inventory, matrices)),
         host=evidence.host_name(),
         data=matrices.source,
     )

@@ -1,0 +1,147 @@
+"""`check`'s fix for a wrong or missing component IS `fix`'s plan (issue 12 item 7).
+
+A rule knows what is wrong; which version to install instead is the resolver's choice, and two
+pieces of code choosing it drift (check said torch 2.3.0+rocm6.0 where fix planned 2.14.0). So
+after the rules have spoken, every error of a stack that a version change cures gets, as its
+fix, the steps of the plan `chipdoctor fix` makes for that host. Where the finding involves the
+driver, the second way is the resolver's too: the plan that keeps the finding's other
+components and changes the driver. The rules' own text stays where no plan is made (no
+resolver for the stack, a conflict, nothing to change).
+
+This runs outside the rules: the resolver judges each candidate with the rules themselves, so
+the rules cannot ask the resolver.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from chipdoctor import __version__
+from chipdoctor.i18n import T
+from chipdoctor.matrix.model import MatrixSet
+from chipdoctor.model import Finding, Inventory, Severity
+from chipdoctor.resolve.model import Resolution
+from chipdoctor.resolve.pins import Pin
+from chipdoctor.stacks import STACKS
+
+
+def planned(inventory: Inventory, matrices: MatrixSet, findings: list[Finding]) -> list[Finding]:
+    """`findings`, each error a plan cures carrying that plan as its fix."""
+    out = list(findings)
+    for stack in inventory.stacks:
+        if STACKS[stack].resolver() is None:
+            continue
+        errors = [i for i, f in enumerate(out) if f.severity is Severity.ERROR and f.stack == stack]
+        if not errors:
+            continue
+        way = _Ways(inventory, matrices, stack, findings)
+        for i in errors:
+            fix = way.fix(out[i])
+            if fix is not None:
+                out[i] = replace(out[i], fix=fix)
+    return out
+
+
+class _Ways:
+    """The plans of one stack, made once."""
+
+    def __init__(
+        self, inventory: Inventory, matrices: MatrixSet, stack: str, findings: list[Finding]
+    ) -> None:
+        self.inventory = inventory
+        self.matrices = matrices
+        self.stack = stack
+        self.findings = findings
+        self.default = self._resolve(())
+        self.driver = STACKS[stack].resolver().hard[0]  # type: ignore[union-attr]
+
+    def fix(self, finding: Finding) -> str | None:
+        resolution = self.default
+        if resolution is None or not self._cures(resolution, finding):
+            return None
+        plan = self._steps(resolution)
+        if not plan:
+            return None
+        if self.driver not in finding.components or resolution.changed(self.driver):
+            return plan
+        hard = set(resolution.hard)
+        kept = [
+            Pin(c, v, T("the installed {component}", component=c))
+            for c in finding.components
+            if c not in hard and (v := resolution.current.get(c))
+        ]
+        upgrade = self._resolve(tuple(kept)) if kept else None
+        if upgrade is None or not upgrade.ok or not upgrade.changed(self.driver):
+            return plan
+        return T("{upgrade}\nor keep the driver: {plan}", upgrade=self._steps(upgrade), plan=plan)
+
+    @staticmethod
+    def _cures(resolution: Resolution, finding: Finding) -> bool:
+        """Whether the plan is this finding's fix: it gives every component the finding names
+        (the driver aside) a version and changes one, and installs nothing else the host did
+        not record but a driver or a toolkit's companion. A plan that adds an unrecorded
+        toolkit was made for a host the evidence does not show (a bug report that pasted two
+        package versions): the rule's narrower fix stands there."""
+        if not resolution.ok:
+            return False
+        hard = set(resolution.hard)
+        named = [c for c in finding.components if c not in hard]
+        if not named or any(resolution.target.get(c) is None for c in named):
+            return False
+        if not any(resolution.changed(c) for c in named):
+            return False
+        derived = set(STACKS[resolution.stack].resolver().derived)  # type: ignore[union-attr]
+        guessed = [
+            c
+            for c in resolution.target
+            if c not in resolution.current and c not in (hard | derived | set(named))
+        ]
+        return not guessed
+
+    def _resolve(self, pins: tuple[Pin, ...]) -> Resolution | None:
+        from chipdoctor.fix.command import refuse_downgrade
+        from chipdoctor.resolve.core import resolve
+
+        resolution = resolve(self.inventory, self.matrices, pins, stack=self.stack)
+        refuse_downgrade(resolution, self.matrices.get(self.stack))
+        return resolution
+
+    def _steps(self, resolution: Resolution) -> str:
+        """The plan's steps as one fix: each command, or the title of a step without one to
+        run here (an administrator's)."""
+        from chipdoctor.fix.plan import build_plan
+
+        plan = build_plan(__version__, resolution, self.inventory, self.findings)
+        lines: list[str] = []
+        for step in plan.steps:
+            if step.kind == "verify":
+                continue
+            runnable = step.kind != "admin" and step.commands
+            if step.kind in ("admin", "toolkit") or not runnable:
+                lines.append(step.title)
+            if runnable:
+                lines.extend(step.commands)
+        return "\n".join(_one_pip_line(lines))
+
+
+def _one_pip_line(lines: list[str]) -> list[str]:
+    """Consecutive `pip install` lines with the same options as one line, as a user pastes
+    them (`pip install torch==… torchvision==… --index-url …`)."""
+    out: list[str] = []
+    last: tuple[list[str], list[str]] | None = None
+    for line in lines:
+        words = line.split()
+        if words[:2] == ["pip", "install"]:
+            cut = next((i for i, w in enumerate(words[2:], 2) if w.startswith("-")), len(words))
+            wanted, options = words[2:cut], words[cut:]
+            if wanted and last is not None and last[1] == options:
+                last[0].extend(wanted)
+                out[-1] = " ".join(["pip", "install", *last[0], *options])
+                continue
+            if wanted:
+                last = (wanted, options)
+                out.append(line)
+                continue
+        last = None
+        out.append(line)
+    return out

@@ -31,15 +31,20 @@ def planned(inventory: Inventory, matrices: MatrixSet, findings: list[Finding]) 
     for stack in inventory.stacks:
         if STACKS[stack].resolver() is None:
             continue
-        errors = [i for i, f in enumerate(out) if f.severity is Severity.ERROR and f.stack == stack]
-        if not errors:
+        mine = [i for i, f in enumerate(out) if f.stack == stack and f.severity in _PLANNED]
+        if not mine:
             continue
         way = _Ways(inventory, matrices, stack, findings)
-        for i in errors:
+        for i in mine:
             fix = way.fix(out[i])
             if fix is not None:
                 out[i] = replace(out[i], fix=fix)
     return out
+
+
+#: An error gets the plan; a warning only both ways where the driver is too old for it (the
+#: resolver ranks a candidate with a warning after one without, so its plan cures that too).
+_PLANNED = (Severity.ERROR, Severity.WARNING)
 
 
 class _Ways:
@@ -62,8 +67,9 @@ class _Ways:
         plan = self._steps(resolution)
         if not plan:
             return None
+        warning = finding.severity is Severity.WARNING
         if self.driver not in finding.components or resolution.changed(self.driver):
-            return plan
+            return None if warning else plan
         hard = set(resolution.hard)
         kept = [
             Pin(c, v, T("the installed {component}", component=c))
@@ -72,16 +78,16 @@ class _Ways:
         ]
         upgrade = self._resolve(tuple(kept)) if kept else None
         if upgrade is None or not upgrade.ok or not upgrade.changed(self.driver):
-            return plan
+            return None if warning else plan
         return T("{upgrade}\nor keep the driver: {plan}", upgrade=self._steps(upgrade), plan=plan)
 
     @staticmethod
     def _cures(resolution: Resolution, finding: Finding) -> bool:
         """Whether the plan is this finding's fix: it gives every component the finding names
-        (the driver aside) a version and changes one, and installs nothing else the host did
-        not record but a driver or a toolkit's companion. A plan that adds an unrecorded
-        toolkit was made for a host the evidence does not show (a bug report that pasted two
-        package versions): the rule's narrower fix stands there."""
+        (the driver aside) a version and changes one, and installs no toolkit the host did not
+        record and the finding does not name. A plan that adds such a toolkit was made for a
+        host the evidence does not show (a bug report that pasted two package versions): the
+        rule's narrower fix stands there."""
         if not resolution.ok:
             return False
         hard = set(resolution.hard)
@@ -90,11 +96,14 @@ class _Ways:
             return False
         if not any(resolution.changed(c) for c in named):
             return False
-        derived = set(STACKS[resolution.stack].resolver().derived)  # type: ignore[union-attr]
+        toolkits = STACKS[resolution.stack].resolver().medium  # type: ignore[union-attr]
         guessed = [
             c
-            for c in resolution.target
-            if c not in resolution.current and c not in (hard | derived | set(named))
+            for c in toolkits
+            if c != "python"
+            and c in resolution.target
+            and c not in resolution.current
+            and c not in named
         ]
         return not guessed
 

@@ -55,6 +55,21 @@ def test_torch_npu_without_cann_check_and_fix_name_the_same_cann(tmp_path: Path)
     plan = json.loads(run_cli("fix", "--snapshot", str(snap), "--format", "json").stdout)
     toolkit = [s for s in plan["steps"] if s["kind"] == "toolkit"]
     assert toolkit and f"CANN {wanted.group(1)}" in toolkit[0]["title"]
+    driver = re.search(r"driver (\S+)", fix)
+    admin = [s for s in plan["steps"] if s["kind"] == "admin"]
+    assert driver is not None and admin and f"driver {driver.group(1)} " in admin[0]["title"]
+
+
+def test_the_driver_way_is_the_plan_that_keeps_the_installed_torch() -> None:
+    """The second way check offers is `fix` with the finding's other component pinned."""
+    scenario = SNAPSHOTS / "cuda-torch-too-new-for-driver"
+    fix = _check_fix("cuda-torch-too-new-for-driver", "cuda.torch-driver")
+    upgrade, plan = fix.split(_KEEP_DRIVER)
+    _, pinned = plan_json("--snapshot", str(scenario), "--torch", "2.7.1+cu126")
+    (admin,) = [s for s in pinned["steps"] if s["kind"] == "admin"]
+    assert upgrade == admin["title"]
+    _, default = plan_json("--snapshot", str(scenario))
+    assert plan == "\n".join(c for s in default["steps"][:-1] for c in s["commands"])
 
 
 #: A pip requirement, a wheel file or URL, and a vendor toolkit as check's fix names them.

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from chipdoctor import __version__
-from chipdoctor.i18n import T
+from chipdoctor.i18n import T, join
 from chipdoctor.matrix.model import MatrixSet
 from chipdoctor.model import Finding, Inventory, Severity
 from chipdoctor.resolve.model import Resolution
@@ -130,7 +130,7 @@ class _Ways:
                 lines.append(step.title)
             if runnable:
                 lines.extend(step.commands)
-        return "\n".join(_one_pip_line(lines))
+        return join(_one_pip_line(lines))
 
 
 def _one_pip_line(lines: list[str]) -> list[str]:

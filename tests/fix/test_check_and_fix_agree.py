@@ -157,3 +157,15 @@ def test_every_snapshot_check_names_the_versions_fix_plans() -> None:
                 if not _same(version, planned.get(component), commands):
                     wrong.append(f"{snapshot} {finding}: {component} {version} vs plan {planned}")
     assert wrong == []
+
+
+def test_the_planned_fix_stays_translatable() -> None:
+    """The plan's titles reach check's fix as messages, so --lang renders them too."""
+    scenario = str(SNAPSHOTS / "cuda-torch-too-new-for-driver")
+    report = json.loads(
+        run_cli("check", "--snapshot", scenario, "--format", "json", "--lang", "zh_CN").stdout
+    )
+    (found,) = [f for f in report["findings"] if f["id"] == "cuda.torch-driver"]
+    zh = found["translations"]["zh_CN"]["fix"]
+    assert zh.startswith("请管理员安装 NVIDIA 驱动 560.28.03")
+    assert "\n或保留现有驱动：pip install torch==2.7.1+cu118 " in zh

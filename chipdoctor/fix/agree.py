@@ -26,7 +26,9 @@ from chipdoctor.stacks import STACKS
 
 
 def planned(inventory: Inventory, matrices: MatrixSet, findings: list[Finding]) -> list[Finding]:
-    """`findings`, each error a plan cures carrying that plan as its fix."""
+    """`findings`, each error a plan cures (and each driver warning both ways cure) carrying
+    that plan as its fix. Where no plan can be made the rules' own fixes stay: a planning
+    failure must not cost `check` its verdicts (`chipdoctor fix` reports it itself)."""
     out = list(findings)
     for stack in inventory.stacks:
         if STACKS[stack].resolver() is None:
@@ -34,9 +36,12 @@ def planned(inventory: Inventory, matrices: MatrixSet, findings: list[Finding]) 
         mine = [i for i, f in enumerate(out) if f.stack == stack and f.severity in _PLANNED]
         if not mine:
             continue
-        way = _Ways(inventory, matrices, stack, findings)
-        for i in mine:
-            fix = way.fix(out[i])
+        try:
+            way = _Ways(inventory, matrices, stack, findings)
+            fixes = {i: way.fix(out[i]) for i in mine}
+        except Exception:  # a planning bug must not hide the rules' verdicts
+            continue
+        for i, fix in fixes.items():
             if fix is not None:
                 out[i] = replace(out[i], fix=fix)
     return out

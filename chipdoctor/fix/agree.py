@@ -14,6 +14,7 @@ the rules cannot ask the resolver.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from chipdoctor import __version__
@@ -62,32 +63,60 @@ class _Ways:
         self.matrices = matrices
         self.stack = stack
         self.findings = findings
+        resolver = STACKS[stack].resolver()
+        assert resolver is not None  # planned() skips a stack without one
+        self.resolver = resolver
+        self.driver = resolver.hard[0]
         self.default = self._resolve(())
-        self.driver = STACKS[stack].resolver().hard[0]  # type: ignore[union-attr]
 
     def fix(self, finding: Finding) -> str | None:
         resolution = self.default
-        if resolution is None or not self._cures(resolution, finding):
+        if not self._cures(resolution, finding):
             return None
         plan = self._steps(resolution)
         if not plan:
             return None
         warning = finding.severity is Severity.WARNING
-        if self.driver not in finding.components or resolution.changed(self.driver):
-            return None if warning else plan
-        hard = set(resolution.hard)
-        kept = [
+        resolver = self.resolver
+        if self.driver in finding.components and not resolution.changed(self.driver):
+            hard = set(resolver.hard)
+            upgrade = self._keeping(finding, lambda c: c not in hard)
+            if upgrade is not None and upgrade.changed(self.driver):
+                return T(
+                    "{upgrade}\nor keep the driver: {plan}",
+                    upgrade=self._steps(upgrade),
+                    plan=plan,
+                )
+        if warning:
+            return None
+        toolkits = [c for c in resolver.medium if c in finding.components]
+        if toolkits and not any(resolution.changed(c) for c in toolkits):
+            soft = set(resolver.soft)
+            other = self._keeping(finding, lambda c: c in soft)
+            if other is not None and any(other.changed(c) for c in toolkits):
+                packages = ", ".join(c for c in finding.components if c in soft)
+                other_way = self._steps(other)
+                return T(
+                    "{plan}\nor keep {packages}: {other}",
+                    plan=plan,
+                    packages=packages,
+                    other=other_way,
+                )
+        return plan
+
+    def _keeping(self, finding: Finding, which: Callable[[str], bool]) -> Resolution | None:
+        """The plan with the finding's `which` components pinned to their installed versions."""
+        kept = tuple(
             Pin(c, v, T("the installed {component}", component=c))
             for c in finding.components
-            if c not in hard and (v := resolution.current.get(c))
-        ]
-        upgrade = self._resolve(tuple(kept)) if kept else None
-        if upgrade is None or not upgrade.ok or not upgrade.changed(self.driver):
-            return None if warning else plan
-        return T("{upgrade}\nor keep the driver: {plan}", upgrade=self._steps(upgrade), plan=plan)
+            if which(c) and (v := self.default.current.get(c))
+        )
+        if not kept:
+            return None
+        other = self._resolve(kept)
+        return other if other.ok else None
 
-    @staticmethod
-    def _cures(resolution: Resolution, finding: Finding) -> bool:
+    def _cures(self, resolution: Resolution, finding: Finding) -> bool:
         """Whether the plan is this finding's fix: it gives every component the finding names
         (the driver aside) a version and changes one, and installs no toolkit the host did not
         record and the finding does not name. A plan that adds such a toolkit was made for a
@@ -101,10 +130,9 @@ class _Ways:
             return False
         if not any(resolution.changed(c) for c in named):
             return False
-        toolkits = STACKS[resolution.stack].resolver().medium  # type: ignore[union-attr]
         guessed = [
             c
-            for c in toolkits
+            for c in self.resolver.medium
             if c != "python"
             and c in resolution.target
             and c not in resolution.current
@@ -112,7 +140,7 @@ class _Ways:
         ]
         return not guessed
 
-    def _resolve(self, pins: tuple[Pin, ...]) -> Resolution | None:
+    def _resolve(self, pins: tuple[Pin, ...]) -> Resolution:
         from chipdoctor.fix.command import refuse_downgrade
         from chipdoctor.resolve.core import resolve
 

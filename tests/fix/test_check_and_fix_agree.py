@@ -81,6 +81,17 @@ _TOOLKIT_COMPONENT = {"CANN": "cann", "CNToolkit": "neuware", "DTK": "dtk"}
 _KEEP_DRIVER = "\nor keep the driver: "
 
 
+#: Where check's fix, after fix's plan, offers the plan that keeps the finding's packages.
+_KEEP_PACKAGES = re.compile(r"\nor keep [\w, ]+: ")
+
+
+def plan_way(fix: str) -> str:
+    """The part of check's fix that is `fix`'s plan."""
+    if _KEEP_DRIVER in fix:
+        return fix.partition(_KEEP_DRIVER)[2]
+    return _KEEP_PACKAGES.split(fix)[0]
+
+
 def named_versions(fix: str) -> dict[str, str]:
     """component -> version, for every package or toolkit the fix installs."""
     out: dict[str, str] = {}
@@ -114,7 +125,7 @@ def _installing_errors() -> list[tuple[str, str, str]]:
         report = json.loads(run_cli("check", "--snapshot", str(SNAPSHOTS / snapshot), "--format",
                                     "json").stdout)  # fmt: skip
         for finding in report["findings"]:
-            planned = str(finding["fix"]).split(_KEEP_DRIVER)[-1]
+            planned = plan_way(str(finding["fix"]))
             if finding["severity"] == "error" and named_versions(planned):
                 out.append((snapshot, finding["id"], planned))
     return out
@@ -169,3 +180,25 @@ def test_the_planned_fix_stays_translatable() -> None:
     zh = found["translations"]["zh_CN"]["fix"]
     assert zh.startswith("请管理员安装 NVIDIA 驱动 560.28.03")
     assert "\n或保留现有驱动：pip install torch==2.7.1+cu118 " in zh
+
+
+def test_the_toolkit_way_is_the_plan_that_keeps_the_installed_torch() -> None:
+    """A DAS torch built for another DTK: the wheel for the installed DTK, or keep torch and
+    install its DTK, as `fix --torch <installed>` plans."""
+    scenario = SNAPSHOTS / "dcu-torch-dtk-mismatch"
+    fix = _check_fix("dcu-torch-dtk-mismatch", "dcu.torch-dtk")
+    plan, other = fix.split("\nor keep torch: ")
+    assert plan == plan_way(fix)
+    _, default = plan_json("--snapshot", str(scenario))
+    assert plan == "\n".join(c for s in default["steps"][:-1] for c in s["commands"])
+    torch = _versions(scenario)["torch"]
+    _, pinned = plan_json("--snapshot", str(scenario), "--torch", torch)
+    (toolkit,) = [s for s in pinned["steps"] if s["kind"] == "toolkit"]
+    assert other.startswith(toolkit["title"] + "\n")
+    assert f"DTK {targets(pinned)['dtk']}" in other
+    assert targets(pinned)["dtk"] != targets(default)["dtk"]
+
+
+def _versions(scenario: Path) -> dict[str, str]:
+    report = json.loads(run_cli("check", "--snapshot", str(scenario), "--format", "json").stdout)
+    return {c["id"]: c["version"] for c in report["components"]}

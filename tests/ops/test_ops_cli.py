@@ -164,3 +164,31 @@ def test_a_huge_operator_name_does_not_widen_every_row(tmp_path: Path) -> None:
     code, document = ops_json(str(listed), "--target", "torch_npu==2.5.1")
     assert code == 0
     assert max(len(op["op"]) for op in document["ops"]) == len(names[0])
+
+
+def test_a_snapshot_without_an_extension_says_so(tmp_path: Path) -> None:
+    snapshot = tmp_path / "snap"
+    snapshot.mkdir()
+    (snapshot / "snapshot.yaml").write_text(
+        "format: chipdoctor-snapshot/3\npython:\n  version: '3.10.12'\n"
+        "  packages: {torch: '2.7.1'}\n"
+    )
+    done = run_cli("ops", str(FIXTURES / "model.pt2"), "--snapshot", str(snapshot))
+    assert done.returncode == 2
+    assert "no vendor extension is installed in this snapshot: name one with --target" in (
+        done.stderr
+    )
+
+
+@pytest.mark.parametrize(
+    ("script", "says"),
+    [
+        ("/dev/null", "/dev/null: not a script: is a character device, not a regular file"),
+        (".", ".: not a script: is a directory, not a regular file"),
+        ("absent.py", "absent.py: no such script"),
+    ],
+)
+def test_a_run_script_that_is_no_file_says_what_it_is(script: str, says: str) -> None:
+    done = run_cli("ops", "--run", script, "--target", "torch_npu==2.5.1")
+    assert done.returncode == 2
+    assert done.stderr == f"chipdoctor: error: {says}\n"

@@ -20,7 +20,6 @@ import zlib
 from array import array
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -225,9 +224,7 @@ class _Spans:
         by_index = list(self.names)
         counts: Counter[Op] = Counter()
         for starts, ends, names in self.threads.values():
-            order: Sequence[int] = range(len(starts))  # torch.profiler writes them by start
-            if any(later < earlier for earlier, later in zip(starts, islice(starts, 1, None))):
-                order = sorted(order, key=starts.__getitem__)  # stable: ties in file order
+            order = _by_start(starts)
             open_end = float("-inf")
             first = 0
             while first < len(order):
@@ -246,6 +243,46 @@ class _Spans:
                     if op is not None and not name.startswith(CPU_KERNEL_PREFIXES):
                         counts[op] += 1
         return counts
+
+
+def _by_start(starts: array[float]) -> Sequence[int]:
+    """Indices of `starts` in ascending order, ties in file order. torch.profiler writes each
+    thread's events by start (one run: nothing to do); otherwise the ascending runs are merged
+    pairwise in two index arrays, 8 bytes an event, where sorted() would hold ~80 in objects."""
+    count = len(starts)
+    cuts = array("I", (i for i in range(1, count) if starts[i] < starts[i - 1]))
+    if not cuts:
+        return range(count)
+    bounds = array("I", [0, *cuts, count])
+    order, spare = array("I", range(count)), array("I", bytes(4 * count))
+    while len(bounds) > 2:
+        merged = array("I", [0])
+        for k in range(0, len(bounds) - 1, 2):
+            low, middle = bounds[k], bounds[k + 1]
+            high = bounds[k + 2] if k + 2 < len(bounds) else middle
+            _merge(order, spare, starts, (low, middle, high))
+            merged.append(high)
+        order, spare, bounds = spare, order, merged
+    return order
+
+
+def _merge(
+    src: array[int], dst: array[int], starts: array[float], runs: tuple[int, int, int]
+) -> None:
+    """src[low:middle] and src[middle:high], each ascending by start, into dst[low:high]."""
+    low, middle, high = runs
+    left, right, out = low, middle, low
+    while left < middle and right < high:
+        if starts[src[right]] < starts[src[left]]:  # equal starts: the left (earlier) first
+            dst[out] = src[right]
+            right += 1
+        else:
+            dst[out] = src[left]
+            left += 1
+        out += 1
+    dst[out : out + middle - left] = src[left:middle]
+    out += middle - left
+    dst[out : out + high - right] = src[right:high]
 
 
 def read_list(path: Path) -> Counter[Op]:

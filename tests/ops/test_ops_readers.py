@@ -252,7 +252,7 @@ def test_malformed_traces_are_one_line(
 def test_events_out_of_start_order_read_as_sorted(tmp_path: Path) -> None:
     """torch.profiler writes each thread's events by start; any other order is sorted first,
     and of events starting together the longest is the caller."""
-    events = [
+    events: list[dict[str, Any]] = [
         {"ph": "X", "name": "aten::empty", "ts": 20, "dur": 1, "pid": 1, "tid": 1},
         {"ph": "X", "name": "aten::view", "ts": 30, "dur": 0, "pid": 1, "tid": 1},
         {"ph": "X", "name": "aten::convolution", "ts": 10, "dur": 5, "pid": 1, "tid": 1},
@@ -273,3 +273,17 @@ def test_events_out_of_start_order_read_as_sorted(tmp_path: Path) -> None:
     ordered = sorted(events, key=lambda e: (e["ts"], -e["dur"]))
     path.write_text(json.dumps({"traceEvents": ordered}))
     assert read_model(path) == expected
+
+
+def test_the_merge_of_runs_orders_like_a_stable_sort() -> None:
+    import random
+    from array import array
+
+    from chipdoctor.ops.readers import _by_start
+
+    rng = random.Random(14)
+    for size in [0, 1, 2, 3, 10, 100, 1000]:
+        for spread in [2, 50, 10**6]:
+            starts = array("d", (rng.randrange(spread) / 4 for _ in range(size)))
+            expected = sorted(range(size), key=starts.__getitem__)
+            assert list(_by_start(starts)) == expected

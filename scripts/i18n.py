@@ -31,7 +31,11 @@ def extract() -> Catalog:
     catalog = Catalog(project="chipdoctor", charset="utf-8")
     method_map = [("**.py", "python")]
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(PACKAGE), method_map, keywords={"T": None}, comment_tags=("i18n:",)
+        str(PACKAGE),
+        method_map,
+        keywords={"T": None},
+        comment_tags=("i18n:",),
+        directory_filter=_source_directory,
     ):
         catalog.add(
             message,
@@ -40,6 +44,12 @@ def extract() -> Catalog:
             context=context,
         )
     return catalog
+
+
+def _source_directory(path: str) -> bool:
+    """Babel's default skips `_`-prefixed folders, which would leave stacks/_hip/ untranslated."""
+    name = Path(path).name
+    return not name.startswith(".") and name != "__pycache__"
 
 
 def _po_path(lang: str) -> Path:

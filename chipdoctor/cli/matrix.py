@@ -1,4 +1,5 @@
-"""`chipdoctor matrix …`: lint and show the compatibility data; keygen, bundle and update it."""
+"""`chipdoctor matrix …`: lint and show the compatibility data; keygen, bundle and update it;
+refresh it from recorded vendor sources (maintainers)."""
 
 from __future__ import annotations
 
@@ -113,6 +114,33 @@ def matrix_update(
     new, now = updating.update(source, trust=trust, timeout=timeout)
     sys.stdout.write(f"installed data of {new.updated} into {new.path}; now using {_said(now)}\n")
     return EXIT_OK
+
+
+@matrix_app.command("refresh")
+def matrix_refresh(
+    source: Path = typer.Option(
+        ..., "--from", help="Directory of recorded sources, one per parser (docs/data-refresh.md)."
+    ),
+    matrices: Optional[Path] = typer.Option(
+        None, "--matrices", help="Directory of matrix files to refresh (default: the bundled)."
+    ),
+    check: bool = typer.Option(
+        False, "--check", help="Write nothing; exit 1 when the matrices are behind the sources."
+    ),
+    summary: Optional[Path] = typer.Option(
+        None, "--summary", help="Also write the diff summary (Markdown) to this file."
+    ),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing --summary file."),
+) -> int:
+    """Regenerate the generated matrix rows from recorded vendor sources and print the diff."""
+    from chipdoctor.matrix.refresh.driver import refresh
+    from chipdoctor.matrix.store import bundled_dir
+
+    text, status = refresh(
+        source, matrices or bundled_dir(), check=check, summary=summary, force=force
+    )
+    emit(text)
+    return status
 
 
 def _said(source: DataSource) -> str:

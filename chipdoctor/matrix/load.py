@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 MATRIX_FORMAT = "chipdoctor-matrix/1"
 _ROW_TEXT_FIELDS = ("note", "branch", "generator")
-_ROW_FIELDS = {"source", "verdict", *_ROW_TEXT_FIELDS}
+_ROW_FIELDS = {"source", "verdict", "card", *_ROW_TEXT_FIELDS}
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -231,7 +231,18 @@ def _row(doc: LocatedYaml, where: YamlPath, key: str, data: Any, sources: dict[s
         verdict=_verdict(doc, where, data.get("verdict", COMPATIBLE)),
         note=str(data.get("note", "")),
         extra={f: str(data[f]) for f in _ROW_TEXT_FIELDS if f in data and f != "note"},
+        cards=_cards(doc, where, data.get("card")),
     )
+
+
+def _cards(doc: LocatedYaml, where: YamlPath, value: Any) -> tuple[str, ...]:
+    """The card models a row is limited to (`card:`, one name or a list); () for every card."""
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else [value]
+    if not items or not all(isinstance(item, str) and item.strip() for item in items):
+        raise doc.error((*where, "card"), "card must be a card model name or a list of them")
+    return tuple(item.strip() for item in items)
 
 
 def _patterns(doc: LocatedYaml, where: YamlPath, component: str, value: Any) -> tuple[str, ...]:

@@ -33,6 +33,8 @@ class Row:
     verdict: str = COMPATIBLE
     note: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
+    #: The card models the row is limited to (`card:`); empty when it holds for every card.
+    cards: tuple[str, ...] = ()
 
     def patterns(self, component: str) -> tuple[str, ...]:
         return self.values.get(component, ())

@@ -14,7 +14,7 @@ from chipdoctor.model import (
 )
 from chipdoctor.parsers.torch_version import parse_torch_version_py
 from chipdoctor.probes.base import ProbeContext
-from chipdoctor.probes.torch_default import default_cuda
+from chipdoctor.probes.torch_default import default_build
 
 PACKAGE_SOURCE = "package metadata"
 
@@ -66,11 +66,12 @@ def _torch_build(context: ProbeContext) -> None:
         return
     # NOTE: no version.py recorded: a plain version is PyPI's wheel, its release's default build.
     python = context.evidence.python
-    found = default_cuda(
+    found = default_build(
         python.package("torch") or "",
         context.evidence.platform.machine,
         context.evidence.requires_dist().get("torch", ()),
     )
     if found is not None:
-        context.inventory.facts[FACT_TORCH_CUDA] = found[0]
+        if found[0]:
+            context.inventory.facts[FACT_TORCH_CUDA] = found[0]
         context.inventory.facts[FACT_TORCH_DEFAULT_BUILD] = found[1]

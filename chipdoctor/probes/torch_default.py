@@ -1,16 +1,17 @@
 """Which build a plain torch version is: `pip install torch==1.7.1` on Linux x86_64 installs
-PyPI's wheel, which has no `+cu102` tag but is a CUDA build (the release's default CUDA).
+PyPI's wheel, which has no `+cu102` tag but is a CUDA build (the release's default CUDA), while
+the aarch64 wheel of the same release is CPU-only.
 
 In order of authority (torch/version.py, read by the host probe, comes before both):
 1. the wheel's own `Requires-Dist` (recorded per distribution): PyPI's CUDA wheels depend on the
    CUDA runtime of their build, e.g. `nvidia-cuda-runtime-cu12==12.4.127` (pytorch/pytorch#146679,
    astral-sh/uv#10119);
-2. the table below: releases whose Linux install command on PyTorch's "previous versions" page
-   names a CUDA without an index URL or build tag (the PyPI wheel is that build).
-Releases the page gives only tagged commands for (1.8.1 to 1.13.1, 2.1 and later) are not
-guessed: a plain version of those stays unknown unless its Requires-Dist says.
-aarch64 and other machines: no published default is used (no source read here says which
-releases' aarch64 wheels are CUDA builds).
+2. the table below, each row cited: the untagged Linux install commands of PyTorch's "previous
+   versions" page, and PyTorch release engineering's PyPI promotion script (which download-index
+   variant of each platform is uploaded to PyPI, as the release's own commit sets it).
+Releases no source read here states are not guessed (1.0.x, 1.1.0, 1.3.x, 1.8.1 to 1.11.0 on
+x86_64; 2.8 to 2.10 and 2.12 onwards on both machines, whose promotion script was not changed for
+the release): a plain version of those stays unknown unless its Requires-Dist says.
 """
 
 from __future__ import annotations
@@ -22,21 +23,76 @@ PREVIOUS_VERSIONS = (
     "https://github.com/pytorch/pytorch.github.io/blob/e3f009bbc0d7509ed5c85b633313ec72aa2d1a40/"
     "_get_started/previous-versions.md"
 )
+_PREVIOUS_1_13 = (
+    "https://github.com/pytorch/pytorch.github.io/blob/04862e376ea686ba351674864400db1d93113979/"
+    "_get_started/previous-versions.md ('Linux CUDA 11.7: pip install torch==1.13.x')"
+)
 
-#: Release -> the CUDA of its PyPI wheel on Linux x86_64, from PREVIOUS_VERSIONS (the
-#: untagged `pip install torch==X` listed under "# CUDA Y" for "Linux and Windows").
-DEFAULT_CUDA: dict[str, str] = {
-    "1.2.0": "10.0",
-    "1.4.0": "10.1",
-    "1.5.0": "10.2",
-    "1.5.1": "10.2",
-    "1.6.0": "10.2",
-    "1.7.0": "10.2",
-    "1.7.1": "10.2",
-    "1.8.0": "10.2",
-    "2.0.0": "11.7",
-    "2.0.1": "11.7",
-}
+
+def _promotion(repo: str, commit: str, title: str) -> str:
+    return (
+        f"{repo} release/pypi/promote_pypi_to_staging.sh @ {commit[:10]} ({title}): "
+        f"https://github.com/{repo}/blob/{commit}/release/pypi/promote_pypi_to_staging.sh"
+    )
+
+
+_BUILDER = "pytorch/builder"
+_TEST_INFRA = "pytorch/test-infra"
+_P_1_12 = _promotion(_BUILDER, "5c4d2fa1edf2ec81b43c855862fef07aeee6d837", "1.12.0: +cu102")
+_P_1_13 = _promotion(_BUILDER, "76bd7cf1c347d4ec0462226299073675efffa650", "1.13.0: +cu117")
+_P_2_1 = _promotion(_BUILDER, "b39cccf546f54c95f15001d0cc5f2ce222d35fdd", "2.1.0: +cu121")
+_P_2_2 = _promotion(_BUILDER, "b8539eb5202b27eabc6ca3dc632663bf9f13f71f", "2.2.0: +cu121")
+_P_2_3 = _promotion(_BUILDER, "2a8481b4f6e08bb8b842b47ba07cbb7be575370e", "2.3.0: +cu121")
+_P_2_4 = _promotion(
+    _BUILDER, "0e96ab133badf2d5596729005459f45746a25d0a", "2024-08-12, after 2.4.0: +cu121"
+)
+_P_2_5 = _promotion(
+    _BUILDER, "d85ff6072c8c11a1ae992327cfad3a356c55a6d3", "2024-10-17, 2.5.0 day: +cu124"
+)
+_P_2_6 = _promotion(
+    _TEST_INFRA, "614125ae91fe1f3868f34c8088d7a4d58f2225f1", "2.6: +cu124, aarch64 +cpu"
+)
+_P_2_7 = _promotion(
+    _TEST_INFRA, "d0e960f2e16f063377744672abd0cabc2c9a0167", "2.7: +cu126, aarch64 +cpu"
+)
+_P_2_11 = _promotion(
+    _TEST_INFRA, "0cd5e78a1246e7842aa9c2f8d0c8c39ef139332e", "2.11: +cu130 on x86_64 and aarch64"
+)
+
+_X86 = "x86_64"
+_ARM = "aarch64"
+
+#: (release prefix, machine, CUDA or None for a CPU-only wheel, source). A prefix `2.1.` holds
+#: for every patch release of 2.1 (the promotion script is set once per release). The first
+#: release whose PyPI aarch64 wheel is a CUDA build is 2.11 (_P_2_11, "Make CUDA 13.0 as
+#: stable"); before it the script uploads the aarch64 `+cpu` build (_P_2_6, _P_2_7).
+TABLE: tuple[tuple[str, str, str | None, str], ...] = (
+    ("1.2.0", _X86, "10.0", PREVIOUS_VERSIONS),
+    ("1.4.0", _X86, "10.1", PREVIOUS_VERSIONS),
+    ("1.5.0", _X86, "10.2", PREVIOUS_VERSIONS),
+    ("1.5.1", _X86, "10.2", PREVIOUS_VERSIONS),
+    ("1.6.0", _X86, "10.2", PREVIOUS_VERSIONS),
+    ("1.7.0", _X86, "10.2", PREVIOUS_VERSIONS),
+    ("1.7.1", _X86, "10.2", PREVIOUS_VERSIONS),
+    ("1.8.0", _X86, "10.2", PREVIOUS_VERSIONS),
+    ("1.12.", _X86, "10.2", _P_1_12),
+    ("1.13.", _X86, "11.7", _PREVIOUS_1_13),
+    ("2.0.0", _X86, "11.7", PREVIOUS_VERSIONS),
+    ("2.0.1", _X86, "11.7", PREVIOUS_VERSIONS),
+    ("2.1.", _X86, "12.1", _P_2_1),
+    ("2.2.", _X86, "12.1", _P_2_2),
+    ("2.3.", _X86, "12.1", _P_2_3),
+    ("2.4.", _X86, "12.1", _P_2_4),
+    ("2.5.", _X86, "12.4", _P_2_5),
+    ("2.6.", _X86, "12.4", _P_2_6),
+    ("2.6.", _ARM, None, _P_2_6),
+    ("2.7.", _X86, "12.6", _P_2_7),
+    ("2.7.", _ARM, None, _P_2_7),
+    ("2.11.", _X86, "13.0", _P_2_11),
+    ("2.11.", _ARM, "13.0", _P_2_11),
+)
+
+_MACHINES = {"x86_64": _X86, "amd64": _X86, "aarch64": _ARM, "arm64": _ARM}
 
 _RUNTIME = re.compile(r"^nvidia-cuda-runtime-cu\d+\s*\(?\s*==\s*(\d+)\.(\d+)", re.IGNORECASE)
 _TOOLKIT = re.compile(r"^cuda-toolkit\s*\[[^\]]*\]\s*\(?\s*==\s*(\d+)\.(\d+)", re.IGNORECASE)
@@ -52,13 +108,19 @@ def cuda_of_requirements(requires: Iterable[str]) -> str | None:
     return None
 
 
-def default_cuda(version: str, machine: str, requires: Iterable[str]) -> tuple[str, str] | None:
-    """(CUDA, where that comes from) for a plain (untagged) torch version on this machine."""
-    if "+" in version or machine.lower() not in ("x86_64", "amd64"):
+def default_build(
+    version: str, machine: str, requires: Iterable[str]
+) -> tuple[str | None, str] | None:
+    """(CUDA or None for a CPU-only wheel, where that comes from) for a plain (untagged) torch
+    version on this machine; None where no source says."""
+    if "+" in version:
         return None
     pinned = cuda_of_requirements(requires)
     if pinned:
         return pinned, "Requires-Dist of torch"
-    if version in DEFAULT_CUDA:
-        return DEFAULT_CUDA[version], PREVIOUS_VERSIONS
+    wanted = _MACHINES.get(machine.lower())
+    for prefix, on, cuda, source in TABLE:
+        matches = version.startswith(prefix) if prefix.endswith(".") else version == prefix
+        if on == wanted and matches:
+            return cuda, source
     return None

@@ -14,7 +14,14 @@ from chipdoctor.i18n import T, join
 from chipdoctor.matrix.model import Matrix, MatrixSet
 from chipdoctor.model import Inventory
 from chipdoctor.resolve.index import newest_key
-from chipdoctor.resolve.model import Accept, Candidate, Conflict, Resolution, StackResolver
+from chipdoctor.resolve.model import (
+    Accept,
+    Candidate,
+    Conflict,
+    DeviceOnly,
+    Resolution,
+    StackResolver,
+)
 from chipdoctor.resolve.pins import Pin, is_prerelease
 from chipdoctor.resolve.rank import Ranking
 
@@ -90,7 +97,7 @@ def resolve(
         said = T("the installed driver {driver}", driver=current[driver])
         constraints.append(Pin(driver, current[driver], said))
     matrix = matrices.get(name)
-    accept = _together(accept, stacks.get(name).target_filter(inventory))
+    accept = _together(accept, _device_only(stacks.get(name).target_filter(inventory)))
     resolution = Resolution(name, tuple(constraints), current, order=components, hard=resolver.hard)
     best = _best(resolver, matrix, current, constraints, accept)
     if best is None:
@@ -100,6 +107,22 @@ def resolve(
     resolution.reasons = dict(best.reasons)
     resolution.warnings = list(best.warnings)
     return resolution
+
+
+def planned_target(stack: str, inventory: Inventory, matrix: Matrix) -> dict[str, str] | None:
+    """The target `fix` plans for this inventory without pins or options, for `check`'s fix
+    lines to name the same build (its rules may call this: the judge's inventories hold no
+    device facts, so no target filter applies there and nothing recurses)."""
+    resolver = resolver_for(stack)
+    current = current_versions(inventory, resolver)
+    best = _best(
+        resolver, matrix, current, (), _device_only(stacks.get(stack).target_filter(inventory))
+    )
+    return None if best is None else dict(best.target)
+
+
+def _device_only(test: Accept | None) -> Accept | None:
+    return None if test is None else DeviceOnly(test)
 
 
 def _together(first: Accept | None, second: Accept | None) -> Accept | None:

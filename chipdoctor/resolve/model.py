@@ -17,6 +17,18 @@ if TYPE_CHECKING:
 Accept = Callable[[Mapping[str, str]], bool]
 
 
+class DeviceOnly:
+    """A stack's `target_filter` standing alone as the resolver's accept test (no recipe asked
+    for a base image): a resolver that widens its search for recipes (AMD's rocm/pytorch image
+    builds, which no pip index serves) must not widen it for this."""
+
+    def __init__(self, test: Accept) -> None:
+        self.test = test
+
+    def __call__(self, target: Mapping[str, str]) -> bool:
+        return self.test(target)
+
+
 def kept_reason(reason: str) -> str:
     """A reason for a version that is installed and stays."""
     return T("installed; kept: {reason}", reason=reason)

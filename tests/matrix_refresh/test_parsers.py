@@ -190,3 +190,128 @@ def test_rocm_releases_of_one_line_that_differ_get_a_row_each(tmp_path: Path) ->
     rows = PARSERS["rocm-compatibility-matrix"].parse(directory).rows["kmd_userspace"]
     assert [r["amdgpu_driver"] for r in rows][:4] == ["6.3.3", "6.3.2", "6.3.1", "6.3.0"]
     assert rows[0]["rocm"] == ["6.3.x", "6.2.x"]
+
+
+def test_pta_compatibility_rows() -> None:
+    out = PARSERS["pta-compatibility"].parse(SOURCES / "pta-compatibility")
+    assert out.stack == "ascend"
+    rows = out.rows["torch_npu"]
+    assert len(rows) == 26 + 36  # the active table, then the historical one
+    npu = rows_by_key(rows, "torch_npu")
+    assert npu["2.12.0"] == {
+        "torch_npu": "2.12.0",
+        "torch": "2.12.0",
+        "cann": "9.1.0",
+        "python": ["3.10", "3.11", "3.12", "3.13", "3.14"],  # the PyTorch/Python table
+        "branch": "v2.12.0-26.1.0",
+        "source": "gen-pta-compat",
+    }
+    assert npu["2.1.0.post10"]["cann"] == "8.0.0"  # "CANN 8.0.0"
+    assert npu["2.4.0"]["note"] == "historical table"
+    assert npu["1.11.0.rc2"]["note"] == "historical table; beta"  # "1.11.0.rc2 (beta)"
+    # "Python3.7(>=3.7.5)": the 3.7 line from 3.7.5 on.
+    assert npu["1.11.0"]["python"] == [">=3.7.5,<=3.7", "3.8", "3.9", "3.10"]
+    assert "python" not in npu["2.0.1"]  # the Python table starts at PyTorch 1.11.0 / 2.1.0
+    assert npu["1.5.0.post2"]["branch"] == "2.0.2.tr5"
+    url = out.sources["gen-pta-compat"]["url"]
+    assert url.endswith("/9e73e708ab9350d203475609f36f8a43f6a0c2ab/COMPATIBILITY.en.md")
+    assert [line.split(":")[0] for line in out.skipped] == [
+        "COMPATIBILITY.en.md 'Recommended Version Combination' and 'Hardware support'"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("| CANN version |", "| CANN |", "version mapping table"),
+        ("|  CANN 9.1.0  |", "|  CANN nine  |", "not a CANN version"),
+        ("## PyTorch and Python versions\n\n| PyTorch Version |", "\n| Torch |", "PyTorch/Python"),
+    ],
+)
+def test_pta_compatibility_refuses_a_changed_shape(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    directory = copy_source("pta-compatibility", tmp_path)
+    page = directory / "COMPATIBILITY.en.md"
+    text = page.read_text(encoding="utf-8")
+    assert old in text
+    page.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(SourceError, match=message):
+        PARSERS["pta-compatibility"].parse(directory)
+
+
+def test_pytorch_release_matrix_rows() -> None:
+    out = PARSERS["pytorch-release-matrix"].parse(SOURCES / "pytorch-release-matrix")
+    assert out.stack == "cuda"
+    rows = out.rows["torch_cuda"]
+    assert len(rows) == 12  # 1.12 to 2.3, one stable and one experimental CUDA each
+    assert rows[:2] == [
+        {
+            "torch": "2.3.*",
+            "cuda": "11.8",
+            "cudnn": "8.7.0.84",
+            "note": "stable",
+            "source": "gen-pt-release-matrix",
+        },
+        {
+            "torch": "2.3.*",
+            "cuda": "12.1",
+            "cudnn": "8.9.2.26",
+            "note": "experimental",
+            "source": "gen-pt-release-matrix",
+        },
+    ]
+    assert rows[-2]["torch"] == "1.12.*" and rows[-2]["cuda"] == "11.3"
+    assert "aa6104e2a21e72f83ce217ea93e8e69884e22b04" in out.sources["gen-pt-release-matrix"]["url"]
+
+
+# The newer shape of the table (a C++ column, cuDNN and NCCL per CUDA, "--" and "None" for no
+# build): rows 2.14, 2.6 and 2.5 of the matrix as RELEASE.md on main publishes it
+# (shared/reference/other-stacks.md D.2).
+NEWER_MATRIX = """\
+| PyTorch version | Python | C++ | Stable CUDA | Experimental CUDA |
+| --- | --- | --- | --- | --- |
+| 2.14 | >=3.10, <=(3.15, 3.15t experimental) | C++20 | CUDA 12.6 (CUDNN 9.10.2.21) (NCCL 2.29.3), CUDA 13.0 (CUDNN 9.24.0.43) (NCCL 2.30.7), CUDA 13.2 (CUDNN 9.24.0.43) (NCCL 2.30.7) | -- |
+| 2.6 | >=3.9, <=3.13, (3.13t experimental) | C++17 | CUDA 11.8, CUDA 12.4 (CUDNN 9.1.0.70) | CUDA 12.6 (CUDNN 9.5.1.17) |
+| 2.5 | >=3.9, <=3.12, (3.13 experimental) | C++17 | CUDA 11.8, CUDA 12.1, CUDA 12.4, CUDNN 9.1.0.70 | None |
+"""  # noqa: E501
+
+
+def _with_matrix(tmp_path: Path, table: str) -> Path:
+    directory = copy_source("pytorch-release-matrix", tmp_path)
+    page = directory / "RELEASE.md"
+    text = page.read_text(encoding="utf-8")
+    start = text.index("| PyTorch version |")
+    page.write_text(text[:start] + table, encoding="utf-8")
+    return directory
+
+
+def test_pytorch_release_matrix_reads_the_newer_shape(tmp_path: Path) -> None:
+    out = PARSERS["pytorch-release-matrix"].parse(_with_matrix(tmp_path, NEWER_MATRIX))
+    found = [(r["torch"], r["cuda"], r.get("cudnn"), r["note"]) for r in out.rows["torch_cuda"]]
+    assert found == [
+        ("2.14.*", "12.6", "9.10.2.21", "stable"),
+        ("2.14.*", "13.0", "9.24.0.43", "stable"),
+        ("2.14.*", "13.2", "9.24.0.43", "stable"),
+        ("2.6.*", "11.8", None, "stable"),  # the cuDNN in parentheses is 12.4's alone
+        ("2.6.*", "12.4", "9.1.0.70", "stable"),
+        ("2.6.*", "12.6", "9.5.1.17", "experimental"),
+        ("2.5.*", "11.8", "9.1.0.70", "stable"),  # a bare CUDNN item: every CUDA before it
+        ("2.5.*", "12.1", "9.1.0.70", "stable"),
+        ("2.5.*", "12.4", "9.1.0.70", "stable"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("| PyTorch | Stable CUDA |\n| --- | --- |\n| 2.3 | CUDA 11.8 |\n", "no Release"),
+        (NEWER_MATRIX.replace("| 2.5 |", "| 2.5.1 |"), "not MAJOR.MINOR"),
+        (NEWER_MATRIX.replace("CUDA 12.1, CUDA 12.4", "CUDA 12.1, ROCm 6.2"), "item 'ROCm 6.2'"),
+    ],
+)
+def test_pytorch_release_matrix_refuses_a_changed_shape(
+    tmp_path: Path, table: str, message: str
+) -> None:
+    with pytest.raises(SourceError, match=message):
+        PARSERS["pytorch-release-matrix"].parse(_with_matrix(tmp_path, table))

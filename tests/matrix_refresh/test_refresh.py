@@ -17,7 +17,7 @@ from chipdoctor.matrix.load import build_matrix, load_file
 from chipdoctor.matrix.refresh.driver import run
 from chipdoctor.matrix.store import bundled_dir
 from chipdoctor.yamlio import parse_yaml
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, run_cli
 
 SOURCES = FIXTURES / "sources"
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,7 +139,7 @@ def test_script_check_mode_exits_1_when_the_data_is_stale(matrices: Path, tmp_pa
     assert stale.returncode == 1
     assert "24 generated row(s) added, changed or removed." in stale.stdout
     assert summary.read_text() == stale.stdout
-    assert "# >>> generated: pta" not in ascend.read_text()  # --check wrote nothing
+    assert "# >>> generated: pta-release-notes" not in ascend.read_text()  # --check wrote nothing
 
 
 def test_script_names_the_bad_source_in_one_line(tmp_path: Path, matrices: Path) -> None:
@@ -184,3 +184,31 @@ def test_rows_a_source_no_longer_gives_are_removed(matrices: Path, tmp_path: Pat
     text = (matrices / "ascend.yaml").read_text()
     assert "# >>> generated: cann-release-notes (tables.cann_kernels)" not in text
     assert "# >>> generated: cann-release-notes (tables.cann_driver)" in text
+
+
+def test_the_command_and_the_script_are_one_code_path(matrices: Path, tmp_path: Path) -> None:
+    ascend = matrices / "ascend.yaml"
+    ascend.write_text(BLOCK.sub("", ascend.read_text()))
+    before = ascend.read_text()
+    summary = tmp_path / "summary.md"
+    args = ("--from", str(SOURCES), "--matrices", str(matrices), "--summary", str(summary))
+    checked = run_cli("matrix", "refresh", *args, "--check")
+    assert checked.returncode == 1, checked.stderr
+    assert checked.stdout == script(*args, "--check").stdout == summary.read_text()
+    assert "24 generated row(s) added, changed or removed." in checked.stdout
+    assert ascend.read_text() == before  # --check wrote nothing
+    refused = run_cli("matrix", "refresh", *args)  # the summary file exists: --force to replace
+    assert refused.returncode == 2 and "--force" in refused.stderr
+    assert ascend.read_text() == before
+    written = run_cli("matrix", "refresh", *args, "--force")
+    assert written.returncode == 0, written.stderr
+    assert "# >>> generated: pta-release-notes" in ascend.read_text()
+    again = run_cli("matrix", "refresh", "--from", str(SOURCES), "--matrices", str(matrices))
+    assert "0 generated row(s) added, changed or removed." in again.stdout
+
+
+def test_the_command_refuses_a_missing_source_directory(tmp_path: Path) -> None:
+    result = run_cli("matrix", "refresh", "--from", str(tmp_path / "nowhere"))
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith("not a directory of recorded sources")
+    assert "Traceback" not in result.stderr

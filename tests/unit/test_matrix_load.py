@@ -47,6 +47,7 @@ BAD = [
     ("        source: s1", "        source: s1\n        verdict: maybe", 14, "verdict must be"),
     ("sources:\n", "sources:\n  s1: {title: x, url: 'https://x'}\n", 5, "duplicate key 's1'"),
     ('        torch: "2.1.0"', '        torch: "2.1.0', 11, "invalid YAML"),
+    ("        source: s1", "        source: s1\n        card: []", 14, "card must be"),
     ("stack: ascend", "stack: ascend\nupdated: last week", 3, "updated must be a quoted date"),
     ("stack: ascend", 'stack: ascend\nnewest: {torhc: "2.1.0"}', 3, "'torhc' is not a component"),
     ("stack: ascend", 'stack: ascend\nnewest: {cann: "eight"}', 3, "not a vendor version"),
@@ -83,6 +84,23 @@ def test_good_matrix_loads(tmp_path: Path) -> None:
     assert row.origin.endswith("site.yaml:9")
     assert matrix.table("torch_npu").lookup("2.1.0.post8") == []
     assert _schema_errors(GOOD) == []
+
+
+def test_a_row_may_name_the_cards_it_is_limited_to(tmp_path: Path) -> None:
+    text = GOOD.replace("source: s1", "source: s1\n        card: [Atlas 300I, 910B]")
+    row = load_file(_write(tmp_path, text)).table("torch_npu").rows[0]
+    assert row.cards == ("Atlas 300I", "910B")
+    assert load_file(_write(tmp_path, GOOD)).table("torch_npu").rows[0].cards == ()
+    assert _schema_errors(text) == []
+
+
+def test_bundled_dcu_data_carries_hygons_bw200_rule() -> None:
+    """hcu-dcgm compatibility.go @ b223b72: legacyCompatibilityMatrix BW200 = driver >= 6.3.0,
+    DTK >= 25.00.00."""
+    rows = load_matrices().get("dcu").table("driver_dtk").rows
+    (bw200,) = [row for row in rows if row.cards]
+    assert bw200.cards == ("BW200",)
+    assert (bw200.first("hygon_driver"), bw200.first("dtk")) == (">=6.3.0", ">=25.00.00")
 
 
 @pytest.mark.parametrize(("old", "new", "line", "message"), BAD, ids=[b[3] for b in BAD])

@@ -10,7 +10,7 @@ import yaml
 from chipdoctor.engine import collect
 from chipdoctor.evidence.snapshot import SnapshotEvidence
 from chipdoctor.model import FACT_TORCH_CUDA, FACT_TORCH_DEFAULT_BUILD
-from chipdoctor.probes.torch_default import cuda_of_requirements, default_cuda
+from chipdoctor.probes.torch_default import cuda_of_requirements, default_build
 
 SITE = "/usr/lib/python3/dist-packages"
 
@@ -24,12 +24,22 @@ def test_requires_dist_forms() -> None:
     assert cuda_of_requirements(["filelock", "sympy"]) is None
 
 
-def test_published_default_only_on_x86_64() -> None:
-    assert (default_cuda("1.7.1", "x86_64", []) or ("",))[0] == "10.2"
-    assert (default_cuda("2.0.1", "x86_64", []) or ("",))[0] == "11.7"
-    assert default_cuda("1.7.1", "aarch64", []) is None
-    assert default_cuda("1.7.1+cpu", "x86_64", []) is None
-    assert default_cuda("1.10.1", "x86_64", []) is None  # the page lists no untagged command
+def test_published_default_per_machine() -> None:
+    assert (default_build("1.7.1", "x86_64", []) or ("",))[0] == "10.2"
+    assert (default_build("2.0.1", "x86_64", []) or ("",))[0] == "11.7"
+    assert (default_build("1.12.1", "x86_64", []) or ("",))[0] == "10.2"
+    assert (default_build("1.13.1", "x86_64", []) or ("",))[0] == "11.7"
+    assert (default_build("2.1.2", "x86_64", []) or ("",))[0] == "12.1"
+    assert (default_build("2.5.1", "x86_64", []) or ("",))[0] == "12.4"
+    assert (default_build("2.7.1", "x86_64", []) or ("",))[0] == "12.6"
+    assert (default_build("2.11.0", "aarch64", []) or ("",))[0] == "13.0"
+    cpu = default_build("2.7.1", "aarch64", [])
+    assert cpu is not None and cpu[0] is None and "test-infra" in cpu[1]
+    assert default_build("1.7.1", "aarch64", []) is None  # no source read here says
+    assert default_build("1.7.1+cpu", "x86_64", []) is None
+    assert default_build("1.10.1", "x86_64", []) is None  # no source says which build
+    assert default_build("2.9.0", "x86_64", []) is None  # the script was not set for 2.9
+    assert default_build("2.1.0", "x86_64", []) != default_build("2.11.0", "x86_64", [])
 
 
 def _snapshot(tmp: Path, packages: dict[str, str], **extra: object) -> SnapshotEvidence:
@@ -62,3 +72,16 @@ def test_version_py_wins(tmp_path: Path) -> None:
     version_py.write_text("__version__ = '1.7.1'\ncuda = None\nhip = None\n")
     inv = collect(_snapshot(tmp_path, {"torch": "1.7.1"}))
     assert FACT_TORCH_CUDA not in inv.facts and FACT_TORCH_DEFAULT_BUILD not in inv.facts
+
+
+def test_plain_aarch64_wheel_is_cpu(tmp_path: Path) -> None:
+    """A CPU-only default build is recorded as a default build without a CUDA fact."""
+    inv = collect(
+        _snapshot(
+            tmp_path,
+            {"torch": "2.7.1"},
+            platform={"system": "Linux", "machine": "aarch64"},
+        )
+    )
+    assert FACT_TORCH_CUDA not in inv.facts
+    assert "test-infra" in inv.facts[FACT_TORCH_DEFAULT_BUILD]

@@ -92,7 +92,8 @@ def _keyed(matrix: Matrix, wanted: Callable[[Row], bool]) -> dict[RowKey, Entry]
 
 def _content(row: Row) -> tuple[object, ...]:
     values = tuple(sorted((k, v) for k, v in row.values.items()))
-    return (values, row.verdict, row.note, tuple(sorted(row.extra.items())), row.sources)
+    extra = tuple(sorted(row.extra.items()))
+    return (values, row.verdict, row.note, extra, row.cards, row.sources)
 
 
 def _claims(row: Row) -> tuple[dict[str, frozenset[str]], str]:

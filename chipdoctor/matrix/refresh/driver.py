@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from chipdoctor.delivery import ensure_writable, write_report
+from chipdoctor.errors import BadInput
 from chipdoctor.matrix.load import build_matrix
 from chipdoctor.matrix.refresh.diff import MatrixDiff, compare, render
 from chipdoctor.matrix.refresh.model import read_source
@@ -23,6 +26,24 @@ class Outcome:
     diffs: list[MatrixDiff]
     missing: list[str]  # parsers whose source directory DIR lacks
     summary: str
+
+
+def refresh(
+    source_root: Path, matrices: Path, *, check: bool, summary: Path | None, force: bool
+) -> tuple[str, int]:
+    """`chipdoctor matrix refresh` and scripts/refresh_matrices.py: refresh (or, with `check`,
+    only compare), write the summary to `summary` too, and return it with the exit status: 1
+    when `check` finds the matrices behind the sources, else 0."""
+    if not source_root.is_dir():
+        raise BadInput("not a directory of recorded sources", path=str(source_root))
+    if summary is not None:
+        ensure_writable(summary, force=force)
+    today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+    outcome = run(source_root, matrices, write=not check, today=today)
+    if summary is not None:
+        write_report(summary, outcome.summary, force=force)
+    stale = any(not diff.empty for diff in outcome.diffs)
+    return outcome.summary, 1 if check and stale else 0
 
 
 def run(source_root: Path, matrices: Path, *, write: bool, today: str) -> Outcome:

@@ -10,6 +10,7 @@ device function"). Features after the colon (`gfx90a:xnack-`) are not compared.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 
 from chipdoctor.evidence.base import NotRecorded, UnreadableError
 from chipdoctor.i18n import T, join
@@ -30,13 +31,34 @@ _BUILD_SH = (
     "(https://github.com/pytorch/pytorch/blob/1fca82d48c821e8f6fe4b04f0e846d10204af58f/"
     ".ci/docker/manywheel/build.sh)"
 )
-#: PYTORCH_ROCM_ARCH of PyTorch's ROCm wheels, by the ROCm of the wheel tag, from _BUILD_SH
-#: (`gfx900;gfx906;gfx908;gfx90a;gfx1030;gfx1100`, plus gfx942 from ROCm 6.0). Only ROCm 6.0
-#: and 6.1 are taken from it: later wheels were built from scripts listing more targets, and
-#: which release first did is not read here, so their lists are not guessed.
-PUBLISHED: dict[str, tuple[str, ...]] = {
-    "6.0": ("gfx900", "gfx906", "gfx908", "gfx90a", "gfx1030", "gfx1100", "gfx942"),
-    "6.1": ("gfx900", "gfx906", "gfx908", "gfx90a", "gfx1030", "gfx1100", "gfx942"),
+_BUILDER_4_3 = (
+    "pytorch/builder manywheel/build_docker.sh @ 23b02d26 (2021-09-24, ROCm >= 4.3: "
+    "gfx900;gfx906;gfx908 plus gfx90a;gfx1030; unchanged until 3237101a, 2023-05-23; "
+    "https://github.com/pytorch/builder/blob/23b02d26630d2703b03ca11ec89f27f46ab387d6/"
+    "manywheel/build_docker.sh)"
+)
+_BUILDER_5_5 = (
+    "pytorch/builder manywheel/build_docker.sh @ 3237101a (2023-05-23, ROCm 5.5: "
+    "gfx900;gfx906;gfx908;gfx90a;gfx1030;gfx1100; for ROCm 5.x unchanged until the builder's "
+    "ROCm scripts were removed; "
+    "https://github.com/pytorch/builder/blob/3237101a0a709aec3111e7d00718e63114fd9f6c/"
+    "manywheel/build_docker.sh)"
+)
+_GFX_4_3 = ("gfx900", "gfx906", "gfx908", "gfx90a", "gfx1030")
+_GFX_5_5 = (*_GFX_4_3, "gfx1100")
+_GFX_6_0 = ("gfx900", "gfx906", "gfx908", "gfx90a", "gfx1030", "gfx1100", "gfx942")
+
+#: PYTORCH_ROCM_ARCH of PyTorch's ROCm wheels (the build image's environment, so the wheel's
+#: offload targets), by the ROCm of the wheel tag: (targets, source). ROCm 4.3 to 5.7 from
+#: pytorch/builder's image script (ENV PYTORCH_ROCM_ARCH in its manywheel/Dockerfile); ROCm 6.0
+#: and 6.1 from _BUILD_SH (`gfx900;gfx906;gfx908;gfx90a;gfx1030;gfx1100`, plus gfx942 from ROCm
+#: 6.0). Older wheels took PyTorch's LoadHIP.cmake default and later ones scripts listing more
+#: targets; which release first did is not read here, so those lists are not guessed.
+PUBLISHED: dict[str, tuple[tuple[str, ...], str]] = {
+    **dict.fromkeys(("4.3", "4.5", "5.0", "5.1", "5.2", "5.3", "5.4"), (_GFX_4_3, _BUILDER_4_3)),
+    **dict.fromkeys(("5.5", "5.6", "5.7"), (_GFX_5_5, _BUILDER_5_5)),
+    "6.0": (_GFX_6_0, _BUILD_SH),
+    "6.1": (_GFX_6_0, _BUILD_SH),
 }
 
 
@@ -66,7 +88,8 @@ def probe_targets(context: ProbeContext) -> None:
             return
 
 
-def _published(torch: str) -> tuple[str, ...] | None:
+def published(torch: str) -> tuple[tuple[str, ...], str] | None:
+    """(offload targets, source) PyTorch published for this `+rocmX.Y` wheel, if known."""
     match = re.search(r"\+rocm(\d+)\.(\d+)", torch)
     return PUBLISHED.get(f"{match.group(1)}.{match.group(2)}") if match else None
 
@@ -79,19 +102,56 @@ def gpu_targets(inventory: Inventory) -> dict[int, str]:
     return dict(sorted(found.items()))
 
 
-def torch_vs_targets(inventory: Inventory, stack: str, torch: str) -> list[Finding]:
-    """A GPU whose gfx target the installed torch carries no code object for: an error."""
+def carried_by(inventory: Inventory, torch: str) -> tuple[tuple[str, ...], str] | None:
+    """(the offload targets `torch` carries, where that was read): the installed build's
+    library where it was read, else the list PyTorch published for that wheel; None: unknown."""
+    library = inventory.facts.get(FACT_TORCH_LIBRARY)
+    if library and torch == inventory.version("torch"):
+        return tuple(inventory.facts.get(FACT_TORCH_TARGETS, "").split()), library
+    return published(torch)
+
+
+def lacks(inventory: Inventory, torch: str) -> bool | None:
+    """Whether `torch` is known to lack a GPU's target (True), known to carry every one (False),
+    or cannot be told (None: no list is known for it)."""
+    carried = carried_by(inventory, torch)
+    if carried is None:
+        return None
+    return any(target not in carried[0] for target in gpu_targets(inventory).values())
+
+
+def target_filter(inventory: Inventory) -> Callable[[Mapping[str, str]], bool] | None:
+    """For `fix`: a target's torch must not be known to lack a GPU's target. Where the installed
+    torch is known to lack one, only a wheel known to carry every target is taken (a build whose
+    list is not published could fail the same way), as `check`'s fix names it."""
+    if not gpu_targets(inventory):
+        return None
+    installed = inventory.version("torch")
+    strict = installed is not None and lacks(inventory, installed) is True
+
+    def carries(target: Mapping[str, str]) -> bool:
+        torch = target.get("torch")
+        if not torch:
+            return True
+        verdict = lacks(inventory, torch)
+        return verdict is False if strict else verdict is not True
+
+    return carries
+
+
+def torch_vs_targets(
+    inventory: Inventory, stack: str, torch: str, better: str | None = None
+) -> list[Finding]:
+    """A GPU whose gfx target the installed torch carries no code object for: an error. `better`:
+    the pip line of the nearest wheel known to carry every GPU's target, where the caller knows
+    one (as `fix` plans it, through `target_filter`)."""
     from chipdoctor.rules.common import stack_finding  # its packaging import: rules time only
 
     gpus = gpu_targets(inventory)
-    library = inventory.facts.get(FACT_TORCH_LIBRARY)
-    if library:
-        carried: tuple[str, ...] | None = tuple(inventory.facts.get(FACT_TORCH_TARGETS, "").split())
-        source = library
-    else:
-        carried, source = _published(torch), _BUILD_SH
-    if not gpus or carried is None:
+    found = carried_by(inventory, torch)
+    if not gpus or found is None:
         return []
+    carried, source = found
     missing = {i: t for i, t in gpus.items() if t not in carried}
     if not missing:
         return []
@@ -100,7 +160,7 @@ def torch_vs_targets(inventory: Inventory, stack: str, torch: str) -> list[Findi
             T(
                 "GPU {index} ({name}, {target})",
                 index=i,
-                name=inventory.facts.get(f"{FACT_GFX_NAME}{i}", "?"),
+                name=inventory.facts.get(f"{FACT_GFX_NAME}{i}") or "?",
                 target=t,
             )
             for i, t in missing.items()
@@ -121,10 +181,11 @@ def torch_vs_targets(inventory: Inventory, stack: str, torch: str) -> list[Findi
                 targets=" ".join(carried) or "-",
                 source=source,
             ),
-            T(
-                "Install a torch build whose offload targets include {target} (PyTorch's ROCm "
-                "wheels list theirs in PYTORCH_ROCM_ARCH), or build torch with "
-                "PYTORCH_ROCM_ARCH={target}.",
+            better
+            or T(
+                "No PyTorch wheel in the matrix is known to carry {target}: build torch with "
+                "PYTORCH_ROCM_ARCH={target} (PyTorch's ROCm wheels list their targets in "
+                "PYTORCH_ROCM_ARCH).",
                 target=next(iter(missing.values())),
             ),
             stack=stack,

@@ -27,7 +27,7 @@ from chipdoctor.rules.common import (
     stack_finding,
     vendor_in_ranges,
 )
-from chipdoctor.stacks.ascend import companions, facts
+from chipdoctor.stacks.ascend import companions, facts, products
 
 RELEASES_URL = "https://gitcode.com/Ascend/pytorch/releases"
 CANN_DOWNLOAD = "https://www.hiascend.com/developer/download/community/result?module=cann"
@@ -43,6 +43,7 @@ def evaluate(inventory: Inventory, matrix: Matrix) -> list[Finding]:
         out += _torch_vs_torch_npu(torch, torch_npu, npu_rows, matrix)
         out += _python(inventory.version("python"), torch_npu, npu_rows, matrix)
         out += _torch_npu_vs_cann(torch_npu, torch, cann, npu_rows, matrix)
+        out += products.a3_support(inventory, torch_npu, npu_rows, matrix)
     elif cann:
         out += _cann_without_torch_npu(cann, torch, matrix)
     if cann:

@@ -108,6 +108,18 @@ _BUILDER = (
     "(https://github.com/pytorch/builder/blob/2432b6c57f614aff3c3ba2154ce09ee57c1ba354/"
     "manywheel/build_cuda.sh)"
 )
+_BUILDER_1_7 = (
+    "pytorch/builder manywheel/build.sh @ 3c1d19157273bbd28c7428523c455d6e7aa4453f "
+    "(2020-12-09, the day before torch 1.7.1; "
+    "https://github.com/pytorch/builder/blob/3c1d19157273bbd28c7428523c455d6e7aa4453f/"
+    "manywheel/build.sh)"
+)
+_BUILDER_1_8 = (
+    "pytorch/builder manywheel/build.sh @ 611daf050ae93b9cf2774716335041f9de32c993 "
+    "(the list is unchanged from 2021-03-04, before torch 1.8.1, to 2021-11-17; "
+    "https://github.com/pytorch/builder/blob/611daf050ae93b9cf2774716335041f9de32c993/"
+    "manywheel/build.sh)"
+)
 _MANYWHEEL = (
     "pytorch/pytorch .ci/manywheel/build_cuda.sh @ 00c7a380b8369d08e02dd400aa76dc6c0738b589 "
     "(https://github.com/pytorch/pytorch/blob/00c7a380b8369d08e02dd400aa76dc6c0738b589/"
@@ -124,8 +136,24 @@ def _sm(*versions: str) -> tuple[str, ...]:
 
 
 #: Published lists, by CUDA variant. Where none is published here (cu121, cu124, cu129 before
-#: 2.8, cu130 before 2.12) the library itself must be read; no list is guessed.
+#: 2.8, cu130 before 2.12, the 1.x variants outside the ranges below) the library itself must
+#: be read; no list is guessed.
 PUBLISHED: tuple[PublishedArchs, ...] = (
+    PublishedArchs("9.2", ">=1.7,<1.8", _sm("3.7", "5.0", "6.0", "7.0"), (), _BUILDER_1_7),
+    PublishedArchs("10.1", ">=1.7,<1.8", _sm("3.7", "5.0", "6.0", "7.0", "7.5"), (), _BUILDER_1_7),
+    PublishedArchs("10.2", ">=1.7,<1.8", _sm("3.7", "5.0", "6.0", "7.0", "7.5"), (), _BUILDER_1_7),
+    PublishedArchs(
+        "11.0", ">=1.7,<1.8", _sm("3.7", "5.0", "6.0", "7.0", "7.5", "8.0"), (), _BUILDER_1_7
+    ),
+    PublishedArchs("10.1", ">=1.8.1,<1.11", _sm("3.7", "5.0", "6.0", "7.0"), (), _BUILDER_1_8),
+    PublishedArchs("10.2", ">=1.8.1,<1.11", _sm("3.7", "5.0", "6.0", "7.0"), (), _BUILDER_1_8),
+    PublishedArchs(
+        "11.1",
+        ">=1.8.1,<1.11",
+        _sm("3.7", "5.0", "6.0", "7.0", "7.5", "8.0", "8.6"),
+        (),
+        _BUILDER_1_8,
+    ),
     PublishedArchs("11.6", "", _sm("3.7", "5.0", "6.0", "7.0", "7.5", "8.0", "8.6"), (), _BUILDER),
     PublishedArchs("11.7", "", _sm("3.7", "5.0", "6.0", "7.0", "7.5", "8.0", "8.6"), (), _BUILDER),
     PublishedArchs(

@@ -21,6 +21,7 @@ from chipdoctor.matrix.model import Matrix, Row
 from chipdoctor.model import (
     FACT_TORCH_BUILD_SOURCE,
     FACT_TORCH_CUDA,
+    FACT_TORCH_DEFAULT_BUILD,
     FACT_TORCH_HIP,
     Finding,
     Inventory,
@@ -67,8 +68,8 @@ def _torch_build(inventory: Inventory, torch: str) -> tuple[str, str | None]:
     """("cuda", X.Y), ("cpu", None), or ("other", None) for ROCm/XPU/unknown builds.
 
     NOTE: torch/version.py (host probe facts) is authoritative; a `+cuXYZ` / `+cpu` local tag
-    stands in when it could not be read. A PyPI wheel without either tag stays unknown: on
-    x86_64 it is a CUDA build, on aarch64 a CPU one.
+    stands in when it could not be read. A PyPI wheel without either tag is its release's
+    published default build (host probe: a CUDA, or CPU-only where no CUDA fact came with it).
     """
     cuda = inventory.facts.get(FACT_TORCH_CUDA) or torch_cuda_tag(torch)
     if cuda:
@@ -76,7 +77,10 @@ def _torch_build(inventory: Inventory, torch: str) -> tuple[str, str | None]:
     local = torch.partition("+")[2].lower()
     if inventory.facts.get(FACT_TORCH_HIP) or local.startswith(("rocm", "xpu")):
         return "other", None
-    if local == "cpu" or local.startswith("cpu.") or FACT_TORCH_BUILD_SOURCE in inventory.facts:
+    facts = inventory.facts
+    if local == "cpu" or local.startswith("cpu.") or FACT_TORCH_BUILD_SOURCE in facts:
+        return "cpu", None
+    if not local and FACT_TORCH_DEFAULT_BUILD in facts:
         return "cpu", None
     return "other", None
 

@@ -90,6 +90,8 @@ class _Index:
         self.builds = list(builds.values())
         self.tiers: list[_Tier] = []
         for row in matrix.table(DRIVER_TABLE).rows:
+            if row.cards:
+                continue  # a card's own rule (BW200's) names no DTK release to plan towards
             text = row.first(DRIVER).lstrip(">= ")
             try:
                 self.tiers.append(_Tier(parse_vendor(text), text, row))

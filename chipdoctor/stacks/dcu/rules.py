@@ -53,7 +53,7 @@ def evaluate(inventory: Inventory, matrix: Matrix) -> list[Finding]:
             out += torch_vs_targets(inventory, "dcu", torch)
         elif build.kind in (ROCM, CUDA, CPU):
             out.append(_not_das(torch, build, dtk, python, matrix))
-    out += _driver_vs_dtk(inventory.version("hygon_driver"), dtk, matrix)
+    out += _driver_vs_dtk(inventory.version("hygon_driver"), dtk, inventory, matrix)
     return out
 
 
@@ -275,13 +275,34 @@ def driver_number(driver: str) -> VendorVersion | None:
     return parsed
 
 
-def _driver_vs_dtk(driver: str | None, dtk: str | None, matrix: Matrix) -> list[Finding]:
+def _cards(inventory: Inventory) -> set[str]:
+    """The DCU card models the device table names (case-folded words of the device names)."""
+    return {
+        word.casefold()
+        for device in inventory.devices
+        if device.stack == "dcu"
+        for word in device.name.split()
+    }
+
+
+def _driver_rows(inventory: Inventory, matrix: Matrix) -> list[Row]:
+    """The driver tiers that judge this host: Hygon checks a card that has rules of its own
+    (BW200's legacy rule) by those alone, and every other card by the general tiers."""
+    rows = matrix.table(DRIVER_TABLE).rows
+    cards = _cards(inventory)
+    own = [row for row in rows if any(card.casefold() in cards for card in row.cards)]
+    return own or [row for row in rows if not row.cards]
+
+
+def _driver_vs_dtk(
+    driver: str | None, dtk: str | None, inventory: Inventory, matrix: Matrix
+) -> list[Finding]:
     if not driver or not dtk:
         return []
     number = driver_number(driver)
     if number is None:
         return []
-    rows = matrix.table(DRIVER_TABLE).rows
+    rows = _driver_rows(inventory, matrix)
     listing = [row for row in rows if row.matches("dtk", dtk)]
     better = (
         T(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from chipdoctor.stacks.interface import SmokeBackend, Stack, StepWriter
@@ -53,6 +53,11 @@ class Rocm(Stack):
         from chipdoctor.stacks.rocm import steps
 
         return steps
+
+    def target_filter(self, inventory: Inventory) -> Callable[[Mapping[str, str]], bool] | None:
+        from chipdoctor.stacks._hip.archs import target_filter
+
+        return target_filter(inventory)
 
     def known_failures(self) -> tuple[Sequence[KnownFailure], Sequence[KnownFailure]]:
         from chipdoctor.stacks._hip import smoke

@@ -31,7 +31,13 @@ from chipdoctor.i18n import T
 from chipdoctor.matrix.model import INCOMPATIBLE, Matrix, Row
 from chipdoctor.resolve.index import PerMatrix, is_concrete, matches
 from chipdoctor.resolve.judge import Judge
-from chipdoctor.resolve.model import Accept, Candidate, installed_reason, kept_reason
+from chipdoctor.resolve.model import (
+    Accept,
+    Candidate,
+    DeviceOnly,
+    installed_reason,
+    kept_reason,
+)
 from chipdoctor.resolve.pins import Pin, by_component
 from chipdoctor.resolve.rank import Ranking
 from chipdoctor.rules.common import release_of
@@ -177,7 +183,7 @@ class RocmResolver:
         yield from search.kept()
         for wheel in search.index.wheels(search.releases()):
             yield from search.with_wheel(wheel)
-        if accept is not None:
+        if accept is not None and not isinstance(accept, DeviceOnly):
             for image in image_stacks():
                 yield from search.with_image(image)
 

@@ -17,7 +17,7 @@ from chipdoctor.i18n import T
 from chipdoctor.matrix.model import Matrix, Row
 from chipdoctor.model import Finding, Inventory, Severity
 from chipdoctor.rules.common import cite, newest_row, release_of, stack_finding
-from chipdoctor.stacks._hip.archs import torch_vs_targets
+from chipdoctor.stacks._hip.archs import lacks, torch_vs_targets
 from chipdoctor.stacks._hip.rocm_versions import major_minor
 from chipdoctor.stacks._hip.rules import CPU, CUDA, DTK, ROCM, TorchBuild, classify_torch
 from chipdoctor.stacks.rocm import facts
@@ -42,7 +42,8 @@ def evaluate(inventory: Inventory, matrix: Matrix) -> list[Finding]:
     build = classify_torch(torch, inventory.facts)
     if build.kind == ROCM:
         found = _torch_vs_rocm(torch, build.target, rocm, build.evidence, matrix)
-        return found + torch_vs_targets(inventory, "rocm", torch)
+        better = _carrying_line(inventory, matrix) if lacks(inventory, torch) else None
+        return found + torch_vs_targets(inventory, "rocm", torch, better)
     if build.kind in (CPU, CUDA, DTK):
         return [_not_rocm(inventory, torch, build, rocm, matrix)]
     return []
@@ -93,6 +94,18 @@ def _install_line(torch: str | None, rocm: str | None, matrix: Matrix) -> str:
         )
     variant = _variant_for(best, rocm) or best.patterns("rocm")[-1]
     return _pip(best.first("torch"), variant)
+
+
+def _carrying_line(inventory: Inventory, matrix: Matrix) -> str | None:
+    """The pip line of the wheel `fix` plans for a GPU the installed torch lacks code objects
+    for (its target filter takes only a wheel known to carry every GPU's target), if any."""
+    from chipdoctor.resolve.core import planned_target  # the resolver: only for this finding
+
+    torch = (planned_target("rocm", inventory, matrix) or {}).get("torch", "")
+    release, _, variant = torch.partition("+rocm")
+    if not variant or torch == inventory.version("torch"):
+        return None
+    return _pip(release, variant)
 
 
 def _not_older(row: Row, torch: str) -> bool:

@@ -68,6 +68,20 @@ def test_published_lists_and_the_toolkit_ceiling() -> None:
     assert build_runs("2.14.0", "13.0", (6, 1)) is False  # Pascal left the CUDA 13 lists
 
 
+def test_published_lists_of_1x_releases() -> None:
+    """pytorch/builder's lists when 1.7.1 and 1.8.1-1.10 were built: cu110 carries sm_80 (runs
+    an RTX 3090, 8.6, by binary compatibility), cu101 of 1.7 stops at sm_75, cu102 of 1.10 at
+    sm_70 (the 'sm_37 sm_50 sm_60 sm_70' PyTorch prints for it, WPFS#3)."""
+    assert build_runs("1.7.1", "11.0", (8, 6)) is True
+    assert build_runs("1.7.1", "10.1", (8, 6)) is False
+    assert build_runs("1.7.1", "10.1", (7, 5)) is True
+    assert build_runs("1.10.1", "10.2", (8, 0)) is False
+    assert build_runs("1.10.1", "11.1", (8, 0)) is True
+    listed = published("1.10.1", "10.2")
+    assert listed is not None and listed.native == ("sm_37", "sm_50", "sm_60", "sm_70")
+    assert published("1.12.1", "10.2") is None  # a later release: not assumed
+
+
 def test_library_read_beats_the_published_list(matrix: Matrix) -> None:
     """What libtorch_cuda.so carries decides, even where the published list would pass."""
     inv = blackwell(

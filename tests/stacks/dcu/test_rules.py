@@ -130,3 +130,40 @@ def test_no_torch_is_information(matrix: Matrix) -> None:
     (finding,) = evaluate(inventory(dtk="26.04", python="3.11.9"), matrix)
     assert finding.id == "dcu.no-torch"
     assert "DAS1.8/torch-2.9.0+das.opt1.dtk2604-cp311-cp311" in finding.fix
+
+
+def _on_cards(card: str, **versions: str) -> model.Inventory:
+    """A host whose device table names `card` for each of its two DCUs."""
+    found = planning.inventory("dcu", **versions)
+    found.devices = [model.Device("dcu", index, card, "N/A") for index in range(2)]
+    return found
+
+
+@pytest.mark.parametrize(
+    ("card", "driver", "dtk", "warned"),
+    [
+        # Hygon's legacy BW200 rule: driver >= 6.3.0 and DTK >= 25.00.00, whatever the tiers say.
+        ("BW200", "6.3.8", "26.04", False),  # the tiers would want driver 6.3.30 for 26.04
+        ("BW200", "6.3.0", "25.04.2", False),
+        ("bw200", "6.3.30", "26.04", False),
+        ("BW200", "6.2.26", "25.04", True),  # driver below 6.3.0
+        ("BW200", "6.3.30", "24.04.3", True),  # DTK below 25.00
+        # Cards without a rule of their own keep the tiers.
+        ("K100_AI", "6.3.8", "26.04", True),
+        ("HCU", "6.3.8", "26.04", True),
+    ],
+)
+def test_a_card_with_its_own_rule_is_judged_by_it(
+    matrix: Matrix, card: str, driver: str, dtk: str, warned: bool
+) -> None:
+    found = planning.by_id(evaluate(_on_cards(card, hygon_driver=driver, dtk=dtk), matrix))
+    assert ("dcu.driver-dtk" in found) is warned
+
+
+def test_the_card_rule_names_its_bounds(matrix: Matrix) -> None:
+    found = planning.by_id(
+        evaluate(_on_cards("BW200", hygon_driver="6.3.30", dtk="24.04.3"), matrix)
+    )
+    finding = found["dcu.driver-dtk"]
+    assert "(>=6.3.0) supports DTK >=25.00.00, not DTK 24.04.3" in finding.message
+    assert "compatibility.go" in finding.message

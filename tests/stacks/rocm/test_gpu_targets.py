@@ -10,9 +10,12 @@ from chipdoctor.evidence.base import PythonInfo
 from chipdoctor.evidence.host import HostEvidence
 from chipdoctor.evidence.snapshot import RecordingEvidence, SnapshotEvidence, write_snapshot
 from chipdoctor.model import Component, Inventory, Severity
+from chipdoctor.resolve.core import resolve
 from chipdoctor.stacks._hip import archs
 from chipdoctor.stacks._hip.rocminfo import HsaGpu, parse_amd_smi_static, parse_rocminfo
 from chipdoctor.stacks.rocm.probe import RocmProbe
+from chipdoctor.stacks.rocm.rules import evaluate
+from tests import planning
 from tests.conftest import FIXTURES, write_tool
 
 SITE = "/opt/venv/lib/python3.10/site-packages"
@@ -109,3 +112,54 @@ def test_amd_smi_static_when_rocminfo_is_absent(tmp_path: Path) -> None:
     inv = RocmProbe().collect(evidence)
     assert inv.facts[f"{archs.FACT_GFX}0"] == "gfx942"
     assert inv.facts[f"{archs.FACT_GFX_NAME}0"] == "AMD Instinct Mi325X VF"
+
+
+def _gpu_host(gfx: str, torch: str = "", rocm: str = "") -> Inventory:
+    inv = planning.host("rocm", facts_={f"{archs.FACT_GFX}0": gfx})
+    inv.components = [Component(c, v, "test") for c, v in (("torch", torch), ("rocm", rocm)) if v]
+    return inv
+
+
+def test_published_lists_of_builder_era_wheels() -> None:
+    """pytorch/builder's image lists: ROCm 4.3-5.4 wheels stop at gfx1030, 5.5-5.7 add gfx1100."""
+    assert archs.lacks(_gpu_host("gfx1100"), "2.0.1+rocm5.4.2") is True
+    assert archs.lacks(_gpu_host("gfx1100"), "2.1.2+rocm5.6") is False
+    assert archs.lacks(_gpu_host("gfx1032"), "1.12.1+rocm5.1.1") is True
+    assert archs.lacks(_gpu_host("gfx1100"), "1.10.0+rocm4.2") is None  # LoadHIP's default
+    assert archs.lacks(_gpu_host("gfx1100"), "2.14.0+rocm7.2") is None  # not published here
+
+
+def test_check_and_fix_name_the_same_wheel() -> None:
+    """A gfx1100 card under a ROCm 5.4 wheel: `fix` plans only a wheel known to carry gfx1100,
+    and `check`'s fix line names that same wheel."""
+    matrix = planning.fixed().get("rocm")
+    assert matrix is not None
+    inv = _gpu_host("gfx1100", torch="2.0.1+rocm5.4.2", rocm="5.4.2")
+    (finding,) = [f for f in evaluate(inv, matrix) if f.id == "rocm.torch-gpu-arch"]
+    target = resolve(inv, planning.fixed()).target["torch"]
+    release, _, variant = target.partition("+rocm")
+    assert archs.lacks(inv, target) is False
+    assert finding.fix == f"pip install torch=={release}+rocm{variant} --index-url " + (
+        f"https://download.pytorch.org/whl/rocm{variant}"
+    )
+
+
+def test_no_wheel_known_to_carry_the_target() -> None:
+    """gfx1032 (stable-diffusion-rocm-docker#1): no published list holds it; `check` says build
+    torch for it and `fix` plans no wheel, rather than one whose targets are unknown."""
+    matrix = planning.fixed().get("rocm")
+    assert matrix is not None
+    inv = _gpu_host("gfx1032", torch="1.12.1+rocm5.1.1")
+    (finding,) = [f for f in evaluate(inv, matrix) if f.id == "rocm.torch-gpu-arch"]
+    assert "PYTORCH_ROCM_ARCH=gfx1032" in finding.fix and "pip install" not in finding.fix
+    assert resolve(inv, planning.fixed()).target == {}
+
+
+def test_the_filter_only_rejects_what_is_known() -> None:
+    """A GPU the installed build carries: a wheel whose list is not published stays a candidate;
+    one known to lack the GPU's target does not."""
+    carries = archs.target_filter(_gpu_host("gfx1100", torch="2.1.2+rocm5.6"))
+    assert carries is not None
+    assert carries({"torch": "2.14.0+rocm7.2"}) and carries({"torch": "2.2.2+rocm5.7"})
+    assert not carries({"torch": "2.0.1+rocm5.4.2"})
+    assert archs.target_filter(planning.host("rocm", torch="2.1.2+rocm5.6")) is None

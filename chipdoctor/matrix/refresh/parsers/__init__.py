@@ -9,7 +9,9 @@ from pathlib import Path
 from chipdoctor.matrix.refresh.model import Generated
 from chipdoctor.matrix.refresh.parsers import (
     cann_release_notes,
+    pta_compatibility,
     pta_release_notes,
+    pytorch_release_matrix,
     rocm_compatibility_matrix,
     torch_mlu_build_property,
 )
@@ -31,6 +33,8 @@ PARSERS: dict[str, Parser] = {
         Parser(
             cann_release_notes.NAME, "ascend", cann_release_notes.parse, cann_release_notes.label
         ),
+        Parser(pta_compatibility.NAME, "ascend", pta_compatibility.parse),
+        Parser(pytorch_release_matrix.NAME, "cuda", pytorch_release_matrix.parse),
         Parser(rocm_compatibility_matrix.NAME, "rocm", rocm_compatibility_matrix.parse),
         Parser(torch_mlu_build_property.NAME, "cambricon", torch_mlu_build_property.parse),
     )

@@ -21,20 +21,6 @@ FIXTURES = Path(__file__).parent / "fixtures"
 SNAPSHOTS = FIXTURES / "snapshots"
 
 
-#: Fixtures that stand for one shared resource: pytest-xdist (`--dist loadgroup`) runs every test
-#: that uses one of them in a single worker, so each resource starts once, not once per worker.
-SHARED_RESOURCES = {"docker_host": "docker-engine", "slurm": "slurm-cluster"}
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        names = getattr(item, "fixturenames", ())
-        for fixture, group in SHARED_RESOURCES.items():
-            if fixture in names:
-                item.add_marker(pytest.mark.xdist_group(group))
-                break
-
-
 @pytest.fixture(autouse=True, scope="session")
 def _own_data_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """The suite never reads or writes the user's updated data or config (docs/data.md)."""

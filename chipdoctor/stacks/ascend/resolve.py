@@ -33,7 +33,7 @@ from chipdoctor.resolve.model import (
     kept_reason,
 )
 from chipdoctor.resolve.pins import Pin, allowed, by_component
-from chipdoctor.resolve.rank import Ranking
+from chipdoctor.resolve.rank import Bound
 from chipdoctor.rules.common import compare, lowest
 from chipdoctor.versions import InvalidVersion, VendorVersion, parse_vendor
 
@@ -243,7 +243,7 @@ class AscendResolver:
         current: Mapping[str, str],
         pins: Iterable[Pin],
         accept: Accept | None,
-        bound: Ranking | None = None,
+        bound: Bound | None = None,
     ) -> Iterator[Candidate]:
         """Each torch_npu on each CANN it runs on; those the installed driver runs come first,
         so the bound learns a good stack early and drops most of the rest unbuilt."""
@@ -302,7 +302,7 @@ class _Search:
     current: Mapping[str, str]
     by: Mapping[str, list[Pin]]
     accept: Accept | None
-    bound: Ranking | None = None
+    bound: Bound | None = None
     place: int = 0  # its place in the matrix's order
 
     def candidates(self) -> Iterator[Candidate]:

@@ -262,14 +262,70 @@ class AscendResolver:
                     rank = index.driver_rank(option[0], installed)
                     later.append((rank, len(later), group, torch, option))
         later.sort(key=lambda item: item[0])
+        firmware = _Firmware(index, current, by)
+        kept = installed if installed and allowed(by, DRIVER, installed) else None
         for rank, place, group, torch, (cann, row, own) in later:
-            if rank == 2 and bound is not None:
-                chosen = {"torch_npu": group.torch_npu, "torch": torch, "cann": cann}
-                if bound.hopeless(chosen, 0, changed=(DRIVER,)):
-                    continue  # the installed driver does not run this CANN
-            search = _Search(index, group, torch, cann, row, own, current, by, accept)
+            chosen = {"torch_npu": group.torch_npu, "torch": torch, "cann": cann}
+            if bound is not None and _hopeless(bound, chosen, rank, kept, firmware):
+                continue
+            search = _Search(index, group, torch, cann, row, own, current, by, accept, firmware)
             search.bound, search.place = bound, place
             yield from search.candidates()
+
+
+def _hopeless(
+    bound: Bound, chosen: dict[str, str], rank: int, kept: str | None, firmware: _Firmware
+) -> bool:
+    """Whether a torch_npu on a CANN cannot win, asked before its search is built: the driver
+    pins let stay (`kept`) stays with `rank` warnings and its firmware's, else it is replaced."""
+    if kept is None or rank == 2:
+        return bound.hopeless(chosen, 0, changed=(DRIVER,))
+    version, _, warnings = firmware(kept, changed=False)
+    if version is not None:
+        chosen = {**chosen, DRIVER: kept, FIRMWARE: version}
+    return bound.hopeless(chosen, rank + len(warnings))
+
+
+class _Firmware:
+    """The firmware each driver gets in one search: the installed one kept with the driver, else
+    the one published with it. Worked out once per driver, as every CANN it runs asks."""
+
+    def __init__(self, index: _Index, current: Mapping[str, str], by: Mapping[str, list[Pin]]):
+        self.index = index
+        self.current = current
+        self.by = by
+        self._seen: dict[tuple[str, bool], tuple[str | None, str, tuple[str, ...]]] = {}
+
+    def __call__(self, driver: str, *, changed: bool) -> tuple[str | None, str, tuple[str, ...]]:
+        """(the firmware or None, why, warnings)."""
+        key = (driver, changed)
+        if key not in self._seen:
+            self._seen[key] = self._choose(driver, changed)
+        return self._seen[key]
+
+    def _choose(self, driver: str, changed: bool) -> tuple[str | None, str, tuple[str, ...]]:
+        published, row = self.index.firmware_for(driver)
+        installed = self.current.get(FIRMWARE)
+        if installed and not changed and allowed(self.by, FIRMWARE, installed):
+            if published and not any(matches(FIRMWARE, p, installed) for p in published):
+                warning = T(
+                    "firmware {installed} is not the one published with driver {driver} "
+                    "({published})",
+                    installed=installed,
+                    driver=driver,
+                    published=", ".join(published),
+                )
+                return installed, T("installed; kept with the driver"), (warning,)
+            return installed, T("installed; kept with the driver"), ()
+        fitting = [p for p in published if allowed(self.by, FIRMWARE, p)]
+        if fitting and row is not None:
+            why = T(
+                "published with driver {driver} ({cite})",
+                driver=driver,
+                cite=self.index.matrix.short_origin(row),
+            )
+            return fitting[0], why, ()
+        return None, "", ()
 
 
 def _row_matches(row: Row, component: str, version: str) -> bool:
@@ -302,6 +358,7 @@ class _Search:
     current: Mapping[str, str]
     by: Mapping[str, list[Pin]]
     accept: Accept | None
+    firmware: _Firmware
     bound: Bound | None = None
     place: int = 0  # its place in the matrix's order
 
@@ -354,35 +411,6 @@ class _Search:
             listed=listed,
         )
 
-    def _firmware(
-        self, target: dict[str, str], reasons: dict[str, str], warnings: list[str], changed: bool
-    ) -> None:
-        driver = target[DRIVER]
-        published, row = self.index.firmware_for(driver)
-        installed = self.current.get(FIRMWARE)
-        if installed and not changed and allowed(self.by, FIRMWARE, installed):
-            target[FIRMWARE] = installed
-            reasons[FIRMWARE] = T("installed; kept with the driver")
-            if published and not any(matches(FIRMWARE, p, installed) for p in published):
-                warnings.append(
-                    T(
-                        "firmware {installed} is not the one published with driver {driver} "
-                        "({published})",
-                        installed=installed,
-                        driver=driver,
-                        published=", ".join(published),
-                    )
-                )
-            return
-        fitting = [p for p in published if allowed(self.by, FIRMWARE, p)]
-        if fitting and row is not None:
-            target[FIRMWARE] = fitting[0]
-            reasons[FIRMWARE] = T(
-                "published with driver {driver} ({cite})",
-                driver=driver,
-                cite=self.index.matrix.short_origin(row),
-            )
-
     def _finish(
         self,
         target: dict[str, str],
@@ -392,8 +420,11 @@ class _Search:
         driver_changed: bool,
         place: int = 0,
     ) -> Candidate | None:
-        firmware: dict[str, str] = {}
-        self._firmware(target, firmware, warnings, driver_changed)
+        version, why, more = self.firmware(target[DRIVER], changed=driver_changed)
+        firmware = {} if version is None else {FIRMWARE: why}
+        if version is not None:
+            target[FIRMWARE] = version
+        warnings = [*warnings, *more]
         group, cann, current = self.group, self.cann, self.current
         target.update(torch_npu=group.torch_npu, torch=self.torch, cann=cann)
         if self._hopeless(target, len(warnings)):

@@ -33,11 +33,15 @@ from chipdoctor.resolve.model import (
     kept_reason,
 )
 from chipdoctor.resolve.pins import Pin, allowed, by_component
-from chipdoctor.resolve.rank import Bound
+from chipdoctor.resolve.rank import Bound, Ranking
 from chipdoctor.rules.common import compare, lowest
 from chipdoctor.versions import InvalidVersion, VendorVersion, parse_vendor
 
 DRIVER, FIRMWARE = "ascend_driver", "ascend_firmware"
+#: (CANN, the row that vouches for it, whether it is the row's own pairing).
+_Option = tuple[str, Row, bool]
+#: A torch_npu's place in the matrix, and its CANN option's.
+_Place = tuple[int, int]
 
 
 @dataclass
@@ -101,17 +105,17 @@ class _Index:
         self._status: dict[tuple[str, str], tuple[str, str]] = {}
         self._choices: dict[str, list[tuple[str, Row]]] = {}
         self._firmware: dict[str, tuple[list[str], Row | None]] = {}
-        self._options: dict[tuple[str, str | None], list[tuple[str, Row, bool]]] = {}
+        self._options: dict[tuple[str, str | None], list[_Option]] = {}
 
-    def cann_options(self, group: _Group, installed: str | None) -> list[tuple[str, Row, bool]]:
-        """(CANN, the row that vouches for it, whether it is the row's own pairing)."""
+    def cann_options(self, group: _Group, installed: str | None) -> list[_Option]:
+        """The CANN versions a torch_npu runs on."""
         key = (group.torch_npu, installed)
         if key not in self._options:
             self._options[key] = self._cann_options(group, installed)
         return self._options[key]
 
-    def _cann_options(self, group: _Group, installed: str | None) -> list[tuple[str, Row, bool]]:
-        out: dict[str, tuple[str, Row, bool]] = {}
+    def _cann_options(self, group: _Group, installed: str | None) -> list[_Option]:
+        out: dict[str, _Option] = {}
         for own, rows in ((True, group.rows), (False, self.compat.lookup(group.torch_npu))):
             for row in rows:
                 for pattern in row.patterns("cann"):
@@ -245,32 +249,67 @@ class AscendResolver:
         accept: Accept | None,
         bound: Bound | None = None,
     ) -> Iterator[Candidate]:
-        """Each torch_npu on each CANN it runs on; those the installed driver runs come first,
-        so the bound learns a good stack early and drops most of the rest unbuilt."""
+        """Each torch_npu on each CANN it runs on; those the installed driver runs come first
+        (the installed CANN's first of all), so the bound learns a good stack early and drops
+        most of the rest unbuilt, before asking whether the driver runs their CANN."""
         index = _index(matrix)
         by = by_component(pins)
         installed = current.get(DRIVER)
-        later: list[tuple[int, int, _Group, str, tuple[str, Row, bool]]] = []
-        for group in index.groups:
-            if not allowed(by, "torch_npu", group.torch_npu):
-                continue
-            torch = _torch(group, current.get("torch"), by)
-            if torch is None:
-                continue
-            for option in index.cann_options(group, current.get("cann")):
-                if allowed(by, "cann", option[0]):
-                    rank = index.driver_rank(option[0], installed)
-                    later.append((rank, len(later), group, torch, option))
-        later.sort(key=lambda item: item[0])
         firmware = _Firmware(index, current, by)
         kept = installed if installed and allowed(by, DRIVER, installed) else None
-        for rank, place, group, torch, (cann, row, own) in later:
-            chosen = {"torch_npu": group.torch_npu, "torch": torch, "cann": cann}
-            if bound is not None and _hopeless(bound, chosen, rank, kept, firmware):
-                continue
-            search = _Search(index, group, torch, cann, row, own, current, by, accept, firmware)
-            search.bound, search.place = bound, place
-            yield from search.candidates()
+
+        def search(
+            place: _Place, group: _Group, torch: str, option: _Option
+        ) -> Iterator[Candidate]:
+            found = _Search(index, group, torch, *option, current, by, accept, firmware)
+            found.bound, found.place = bound, place
+            return found.candidates()
+
+        # only a ranking learns from the order: a stack it ranks lower waits for the rest
+        ranked = isinstance(bound, Ranking)
+        later: list[tuple[int, _Place, _Group, str, _Option]] = []
+        for place, group, torch, options in _branches(index, current, by):
+            chosen = {"torch_npu": group.torch_npu, "torch": torch}
+            if bound is not None and _hopeless(bound, chosen, 0, kept, firmware):
+                continue  # hopeless whatever its CANN, however well the driver runs it
+            for spot, option in options:
+                chosen = {"torch_npu": group.torch_npu, "torch": torch, "cann": option[0]}
+                if bound is not None and _hopeless(bound, chosen, 0, kept, firmware):
+                    continue  # hopeless however well the driver runs this CANN
+                rank = index.driver_rank(option[0], installed)
+                if rank and ranked:
+                    later.append((rank, (place, spot), group, torch, option))
+                else:
+                    yield from search((place, spot), group, torch, option)
+        later.sort(key=lambda item: item[0])
+        for rank, where, group, torch, option in later:
+            chosen = {"torch_npu": group.torch_npu, "torch": torch, "cann": option[0]}
+            if bound is None or not _hopeless(bound, chosen, rank, kept, firmware):
+                yield from search(where, group, torch, option)
+
+
+def _branches(
+    index: _Index, current: Mapping[str, str], by: Mapping[str, list[Pin]]
+) -> Iterator[tuple[int, _Group, str, Iterator[tuple[int, _Option]]]]:
+    """Each torch_npu the pins allow, with its place in the matrix's order, its torch and (lazily:
+    a hopeless torch_npu never asks) the CANN options the pins allow, each with its place. The
+    installed torch_npu comes first, and the installed CANN first among its options."""
+    installed = current.get("torch_npu")
+    groups = sorted(enumerate(index.groups), key=lambda item: item[1].torch_npu != installed)
+    for place, group in groups:
+        if not allowed(by, "torch_npu", group.torch_npu):
+            continue
+        torch = _torch(group, current.get("torch"), by)
+        if torch is not None:
+            yield place, group, torch, _cann_options(index, group, current, by)
+
+
+def _cann_options(
+    index: _Index, group: _Group, current: Mapping[str, str], by: Mapping[str, list[Pin]]
+) -> Iterator[tuple[int, _Option]]:
+    cann = current.get("cann")
+    options = [o for o in index.cann_options(group, cann) if allowed(by, "cann", o[0])]
+    yield from sorted(enumerate(options), key=lambda item: item[1][0] != cann)
 
 
 def _hopeless(
@@ -360,7 +399,7 @@ class _Search:
     accept: Accept | None
     firmware: _Firmware
     bound: Bound | None = None
-    place: int = 0  # its place in the matrix's order
+    place: _Place = (0, 0)  # its place in the matrix's order
 
     def candidates(self) -> Iterator[Candidate]:
         """With the installed driver when it runs this CANN, else with each listed driver."""
@@ -441,7 +480,7 @@ class _Search:
             elif installed or derived == "cann_kernels":
                 target[derived] = cann
         later = LazyReasons(reasons, lambda: self._explain(target, python))
-        return Candidate(target, later, tuple(warnings), (self.place, place))
+        return Candidate(target, later, tuple(warnings), (*self.place, place))
 
     def _hopeless(self, chosen: Mapping[str, str], warnings: int) -> bool:
         if self.bound is None:

@@ -295,7 +295,8 @@ def _values(
     for candidate in admissible(resolver, matrix, current, pins, accept, bound=distinct):
         if component in candidate.target:
             distinct.seen.add(candidate.target[component])
-    return sorted(distinct.seen, key=lambda v: newest_key(component, v))
+    # spellings one version has (24.1.RC2, 24.1.rc2) in one order, whatever the set's
+    return sorted(distinct.seen, key=lambda v: (newest_key(component, v), v))
 
 
 def _listing(values: list[str], limit: int = 8) -> str:

@@ -270,11 +270,11 @@ class AscendResolver:
         later: list[tuple[int, _Place, _Group, str, _Option]] = []
         for place, group, torch, options in _branches(index, current, by):
             chosen = {"torch_npu": group.torch_npu, "torch": torch}
-            if bound is not None and _hopeless(bound, chosen, 0, kept, firmware):
+            if bound is not None and _hopeless(bound, chosen, None, kept, firmware):
                 continue  # hopeless whatever its CANN, however well the driver runs it
             for spot, option in options:
                 chosen = {"torch_npu": group.torch_npu, "torch": torch, "cann": option[0]}
-                if bound is not None and _hopeless(bound, chosen, 0, kept, firmware):
+                if bound is not None and _hopeless(bound, chosen, None, kept, firmware):
                     continue  # hopeless however well the driver runs this CANN
                 rank = index.driver_rank(option[0], installed)
                 if rank and ranked:
@@ -313,16 +313,19 @@ def _cann_options(
 
 
 def _hopeless(
-    bound: Bound, chosen: dict[str, str], rank: int, kept: str | None, firmware: _Firmware
+    bound: Bound, chosen: dict[str, str], rank: int | None, kept: str | None, firmware: _Firmware
 ) -> bool:
     """Whether a torch_npu on a CANN cannot win, asked before its search is built: the driver
-    pins let stay (`kept`) stays with `rank` warnings and its firmware's, else it is replaced."""
-    if kept is None or rank == 2:
-        return bound.hopeless(chosen, 0, changed=(DRIVER,))
-    version, _, warnings = firmware(kept, changed=False)
-    if version is not None:
-        chosen = {**chosen, DRIVER: kept, FIRMWARE: version}
-    return bound.hopeless(chosen, rank + len(warnings))
+    pins let stay (`kept`) stays with `rank` warnings and its firmware's, else it is replaced.
+    With `rank` None (not worked out yet) it must be hopeless either way."""
+    if kept is not None and rank != 2:
+        version, _, warnings = firmware(kept, changed=False)
+        stays = {**chosen, DRIVER: kept, **({} if version is None else {FIRMWARE: version})}
+        if not bound.hopeless(stays, (rank or 0) + len(warnings)):
+            return False
+        if rank is not None:
+            return True
+    return bound.hopeless(chosen, 0, changed=(DRIVER,))
 
 
 class _Firmware:

@@ -256,7 +256,10 @@ class AscendResolver:
         by = by_component(pins)
         installed = current.get(DRIVER)
         firmware = _Firmware(index, current, by)
-        kept = installed if installed and allowed(by, DRIVER, installed) else None
+        # only a ranking learns from the order: a stack it ranks lower waits for the rest
+        ranked = isinstance(bound, Ranking)
+        keeps = installed if installed and allowed(by, DRIVER, installed) else None
+        kept = _Kept(keeps, firmware, ranked)
 
         def search(
             place: _Place, group: _Group, torch: str, option: _Option
@@ -265,16 +268,14 @@ class AscendResolver:
             found.bound, found.place = bound, place
             return found.candidates()
 
-        # only a ranking learns from the order: a stack it ranks lower waits for the rest
-        ranked = isinstance(bound, Ranking)
         later: list[tuple[int, _Place, _Group, str, _Option]] = []
         for place, group, torch, options in _branches(index, current, by):
             chosen = {"torch_npu": group.torch_npu, "torch": torch}
-            if bound is not None and _hopeless(bound, chosen, None, kept, firmware):
+            if bound is not None and kept.hopeless(bound, chosen, None):
                 continue  # hopeless whatever its CANN, however well the driver runs it
             for spot, option in options:
                 chosen = {"torch_npu": group.torch_npu, "torch": torch, "cann": option[0]}
-                if bound is not None and _hopeless(bound, chosen, None, kept, firmware):
+                if bound is not None and kept.hopeless(bound, chosen, None):
                     continue  # hopeless however well the driver runs this CANN
                 rank = index.driver_rank(option[0], installed)
                 if rank and ranked:
@@ -284,7 +285,7 @@ class AscendResolver:
         later.sort(key=lambda item: item[0])
         for rank, where, group, torch, option in later:
             chosen = {"torch_npu": group.torch_npu, "torch": torch, "cann": option[0]}
-            if bound is None or not _hopeless(bound, chosen, rank, kept, firmware):
+            if bound is None or not kept.hopeless(bound, chosen, rank):
                 yield from search(where, group, torch, option)
 
 
@@ -312,20 +313,30 @@ def _cann_options(
     yield from sorted(enumerate(options), key=lambda item: item[1][0] != cann)
 
 
-def _hopeless(
-    bound: Bound, chosen: dict[str, str], rank: int | None, kept: str | None, firmware: _Firmware
-) -> bool:
-    """Whether a torch_npu on a CANN cannot win, asked before its search is built: the driver
-    pins let stay (`kept`) stays with `rank` warnings and its firmware's, else it is replaced.
-    With `rank` None (not worked out yet) it must be hopeless either way."""
-    if kept is not None and rank != 2:
-        version, _, warnings = firmware(kept, changed=False)
-        stays = {**chosen, DRIVER: kept, **({} if version is None else {FIRMWARE: version})}
-        if not bound.hopeless(stays, (rank or 0) + len(warnings)):
-            return False
-        if rank is not None:
-            return True
-    return bound.hopeless(chosen, 0, changed=(DRIVER,))
+@dataclass
+class _Kept:
+    """The installed driver as one search may keep it (None where pins or its absence replace
+    it), for judging a torch_npu on a CANN before its search is built."""
+
+    driver: str | None
+    firmware: _Firmware
+    #: The bound ranks (a replaced driver ranks below a kept one), not just filters.
+    ranked: bool
+
+    def hopeless(self, bound: Bound, chosen: dict[str, str], rank: int | None) -> bool:
+        """The driver stays with `rank` warnings and its firmware's, else it is replaced; with
+        `rank` None (not worked out yet) it must be hopeless either way, which a ranking settles
+        with the driver kept."""
+        if self.driver is not None and rank != 2:
+            version, _, warnings = self.firmware(self.driver, changed=False)
+            stays = {**chosen, DRIVER: self.driver}
+            if version is not None:
+                stays[FIRMWARE] = version
+            if not bound.hopeless(stays, (rank or 0) + len(warnings)):
+                return False
+            if rank is not None or self.ranked:
+                return True
+        return bound.hopeless(chosen, 0, changed=(DRIVER,))
 
 
 class _Firmware:

@@ -215,10 +215,15 @@ def judge(inventory: Inventory, matrices: MatrixSet) -> list[Finding]:
 
 def check(evidence: Evidence, matrices: MatrixSet, observer: ProbeObserver | None = None) -> Report:
     inventory = collect(evidence, observer=observer)
+    findings = judge(inventory, matrices)
+    if inventory.stacks:  # NOTE: a host without accelerators imports no resolver
+        from chipdoctor.fix.agree import planned
+
+        findings = planned(inventory, matrices, findings)
     return Report(
         __version__,
         inventory,
-        judge(inventory, matrices),
+        findings,
         host=evidence.host_name(),
         data=matrices.source,
     )

@@ -271,8 +271,10 @@ def pytorch(sources: Path) -> dict[str, Any]:
     folder = sources / "pytorch" / "v2.13.0"
     fields = read_source_md(folder / "SOURCE.md")
     composite: dict[str, str] = {}
+    operators: list[str] = []
     for item in _load_yaml(folder / "native_functions.yaml.gz"):
         name = op_key(item["func"])
+        operators.append(name)
         dispatch = item.get("dispatch")
         if dispatch is None:
             if "structured_delegate" not in item:
@@ -288,6 +290,7 @@ def pytorch(sources: Path) -> dict[str, Any]:
         "stack": "pytorch",
         "source": _source(fields, "pytorch/pytorch aten/src/ATen/native/native_functions.yaml"),
         "composite": dict(sorted(composite.items())),
+        "operators": sorted(operators),  # every ATen operator: any other name is no operator
         "decompositions": {},
     }
 

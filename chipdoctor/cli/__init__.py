@@ -87,6 +87,9 @@ def _run(argv: Optional[list[str]], stdout: _Watched) -> int:
     except click.ClickException as exc:
         _suggest_once(exc)
         exc.show()
+        # NOTE: a usage error stops before `check` runs and sets State.npd: read argv for it
+        State.npd = State.npd or _asks_npd(sys.argv[1:] if argv is None else argv)
+        _unknown_to_npd(f"error: {exc.format_message()}")
         code = EXIT_BAD_INPUT
     except (click.exceptions.Abort, KeyboardInterrupt):
         from chipdoctor.evidence.process import stop_all
@@ -116,6 +119,15 @@ def _run(argv: Optional[list[str]], stdout: _Watched) -> int:
         _unknown_to_npd(f"internal error: {type(exc).__name__}: {exc}")
         code = EXIT_INTERNAL
     return code
+
+
+def _asks_npd(argv: list[str]) -> bool:
+    """`check ... --format npd` (or `--format=npd`) on the command line."""
+    named = next((arg for arg in argv if not arg.startswith("-")), None)
+    pairs = zip(argv, argv[1:])
+    return named == "check" and (
+        "--format=npd" in argv or any(pair == ("--format", "npd") for pair in pairs)
+    )
 
 
 def _suggest_once(exc: click.ClickException) -> None:

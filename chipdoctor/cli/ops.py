@@ -67,7 +67,7 @@ def ops(
 
         with contextlib.ExitStack() as scope:
             evidence = evidence_for(snapshot, python, 10.0, scope)
-            component, version = installed(evidence, stack)
+            component, version = installed(evidence, stack, snapshot=snapshot is not None)
     chosen = resolve(component, version)
     if run:
         from chipdoctor.ops.run import record_run

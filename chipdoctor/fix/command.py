@@ -78,7 +78,7 @@ def run_fix(options: FixOptions, stdout: TextIO, stderr: TextIO) -> int:
         accept=accept,
     )
     if not options.allow_downgrade:
-        _no_downgrade(resolution, matrices.get(stack))
+        refuse_downgrade(resolution, matrices.get(stack))
     if recipes and not resolution.ok:
         _no_image(inventory, matrices, options, stack, chip)
     facts = {"chip": chip} if chip else {}
@@ -92,7 +92,7 @@ def run_fix(options: FixOptions, stdout: TextIO, stderr: TextIO) -> int:
     return plan.exit_code()
 
 
-def _no_downgrade(resolution: Resolution, matrix: Matrix) -> None:
+def refuse_downgrade(resolution: Resolution, matrix: Matrix) -> None:
     """A component newer than the data is not judged, so never downgraded: the plan becomes a
     conflict that says so (--allow-downgrade plans with the data's newest instead)."""
     from chipdoctor.resolve.model import Conflict

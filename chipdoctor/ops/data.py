@@ -95,8 +95,15 @@ class PytorchOps:
     def __init__(self, document: dict[str, Any]) -> None:
         self.composite: dict[str, str] = document["composite"]
         self.decompositions: dict[str, list[str]] = document["decompositions"]
+        #: every `name.overload` native_functions.yaml declares, and every name without one
+        self.operators = frozenset(document["operators"])
+        self.names = frozenset(key.split(".", 1)[0] for key in self.operators)
         self.url: str = document["source"]["url"]
         self.traced_with: str = document.get("decompositions_traced_with", "")
+
+    def knows(self, key: str, *, exact: bool) -> bool:
+        """Whether native_functions.yaml declares the operator (`exact`) or the name."""
+        return key in self.operators if exact else key in self.names
 
 
 @cache

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from chipdoctor.errors import EXIT_INCOMPATIBLE, EXIT_OK
+from chipdoctor.errors import EXIT_INCOMPATIBLE, EXIT_OK, BadInput
 from chipdoctor.ops.data import PytorchOps, StackOps, pytorch_ops, stack_ops
 from chipdoctor.ops.names import Op
 from chipdoctor.ops.target import Target, component_version
@@ -49,6 +49,9 @@ class OpsResult:
     fallback_disabled: bool
     model: str
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: `aten::` names neither torch's native_functions.yaml nor the vendor's file has, with
+    #: their counts: no operator of torch (a typo, a private build's), so judged by no one
+    unknown: tuple[tuple[str, int], ...] = ()
 
     @property
     def coverage(self) -> float:
@@ -61,7 +64,7 @@ class OpsResult:
     def exit_code(self, *, strict: bool) -> int:
         if any(v.status == UNSUPPORTED or v.error for v in self.ops):
             return EXIT_INCOMPATIBLE
-        if strict and any(v.status == FALLBACK for v in self.ops):
+        if strict and (self.unknown or any(v.status == FALLBACK for v in self.ops)):
             return EXIT_INCOMPATIBLE
         return EXIT_OK
 
@@ -79,14 +82,29 @@ def judge(
     model: str,
     data: tuple[StackOps, PytorchOps] | None = None,
 ) -> OpsResult:
-    """`data` (the vendor's and PyTorch's) defaults to the bundled data of the target's stack."""
+    """`data` (the vendor's and PyTorch's) defaults to the bundled data of the target's stack.
+    Bad input when every `aten::` name is unknown (that would read as full coverage)."""
     vendor, torch = data or (stack_ops(target.stack), pytorch_ops())
     judge_one = _Judge(vendor, torch, target, disabled)
+    unknown = []
     for op, count in sorted(observed.items()):
-        judge_one.visit(op, count, (), 0)
+        if op.namespace == "aten" and not _known(op, vendor, torch):
+            unknown.append((str(op), count))
+        else:
+            judge_one.visit(op, count, (), 0)
+    if not judge_one.verdicts:
+        names = ", ".join(name for name, _ in unknown[:5])
+        raise BadInput(f"{model}: names no ATen operator torch has ({names})")
     # worst first: a fallback that raises ranks with the unsupported operators
     ops = sorted(judge_one.verdicts.values(), key=lambda v: (_RANK[v.status] - v.error, v.op))
-    return OpsResult(target, tuple(ops), disabled, model)
+    return OpsResult(target, tuple(ops), disabled, model, unknown=tuple(unknown))
+
+
+def _known(op: Op, vendor: StackOps, torch: PytorchOps) -> bool:
+    """Declared by torch's native_functions.yaml, or listed by the vendor's file (which may
+    keep an operator torch has since removed)."""
+    keys = vendor.overloads(op.key.split(".", 1)[0])
+    return torch.knows(op.key, exact=op.exact) or (op.key in keys if op.exact else bool(keys))
 
 
 class _Judge:

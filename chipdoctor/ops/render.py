@@ -13,11 +13,13 @@ OPS_FORMAT = "chipdoctor-ops/1"
 #: Column titles, written out so that the message extractor sees each.
 _COLUMNS = (T("operator"), T("status"), T("count"), T("detail"), T("source"))
 FORMATS = ("table", "json", "markdown")
+#: Unknown names the warning line spells out (the JSON lists them all).
+MAX_NAMED = 20
 
 
 def to_json(result: OpsResult) -> dict[str, Any]:
     target = result.target
-    return {
+    document = {
         "format": OPS_FORMAT,
         "target": {"stack": target.stack, "component": target.component, "version": target.version},
         "ops": [
@@ -26,6 +28,9 @@ def to_json(result: OpsResult) -> dict[str, Any]:
         ],
         "coverage": result.coverage,
     }
+    if result.unknown:  # only then: a report without one is as DESIGN.md's chipdoctor-ops/1
+        document["unknown"] = [{"op": op, "count": count} for op, count in result.unknown]
+    return document
 
 
 def render(result: OpsResult, fmt: str, *, lang: str = "en") -> str:
@@ -82,6 +87,22 @@ def _detail(verdict: Verdict, lang: str) -> str:
     return "; ".join(parts)
 
 
+def _unknown(result: OpsResult, lang: str) -> list[str]:
+    """The warning line for names that are no operator of torch: not judged, not counted."""
+    if not result.unknown:
+        return []
+    shown = [f"{clip(visible(op), MAX_CELL)} ({count})" for op, count in result.unknown[:MAX_NAMED]]
+    if len(result.unknown) > MAX_NAMED:
+        shown.append(translate(T("and {more} more", more=len(result.unknown) - MAX_NAMED), lang))
+    names = ", ".join(shown)
+    warning = T(
+        "warning: not ATen operators of torch (its native_functions.yaml has no such name), "
+        "not judged: {names}",
+        names=names,
+    )
+    return ["", translate(warning, lang)]
+
+
 def _table(result: OpsResult, lang: str) -> str:
     head = [translate(title, lang) for title in _COLUMNS[:4]]
     rows = [
@@ -93,6 +114,7 @@ def _table(result: OpsResult, lang: str) -> str:
     for row in [head, *rows]:
         cells = [cell + " " * (widths[i] - columns(cell)) for i, cell in enumerate(row[:3])]
         lines.append("  ".join([*cells, row[3]]))
+    lines += _unknown(result, lang)
     lines += ["", translate(T("sources:"), lang)]
     for source in dict.fromkeys(v.source for v in result.ops):
         lines.append(f"  {visible(source)}")
@@ -113,4 +135,5 @@ def _markdown(result: OpsResult, lang: str) -> str:
     for v in result.ops:
         cells = [f"`{v.op}`", _status(v, lang), str(v.count), _detail(v, lang), f"<{v.source}>"]
         lines.append("| " + " | ".join(md_cell(c) for c in cells) + " |")
+    lines += [md_inline(line) for line in _unknown(result, lang)]
     return "\n".join(lines) + "\n"

@@ -14,6 +14,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+from chipdoctor.boundedio import RefusedFile, regular_size
 from chipdoctor.errors import BadInput
 from chipdoctor.evidence.process import run_bounded
 from chipdoctor.ops.names import Op, parse_op
@@ -25,8 +26,7 @@ MAX_SCRIPT_OUTPUT = 64 << 20
 
 
 def record_run(script: Path, args: list[str], *, python: str | None, timeout: float) -> Counter[Op]:
-    if not script.is_file():
-        raise BadInput(f"{script}: no such script")
+    _check_script(script)
     interpreter = python or sys.executable
     fd, kept = tempfile.mkstemp(prefix="chipdoctor-ops-", suffix=".traceback.txt")
     os.close(fd)
@@ -60,6 +60,18 @@ def record_run(script: Path, args: list[str], *, python: str | None, timeout: fl
     if not counts:  # not `coverage 100%`: a script that ran nothing proves nothing
         raise BadInput(f"{script}: dispatched no ATen operator (does it run its model?)")
     return counts
+
+
+def _check_script(script: Path) -> None:
+    """Bad input unless `script` is a regular file; the line says what it is instead."""
+    try:
+        regular_size(script)
+    except FileNotFoundError:
+        raise BadInput(f"{script}: no such script") from None
+    except RefusedFile as exc:  # /dev/null, a directory: say what it is
+        raise BadInput(f"{script}: not a script: {exc}") from None
+    except OSError as exc:
+        raise BadInput(f"{script}: cannot be read: {exc.strerror or exc}") from None
 
 
 def _failure(script: Path, code: int | None, error: str, stderr: bytes, kept: Path) -> str:

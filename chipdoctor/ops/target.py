@@ -40,8 +40,9 @@ def parse_target(text: str) -> tuple[str, str]:
     return component, version.strip()
 
 
-def installed(evidence: Evidence, stack: str | None) -> tuple[str, str]:
-    """The vendor extension installed for the inspected interpreter; `stack` picks one."""
+def installed(evidence: Evidence, stack: str | None, *, snapshot: bool) -> tuple[str, str]:
+    """The vendor extension installed for the inspected interpreter (or recorded in the
+    snapshot); `stack` picks one."""
     python = evidence.python
     found = [
         (component, version)
@@ -52,7 +53,8 @@ def installed(evidence: Evidence, stack: str | None) -> tuple[str, str]:
     if not found:
         where = f" for the {stack} stack" if stack else ""
         raise BadInput(
-            f"no vendor extension{where} is installed for this interpreter: "
+            f"no vendor extension{where} is installed "
+            f"{'in this snapshot' if snapshot else 'for this interpreter'}: "
             "name one with --target (e.g. --target torch_npu==2.5.1)"
         )
     if len(found) > 1:

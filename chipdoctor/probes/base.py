@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from chipdoctor.evidence.base import CommandResult, Evidence, UnreadableError
+from chipdoctor.evidence.base import CommandResult, Evidence, NotRecorded, UnreadableError
 from chipdoctor.i18n import T
 from chipdoctor.model import Component, Finding, Inventory, Severity
+
+if TYPE_CHECKING:
+    from chipdoctor.loader.devcode import DeviceCode
 
 
 class Probe(Protocol):
@@ -73,6 +76,36 @@ class ProbeContext:
         self.inventory.findings.append(
             Finding(f"{self.stack}.{name}", severity, components, message, fix)
         )
+
+    def torch_device_code(self, library: str) -> tuple[str, DeviceCode] | None:
+        """(path, what it carries) of the installed torch's GPU library (`library`, relative to
+        site-packages); None for a CPU build, or where the evidence cannot say (an image, an
+        older snapshot): the rules then use the published lists. An unreadable one is a note."""
+        evidence = self.evidence
+        if not evidence.python.package("torch"):
+            return None
+        for site in evidence.python.paths:
+            path = f"{site.rstrip('/')}/{library}"
+            try:
+                code = evidence.device_code(path)
+            except NotRecorded:
+                return None
+            except UnreadableError as exc:
+                self.add(
+                    "torch-kernels-unreadable",
+                    Severity.INFO,
+                    ("torch",),
+                    T(
+                        "The GPU architectures of {path} could not be read ({reason}); the "
+                        "published list of this torch build is used instead.",
+                        path=path,
+                        reason=exc.reason,
+                    ),
+                )
+                return None
+            if code is not None:
+                return path, code
+        return None
 
     def homes(self, variable: str, default: str) -> list[str]:
         """Where to look for an install: the absolute path `variable` names, then `default`."""

@@ -56,8 +56,9 @@ def test_healthy_mlu370_inventory() -> None:
 
 def test_torch_mismatch_fix_is_the_pip_line() -> None:
     found = finding(report("cambricon-torch-mismatch"), "cambricon.torch-torch_mlu")
-    assert (
-        found["fix"] == "pip install torch==2.4.0 --index-url https://download.pytorch.org/whl/cpu"
+    # The exact build `fix` installs: the CPU build of the torch that torch_mlu is built for.
+    assert found["fix"] == (
+        "pip install torch==2.4.0+cpu --index-url https://download.pytorch.org/whl/cpu"
     )
     assert found["components"] == ["torch", "torch_mlu"]
 
@@ -67,7 +68,10 @@ def test_driver_too_old_for_torch_mlu_names_the_driver() -> None:
     found = finding(data, "cambricon.torch_mlu-driver")
     assert "MLU driver 5.10.22 is older than driver 6.2.0" in found["message"]
     assert "r1.22_pt2.4.0" in found["message"]
-    assert found["fix"].startswith("Ask the administrator to install MLU driver 6.2.0 or newer")
+    fix = found["fix"].splitlines()
+    assert fix[0].startswith("Ask the administrator for Cambricon MLU driver 6.2.0 or newer")
+    assert "\nor keep the driver: Install CNToolkit 3.8.2 " in found["fix"]
+    assert fix[-1] == "pip install ./torch_mlu-1.22.0+torch2.4.0-cp310-cp310-linux_x86_64.whl"
 
 
 def test_toolkit_newer_than_driver_cites_cambricon() -> None:

@@ -24,7 +24,8 @@ SCENARIOS = [
     "multi-cuda-ascend",
 ]
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_COMMANDS = ("pip install ", "export ", "source ", "unset ")
+#: The plan's steps, which check's fix repeats (chipdoctor/fix/agree.py), add installers.
+_COMMANDS = ("pip install ", "export ", "source ", "unset ", "bash ./", "tar -xzf ", "ln -sfn ")
 
 
 def _findings(scenario: str, *extra: str) -> list[dict[str, Any]]:

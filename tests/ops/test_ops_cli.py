@@ -155,12 +155,70 @@ def test_a_huge_operator_name_does_not_widen_every_row(tmp_path: Path) -> None:
     """A list naming one megabyte operator and 300 others: the table stays 300 short rows
     (it was 300 MB), the JSON keeps the name whole."""
     listed = tmp_path / "ops.txt"
-    names = ["aten::" + "a" * 1_000_000, *(f"aten::op{i}" for i in range(300))]
+    names = ["custom::" + "a" * 1_000_000, *(f"custom::op{i}" for i in range(300))]
     listed.write_text("\n".join(names) + "\n")
     table = run_cli("ops", str(listed), "--target", "torch_npu==2.5.1")
     assert table.returncode == 0, table.stderr
     assert len(table.stdout) < 100_000
-    assert any(line.startswith("aten::aaa") and "…" in line for line in table.stdout.splitlines())
+    assert any(line.startswith("custom::aaa") and "…" in line for line in table.stdout.splitlines())
     code, document = ops_json(str(listed), "--target", "torch_npu==2.5.1")
     assert code == 0
     assert max(len(op["op"]) for op in document["ops"]) == len(names[0])
+
+
+def test_names_torch_does_not_have_are_one_short_warning(tmp_path: Path) -> None:
+    """Not `fallback`: listed apart (JSON `unknown`), out of the coverage; the table's warning
+    line stays short however many and however long they are."""
+    listed = tmp_path / "ops.txt"
+    unknown = ["aten::" + "z" * 1_000_000, *(f"aten::nosuchop_{i}" for i in range(300))]
+    listed.write_text("\n".join(["aten::lgamma", *unknown, "aten::nosuchop_0"]) + "\n")
+    table = run_cli("ops", str(listed), "--target", "torch_npu==2.5.1")
+    assert table.returncode == 0, table.stderr
+    assert len(table.stdout) < 10_000
+    warning = next(line for line in table.stdout.splitlines() if line.startswith("warning:"))
+    assert "not ATen operators of torch" in warning and "aten::nosuchop_0 (2)" in warning
+    assert warning.endswith("and 281 more")
+    code, document = ops_json(str(listed), "--target", "torch_npu==2.5.1")
+    assert code == 0
+    assert statuses(document) == {"aten::lgamma": "fallback"}
+    assert len(document["unknown"]) == 301
+    assert {"op": "aten::nosuchop_0", "count": 2} in document["unknown"]
+    assert run_cli("ops", str(listed), "--target", "torch_npu==2.5.1", "--strict").returncode == 1
+
+
+def test_a_list_of_unknown_names_only_is_bad_input(tmp_path: Path) -> None:
+    listed = tmp_path / "ops.txt"
+    listed.write_text("aten::nosuchop_zz\n")
+    done = run_cli("ops", str(listed), "--target", "torch_npu==2.5.1")
+    assert done.returncode == 2
+    assert done.stderr == (
+        "chipdoctor: error: ops.txt: names no ATen operator torch has (aten::nosuchop_zz)\n"
+    )
+
+
+def test_a_snapshot_without_an_extension_says_so(tmp_path: Path) -> None:
+    snapshot = tmp_path / "snap"
+    snapshot.mkdir()
+    (snapshot / "snapshot.yaml").write_text(
+        "format: chipdoctor-snapshot/3\npython:\n  version: '3.10.12'\n"
+        "  packages: {torch: '2.7.1'}\n"
+    )
+    done = run_cli("ops", str(FIXTURES / "model.pt2"), "--snapshot", str(snapshot))
+    assert done.returncode == 2
+    assert "no vendor extension is installed in this snapshot: name one with --target" in (
+        done.stderr
+    )
+
+
+@pytest.mark.parametrize(
+    ("script", "says"),
+    [
+        ("/dev/null", "/dev/null: not a script: is a character device, not a regular file"),
+        (".", ".: not a script: is a directory, not a regular file"),
+        ("absent.py", "absent.py: no such script"),
+    ],
+)
+def test_a_run_script_that_is_no_file_says_what_it_is(script: str, says: str) -> None:
+    done = run_cli("ops", "--run", script, "--target", "torch_npu==2.5.1")
+    assert done.returncode == 2
+    assert done.stderr == f"chipdoctor: error: {says}\n"

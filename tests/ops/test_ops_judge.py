@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
+from chipdoctor.errors import BadInput
 from chipdoctor.ops.data import PytorchOps, StackOps
 from chipdoctor.ops.judge import OpsResult, judge
 from chipdoctor.ops.names import Op
@@ -50,6 +53,7 @@ TORCH = PytorchOps(
     {
         "composite": {"conv2d": "implicit", "new_op": "implicit", "zeros_like": "explicit"},
         "decompositions": {"conv2d": ["convolution"]},
+        "operators": ["add.Tensor", "conv2d", "convolution", "new_op", "zeros_like"],
         "source": {"url": "nf"},
     }
 )
@@ -120,3 +124,30 @@ def test_other_namespaces_reach_the_fallback() -> None:
         data=(VENDOR, TORCH),
     )
     assert status(result) == {"torchvision::nms": ("fallback", 1)}
+
+
+def test_a_name_torch_does_not_have_is_unknown_not_a_fallback() -> None:
+    """Neither native_functions.yaml nor the vendor's file has it: no operator to judge."""
+    result = run("convolution", "nosuchop_zz", "nosuchop_zz")
+    assert status(result) == {"aten::convolution": ("native", 1)}
+    assert result.unknown == (("aten::nosuchop_zz", 2),)
+    assert result.coverage == 1.0
+    assert result.exit_code(strict=False) == 0
+    assert result.exit_code(strict=True) == 1  # a warning, as a fallback is
+
+
+def test_names_known_to_torch_or_to_the_vendor_alone_are_judged() -> None:
+    """`late` is only in the vendor's file (torch may have dropped it since); `add` without an
+    overload is a name torch has."""
+    observed = Counter({Op("aten", "late"): 1, Op("aten", "add", exact=False): 1})
+    result = judge(observed, TARGET, disabled=False, model="m", data=(VENDOR, TORCH))
+    assert set(status(result)) == {"aten::late", "aten::add"}
+    assert result.unknown == ()
+    assert run("convolution", "add.nosuchoverload").unknown == (("aten::add.nosuchoverload", 1),)
+
+
+def test_a_model_of_unknown_names_only_is_bad_input() -> None:
+    with pytest.raises(
+        BadInput, match=r"m: names no ATen operator torch has \(aten::nosuchop_zz\)"
+    ):
+        run("nosuchop_zz")

@@ -163,3 +163,127 @@ def test_a_program_with_no_operator_is_bad_input(tmp_path: Path, nodes: list[Any
     )
     with pytest.raises(BadInput, match="names no operator"):
         read_model(path)
+
+
+def _trace_file(path: Path, events: int) -> Path:
+    """A profiler-shaped trace (metadata members around `traceEvents`) of `events` operator
+    events, each a top-level aten::add with an aten::empty inside it."""
+    with path.open("w") as out:
+        out.write('{"schemaVersion": 1, "deviceProperties": [], "traceEvents": [')
+        for i in range(events):
+            sep = "," if i else ""
+            out.write(
+                f'{sep}{{"ph": "X", "cat": "cpu_op", "name": "aten::add", "pid": 7, "tid": 7, '
+                f'"ts": {10 * i}.5, "dur": 5, "args": {{"External id": {i}}}}},'
+                f'{{"ph": "X", "cat": "cpu_op", "name": "aten::empty", "pid": 7, "tid": 7, '
+                f'"ts": {10 * i + 1}.5, "dur": 1, "args": {{"External id": {i}}}}}'
+            )
+        out.write('], "traceName": "t.json", "baseTimeNanoseconds": 1727000000000000000}')
+    return path
+
+
+def test_a_large_trace_is_read_as_a_stream(tmp_path: Path) -> None:
+    """Peak memory while reading stays below the trace's size (json.loads of the whole
+    file took about 7 times its size); benchmarks/bench_ops.py gives the 256 MiB figure."""
+    import tracemalloc
+
+    path = _trace_file(tmp_path / "t.json", 40_000)
+    size = path.stat().st_size
+    assert size > 8 << 20
+    tracemalloc.start()
+    try:
+        counts = read_model(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert counts == Counter({Op("aten", "add", exact=False): 40_000})
+    assert peak < size, f"peak {peak} bytes for a {size} byte trace"
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 4096])
+def test_chunk_boundaries_anywhere_read_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """Every event, key, number and multi-byte character may straddle a read."""
+    from chipdoctor.ops import jsonstream
+
+    path = _trace_file(tmp_path / "t.json", 50)
+    text = path.read_text().replace('"traceName": "t.json"', '"traceName": "t\u00e9\u6a21\u578b"')
+    path.write_bytes(text.encode())
+    gz = tmp_path / "t.json.gz"
+    gz.write_bytes(gzip.compress(text.encode()))
+    monkeypatch.setattr(jsonstream, "CHUNK", chunk)
+    expected = Counter({Op("aten", "add", exact=False): 50})
+    assert read_model(path) == read_model(gz) == expected
+    assert read_model(FIXTURES / "trace.json.gz") == Counter(
+        {Op("aten", "conv2d", exact=False): 1, Op("aten", "lgamma", exact=False): 1}
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b'{"traceEvents": [{"ph": "X"}] "x": 1}', "not valid JSON: expected one of , }"),
+        (b'{"traceEvents": []} []', "not valid JSON: extra data after the document"),
+        (b'{"traceEvents": [{"ph": "X"},', "not valid JSON"),
+        (b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "not valid JSON: nested too deep"),
+        (b'{"other": "' + b"x" * (1 << 20) + b'", "traceEvents": []}', "a value over 0 MiB"),
+        (b'"traceEvents"', "not a profiler trace"),
+        (b'{"traceEvents": [], "traceEvents": {"x": 1}}', "names no operator"),
+        (b"\xef\xbb\xbf[]", "names no operator"),
+        (b'[{"ph": "X", "name": "aten::add", "ts": "x"}]', "has no numeric ts/dur"),
+        (b'{"traceEvents": ["\xff"]}', "not valid JSON: not UTF-8 text"),
+    ],
+)
+def test_malformed_traces_are_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes, says: str
+) -> None:
+    from chipdoctor.ops import readers
+
+    monkeypatch.setattr(readers, "MAX_EVENT", 1 << 19)
+    path = tmp_path / "t.json"
+    path.write_bytes(content)
+    with pytest.raises(BadInput) as caught:
+        read_model(path)
+    assert says in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_events_out_of_start_order_read_as_sorted(tmp_path: Path) -> None:
+    """torch.profiler writes each thread's events by start; any other order is sorted first,
+    and of events starting together the longest is the caller."""
+    events: list[dict[str, Any]] = [
+        {"ph": "X", "name": "aten::empty", "ts": 20, "dur": 1, "pid": 1, "tid": 1},
+        {"ph": "X", "name": "aten::view", "ts": 30, "dur": 0, "pid": 1, "tid": 1},
+        {"ph": "X", "name": "aten::convolution", "ts": 10, "dur": 5, "pid": 1, "tid": 1},
+        {"ph": "X", "name": "aten::conv2d", "ts": 10, "dur": 6, "pid": 1, "tid": 1},
+        {"ph": "X", "name": "aten::view", "ts": 30, "dur": 0, "pid": 1, "tid": 1},
+        {"ph": "X", "name": "aten::add", "ts": 19, "dur": 4, "pid": 1, "tid": 1},
+    ]
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"traceEvents": events}))
+    expected = Counter(
+        {
+            Op("aten", "conv2d", exact=False): 1,
+            Op("aten", "add", exact=False): 1,
+            Op("aten", "view", exact=False): 2,
+        }
+    )
+    assert read_model(path) == expected
+    ordered = sorted(events, key=lambda e: (e["ts"], -e["dur"]))
+    path.write_text(json.dumps({"traceEvents": ordered}))
+    assert read_model(path) == expected
+
+
+def test_the_merge_of_runs_orders_like_a_stable_sort() -> None:
+    import random
+    from array import array
+
+    from chipdoctor.ops.readers import _by_start
+
+    rng = random.Random(14)
+    for size in [0, 1, 2, 3, 10, 100, 1000]:
+        for spread in [2, 50, 10**6]:
+            starts = array("d", (rng.randrange(spread) / 4 for _ in range(size)))
+            expected = sorted(range(size), key=starts.__getitem__)
+            assert list(_by_start(starts)) == expected

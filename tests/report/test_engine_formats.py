@@ -226,3 +226,18 @@ def test_an_incomplete_check_is_no_ok_label_or_fact(
     capsys.readouterr()
     assert _run_main([*argv, "ansible-facts"]) == 3
     assert json.loads(capsys.readouterr().out)["status"] == "error"
+
+
+@pytest.mark.parametrize("spelling", [["--format", "npd"], ["--format=npd"]])
+def test_npd_reports_a_usage_error_as_unknown_on_stdout(spelling: list[str]) -> None:
+    """A bad option stops before `check` runs: NPD still gets its one line and exit 2."""
+    bad = run_cli("check", *spelling, "--no-such-option")
+    assert bad.returncode == 2
+    assert bad.stdout.startswith("chipdoctor could not check this node: error: ")
+    assert "--no-such-option" in bad.stdout and bad.stdout.count("\n") == 1
+    assert "--no-such-option" in bad.stderr
+
+
+def test_a_usage_error_in_other_formats_leaves_stdout_empty() -> None:
+    bad = run_cli("check", "--format", "json", "--no-such-option")
+    assert (bad.returncode, bad.stdout) == (2, "")

@@ -19,7 +19,7 @@ def test_commands_and_urls_are_whole_and_prose_fits_columns() -> None:
     for line in lines:
         if len(line) > 60:  # only a command, or one word longer than a line
             assert line.strip() == command or " " not in line.strip(), line
-    assert any(line.startswith("    fix: or install the torch build") for line in lines)
+    assert any(line.startswith("    fix: or keep the driver:") for line in lines)
 
 
 def test_the_fix_plan_prints_its_commands_whole() -> None:

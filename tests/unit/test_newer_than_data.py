@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 from chipdoctor.engine import judge
-from chipdoctor.fix.command import _no_downgrade
+from chipdoctor.fix.command import refuse_downgrade
 from chipdoctor.model import Severity
 from chipdoctor.resolve import resolve
 from chipdoctor.rules.data import newer_than_data, newest_known
@@ -74,7 +74,7 @@ def test_fix_never_downgrades_what_it_cannot_judge() -> None:
     host = inventory("ascend", **NEWER)
     resolution = resolve(host, matrices)
     assert resolution.ok and resolution.changed("torch_npu")  # the data alone would downgrade
-    _no_downgrade(resolution, matrices.get("ascend"))
+    refuse_downgrade(resolution, matrices.get("ascend"))
     assert not resolution.ok and not resolution.target
     (said,) = [c.message for c in resolution.conflicts if "torch_npu 2.14.0" in c.message]
     assert "cannot judge it and does not downgrade it" in said

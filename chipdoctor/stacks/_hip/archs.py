@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-from chipdoctor.evidence.base import NotRecorded, UnreadableError
 from chipdoctor.i18n import T, join
 from chipdoctor.model import Finding, Inventory, Severity
 from chipdoctor.probes.base import ProbeContext
@@ -73,19 +72,11 @@ def probe_targets(context: ProbeContext) -> None:
     for gpu in gpus:
         context.inventory.facts[f"{FACT_GFX}{gpu.index}"] = gpu.target
         context.inventory.facts[f"{FACT_GFX_NAME}{gpu.index}"] = gpu.marketing_name
-    evidence = context.evidence
-    if not evidence.python.package("torch"):
-        return
-    for site in evidence.python.paths:
-        path = f"{site.rstrip('/')}/{TORCH_HIP_LIBRARY}"
-        try:
-            code = evidence.device_code(path)
-        except (NotRecorded, UnreadableError):
-            return
-        if code is not None:
-            context.inventory.facts[FACT_TORCH_LIBRARY] = path
-            context.inventory.facts[FACT_TORCH_TARGETS] = " ".join(code.native)
-            return
+    found = context.torch_device_code(TORCH_HIP_LIBRARY)
+    if found is not None:
+        path, code = found
+        context.inventory.facts[FACT_TORCH_LIBRARY] = path
+        context.inventory.facts[FACT_TORCH_TARGETS] = " ".join(code.native)
 
 
 def published(torch: str) -> tuple[tuple[str, ...], str] | None:

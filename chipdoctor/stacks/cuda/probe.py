@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chipdoctor.evidence.base import CommandResult, Evidence, NotRecorded, UnreadableError
+from chipdoctor.evidence.base import CommandResult, Evidence, UnreadableError
 from chipdoctor.i18n import T, join
 from chipdoctor.model import Device, Inventory, Severity
 from chipdoctor.probes.base import ProbeContext, command_failure
@@ -527,32 +527,10 @@ def _torch_device_code(context: ProbeContext) -> None:
     """The cubins and PTX of the installed torch, read from its libtorch_cuda.so (bounded: the
     section headers only). Not recorded (an image, an older snapshot): the rules use the
     published lists instead. A CPU build has no such library."""
-    evidence = context.evidence
-    if not evidence.python.package("torch"):
-        return
-    for site in evidence.python.paths:
-        path = f"{site.rstrip('/')}/{TORCH_CUDA_LIBRARY}"
-        try:
-            code = evidence.device_code(path)
-        except NotRecorded:
-            return
-        except UnreadableError as exc:
-            context.add(
-                "torch-kernels-unreadable",
-                Severity.INFO,
-                ("torch",),
-                T(
-                    "The GPU architectures of {path} could not be read ({reason}); the "
-                    "published list of this torch build is used instead.",
-                    path=path,
-                    reason=exc.reason,
-                ),
-            )
-            return
-        if code is None:
-            continue
+    found = context.torch_device_code(TORCH_CUDA_LIBRARY)
+    if found is not None:
+        path, code = found
         facts = context.inventory.facts
         facts[FACT_TORCH_LIBRARY] = path
         facts[FACT_TORCH_NATIVE] = " ".join(code.native)
         facts[FACT_TORCH_PORTABLE] = " ".join(code.portable)
-        return

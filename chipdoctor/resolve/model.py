@@ -148,7 +148,8 @@ class StackResolver(Protocol):
     ) -> Iterable[Candidate]:
         """Every stack worth considering (pins may be used to prune; core re-checks them).
 
-        `bound`, when given, may drop a branch it calls hopeless; it learns the best candidate
-        as the caller takes them, so a stack that yields likely winners first skips more.
+        `bound`, when given, may drop a branch it calls hopeless; it learns as the caller takes
+        candidates (a Ranking the best so far, so a stack that yields likely winners first skips
+        more; a Distinct the versions already listed).
         """
         ...

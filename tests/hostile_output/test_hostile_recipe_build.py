@@ -33,6 +33,17 @@ def built_steps(client: Any, tmp_path: Path, text: str, tag: str) -> list[str]:
     return read_from_image(client, tag, STEP_LOG).decode().splitlines()
 
 
+@pytest.fixture(scope="module")
+def clean_steps(
+    client: Any, stand_in_base: str, tmp_path_factory: pytest.TempPathFactory
+) -> list[str]:
+    """The clean recipe's steps, built once: every hostile build is compared with them."""
+    text = dockerfile.render(CLEAN, image="c")
+    steps = built_steps(client, tmp_path_factory.mktemp("clean"), text, "chipdoctor-test/clean:1")
+    assert steps and not any("injected" in step for step in steps)
+    return steps
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [
@@ -43,14 +54,10 @@ def built_steps(client: Any, tmp_path: Path, text: str, tag: str) -> list[str]:
     ],
 )
 def test_a_hostile_comment_builds_only_the_clean_steps(
-    client: Any, stand_in_base: str, tmp_path: Path, field: str, value: str
+    client: Any, clean_steps: list[str], tmp_path: Path, field: str, value: str
 ) -> None:
-    clean = built_steps(
-        client, tmp_path, dockerfile.render(CLEAN, image="c"), "chipdoctor-test/clean:1"
-    )
-    assert clean and not any("injected" in step for step in clean)
     hostile = dockerfile.render(replace(CLEAN, **{field: value}), image="c")  # type: ignore[arg-type]
-    assert built_steps(client, tmp_path, hostile, "chipdoctor-test/hostile:1") == clean
+    assert built_steps(client, tmp_path, hostile, "chipdoctor-test/hostile:1") == clean_steps
 
 
 def test_a_hostile_version_never_reaches_the_engine(

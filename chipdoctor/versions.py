@@ -31,6 +31,9 @@ _FINAL_PRE = (9, 0)  # sorts after every pre-release tag
 # NOTE: ASCII digits only: str.isdigit() accepts "²", which int() then refuses.
 _TOKEN = re.compile(r"^(?:([0-9]+)|(rc|t)([0-9]+)|(alpha|beta|rc|b)([0-9]*))$", re.ASCII)
 _is_number = re.compile(r"^[0-9]+$").match
+_SEPARATORS = re.compile(r"[.\-]")
+_LETTERS_DIGITS = re.compile(r"^([a-z]*)([0-9]*)$")
+_WILDCARD = re.compile(r"[.\-][xX*]$")
 #: No vendor writes a version number this long; int() refuses past 4,300 digits anyway.
 MAX_VERSION_DIGITS = 64
 _TOO_LONG = re.compile(f"[0-9]{{{MAX_VERSION_DIGITS + 1},}}")
@@ -80,7 +83,7 @@ def parse_vendor(text: str) -> VendorVersion:
     times, and parsing was most of a cold `fix` on a large matrix."""
     _refuse_long_numbers(text)
     raw = text.strip()
-    tokens = tuple(t for t in re.split(r"[.\-]", raw.lower()) if t)
+    tokens = tuple(t for t in _SEPARATORS.split(raw.lower()) if t)
     if not tokens or not _is_number(tokens[0]):
         raise InvalidVersion(f"not a vendor version: {text!r}")
     major = int(tokens[0])
@@ -123,7 +126,7 @@ def _normal_tokens(tokens: tuple[str, ...]) -> tuple[str, ...]:
         if _is_number(token) and out and out[-1] in _PRE_RANK:
             out[-1] += str(int(token))
             continue
-        match = re.match(r"^([a-z]*)([0-9]*)$", token)
+        match = _LETTERS_DIGITS.match(token)
         if match and match.group(2):
             out.append(match.group(1) + str(int(match.group(2))))
         else:
@@ -208,14 +211,16 @@ def _leading_number(text: str) -> str:
 _LEADING_NUMBER = re.compile(r"\d+(?:\.\d+)*")
 
 
+@lru_cache(maxsize=1 << 16)
 def _vendor_clause(clause: str) -> tuple[str, VendorVersion]:
+    """Memoised: loading a matrix reads each of its patterns, and resolving reads them again."""
     for op in _OPERATORS:
         if clause.startswith(op):
             bound = clause[len(op) :].strip()
             break
     else:
         op, bound = "==", clause
-    if re.search(r"[.\-][xX*]$", bound):
+    if _WILDCARD.search(bound):
         if op != "==":
             raise InvalidVersion(f"a wildcard only works alone: {clause!r}")
         bound = bound[:-2]

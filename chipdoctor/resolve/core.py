@@ -4,7 +4,7 @@ explain conflicts.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from itertools import combinations
 from typing import Any
 
@@ -23,7 +23,7 @@ from chipdoctor.resolve.model import (
     StackResolver,
 )
 from chipdoctor.resolve.pins import Pin, is_prerelease
-from chipdoctor.resolve.rank import Ranking
+from chipdoctor.resolve.rank import Bound, Distinct, Ranking
 
 #: How many pins the conflict search combines at most (2^n small resolves).
 _MAX_CONFLICT_PINS = 6
@@ -138,7 +138,7 @@ def admissible(
     pins: Sequence[Pin],
     accept: Accept | None,
     *,
-    bound: Ranking | None = None,
+    bound: Bound | None = None,
 ) -> Iterator[Candidate]:
     """Candidates that meet every pin and choose no pre-release the user did not ask for."""
     for candidate in resolver.candidates(matrix, current, pins, accept, bound):
@@ -195,40 +195,45 @@ def _conflicts(
 ) -> list[Conflict]:
     """The minimal sets of pins that no candidate satisfies, each explained."""
     considered = list(pins)[:_MAX_CONFLICT_PINS]
-    cache: dict[tuple[int, ...], list[Candidate]] = {}
+    cache: dict[tuple[int, ...], bool] = {}
 
-    def meeting(indexes: tuple[int, ...]) -> list[Candidate]:
+    def meets(indexes: tuple[int, ...]) -> bool:
+        """Whether any candidate meets these pins: the first one found settles it."""
         if indexes not in cache:
             chosen = [considered[i] for i in indexes]
-            cache[indexes] = list(admissible(resolver, matrix, current, chosen, accept))
+            found = admissible(resolver, matrix, current, chosen, accept)
+            cache[indexes] = next(iter(found), None) is not None
         return cache[indexes]
+
+    def values(indexes: tuple[int, ...], component: str) -> list[str]:
+        chosen = [considered[i] for i in indexes]
+        return _values(resolver, matrix, current, chosen, accept, component=component)
 
     found: list[tuple[int, ...]] = []
     for size in range(1, len(considered) + 1):
         for subset in combinations(range(len(considered)), size):
             if any(set(f) <= set(subset) for f in found):
                 continue
-            if not meeting(subset):
+            if not meets(subset):
                 found.append(subset)
     if not found:  # only the acceptance test (no image, say) rules every stack out
         return [Conflict((), T("no stack in the matrix meets the requirements of this request"))]
     conflicts = []
     for subset in found:
         chosen = [considered[i] for i in subset]
-        conflicts.append(
-            Conflict(tuple(p.option for p in chosen), _explain(chosen, subset, meeting))
-        )
+        message = _explain(chosen, subset, values)
+        conflicts.append(Conflict(tuple(p.option for p in chosen), message))
     return conflicts
 
 
 def _explain(
     chosen: list[Pin],
     subset: tuple[int, ...],
-    meeting: Callable[[tuple[int, ...]], list[Candidate]],
+    values: Callable[[tuple[int, ...], str], list[str]],
 ) -> str:
     if len(chosen) == 1:
         (pin,) = chosen
-        known = _values(meeting(()), pin.component)
+        known = values((), pin.component)
         if known:
             return T(
                 "{option}: no stack in the matrix has {component} {version} (it knows {known})",
@@ -247,7 +252,7 @@ def _explain(
     for position, pin in enumerate(chosen):
         others = tuple(i for j, i in enumerate(subset) if j != position)
         rest = [p for j, p in enumerate(chosen) if j != position]
-        allowed = _values(meeting(others), pin.component)
+        allowed = values(others, pin.component)
         said = _chain(
             [p.option for p in rest], lambda a, b: T("{left} and {right}", left=a, right=b)
         )
@@ -276,9 +281,22 @@ def _chain(items: list[str], link: Callable[[str, str], str]) -> str:
     return out
 
 
-def _values(candidates: Iterable[Candidate], component: str) -> list[str]:
-    values = {c.target[component] for c in candidates if component in c.target}
-    return sorted(values, key=lambda v: newest_key(component, v))
+def _values(
+    resolver: StackResolver,
+    matrix: Matrix,
+    current: Mapping[str, str],
+    pins: Sequence[Pin],
+    accept: Accept | None,
+    *,
+    component: str,
+) -> list[str]:
+    """The versions of `component` that candidates meeting the pins have, newest first."""
+    distinct = Distinct(component)
+    for candidate in admissible(resolver, matrix, current, pins, accept, bound=distinct):
+        if component in candidate.target:
+            distinct.seen.add(candidate.target[component])
+    # spellings one version has (24.1.RC2, 24.1.rc2) in one order, whatever the set's
+    return sorted(distinct.seen, key=lambda v: (newest_key(component, v), v))
 
 
 def _listing(values: list[str], limit: int = 8) -> str:

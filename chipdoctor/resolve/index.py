@@ -6,6 +6,7 @@ plain patterns are indexed by their parsed form and every pattern test is memois
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Generic, TypeVar
@@ -43,14 +44,38 @@ def matches(component: str, pattern: str, version: str) -> bool:
         return False
 
 
+#: A plain release with an optional `.postN` (most torch_npu builds), keyed without packaging's
+#: parser, which was most of indexing a large table; longer numbers take the checked path.
+_SIMPLE_PEP440 = re.compile(r"([0-9]{1,64}(?:\.[0-9]{1,64})*)(?:\.post([0-9]{1,64}))?", re.ASCII)
+
+
 @lru_cache(maxsize=1 << 16)
 def _key(component: str, text: str) -> object:
+    """Equal for versions that are equal: vendor tokens, or PEP 440's (epoch, release without
+    trailing zeros, pre, post, dev) as packaging compares them (a local tag never reaches here)."""
     scheme = scheme_for(component)
+    if scheme.grammar != "vendor":
+        public = public_version(text)
+        simple = _SIMPLE_PEP440.fullmatch(public)
+        if simple is not None:
+            release = tuple(int(n) for n in simple.group(1).split("."))
+            post = simple.group(2)
+            return (0, _stripped(release), None, None if post is None else int(post), None)
     try:
         parsed = scheme.parse(text if scheme.grammar == "vendor" else public_version(text))
     except InvalidVersion:
         return None
-    return parsed.tokens if isinstance(parsed, VendorVersion) else parsed
+    if isinstance(parsed, VendorVersion):
+        return parsed.tokens
+    return (parsed.epoch, _stripped(parsed.release), parsed.pre, parsed.post, parsed.dev)
+
+
+def _stripped(release: tuple[int, ...]) -> tuple[int, ...]:
+    """`2.1.0` is `2.1`: trailing zeros dropped, as packaging compares releases."""
+    end = len(release)
+    while end and release[end - 1] == 0:
+        end -= 1
+    return release[:end]
 
 
 class RowIndex:

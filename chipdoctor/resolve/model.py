@@ -11,7 +11,7 @@ from chipdoctor.matrix.model import Matrix
 from chipdoctor.resolve.pins import Pin
 
 if TYPE_CHECKING:
-    from chipdoctor.resolve.rank import Ranking
+    from chipdoctor.resolve.rank import Bound
 
 #: Extra acceptance test on a candidate target (e.g. "an official image exists for it").
 Accept = Callable[[Mapping[str, str]], bool]
@@ -144,11 +144,12 @@ class StackResolver(Protocol):
         current: Mapping[str, str],
         pins: Iterable[Pin],
         accept: Accept | None,
-        bound: Ranking | None = None,
+        bound: Bound | None = None,
     ) -> Iterable[Candidate]:
         """Every stack worth considering (pins may be used to prune; core re-checks them).
 
-        `bound`, when given, may drop a branch it calls hopeless; it learns the best candidate
-        as the caller takes them, so a stack that yields likely winners first skips more.
+        `bound`, when given, may drop a branch it calls hopeless; it learns as the caller takes
+        candidates (a Ranking the best so far, so a stack that yields likely winners first skips
+        more; a Distinct the versions already listed).
         """
         ...

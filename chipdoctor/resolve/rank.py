@@ -16,10 +16,18 @@ dropped before its Python, firmware and reasons are worked out, which keeps `fix
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from chipdoctor.resolve.index import newest_key
 from chipdoctor.resolve.model import Candidate, StackResolver
+
+
+class Bound(Protocol):
+    """What a stack's search may ask while it builds candidates: may it drop this branch?"""
+
+    def hopeless(
+        self, chosen: Mapping[str, str], warnings: int, changed: tuple[str, ...] = ()
+    ) -> bool: ...
 
 
 class Ranking:
@@ -68,3 +76,21 @@ class Ranking:
         lower += [cost(c) for c in self.medium]
         lower.append(sum(cost(c) for c in self.soft))
         return tuple(lower) > best[: len(lower)]
+
+
+class Distinct:
+    """A bound for listing the versions of one component that candidates can have: a branch
+    whose version of it is already listed adds nothing, so it is dropped unbuilt (explaining a
+    conflict built every candidate of the matrix before)."""
+
+    def __init__(self, component: str) -> None:
+        self.component = component
+        #: The versions found so far (the caller adds each admissible candidate's).
+        self.seen: set[str] = set()
+
+    def hopeless(
+        self, chosen: Mapping[str, str], warnings: int, changed: tuple[str, ...] = ()
+    ) -> bool:
+        """Only `chosen` matters: a version once chosen is the candidate's version."""
+        version = chosen.get(self.component)
+        return version is not None and version in self.seen

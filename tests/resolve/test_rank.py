@@ -1,5 +1,6 @@
-"""The bound the search prunes with never changes the stack it chooses: on the fixed test
-matrices, the pruned search picks what weighing every candidate picks."""
+"""The bounds the search prunes with never change its answers: on the fixed test matrices, the
+pruned search picks what weighing every candidate picks, and a conflict lists the versions that
+every candidate together has."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from chipdoctor.model import Component, Inventory
 from chipdoctor.resolve import Pin, parse_pin, resolve
-from chipdoctor.resolve.core import admissible, current_versions, resolver_for
+from chipdoctor.resolve.core import _values, admissible, current_versions, resolver_for
 from chipdoctor.resolve.model import Candidate
 from chipdoctor.resolve.rank import Ranking
 from tests.planning import fixed, snapshot
@@ -79,3 +80,27 @@ def test_the_bound_only_drops_what_ranks_below_the_best() -> None:
     # a tie in every known place may still win on the newest versions: never dropped
     assert not ranking.hopeless(kept, 0)
     assert not ranking.hopeless({"ascend_driver": "25.0.rc1"}, 1)  # firmware unknown: may be kept
+
+
+@pytest.mark.parametrize(
+    "component", ["ascend_driver", "ascend_firmware", "cann", "python", "torch", "torch_npu"]
+)
+@pytest.mark.parametrize("pins", PINS, ids=list(PINS))
+@pytest.mark.parametrize("host", HOSTS, ids=list(HOSTS))
+def test_a_conflict_lists_every_version_a_candidate_has(
+    host: str, pins: str, component: str
+) -> None:
+    """The listing prunes branches whose version it already has, never one it lacks (the
+    drivers and firmware that only a replaced driver brings included)."""
+    resolver = resolver_for("ascend")
+    current = current_versions(_inventory(HOSTS[host]), resolver)
+    parsed = [parse_pin(c, v, f"--{c} {v}") for c, v in PINS[pins]]
+    matrix = fixed().get("ascend")
+    every = {
+        c.target[component]
+        for c in admissible(resolver, matrix, current, parsed, None)
+        if component in c.target
+    }
+    listed = _values(resolver, matrix, current, parsed, None, component=component)
+    assert sorted(listed) == sorted(every)
+    assert every

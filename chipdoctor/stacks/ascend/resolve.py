@@ -33,11 +33,15 @@ from chipdoctor.resolve.model import (
     kept_reason,
 )
 from chipdoctor.resolve.pins import Pin, allowed, by_component
-from chipdoctor.resolve.rank import Ranking
+from chipdoctor.resolve.rank import Bound, Ranking
 from chipdoctor.rules.common import compare, lowest
 from chipdoctor.versions import InvalidVersion, VendorVersion, parse_vendor
 
 DRIVER, FIRMWARE = "ascend_driver", "ascend_firmware"
+#: (CANN, the row that vouches for it, whether it is the row's own pairing).
+_Option = tuple[str, Row, bool]
+#: A torch_npu's place in the matrix, and its CANN option's.
+_Place = tuple[int, int]
 
 
 @dataclass
@@ -101,17 +105,17 @@ class _Index:
         self._status: dict[tuple[str, str], tuple[str, str]] = {}
         self._choices: dict[str, list[tuple[str, Row]]] = {}
         self._firmware: dict[str, tuple[list[str], Row | None]] = {}
-        self._options: dict[tuple[str, str | None], list[tuple[str, Row, bool]]] = {}
+        self._options: dict[tuple[str, str | None], list[_Option]] = {}
 
-    def cann_options(self, group: _Group, installed: str | None) -> list[tuple[str, Row, bool]]:
-        """(CANN, the row that vouches for it, whether it is the row's own pairing)."""
+    def cann_options(self, group: _Group, installed: str | None) -> list[_Option]:
+        """The CANN versions a torch_npu runs on."""
         key = (group.torch_npu, installed)
         if key not in self._options:
             self._options[key] = self._cann_options(group, installed)
         return self._options[key]
 
-    def _cann_options(self, group: _Group, installed: str | None) -> list[tuple[str, Row, bool]]:
-        out: dict[str, tuple[str, Row, bool]] = {}
+    def _cann_options(self, group: _Group, installed: str | None) -> list[_Option]:
+        out: dict[str, _Option] = {}
         for own, rows in ((True, group.rows), (False, self.compat.lookup(group.torch_npu))):
             for row in rows:
                 for pattern in row.patterns("cann"):
@@ -243,33 +247,138 @@ class AscendResolver:
         current: Mapping[str, str],
         pins: Iterable[Pin],
         accept: Accept | None,
-        bound: Ranking | None = None,
+        bound: Bound | None = None,
     ) -> Iterator[Candidate]:
-        """Each torch_npu on each CANN it runs on; those the installed driver runs come first,
-        so the bound learns a good stack early and drops most of the rest unbuilt."""
+        """Each torch_npu on each CANN it runs on; those the installed driver runs come first
+        (the installed CANN's first of all), so the bound learns a good stack early and drops
+        most of the rest unbuilt, before asking whether the driver runs their CANN."""
         index = _index(matrix)
         by = by_component(pins)
         installed = current.get(DRIVER)
-        later: list[tuple[int, int, _Group, str, tuple[str, Row, bool]]] = []
-        for group in index.groups:
-            if not allowed(by, "torch_npu", group.torch_npu):
-                continue
-            torch = _torch(group, current.get("torch"), by)
-            if torch is None:
-                continue
-            for option in index.cann_options(group, current.get("cann")):
-                if allowed(by, "cann", option[0]):
-                    rank = index.driver_rank(option[0], installed)
-                    later.append((rank, len(later), group, torch, option))
+        firmware = _Firmware(index, current, by)
+        # only a ranking learns from the order: a stack it ranks lower waits for the rest
+        ranked = isinstance(bound, Ranking)
+        keeps = installed if installed and allowed(by, DRIVER, installed) else None
+        kept = _Kept(keeps, firmware, ranked)
+
+        def search(
+            place: _Place, group: _Group, torch: str, option: _Option
+        ) -> Iterator[Candidate]:
+            found = _Search(index, group, torch, *option, current, by, accept, firmware)
+            found.bound, found.place = bound, place
+            return found.candidates()
+
+        later: list[tuple[int, _Place, _Group, str, _Option]] = []
+        for place, group, torch, options in _branches(index, current, by):
+            chosen = {"torch_npu": group.torch_npu, "torch": torch}
+            if bound is not None and kept.hopeless(bound, chosen, None):
+                continue  # hopeless whatever its CANN, however well the driver runs it
+            for spot, option in options:
+                chosen = {"torch_npu": group.torch_npu, "torch": torch, "cann": option[0]}
+                if bound is not None and kept.hopeless(bound, chosen, None):
+                    continue  # hopeless however well the driver runs this CANN
+                rank = index.driver_rank(option[0], installed)
+                if rank and ranked:
+                    later.append((rank, (place, spot), group, torch, option))
+                else:
+                    yield from search((place, spot), group, torch, option)
         later.sort(key=lambda item: item[0])
-        for rank, place, group, torch, (cann, row, own) in later:
-            if rank == 2 and bound is not None:
-                chosen = {"torch_npu": group.torch_npu, "torch": torch, "cann": cann}
-                if bound.hopeless(chosen, 0, changed=(DRIVER,)):
-                    continue  # the installed driver does not run this CANN
-            search = _Search(index, group, torch, cann, row, own, current, by, accept)
-            search.bound, search.place = bound, place
-            yield from search.candidates()
+        for rank, where, group, torch, option in later:
+            chosen = {"torch_npu": group.torch_npu, "torch": torch, "cann": option[0]}
+            if bound is None or not kept.hopeless(bound, chosen, rank):
+                yield from search(where, group, torch, option)
+
+
+def _branches(
+    index: _Index, current: Mapping[str, str], by: Mapping[str, list[Pin]]
+) -> Iterator[tuple[int, _Group, str, Iterator[tuple[int, _Option]]]]:
+    """Each torch_npu the pins allow, with its place in the matrix's order, its torch and (lazily:
+    a hopeless torch_npu never asks) the CANN options the pins allow, each with its place. The
+    installed torch_npu comes first, and the installed CANN first among its options."""
+    installed = current.get("torch_npu")
+    groups = sorted(enumerate(index.groups), key=lambda item: item[1].torch_npu != installed)
+    for place, group in groups:
+        if not allowed(by, "torch_npu", group.torch_npu):
+            continue
+        torch = _torch(group, current.get("torch"), by)
+        if torch is not None:
+            yield place, group, torch, _cann_options(index, group, current, by)
+
+
+def _cann_options(
+    index: _Index, group: _Group, current: Mapping[str, str], by: Mapping[str, list[Pin]]
+) -> Iterator[tuple[int, _Option]]:
+    cann = current.get("cann")
+    options = [o for o in index.cann_options(group, cann) if allowed(by, "cann", o[0])]
+    yield from sorted(enumerate(options), key=lambda item: item[1][0] != cann)
+
+
+@dataclass
+class _Kept:
+    """The installed driver as one search may keep it (None where pins or its absence replace
+    it), for judging a torch_npu on a CANN before its search is built."""
+
+    driver: str | None
+    firmware: _Firmware
+    #: The bound ranks (a replaced driver ranks below a kept one), not just filters.
+    ranked: bool
+
+    def hopeless(self, bound: Bound, chosen: dict[str, str], rank: int | None) -> bool:
+        """The driver stays with `rank` warnings and its firmware's, else it is replaced; with
+        `rank` None (not worked out yet) it must be hopeless either way, which a ranking settles
+        with the driver kept."""
+        if self.driver is not None and rank != 2:
+            version, _, warnings = self.firmware(self.driver, changed=False)
+            stays = {**chosen, DRIVER: self.driver}
+            if version is not None:
+                stays[FIRMWARE] = version
+            if not bound.hopeless(stays, (rank or 0) + len(warnings)):
+                return False
+            if rank is not None or self.ranked:
+                return True
+        return bound.hopeless(chosen, 0, changed=(DRIVER,))
+
+
+class _Firmware:
+    """The firmware each driver gets in one search: the installed one kept with the driver, else
+    the one published with it. Worked out once per driver, as every CANN it runs asks."""
+
+    def __init__(self, index: _Index, current: Mapping[str, str], by: Mapping[str, list[Pin]]):
+        self.index = index
+        self.current = current
+        self.by = by
+        self._seen: dict[tuple[str, bool], tuple[str | None, str, tuple[str, ...]]] = {}
+
+    def __call__(self, driver: str, *, changed: bool) -> tuple[str | None, str, tuple[str, ...]]:
+        """(the firmware or None, why, warnings)."""
+        key = (driver, changed)
+        if key not in self._seen:
+            self._seen[key] = self._choose(driver, changed)
+        return self._seen[key]
+
+    def _choose(self, driver: str, changed: bool) -> tuple[str | None, str, tuple[str, ...]]:
+        published, row = self.index.firmware_for(driver)
+        installed = self.current.get(FIRMWARE)
+        if installed and not changed and allowed(self.by, FIRMWARE, installed):
+            if published and not any(matches(FIRMWARE, p, installed) for p in published):
+                warning = T(
+                    "firmware {installed} is not the one published with driver {driver} "
+                    "({published})",
+                    installed=installed,
+                    driver=driver,
+                    published=", ".join(published),
+                )
+                return installed, T("installed; kept with the driver"), (warning,)
+            return installed, T("installed; kept with the driver"), ()
+        fitting = [p for p in published if allowed(self.by, FIRMWARE, p)]
+        if fitting and row is not None:
+            why = T(
+                "published with driver {driver} ({cite})",
+                driver=driver,
+                cite=self.index.matrix.short_origin(row),
+            )
+            return fitting[0], why, ()
+        return None, "", ()
 
 
 def _row_matches(row: Row, component: str, version: str) -> bool:
@@ -302,8 +411,9 @@ class _Search:
     current: Mapping[str, str]
     by: Mapping[str, list[Pin]]
     accept: Accept | None
-    bound: Ranking | None = None
-    place: int = 0  # its place in the matrix's order
+    firmware: _Firmware
+    bound: Bound | None = None
+    place: _Place = (0, 0)  # its place in the matrix's order
 
     def candidates(self) -> Iterator[Candidate]:
         """With the installed driver when it runs this CANN, else with each listed driver."""
@@ -354,35 +464,6 @@ class _Search:
             listed=listed,
         )
 
-    def _firmware(
-        self, target: dict[str, str], reasons: dict[str, str], warnings: list[str], changed: bool
-    ) -> None:
-        driver = target[DRIVER]
-        published, row = self.index.firmware_for(driver)
-        installed = self.current.get(FIRMWARE)
-        if installed and not changed and allowed(self.by, FIRMWARE, installed):
-            target[FIRMWARE] = installed
-            reasons[FIRMWARE] = T("installed; kept with the driver")
-            if published and not any(matches(FIRMWARE, p, installed) for p in published):
-                warnings.append(
-                    T(
-                        "firmware {installed} is not the one published with driver {driver} "
-                        "({published})",
-                        installed=installed,
-                        driver=driver,
-                        published=", ".join(published),
-                    )
-                )
-            return
-        fitting = [p for p in published if allowed(self.by, FIRMWARE, p)]
-        if fitting and row is not None:
-            target[FIRMWARE] = fitting[0]
-            reasons[FIRMWARE] = T(
-                "published with driver {driver} ({cite})",
-                driver=driver,
-                cite=self.index.matrix.short_origin(row),
-            )
-
     def _finish(
         self,
         target: dict[str, str],
@@ -392,8 +473,11 @@ class _Search:
         driver_changed: bool,
         place: int = 0,
     ) -> Candidate | None:
-        firmware: dict[str, str] = {}
-        self._firmware(target, firmware, warnings, driver_changed)
+        version, why, more = self.firmware(target[DRIVER], changed=driver_changed)
+        firmware = {} if version is None else {FIRMWARE: why}
+        if version is not None:
+            target[FIRMWARE] = version
+        warnings = [*warnings, *more]
         group, cann, current = self.group, self.cann, self.current
         target.update(torch_npu=group.torch_npu, torch=self.torch, cann=cann)
         if self._hopeless(target, len(warnings)):
@@ -410,7 +494,7 @@ class _Search:
             elif installed or derived == "cann_kernels":
                 target[derived] = cann
         later = LazyReasons(reasons, lambda: self._explain(target, python))
-        return Candidate(target, later, tuple(warnings), (self.place, place))
+        return Candidate(target, later, tuple(warnings), (*self.place, place))
 
     def _hopeless(self, chosen: Mapping[str, str], warnings: int) -> bool:
         if self.bound is None:

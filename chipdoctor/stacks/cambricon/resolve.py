@@ -30,7 +30,7 @@ from chipdoctor.resolve.index import PerMatrix, RowIndex, is_concrete, newest_fi
 from chipdoctor.resolve.judge import Judge
 from chipdoctor.resolve.model import Accept, Candidate, LazyReasons, kept_reason
 from chipdoctor.resolve.pins import Pin, allowed, by_component
-from chipdoctor.resolve.rank import Ranking
+from chipdoctor.resolve.rank import Bound
 from chipdoctor.rules.common import compare, lowest, release_of
 
 DRIVER, NEUWARE = "cambricon_driver", "neuware"
@@ -110,7 +110,7 @@ class CambriconResolver:
         current: Mapping[str, str],
         pins: Iterable[Pin],
         accept: Accept | None,
-        bound: Ranking | None = None,
+        bound: Bound | None = None,
     ) -> Iterator[Candidate]:
         by = by_component(pins)
         search = _Search(_index(matrix), current, by, accept)

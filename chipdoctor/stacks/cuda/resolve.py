@@ -31,7 +31,7 @@ from chipdoctor.resolve.index import PerMatrix, is_concrete, matches, newest_fir
 from chipdoctor.resolve.judge import Judge
 from chipdoctor.resolve.model import Accept, Candidate, LazyReasons, installed_reason, kept_reason
 from chipdoctor.resolve.pins import Pin, allowed, by_component
-from chipdoctor.resolve.rank import Ranking
+from chipdoctor.resolve.rank import Bound
 from chipdoctor.rules.common import release_of
 from chipdoctor.stacks.cuda.rules import WHEEL_INDEX, minimum_driver, release_row
 from chipdoctor.versions import DOTTED, InvalidVersion
@@ -129,7 +129,7 @@ class CudaResolver:
         current: Mapping[str, str],
         pins: Iterable[Pin],
         accept: Accept | None,
-        bound: Ranking | None = None,
+        bound: Bound | None = None,
     ) -> Iterator[Candidate]:
         pins = list(pins)
         search = _Search(_index(matrix), current, by_component(pins), accept)

@@ -26,7 +26,7 @@ from chipdoctor.resolve.index import PerMatrix, is_concrete, matches, newest_fir
 from chipdoctor.resolve.judge import Judge
 from chipdoctor.resolve.model import Accept, Candidate, installed_reason, kept_reason
 from chipdoctor.resolve.pins import Pin, allowed, by_component
-from chipdoctor.resolve.rank import Ranking
+from chipdoctor.resolve.rank import Bound
 from chipdoctor.rules.common import release_of
 from chipdoctor.stacks._hip.rocm_versions import dtk_from_torch, is_dtk_build
 from chipdoctor.stacks.dcu.rules import DRIVER_TABLE, TORCH_TABLE, driver_number
@@ -162,7 +162,7 @@ class DcuResolver:
         current: Mapping[str, str],
         pins: Iterable[Pin],
         accept: Accept | None,
-        bound: Ranking | None = None,
+        bound: Bound | None = None,
     ) -> Iterator[Candidate]:
         index = _index(matrix)
         by = by_component(pins)

@@ -39,7 +39,7 @@ from chipdoctor.resolve.model import (
     kept_reason,
 )
 from chipdoctor.resolve.pins import Pin, by_component
-from chipdoctor.resolve.rank import Ranking
+from chipdoctor.resolve.rank import Bound
 from chipdoctor.rules.common import release_of
 from chipdoctor.stacks._hip.rocm_versions import major_minor, rocm_from_torch
 from chipdoctor.stacks._hip.rules import ROCM, classify_torch
@@ -177,7 +177,7 @@ class RocmResolver:
         current: Mapping[str, str],
         pins: Iterable[Pin],
         accept: Accept | None,
-        bound: Ranking | None = None,
+        bound: Bound | None = None,
     ) -> Iterator[Candidate]:
         search = _Search(_index(matrix), current, by_component(pins), accept)
         yield from search.kept()

@@ -48,8 +48,7 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
 
 def _lines(console: Console, line: Line, width: int) -> None:
     """A command whole; prose wrapped as report/plain.py wraps it (a URL never folded)."""
-    ((text, style),) = line.spans[:1]
-    text = line.text if line.whole else text
+    text, style = line.text, line.spans[0][1]
     parts = (
         [text]
         if line.whole
@@ -62,9 +61,6 @@ def _lines(console: Console, line: Line, width: int) -> None:
 
 
 def _text(line: Line) -> Text:
-    if len(line.spans) == 1:
-        ((part, style),) = line.spans
-        return Text(part, style=style)
     text = Text()
     for part, style in line.spans:
         text.append(part, style=style)

@@ -16,22 +16,13 @@ from rich.table import Table
 from rich.text import Text
 
 from chipdoctor.model import Report
+from chipdoctor.report.console import inert_console
 from chipdoctor.report.page import Grid, Line, page, wrapped
 
 
 def render(report: Report, *, color: bool = False, width: int = 100) -> str:
     buffer = io.StringIO()
-    # NOTE: markup off: text from evidence and matrices is printed as it is, never parsed as
-    # rich markup ("[bold red]…" in a version string would otherwise style or hide text).
-    console = Console(
-        markup=False,
-        file=buffer,
-        force_terminal=color,
-        no_color=not color,
-        width=width,
-        highlight=False,
-        emoji=False,
-    )
+    console = inert_console(buffer, color=color, width=width)
     for piece in page(report):
         if isinstance(piece, Grid):
             console.print(_table(piece))

@@ -7,6 +7,7 @@ be written (a full disk, /dev/full) is exit 2 too; a closed pipe (`| head`) ends
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import sys
@@ -25,7 +26,7 @@ from chipdoctor.errors import (
     BadInput,
     Stopped,
 )
-from chipdoctor.printable import visible
+from chipdoctor.printable import clip, visible
 
 __all__ = ["OutputFormat", "main"]
 
@@ -109,6 +110,12 @@ def _run(argv: Optional[list[str]], stdout: _Watched) -> int:
     except Exception as exc:
         if exc is stdout.failed:
             return _stdout_failed(stdout.failed)
+        if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:
+            # NOTE: a path given on the command line that no system call takes: bad input.
+            name = visible(clip(str(exc.filename), 120))
+            sys.stderr.write(f"chipdoctor: error: {name}: file name too long\n")
+            _unknown_to_npd("error: file name too long")
+            return EXIT_BAD_INPUT
         if State.debug or "--debug" in args:
             traceback.print_exc()
         where = traceback.extract_tb(exc.__traceback__)[-1]

@@ -174,3 +174,15 @@ def test_snapshot_names_a_hostile_directory_inertly(tmp_path: Path) -> None:
     assert result.stderr.count("\n") == 1
     assert "\x1b" not in result.stderr and "\\x1b]0;owned\\x07\\n" in result.stderr
     assert "n\\x1b[2J.tar.gz" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["check", "--python", "{long}"], ["check", "--snapshot", "{long}"], ["snapshot", "{long}"]],
+)
+def test_a_path_too_long_to_open_is_bad_input(argv: list[str], tmp_path: Path) -> None:
+    long = str(tmp_path / ("a" * 5000))
+    result = run_cli(*(arg.format(long=long) for arg in argv))
+    assert result.returncode == 2
+    assert_one_line_error(result.stderr, "file name too long")
+    assert len(result.stderr) < 300

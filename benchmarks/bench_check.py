@@ -11,39 +11,23 @@ under 70 ms median and 30 MiB, at least 15x faster than collect_env.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
-import time
 from typing import Optional
 
-from childrun import chipdoctor
+from childrun import chipdoctor, measure
 
 
-def _run_waited(argv: list[str]) -> tuple[int, float, float, int]:
-    """Exit code, wall and CPU (user + system) seconds and peak RSS (KiB) of one run, its
-    output discarded. CPU time shows the work alone when a busy machine stretches wall time."""
-    started = time.perf_counter()
-    child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert child.stderr is not None
-    err = child.stderr.read()
-    child.stderr.close()
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - started
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 1):
-        sys.stderr.write(f"{' '.join(argv)} exited {code}:\n{err.decode(errors='replace')[-2000:]}")
-    return code, seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
-
-
-def _measure(argv: list[str], into: dict[str, list[float]], name: str) -> Optional[int]:
-    code, seconds, cpu, peak = _run_waited(argv)
-    if code not in (0, 1):
+def _measure(argv: list[str], into: dict[str, list[float]], name: str) -> Optional[float]:
+    """One run's wall and CPU seconds added to `into`; its peak RSS (MiB), None if it failed."""
+    run = measure(argv)
+    if run.code not in (0, 1):
+        sys.stderr.write(f"{' '.join(argv)} exited {run.code}:\n{run.err}")
         return None
-    into.setdefault(name, []).append(seconds)
-    into.setdefault(f"{name} cpu", []).append(cpu)
-    return peak
+    into.setdefault(name, []).append(run.seconds)
+    into.setdefault(f"{name} cpu", []).append(run.cpu)
+    return run.mib
 
 
 def _figures(times: dict[str, list[float]], name: str) -> str:
@@ -65,7 +49,7 @@ def main() -> int:
     has_torch = subprocess.run([args.python, "-c", probe], check=False).returncode == 0
     theirs = [args.python, "-m", "torch.utils.collect_env"]
     times: dict[str, list[float]] = {}
-    peak = 0
+    peak = 0.0
     for _ in range(args.runs):
         measured = _measure(ours, times, "ours")
         if measured is None:
@@ -75,7 +59,7 @@ def main() -> int:
             return 1
     mine = statistics.median(times["ours"])
     print(f"chipdoctor check --format {args.format}: {_figures(times, 'ours')}")
-    print(f"chipdoctor check peak RSS: {peak / 1024:.1f} MiB")
+    print(f"chipdoctor check peak RSS: {peak:.1f} MiB")
     if not has_torch:
         print(f"torch.utils.collect_env: not measured ({args.python} has no torch)")
         return 0

@@ -20,7 +20,8 @@ import pytest
 
 from tests.conftest import SNAPSHOTS
 
-#: The python prefix of the official CANN 8.2.RC1 images (cann/8.2.rc1-*/Dockerfile @ c5a67b3).
+#: The python prefix of the official CANN 8.2.RC1 images: `ENV PATH=/usr/local/python3.11.13/bin`
+#: in https://github.com/Ascend/cann-container-image/blob/d9cadbed0ca113aed3e20c7f3dd739fa68690940/cann/8.2.rc1-910b-ubuntu22.04-py3.11/Dockerfile
 PYTHON_PREFIX = "/usr/local/python3.11.13"
 SITE = f"{PYTHON_PREFIX}/lib/python3.11/site-packages"
 STAND_IN = "quay.io/ascend/cann:8.2.rc1-910b-ubuntu22.04-py3.11"

@@ -98,12 +98,17 @@ def words_outside_code(text: str) -> str:
 
 def command_names() -> set[str]:
     """Every command the CLI really has: `check`, `fix`, `matrix show`, `fleet compare`, …"""
+    import importlib
+
     import click
     import typer.main
 
-    import chipdoctor.cli  # noqa: F401  (registers the commands)
+    from chipdoctor.cli import _ONE_COMMAND
     from chipdoctor.cli.app import app
 
+    # NOTE: importing chipdoctor.cli registers no command (main() imports the one argv names).
+    for module in _ONE_COMMAND:
+        importlib.import_module(f"chipdoctor.cli.{module}")
     root = typer.main.get_command(app)
     names: set[str] = set()
     assert isinstance(root, click.Group)

@@ -7,6 +7,7 @@ be written (a full disk, /dev/full) is exit 2 too; a closed pipe (`| head`) ends
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import sys
@@ -25,7 +26,7 @@ from chipdoctor.errors import (
     BadInput,
     Stopped,
 )
-from chipdoctor.printable import visible
+from chipdoctor.printable import clip, visible
 
 __all__ = ["OutputFormat", "main"]
 
@@ -78,7 +79,8 @@ def _register(argv: list[str]) -> None:
 
 
 def _run(argv: Optional[list[str]], stdout: _Watched) -> int:
-    _register(sys.argv[1:] if argv is None else argv)
+    args = sys.argv[1:] if argv is None else argv
+    _register(args)
     try:
         result = app(args=argv, prog_name="chipdoctor", standalone_mode=False)
         code = result if isinstance(result, int) else EXIT_OK
@@ -88,7 +90,7 @@ def _run(argv: Optional[list[str]], stdout: _Watched) -> int:
         _suggest_once(exc)
         exc.show()
         # NOTE: a usage error stops before `check` runs and sets State.npd: read argv for it
-        State.npd = State.npd or _asks_npd(sys.argv[1:] if argv is None else argv)
+        State.npd = State.npd or _asks_npd(args)
         _unknown_to_npd(f"error: {exc.format_message()}")
         code = EXIT_BAD_INPUT
     except (click.exceptions.Abort, KeyboardInterrupt):
@@ -108,7 +110,13 @@ def _run(argv: Optional[list[str]], stdout: _Watched) -> int:
     except Exception as exc:
         if exc is stdout.failed:
             return _stdout_failed(stdout.failed)
-        if State.debug or "--debug" in (argv if argv is not None else sys.argv):
+        if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:
+            # NOTE: a path given on the command line that no system call takes: bad input.
+            name = visible(clip(str(exc.filename), 120))
+            sys.stderr.write(f"chipdoctor: error: {name}: file name too long\n")
+            _unknown_to_npd("error: file name too long")
+            return EXIT_BAD_INPUT
+        if State.debug or "--debug" in args:
             traceback.print_exc()
         where = traceback.extract_tb(exc.__traceback__)[-1]
         sys.stderr.write(

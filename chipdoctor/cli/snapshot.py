@@ -11,6 +11,7 @@ import typer
 from chipdoctor.cli.app import app, language, progress_for
 from chipdoctor.cli.evidence import interpreter
 from chipdoctor.errors import EXIT_OK, BadInput
+from chipdoctor.printable import visible
 
 
 @app.command()
@@ -35,7 +36,7 @@ def snapshot(
 
     target = None
     if archive_file is not None and not archive:
-        raise BadInput(f"{archive_file}: an archive name needs --archive")
+        raise BadInput("an archive name needs --archive", path=str(archive_file))
     if archive:
         from chipdoctor.evidence.archive import check_target, default_archive, pack
 
@@ -46,8 +47,11 @@ def snapshot(
             directory, python=interpreter(python), timeout=timeout, force=force, observer=progress
         )
     if target is None:
-        sys.stderr.write(f"chipdoctor: snapshot written to {directory}\n")
+        sys.stderr.write(f"chipdoctor: snapshot written to {visible(str(directory))}\n")
         return EXIT_OK
     pack(directory, target, force=force)
-    sys.stderr.write(f"chipdoctor: snapshot written to {directory} and packed into {target}\n")
+    sys.stderr.write(
+        f"chipdoctor: snapshot written to {visible(str(directory))} "
+        f"and packed into {visible(str(target))}\n"
+    )
     return EXIT_OK

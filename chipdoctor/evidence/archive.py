@@ -64,7 +64,6 @@ def pack(directory: Path, archive: Path, *, force: bool = False) -> None:
     beside its target, then renamed), and an existing one is replaced only with `force`.
     """
     check_target(archive, force=force)
-    archive.parent.mkdir(parents=True, exist_ok=True)
     top = directory.resolve().name or "snapshot"
 
     def keep(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
@@ -74,9 +73,13 @@ def pack(directory: Path, archive: Path, *, force: bool = False) -> None:
         info.uname = info.gname = ""
         return info
 
-    handle, partial = tempfile.mkstemp(
-        dir=archive.parent, prefix=f".{archive.name}.", suffix=".part"
-    )
+    try:
+        archive.parent.mkdir(parents=True, exist_ok=True)
+        handle, partial = tempfile.mkstemp(
+            dir=archive.parent, prefix=f".{archive.name}.", suffix=".part"
+        )
+    except OSError as exc:
+        raise _cannot_write(archive, exc) from None
     os.close(handle)
     try:
         with tarfile.open(partial, "w:gz") as tar:
@@ -84,11 +87,13 @@ def pack(directory: Path, archive: Path, *, force: bool = False) -> None:
         Path(partial).chmod(0o666 & ~_umask())  # mkstemp makes it 0600
         place(Path(partial), archive, force=force)
     except OSError as exc:
-        raise BadInput(
-            f"cannot write the archive: {exc.strerror or exc}", path=str(archive)
-        ) from None
+        raise _cannot_write(archive, exc) from None
     finally:
         Path(partial).unlink(missing_ok=True)
+
+
+def _cannot_write(archive: Path, exc: OSError) -> BadInput:
+    return BadInput(f"cannot write the archive: {exc.strerror or exc}", path=str(archive))
 
 
 def check_target(archive: Path, *, force: bool) -> None:

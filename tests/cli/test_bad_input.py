@@ -164,3 +164,25 @@ def test_an_error_quoting_hostile_input_stays_one_inert_line(tmp_path: Path) -> 
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert "\x1b" not in result.stderr and "\\x1b]0;owned\\x07\\n" in result.stderr
+
+
+def test_snapshot_names_a_hostile_directory_inertly(tmp_path: Path) -> None:
+    """The success line quotes the user's directory and archive names: escaped, like an error's."""
+    hostile = tmp_path / "node\x1b]0;owned\x07\nchipdoctor: ok"
+    result = run_cli("snapshot", str(hostile), "--archive", str(tmp_path / "n\x1b[2J.tar.gz"))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "\x1b" not in result.stderr and "\\x1b]0;owned\\x07\\n" in result.stderr
+    assert "n\\x1b[2J.tar.gz" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["check", "--python", "{long}"], ["check", "--snapshot", "{long}"], ["snapshot", "{long}"]],
+)
+def test_a_path_too_long_to_open_is_bad_input(argv: list[str], tmp_path: Path) -> None:
+    long = str(tmp_path / ("a" * 5000))
+    result = run_cli(*(arg.format(long=long) for arg in argv))
+    assert result.returncode == 2
+    assert_one_line_error(result.stderr, "file name too long")
+    assert len(result.stderr) < 300

@@ -134,6 +134,12 @@ def test_readme_example_runs_as_shown(example: zh_docs.Example) -> None:
 # The checks must be able to fail: each deliberately broken copy is caught.
 
 
+def test_every_command_is_known_however_the_tests_run(known: set[str]) -> None:
+    # Run first or alone, the fixture still sees every command, not only what earlier tests'
+    # CLI runs happened to register.
+    assert {"check", "fix", "snapshot", "matrix show", "fleet compare", "ops"} <= known
+
+
 def test_a_dropped_option_or_exit_code_in_the_table_is_caught(known: set[str]) -> None:
     chinese = read(README_ZH)
     row = next(line for line in chinese.splitlines() if line.startswith("| `chipdoctor check` |"))

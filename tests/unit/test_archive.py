@@ -247,3 +247,17 @@ def test_an_archive_never_replaces_what_is_not_a_regular_file(tmp_path: Path) ->
         assert what in result.stderr
     assert stat.S_ISFIFO(fifo.lstat().st_mode) and link.is_symlink()
     assert not (tmp_path / "elsewhere.tgz").exists()
+
+
+def test_an_archive_under_a_file_is_bad_input(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("not a folder\n")
+    for name in ("file/x.tar.gz", "file/sub/x.tar.gz"):
+        result = run_cli(
+            "snapshot", str(tmp_path / "snap"), "--force", "--archive", str(tmp_path / name)
+        )
+        assert result.returncode == 2, result.stderr
+        assert result.stderr == (
+            f"chipdoctor: error: {tmp_path / name}: cannot write the archive: "
+            + ("File exists" if name == "file/x.tar.gz" else "Not a directory")
+            + "\n"
+        )

@@ -47,12 +47,13 @@ def cli_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 def run_cli(
-    *args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None, timeout: float = 60
+    *args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     """`chipdoctor ARGS` in this process: `chipdoctor.cli.main` with its own environment, working
     directory and streams, its exit code from SystemExit. For every test where the process
     boundary itself (signals, a closed or full stdout, a terminal, rlimits) is not what is tested;
-    those use `run_cli_process`. `timeout` is the subprocess runner's: accepted, not enforced."""
+    those use `run_cli_process`. No timeout: what could hang (a tool, the --deep child) is
+    bounded by chipdoctor's own timeouts, which is what these tests see."""
     from chipdoctor.cli import main
 
     saved_env, saved_cwd = dict(os.environ), Path.cwd()

@@ -27,7 +27,6 @@ def build(docker_host: str, context: Path, tag: str, *extra: str) -> Any:
         tag,
         *extra,
         env={"DOCKER_HOST": docker_host},
-        timeout=600,
     )
 
 

@@ -50,9 +50,7 @@ def test_each_stack_recipe_builds_and_runs_every_step_in_order(
     repository, _, tag = base.rpartition(":")
     client.images.get(stand_in_base).tag(repository, tag)
     image = f"chipdoctor-test/{scenario}:1"
-    built = run_cli(
-        *args, "--force", "--build", "--tag", image, env={"DOCKER_HOST": docker_host}, timeout=600
-    )
+    built = run_cli(*args, "--force", "--build", "--tag", image, env={"DOCKER_HOST": docker_host})
     assert built.returncode == 0, built.stderr
     assert f"chipdoctor: built {image}" in built.stderr
     logged = read_from_image(client, image, STEP_LOG).decode().splitlines()

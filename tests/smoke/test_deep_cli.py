@@ -46,7 +46,7 @@ def write_package(root: Path, name: str, version: str, init: str, dist: str = ""
 
 
 def deep_json(*args: str, env: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
-    result = run_cli("check", "--deep", "--format", "json", *args, env=env, timeout=300)
+    result = run_cli("check", "--deep", "--format", "json", *args, env=env)
     assert result.returncode in (0, 1), result.stderr
     report = json.loads(result.stdout)
     jsonschema.validate(report, REPORT_SCHEMA)
@@ -76,7 +76,7 @@ def deep_json_without_deep(python: str) -> dict[str, Any]:
 
 
 def test_the_table_has_a_smoke_test_section(torch_python: str) -> None:
-    result = run_cli("check", "--deep", "--python", torch_python, timeout=300)
+    result = run_cli("check", "--deep", "--python", torch_python)
     assert result.returncode == 0, result.stderr
     section = result.stdout.split("Smoke test (--deep)", 1)[1]
     assert "import-torch" in section and "matmul-cpu" in section

@@ -62,6 +62,8 @@ def test_an_operator_list(tmp_path: Path) -> None:
         ("torchvision::nms", Op("torchvision", "nms", exact=False)),
         ("conv2d", None),
         ("aten::x y", None),
+        ("aten::add\n.Tensor", None),  # `$` alone would let a name end in a newline
+        ("aten.add\n.Tensor", None),
     ],
 )
 def test_names(text: str, op: Op | None) -> None:

@@ -84,11 +84,15 @@ def bundles(tmp_path_factory: pytest.TempPathFactory, keys: dict[str, Path]) -> 
     document = json.loads(good)
     wrong = dict(document, files={**document["files"], "cuda.yaml": "# changed\n"})
     unsigned = dict(document, signature="")
+    # a lone surrogate: valid JSON, no text that encodes
+    surrogate = dict(document, files={**document["files"], "cuda.yaml": "\ud800"})
     return {
         "/good.json": good,
         "/checksum.json": json.dumps(wrong).encode(),
         "/badsig.json": bundle("badsig", "other"),
         "/unsigned.json": json.dumps(unsigned).encode(),
+        "/surrogate.json": json.dumps(surrogate).encode(),
+        "/deep.json": b"[" * 100_000 + b"]" * 100_000,
         # `matrix bundle` lints what it signs: this one is signed by hand
         "/lint.json": make(
             {p.name: p.read_bytes() for p in _matrices(folder / "lint", broken=True).iterdir()},
@@ -219,6 +223,8 @@ BAD: dict[str, str] = {
     "/badsig.json": "bad signature",
     "/flipped.json": "bad signature",
     "/unsigned.json": "not signed",
+    "/surrogate.json": "'cuda.yaml' is not UTF-8 text",
+    "/deep.json": "not a chipdoctor data bundle (not JSON",
     "/lint.json": "matrix lint failed: ascend.yaml:",
     "/404.json": "HTTP 404",
     "/500.json": "HTTP 500",

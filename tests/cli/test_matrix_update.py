@@ -298,3 +298,16 @@ def test_check_does_not_import_cryptography() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_state_or_meta_file_nested_too_deep_reads_as_none(tmp_path: Path) -> None:
+    """Damaged files in the user's data home fall back to the bundled data, no internal error."""
+    from chipdoctor.matrix.store import installed, read_state
+
+    deep = b"[" * 100_000 + b"]" * 100_000
+    (tmp_path / "state.json").write_bytes(deep)
+    assert read_state(tmp_path) == {"current": "", "previous": ""}
+    folder = tmp_path / "data" / "0123456789abcdef"
+    folder.mkdir(parents=True)
+    (folder / "bundle.json").write_bytes(deep)
+    assert installed(tmp_path, "0123456789abcdef") is None

@@ -30,21 +30,12 @@ def render_json(plan: Plan) -> str:
 
 
 def render_text(plan: Plan, *, color: bool = False, width: int = 100, lang: str = "en") -> str:
-    from rich.console import Console
     from rich.text import Text
 
+    from chipdoctor.report.console import inert_console
+
     buffer = io.StringIO()
-    # NOTE: markup off: text from evidence and matrices is printed as it is, never parsed as
-    # rich markup ("[bold red]…" in a version string would otherwise style or hide text).
-    console = Console(
-        markup=False,
-        file=buffer,
-        force_terminal=color,
-        no_color=not color,
-        width=width,
-        highlight=False,
-        emoji=False,
-    )
+    console = inert_console(buffer, color=color, width=width)
 
     def say(text: str) -> str:
         # NOTE: a plan quotes evidence (versions, paths): its control characters are shown

@@ -76,9 +76,7 @@ def compare(inputs: Inputs, expected: Sequence[str] | None = None) -> Fleet:
     findings += _fewer_devices(nodes)
     missing: list[str] = []
     if expected is not None:
-        # NOTE: Slurm names nodes by their short names (slurm.conf NodeName); a host whose
-        # hostname is fully qualified reports `node01.example.com`, which is `node01` here.
-        names = {r.name for r in nodes} | {r.name.split(".", 1)[0] for r in nodes}
+        names = {r.name for r in nodes} | {_short(r.name) for r in nodes}
         missing = [n for n in expected if n not in names]
         if missing:
             findings.append(
@@ -90,9 +88,7 @@ def compare(inputs: Inputs, expected: Sequence[str] | None = None) -> Fleet:
                 )
             )
         wanted = set(expected)
-        extra = tuple(
-            r.name for r in nodes if r.name not in wanted and r.name.split(".", 1)[0] not in wanted
-        )
+        extra = tuple(r.name for r in nodes if not {r.name, _short(r.name)} & wanted)
         if extra:
             findings.append(
                 FleetFinding(
@@ -104,6 +100,12 @@ def compare(inputs: Inputs, expected: Sequence[str] | None = None) -> Fleet:
             )
     findings.sort(key=lambda f: -f.severity.rank)
     return Fleet(nodes, components, findings, list(inputs.unreadable), missing)
+
+
+def _short(name: str) -> str:
+    """Slurm names nodes by their short names (slurm.conf NodeName); a host whose hostname is
+    fully qualified reports `node01.example.com`, which is `node01` here."""
+    return name.split(".", 1)[0]
 
 
 def _components(nodes: list[NodeReport]) -> list[Versions]:

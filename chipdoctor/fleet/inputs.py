@@ -112,9 +112,9 @@ def _one_argument(
             raise BadInput("- names stdin, which is not available")
         yield from _lines(stdin)
         return
-    path = Path(argument)
-    if path.is_dir():
-        yield from _directory(path)
+    # NOTE: os.path.isdir, not Path.is_dir: it is False for a name the OS refuses (too long).
+    if os.path.isdir(argument):  # noqa: PTH112
+        yield from _directory(Path(argument))
         return
     yield argument, _file(argument)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from typing import Any
 
 from chipdoctor import __version__
@@ -24,6 +25,8 @@ from chipdoctor.report.markdown import md_cell, md_inline
 #: What marks a cell that differs from the majority, in the table and in Markdown.
 ODD = "*"
 ABSENT = "-"
+#: A message in the output's language.
+Say = Callable[[str], str]
 
 
 def to_dict(fleet: Fleet) -> dict[str, Any]:
@@ -104,7 +107,7 @@ def _cell(text: str) -> str:
     return clip(visible(text), MAX_CELL)
 
 
-def _finding_lines(fleet: Fleet, say: Any) -> list[str]:
+def _finding_lines(fleet: Fleet, say: Say) -> list[str]:
     lines = []
     for finding in fleet.findings:
         nodes = ", ".join(finding.nodes)
@@ -115,8 +118,8 @@ def _finding_lines(fleet: Fleet, say: Any) -> list[str]:
     return lines
 
 
-def _unreadable(bad: Unreadable, say: Any) -> str:
-    return str(say(T("unreadable: {source}: {reason}", source=bad.source, reason=bad.reason)))
+def _unreadable(bad: Unreadable, say: Say) -> str:
+    return say(T("unreadable: {source}: {reason}", source=bad.source, reason=bad.reason))
 
 
 def _summary(fleet: Fleet) -> str:
@@ -190,5 +193,5 @@ def render_junit(fleet: Fleet, lang: str = "en") -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
 
 
-def _say(lang: str) -> Any:
+def _say(lang: str) -> Say:
     return lambda text: translate(text, lang)

@@ -144,6 +144,8 @@ def _bundles(read: ReadAt, offset: int, size: int) -> DeviceCode:
             raise DeviceCodeError("compressed offload bundles (CCOB) name no targets unread")
         if head[:24] != _BUNDLE_MAGIC:
             break
+        if len(head) < 32:
+            raise DeviceCodeError(f"truncated offload bundle at {position:#x}")
         count = struct.unpack_from("<Q", head, 24)[0]
         cursor = position + 32
         last = position + 32

@@ -4,28 +4,19 @@ from __future__ import annotations
 
 import io
 
-from rich.console import Console
 from rich.table import Table
 
 from chipdoctor.errors import BadInput
 from chipdoctor.matrix.model import Matrix
 from chipdoctor.printable import visible
+from chipdoctor.report.console import inert_console
 
 
 def render(
     matrix: Matrix, *, table: str | None = None, color: bool = False, width: int = 120
 ) -> str:
     buffer = io.StringIO()
-    # NOTE: markup off: text from evidence and matrices is printed as it is, never parsed as
-    # rich markup ("[bold red]…" in a version string would otherwise style or hide text).
-    console = Console(
-        markup=False,
-        file=buffer,
-        force_terminal=color,
-        no_color=not color,
-        width=width,
-        highlight=False,
-    )
+    console = inert_console(buffer, color=color, width=width)
     names = list(matrix.tables)
     if table is not None:
         if table not in matrix.tables:

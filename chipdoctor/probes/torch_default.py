@@ -39,7 +39,6 @@ def _promotion(repo: str, commit: str, title: str) -> str:
 _BUILDER = "pytorch/builder"
 _TEST_INFRA = "pytorch/test-infra"
 _P_1_12 = _promotion(_BUILDER, "5c4d2fa1edf2ec81b43c855862fef07aeee6d837", "1.12.0: +cu102")
-_P_1_13 = _promotion(_BUILDER, "76bd7cf1c347d4ec0462226299073675efffa650", "1.13.0: +cu117")
 _P_2_1 = _promotion(_BUILDER, "b39cccf546f54c95f15001d0cc5f2ce222d35fdd", "2.1.0: +cu121")
 _P_2_2 = _promotion(_BUILDER, "b8539eb5202b27eabc6ca3dc632663bf9f13f71f", "2.2.0: +cu121")
 _P_2_3 = _promotion(_BUILDER, "2a8481b4f6e08bb8b842b47ba07cbb7be575370e", "2.3.0: +cu121")

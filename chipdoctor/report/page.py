@@ -16,7 +16,7 @@ from typing import Union
 from chipdoctor.i18n import T
 from chipdoctor.model import NOTE_PREFIX, Report, Severity
 from chipdoctor.printable import visible
-from chipdoctor.report.common import SEVERITY, component_group, data_line, headline
+from chipdoctor.report.common import SEVERITY, component_group, data_line, groups, headline
 
 #: A run of text and its rich style name ("" for none).
 Span = tuple[str, str]
@@ -105,7 +105,7 @@ def _components(report: Report) -> Grid:
             (visible(component.version), ""),
             (visible(component.source), ""),
         )
-        for group in ["host", *inventory.stacks, "other"]
+        for group in groups(report)
         for component in inventory.components
         if component_group(component.id) == group
     )

@@ -16,22 +16,13 @@ from rich.table import Table
 from rich.text import Text
 
 from chipdoctor.model import Report
+from chipdoctor.report.console import inert_console
 from chipdoctor.report.page import Grid, Line, page, wrapped
 
 
 def render(report: Report, *, color: bool = False, width: int = 100) -> str:
     buffer = io.StringIO()
-    # NOTE: markup off: text from evidence and matrices is printed as it is, never parsed as
-    # rich markup ("[bold red]…" in a version string would otherwise style or hide text).
-    console = Console(
-        markup=False,
-        file=buffer,
-        force_terminal=color,
-        no_color=not color,
-        width=width,
-        highlight=False,
-        emoji=False,
-    )
+    console = inert_console(buffer, color=color, width=width)
     for piece in page(report):
         if isinstance(piece, Grid):
             console.print(_table(piece))
@@ -48,8 +39,7 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
 
 def _lines(console: Console, line: Line, width: int) -> None:
     """A command whole; prose wrapped as report/plain.py wraps it (a URL never folded)."""
-    ((text, style),) = line.spans[:1]
-    text = line.text if line.whole else text
+    text, style = line.text, line.spans[0][1]
     parts = (
         [text]
         if line.whole
@@ -62,9 +52,6 @@ def _lines(console: Console, line: Line, width: int) -> None:
 
 
 def _text(line: Line) -> Text:
-    if len(line.spans) == 1:
-        ((part, style),) = line.spans
-        return Text(part, style=style)
     text = Text()
     for part, style in line.spans:
         text.append(part, style=style)

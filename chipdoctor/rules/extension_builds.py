@@ -17,6 +17,7 @@ from packaging.version import InvalidVersion, Version
 from chipdoctor.i18n import T
 from chipdoctor.model import Finding, Severity
 from chipdoctor.rules.common import pip_install, release_of
+from chipdoctor.versions import public_version
 
 FLASH_ATTN_SOURCE = (
     "Dao-AILab/flash-attention .github/workflows/publish.yml `torch-version` at each release "
@@ -117,7 +118,9 @@ def _line(version: str) -> str:
 
 def _built_against(flash: str, torch: str) -> str | None:
     """The torch that flash-attn release's wheel for this torch line was built against."""
-    for built in FLASH_ATTN_BUILT_AGAINST.get(release_of(flash), ()):
+    # NOTE: the post release is kept: `2.3.1.post1` was rebuilt against torch 2.1.0, where
+    # `2.3.1` used a 2.1.0 nightly.
+    for built in FLASH_ATTN_BUILT_AGAINST.get(public_version(flash), ()):
         if _line(built) == _line(torch):
             return built
     return None

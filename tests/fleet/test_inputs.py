@@ -191,3 +191,10 @@ def test_a_report_naming_too_many_components_is_listed(report: dict[str, Any]) -
         ("stdin:301", f"brings the component ids compared past {inputs.MAX_COMPONENT_IDS}")
     ]
     assert len(render_table(compare(read))) < 100_000
+
+
+def test_a_name_the_os_refuses_is_listed_not_a_crash() -> None:
+    name = "n" * 5000  # past NAME_MAX: stat raises ENAMETOOLONG
+    (bad,) = inputs.read_all([name]).unreadable
+    assert bad.source == name
+    assert bad.reason.startswith("cannot be read: ")

@@ -127,3 +127,18 @@ def test_rich_markup_from_evidence_is_printed_as_text(tmp_path: Path) -> None:
         if line.startswith("host ") and " torch " in line
     ]
     assert "│ 2.4.0[conceal]hidden[/conceal] " in row
+
+
+def test_matrix_show_prints_emoji_codes_and_markup_from_a_matrix_as_text(tmp_path: Path) -> None:
+    """`matrix show` draws with the same inert console as the report: a source title's `:x:`
+    stays three characters (it was drawn as an emoji) and `[bold]` stays text."""
+    overlay = tmp_path / "site.yaml"
+    overlay.write_text(
+        "format: chipdoctor-matrix/1\nstack: cuda\n"
+        'sources:\n  site: {title: "site rows :x: [bold]b[/bold]", url: "https://example.org/"}\n'
+        'tables:\n  t:\n    key: cuda\n    rows:\n      - cuda: "12.4"\n        source: site\n',
+        encoding="utf-8",
+    )
+    result = run_cli("matrix", "show", "cuda", "--matrix", str(overlay), env={"COLUMNS": "250"})
+    assert result.returncode == 0, result.stderr
+    assert "site rows :x: [bold]b[/bold]" in result.stdout

@@ -131,3 +131,20 @@ def test_compressed_bundle_is_reported() -> None:
     raw[offset : offset + 4] = b"CCOB"
     with pytest.raises(DeviceCodeError, match="compressed"):
         read_device_code(_reader(bytes(raw)))
+
+
+def test_bundle_header_cut_by_the_end_of_the_file() -> None:
+    """A `.hip_fatbin` that starts 28 bytes before the end of the file (the magic and half its
+    entry count): a DeviceCodeError, not a struct.error."""
+    path = FIXTURES / "hip-gfx90a-gfx1030-gfx908.so"
+    raw = bytearray(path.read_bytes())
+    offset, _ = _section(path, ".hip_fatbin")
+    e_shoff = int.from_bytes(raw[40:48], "little")
+    e_shentsize, e_shnum = (int.from_bytes(raw[i : i + 2], "little") for i in (58, 60))
+    for index in range(e_shnum):
+        field = e_shoff + index * e_shentsize + 24  # sh_offset of an Elf64_Shdr
+        if int.from_bytes(raw[field : field + 8], "little") == offset:
+            raw[field : field + 8] = len(raw).to_bytes(8, "little")
+    raw += raw[offset : offset + 28]
+    with pytest.raises(DeviceCodeError, match="truncated offload bundle"):
+        read_device_code(_reader(bytes(raw)))

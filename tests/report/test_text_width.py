@@ -30,3 +30,16 @@ def test_the_fix_plan_prints_its_commands_whole() -> None:
     command = "pip install torch==2.7.1+cu118 --index-url https://download.pytorch.org/whl/cu118"
     assert any(line.strip() == command for line in out.splitlines()), out
     assert "minor-version-compatibility.html>;" in out  # a URL in prose is never split
+
+
+def test_a_component_of_a_stack_not_listed_still_has_its_row() -> None:
+    """The table groups rows as Markdown does (report/common.groups): a component whose stack
+    is not among the report's stacks is shown, not dropped."""
+    from chipdoctor.model import Component, Inventory, Report
+    from chipdoctor.report import plain, text
+
+    inventory = Inventory(components=[Component("cann", "8.2.RC1", "/usr/local/Ascend/x")])
+    report = Report("0", inventory, [])
+    drawn = text.render(report)
+    assert plain.render(report) == drawn
+    assert any(" cann " in line and "8.2.RC1" in line for line in drawn.splitlines())

@@ -16,6 +16,9 @@ def test_a_wheel_built_against_a_nightly_fails_on_the_final_release() -> None:
 def test_a_wheel_built_against_a_final_release_is_not_judged() -> None:
     assert findings({"torch": "2.3.0", "flash-attn": "2.5.8"}) == []
     assert findings({"torch": "2.1.2", "flash-attn": "2.5.8"}) == []
+    # 2.3.1 was built against a 2.1.0 nightly; its post release against 2.1.0 itself.
+    assert findings({"torch": "2.1.0", "flash-attn": "2.3.1.post1"}) == []
+    assert findings({"torch": "2.1.0", "flash-attn": "2.3.1"}) != []
 
 
 def test_unknown_releases_and_lines_say_nothing() -> None:

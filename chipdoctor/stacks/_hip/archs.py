@@ -45,7 +45,7 @@ _BUILDER_5_5 = (
 )
 _GFX_4_3 = ("gfx900", "gfx906", "gfx908", "gfx90a", "gfx1030")
 _GFX_5_5 = (*_GFX_4_3, "gfx1100")
-_GFX_6_0 = ("gfx900", "gfx906", "gfx908", "gfx90a", "gfx1030", "gfx1100", "gfx942")
+_GFX_6_0 = (*_GFX_5_5, "gfx942")
 
 #: PYTORCH_ROCM_ARCH of PyTorch's ROCm wheels (the build image's environment, so the wheel's
 #: offload targets), by the ROCm of the wheel tag: (targets, source). ROCm 4.3 to 5.7 from

@@ -360,6 +360,7 @@ class _Firmware:
         published, row = self.index.firmware_for(driver)
         installed = self.current.get(FIRMWARE)
         if installed and not changed and allowed(self.by, FIRMWARE, installed):
+            kept = T("installed; kept with the driver")
             if published and not any(matches(FIRMWARE, p, installed) for p in published):
                 warning = T(
                     "firmware {installed} is not the one published with driver {driver} "
@@ -368,8 +369,8 @@ class _Firmware:
                     driver=driver,
                     published=", ".join(published),
                 )
-                return installed, T("installed; kept with the driver"), (warning,)
-            return installed, T("installed; kept with the driver"), ()
+                return installed, kept, (warning,)
+            return installed, kept, ()
         fitting = [p for p in published if allowed(self.by, FIRMWARE, p)]
         if fitting and row is not None:
             why = T(

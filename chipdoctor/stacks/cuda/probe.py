@@ -118,9 +118,9 @@ def _nvidia_smi(context: ProbeContext, module: str | None) -> bool:
 
 
 def _gpus(context: ProbeContext, info: NvidiaSmiInfo) -> None:
+    """Each GPU as a device, a warning for each unhealthy one, and how many CUDA sees."""
     from chipdoctor.stacks.cuda import nvidia_smi
 
-    """Each GPU as a device, a warning for each unhealthy one, and how many CUDA sees."""
     for gpu in info.gpus:
         context.inventory.devices.append(Device("cuda", gpu.index, gpu.name, gpu.health))
         if gpu.health != nvidia_smi.HEALTH_OK:

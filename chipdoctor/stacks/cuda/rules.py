@@ -511,13 +511,19 @@ def gpu_capabilities(inventory: Inventory) -> dict[int, Capability]:
     return dict(sorted(found.items()))
 
 
+def _read_code(inventory: Inventory) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(cubins, PTX) the probe read from the installed torch's library; None where not read."""
+    if not inventory.facts.get(facts.FACT_TORCH_LIBRARY):
+        return None
+    native = inventory.facts.get(facts.FACT_TORCH_NATIVE, "")
+    return tuple(native.split()), tuple(inventory.facts.get(facts.FACT_TORCH_PORTABLE, "").split())
+
+
 def _carried(inventory: Inventory, torch: str, cuda: str) -> tuple[str, str] | None:
     """(the architectures the installed torch carries, where that was read), if known."""
-    library = inventory.facts.get(facts.FACT_TORCH_LIBRARY)
-    if library:
-        names = inventory.facts.get(facts.FACT_TORCH_NATIVE, "").split()
-        names += inventory.facts.get(facts.FACT_TORCH_PORTABLE, "").split()
-        return " ".join(names), library
+    code = _read_code(inventory)
+    if code is not None:
+        return " ".join(code[0] + code[1]), inventory.facts[facts.FACT_TORCH_LIBRARY]
     listed = published(release_of(torch), cuda)
     if listed is not None:
         return " ".join(listed.native + listed.portable), listed.source
@@ -525,10 +531,9 @@ def _carried(inventory: Inventory, torch: str, cuda: str) -> tuple[str, str] | N
 
 
 def _installed_runs(inventory: Inventory, torch: str, cuda: str, capability: Capability) -> bool:
-    if inventory.facts.get(facts.FACT_TORCH_LIBRARY):
-        native = tuple(inventory.facts.get(facts.FACT_TORCH_NATIVE, "").split())
-        portable = tuple(inventory.facts.get(facts.FACT_TORCH_PORTABLE, "").split())
-        return runs(capability, native, portable)
+    code = _read_code(inventory)
+    if code is not None:
+        return runs(capability, *code)
     return build_runs(release_of(torch), cuda, capability) is not False
 
 

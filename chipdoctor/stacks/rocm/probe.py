@@ -8,6 +8,8 @@ and files; it belongs to the dcu stack, so this probe reports nothing there
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chipdoctor.evidence.base import CommandResult, Evidence
 from chipdoctor.i18n import T
 from chipdoctor.model import Device, Inventory, Severity
@@ -30,6 +32,9 @@ from chipdoctor.stacks.rocm.facts import (
     VERSION_FILES,
     VISIBLE_DEVICES,
 )
+
+if TYPE_CHECKING:
+    from chipdoctor.stacks._hip.smi_table import SmiTable
 
 
 class RocmProbe:
@@ -59,7 +64,7 @@ class RocmProbe:
                 # markers. The dcu probe reads it; this stack has nothing to say.
                 return Inventory()
             tools.append("rocm-smi")
-            device_count = _rocm_smi(context, rocm_smi)
+            device_count = _rocm_smi(context, rocm_smi, table)
         if tools:
             context.inventory.facts[FACT_TOOLS] = ",".join(tools)
         check_visible_devices(context, VISIBLE_DEVICES, device_count, "amdgpu_driver")
@@ -151,10 +156,7 @@ def _amd_smi(context: ProbeContext, result: CommandResult) -> None:
         _tool_failed(context, "amd-smi", info.error or command_failure(result))
 
 
-def _rocm_smi(context: ProbeContext, result: CommandResult) -> int | None:
-    from chipdoctor.stacks._hip.smi_table import parse_smi_table
-
-    table = parse_smi_table(result.stdout + "\n" + result.stderr)
+def _rocm_smi(context: ProbeContext, result: CommandResult, table: SmiTable) -> int | None:
     if not result.ok or table.error:
         _tool_failed(context, "rocm-smi", table.error or command_failure(result))
         return None

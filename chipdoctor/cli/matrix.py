@@ -11,6 +11,7 @@ import typer
 
 from chipdoctor.cli.app import color, emit, matrix_app, width
 from chipdoctor.errors import EXIT_BAD_INPUT, EXIT_OK, BadInput
+from chipdoctor.printable import visible
 
 if TYPE_CHECKING:
     from chipdoctor.matrix.store import DataSource
@@ -26,11 +27,12 @@ def matrix_lint(files: list[Path] = typer.Argument(..., help="Matrix files to va
         try:
             matrix = load_file(path)
         except BadInput as exc:
-            sys.stdout.write(f"{exc}\n")
+            sys.stdout.write(f"{visible(str(exc))}\n")
             status = EXIT_BAD_INPUT
             continue
         rows = sum(len(t.rows) for t in matrix.tables.values())
-        sys.stdout.write(f"{path}: ok ({matrix.stack}: {len(matrix.tables)} tables, {rows} rows)\n")
+        counts = f"{len(matrix.tables)} tables, {rows} rows"
+        sys.stdout.write(visible(f"{path}: ok ({matrix.stack}: {counts})") + "\n")
     return status
 
 
@@ -139,7 +141,7 @@ def matrix_refresh(
     text, status = refresh(
         source, matrices or bundled_dir(), check=check, summary=summary, force=force
     )
-    emit(text)
+    emit(visible(text, keep="\n"))  # rows parsed from recorded vendor pages
     return status
 
 

@@ -155,7 +155,7 @@ def verify(raw: bytes, keys: list[Ed25519PublicKey], where: str) -> Bundle:
     else:
         raise BadInput("bad signature: no trusted key signed this bundle", path=where)
     updated, digests = _manifest(manifest, where)
-    files = {name: text.encode() for name, text in document["files"].items()}
+    files = {name: _utf8(name, text, where) for name, text in document["files"].items()}
     if set(files) != set(digests):
         raise BadInput("the bundle's files are not the ones its manifest lists", path=where)
     for name, digest in digests.items():
@@ -169,7 +169,7 @@ def verify(raw: bytes, keys: list[Ed25519PublicKey], where: str) -> Bundle:
 def _document(raw: bytes, where: str) -> dict[str, Any]:
     try:
         document = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         raise BadInput("not a chipdoctor data bundle (not JSON: truncated?)", path=where) from None
     if not isinstance(document, dict) or document.get("format") != BUNDLE_FORMAT:
         raise BadInput(f"not a chipdoctor data bundle (format is not {BUNDLE_FORMAT})", path=where)
@@ -181,6 +181,14 @@ def _document(raw: bytes, where: str) -> dict[str, Any]:
     if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
         raise BadInput("the bundle's files are not a mapping of name to text", path=where)
     return document
+
+
+def _utf8(name: str, text: str, where: str) -> bytes:
+    """JSON may carry a lone surrogate (`\\ud800`), which no UTF-8 file holds."""
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        raise BadInput(f"{name[:80]!r} is not UTF-8 text", path=where) from None
 
 
 def _manifest(text: str, where: str) -> tuple[str, dict[str, str]]:

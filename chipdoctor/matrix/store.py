@@ -80,7 +80,7 @@ def read_state(home: Path) -> dict[str, str]:
     """state.json, or the empty state when there is none or it is not ours to read."""
     try:
         data = json.loads(read_regular(home / STATE, _MAX_META))
-    except (OSError, ValueError, RefusedFile):
+    except (OSError, ValueError, RecursionError, RefusedFile):
         return {"current": "", "previous": ""}
     if not isinstance(data, dict):
         return {"current": "", "previous": ""}
@@ -102,7 +102,7 @@ def installed(home: Path, bundle_id: str) -> DataSource | None:
         for name, digest in files.items():
             if not _MATRIX_NAME.match(name) or sha256_file(folder / name) != digest:
                 return None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, RefusedFile):
+    except (OSError, ValueError, RecursionError, KeyError, TypeError, AttributeError, RefusedFile):
         return None
     if not DATE.match(updated) or not files:
         return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True, order=True)
@@ -39,8 +39,8 @@ def parse_op(text: str) -> Op | None:
             return None
         namespace, name, overload = parts
         exact = True
-    if not (_NAME.match(namespace) and _NAME.match(name)) or (
-        overload and not _NAME.match(overload)
+    if not (_NAME.fullmatch(namespace) and _NAME.fullmatch(name)) or (
+        overload and not _NAME.fullmatch(overload)
     ):
         return None
     key = name if not overload or overload == "default" else f"{name}.{overload}"

@@ -142,7 +142,10 @@ def _count_graph(graph: Any, counts: Counter[Op], path: Path, depth: int) -> Non
         )
         if op is not None and op.namespace != "higher_order":
             counts[op] += 1
-        for item in node.get("inputs") or []:
+        inputs = node.get("inputs") or []
+        if not isinstance(inputs, list):
+            raise BadInput(f"{path}: a graph node's inputs are not a list")
+        for item in inputs:
             arg = item.get("arg") if isinstance(item, dict) else None
             nested = arg.get("as_graph") if isinstance(arg, dict) else None
             if isinstance(nested, dict) and "graph" in nested:

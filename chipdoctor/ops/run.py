@@ -14,7 +14,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from chipdoctor.boundedio import RefusedFile, regular_size
+from chipdoctor.boundedio import RefusedFile, read_regular, regular_size
 from chipdoctor.errors import BadInput
 from chipdoctor.evidence.process import run_bounded
 from chipdoctor.ops.names import Op, parse_op
@@ -47,8 +47,8 @@ def record_run(script: Path, args: list[str], *, python: str | None, timeout: fl
             )
         traceback_file.unlink(missing_ok=True)
         try:
-            raw = json.loads(out.read_bytes()[:MAX_RECORD])
-        except (OSError, ValueError, RecursionError):
+            raw = json.loads(read_regular(out, MAX_RECORD, truncate=True))
+        except (OSError, RefusedFile, ValueError, RecursionError):
             raise BadInput(f"{script}: the recorder wrote no operator list") from None
     if not isinstance(raw, dict):  # the script runs in the recorder's process and may write
         raise BadInput(f"{script}: the recorder wrote no operator list")

@@ -130,6 +130,15 @@ def test_matrix_lint_reports_file_line(tmp_path: Path) -> None:
     assert result.stdout.strip() == f"{bad}:3: tables must be a mapping of table name to table"
 
 
+def test_matrix_lint_escapes_a_file_name_for_the_terminal(tmp_path: Path) -> None:
+    bad = tmp_path / "bad\x1b[2J.yaml"
+    bad.write_text("format: chipdoctor-matrix/1\nstack: ascend\ntables: {}\n")
+    result = run_cli("matrix", "lint", str(bad))
+    assert result.returncode == 2
+    assert "\x1b" not in result.stdout
+    assert "bad\\x1b[2J.yaml:3: tables must be" in result.stdout
+
+
 def test_matrix_lint_accepts_the_bundled_matrix() -> None:
     bundled = Path(__file__).resolve().parents[2] / "matrices" / "ascend.yaml"
     result = run_cli("matrix", "lint", str(bundled))

@@ -84,11 +84,15 @@ def bundles(tmp_path_factory: pytest.TempPathFactory, keys: dict[str, Path]) -> 
     document = json.loads(good)
     wrong = dict(document, files={**document["files"], "cuda.yaml": "# changed\n"})
     unsigned = dict(document, signature="")
+    # a lone surrogate: valid JSON, no text that encodes
+    surrogate = dict(document, files={**document["files"], "cuda.yaml": "\ud800"})
     return {
         "/good.json": good,
         "/checksum.json": json.dumps(wrong).encode(),
         "/badsig.json": bundle("badsig", "other"),
         "/unsigned.json": json.dumps(unsigned).encode(),
+        "/surrogate.json": json.dumps(surrogate).encode(),
+        "/deep.json": b"[" * 100_000 + b"]" * 100_000,
         # `matrix bundle` lints what it signs: this one is signed by hand
         "/lint.json": make(
             {p.name: p.read_bytes() for p in _matrices(folder / "lint", broken=True).iterdir()},
@@ -219,6 +223,8 @@ BAD: dict[str, str] = {
     "/badsig.json": "bad signature",
     "/flipped.json": "bad signature",
     "/unsigned.json": "not signed",
+    "/surrogate.json": "'cuda.yaml' is not UTF-8 text",
+    "/deep.json": "not a chipdoctor data bundle (not JSON",
     "/lint.json": "matrix lint failed: ascend.yaml:",
     "/404.json": "HTTP 404",
     "/500.json": "HTTP 500",
@@ -292,3 +298,16 @@ def test_check_does_not_import_cryptography() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_state_or_meta_file_nested_too_deep_reads_as_none(tmp_path: Path) -> None:
+    """Damaged files in the user's data home fall back to the bundled data, no internal error."""
+    from chipdoctor.matrix.store import installed, read_state
+
+    deep = b"[" * 100_000 + b"]" * 100_000
+    (tmp_path / "state.json").write_bytes(deep)
+    assert read_state(tmp_path) == {"current": "", "previous": ""}
+    folder = tmp_path / "data" / "0123456789abcdef"
+    folder.mkdir(parents=True)
+    (folder / "bundle.json").write_bytes(deep)
+    assert installed(tmp_path, "0123456789abcdef") is None

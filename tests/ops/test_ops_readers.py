@@ -62,6 +62,8 @@ def test_an_operator_list(tmp_path: Path) -> None:
         ("torchvision::nms", Op("torchvision", "nms", exact=False)),
         ("conv2d", None),
         ("aten::x y", None),
+        ("aten::add\n.Tensor", None),  # `$` alone would let a name end in a newline
+        ("aten.add\n.Tensor", None),
     ],
 )
 def test_names(text: str, op: Op | None) -> None:
@@ -139,6 +141,17 @@ def test_nested_graphs_are_counted(tmp_path: Path) -> None:
         tmp_path / "m.pt2", {"serialized_exported_program.json": json.dumps(program).encode()}
     )
     assert read_model(path) == Counter({Op("aten", "sin"): 1})
+
+
+def test_a_node_whose_inputs_are_no_list_is_bad_input(tmp_path: Path) -> None:
+    """Not an internal error (`'int' object is not iterable`)."""
+    node = {"target": "torch.ops.aten.mm.default", "inputs": 5}
+    program = {"graph_module": {"graph": {"nodes": [node]}}}
+    path = _zip(
+        tmp_path / "m.pt2", {"serialized_exported_program.json": json.dumps(program).encode()}
+    )
+    with pytest.raises(BadInput, match="inputs are not a list"):
+        read_model(path)
 
 
 @pytest.mark.parametrize("name", ["m.pt2", "t.json", "ops.txt"])

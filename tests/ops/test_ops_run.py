@@ -114,3 +114,17 @@ def test_a_script_that_dispatches_nothing_is_bad_input(torch_python: str, tmp_pa
     ran = _ops_run(script, torch_python)
     assert ran.returncode == 2
     assert "dispatched no ATen operator" in ran.stderr and len(ran.stderr.splitlines()) == 1
+
+
+def test_a_record_that_is_no_regular_file_is_bad_input(tmp_path: Path) -> None:
+    """The script runs in the recorder's process, so what it leaves at the record's path is
+    read bounded: a FIFO there is refused, not waited on forever."""
+    interpreter = tmp_path / "python"
+    # argv: RECORDER OUT TRACEBACK SCRIPT: leave a FIFO where the record should be
+    interpreter.write_text('#!/bin/sh\nmkfifo "$2"\n', encoding="utf-8")
+    interpreter.chmod(0o755)
+    script = tmp_path / "script.py"
+    script.write_text("pass\n", encoding="utf-8")
+    ran = _ops_run(script, str(interpreter), timeout=60)
+    assert ran.returncode == 2, ran.stderr
+    assert "the recorder wrote no operator list" in ran.stderr

@@ -125,6 +125,6 @@ def test_a_record_that_is_no_regular_file_is_bad_input(tmp_path: Path) -> None:
     interpreter.chmod(0o755)
     script = tmp_path / "script.py"
     script.write_text("pass\n", encoding="utf-8")
-    ran = _ops_run(script, str(interpreter), timeout=60)
+    ran = _ops_run(script, str(interpreter))
     assert ran.returncode == 2, ran.stderr
     assert "the recorder wrote no operator list" in ran.stderr

@@ -111,7 +111,7 @@ def _requirements(evidence: Evidence, inventory: Inventory) -> None:
 
             inventory.findings.extend(
                 companion_builds.findings(
-                    evidence.platform, python.packages, evidence.requires_dist().get("torch", ())
+                    evidence.platform, python.packages, evidence.requires_dist()
                 )
             )
         if "flash-attn" in python.packages:

@@ -12,34 +12,48 @@ script uploads torch, torchvision and torchaudio of one platform with the same v
 torchvision is the default build of the torch release it is made for
 (chipdoctor/probes/torch_default.py). A plain torchaudio is judged only by its tag: no table of
 its releases is read here.
+
+Where torchvision's own `Requires-Dist` was not recorded (a snapshot /1 or /2, a pasted `pip
+list`), its release line is judged against torch's with pytorch/vision's compatibility table
+(TORCHVISION_FOR_TORCH): torchvision 0.21 under torch 2.5.1 fails as above
+(vllm-project/vllm-ascend#477, fixed by pinning torchvision below 0.21).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from packaging.version import InvalidVersion, Version
+
 from chipdoctor.evidence.base import PlatformInfo
 from chipdoctor.i18n import T
 from chipdoctor.model import Finding, Severity
 from chipdoctor.probes.torch_default import default_build
 from chipdoctor.rules.common import pip_install, release_of
-from chipdoctor.rules.requirements import TORCHVISION_FOR_TORCH, WHEEL_INDEX
+from chipdoctor.rules.requirements import TORCHVISION_FOR_TORCH, WHEEL_INDEX, companions_for
 
+VISION_TABLE = (
+    "pytorch/vision README, the torch and torchvision versions table "
+    "<https://github.com/pytorch/vision#installation>"
+)
 _CPU = "cpu"
 _CUDA = "cuda"
 _TORCH_FOR_TORCHVISION = {vision: torch for torch, vision in TORCHVISION_FOR_TORCH.items()}
 
 
 def findings(
-    platform: PlatformInfo, packages: Mapping[str, str], torch_requires: tuple[str, ...] = ()
+    platform: PlatformInfo,
+    packages: Mapping[str, str],
+    requires: Mapping[str, tuple[str, ...]] | None = None,
 ) -> list[Finding]:
     torch = packages.get("torch")
     if torch is None:
         return []
-    torch_build = _build(torch, platform, torch_requires)
+    requires = requires or {}
+    out = _release_lines(torch, packages.get("torchvision"), "torchvision" in requires)
+    torch_build = _build(torch, platform, requires.get("torch", ()))
     if torch_build is None:
-        return []
-    out = []
+        return out
     for name in ("torchvision", "torchaudio"):
         version = packages.get(name)
         if version is None:
@@ -48,6 +62,39 @@ def findings(
         if build is not None and build[0] == _CUDA and torch_build[0] == _CPU:
             out.append(_finding(name, version, build, torch, torch_build))
     return out
+
+
+def _release_lines(torch: str, vision: str | None, pinned: bool) -> list[Finding]:
+    """torchvision of another torch line than the installed one, where its pin is unknown."""
+    if vision is None or pinned or not _final(torch):
+        return []
+    made_for = _TORCH_FOR_TORCHVISION.get(_line(vision))
+    if made_for is None or made_for == _line(torch):
+        return []
+    return [
+        Finding(
+            "host.companion-release",
+            Severity.ERROR,
+            ("torch", "torchvision"),
+            T(
+                "torchvision {vision} is the release made for torch {made_for}, but torch "
+                "{torch} is installed: its compiled operators do not load (`RuntimeError: "
+                "operator torchvision::nms does not exist`) (source: {source}).",
+                vision=vision,
+                made_for=made_for,
+                torch=torch,
+                source=VISION_TABLE,
+            ),
+            companions_for(torch, ["torchvision"]),
+        )
+    ]
+
+
+def _final(version: str) -> bool:
+    try:
+        return not Version(version).is_prerelease
+    except InvalidVersion:
+        return False
 
 
 def _line(version: str) -> str:

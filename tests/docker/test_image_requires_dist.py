@@ -82,12 +82,15 @@ def test_the_image_requires_are_read_as_the_host_reads_them(
     client: Any, requires_image: tuple[str, Path]
 ) -> None:
     tag, rootfs = requires_image
-    with _Counted(client, tag) as image:
+    image = _Counted(client, tag)
+    try:
         assert image.python.paths == (SITE,)
         before = image.trips
         requires = image.requires_dist()
         assert image.trips == before  # the heads came with the site's listing
         packages = image.python.packages
+    finally:
+        image.close()
     assert requires == {
         "torch": (),
         "torchvision": ("numpy", "torch==2.3.1", "pillow!=8.3.*,>=5.3.0"),

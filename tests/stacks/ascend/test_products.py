@@ -4,9 +4,14 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
 from chipdoctor.model import Device, Finding, Severity
 from chipdoctor.stacks.ascend.rules import evaluate
 from tests import planning
+from tests.conftest import FIXTURES, run_cli
 
 
 def _products(torch_npu: str, chip: str) -> list[Finding]:
@@ -51,3 +56,20 @@ def test_trains_that_state_nothing_and_listed_series_are_not_judged() -> None:
     for torch_npu in ("2.1.0.post8", "2.6.0", "2.7.1.post4", "2.12.0"):
         assert _products(torch_npu, "910B3") == []  # Atlas A2: every train lists it
         assert _products(torch_npu, "910PremiumA") == []  # the Atlas training series
+
+
+def test_a_real_310p_table_under_torch_npu_26_0_0_is_reported_through_check(
+    tmp_path: Path,
+) -> None:
+    """The chip name comes from a real `npu-smi info` (vllm-ascend#1563, an Atlas 300I Duo)."""
+    (tmp_path / "commands").mkdir()
+    shutil.copy(FIXTURES / "npu_smi" / "310p3_duo_25.0.rc1.1.txt", tmp_path / "commands/npu.txt")
+    (tmp_path / "snapshot.yaml").write_text(
+        "format: chipdoctor-snapshot/1\nplatform: {system: Linux, machine: aarch64}\n"
+        'python: {version: "3.10.14", packages: {torch: "2.7.1", torch-npu: "2.7.1.post4"}}\n'
+        'commands:\n  "npu-smi info": {exit: 0, stdout: commands/npu.txt}\n'
+    )
+    report = json.loads(run_cli("check", "--snapshot", str(tmp_path), "--format", "json").stdout)
+    (finding,) = [f for f in report["findings"] if f["id"] == "ascend.torch_npu-product"]
+    assert finding["severity"] == "warning"
+    assert "(310P3)" in finding["message"] and "v2.7.1-26.0.0" in finding["message"]

@@ -11,6 +11,7 @@ from chipdoctor.engine import judge
 from chipdoctor.fix.agree import planned
 from chipdoctor.model import Finding, Inventory, Severity
 from chipdoctor.resolve.core import resolve
+from tests import planning
 from tests.planning import by_id, fixed, host
 
 KEEP_DRIVER = "\nor keep the driver: "
@@ -93,7 +94,7 @@ def test_ascend_keeping_the_driver_changes_cann_and_torch_npu_together() -> None
         "ascend_firmware": "7.1.0.5.220",
         "python": "3.10.12",
     }
-    inventory = host("ascend", **installed)
+    inventory = planning.inventory("ascend", **installed)
     finding = _checked(inventory)["ascend.cann-driver"]
     upgrade, plan = _ways(finding)
     assert upgrade.startswith("Ask the administrator for Ascend HDK NPU driver ")
@@ -103,6 +104,6 @@ def test_ascend_keeping_the_driver_changes_cann_and_torch_npu_together() -> None
     assert target["cann"] != installed["cann"] and target["torch_npu"] != installed["torch_npu"]
     assert f"Install CANN {target['cann']}:" in plan
     assert f"torch_npu-{target['torch_npu']}-" in plan
-    kept = host("ascend", **{**installed, **target, "cann_kernels": target["cann"]})
+    kept = planning.inventory("ascend", **{**installed, **target, "cann_kernels": target["cann"]})
     wrong = [f.id for f in judge(kept, fixed()) if f.severity is Severity.ERROR]
     assert wrong == []

@@ -123,3 +123,25 @@ def test_a_live_check_of_the_image_and_its_snapshot_agree(
     )
     assert recorded["findings"] == live["findings"]
     assert recorded["components"] == live["components"]
+
+
+def test_past_the_budget_a_head_is_read_on_its_own(
+    client: Any, requires_image: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The heads kept from listings are bounded; past the bound each file costs its own round
+    trips and gives the same requirements."""
+    import chipdoctor.evidence.image as image_module
+
+    tag, _ = requires_image
+    with ImageEvidence(client, tag) as image:
+        everything = image.requires_dist()
+    monkeypatch.setattr(image_module, "_MAX_KEPT_METADATA", 200)
+    image = _Counted(client, tag)
+    try:
+        image.python  # noqa: B018 - lists the site
+        assert sum(map(len, image._metadata.values())) <= 200
+        before = image.trips
+        assert image.requires_dist() == everything
+        assert image.trips > before
+    finally:
+        image.close()

@@ -82,7 +82,8 @@ class LocalFiles:
             os.close(fd)
 
 
-#: A blank line: what ends the header block (every such line is one `str.splitlines` ends too).
+#: A blank line in the bytes: `parse_requires_dist` stops there or at an earlier blank line, so
+#: cutting after it keeps everything the parse reads.
 _BLANK_LINE = re.compile(rb"\n[ \t\r\f\v]*\n")
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from chipdoctor.matrix.refresh.model import Generated
 from chipdoctor.matrix.refresh.parsers import (
     cann_release_notes,
+    hcu_dcgm_compatibility,
     pta_compatibility,
     pta_release_notes,
     pytorch_release_matrix,
@@ -37,5 +38,6 @@ PARSERS: dict[str, Parser] = {
         Parser(pytorch_release_matrix.NAME, "cuda", pytorch_release_matrix.parse),
         Parser(rocm_compatibility_matrix.NAME, "rocm", rocm_compatibility_matrix.parse),
         Parser(torch_mlu_build_property.NAME, "cambricon", torch_mlu_build_property.parse),
+        Parser(hcu_dcgm_compatibility.NAME, "dcu", hcu_dcgm_compatibility.parse),
     )
 }

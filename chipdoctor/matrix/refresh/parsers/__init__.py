@@ -10,6 +10,7 @@ from chipdoctor.matrix.refresh.model import Generated
 from chipdoctor.matrix.refresh.parsers import (
     cann_release_notes,
     hcu_dcgm_compatibility,
+    hiascend_cann_release_notes,
     pta_compatibility,
     pta_release_notes,
     pytorch_release_matrix,
@@ -35,6 +36,7 @@ PARSERS: dict[str, Parser] = {
             cann_release_notes.NAME, "ascend", cann_release_notes.parse, cann_release_notes.label
         ),
         Parser(pta_compatibility.NAME, "ascend", pta_compatibility.parse),
+        Parser(hiascend_cann_release_notes.NAME, "ascend", hiascend_cann_release_notes.parse),
         Parser(pytorch_release_matrix.NAME, "cuda", pytorch_release_matrix.parse),
         Parser(rocm_compatibility_matrix.NAME, "rocm", rocm_compatibility_matrix.parse),
         Parser(torch_mlu_build_property.NAME, "cambricon", torch_mlu_build_property.parse),

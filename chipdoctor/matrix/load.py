@@ -21,6 +21,8 @@ MATRIX_FORMAT = "chipdoctor-matrix/1"
 _ROW_TEXT_FIELDS = ("note", "branch", "generator")
 _ROW_FIELDS = {"source", "verdict", "card", *_ROW_TEXT_FIELDS}
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+#: A distribution's PEP 503 name, as `packages:` declares it.
+_PACKAGE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -66,7 +68,8 @@ def overlay(base: Matrix, site: Matrix) -> Matrix:
             )
         replaced = {row.patterns(table.key) for row in table.rows}
         kept = [row for row in old.rows if row.patterns(old.key) not in replaced]
-        tables[name] = Table(name, old.key, old.description, [*table.rows, *kept])
+        packages = tuple(dict.fromkeys((*old.packages, *table.packages)))
+        tables[name] = Table(name, old.key, old.description, [*table.rows, *kept], packages)
     return Matrix(
         base.stack,
         {**base.sources, **site.sources},
@@ -193,31 +196,63 @@ def _table(
 ) -> Table:
     if not isinstance(body, dict):
         raise doc.error(where, f"table {name!r} must be a mapping with key and rows")
-    _expect_keys(doc, where, body, required={"key", "rows"}, allowed={"description"})
+    _expect_keys(doc, where, body, required={"key", "rows"}, allowed={"description", "packages"})
+    packages = _packages(doc, (*where, "packages"), name, body.get("packages", []))
     key = body["key"]
-    if not isinstance(key, str) or key not in ALL_COMPONENTS:
-        raise doc.error((*where, "key"), f"table {name!r}: key {key!r} is not a component id")
+    if not isinstance(key, str) or (key not in ALL_COMPONENTS and key not in packages):
+        raise doc.error(
+            (*where, "key"),
+            f"table {name!r}: key {key!r} is not a component id nor one of its packages",
+        )
     rows_data = body["rows"]
     if not isinstance(rows_data, list):
         raise doc.error((*where, "rows"), f"table {name!r}: rows must be a list")
+    names = ALL_COMPONENTS | frozenset(packages)
     rows = [
-        _row(doc, (*where, "rows", index), key, row, sources) for index, row in enumerate(rows_data)
+        _row(doc, (*where, "rows", index), row, sources, (key, names))
+        for index, row in enumerate(rows_data)
     ]
-    return Table(name, key, str(body.get("description", "")), rows)
+    return Table(name, key, str(body.get("description", "")), rows, packages)
 
 
-def _row(doc: LocatedYaml, where: YamlPath, key: str, data: Any, sources: dict[str, Source]) -> Row:
+def _packages(doc: LocatedYaml, where: YamlPath, name: str, value: Any) -> tuple[str, ...]:
+    """`packages:`, the distributions a table's rows may name besides component ids (their
+    versions are PEP 440); a component id is not repeated there."""
+    if not isinstance(value, list):
+        raise doc.error(where, f"table {name!r}: packages must be a list of distribution names")
+    for item in value:
+        if not isinstance(item, str) or not _PACKAGE.match(item) or item in ALL_COMPONENTS:
+            raise doc.error(
+                where,
+                f"table {name!r}: package {item!r} must be a lower-case PEP 503 name such as "
+                "'vllm-ascend', and no component id",
+            )
+    return tuple(value)
+
+
+def _row(
+    doc: LocatedYaml,
+    where: YamlPath,
+    data: Any,
+    sources: dict[str, Source],
+    shape: tuple[str, frozenset[str]],
+) -> Row:
+    """One row; `shape` is the table's key and every name its rows may carry."""
+    key, names = shape
     if not isinstance(data, dict):
         raise doc.error(where, "a row must be a mapping of component id to version(s)")
-    unknown = sorted((k for k in data if k not in _ROW_FIELDS and k not in ALL_COMPONENTS), key=str)
+    unknown = sorted((k for k in data if k not in _ROW_FIELDS and k not in names), key=str)
     if unknown:
-        raise doc.error((*where, unknown[0]), f"unknown field {unknown[0]!r} (not a component id)")
+        raise doc.error(
+            (*where, unknown[0]),
+            f"unknown field {unknown[0]!r} (not a component id nor a package of the table)",
+        )
     if key not in data:
         raise doc.error(where, f"row lacks its key component {key!r}")
     values = {
         component: _patterns(doc, (*where, component), component, value)
         for component, value in data.items()
-        if component in ALL_COMPONENTS
+        if component in names
     }
     generator = data.get("generator")
     if generator is not None and not (isinstance(generator, str) and _ID.match(generator)):

@@ -64,6 +64,9 @@ class Table:
     key: str
     description: str
     rows: list[Row]
+    #: The distributions (PEP 503 names) the table's rows name besides component ids
+    #: (`packages:`): ecosystem packages such as vllm-ascend that are no component of a stack.
+    packages: tuple[str, ...] = ()
 
     def lookup(self, version: str) -> list[Row]:
         """Rows whose key component matches `version`, in file order (site rows first)."""

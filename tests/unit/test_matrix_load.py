@@ -94,6 +94,41 @@ def test_a_row_may_name_the_cards_it_is_limited_to(tmp_path: Path) -> None:
     assert _schema_errors(text) == []
 
 
+PACKAGES = """\
+  vllm_ascend:
+    key: vllm-ascend
+    packages: [vllm-ascend, vllm]
+    rows:
+      - {vllm-ascend: "0.9.1", vllm: "0.9.1", cann: ">=8.2.RC1", source: s1}
+"""
+
+
+def test_a_table_may_declare_the_packages_its_rows_name(tmp_path: Path) -> None:
+    text = GOOD + PACKAGES
+    table = load_file(_write(tmp_path, text)).table("vllm_ascend")
+    assert (table.key, table.packages) == ("vllm-ascend", ("vllm-ascend", "vllm"))
+    (row,) = table.lookup("0.9.1")
+    assert row.matches("vllm", "0.9.1+empty") and not row.matches("vllm", "0.9.2")
+    assert _schema_errors(text) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("packages: [vllm-ascend, vllm]", "packages: [vllm-ascend]", "unknown field 'vllm'"),
+        ("packages: [vllm-ascend, vllm]", "packages: [vllm]", "key 'vllm-ascend' is not a"),
+        ("packages: [vllm-ascend, vllm]", "packages: [vllm-ascend, vllm, torch]", "no component"),
+        ("packages: [vllm-ascend, vllm]", "packages: [vllm-ascend, Vllm]", "PEP 503 name"),
+    ],
+)
+def test_a_package_not_declared_or_misnamed_is_bad_input(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    path = _write(tmp_path, GOOD + PACKAGES.replace(old, new))
+    with pytest.raises(BadInput, match=message):
+        load_file(path)
+
+
 def test_bundled_dcu_data_carries_hygons_bw200_rule() -> None:
     """hcu-dcgm compatibility.go @ b223b72: legacyCompatibilityMatrix BW200 = driver >= 6.3.0,
     DTK >= 25.00.00."""

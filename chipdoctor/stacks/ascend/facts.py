@@ -22,9 +22,17 @@ NNAL_SET_ENV = "{ascend}/nnal/atb/set_env.sh"
 #: ("If you encounter 'libatb.so not found' errors ... ensure NNAL is properly installed",
 #: vllm-ascend installation docs, vllm-project/vllm-ascend PR #5235 and issue #2727).
 ATB_USERS = ("vllm-ascend",)
+#: Packages whose pairing with CANN, torch_npu and vLLM the projects publish as tables only
+#: (matrices/ascend.yaml: vllm_ascend, vllm_ascend_cann, triton_ascend); PEP 503 names.
+ECOSYSTEM = ("vllm-ascend", "vllm", "triton-ascend")
 
 # Keys of Inventory.facts the rules read.
 FACT_ATB_USERS = "ascend.atb_users"
+#: `ascend.package.<name>`: the installed version of each ECOSYSTEM package.
+FACT_PACKAGE = "ascend.package.{name}"
+#: The stack packages vllm-ascend's own Requires-Dist names (space-separated PEP 503 names),
+#: present only where its METADATA was read: a pin there is judged by the requirements rule.
+FACT_VLLM_ASCEND_PINS = "ascend.vllm-ascend.requires"
 FACT_TOOLKIT_COMPATIBLE = "ascend.toolkit.compatible_version"
 FACT_DRIVER_INNER = "ascend.driver.innerversion"
 FACT_DRIVER_FW_RANGE = "ascend.driver.compatible_version_fw"

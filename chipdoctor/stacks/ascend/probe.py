@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chipdoctor.evidence.base import Evidence, UnreadableError
+from chipdoctor.evidence.base import Evidence, UnreadableError, normalize_name
 from chipdoctor.i18n import T, join
 from chipdoctor.model import Device, Inventory, Severity
 from chipdoctor.parsers.keyvalue import get_ci, parse_key_values, parse_version_cfg
@@ -19,14 +19,17 @@ from chipdoctor.stacks.ascend.facts import (
     CANN_INSTALL_INFO,
     DRIVER_INFO,
     DRIVER_PACKAGE,
+    ECOSYSTEM,
     FACT_ATB_USERS,
     FACT_DRIVER_FW_RANGE,
     FACT_DRIVER_INFO_SOURCE,
     FACT_DRIVER_INNER,
     FACT_FIRMWARE_DRV_RANGE,
+    FACT_PACKAGE,
     FACT_SET_ENV,
     FACT_TOOLKIT_COMPATIBLE,
     FACT_TOOLKIT_SOURCE,
+    FACT_VLLM_ASCEND_PINS,
     FIRMWARE_INFO,
     NPU_SMI,
     VISIBLE_DEVICES,
@@ -55,6 +58,7 @@ class AscendProbe:
         users = [f"{n} {v}" for n in ATB_USERS if (v := evidence.python.package(n))]
         if users:
             context.inventory.facts[FACT_ATB_USERS] = ", ".join(users)
+        _ecosystem(context)
         _driver(context)
         _firmware(context)
         roots = _install_roots(context)
@@ -73,6 +77,34 @@ class AscendProbe:
             _environment(context, toolkit, torch_npu is not None)
         _visible_devices(context, device_count)
         return context.finish()
+
+
+def _ecosystem(context: ProbeContext) -> None:
+    """The versions of the packages the ecosystem tables judge, and which stack packages
+    vllm-ascend's METADATA pins (so the tables only speak where the metadata is silent)."""
+    evidence = context.evidence
+    facts = context.inventory.facts
+    for name in ECOSYSTEM:
+        version = evidence.python.package(name)
+        if version:
+            facts[FACT_PACKAGE.format(name=name)] = version
+    if evidence.python.package("vllm-ascend"):
+        lines = evidence.requires_dist().get("vllm-ascend")
+        if lines:
+            facts[FACT_VLLM_ASCEND_PINS] = " ".join(_required_names(lines))
+
+
+def _required_names(lines: tuple[str, ...]) -> list[str]:
+    """The PEP 503 names the Requires-Dist lines name (unreadable lines skipped)."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    names = []
+    for line in lines:
+        try:
+            names.append(normalize_name(Requirement(line).name))
+        except InvalidRequirement:
+            continue
+    return sorted(set(names))
 
 
 def _arch_dirs(machine: str) -> tuple[str, ...]:

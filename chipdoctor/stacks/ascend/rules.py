@@ -15,7 +15,6 @@ from chipdoctor.matrix.model import INCOMPATIBLE, Matrix, Row
 from chipdoctor.model import Finding, Inventory, Severity
 from chipdoctor.parsers.keyvalue import inner_release, parse_bracket_ranges
 from chipdoctor.rules.common import (
-    TORCH_CPU_INDEX,
     cite,
     compare,
     highest,
@@ -27,9 +26,10 @@ from chipdoctor.rules.common import (
     stack_finding,
     vendor_in_ranges,
 )
-from chipdoctor.stacks.ascend import companions, facts, products
+from chipdoctor.stacks.ascend import companions, ecosystem, facts, products
+from chipdoctor.stacks.ascend.pip import torch_line as _torch_line
+from chipdoctor.stacks.ascend.pip import torch_npu_line as _pip_torch_npu
 
-RELEASES_URL = "https://gitcode.com/Ascend/pytorch/releases"
 CANN_DOWNLOAD = "https://www.hiascend.com/developer/download/community/result?module=cann"
 
 
@@ -49,16 +49,13 @@ def evaluate(inventory: Inventory, matrix: Matrix) -> list[Finding]:
     if cann:
         out += companions.kernels(inventory, cann)
         out += companions.nnal(inventory, cann)
+    out += ecosystem.findings(inventory, matrix)
     out += _cann_vs_driver(inventory, matrix)
     out += _driver_vs_firmware(inventory, matrix)
     return out
 
 
 _finding = partial(stack_finding, stack="ascend")
-
-
-def _torch_line(version: str) -> str:
-    return pip_install(f"torch=={version}", index_url=TORCH_CPU_INDEX)
 
 
 def _torch_vs_torch_npu(
@@ -173,13 +170,6 @@ def _python(python: str | None, torch_npu: str, rows: list[Row], matrix: Matrix)
             ),
         )
     ]
-
-
-def _pip_torch_npu(torch_npu: str, torch: str | None) -> str:
-    line = pip_install(f"torch-npu=={torch_npu}")
-    if torch is not None and not same_release(torch, torch_npu):
-        line = f"{_torch_line(release_of(torch_npu))} && {line}"
-    return T("{command}   # wheels not on PyPI: {url}", command=line, url=RELEASES_URL)
 
 
 def _candidates_for_cann(cann: str, torch: str | None, matrix: Matrix) -> list[Row]:

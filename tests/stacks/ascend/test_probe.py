@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from chipdoctor.evidence.base import PythonInfo
 from chipdoctor.evidence.host import HostEvidence
 from chipdoctor.model import Inventory, Severity
+from chipdoctor.stacks.ascend import facts
 from chipdoctor.stacks.ascend.probe import AscendProbe, parse_visible_devices
 from tests.conftest import FIXTURES, write_tool
 
@@ -206,3 +208,28 @@ def test_unhealthy_chip_is_a_warning(tmp_path: Path) -> None:
 )
 def test_visible_devices_parse_like_the_runtime(value: str, ids: list[int], rest: str) -> None:
     assert parse_visible_devices(value) == (ids, rest)
+
+
+def test_ecosystem_packages_and_vllm_ascends_own_pins_are_recorded(tmp_path: Path) -> None:
+    """Versions from the installed distributions; which stack packages vllm-ascend's METADATA
+    pins (its v0.9.1 requirements: torch-npu==2.5.1.post1, torch>=2.5.1)."""
+    site = "/usr/lib/python3/site-packages"
+    put(tmp_path, f"{site}/vllm_ascend-0.9.1.dist-info/METADATA",
+        "Metadata-Version: 2.1\nName: vllm_ascend\nVersion: 0.9.1\n"
+        "Requires-Dist: torch-npu==2.5.1.post1\nRequires-Dist: torch>=2.5.1\n"
+        "Requires-Dist: torchvision<0.21.0\n\n")  # fmt: skip
+    evidence = HostEvidence(root=str(tmp_path), env={"PATH": "/nonexistent"})
+    packages = {"vllm-ascend": "0.9.1", "vllm": "0.9.1+empty", "triton-ascend": "3.2.0"}
+    evidence.__dict__["python"] = PythonInfo("3.11.4", packages, (site,))
+    found = AscendProbe().collect(evidence).facts
+    assert found[facts.FACT_PACKAGE.format(name="vllm")] == "0.9.1+empty"
+    assert found[facts.FACT_PACKAGE.format(name="triton-ascend")] == "3.2.0"
+    assert found[facts.FACT_VLLM_ASCEND_PINS] == "torch torch-npu torchvision"
+
+
+def test_without_vllm_ascends_metadata_no_pins_are_recorded(tmp_path: Path) -> None:
+    evidence = HostEvidence(root=str(tmp_path), env={"PATH": "/nonexistent"})
+    evidence.__dict__["python"] = PythonInfo("3.11.4", {"vllm-ascend": "0.9.1"}, ())
+    found = AscendProbe().collect(evidence).facts
+    assert found[facts.FACT_PACKAGE.format(name="vllm-ascend")] == "0.9.1"
+    assert facts.FACT_VLLM_ASCEND_PINS not in found

@@ -263,8 +263,10 @@ class AscendHost:
         if self.torch_npu:
             packages["torch_npu"] = "2.5.1.post1"
         if self.vllm_ascend:
-            # vllm-ascend v0.9.1 pairs with torch_npu 2.5.1.post1 and CANN 8.2.RC1 (ascend.md §1.7).
+            # vllm-ascend v0.9.1 pairs with torch_npu 2.5.1.post1 and CANN 8.2.RC1 (ascend.md §1.7),
+            # and is a plugin of vLLM 0.9.1 (vllm-ascend versioning_policy.md).
             packages["vllm_ascend"] = "0.9.1"
+            packages["vllm"] = "0.9.1"
         for name, version in packages.items():
             write(
                 root,

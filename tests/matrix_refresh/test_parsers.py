@@ -317,3 +317,43 @@ def test_pytorch_release_matrix_refuses_a_changed_shape(
 ) -> None:
     with pytest.raises(SourceError, match=message):
         PARSERS["pytorch-release-matrix"].parse(_with_matrix(tmp_path, table))
+
+
+def test_vllm_ascend_release_matrix_rows() -> None:
+    """versioning_policy.md @ 182b75e: 36 releases, v0.23.0 to v0.7.3."""
+    out = PARSERS["vllm-ascend-versioning"].parse(SOURCES / "vllm-ascend-versioning")
+    assert out.stack == "ascend"
+    rows = out.rows["vllm_ascend"]
+    assert len(rows) == 36
+    source = "gen-vllm-ascend-versioning"
+    assert rows[0] == {"vllm-ascend": "0.23.0", "vllm": "0.23.0", "cann": "9.1.0",
+                       "torch": "2.10.0", "torch_npu": "2.10.0.post4", "triton-ascend": "3.2.2",
+                       "source": source}  # fmt: skip
+    by_release = {row["vllm-ascend"]: row for row in rows}
+    # several vLLM releases in one cell; no Triton Ascend before v0.13.0rc2
+    assert by_release["0.10.1rc1"]["vllm"] == ["0.10.1", "0.10.1.1"]
+    assert "triton-ascend" not in by_release["0.9.1"]
+    assert (by_release["0.8.5rc1"]["vllm"], by_release["0.7.3.post1"]["cann"]) == (
+        "0.8.5.post1", "8.1.RC1"
+    )  # fmt: skip
+    assert out.sources[source]["url"].endswith("/docs/source/community/versioning_policy.md")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("| v0.9.1      | v0.9.1  ", "| 0.9.1-final | v0.9.1  ", "not a release version"),
+        ("2.5.1 / 2.5.1.post1             |", "2.5.1.post1                     |", "torch / "),
+        ("| Stable CANN |", "| CANN        |", "no release compatibility matrix"),
+    ],
+)
+def test_vllm_ascend_release_matrix_refuses_a_changed_shape(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    directory = copy_source("vllm-ascend-versioning", tmp_path)
+    page = directory / "versioning_policy.md"
+    text = page.read_text(encoding="utf-8")
+    assert old in text
+    page.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(SourceError, match=message):
+        PARSERS["vllm-ascend-versioning"].parse(directory)

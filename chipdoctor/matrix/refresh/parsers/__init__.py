@@ -17,6 +17,7 @@ from chipdoctor.matrix.refresh.parsers import (
     pytorch_release_matrix,
     rocm_compatibility_matrix,
     torch_mlu_build_property,
+    vllm_ascend_versioning,
 )
 
 
@@ -43,5 +44,6 @@ PARSERS: dict[str, Parser] = {
         Parser(rocm_compatibility_matrix.NAME, "rocm", rocm_compatibility_matrix.parse),
         Parser(torch_mlu_build_property.NAME, "cambricon", torch_mlu_build_property.parse),
         Parser(hcu_dcgm_compatibility.NAME, "dcu", hcu_dcgm_compatibility.parse),
+        Parser(vllm_ascend_versioning.NAME, "ascend", vllm_ascend_versioning.parse),
     )
 }

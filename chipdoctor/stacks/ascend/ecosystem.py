@@ -39,7 +39,7 @@ def findings(inventory: Inventory, matrix: Matrix) -> list[Finding]:
     rows = matrix.table("vllm_ascend").lookup(vllm_ascend) if vllm_ascend else []
     if vllm_ascend and rows:
         row = rows[0]
-        out += _vllm(vllm_ascend, _package(inventory, "vllm"), row, matrix)
+        out += _vllm(vllm_ascend, _package(inventory, "vllm"), cann, row, matrix)
         if cann:
             out += _cann(vllm_ascend, cann, row, matrix)
         torch_npu = inventory.version("torch_npu")
@@ -64,22 +64,26 @@ def _paired(matrix: Matrix, table: str, component: str, version: str) -> Row | N
     return newest_row(rows, key) or (rows[0] if rows else None)
 
 
-def _vllm(vllm_ascend: str, vllm: str | None, row: Row, matrix: Matrix) -> list[Finding]:
-    """vllm-ascend is a plugin of one vLLM release: another vLLM is an error."""
+def _vllm(
+    vllm_ascend: str, vllm: str | None, cann: str | None, row: Row, matrix: Matrix
+) -> list[Finding]:
+    """vllm-ascend is a plugin of one vLLM release: another vLLM is an error. The fix that keeps
+    the installed CANN comes first: the release made for the installed vLLM where its row names
+    this CANN, else vLLM of this release's row."""
     if vllm is not None and row.matches("vllm", vllm):
         return []
     wanted = row.first("vllm")
-    fixes = []
-    if vllm is not None:
-        best = _paired(matrix, "vllm_ascend", "vllm", vllm)
-        if best is not None:
-            fixes.append(pip_install(f"vllm-ascend=={best.first('vllm-ascend')}"))
-    fixes.append(
-        T("or keep vllm-ascend {version}: {command}", version=vllm_ascend,
-          command=pip_install(f"vllm=={wanted}"))
-        if fixes
-        else pip_install(f"vllm=={wanted}")
-    )  # fmt: skip
+    keep_plugin = pip_install(f"vllm=={wanted}")
+    best = _paired(matrix, "vllm_ascend", "vllm", vllm) if vllm is not None else None
+    if best is None:
+        fix: str = keep_plugin
+    else:
+        plugin = pip_install(f"vllm-ascend=={best.first('vllm-ascend')}")
+        keep = T("or keep vllm-ascend {version}: {command}", version=vllm_ascend,
+                 command=keep_plugin)  # fmt: skip
+        fits = cann is None or best.matches("cann", cann) or not row.matches("cann", cann)
+        other = T("or {command}", command=plugin)
+        fix = join([plugin, keep]) if fits else join([keep_plugin, other])
     message = (
         T(
             "vllm-ascend {vllm_ascend} is the plugin release for vLLM {wanted}, but vLLM {vllm} "
@@ -99,7 +103,7 @@ def _vllm(vllm_ascend: str, vllm: str | None, row: Row, matrix: Matrix) -> list[
             cite=cite(matrix, row),
         )
     )
-    return [_finding("vllm-ascend-vllm", Severity.ERROR, (), message, join(fixes))]
+    return [_finding("vllm-ascend-vllm", Severity.ERROR, (), message, fix)]
 
 
 def _cann(vllm_ascend: str, cann: str, row: Row, matrix: Matrix) -> list[Finding]:

@@ -38,14 +38,23 @@ def test_a_complete_release_row_is_clean() -> None:
 
 
 def test_another_vllm_is_an_error_naming_both_ways_out() -> None:
-    found = judged(packages(vllm_ascend="0.9.1", vllm="0.13.0"), cann="8.2.RC1")
+    found = judged(packages(vllm_ascend="0.9.1", vllm="0.13.0"), cann="8.5.0")
     finding = found["ascend.vllm-ascend-vllm"]
     assert finding.severity is Severity.ERROR
     assert "vLLM 0.9.1" in finding.message and "vLLM 0.13.0" in finding.message
     assert "versioning_policy.md" in finding.message
     # the release made for the installed vLLM (a final one before an rc), or vLLM of the row
-    assert "pip install vllm-ascend==0.13.0" in finding.fix
-    assert "pip install vllm==0.9.1" in finding.fix
+    first, second = finding.fix.split("\n")
+    assert first == "pip install vllm-ascend==0.13.0"
+    assert second.endswith("pip install vllm==0.9.1")
+
+
+def test_the_way_out_that_keeps_the_installed_cann_comes_first() -> None:
+    # vllm-ascend 0.13.0 wants CANN 8.5.0; this host has 0.9.1's CANN 8.2.RC1
+    found = judged(packages(vllm_ascend="0.9.1", vllm="0.13.0"), cann="8.2.RC1")
+    first, second = found["ascend.vllm-ascend-vllm"].fix.split("\n")
+    assert first == "pip install vllm==0.9.1"
+    assert second.endswith("pip install vllm-ascend==0.13.0")
 
 
 def test_a_release_line_of_only_release_candidates_is_still_offered() -> None:

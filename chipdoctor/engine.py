@@ -175,26 +175,7 @@ def _crashed(
 
 def judge(inventory: Inventory, matrices: MatrixSet) -> list[Finding]:
     """The probes' own findings, then every rule of every stack found, worst first."""
-    from chipdoctor.rules.data import data_findings
-    from chipdoctor.rules.prerelease import as_released
-
-    # NOTE: without a stack nothing is judged against a matrix, so no pre-release stands in
-    # (and a host without accelerators never parses a version here).
-    judged, verdicts = as_released(inventory) if inventory.stacks else (inventory, [])
-    for stack in inventory.stacks:
-        try:
-            matrix = matrices.get(stack)
-            found = data_findings(stack, judged, matrix, STACKS[stack].evaluate(judged, matrix))
-        except Exception as exc:  # a rules bug must not hide what the other stacks' rules say
-            _crashed(
-                inventory,
-                f"{stack}.rules-crashed",
-                T("The {stack} rules failed ({error}); their verdicts are missing."),
-                exc,
-                stack=stack,
-            )
-        else:
-            verdicts.extend(found)
+    verdicts = _verdicts(inventory, matrices) if inventory.stacks else []
     findings = [*inventory.findings, *verdicts]
     if not inventory.stacks:
         findings.append(
@@ -211,6 +192,30 @@ def judge(inventory: Inventory, matrices: MatrixSet) -> list[Finding]:
             )
         )
     return sorted(findings, key=lambda f: -f.severity.rank)
+
+
+def _verdicts(inventory: Inventory, matrices: MatrixSet) -> list[Finding]:
+    """Every rule of every stack found. Without a stack nothing is judged against a matrix:
+    a host without accelerators imports no rule and parses no version (start-up)."""
+    from chipdoctor.rules.data import data_findings
+    from chipdoctor.rules.prerelease import as_released
+
+    judged, verdicts = as_released(inventory)
+    for stack in inventory.stacks:
+        try:
+            matrix = matrices.get(stack)
+            found = data_findings(stack, judged, matrix, STACKS[stack].evaluate(judged, matrix))
+        except Exception as exc:  # a rules bug must not hide what the other stacks' rules say
+            _crashed(
+                inventory,
+                f"{stack}.rules-crashed",
+                T("The {stack} rules failed ({error}); their verdicts are missing."),
+                exc,
+                stack=stack,
+            )
+        else:
+            verdicts.extend(found)
+    return verdicts
 
 
 def check(evidence: Evidence, matrices: MatrixSet, observer: ProbeObserver | None = None) -> Report:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import os
-import platform
 import shutil
 import stat
 from collections.abc import Mapping
@@ -147,8 +145,8 @@ class HostEvidence:
 
     def host_name(self) -> str | None:
         """None for a file tree under another `root`: a tree is no node."""
-        # NOTE: platform.node() is gethostname() without importing socket (~3 ms at start-up).
-        return platform.node() or None if self._root == Path("/") else None
+        # NOTE: the node name is gethostname() without importing socket (~3 ms at start-up).
+        return _uname()[1] or None if self._root == Path("/") else None
 
     def docker_engine(self) -> DockerEngine | None:
         return self._docker_engine if self._root == Path("/") else None
@@ -194,11 +192,12 @@ class HostEvidence:
             k: v.strip().strip('"').strip("'")
             for k, v in parse_key_values(os_release_text or "").items()
         }
-        libc, libc_version = platform.libc_ver()
+        system, _, release, machine = _uname()
+        libc, libc_version = _libc()
         return PlatformInfo(
-            system=platform.system(),
-            machine=platform.machine(),
-            release=platform.release(),
+            system=system,
+            machine=machine,
+            release=release,
             glibc=libc_version if libc == "glibc" else "",
             os_release=os_release,
         )
@@ -216,6 +215,31 @@ class HostEvidence:
             packages=dict(packages) if isinstance(packages, dict) else {},
             paths=tuple(str(p) for p in paths) if isinstance(paths, list) else (),
         )
+
+
+def _uname() -> tuple[str, str, str, str]:
+    """System, node, release and machine: os.uname(), which platform.uname() reads on POSIX,
+    without importing platform (~2 ms of start-up); platform itself elsewhere (Windows)."""
+    if hasattr(os, "uname"):
+        name = os.uname()
+        return name.sysname, name.nodename, name.release, name.machine
+    import platform
+
+    return platform.system(), platform.node(), platform.release(), platform.machine()
+
+
+def _libc() -> tuple[str, str]:
+    """("glibc", "2.36"): the C library's confstr, which platform.libc_ver() asks first, and
+    platform.libc_ver() itself where that says nothing (musl, another system)."""
+    try:
+        parts = (os.confstr("CS_GNU_LIBC_VERSION") or "").split(maxsplit=1)
+    except (AttributeError, ValueError, OSError):
+        parts = []
+    if len(parts) == 2:
+        return parts[0], parts[1]
+    import platform
+
+    return platform.libc_ver()
 
 
 def _quiet_read(host: HostEvidence, path: str) -> str | None:
@@ -236,6 +260,8 @@ def inspect_interpreter(python: str, *, timeout: float) -> dict[str, object]:
     if not result.ok:
         detail = (result.stderr.strip().splitlines() or [result.error or "failed"])[-1]
         raise BadInput(f"cannot inspect this interpreter: {detail}", path=python)
+    import json  # only for --python: another interpreter's answer
+
     try:
         data = json.loads(result.stdout)
     except ValueError:

@@ -16,6 +16,14 @@ UNWANTED = (
     "rich",
     "typer",  # the command line is chipdoctor/cli/options.py (issue 16)
     "click",
+    "chipdoctor.cli.helptext",  # --help alone
+    "difflib",  # a misspelt command or option alone
+    "traceback",  # an internal error alone
+    "subprocess",  # no tool runs
+    "platform",  # os.uname and confstr say the same (evidence/host.py)
+    "gettext",  # English needs no catalog
+    "packaging",  # no stack: no version is compared
+    "chipdoctor.rules.data",
     "hashlib",  # OpenSSL: ~4 MiB of RSS; no updated data is installed to verify
     "chipdoctor.cli.fix",
     "chipdoctor.cli.snapshot",

@@ -26,6 +26,24 @@ def test_reads_files_under_root(tmp_path: Path) -> None:
     assert host.platform.os_release["VERSION_ID"] == "22.03"
 
 
+def test_platform_facts_are_what_the_platform_module_says() -> None:
+    # read without importing platform (start-up, issue 16): the same values
+    import platform
+
+    from chipdoctor.evidence.pyinfo import python_version
+
+    host = HostEvidence()
+    libc, version = platform.libc_ver()
+    assert (host.platform.system, host.platform.machine, host.platform.release) == (
+        platform.system(),
+        platform.machine(),
+        platform.release(),
+    )
+    assert host.platform.glibc == (version if libc == "glibc" else "")
+    assert host.host_name() == (platform.node() or None)
+    assert python_version() == platform.python_version()
+
+
 def test_directory_and_fifo_are_unreadable_not_hangs(tmp_path: Path) -> None:
     (tmp_path / "dir").mkdir()
     os.mkfifo(tmp_path / "fifo")

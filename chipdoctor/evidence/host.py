@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 from collections.abc import Mapping
 from functools import cached_property
@@ -110,7 +109,7 @@ class HostEvidence:
     def run(self, key: str) -> CommandResult | None:
         argv = argv_for(key)
         search = os.pathsep.join([self._env.get("PATH", ""), *_EXTRA_TOOL_DIRS])
-        executable = shutil.which(argv[0], path=search)
+        executable = which(argv[0], search)
         if executable is None:
             return None
         return run_command(key, [executable, *argv[1:]], timeout=self.timeout, env=self._env)
@@ -217,6 +216,43 @@ class HostEvidence:
         )
 
 
+def which(name: str, path: str | None = None) -> str | None:
+    """shutil.which on POSIX (a name with a slash as it is; else the first executable file of
+    that name along `path`, default $PATH), without importing shutil: ~2 ms of start-up for
+    its compression modules, and every probe asks for its tool."""
+    if os.name == "nt":
+        import shutil
+
+        return shutil.which(name, path=path)
+    if os.sep in name:
+        return name if _executable(name) else None
+    search = os.environ.get("PATH") if path is None else path
+    if search is None:
+        try:
+            search = os.confstr("CS_PATH")
+        except (AttributeError, ValueError):
+            search = os.defpath
+    seen = set()
+    for directory in search.split(os.pathsep) if search else ():
+        if directory in seen:
+            continue
+        seen.add(directory)
+        candidate = (
+            directory + name if directory.endswith("/") or not directory else f"{directory}/{name}"
+        )
+        if _executable(candidate):
+            return candidate
+    return None
+
+
+def _executable(path: str) -> bool:
+    try:
+        mode = Path(path).stat().st_mode
+    except (OSError, ValueError):
+        return False
+    return not stat.S_ISDIR(mode) and os.access(path, os.X_OK)
+
+
 def _uname() -> tuple[str, str, str, str]:
     """System, node, release and machine: os.uname(), which platform.uname() reads on POSIX,
     without importing platform (~2 ms of start-up); platform itself elsewhere (Windows)."""
@@ -251,7 +287,7 @@ def _quiet_read(host: HostEvidence, path: str) -> str | None:
 
 def inspect_interpreter(python: str, *, timeout: float) -> dict[str, object]:
     """Run another interpreter on pyinfo.py: its packages, without importing any of them."""
-    if shutil.which(python) is None and not Path(python).is_file():
+    if which(python) is None and not Path(python).is_file():
         raise BadInput("no such interpreter", path=python)
     script = str(Path(pyinfo.__file__).resolve())
     result = run_command("python", [python, script], timeout=timeout, env=dict(os.environ))

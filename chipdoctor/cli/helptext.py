@@ -31,7 +31,7 @@ def render(path: Sequence[str], node: Union[Command, Group], lang: str, width: i
     lines += [f"  {line}" for line in _wrapped(say(node.help), width - 2)]
     rows: list[tuple[str, str]]
     if isinstance(node, Command) and any(argument.help for argument in node.arguments):
-        rows = [(argument.metavar, say(argument.help)) for argument in node.arguments]
+        rows = [(argument.metavar, _argument_help(argument, say)) for argument in node.arguments]
         lines += ["", say(T("Arguments:")), *_table(rows, width)]
     rows = [(_left(option), _right(option, say)) for option in node.options if not option.hidden]
     rows.append(("--help", say(_HELP)))
@@ -75,6 +75,11 @@ def _right(option: Option, say: Callable[[str], str]) -> str:
         extra.append(say(T("required")))
     text = say(option.help)
     return f"{text}  [{'; '.join(extra)}]" if extra else text
+
+
+def _argument_help(argument: Argument, say: Callable[[str], str]) -> str:
+    text = say(argument.help)
+    return f"{text}  [{say(T('required'))}]" if argument.required else text
 
 
 def _first_sentence(text: str) -> str:

@@ -143,7 +143,7 @@ def _help(wanted: HelpWanted, argv: list[str]) -> int:
     from chipdoctor.cli.app import width
 
     sys.stdout.write(helptext.render(wanted.path, wanted.node, _help_language(argv), width()))
-    return EXIT_OK
+    return EXIT_OK if wanted.asked else EXIT_BAD_INPUT
 
 
 def _usage_error(exc: UsageError, argv: list[str]) -> int:

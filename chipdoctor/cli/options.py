@@ -29,12 +29,14 @@ class UsageError(Exception):
 
 
 class HelpWanted(Exception):
-    """`--help`, or a group named without its command: print its help, exit 0."""
+    """`--help` (exit 0), or a group named without its command: its help, and exit 2 as click
+    gives for a missing command."""
 
-    def __init__(self, path: Sequence[str], node: Union[Command, Group]) -> None:
+    def __init__(self, path: Sequence[str], node: Union[Command, Group], *, asked: bool) -> None:
         super().__init__(" ".join(path))
         self.path = tuple(path)
         self.node = node
+        self.asked = asked
 
 
 class Exit(Exception):
@@ -200,7 +202,7 @@ def parse(root: Group, argv: Sequence[str]) -> Invocation:
     path, tokens = [root.name], list(argv)
     while isinstance(node, Group):
         if not tokens:
-            raise HelpWanted(path, node)
+            raise HelpWanted(path, node, asked=False)
         index = _group_options(node, path, tokens)
         if index == len(tokens):
             raise UsageError("Missing command.", path)
@@ -221,7 +223,7 @@ def _group_options(group: Group, path: list[str], tokens: list[str]) -> int:
     while index < len(tokens) and tokens[index].startswith("-") and tokens[index] != "-":
         token = tokens[index]
         if token == "--help":
-            raise HelpWanted(path, group)
+            raise HelpWanted(path, group, asked=True)
         option = _find(group.options, token)
         if option is None:
             names = [flag for option in group.options for flag in option.flags]
@@ -251,7 +253,7 @@ def _command_values(command: Command, path: list[str], tokens: list[str]) -> dic
             positional.append(token)
             continue
         if token == "--help":
-            raise HelpWanted(path, command)
+            raise HelpWanted(path, command, asked=True)
         name, inline = _split(token)
         option = _find(command.options, name)
         if option is None:

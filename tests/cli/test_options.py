@@ -59,10 +59,10 @@ def test_the_lang_option_chooses_the_help_language() -> None:
     assert run_cli("check", "--lang", "en", "--help", env=zh_env).stdout.startswith("Usage:")
 
 
-def test_a_group_without_its_command_shows_its_help() -> None:
+def test_a_group_without_its_command_shows_its_help_and_exits_2() -> None:
     for argv in ([], ["matrix"], ["fleet"]):
         result = run_cli(*argv)
-        assert result.returncode == 0 and "Commands:" in result.stdout
+        assert result.returncode == 2 and "Commands:" in result.stdout
 
 
 def test_version() -> None:

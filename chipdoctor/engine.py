@@ -116,6 +116,14 @@ def _requirements(evidence: Evidence, inventory: Inventory) -> None:
 
             environment = marker_environment(evidence.platform, python)
             inventory.findings.extend(findings(requires, python.packages, environment))
+        if "torchvision" in python.packages or "torchaudio" in python.packages:
+            from chipdoctor.rules import companion_builds
+
+            inventory.findings.extend(
+                companion_builds.findings(
+                    evidence.platform, python.packages, evidence.requires_dist()
+                )
+            )
         if "flash-attn" in python.packages:
             from chipdoctor.rules import extension_builds
 

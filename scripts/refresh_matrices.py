@@ -15,6 +15,7 @@ from pathlib import Path
 from chipdoctor.errors import BadInput
 from chipdoctor.matrix.refresh.driver import refresh
 from chipdoctor.matrix.store import bundled_dir
+from chipdoctor.printable import visible
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     except BadInput as exc:
         print(f"refresh: {exc}", file=sys.stderr)
         return 2
-    print(summary, end="")
+    print(visible(summary, keep="\n"), end="")  # rows parsed from recorded vendor pages
     return status
 
 

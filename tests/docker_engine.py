@@ -64,10 +64,16 @@ STORAGE_DRIVERS = ("overlay2", "vfs")
 
 
 def _start(dockerd: str, runc: str, root: Path, driver: str) -> subprocess.Popen[bytes]:
-    """dockerd with what the tests need only: no iptables, no bridge, data under root."""
+    """dockerd with what the tests need only: no iptables, no bridge, data under root.
+
+    setpriv asks the kernel to stop it (SIGTERM) when the test process dies, so a killed
+    pytest does not leave an engine running."""
+    setpriv = shutil.which("setpriv")
+    orphan_guard = [setpriv, "--pdeathsig", "TERM"] if setpriv else []
     with (root / "dockerd.log").open("wb") as log:
         return subprocess.Popen(
             [
+                *orphan_guard,
                 dockerd,
                 "--iptables=false",
                 "--ip6tables=false",

@@ -82,6 +82,28 @@ class LocalFiles:
             os.close(fd)
 
 
+#: A blank line in the bytes: `parse_requires_dist` stops there or at an earlier blank line, so
+#: cutting after it keeps everything the parse reads.
+_BLANK_LINE = re.compile(rb"\n[ \t\r\f\v]*\n")
+
+
+def header_block(data: bytes) -> bytes:
+    """`data` through the blank line that ends its headers (all of it where there is none):
+    what `parse_requires_dist` reads of it, so a reader may keep only this."""
+    match = _BLANK_LINE.search(data)
+    return data if match is None else data[: match.end()]
+
+
+def read_head(read: Callable[[int], bytes]) -> bytes:
+    """The head of one METADATA file from a stream (`read(n)` returns its next n bytes), read
+    as `_headers` reads a file: the first part, and up to the limit only where the headers
+    go on past it."""
+    data = read(FIRST_READ_BYTES)
+    if len(data) == FIRST_READ_BYTES and b"\n\n" not in data:
+        data += read(MAX_METADATA_BYTES - FIRST_READ_BYTES)
+    return data
+
+
 def _headers(files: _Files, path: str) -> bytes | None:
     """The head of a METADATA file that holds its whole header block (or the limit's worth)."""
     try:

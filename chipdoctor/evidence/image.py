@@ -7,7 +7,9 @@ command runs: `run()` answers "not installed". `close()` removes the container.
 
 NOTE: the engine can only copy whole trees, so listing a directory streams its subtree (tar
 headers are read, file contents skipped); the listing of every directory inside it is kept,
-so a CANN install or a site-packages directory is streamed once.
+so a CANN install or a site-packages directory is streamed once. The header blocks of the
+`*.dist-info/METADATA` files passing by are kept too (bounded, as the host reads them:
+evidence/distmeta.py), so each distribution's `Requires-Dist` costs no round trip of its own.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from posixpath import dirname, join, normpath
 from typing import Any
 
 from chipdoctor.errors import BadInput
+from chipdoctor.evidence import distmeta
 from chipdoctor.evidence.base import (
     MAX_FILE_BYTES,
     CommandResult,
@@ -64,6 +67,9 @@ _PYTHON_PREFIX = re.compile(r"python(3\.[0-9]+(?:\.[0-9]+)?)$")
 _PYTHON_MINORS = tuple(f"3.{n}" for n in range(16, 5, -1))
 #: Debian/Ubuntu system site directories (checked when the interpreter lives in /usr).
 _SYSTEM_SITES = ("/usr/lib/python3/dist-packages",)
+#: The most METADATA header bytes kept from listings, all files together (a header block is a
+#: few kilobytes; past this, a file is read on its own, two round trips).
+_MAX_KEPT_METADATA = 16 << 20
 
 
 class ImageEvidence:
@@ -90,6 +96,9 @@ class ImageEvidence:
         )
         self._container = created["Id"]
         self._children: dict[str, list[str]] = {}
+        #: path of a `*.dist-info/METADATA` -> its header block, kept while listing.
+        self._metadata: dict[str, bytes] = {}
+        self._metadata_bytes = 0
 
     def close(self) -> None:
         self._api.remove_container(self._container, force=True)
@@ -202,9 +211,12 @@ class ImageEvidence:
         return None
 
     def requires_dist(self) -> Mapping[str, tuple[str, ...]]:
-        """Not read from an image: each METADATA file would be two Engine API round trips
-        (hundreds per image), and `check --image` must stay fast."""
-        return {}
+        return self._requires_dist
+
+    @cached_property
+    def _requires_dist(self) -> Mapping[str, tuple[str, ...]]:
+        python = self.python  # lists the sites: their METADATA heads are kept on the way
+        return distmeta.read_requires(_MetadataHeads(self), python.paths, python.packages)
 
     def identity(self) -> Identity:
         """The image's USER (root when it sets none), named from its own /etc/passwd."""
@@ -246,9 +258,29 @@ class ImageEvidence:
                 tree.setdefault("/".join([base, *parts[:-1]]) or "/", set()).add(parts[-1])
                 if member.isdir():
                     tree.setdefault("/".join([base, *parts]), set())
+                elif parts[-1] == "METADATA" and len(parts) > 1 and _DIST_INFO.match(parts[-2]):
+                    self._keep_metadata("/".join([base, *parts]), archive, member)
         for directory, names in tree.items():
             self._children[directory] = sorted(names)
         return list(self._children[key])
+
+    def _keep_metadata(self, path: str, archive: tarfile.TarFile, member: tarfile.TarInfo) -> None:
+        """The header block of a METADATA file the stream is passing, within the budget."""
+        if not member.isreg() or self._metadata_bytes >= _MAX_KEPT_METADATA:
+            return
+        handle = archive.extractfile(member)
+        if handle is None:
+            return
+        head = distmeta.header_block(distmeta.read_head(handle.read))
+        if self._metadata_bytes + len(head) <= _MAX_KEPT_METADATA:
+            self._metadata[path] = head
+            self._metadata_bytes += len(head)
+
+    def metadata_head(self, path: str, limit: int) -> bytes | None:
+        """Up to `limit` bytes of a METADATA file's header block: kept from a listing, else
+        read from the image."""
+        kept = self._metadata.get(normpath(path))
+        return kept[:limit] if kept is not None else self.read_bytes(path, limit)
 
     def _exists(self, path: str) -> bool:
         return self._resolve(path) is not None
@@ -322,6 +354,19 @@ class ImageEvidence:
             sites = [s for s in _SYSTEM_SITES if self._exists(s)]
             return sites, ""
         return [], ""
+
+
+class _MetadataHeads:
+    """The image's files as distmeta.read_requires reads them: listings, and METADATA heads."""
+
+    def __init__(self, image: ImageEvidence) -> None:
+        self._image = image
+
+    def list_dir(self, path: str) -> list[str] | None:
+        return self._image.list_dir(path)
+
+    def read_bytes(self, path: str, limit: int) -> bytes | None:
+        return self._image.metadata_head(path, limit)
 
 
 def _table(text: str | None) -> dict[str, int]:

@@ -23,6 +23,8 @@ RECORDER = Path(__file__).resolve().parent / "recorder.py"
 MAX_RECORD = 64 << 20
 #: The script's own output is passed through to the end of the run, cut beyond this.
 MAX_SCRIPT_OUTPUT = 64 << 20
+#: Of the traceback file, only this much of its end is read for the one-line summary.
+TRACEBACK_TAIL = 64 << 10
 
 
 def record_run(script: Path, args: list[str], *, python: str | None, timeout: float) -> Counter[Op]:
@@ -79,9 +81,21 @@ def _failure(script: Path, code: int | None, error: str, stderr: bytes, kept: Pa
     if code is None:
         kept.unlink(missing_ok=True)
         return f"{script}: {error or 'did not finish'} (raise --deep-timeout to give it longer)"
-    written = kept.read_text(encoding="utf-8", errors="replace") if kept.is_file() else ""
+    written = _tail(kept)
     if not written.strip():
         written = stderr.decode("utf-8", errors="replace")
-        kept.write_text(written, encoding="utf-8")
+        kept.write_bytes(stderr)
     last = next((line for line in reversed(written.splitlines()) if line.strip()), "no output")
     return f"{script}: failed with exit {code} ({last.strip()[:200]}); its traceback is in {kept}"
+
+
+def _tail(kept: Path) -> str:
+    """The end of the child's traceback file, where its last line is: the child may have
+    written any amount there, and only that line is shown."""
+    try:
+        size = regular_size(kept)
+        with kept.open("rb") as stream:
+            stream.seek(max(0, size - TRACEBACK_TAIL))
+            return stream.read(TRACEBACK_TAIL).decode("utf-8", errors="replace")
+    except (OSError, RefusedFile):
+        return ""

@@ -72,6 +72,7 @@ def _torch_build(context: ProbeContext) -> None:
         python.package("torch") or "",
         context.evidence.platform.machine,
         context.evidence.requires_dist().get("torch", ()),
+        context.evidence.platform.system,
     )
     if found is not None:
         if found[0]:

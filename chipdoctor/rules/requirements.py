@@ -155,7 +155,7 @@ def _fix(target: str, items: list[Unmet], packages: Mapping[str, str]) -> str:
     installed = items[0].installed
     requirers = {i.requirer for i in items}
     if target == "torch" and installed and _final(installed) and requirers <= set(_COMPANIONS):
-        return _companions_for(installed, sorted(requirers))
+        return companions_for(installed, sorted(requirers))
     specifier = SpecifierSet(",".join(i.specifier for i in items if i.specifier))
     pinned = _pinned(specifier)
     if pinned is None:
@@ -170,7 +170,7 @@ def _fix(target: str, items: list[Unmet], packages: Mapping[str, str]) -> str:
     return pip_install(f"{target}=={pinned}")
 
 
-def _companions_for(torch: str, companions: list[str]) -> str:
+def companions_for(torch: str, companions: list[str]) -> str:
     """Keep the installed torch; reinstall torchvision/torchaudio built for it (pip picks the
     release whose own pin matches `torch==<installed>`)."""
     line = ".".join(release_of(torch).split(".")[:2])

@@ -8,7 +8,8 @@
 # One task per node runs `chipdoctor check --format json`; srun itself writes each node's
 # stdout to DIR/<node>.json (`--output` with `%N`, the node's short name) and its stderr to
 # DIR/<node>.err, so DIR needs to be writable only where this script runs, not shared. DIR
-# must hold no reports yet (exit 2): a stale one would stand for a node that did not answer.
+# must hold no reports yet (exit 2): a stale one would stand for a node that did not answer,
+# and its name no `%` or `\` (exit 2): srun would expand them in the --output pattern.
 # A node whose stack is incompatible (chipdoctor exit 1) still writes its report; the script
 # exits 0 when every node wrote one, else 1, naming the nodes that did not (or saying that no
 # node ran the check at all: srun could not allocate or start).
@@ -23,6 +24,12 @@ if [ $# -lt 1 ]; then
 fi
 dir="$1"
 shift
+case "$dir" in
+  *%* | *\\*) # srun would read them as its filename pattern (%j, %N, \\), not as DIR
+    echo "collect: $dir: a directory name with % or \\ is not usable (srun expands them)" >&2
+    exit 2
+    ;;
+esac
 mkdir -p "$dir" || exit 2
 for old in "$dir"/*.json "$dir"/*.err; do
   # a node that does not answer now would be compared by its report of an earlier run

@@ -11,6 +11,7 @@ from chipdoctor.engine import judge
 from chipdoctor.fix.agree import planned
 from chipdoctor.model import Finding, Inventory, Severity
 from chipdoctor.resolve.core import resolve
+from tests import planning
 from tests.planning import by_id, fixed, host
 
 KEEP_DRIVER = "\nor keep the driver: "
@@ -79,3 +80,30 @@ def test_a_warning_without_a_driver_way_keeps_the_rules_both_ways() -> None:
     inventory = host("cambricon", neuware="4.7.2", cambricon_driver="5.10.22")
     finding = _checked(inventory)["cambricon.neuware-driver"]
     assert "Or install CNToolkit 3.8.2, paired with driver 5.10.13" in finding.fix
+
+
+def test_ascend_keeping_the_driver_changes_cann_and_torch_npu_together() -> None:
+    """A whole stack above the driver: the second way is a CANN and torch_npu pair that runs
+    on the installed driver (the rules find no driver or pairing error in it)."""
+    installed = {
+        "torch": "2.5.1",
+        "torch_npu": "2.5.1.post1",
+        "cann": "8.1.RC1",
+        "cann_kernels": "8.1.RC1",
+        "ascend_driver": "23.0.3",
+        "ascend_firmware": "7.1.0.5.220",
+        "python": "3.10.12",
+    }
+    inventory = planning.inventory("ascend", **installed)
+    finding = _checked(inventory)["ascend.cann-driver"]
+    upgrade, plan = _ways(finding)
+    assert upgrade.startswith("Ask the administrator for Ascend HDK NPU driver ")
+    assert "23.0.3" not in upgrade
+    target = resolve(inventory, fixed()).target
+    assert target["ascend_driver"] == "23.0.3"
+    assert target["cann"] != installed["cann"] and target["torch_npu"] != installed["torch_npu"]
+    assert f"Install CANN {target['cann']}:" in plan
+    assert f"torch_npu-{target['torch_npu']}-" in plan
+    kept = planning.inventory("ascend", **{**installed, **target, "cann_kernels": target["cann"]})
+    wrong = [f.id for f in judge(kept, fixed()) if f.severity is Severity.ERROR]
+    assert wrong == []

@@ -100,6 +100,19 @@ def test_collect_refuses_a_directory_with_earlier_reports(tmp_path: Path) -> Non
     assert sorted(p.name for p in reports.iterdir()) == ["node07.json"]
 
 
+def test_collect_refuses_a_directory_name_srun_would_expand(tmp_path: Path) -> None:
+    """`run%j` would become `run1234` in srun's --output pattern: the reports would land
+    elsewhere and every node would look silent."""
+    reports = tmp_path / "run%j"
+    done = subprocess.run(
+        [str(COLLECT), str(reports), "--nodes=1"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "with % or \\ is not usable" in done.stderr
+    assert not reports.exists()
+
+
 def test_collect_fails_when_srun_runs_no_node(slurm: tuple[Cluster, Path], tmp_path: Path) -> None:
     """srun refusing the job (here an unknown partition) leaves no report: not `exit 0`."""
     running, _ = slurm

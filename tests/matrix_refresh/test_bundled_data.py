@@ -23,7 +23,8 @@ def test_torchnpu_26_2_0_packages() -> None:
 def test_cann_9_2_0_with_hdk_26_2_rc1() -> None:
     rows = DATA.get("ascend").table("cann_driver").lookup("9.2.0")
     ok = [r for r in rows if r.verdict != INCOMPATIBLE and r.matches("ascend_driver", "26.2.rc1")]
-    assert ok and all(r.sources == ("cann-rn-920",) for r in ok)
+    assert ok and all(r.sources == ("gen-hiascend-cann-rn-9.2.0",) for r in ok)
+    assert all(r.extra["generator"] == "hiascend-cann-release-notes" for r in rows)
     refused = [r for r in rows if r.verdict == INCOMPATIBLE]
     assert [r.values["ascend_driver"] for r in refused] == [("25.0.X", "25.2.X")]
     assert any(r.matches("ascend_driver", "25.3.rc1") for r in rows if r.verdict != INCOMPATIBLE)

@@ -37,9 +37,24 @@ def test_published_default_per_machine() -> None:
     assert cpu is not None and cpu[0] is None and "test-infra" in cpu[1]
     assert default_build("1.7.1", "aarch64", []) is None  # no source read here says
     assert default_build("1.7.1+cpu", "x86_64", []) is None
-    assert default_build("1.10.1", "x86_64", []) is None  # no source says which build
-    assert default_build("2.9.0", "x86_64", []) is None  # the script was not set for 2.9
+    assert (default_build("1.10.1", "x86_64", []) or ("",))[0] == "10.2"
+    assert (default_build("1.11.0", "x86_64", []) or ("",))[0] == "10.2"
+    assert (default_build("2.9.0", "x86_64", []) or ("",))[0] == "12.8"
+    assert (default_build("2.13.0", "x86_64", []) or ("",))[0] == "13.0"
+    assert default_build("1.9.1", "x86_64", []) is None  # its selector command was tagged
+    assert default_build("2.9.0", "aarch64", []) is None  # no source read here says
+    assert default_build("2.14.0", "x86_64", []) is None  # not a release the sources name
     assert default_build("2.1.0", "x86_64", []) != default_build("2.11.0", "x86_64", [])
+
+
+def test_the_system_decides_too() -> None:
+    """Windows' PyPI wheel is the CPU build (win_amd64 +cpu in every promotion script); macOS
+    wheels carry no CUDA, so no row applies there."""
+    windows = default_build("2.1.2", "AMD64", [], "Windows")
+    assert windows is not None and windows[0] is None
+    assert (default_build("2.1.2", "x86_64", [], "Linux") or ("",))[0] == "12.1"
+    assert default_build("2.1.2", "x86_64", [], "Darwin") is None
+    assert default_build("2.1.2", "ARM64", [], "Windows") is None
 
 
 def _snapshot(tmp: Path, packages: dict[str, str], **extra: object) -> SnapshotEvidence:

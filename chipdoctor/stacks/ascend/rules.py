@@ -43,7 +43,7 @@ def evaluate(inventory: Inventory, matrix: Matrix) -> list[Finding]:
         out += _torch_vs_torch_npu(torch, torch_npu, npu_rows, matrix)
         out += _python(inventory.version("python"), torch_npu, npu_rows, matrix)
         out += _torch_npu_vs_cann(torch_npu, torch, cann, npu_rows, matrix)
-        out += products.a3_support(inventory, torch_npu, npu_rows, matrix)
+        out += products.product_support(inventory, torch_npu, npu_rows, matrix)
     elif cann:
         out += _cann_without_torch_npu(cann, torch, matrix)
     if cann:

@@ -133,9 +133,31 @@ def release_row(matrix: Matrix, cuda: str) -> Row | None:
 
 
 def minimum_driver(row: Row) -> str:
-    """`>=560.28.03` -> `560.28.03`: the driver version to ask for."""
+    """`>=560.28.03` -> `560.28.03`: the driver version to ask for (`615` for a branch row)."""
     pattern = row.first("nvidia_driver")
     return lowest("nvidia_driver", [pattern]) or pattern
+
+
+def _branch(row: Row) -> str:
+    """`R615` where NVIDIA names only the driver branch of a release (CUDA 13.4 on), else ""."""
+    return row.extra.get("branch", "")
+
+
+def _required(row: Row) -> str:
+    """What a row asks of the driver, for messages: `>=560.28.03`, or the branch and the fact
+    that NVIDIA publishes no exact minimum."""
+    if _branch(row):
+        return T(
+            "branch {branch} or newer (NVIDIA publishes no exact minimum)", branch=_branch(row)
+        )
+    return row.first("nvidia_driver")
+
+
+def _wanted(row: Row) -> str:
+    """The driver a fix asks for: `560.28.03`, or `branch R615`."""
+    if _branch(row):
+        return T("branch {branch}", branch=_branch(row))
+    return minimum_driver(row)
 
 
 def _driver_supports(inventory: Inventory, matrix: Matrix, cuda: str) -> tuple[bool, bool]:
@@ -248,7 +270,7 @@ def _torch_minor_version_compatible(
             torch=torch,
             cuda=cuda,
             minor=_minor(cuda),
-            release_driver=release.first("nvidia_driver"),
+            release_driver=_required(release),
             release_cite=cite(matrix, release),
             driver=_driver_text(inventory),
             compat_driver=compat.first("nvidia_driver"),
@@ -257,7 +279,7 @@ def _torch_minor_version_compatible(
         ),
         T(
             "Ask the administrator for NVIDIA driver {version} or newer ({url}).",
-            version=minimum_driver(release),
+            version=_wanted(release),
             url=facts.DRIVER_DOWNLOAD,
         ),
     )
@@ -268,7 +290,7 @@ def _driver_too_old(
 ) -> Finding:
     major = _major(cuda)
     release = release_row(matrix, cuda)
-    wanted = minimum_driver(release) if release is not None else minimum_driver(gate)
+    wanted = _wanted(release) if release is not None else _wanted(gate)
     fixes: list[str] = [
         T(
             "Ask the administrator for NVIDIA driver {wanted} or newer (released with CUDA "
@@ -298,7 +320,7 @@ def _driver_too_old(
             "system is too old').",
             torch=torch,
             cuda=cuda,
-            gate=gate.first("nvidia_driver"),
+            gate=_required(gate),
             cite=cite(matrix, gate),
             driver=_driver_text(inventory),
         ),
@@ -445,7 +467,7 @@ def _newer_driver_fix(api: str | None, release: Row) -> str:
     )
     return T(
         "Ask the administrator for NVIDIA driver {version} or newer ({url}), or install {older}.",
-        version=minimum_driver(release),
+        version=_wanted(release),
         url=facts.DRIVER_DOWNLOAD,
         older=older,
     )
@@ -474,7 +496,7 @@ class _ToolkitDriver:
                 "JIT-compiled by this driver and features that need a newer driver fail.",
                 toolkit=self.toolkit,
                 driver=_driver_text(self.inventory),
-                release_driver=self.release.first("nvidia_driver"),
+                release_driver=_required(self.release),
                 release_cite=cite(self.matrix, self.release),
                 compat_cite=cite(self.matrix, compat),
             ),
@@ -492,7 +514,7 @@ class _ToolkitDriver:
                 "{driver}: programs and PyTorch extensions built with it fail with 'CUDA driver "
                 "version is insufficient for CUDA runtime version'.",
                 toolkit=self.toolkit,
-                gate=gate.first("nvidia_driver"),
+                gate=_required(gate),
                 cite=cite(self.matrix, gate),
                 driver=_driver_text(self.inventory),
             ),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chipdoctor.evidence.base import Evidence, UnreadableError
+from chipdoctor.evidence.base import CommandResult, Evidence, UnreadableError
 from chipdoctor.i18n import T
 from chipdoctor.model import Device, Inventory, Severity
 from chipdoctor.probes.base import ProbeContext, command_failure
@@ -60,10 +60,13 @@ class DcuProbe:
         markers = hygon_markers(context)
         _dtk(context)
         _driver(context)
-        device_count = _devices(context, bool(markers))
+        hy_smi = context.run(HY_SMI)
+        device_count = _devices(context, bool(markers), hy_smi)
         check_visible_devices(context, VISIBLE_DEVICES, device_count, "hygon_driver")
         inventory = context.inventory
-        if markers or inventory.components or inventory.devices:
+        # NOTE: hy-smi ships only with Hygon's HAL: its having run at all (whatever it printed)
+        # makes this a DCU host; a finding about it on a host "without a stack" would contradict.
+        if markers or hy_smi is not None or inventory.components or inventory.devices:
             inventory.stacks.append("dcu")
             from chipdoctor.stacks._hip.archs import probe_targets  # the stack's alone
 
@@ -111,7 +114,7 @@ def _driver(context: ProbeContext) -> None:
             return
 
 
-def _devices(context: ProbeContext, hygon_host: bool) -> int | None:
+def _devices(context: ProbeContext, hygon_host: bool, hy_smi: CommandResult | None) -> int | None:
     """Devices from hy-smi, else from DTK's rocm-smi; the device count, None if unknown.
 
     Before the hy-smi HAL, DTK's own rocm-smi printed the device table with a "DCU" first
@@ -120,7 +123,7 @@ def _devices(context: ProbeContext, hygon_host: bool) -> int | None:
     output belongs to the ROCm stack, and is judged here only on a Hygon host.
     """
     key = HY_SMI
-    result = context.run(HY_SMI)
+    result = hy_smi
     if result is None:
         key = ROCM_SMI
         result = context.run(ROCM_SMI)

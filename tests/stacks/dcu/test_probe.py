@@ -113,6 +113,20 @@ def test_the_dcu_table_alone_makes_a_dcu_host(tmp_path: Path) -> None:
     assert [(d.index, d.name) for d in inv.devices] == [(i, "DCU") for i in range(4)]
 
 
+def test_hy_smi_alone_makes_a_dcu_host(tmp_path: Path) -> None:
+    """hy-smi ships only with Hygon's HAL: a host where it runs is a DCU host even when nothing
+    else Hygon was recorded and its table lists no device (FunASR#2972's pasted excerpt), so the
+    DCU rules judge its torch and the empty table is this stack's finding, not a stray one."""
+    header = tmp_path / "header.txt"  # the real table down to its column line, no device row
+    lines = (FIXTURES / "hy_smi/k100ai_8hcu_host.txt").read_text().splitlines()
+    end = next(i for i, line in enumerate(lines) if line.startswith("HCU"))
+    header.write_text("\n".join(lines[: end + 1]))
+    tools = tool(tmp_path, "hy-smi", f"cat '{header}'\n")
+    inv = probe(tmp_path, path_env(tools))
+    assert inv.stacks == ["dcu"] and inv.devices == []
+    assert [f.id for f in inv.findings] == ["dcu.hy-smi-failed"]
+
+
 def test_an_amd_host_is_not_a_dcu_host(tmp_path: Path) -> None:
     for output in ("rocm_smi/rocm6.0_mi300x_8gpu_names.txt",
                    "rocm_smi/error_driver_not_initialized_rocm6.0.txt"):  # fmt: skip

@@ -9,6 +9,9 @@ from pathlib import Path
 from chipdoctor.matrix.refresh.model import Generated
 from chipdoctor.matrix.refresh.parsers import (
     cann_release_notes,
+    hcu_dcgm_compatibility,
+    hiascend_cann_release_notes,
+    nvidia_driver_redist,
     pta_compatibility,
     pta_release_notes,
     pytorch_release_matrix,
@@ -34,8 +37,11 @@ PARSERS: dict[str, Parser] = {
             cann_release_notes.NAME, "ascend", cann_release_notes.parse, cann_release_notes.label
         ),
         Parser(pta_compatibility.NAME, "ascend", pta_compatibility.parse),
+        Parser(hiascend_cann_release_notes.NAME, "ascend", hiascend_cann_release_notes.parse),
         Parser(pytorch_release_matrix.NAME, "cuda", pytorch_release_matrix.parse),
+        Parser(nvidia_driver_redist.NAME, "cuda", nvidia_driver_redist.parse),
         Parser(rocm_compatibility_matrix.NAME, "rocm", rocm_compatibility_matrix.parse),
         Parser(torch_mlu_build_property.NAME, "cambricon", torch_mlu_build_property.parse),
+        Parser(hcu_dcgm_compatibility.NAME, "dcu", hcu_dcgm_compatibility.parse),
     )
 }

@@ -115,7 +115,6 @@ def check(
     deep: bool,
     deep_timeout: float,
 ) -> int:
-    """Check this machine (or a snapshot) and report every mismatch with its fix."""
     from chipdoctor.engine import check as run_check
     from chipdoctor.matrix.load import load_matrices
 

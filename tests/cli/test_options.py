@@ -101,6 +101,31 @@ def test_a_usage_error_of_check_npd_is_unknown_with_its_line() -> None:
     assert "No such option '--bogus'" in result.stdout  # NPD shows stdout as the message
 
 
+def _commands(group: Group) -> list[Command]:
+    found: list[Command] = []
+    for node in group.commands.values():
+        found += _commands(node) if isinstance(node, Group) else [node]
+    return found
+
+
+def test_each_command_takes_exactly_what_it_declares() -> None:
+    """A parameter no option fills (or the reverse) would be an internal error at run time."""
+    import importlib
+    import inspect
+
+    from chipdoctor.cli import _ONE_COMMAND
+    from chipdoctor.cli.app import app
+
+    for module in _ONE_COMMAND:
+        importlib.import_module(f"chipdoctor.cli.{module}")
+    commands = _commands(app)
+    assert len(commands) == 11  # check, fix, ops, snapshot, six of matrix, fleet compare
+    for command in commands:
+        declared = [o.dest for o in command.options] + [a.dest for a in command.arguments]
+        declared += ["extra"] if command.extra_args else []
+        assert sorted(declared) == sorted(inspect.signature(command.run).parameters), command.name
+
+
 def _toy() -> tuple[Group, list[dict[str, object]]]:
     seen: list[dict[str, object]] = []
 

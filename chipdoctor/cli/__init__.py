@@ -68,9 +68,11 @@ def _exit_code(argv: Optional[list[str]], stdout: _Watched) -> int:
 
 def _register(argv: list[str]) -> None:
     """Register the command argv names, or every command when it names none of _ONE_COMMAND
-    (--help, --version, a misspelt or new command): `check` need not pay for the others'
-    modules (~5 ms of start-up)."""
+    (--help, a misspelt or new command), or none for --version: `check` need not pay for the
+    others' modules (~5 ms of start-up)."""
     named = next((arg for arg in argv if not arg.startswith("-")), None)
+    if named is None and "--version" in argv and "--help" not in argv:
+        return  # the version is printed before any command is looked up
     for name in (named,) if named in _ONE_COMMAND else _ONE_COMMAND:
         importlib.import_module(f"chipdoctor.cli.{name}")
 

@@ -5,7 +5,9 @@ ratio of the medians, and chipdoctor's peak RSS. The runs are paired (one of eac
 a noisy neighbour slows both alike. Targets (issue 16): on a host without accelerators, `check`
 under 70 ms median and 30 MiB, at least 15x faster than collect_env.
 
-    python benchmarks/bench_check.py [--runs 15] [--python PATH] [--format json|table]
+    python benchmarks/bench_check.py [--runs 21] [--python PATH] [--format json|table]
+
+Each target is printed with whether this run met it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,11 @@ import sys
 from typing import Optional
 
 from childrun import chipdoctor, measure
+
+#: Issue 16's targets for `check` on a host without accelerators.
+GOAL_MS = 70.0
+GOAL_MIB = 30.0
+GOAL_RATIO = 15.0
 
 
 def _measure(argv: list[str], into: dict[str, list[float]], name: str) -> Optional[float]:
@@ -38,9 +45,13 @@ def _figures(times: dict[str, list[float]], name: str) -> str:
     )
 
 
+def _goal(name: str, value: str, met: bool) -> str:
+    return f"goal {name}: {value}, {'met' if met else 'NOT met'}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("--python", default=sys.executable, help="interpreter that has torch")
     parser.add_argument("--format", default="json", choices=("json", "table"))
     args = parser.parse_args()
@@ -60,12 +71,16 @@ def main() -> int:
     mine = statistics.median(times["ours"])
     print(f"chipdoctor check --format {args.format}: {_figures(times, 'ours')}")
     print(f"chipdoctor check peak RSS: {peak:.1f} MiB")
+    print(_goal(f"median <= {GOAL_MS:g} ms", f"{mine * 1000:.1f} ms", mine * 1000 <= GOAL_MS))
+    print(_goal(f"peak RSS <= {GOAL_MIB:g} MiB", f"{peak:.1f} MiB", peak <= GOAL_MIB))
     if not has_torch:
         print(f"torch.utils.collect_env: not measured ({args.python} has no torch)")
         return 0
     other = statistics.median(times["theirs"])
     print(f"python -m torch.utils.collect_env: {_figures(times, 'theirs')}")
-    print(f"ratio of the medians: chipdoctor check is {other / mine:.1f}x faster")
+    ratio = other / mine
+    print(f"ratio of the medians: chipdoctor check is {ratio:.1f}x faster")
+    print(_goal(f">= {GOAL_RATIO:g}x collect_env", f"{ratio:.1f}x", ratio >= GOAL_RATIO))
     return 0
 
 

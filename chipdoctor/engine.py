@@ -16,6 +16,12 @@ from chipdoctor.probes.base import Probe
 from chipdoctor.probes.host import HostProbe
 from chipdoctor.stacks import STACKS
 
+#: How long a probe runs alone before the next one starts beside it. A probe with no tool to
+#: run (an absent stack) ends well within it, so those run one at a time instead of contending
+#: for the interpreter (~4 ms of start-up); a probe waiting on a slow tool is overtaken, so
+#: slow tools still run side by side.
+_ALONE = 0.05
+
 #: Every probe, host first; the report lists their results in this order.
 PROBES: tuple[Probe, ...] = (HostProbe(), *(stack.probe() for stack in STACKS.values()))
 
@@ -51,7 +57,8 @@ def collect(
     probes: tuple[Probe, ...] = PROBES,
     observer: ProbeObserver | None = None,
 ) -> Inventory:
-    """Run every probe concurrently; a probe that crashes becomes a finding, not a failure."""
+    """Run every probe, each in a thread that the next one overtakes when it waits on a slow
+    tool (_ALONE); a probe that crashes becomes a finding, not a failure."""
     # Read the shared facts once, before the threads race to fill the caches (with --python
     # this runs another interpreter, so it is watched like a probe).
     with _watched(observer, "python"):
@@ -64,9 +71,12 @@ def collect(
         with _watched(observer, probes[index].name):
             results[index] = _safe_collect(probes[index], evidence)
 
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(probes))]
-    for thread in threads:
+    threads = []
+    for index in range(len(probes)):
+        thread = threading.Thread(target=run, args=(index,), daemon=True)
         thread.start()
+        thread.join(_ALONE)
+        threads.append(thread)
     for thread in threads:
         thread.join()
     inventory = Inventory()
@@ -183,26 +193,7 @@ def _crashed(
 
 def judge(inventory: Inventory, matrices: MatrixSet) -> list[Finding]:
     """The probes' own findings, then every rule of every stack found, worst first."""
-    from chipdoctor.rules.data import data_findings
-    from chipdoctor.rules.prerelease import as_released
-
-    # NOTE: without a stack nothing is judged against a matrix, so no pre-release stands in
-    # (and a host without accelerators never parses a version here).
-    judged, verdicts = as_released(inventory) if inventory.stacks else (inventory, [])
-    for stack in inventory.stacks:
-        try:
-            matrix = matrices.get(stack)
-            found = data_findings(stack, judged, matrix, STACKS[stack].evaluate(judged, matrix))
-        except Exception as exc:  # a rules bug must not hide what the other stacks' rules say
-            _crashed(
-                inventory,
-                f"{stack}.rules-crashed",
-                T("The {stack} rules failed ({error}); their verdicts are missing."),
-                exc,
-                stack=stack,
-            )
-        else:
-            verdicts.extend(found)
+    verdicts = _verdicts(inventory, matrices) if inventory.stacks else []
     findings = [*inventory.findings, *verdicts]
     if not inventory.stacks:
         findings.append(
@@ -219,6 +210,30 @@ def judge(inventory: Inventory, matrices: MatrixSet) -> list[Finding]:
             )
         )
     return sorted(findings, key=lambda f: -f.severity.rank)
+
+
+def _verdicts(inventory: Inventory, matrices: MatrixSet) -> list[Finding]:
+    """Every rule of every stack found. Without a stack nothing is judged against a matrix:
+    a host without accelerators imports no rule and parses no version (start-up)."""
+    from chipdoctor.rules.data import data_findings
+    from chipdoctor.rules.prerelease import as_released
+
+    judged, verdicts = as_released(inventory)
+    for stack in inventory.stacks:
+        try:
+            matrix = matrices.get(stack)
+            found = data_findings(stack, judged, matrix, STACKS[stack].evaluate(judged, matrix))
+        except Exception as exc:  # a rules bug must not hide what the other stacks' rules say
+            _crashed(
+                inventory,
+                f"{stack}.rules-crashed",
+                T("The {stack} rules failed ({error}); their verdicts are missing."),
+                exc,
+                stack=stack,
+            )
+        else:
+            verdicts.extend(found)
+    return verdicts
 
 
 def check(evidence: Evidence, matrices: MatrixSet, observer: ProbeObserver | None = None) -> Report:

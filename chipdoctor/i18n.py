@@ -8,12 +8,14 @@ chipdoctor.mo`, compiled from the `.po` next to it by `python scripts/i18n.py co
 
 from __future__ import annotations
 
-import gettext
 import os
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import gettext
 
 DOMAIN = "chipdoctor"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -48,6 +50,8 @@ def join(parts: Sequence[str], separator: str = "\n") -> str:
 
 @cache
 def _catalog(lang: str) -> gettext.NullTranslations:
+    import gettext  # only to show another language than English (~1 ms of start-up)
+
     return gettext.translation(DOMAIN, str(LOCALE_DIR), languages=[lang], fallback=True)
 
 

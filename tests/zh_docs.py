@@ -100,21 +100,17 @@ def command_names() -> set[str]:
     """Every command the CLI really has: `check`, `fix`, `matrix show`, `fleet compare`, …"""
     import importlib
 
-    import click
-    import typer.main
-
     from chipdoctor.cli import _ONE_COMMAND
     from chipdoctor.cli.app import app
+    from chipdoctor.cli.options import Group
 
     # NOTE: importing chipdoctor.cli registers no command (main() imports the one argv names).
     for module in _ONE_COMMAND:
         importlib.import_module(f"chipdoctor.cli.{module}")
-    root = typer.main.get_command(app)
     names: set[str] = set()
-    assert isinstance(root, click.Group)
-    for name, command in root.commands.items():
+    for name, command in app.commands.items():
         names.add(name)
-        if isinstance(command, click.Group):
+        if isinstance(command, Group):
             names.update(f"{name} {sub}" for sub in command.commands)
     return names
 

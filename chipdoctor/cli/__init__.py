@@ -11,13 +11,11 @@ import errno
 import importlib
 import os
 import sys
-import traceback
 from pathlib import Path
 from typing import Any, Optional, TextIO
 
-import click
-
-from chipdoctor.cli.app import ISSUES_URL, OutputFormat, State, app
+from chipdoctor.cli.app import ISSUES_URL, State, app
+from chipdoctor.cli.options import Exit, HelpWanted, UsageError, parse
 from chipdoctor.errors import (
     EXIT_BAD_INPUT,
     EXIT_INTERNAL,
@@ -28,10 +26,11 @@ from chipdoctor.errors import (
 )
 from chipdoctor.printable import clip, visible
 
-__all__ = ["OutputFormat", "main"]
+__all__ = ["main"]
 
 #: Commands whose module (chipdoctor/cli/<name>.py) alone is imported when argv names them.
-_ONE_COMMAND = ("check", "fix", "fleet", "matrix", "ops", "snapshot")
+#: In the order `chipdoctor --help` lists them.
+_ONE_COMMAND = ("check", "fix", "ops", "snapshot", "matrix", "fleet")
 
 
 def main(argv: Optional[list[str]] = None) -> None:
@@ -69,31 +68,27 @@ def _exit_code(argv: Optional[list[str]], stdout: _Watched) -> int:
 
 def _register(argv: list[str]) -> None:
     """Register the command argv names, or every command when it names none of _ONE_COMMAND
-    (--help, --version, a misspelt or new command): typer builds every registered command's
-    options before parsing, and `check` need not pay for the others' (~5 ms of start-up)."""
+    (--help, a misspelt or new command), or none for --version: `check` need not pay for the
+    others' modules (~5 ms of start-up)."""
     named = next((arg for arg in argv if not arg.startswith("-")), None)
-    if named in _ONE_COMMAND:
-        importlib.import_module(f"chipdoctor.cli.{named}")
-        return
-    from chipdoctor.cli import check, fix, fleet, matrix, ops, snapshot  # noqa: F401  (each registers its command)
+    if named is None and "--version" in argv and "--help" not in argv:
+        return  # the version is printed before any command is looked up
+    for name in (named,) if named in _ONE_COMMAND else _ONE_COMMAND:
+        importlib.import_module(f"chipdoctor.cli.{name}")
 
 
 def _run(argv: Optional[list[str]], stdout: _Watched) -> int:
     args = sys.argv[1:] if argv is None else argv
     _register(args)
     try:
-        result = app(args=argv, prog_name="chipdoctor", standalone_mode=False)
-        code = result if isinstance(result, int) else EXIT_OK
-    except click.exceptions.Exit as exc:
-        code = exc.exit_code
-    except click.ClickException as exc:
-        _suggest_once(exc)
-        exc.show()
-        # NOTE: a usage error stops before `check` runs and sets State.npd: read argv for it
-        State.npd = State.npd or _asks_npd(args)
-        _unknown_to_npd(f"error: {exc.format_message()}")
-        code = EXIT_BAD_INPUT
-    except (click.exceptions.Abort, KeyboardInterrupt):
+        code = parse(app, args).run()
+    except Exit as exc:
+        code = exc.code
+    except HelpWanted as wanted:
+        code = _help(wanted, args)
+    except UsageError as exc:
+        code = _usage_error(exc, args)
+    except KeyboardInterrupt:
         from chipdoctor.evidence.process import stop_all
 
         stop_all()
@@ -108,25 +103,32 @@ def _run(argv: Optional[list[str]], stdout: _Watched) -> int:
         _discard_stdout()
         code = EXIT_OK
     except Exception as exc:
-        if exc is stdout.failed:
-            return _stdout_failed(stdout.failed)
-        if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:
-            # NOTE: a path given on the command line that no system call takes: bad input.
-            name = visible(clip(str(exc.filename), 120))
-            sys.stderr.write(f"chipdoctor: error: {name}: file name too long\n")
-            _unknown_to_npd("error: file name too long")
-            return EXIT_BAD_INPUT
-        if State.debug or "--debug" in args:
-            traceback.print_exc()
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        sys.stderr.write(
-            f"chipdoctor: internal error: {type(exc).__name__}: {visible(str(exc))} "
-            f"(at {Path(where.filename).name}:{where.lineno}); this is a bug, please report it "
-            f"at {ISSUES_URL} (run with --debug for the traceback)\n"
-        )
-        _unknown_to_npd(f"internal error: {type(exc).__name__}: {exc}")
-        code = EXIT_INTERNAL
+        code = _failed(exc, args, stdout)
     return code
+
+
+def _failed(exc: Exception, argv: list[str], stdout: _Watched) -> int:
+    """A stdout that cannot be written, a file name no system call takes, or a bug."""
+    if exc is stdout.failed:
+        return _stdout_failed(stdout.failed)
+    if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:
+        # NOTE: a path given on the command line that no system call takes: bad input.
+        name = visible(clip(str(exc.filename), 120))
+        sys.stderr.write(f"chipdoctor: error: {name}: file name too long\n")
+        _unknown_to_npd("error: file name too long")
+        return EXIT_BAD_INPUT
+    import traceback  # only for a bug: ~5 ms of start-up otherwise
+
+    if State.debug or "--debug" in argv:
+        traceback.print_exc()
+    where = traceback.extract_tb(exc.__traceback__)[-1]
+    sys.stderr.write(
+        f"chipdoctor: internal error: {type(exc).__name__}: {visible(str(exc))} "
+        f"(at {Path(where.filename).name}:{where.lineno}); this is a bug, please report it "
+        f"at {ISSUES_URL} (run with --debug for the traceback)\n"
+    )
+    _unknown_to_npd(f"internal error: {type(exc).__name__}: {exc}")
+    return EXIT_INTERNAL
 
 
 def _asks_npd(argv: list[str]) -> bool:
@@ -138,11 +140,33 @@ def _asks_npd(argv: list[str]) -> bool:
     )
 
 
-def _suggest_once(exc: click.ClickException) -> None:
-    """A misspelt command: typer writes "Did you mean 'check'?" into the message and click >= 8.2
-    appends its own from `possibilities`; say it once."""
-    if "Did you mean" in exc.message and getattr(exc, "possibilities", None):
-        exc.possibilities = None  # type: ignore[attr-defined]
+def _help(wanted: HelpWanted, argv: list[str]) -> int:
+    from chipdoctor.cli import helptext
+    from chipdoctor.cli.app import width
+
+    sys.stdout.write(helptext.render(wanted.path, wanted.node, _help_language(argv), width()))
+    return EXIT_OK if wanted.asked else EXIT_BAD_INPUT
+
+
+def _usage_error(exc: UsageError, argv: list[str]) -> int:
+    """One line, and exit 2 (Unknown for Node Problem Detector)."""
+    sys.stderr.write(
+        f"chipdoctor: error: {visible(exc.message)} Try '{' '.join(exc.path)} --help' for help.\n"
+    )
+    # NOTE: a usage error stops before `check` runs and sets State.npd: read argv for it
+    State.npd = State.npd or _asks_npd(argv)
+    _unknown_to_npd(f"error: {exc.message}")
+    return EXIT_BAD_INPUT
+
+
+def _help_language(argv: list[str]) -> str:
+    """The language of `--help`: the command's --lang where given, else the locale's."""
+    from chipdoctor.i18n import choose_language
+
+    pairs = zip(argv, [*argv[1:], ""])
+    given = next((value for name, value in pairs if name == "--lang"), None)
+    spelt = next((arg[len("--lang=") :] for arg in argv if arg.startswith("--lang=")), given)
+    return choose_language(spelt)
 
 
 class _Watched:

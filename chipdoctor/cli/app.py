@@ -1,30 +1,21 @@
-"""The Typer application, its global options, and what every command shares: where output
-goes, the language, the terminal width, the spinner."""
+"""The application's command tree, its global options, and what every command shares: where
+output goes, the language, the terminal width, the spinner."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import sys
-from enum import Enum
+from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
-import typer
-
 from chipdoctor import __version__
+from chipdoctor.cli.options import Exit, Group, Option
 from chipdoctor.errors import BadInput
+from chipdoctor.i18n import T
 
 if TYPE_CHECKING:
     from chipdoctor.progress import Spinner
-
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    help="Check that PyTorch, the vendor extension, toolkit, driver and Python go together.",
-)
-matrix_app = typer.Typer(no_args_is_help=True, help="Inspect and validate compatibility matrices.")
-app.add_typer(matrix_app, name="matrix")
 
 ISSUES_URL = "https://github.com/chipdoctor/chipdoctor/issues"
 
@@ -36,31 +27,51 @@ class State:
     npd = False
 
 
-class OutputFormat(str, Enum):
-    table = "table"
-    json = "json"
-    junit = "junit"
-    github = "github"
-    markdown = "markdown"
-    nfd = "nfd"
-    npd = "npd"
-    ansible_facts = "ansible-facts"
+#: Every `--format` of `check`, the human table first (report/formats.py RENDERERS).
+OUTPUT_FORMATS = ("table", "json", "junit", "github", "markdown", "nfd", "npd", "ansible-facts")
 
 
-def _version_callback(value: bool) -> None:
-    if value:
-        typer.echo(f"chipdoctor {__version__}")
-        raise typer.Exit(0)
+def _version() -> None:
+    sys.stdout.write(f"chipdoctor {__version__}\n")
+    raise Exit(0)
 
 
-@app.callback()
-def _main(
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of internal errors."),
-    version: bool = typer.Option(
-        False, "--version", callback=_version_callback, is_eager=True, help="Print the version."
-    ),
-) -> None:
-    State.debug = debug
+def _global(values: dict[str, object]) -> None:
+    State.debug = bool(values["debug"])
+
+
+app = Group(
+    "chipdoctor",
+    T("Check that PyTorch, the vendor extension, toolkit, driver and Python go together."),
+    [
+        Option("--debug", "debug", T("Show tracebacks of internal errors."), is_flag=True),
+        Option("--version", "version", T("Print the version."), is_flag=True, action=_version),
+    ],
+    apply=_global,
+)
+
+
+#: Options several commands take alike.
+LANG = Option(
+    "--lang",
+    "lang",
+    T("en or zh (default: zh when LC_ALL/LC_MESSAGES/LANG start with zh)."),
+)
+TIMEOUT = Option(
+    "--timeout",
+    "timeout",
+    T("Seconds each command may run."),
+    kind=float,
+    default=10.0,
+    minimum=0.1,
+)
+MATRIX = Option(
+    "--matrix",
+    "matrix",
+    T("A matrix file laid over the bundled ones (repeatable)."),
+    kind=Path,
+    multiple=True,
+)
 
 
 def color() -> bool:
@@ -81,10 +92,19 @@ def language(option: Optional[str]) -> str:
 
 
 def width() -> int:
-    """The terminal's width (`COLUMNS` where set) for prose; commands are printed whole."""
-    import shutil
+    """The terminal's width (`COLUMNS` where set) for prose; commands are printed whole.
 
-    return max(20, shutil.get_terminal_size((100, 24)).columns)
+    What shutil.get_terminal_size((100, 24)) says, without importing shutil (~2 ms)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return max(20, columns or 100)
 
 
 def progress_for(lang: str, *, table: bool) -> contextlib.AbstractContextManager[Optional[Spinner]]:

@@ -7,11 +7,23 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
-import typer
-
-from chipdoctor.cli.app import OutputFormat, State, app, color, emit, language, progress_for, width
+from chipdoctor.cli.app import (
+    LANG,
+    MATRIX,
+    OUTPUT_FORMATS,
+    TIMEOUT,
+    State,
+    app,
+    color,
+    emit,
+    language,
+    progress_for,
+    width,
+)
 from chipdoctor.cli.evidence import evidence_for, interpreter, note_ignored_keys
+from chipdoctor.cli.options import Option
 from chipdoctor.errors import BadInput
+from chipdoctor.i18n import T
 
 if TYPE_CHECKING:
     from chipdoctor.model import Report
@@ -19,60 +31,94 @@ if TYPE_CHECKING:
     from chipdoctor.progress import Spinner
 
 
-@app.command()
-def check(
-    snapshot: Optional[Path] = typer.Option(
-        None, "--snapshot", help="Check a snapshot directory instead of this machine."
+@app.command(
+    "check",
+    T("Check this machine (or a snapshot) and report every mismatch with its fix."),
+    Option(
+        "--snapshot",
+        "snapshot",
+        T("Check a snapshot directory instead of this machine."),
+        kind=Path,
     ),
-    python: Optional[str] = typer.Option(
-        None, "--python", help="Inspect the packages of this interpreter or virtualenv python."
+    Option(
+        "--python", "python", T("Inspect the packages of this interpreter or virtualenv python.")
     ),
-    image: Optional[str] = typer.Option(
-        None,
+    Option(
         "--image",
-        help="Check a container image (read through the Docker Engine, never started) against "
-        "this machine's driver and devices.",
+        "image",
+        T(
+            "Check a container image (read through the Docker Engine, never started) against "
+            "this machine's driver and devices."
+        ),
     ),
-    timeout: float = typer.Option(10.0, "--timeout", min=0.1, help="Seconds each command may run."),
-    matrix: list[Path] = typer.Option(
-        [], "--matrix", help="A matrix file laid over the bundled ones (repeatable)."
+    TIMEOUT,
+    MATRIX,
+    Option(
+        "--format", "output_format", T("Output format."), choices=OUTPUT_FORMATS, default="table"
     ),
-    output_format: OutputFormat = typer.Option(
-        OutputFormat.table, "--format", help="Output format."
+    Option("--strict", "strict", T("Fail (exit 1) on warnings too."), is_flag=True),
+    Option(
+        "--policy",
+        "policy",
+        T("Policy file (default: .chipdoctor.yaml here, if present)."),
+        kind=Path,
     ),
-    strict: bool = typer.Option(False, "--strict", help="Fail (exit 1) on warnings too."),
-    policy: Optional[Path] = typer.Option(
-        None, "--policy", help="Policy file (default: .chipdoctor.yaml here, if present)."
+    Option(
+        "--require",
+        "require",
+        T("A version constraint such as 'torch_npu>=2.1' (repeatable)."),
+        multiple=True,
     ),
-    require: list[str] = typer.Option(
-        [], "--require", help="A version constraint such as 'torch_npu>=2.1' (repeatable)."
-    ),
-    output: Optional[Path] = typer.Option(
-        None,
+    Option(
         "--output",
+        "output",
+        T(
+            "Write the --format output to FILE, and the table to stdout; '-' writes the "
+            "--format output to stdout alone."
+        ),
+        kind=Path,
         metavar="FILE|-",
-        help="Write the --format output to FILE, and the table to stdout; '-' writes the "
-        "--format output to stdout alone.",
     ),
-    force: bool = typer.Option(False, "--force", help="Let --output overwrite an existing file."),
-    lang: Optional[str] = typer.Option(
-        None, "--lang", help="en or zh (default: zh when LC_ALL/LC_MESSAGES/LANG start with zh)."
-    ),
-    deep: bool = typer.Option(
-        False,
+    Option("--force", "force", T("Let --output overwrite an existing file."), is_flag=True),
+    LANG,
+    Option(
         "--deep",
-        help="Also run a smoke test in a child process: import torch and the vendor extension, "
-        "count the devices, allocate and multiply on each.",
+        "deep",
+        T(
+            "Also run a smoke test in a child process: import torch and the vendor extension, "
+            "count the devices, allocate and multiply on each."
+        ),
+        is_flag=True,
     ),
-    deep_timeout: float = typer.Option(
-        120.0, "--deep-timeout", min=1.0, help="Seconds the --deep smoke test may run."
+    Option(
+        "--deep-timeout",
+        "deep_timeout",
+        T("Seconds the --deep smoke test may run."),
+        kind=float,
+        default=120.0,
+        minimum=1.0,
     ),
+)
+def check(
+    snapshot: Optional[Path],
+    python: Optional[str],
+    image: Optional[str],
+    timeout: float,
+    matrix: list[Path],
+    output_format: str,
+    strict: bool,
+    policy: Optional[Path],
+    require: list[str],
+    output: Optional[Path],
+    force: bool,
+    lang: Optional[str],
+    deep: bool,
+    deep_timeout: float,
 ) -> int:
-    """Check this machine (or a snapshot) and report every mismatch with its fix."""
     from chipdoctor.engine import check as run_check
     from chipdoctor.matrix.load import load_matrices
 
-    State.npd = output_format is OutputFormat.npd
+    State.npd = output_format == "npd"
     python = interpreter(python)
     if output == Path("-"):  # as --emit-dockerfile -: the chosen format on stdout, no table
         output = None
@@ -84,7 +130,7 @@ def check(
         ensure_writable(output, force=force)
     _refuse_deep_elsewhere(deep, snapshot=snapshot, image=image)
     chosen = language(lang)
-    table = output_format is OutputFormat.table or output is not None
+    table = output_format == "table" or output is not None
     with contextlib.ExitStack() as scope:
         evidence = evidence_for(snapshot, python, timeout, scope, image=image)
         progress = scope.enter_context(progress_for(chosen, table=table))
@@ -99,7 +145,7 @@ def check(
 
         report = apply_policy(report, gate)
         strict = strict or gate.fail_on_warnings
-    _deliver(report, output_format.value, output=output, force=force, strict=strict)
+    _deliver(report, output_format, output=output, force=force, strict=strict)
     code = report.exit_code(strict=strict)
     if State.npd:
         from chipdoctor.report.npd import exit_code

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 import sys
-from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
-import typer
-
-from chipdoctor.cli.app import app, color, language, width
+from chipdoctor.cli.app import LANG, MATRIX, TIMEOUT, app, color, language, width
 from chipdoctor.cli.evidence import evidence_for, interpreter
+from chipdoctor.cli.options import Option
+from chipdoctor.i18n import T
 from chipdoctor.stacks import STACKS
 
 if TYPE_CHECKING:
@@ -20,71 +19,96 @@ if TYPE_CHECKING:
 #: `fix --python 3.10`, the pin's spelling before `--python` named an interpreter everywhere.
 _VERSION = re.compile(r"\d+(\.\d+)*")
 
-
-class FixFormat(str, Enum):
-    """What `fix` prints: its own choices, so `fix --help` lists no format it refuses."""
-
-    table = "table"
-    json = "json"
+#: What `fix` prints: its own choices, so `fix --help` lists no format it refuses.
+FIX_FORMATS = ("table", "json")
 
 
-@app.command()
-def fix(
-    snapshot: Optional[Path] = typer.Option(
-        None, "--snapshot", help="Plan for a snapshot directory instead of this machine."
+@app.command(
+    "fix",
+    T("Resolve the nearest compatible stack, print the plan, write container recipes."),
+    Option(
+        "--snapshot",
+        "snapshot",
+        T("Plan for a snapshot directory instead of this machine."),
+        kind=Path,
     ),
-    python: Optional[str] = typer.Option(
-        None, "--python", help="Inspect the packages of this interpreter or virtualenv."
-    ),
-    old_interpreter: Optional[str] = typer.Option(
-        None, "--interpreter", hidden=True, help="Deprecated: --python."
-    ),
-    timeout: float = typer.Option(10.0, "--timeout", min=0.1, help="Seconds each command may run."),
-    matrix: list[Path] = typer.Option(
-        [], "--matrix", help="A matrix file laid over the bundled ones (repeatable)."
-    ),
-    torch: Optional[str] = typer.Option(None, "--torch", help="Pin torch (a prefix: 2.4)."),
-    cann: Optional[str] = typer.Option(None, "--cann", help="Pin the CANN toolkit (8.0.RC3)."),
-    pin: list[str] = typer.Option(
-        [],
+    Option("--python", "python", T("Inspect the packages of this interpreter or virtualenv.")),
+    Option("--interpreter", "old_interpreter", T("Deprecated: --python."), hidden=True),
+    TIMEOUT,
+    MATRIX,
+    Option("--torch", "torch", T("Pin torch (a prefix: 2.4).")),
+    Option("--cann", "cann", T("Pin the CANN toolkit (8.0.RC3).")),
+    Option(
         "--pin",
-        help="Pin any component: component=version, e.g. python=3.10 (repeatable).",
+        "pin",
+        T("Pin any component: component=version, e.g. python=3.10 (repeatable)."),
+        multiple=True,
     ),
-    stack: Optional[str] = typer.Option(
-        None, "--stack", help=f"The stack to resolve: {', '.join(STACKS)} (default: the one found)."
+    Option(
+        "--stack",
+        "stack",
+        T("The stack to resolve: {stacks} (default: the one found).", stacks=", ".join(STACKS)),
     ),
-    keep_driver: bool = typer.Option(
-        False, "--keep-driver", help="Never change the installed driver: a conflict instead."
+    Option(
+        "--keep-driver",
+        "keep_driver",
+        T("Never change the installed driver: a conflict instead."),
+        is_flag=True,
     ),
-    allow_downgrade: bool = typer.Option(
-        False,
+    Option(
         "--allow-downgrade",
-        help="Plan even when it downgrades a component newer than the data (which it cannot "
-        "judge).",
+        "allow_downgrade",
+        T("Plan even when it downgrades a component newer than the data (which it cannot judge)."),
+        is_flag=True,
     ),
-    chip: Optional[str] = typer.Option(
-        None, "--chip", help="NPU series for package names and image tags (910b, a3, 310p, 910)."
+    Option(
+        "--chip",
+        "chip",
+        T("NPU series for package names and image tags (910b, a3, 310p, 910)."),
     ),
-    output_format: FixFormat = typer.Option(FixFormat.table, "--format", help="Output format."),
-    emit_dockerfile: Optional[str] = typer.Option(
-        None, "--emit-dockerfile", metavar="PATH|-", help="Write a Dockerfile for the stack."
+    Option("--format", "output_format", T("Output format."), choices=FIX_FORMATS, default="table"),
+    Option(
+        "--emit-dockerfile",
+        "emit_dockerfile",
+        T("Write a Dockerfile for the stack."),
+        metavar="PATH|-",
     ),
-    emit_apptainer: Optional[str] = typer.Option(
-        None, "--emit-apptainer", metavar="PATH|-", help="Write an Apptainer definition."
+    Option(
+        "--emit-apptainer", "emit_apptainer", T("Write an Apptainer definition."), metavar="PATH|-"
     ),
-    wheelhouse: Optional[Path] = typer.Option(
-        None, "--wheelhouse", help="Install from these local wheels (offline build)."
+    Option(
+        "--wheelhouse",
+        "wheelhouse",
+        T("Install from these local wheels (offline build)."),
+        kind=Path,
     ),
-    force: bool = typer.Option(False, "--force", help="Overwrite existing recipe files."),
-    build: bool = typer.Option(
-        False, "--build", help="Build the Dockerfile through the Docker Engine."
-    ),
-    tag: Optional[str] = typer.Option(None, "--tag", help="Tag for --build."),
-    lang: Optional[str] = typer.Option(
-        None, "--lang", help="en or zh (default: zh when LC_ALL/LC_MESSAGES/LANG start with zh)."
-    ),
+    Option("--force", "force", T("Overwrite existing recipe files."), is_flag=True),
+    Option("--build", "build", T("Build the Dockerfile through the Docker Engine."), is_flag=True),
+    Option("--tag", "tag", T("Tag for --build.")),
+    LANG,
+)
+def fix(
+    snapshot: Optional[Path],
+    python: Optional[str],
+    old_interpreter: Optional[str],
+    timeout: float,
+    matrix: list[Path],
+    torch: Optional[str],
+    cann: Optional[str],
+    pin: list[str],
+    stack: Optional[str],
+    keep_driver: bool,
+    allow_downgrade: bool,
+    chip: Optional[str],
+    output_format: str,
+    emit_dockerfile: Optional[str],
+    emit_apptainer: Optional[str],
+    wheelhouse: Optional[Path],
+    force: bool,
+    build: bool,
+    tag: Optional[str],
+    lang: Optional[str],
 ) -> int:
-    """Resolve the nearest compatible stack, print the plan, write container recipes."""
     from chipdoctor.fix.command import FixOptions, run_fix
 
     python, pin = _deprecated(python, old_interpreter, pin)
@@ -97,7 +121,7 @@ def fix(
         keep_driver=keep_driver,
         allow_downgrade=allow_downgrade,
         chip=chip,
-        output_format=output_format.value,
+        output_format=output_format,
         emit_dockerfile=emit_dockerfile,
         emit_apptainer=emit_apptainer,
         wheelhouse=wheelhouse,

@@ -4,54 +4,69 @@ nodes named (docs/fleet.md)."""
 from __future__ import annotations
 
 import sys
-from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
-import typer
-
 from chipdoctor.cli.app import app, emit, language
+from chipdoctor.cli.options import Argument, Group, Option
 from chipdoctor.errors import EXIT_BAD_INPUT, EXIT_INCOMPATIBLE, EXIT_OK
+from chipdoctor.i18n import T
 
 if TYPE_CHECKING:
     from chipdoctor.fleet.compare import Fleet
 
-fleet_app = typer.Typer(no_args_is_help=True, help="Judge many nodes' reports together.")
-app.add_typer(fleet_app, name="fleet")
+fleet_app = Group("fleet", T("Judge many nodes' reports together."))
+app.add(fleet_app)
+
+FLEET_FORMATS = ("table", "json", "markdown", "junit")
 
 
-class FleetFormat(str, Enum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
-    junit = "junit"
-
-
-@fleet_app.command("compare")
-def compare(
-    reports: list[str] = typer.Argument(
-        ...,
+@fleet_app.command(
+    "compare",
+    T(
+        "Compare nodes' reports: versions per component, drift from the majority, nodes with "
+        "fewer healthy devices, failed and missing nodes. Exit 0 all agree and pass, 1 drift or "
+        "a failed node, 2 an input that is not a report (listed; the others are still compared)."
+    ),
+    Argument(
+        "reports",
+        T(
+            "chipdoctor-report/1 files (.json or .json.gz), directories of them, or - for "
+            "JSON lines on stdin."
+        ),
         metavar="REPORT... | DIR | -",
-        help="chipdoctor-report/1 files (.json or .json.gz), directories of them, or - for "
-        "JSON lines on stdin.",
+        multiple=True,
     ),
-    output_format: FleetFormat = typer.Option(FleetFormat.table, "--format", help="Output format."),
-    expect_nodes: Optional[str] = typer.Option(
-        None,
+    Option(
+        "--format", "output_format", T("Output format."), choices=FLEET_FORMATS, default="table"
+    ),
+    Option(
         "--expect-nodes",
-        help="The nodes that should have reported: a file of names (one a line) or a Slurm "
-        "hostlist expression such as node[01-64].",
+        "expect_nodes",
+        T(
+            "The nodes that should have reported: a file of names (one a line) or a Slurm "
+            "hostlist expression such as node[01-64]."
+        ),
     ),
-    strict: bool = typer.Option(False, "--strict", help="Fail (exit 1) on warnings too."),
-    output: Optional[Path] = typer.Option(
-        None, "--output", help="Write the --format output to FILE; the table still goes to stdout."
+    Option("--strict", "strict", T("Fail (exit 1) on warnings too."), is_flag=True),
+    Option(
+        "--output",
+        "output",
+        T("Write the --format output to FILE; the table still goes to stdout."),
+        kind=Path,
     ),
-    force: bool = typer.Option(False, "--force", help="Let --output overwrite an existing file."),
-    lang: Optional[str] = typer.Option(None, "--lang", help="en or zh."),
+    Option("--force", "force", T("Let --output overwrite an existing file."), is_flag=True),
+    Option("--lang", "lang", T("en or zh.")),
+)
+def compare(
+    reports: list[str],
+    output_format: str,
+    expect_nodes: Optional[str],
+    strict: bool,
+    output: Optional[Path],
+    force: bool,
+    lang: Optional[str],
 ) -> int:
-    """Compare nodes' reports: versions per component, drift from the majority, nodes with
-    fewer healthy devices, failed and missing nodes. Exit 0 all agree and pass, 1 drift or a
-    failed node, 2 an input that is not a report (listed; the others are still compared)."""
     from chipdoctor.fleet.compare import compare as run_compare
     from chipdoctor.fleet.expect import expected_nodes
     from chipdoctor.fleet.inputs import read_all
@@ -63,7 +78,7 @@ def compare(
         ensure_writable(output, force=force)
     expected = expected_nodes(expect_nodes) if expect_nodes is not None else None
     fleet = run_compare(read_all(reports, sys.stdin.buffer), expected)
-    text = _render(fleet, output_format.value, chosen)
+    text = _render(fleet, output_format, chosen)
     if output is None:
         emit(text)
     else:

@@ -7,19 +7,25 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
-import typer
-
-from chipdoctor.cli.app import color, emit, matrix_app, width
+from chipdoctor.cli.app import app, color, emit, width
+from chipdoctor.cli.options import Argument, Group, Option
 from chipdoctor.errors import EXIT_BAD_INPUT, EXIT_OK, BadInput
+from chipdoctor.i18n import T
 from chipdoctor.printable import visible
 
 if TYPE_CHECKING:
     from chipdoctor.matrix.store import DataSource
 
+matrix_app = Group("matrix", T("Inspect and validate compatibility matrices."))
+app.add(matrix_app)
 
-@matrix_app.command("lint")
-def matrix_lint(files: list[Path] = typer.Argument(..., help="Matrix files to validate.")) -> int:
-    """Validate matrix files; errors print as FILE:LINE: message."""
+
+@matrix_app.command(
+    "lint",
+    T("Validate matrix files; errors print as FILE:LINE: message."),
+    Argument("files", T("Matrix files to validate."), kind=Path, multiple=True),
+)
+def matrix_lint(files: list[Path]) -> int:
     from chipdoctor.matrix.load import load_file
 
     status = EXIT_OK
@@ -36,15 +42,20 @@ def matrix_lint(files: list[Path] = typer.Argument(..., help="Matrix files to va
     return status
 
 
-@matrix_app.command("show")
-def matrix_show(
-    stack: str = typer.Argument(..., help="Stack name, e.g. ascend."),
-    table: Optional[str] = typer.Option(None, "--table", help="Only this table."),
-    matrix: list[Path] = typer.Option(
-        [], "--matrix", help="A matrix file laid over the bundled ones."
+@matrix_app.command(
+    "show",
+    T("Print a stack's matrix as tables."),
+    Argument("stack", T("Stack name, e.g. ascend.")),
+    Option("--table", "table", T("Only this table.")),
+    Option(
+        "--matrix",
+        "matrix",
+        T("A matrix file laid over the bundled ones."),
+        kind=Path,
+        multiple=True,
     ),
-) -> int:
-    """Print a stack's matrix as tables."""
+)
+def matrix_show(stack: str, table: Optional[str], matrix: list[Path]) -> int:
     from chipdoctor.matrix.load import load_matrices
     from chipdoctor.matrix.show import render
 
@@ -56,12 +67,13 @@ def matrix_show(
     return EXIT_OK
 
 
-@matrix_app.command("keygen")
-def matrix_keygen(
-    prefix: Path = typer.Argument(..., help="Writes PREFIX.key (private) and PREFIX.pub."),
-    force: bool = typer.Option(False, "--force", help="Overwrite existing key files."),
-) -> int:
-    """Make an Ed25519 key pair for signing data bundles (maintainers; keep .key private)."""
+@matrix_app.command(
+    "keygen",
+    T("Make an Ed25519 key pair for signing data bundles (maintainers; keep .key private)."),
+    Argument("prefix", T("Writes PREFIX.key (private) and PREFIX.pub."), kind=Path),
+    Option("--force", "force", T("Overwrite existing key files."), is_flag=True),
+)
+def matrix_keygen(prefix: Path, force: bool) -> int:
     from chipdoctor.matrix.bundle import keygen
 
     private, public = keygen(prefix, force=force)
@@ -69,16 +81,26 @@ def matrix_keygen(
     return EXIT_OK
 
 
-@matrix_app.command("bundle")
-def matrix_bundle(
-    out: Path = typer.Argument(..., help="The bundle file to write."),
-    sign: Path = typer.Option(..., "--sign", help="PREFIX.key from `chipdoctor matrix keygen`."),
-    data: Optional[Path] = typer.Option(
-        None, "--data", help="Directory of matrix files (default: the bundled matrices)."
+@matrix_app.command(
+    "bundle",
+    T("Write one signed file holding every matrix, the data's date and a sha256 manifest."),
+    Argument("out", T("The bundle file to write."), kind=Path),
+    Option(
+        "--sign",
+        "sign",
+        T("PREFIX.key from `chipdoctor matrix keygen`."),
+        kind=Path,
+        required=True,
     ),
-    force: bool = typer.Option(False, "--force", help="Overwrite an existing OUT."),
-) -> int:
-    """Write one signed file holding every matrix, the data's date and a sha256 manifest."""
+    Option(
+        "--data",
+        "data",
+        T("Directory of matrix files (default: the bundled matrices)."),
+        kind=Path,
+    ),
+    Option("--force", "force", T("Overwrite an existing OUT."), is_flag=True),
+)
+def matrix_bundle(out: Path, sign: Path, data: Optional[Path], force: bool) -> int:
     from chipdoctor.matrix.publish import bundle_dir
 
     updated, count = bundle_dir(out, sign, data, force=force)
@@ -86,25 +108,41 @@ def matrix_bundle(
     return EXIT_OK
 
 
-@matrix_app.command("update")
-def matrix_update(
-    source: Optional[str] = typer.Option(
-        None,
+@matrix_app.command(
+    "update",
+    T("Install newer compatibility data (verified), or --rollback to the previous."),
+    Option(
         "--from",
-        help="URL or file of a data bundle (default: CHIPDOCTOR_DATA_URL, then data_url: in "
-        "XDG_CONFIG_HOME/chipdoctor/config.yaml).",
+        "source",
+        T(
+            "URL or file of a data bundle (default: CHIPDOCTOR_DATA_URL, then data_url: in "
+            "XDG_CONFIG_HOME/chipdoctor/config.yaml)."
+        ),
     ),
-    trust: Optional[Path] = typer.Option(
-        None, "--trust", help="Also accept bundles signed with this public key (KEY.pub)."
+    Option(
+        "--trust",
+        "trust",
+        T("Also accept bundles signed with this public key (KEY.pub)."),
+        kind=Path,
     ),
-    rollback: bool = typer.Option(
-        False, "--rollback", help="Go back to the data used before the last update."
+    Option(
+        "--rollback",
+        "rollback",
+        T("Go back to the data used before the last update."),
+        is_flag=True,
     ),
-    timeout: float = typer.Option(
-        60.0, "--timeout", min=0.1, help="Seconds the whole download may take."
+    Option(
+        "--timeout",
+        "timeout",
+        T("Seconds the whole download may take."),
+        kind=float,
+        default=60.0,
+        minimum=0.1,
     ),
+)
+def matrix_update(
+    source: Optional[str], trust: Optional[Path], rollback: bool, timeout: float
 ) -> int:
-    """Install newer compatibility data (verified), or --rollback to the previous."""
     from chipdoctor.matrix import update as updating
 
     if rollback:
@@ -118,23 +156,39 @@ def matrix_update(
     return EXIT_OK
 
 
-@matrix_app.command("refresh")
+@matrix_app.command(
+    "refresh",
+    T("Regenerate the generated matrix rows from recorded vendor sources and print the diff."),
+    Option(
+        "--from",
+        "source",
+        T("Directory of recorded sources, one per parser (docs/data-refresh.md)."),
+        kind=Path,
+        required=True,
+    ),
+    Option(
+        "--matrices",
+        "matrices",
+        T("Directory of matrix files to refresh (default: the bundled)."),
+        kind=Path,
+    ),
+    Option(
+        "--check",
+        "check",
+        T("Write nothing; exit 1 when the matrices are behind the sources."),
+        is_flag=True,
+    ),
+    Option(
+        "--summary",
+        "summary",
+        T("Also write the diff summary (Markdown) to this file."),
+        kind=Path,
+    ),
+    Option("--force", "force", T("Overwrite an existing --summary file."), is_flag=True),
+)
 def matrix_refresh(
-    source: Path = typer.Option(
-        ..., "--from", help="Directory of recorded sources, one per parser (docs/data-refresh.md)."
-    ),
-    matrices: Optional[Path] = typer.Option(
-        None, "--matrices", help="Directory of matrix files to refresh (default: the bundled)."
-    ),
-    check: bool = typer.Option(
-        False, "--check", help="Write nothing; exit 1 when the matrices are behind the sources."
-    ),
-    summary: Optional[Path] = typer.Option(
-        None, "--summary", help="Also write the diff summary (Markdown) to this file."
-    ),
-    force: bool = typer.Option(False, "--force", help="Overwrite an existing --summary file."),
+    source: Path, matrices: Optional[Path], check: bool, summary: Optional[Path], force: bool
 ) -> int:
-    """Regenerate the generated matrix rows from recorded vendor sources and print the diff."""
     from chipdoctor.matrix.refresh.driver import refresh
     from chipdoctor.matrix.store import bundled_dir
 

@@ -7,58 +7,85 @@ import os
 from pathlib import Path
 from typing import Optional
 
-import typer
-
 from chipdoctor.cli.app import app, emit, language
+from chipdoctor.cli.options import Argument, Option
 from chipdoctor.errors import BadInput
+from chipdoctor.i18n import T
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def ops(
-    ctx: typer.Context,
-    model: Path = typer.Argument(
-        ...,
-        help="A .pt2 from torch.export.save, a torch.profiler trace (.json, .json.gz), a text "
-        "file of operator names, or with --run the script to run (its arguments follow it).",
+@app.command(
+    "ops",
+    T("Will a model's operators run on the device? native, composite, fallback, unsupported."),
+    Argument(
+        "model",
+        T(
+            "A .pt2 from torch.export.save, a torch.profiler trace (.json, .json.gz), a text "
+            "file of operator names, or with --run the script to run (its arguments follow it)."
+        ),
+        kind=Path,
     ),
-    run: bool = typer.Option(
-        False, "--run", help="Run MODEL as a Python script on the CPU and record its operators."
+    Option(
+        "--run",
+        "run",
+        T("Run MODEL as a Python script on the CPU and record its operators."),
+        is_flag=True,
     ),
-    target: Optional[str] = typer.Option(
-        None, "--target", help="The vendor release to judge against, e.g. torch_npu==2.5.1."
+    Option("--target", "target", T("The vendor release to judge against, e.g. torch_npu==2.5.1.")),
+    Option(
+        "--stack", "stack", T("Which installed vendor extension to use when there are several.")
     ),
-    stack: Optional[str] = typer.Option(
-        None, "--stack", help="Which installed vendor extension to use when there are several."
+    Option(
+        "--snapshot",
+        "snapshot",
+        T("Take the installed extension from a snapshot directory."),
+        kind=Path,
     ),
-    snapshot: Optional[Path] = typer.Option(
-        None, "--snapshot", help="Take the installed extension from a snapshot directory."
+    Option("--python", "python", T("Interpreter whose extension to use, and that runs --run.")),
+    Option(
+        "--deep-timeout",
+        "deep_timeout",
+        T("Seconds the --run script may run."),
+        kind=float,
+        default=120.0,
+        minimum=1.0,
     ),
-    python: Optional[str] = typer.Option(
-        None, "--python", help="Interpreter whose extension to use, and that runs --run."
-    ),
-    deep_timeout: float = typer.Option(
-        120.0, "--deep-timeout", min=1.0, help="Seconds the --run script may run."
-    ),
-    output_format: str = typer.Option("table", "--format", help="table, json or markdown."),
-    strict: bool = typer.Option(False, "--strict", help="Fail (exit 1) on CPU fallbacks too."),
-    policy: Optional[Path] = typer.Option(
-        None,
+    Option("--format", "output_format", T("table, json or markdown."), default="table"),
+    Option("--strict", "strict", T("Fail (exit 1) on CPU fallbacks too."), is_flag=True),
+    Option(
         "--policy",
-        help="Policy file (default: .chipdoctor.yaml here): its env and fail_on_warnings count.",
+        "policy",
+        T("Policy file (default: .chipdoctor.yaml here): its env and fail_on_warnings count."),
+        kind=Path,
     ),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here."),
-    force: bool = typer.Option(False, "--force", help="Let --output overwrite an existing file."),
-    lang: Optional[str] = typer.Option(None, "--lang", help="en or zh."),
+    Option(("-o", "--output"), "output", T("Write the report here."), kind=Path),
+    Option("--force", "force", T("Let --output overwrite an existing file."), is_flag=True),
+    Option("--lang", "lang", T("en or zh.")),
+    extra_args=True,
+)
+def ops(
+    model: Path,
+    run: bool,
+    target: Optional[str],
+    stack: Optional[str],
+    snapshot: Optional[Path],
+    python: Optional[str],
+    deep_timeout: float,
+    output_format: str,
+    strict: bool,
+    policy: Optional[Path],
+    output: Optional[Path],
+    force: bool,
+    lang: Optional[str],
+    extra: list[str],
 ) -> int:
-    """Will a model's operators run on the device? native, composite, fallback, unsupported."""
     from chipdoctor.ops.judge import fallback_disabled, judge
     from chipdoctor.ops.render import FORMATS, render
     from chipdoctor.ops.target import installed, parse_target, resolve
 
     if output_format not in FORMATS:
         raise BadInput(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}")
-    if ctx.args and not run:
-        raise BadInput(f"unexpected arguments {' '.join(ctx.args)!r} (script arguments need --run)")
+    if extra and not run:
+        raise BadInput(f"unexpected arguments {' '.join(extra)!r} (script arguments need --run)")
     lang_code = language(lang)
     if target is not None:
         component, version = parse_target(target)
@@ -72,7 +99,7 @@ def ops(
     if run:
         from chipdoctor.ops.run import record_run
 
-        observed = record_run(model, list(ctx.args), python=python, timeout=deep_timeout)
+        observed = record_run(model, list(extra), python=python, timeout=deep_timeout)
     else:
         from chipdoctor.ops.readers import read_model
 

@@ -6,32 +6,48 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-import typer
-
-from chipdoctor.cli.app import app, language, progress_for
+from chipdoctor.cli.app import TIMEOUT, app, language, progress_for
 from chipdoctor.cli.evidence import interpreter
+from chipdoctor.cli.options import Argument, Option
 from chipdoctor.errors import EXIT_OK, BadInput
+from chipdoctor.i18n import T
 from chipdoctor.printable import visible
 
 
-@app.command()
+@app.command(
+    "snapshot",
+    T("Record everything the probes read on this machine, for `check --snapshot` elsewhere."),
+    Argument("directory", T("Where to write the snapshot (absent or empty)."), kind=Path),
+    Argument(
+        "archive_file",
+        T("With --archive: the .tar.gz to write (default DIR.tar.gz)."),
+        kind=Path,
+        metavar="[ARCHIVE]",
+        required=False,
+    ),
+    Option("--python", "python", T("Record the packages of this interpreter or virtualenv.")),
+    TIMEOUT,
+    Option(
+        "--force",
+        "force",
+        T("Write into a non-empty directory (and replace the archive)."),
+        is_flag=True,
+    ),
+    Option(
+        "--archive",
+        "archive",
+        T("Also pack the snapshot into DIR.tar.gz (or ARCHIVE) to attach."),
+        is_flag=True,
+    ),
+)
 def snapshot(
-    directory: Path = typer.Argument(..., help="Where to write the snapshot (absent or empty)."),
-    python: Optional[str] = typer.Option(
-        None, "--python", help="Record the packages of this interpreter or virtualenv."
-    ),
-    timeout: float = typer.Option(10.0, "--timeout", min=0.1, help="Seconds each command may run."),
-    force: bool = typer.Option(
-        False, "--force", help="Write into a non-empty directory (and replace the archive)."
-    ),
-    archive: bool = typer.Option(
-        False, "--archive", help="Also pack the snapshot into DIR.tar.gz (or ARCHIVE) to attach."
-    ),
-    archive_file: Optional[Path] = typer.Argument(
-        None, metavar="[ARCHIVE]", help="With --archive: the .tar.gz to write (default DIR.tar.gz)."
-    ),
+    directory: Path,
+    archive_file: Optional[Path],
+    python: Optional[str],
+    timeout: float,
+    force: bool,
+    archive: bool,
 ) -> int:
-    """Record everything the probes read on this machine, for `check --snapshot` elsewhere."""
     from chipdoctor.snapshotting import take_snapshot
 
     target = None

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import os
-import platform
-import shutil
 import stat
 from collections.abc import Mapping
 from functools import cached_property
@@ -112,7 +109,7 @@ class HostEvidence:
     def run(self, key: str) -> CommandResult | None:
         argv = argv_for(key)
         search = os.pathsep.join([self._env.get("PATH", ""), *_EXTRA_TOOL_DIRS])
-        executable = shutil.which(argv[0], path=search)
+        executable = which(argv[0], search)
         if executable is None:
             return None
         return run_command(key, [executable, *argv[1:]], timeout=self.timeout, env=self._env)
@@ -147,8 +144,8 @@ class HostEvidence:
 
     def host_name(self) -> str | None:
         """None for a file tree under another `root`: a tree is no node."""
-        # NOTE: platform.node() is gethostname() without importing socket (~3 ms at start-up).
-        return platform.node() or None if self._root == Path("/") else None
+        # NOTE: the node name is gethostname() without importing socket (~3 ms at start-up).
+        return _uname()[1] or None if self._root == Path("/") else None
 
     def docker_engine(self) -> DockerEngine | None:
         return self._docker_engine if self._root == Path("/") else None
@@ -194,11 +191,12 @@ class HostEvidence:
             k: v.strip().strip('"').strip("'")
             for k, v in parse_key_values(os_release_text or "").items()
         }
-        libc, libc_version = platform.libc_ver()
+        system, _, release, machine = _uname()
+        libc, libc_version = _libc()
         return PlatformInfo(
-            system=platform.system(),
-            machine=platform.machine(),
-            release=platform.release(),
+            system=system,
+            machine=machine,
+            release=release,
             glibc=libc_version if libc == "glibc" else "",
             os_release=os_release,
         )
@@ -218,6 +216,68 @@ class HostEvidence:
         )
 
 
+def which(name: str, path: str | None = None) -> str | None:
+    """shutil.which on POSIX (a name with a slash as it is; else the first executable file of
+    that name along `path`, default $PATH), without importing shutil: ~2 ms of start-up for
+    its compression modules, and every probe asks for its tool."""
+    if os.name == "nt":
+        import shutil
+
+        return shutil.which(name, path=path)
+    if os.sep in name:
+        return name if _executable(name) else None
+    search = os.environ.get("PATH") if path is None else path
+    if search is None:
+        try:
+            search = os.confstr("CS_PATH")
+        except (AttributeError, ValueError):
+            search = os.defpath
+    seen = set()
+    for directory in search.split(os.pathsep) if search else ():
+        if directory in seen:
+            continue
+        seen.add(directory)
+        candidate = (
+            directory + name if directory.endswith("/") or not directory else f"{directory}/{name}"
+        )
+        if _executable(candidate):
+            return candidate
+    return None
+
+
+def _executable(path: str) -> bool:
+    try:
+        mode = Path(path).stat().st_mode
+    except (OSError, ValueError):
+        return False
+    return not stat.S_ISDIR(mode) and os.access(path, os.X_OK)
+
+
+def _uname() -> tuple[str, str, str, str]:
+    """System, node, release and machine: os.uname(), which platform.uname() reads on POSIX,
+    without importing platform (~2 ms of start-up); platform itself elsewhere (Windows)."""
+    if hasattr(os, "uname"):
+        name = os.uname()
+        return name.sysname, name.nodename, name.release, name.machine
+    import platform
+
+    return platform.system(), platform.node(), platform.release(), platform.machine()
+
+
+def _libc() -> tuple[str, str]:
+    """("glibc", "2.36"): the C library's confstr, which platform.libc_ver() asks first, and
+    platform.libc_ver() itself where that says nothing (musl, another system)."""
+    try:
+        parts = (os.confstr("CS_GNU_LIBC_VERSION") or "").split(maxsplit=1)
+    except (AttributeError, ValueError, OSError):
+        parts = []
+    if len(parts) == 2:
+        return parts[0], parts[1]
+    import platform
+
+    return platform.libc_ver()
+
+
 def _quiet_read(host: HostEvidence, path: str) -> str | None:
     try:
         return host.read_text(path)
@@ -227,7 +287,7 @@ def _quiet_read(host: HostEvidence, path: str) -> str | None:
 
 def inspect_interpreter(python: str, *, timeout: float) -> dict[str, object]:
     """Run another interpreter on pyinfo.py: its packages, without importing any of them."""
-    if shutil.which(python) is None and not Path(python).is_file():
+    if which(python) is None and not Path(python).is_file():
         raise BadInput("no such interpreter", path=python)
     script = str(Path(pyinfo.__file__).resolve())
     result = run_command("python", [python, script], timeout=timeout, env=dict(os.environ))
@@ -236,6 +296,8 @@ def inspect_interpreter(python: str, *, timeout: float) -> dict[str, object]:
     if not result.ok:
         detail = (result.stderr.strip().splitlines() or [result.error or "failed"])[-1]
         raise BadInput(f"cannot inspect this interpreter: {detail}", path=python)
+    import json  # only for --python: another interpreter's answer
+
     try:
         data = json.loads(result.stdout)
     except ValueError:

@@ -22,9 +22,7 @@ SIGINT and SIGTERM (handlers from `stop_on_signals`) raise `Stopped` in the main
 from __future__ import annotations
 
 import os
-import selectors
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -34,9 +32,12 @@ from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chipdoctor.errors import Stopped
+
+if TYPE_CHECKING:
+    import subprocess
 
 #: Each of stdout and stderr is kept up to this many bytes; a tool printing more is killed.
 MAX_OUTPUT_BYTES = 1 << 20
@@ -210,6 +211,10 @@ class _Run:
         return Outcome(code, out, err, self.timed_out, self.truncated, error, kind)
 
     def start(self, containment: str) -> None:
+        # NOTE: subprocess and selectors on the first run: a host without accelerators runs
+        # no tool, and `check` there need not import them (~2.5 ms of start-up).
+        import subprocess
+
         with _control.lock:
             if _control.stopping:
                 self.error = "not run: chipdoctor is stopping"
@@ -241,6 +246,8 @@ class _Run:
             self.process = self._spawn(None)
 
     def _spawn(self, cgroup: _Cgroup | None) -> subprocess.Popen[bytes]:
+        import subprocess
+
         join: Callable[[], None] | None = None
         procs = -1
         if cgroup is not None:
@@ -268,6 +275,8 @@ class _Run:
     def pump(self, deadline: float) -> None:
         """Read both pipes until they close, the tool and its leftovers being killed once the
         tool exits; stop at the deadline, at the cap, or when chipdoctor is stopping."""
+        import selectors
+
         process = self.process
         if process is None or process.stdout is None or process.stderr is None:
             return
@@ -317,6 +326,8 @@ class _Run:
 
     def stop(self) -> None:
         """Kill the tool's process group, cgroup and marked orphans, reap them; idempotent."""
+        import subprocess
+
         with self._lock:
             if self._stopped:
                 return

@@ -4,9 +4,7 @@ Runs in-process for the current interpreter and as a script (`python pyinfo.py`)
 `--python PATH`, so it uses only the standard library of Python 3.8+ and never imports torch.
 """
 
-import json
 import os
-import platform
 import re
 import sys
 
@@ -56,11 +54,18 @@ def installed_packages(paths: "list[str]", found_in: "list[str] | None" = None) 
     return packages
 
 
+def python_version() -> str:
+    """platform.python_version() without importing platform (~2 ms of `check`'s start-up):
+    the first word of sys.version ("3.13.0rc1"), a missing patch number written as 0."""
+    version = sys.version.split()[0]
+    return version + ".0" if version.count(".") == 1 else version
+
+
 def collect() -> "dict[str, object]":
     paths: list[str] = []
     packages = installed_packages(list(sys.path), paths)
     return {
-        "version": platform.python_version(),
+        "version": python_version(),
         "executable": sys.executable,
         "packages": packages,
         "paths": paths,
@@ -68,4 +73,6 @@ def collect() -> "dict[str, object]":
 
 
 if __name__ == "__main__":
+    import json
+
     json.dump(collect(), sys.stdout)

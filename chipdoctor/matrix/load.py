@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -144,6 +143,8 @@ def build_matrix(doc: LocatedYaml) -> Matrix:
 
 
 def _updated(doc: LocatedYaml, value: Any) -> str:
+    import datetime  # the YAML reader has imported it already: not a start-up cost of its own
+
     if value is None:
         return ""
     if isinstance(value, datetime.date):  # YAML reads an unquoted 2026-12-06 as a date

@@ -14,7 +14,6 @@ Layout of the user's copy (each step of an update is one atomic rename, docs/dat
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -79,8 +78,14 @@ def newest_date(files: list[Path]) -> str:
 def read_state(home: Path) -> dict[str, str]:
     """state.json, or the empty state when there is none or it is not ours to read."""
     try:
-        data = json.loads(read_regular(home / STATE, _MAX_META))
-    except (OSError, ValueError, RecursionError, RefusedFile):
+        raw = read_regular(home / STATE, _MAX_META)
+    except (OSError, ValueError, RefusedFile):
+        return {"current": "", "previous": ""}
+    import json  # only where updated data was ever installed (start-up)
+
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
         return {"current": "", "previous": ""}
     if not isinstance(data, dict):
         return {"current": "", "previous": ""}
@@ -94,6 +99,8 @@ def installed(home: Path, bundle_id: str) -> DataSource | None:
     """The installed bundle `bundle_id` when its files still match its manifest, else None."""
     if not ID.match(bundle_id):
         return None
+    import json
+
     folder = home / "data" / bundle_id
     try:
         meta = json.loads(read_regular(folder / META, _MAX_META))

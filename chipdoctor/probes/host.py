@@ -12,9 +12,7 @@ from chipdoctor.model import (
     FACT_TORCH_ROCM,
     Inventory,
 )
-from chipdoctor.parsers.torch_version import parse_torch_version_py
 from chipdoctor.probes.base import ProbeContext
-from chipdoctor.probes.torch_default import default_build
 
 PACKAGE_SOURCE = "package metadata"
 
@@ -48,6 +46,10 @@ class HostProbe:
 
 def _torch_build(context: ProbeContext) -> None:
     """Record the CUDA/HIP/ROCm a torch build targets, from the first torch/version.py found."""
+    # NOTE: imported where torch is installed: a host without it need not pay for them.
+    from chipdoctor.parsers.torch_version import parse_torch_version_py
+    from chipdoctor.probes.torch_default import default_build
+
     for site in context.evidence.python.paths:
         path = f"{site.rstrip('/')}/torch/version.py"
         text = context.read(path)

@@ -26,6 +26,41 @@ def test_reads_files_under_root(tmp_path: Path) -> None:
     assert host.platform.os_release["VERSION_ID"] == "22.03"
 
 
+def test_platform_facts_are_what_the_platform_module_says() -> None:
+    # read without importing platform (start-up, issue 16): the same values
+    import platform
+
+    from chipdoctor.evidence.pyinfo import python_version
+
+    host = HostEvidence()
+    libc, version = platform.libc_ver()
+    assert (host.platform.system, host.platform.machine, host.platform.release) == (
+        platform.system(),
+        platform.machine(),
+        platform.release(),
+    )
+    assert host.platform.glibc == (version if libc == "glibc" else "")
+    assert host.host_name() == (platform.node() or None)
+    assert python_version() == platform.python_version()
+
+
+def test_which_finds_what_shutil_finds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from chipdoctor.evidence.host import which
+
+    tool = write_tool(tmp_path / "bin", "tool", "exit 0\n")
+    (tmp_path / "bin" / "plain").write_text("not executable\n")
+    (tmp_path / "bin" / "folder").mkdir()
+    search = os.pathsep.join([str(tmp_path / "none"), str(tmp_path / "bin"), str(tmp_path / "bin")])
+    for name in ("tool", "plain", "folder", "absent", str(tool), "sh", ""):
+        assert which(name, search) == shutil.which(name, path=search)
+        assert which(name) == shutil.which(name)
+    assert which("tool", "") is None
+    monkeypatch.delenv("PATH")
+    assert which("sh") == shutil.which("sh")
+
+
 def test_directory_and_fifo_are_unreadable_not_hangs(tmp_path: Path) -> None:
     (tmp_path / "dir").mkdir()
     os.mkfifo(tmp_path / "fifo")

@@ -19,7 +19,6 @@ from chipdoctor.stacks.cambricon.facts import (
     NEUWARE_ROOT,
     VISIBLE_VARIABLES,
 )
-from chipdoctor.stacks.cambricon.neuware import library_version, parse_neuware_version
 
 
 @dataclass(frozen=True)
@@ -53,6 +52,9 @@ def _neuware(context: ProbeContext) -> Neuware | None:
         libraries = context.list_dir(f"{home}/lib64")
         if text is None and not libraries:
             continue
+        # NOTE: the parsers (and their regexes) only where Neuware is: start-up.
+        from chipdoctor.stacks.cambricon.neuware import library_version, parse_neuware_version
+
         version = parse_neuware_version(text) if text is not None else None
         if version:
             context.component("neuware", version, path)

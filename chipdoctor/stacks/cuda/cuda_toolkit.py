@@ -9,7 +9,6 @@ macros in ``cudnn_version.h``; cuDNN 7 and older in ``cudnn.h``. Samples and sou
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Optional
 
@@ -26,6 +25,8 @@ _CU_TAG_RE = re.compile(r"\+cu([0-9]{2,3})(?:$|[.\-_])")
 
 def parse_version_json(text: str) -> Optional[str]:
     """The toolkit release from ``version.json``; None when the file is not that JSON."""
+    import json  # only where a toolkit is installed (start-up of a host without one)
+
     try:
         data = json.loads(text)
     except ValueError:

@@ -13,17 +13,6 @@ from chipdoctor.i18n import T, join
 from chipdoctor.model import Device, Inventory, Severity
 from chipdoctor.probes.base import ProbeContext, command_failure
 from chipdoctor.probes.libfiles import library_version
-from chipdoctor.stacks.cuda.archs import (
-    CUDA_GPUS_URL,
-    capability_of_name,
-    capability_text,
-    parse_capability,
-)
-from chipdoctor.stacks.cuda.cuda_toolkit import (
-    parse_cudnn_header,
-    parse_version_json,
-    parse_version_txt,
-)
 from chipdoctor.stacks.cuda.facts import (
     CUDNN_PACKAGES,
     DEFAULT_CUDA_HOME,
@@ -331,18 +320,22 @@ def _exists(context: ProbeContext, directory: str) -> bool:
         return True  # it exists; reading its files reports what cannot be read
 
 
-_VERSION_FILES = (("version.json", parse_version_json), ("version.txt", parse_version_txt))
+#: The toolkit's version records, newest first (version.json since CUDA 11.1).
+_VERSION_FILES = ("version.json", "version.txt")
 
 
 def _toolkit(context: ProbeContext, homes: list[str]) -> str | None:
     """The first toolkit found; its version from version.json (11.1+) or version.txt."""
     for home in homes:
-        for name, parse in _VERSION_FILES:
+        for name in _VERSION_FILES:
             path = f"{home}/{name}"
             text = context.read(path)
             if text is None:
                 continue
-            version = parse(text)
+            # NOTE: the parsers (and their regexes) only where a toolkit is: start-up.
+            from chipdoctor.stacks.cuda.cuda_toolkit import parse_version_json, parse_version_txt
+
+            version = (parse_version_json if name == "version.json" else parse_version_txt)(text)
             if version is None:
                 context.add(
                     "toolkit-version-unreadable",
@@ -387,7 +380,11 @@ def _cudnn(context: ProbeContext, homes: list[str], machine: str) -> None:
         for name in names:
             path = f"{directory}/{name}"
             text = context.read(path)
-            version = parse_cudnn_header(text) if text else None
+            if not text:
+                continue
+            from chipdoctor.stacks.cuda.cuda_toolkit import parse_cudnn_header
+
+            version = parse_cudnn_header(text)
             if version:
                 context.component("cudnn", version, path)
                 return
@@ -488,6 +485,8 @@ def parse_capability_query(text: str) -> dict[int, tuple[str, str]]:
     """index -> (name, compute capability) from `nvidia-smi --query-gpu=index,name,compute_cap
     --format=csv,noheader` (`0, NVIDIA TITAN V, 7.0`, fields joined by ", "); an older driver's
     `Field "compute_cap" is not a valid field to query.` gives nothing."""
+    from chipdoctor.stacks.cuda.archs import parse_capability
+
     found: dict[int, tuple[str, str]] = {}
     for line in text.splitlines():
         fields = [f.strip() for f in line.split(",")]
@@ -515,6 +514,10 @@ def _capabilities(context: ProbeContext) -> bool:
     if queried:
         facts[FACT_CAPABILITY_SOURCE] = QUERY_CAPABILITY
         return True
+    if not context.inventory.devices:
+        return False
+    from chipdoctor.stacks.cuda.archs import CUDA_GPUS_URL, capability_of_name, capability_text
+
     for device in context.inventory.devices:
         by_name = capability_of_name(device.name)
         if by_name is not None:

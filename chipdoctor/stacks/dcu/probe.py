@@ -15,7 +15,6 @@ from chipdoctor.i18n import T
 from chipdoctor.model import Device, Inventory, Severity
 from chipdoctor.probes.base import ProbeContext, command_failure
 from chipdoctor.probes.visible import check_visible_devices
-from chipdoctor.stacks._hip.archs import probe_targets
 from chipdoctor.stacks._hip.rocm_versions import parse_version_file, strip_build, version_from_dir
 from chipdoctor.stacks.dcu.facts import (
     DRIVER_DOWNLOAD,
@@ -69,6 +68,8 @@ class DcuProbe:
         # makes this a DCU host; a finding about it on a host "without a stack" would contradict.
         if markers or hy_smi is not None or inventory.components or inventory.devices:
             inventory.stacks.append("dcu")
+            from chipdoctor.stacks._hip.archs import probe_targets  # the stack's alone
+
             probe_targets(context)
         return inventory
 

@@ -16,7 +16,6 @@ from chipdoctor.model import Device, Inventory, Severity
 from chipdoctor.probes.base import ProbeContext, command_failure
 from chipdoctor.probes.libfiles import library_version
 from chipdoctor.probes.visible import check_visible_devices
-from chipdoctor.stacks._hip.archs import probe_targets
 from chipdoctor.stacks._hip.rocm_versions import parse_version_file, strip_build, version_from_dir
 from chipdoctor.stacks.dcu.probe import hygon_markers, is_dir
 from chipdoctor.stacks.rocm.facts import (
@@ -72,6 +71,8 @@ class RocmProbe:
             found=bool(tools) or FACT_AMDGPU_LOADED in context.inventory.facts
         )
         if inventory.stacks:
+            from chipdoctor.stacks._hip.archs import probe_targets  # the stack's alone
+
             probe_targets(context)
         return inventory
 

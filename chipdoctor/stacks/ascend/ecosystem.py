@@ -37,11 +37,11 @@ def findings(inventory: Inventory, matrix: Matrix) -> list[Finding]:
     cann = inventory.version("cann")
     vllm_ascend = _package(inventory, "vllm-ascend")
     rows = matrix.table("vllm_ascend").lookup(vllm_ascend) if vllm_ascend else []
+    if vllm_ascend and cann:
+        out += _cann(vllm_ascend, cann, rows[0] if rows else None, matrix)
     if vllm_ascend and rows:
         row = rows[0]
         out += _vllm(vllm_ascend, _package(inventory, "vllm"), cann, row, matrix)
-        if cann:
-            out += _cann(vllm_ascend, cann, row, matrix)
         torch_npu = inventory.version("torch_npu")
         pins = inventory.facts.get(facts.FACT_VLLM_ASCEND_PINS, "").split()
         if torch_npu and "torch-npu" not in pins:
@@ -106,41 +106,43 @@ def _vllm(
     return [_finding("vllm-ascend-vllm", Severity.ERROR, (), message, fix)]
 
 
-def _cann(vllm_ascend: str, cann: str, row: Row, matrix: Matrix) -> list[Finding]:
-    """CANN other than the row's: an error where the installation guide's requirement is not
-    met, else a warning (the release was tested with another CANN)."""
-    if row.matches("cann", cann):
+def _cann(vllm_ascend: str, cann: str, row: Row | None, matrix: Matrix) -> list[Finding]:
+    """CANN other than the release row's: an error where the installation guide's requirement
+    is not met, else a warning (the release was tested with another CANN). A release the
+    matrix does not list (an rc such as v0.7.3rc1) is judged by its guide alone."""
+    if row is not None and row.matches("cann", cann):
         return []
-    stable = row.first("cann")
     required = matrix.table("vllm_ascend_cann").lookup(vllm_ascend)
     unmet = required[0] if required and not required[0].matches("cann", cann) else None
+    if unmet is None and row is None:
+        return []
     if unmet is not None:
         severity = Severity.ERROR
         message = T(
             "vllm-ascend {vllm_ascend} requires CANN {required} {cite}, but CANN {cann} is "
-            "installed; its release row pairs CANN {stable} {row}.",
+            "installed.",
             vllm_ascend=vllm_ascend,
             required=unmet.first("cann"),
             cite=cite(matrix, unmet),
             cann=cann,
-            stable=stable,
-            row=cite(matrix, row),
         )
     else:
+        assert row is not None
         severity = Severity.WARNING
         message = T(
             "vllm-ascend {vllm_ascend} was released with CANN {stable} {cite}; CANN {cann} is "
             "installed, which its release row does not name.",
             vllm_ascend=vllm_ascend,
-            stable=stable,
+            stable=row.first("cann"),
             cite=cite(matrix, row),
             cann=cann,
         )
+    wanted = row.first("cann") if row is not None else _least(required[0].first("cann"))
     fixes = [
         T(
             "Install the CANN {wanted} toolkit and the kernels/ops package for your chip "
             "({url}), then source its set_env.sh.",
-            wanted=stable,
+            wanted=wanted,
             url=CANN_DOWNLOAD,
         )
     ]
@@ -151,6 +153,11 @@ def _cann(vllm_ascend: str, cann: str, row: Row, matrix: Matrix) -> list[Finding
         )
         fixes.append(T("or keep CANN {cann}: {command}", cann=cann, command=command))
     return [_finding("vllm-ascend-cann", severity, ("cann",), message, join(fixes))]
+
+
+def _least(requirement: str) -> str:
+    """The release a requirement names: `>=8.0.0` -> `8.0.0` (the guide's own minimum)."""
+    return requirement.removeprefix(">=")
 
 
 def _torch_npu(

@@ -87,6 +87,17 @@ def recorded_files(directory: Path) -> list[RecordedFile]:
     return out
 
 
+def one_recorded_file(directory: Path, what: str) -> RecordedFile:
+    """The one file a single-page source (`what`, e.g. RELEASE.md) records."""
+    files = recorded_files(directory)
+    if len(files) != 1:
+        raise SourceError(
+            f"expected one recorded {what}, SOURCE.md lists {len(files)}",
+            path=str(directory / "SOURCE.md"),
+        )
+    return files[0]
+
+
 def front_matter(text: str, manifest: Path) -> tuple[dict[str, Any], str]:
     """SOURCE.md's YAML front matter (between '---' lines) and the Markdown after it."""
     if not text.startswith("---\n") or "\n---\n" not in text[3:]:

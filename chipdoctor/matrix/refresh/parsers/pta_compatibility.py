@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from chipdoctor.matrix.refresh.model import Generated, RecordedFile, SourceError, recorded_files
+from chipdoctor.matrix.refresh.model import Generated, SourceError, one_recorded_file
 from chipdoctor.matrix.refresh.tables import Grid, markdown_tables
 from chipdoctor.versions import InvalidVersion, parse_vendor
 
@@ -33,7 +33,7 @@ _PYTHON = re.compile(r"Python\s*(\d+\.\d+)(?:\s*\(>=\s*(\d+\.\d+\.\d+)\))?")
 
 def parse(directory: Path) -> Generated:
     out = Generated(NAME, "ascend")
-    (recorded,) = _one(recorded_files(directory), directory)
+    recorded = one_recorded_file(directory, "COMPATIBILITY.en.md")
     where = str(recorded.path)
     grids = markdown_tables(recorded.text())
     mappings = [grid for grid in grids if grid and _PACKAGE in grid[0]]
@@ -58,15 +58,6 @@ def parse(directory: Path) -> Generated:
         "advice and a product list, not pairings"
     )
     return out
-
-
-def _one(files: list[RecordedFile], directory: Path) -> list[RecordedFile]:
-    if len(files) != 1:
-        raise SourceError(
-            f"expected one recorded COMPATIBILITY.en.md, SOURCE.md lists {len(files)}",
-            path=str(directory / "SOURCE.md"),
-        )
-    return files
 
 
 def _pythons(grids: list[Grid], where: str) -> dict[str, list[str]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from chipdoctor.matrix.refresh.model import Generated, RecordedFile, SourceError, recorded_files
+from chipdoctor.matrix.refresh.model import Generated, RecordedFile, SourceError, one_recorded_file
 from chipdoctor.matrix.refresh.tables import Grid, markdown_tables
 
 NAME = "pytorch-release-matrix"
@@ -27,13 +27,7 @@ _MINOR = re.compile(r"\d+\.\d+")
 
 def parse(directory: Path) -> Generated:
     out = Generated(NAME, "cuda")
-    files = recorded_files(directory)
-    if len(files) != 1:
-        raise SourceError(
-            f"expected one recorded RELEASE.md, SOURCE.md lists {len(files)}",
-            path=str(directory / "SOURCE.md"),
-        )
-    recorded = files[0]
+    recorded = one_recorded_file(directory, "RELEASE.md")
     where = str(recorded.path)
     grid = _matrix(markdown_tables(recorded.text()), where)
     out.sources[SOURCE_ID] = _source(recorded)

@@ -1,4 +1,5 @@
-"""`chipdoctor snapshot`: run every probe through a recorder and write what it read.
+"""`chipdoctor snapshot`: run every probe through a recorder and write what it read, of this
+machine or of an image as it would run here (`--image`).
 
 Snapshots travel (vendor tickets, bug reports), so every string the recording holds is
 redacted before anything is written: environment values, recorded paths, command outputs and
@@ -20,21 +21,29 @@ import shutil
 import stat
 import tempfile
 from pathlib import Path
+from typing import Protocol
 
 from chipdoctor.engine import ProbeObserver, collect
 from chipdoctor.errors import BadInput
-from chipdoctor.evidence.host import HostEvidence
+from chipdoctor.evidence.base import Evidence
 from chipdoctor.evidence.redact import known_secrets, scrub
 from chipdoctor.evidence.snapshot import RecordingEvidence, write_snapshot
 
 _DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
+class Recordable(Evidence, Protocol):
+    """Evidence a snapshot can be taken of: this machine, or an image as it would run here."""
+
+    def is_dir(self, path: str) -> bool: ...
+
+    def environment(self) -> dict[str, str]: ...
+
+
 def take_snapshot(
     directory: Path,
+    evidence: Recordable,
     *,
-    python: str | None = None,
-    timeout: float = 10.0,
     force: bool = False,
     observer: ProbeObserver | None = None,
 ) -> None:
@@ -42,16 +51,16 @@ def take_snapshot(
         raise BadInput("exists and is not a directory", path=str(directory))
     if directory.is_dir() and any(directory.iterdir()) and not force:
         raise BadInput("directory is not empty (use --force to write into it)", path=str(directory))
-    host = HostEvidence(python=python, timeout=timeout)
-    recorder = RecordingEvidence(host)
+    recorder = RecordingEvidence(evidence)
     collect(recorder, observer=observer)
     recorder.host_name()
     listed = {
-        f"{path.rstrip('/')}/{entry}": host.is_dir(f"{path.rstrip('/')}/{entry}")
+        f"{path.rstrip('/')}/{entry}": evidence.is_dir(f"{path.rstrip('/')}/{entry}")
         for path, entries in recorder.recording.dirs.items()
         for entry in entries or []
     }
-    secrets = known_secrets(os.environ)
+    # this process's environment too: the host's tools ran for an image's snapshot
+    secrets = known_secrets(evidence.environment()) | known_secrets(os.environ)
     try:
         directory.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".chipdoctor-", dir=directory))
@@ -59,8 +68,8 @@ def take_snapshot(
             write_snapshot(
                 staging,
                 scrub(recorder.recording, secrets),
-                scrub(host.platform, secrets),
-                scrub(host.python, secrets),
+                scrub(evidence.platform, secrets),
+                scrub(evidence.python, secrets),
                 is_dir=scrub(listed, secrets),
             )
             _move_into(staging, directory)

@@ -10,6 +10,7 @@ from chipdoctor.errors import BadInput
 
 if TYPE_CHECKING:
     from chipdoctor.evidence.base import Evidence
+    from chipdoctor.evidence.combined import ImageOnHostEvidence
     from chipdoctor.model import Report
 
 
@@ -67,7 +68,7 @@ def note_ignored_keys(evidence: Evidence, report: Report) -> None:
         )
 
 
-def image_evidence(image: str, timeout: float, scope: contextlib.ExitStack) -> Evidence:
+def image_evidence(image: str, timeout: float, scope: contextlib.ExitStack) -> ImageOnHostEvidence:
     """The image's files and Python, with the host paths its `docker run` line mounts."""
     from chipdoctor.container.engine import connect
     from chipdoctor.evidence.combined import ImageOnHostEvidence

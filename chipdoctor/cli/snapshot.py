@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from chipdoctor.cli.app import TIMEOUT, app, language, progress_for
-from chipdoctor.cli.evidence import interpreter
+from chipdoctor.cli.evidence import image_evidence, interpreter
 from chipdoctor.cli.options import Argument, Option
 from chipdoctor.errors import EXIT_OK, BadInput
 from chipdoctor.i18n import T
 from chipdoctor.printable import visible
+
+if TYPE_CHECKING:
+    from chipdoctor.snapshotting import Recordable
 
 
 @app.command(
@@ -26,6 +30,14 @@ from chipdoctor.printable import visible
         required=False,
     ),
     Option("--python", "python", T("Record the packages of this interpreter or virtualenv.")),
+    Option(
+        "--image",
+        "image",
+        T(
+            "Record a container image (read through the Docker Engine, never started) as "
+            "`check --image` sees it on this machine."
+        ),
+    ),
     TIMEOUT,
     Option(
         "--force",
@@ -44,6 +56,7 @@ def snapshot(
     directory: Path,
     archive_file: Optional[Path],
     python: Optional[str],
+    image: Optional[str],
     timeout: float,
     force: bool,
     archive: bool,
@@ -58,9 +71,9 @@ def snapshot(
 
         target = archive_file or default_archive(directory)
         check_target(target, force=force)
-    with progress_for(language(None), table=True) as progress:
+    with contextlib.ExitStack() as scope, progress_for(language(None), table=True) as progress:
         take_snapshot(
-            directory, python=interpreter(python), timeout=timeout, force=force, observer=progress
+            directory, _evidence(python, image, timeout, scope), force=force, observer=progress
         )
     if target is None:
         sys.stderr.write(f"chipdoctor: snapshot written to {visible(str(directory))}\n")
@@ -71,3 +84,16 @@ def snapshot(
         f"and packed into {visible(str(target))}\n"
     )
     return EXIT_OK
+
+
+def _evidence(
+    python: Optional[str], image: Optional[str], timeout: float, scope: contextlib.ExitStack
+) -> Recordable:
+    """This machine, or the image as it would run here (its container lives while `scope`)."""
+    if image is None:
+        from chipdoctor.evidence.host import HostEvidence
+
+        return HostEvidence(python=interpreter(python), timeout=timeout)
+    if python is not None:
+        raise BadInput("--image cannot be combined with --python")
+    return image_evidence(image, timeout, scope)

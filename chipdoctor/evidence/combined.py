@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from chipdoctor.evidence.base import (
     CommandResult,
     DockerEngine,
-    Evidence,
     FileStat,
     Identity,
     PlatformInfo,
@@ -21,14 +21,18 @@ from chipdoctor.evidence.commands import argv_for
 from chipdoctor.loader.devcode import DeviceCode
 from chipdoctor.loader.elf import ElfInfo
 
+if TYPE_CHECKING:
+    from chipdoctor.evidence.host import HostEvidence
+    from chipdoctor.evidence.image import ImageEvidence
+
 
 class ImageOnHostEvidence:
     """Paths under a bind mount read from the host; every other path from the image."""
 
     def __init__(
         self,
-        image: Evidence,
-        host: Evidence,
+        image: ImageEvidence,
+        host: HostEvidence,
         volumes: list[tuple[str, str]],
         devices: list[str],
     ) -> None:
@@ -66,6 +70,14 @@ class ImageOnHostEvidence:
             passed = [n for n in self.host.list_dir("/dev") or [] if self._host_path(f"/dev/{n}")]
             entries = sorted({*(entries or []), *passed})
         return entries
+
+    def is_dir(self, path: str) -> bool:
+        mapped = self._host_path(path)
+        return self.image.is_dir(path) if mapped is None else self.host.is_dir(mapped)
+
+    def environment(self) -> dict[str, str]:
+        """The container's environment is the image's."""
+        return self.image.environment()
 
     def stat(self, path: str) -> FileStat | None:
         mapped = self._host_path(path)

@@ -106,6 +106,10 @@ class HostEvidence:
     def getenv(self, name: str) -> str | None:
         return self._env.get(name)
 
+    def environment(self) -> dict[str, str]:
+        """Every variable the probes may read: a snapshot redacts the secret ones' values."""
+        return dict(self._env)
+
     def run(self, key: str) -> CommandResult | None:
         argv = argv_for(key)
         search = os.pathsep.join([self._env.get("PATH", ""), *_EXTRA_TOOL_DIRS])

@@ -264,6 +264,19 @@ class ImageEvidence:
             self._children[directory] = sorted(names)
         return list(self._children[key])
 
+    def is_dir(self, path: str) -> bool:
+        """A directory a listing streamed is known without a round trip; another path is
+        asked of the engine (a snapshot asks this of the entries the probes listed)."""
+        key = normpath(path)
+        if key in self._children:
+            return True
+        found = self._resolve(key)
+        return found is not None and bool(found[1]["mode"] & _MODE_DIR)
+
+    def environment(self) -> dict[str, str]:
+        """The image config's `Env`: a snapshot of the image redacts its secret values."""
+        return dict(self._env)
+
     def _keep_metadata(self, path: str, archive: tarfile.TarFile, member: tarfile.TarInfo) -> None:
         """The header block of a METADATA file the stream is passing, within the budget."""
         if not member.isreg() or self._metadata_bytes >= _MAX_KEPT_METADATA:

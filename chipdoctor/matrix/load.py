@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from chipdoctor.yamlio import LocatedYaml, YamlPath
 
 MATRIX_FORMAT = "chipdoctor-matrix/1"
-_ROW_TEXT_FIELDS = ("note", "branch", "generator")
+_ROW_TEXT_FIELDS = ("note", "branch", "generator", "reviewed")
 _ROW_FIELDS = {"source", "verdict", "card", *_ROW_TEXT_FIELDS}
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 #: A distribution's PEP 503 name, as `packages:` declares it.
@@ -259,6 +259,13 @@ def _row(
     if generator is not None and not (isinstance(generator, str) and _ID.match(generator)):
         raise doc.error(
             (*where, "generator"), "generator must be a parser name such as 'pta-release-notes'"
+        )
+    reviewed = data.get("reviewed")
+    if reviewed is not None and (generator is not None or not str(reviewed).strip()):
+        raise doc.error(
+            (*where, "reviewed"),
+            "reviewed must say why a hand-curated row differs from a generated one "
+            "(generated rows carry none)",
         )
     return Row(
         values=values,

@@ -80,6 +80,15 @@ def test_python_and_snapshot_together() -> None:
     assert_one_line_error(result.stderr, "--python and --snapshot cannot be combined")
 
 
+def test_snapshot_of_an_image_with_python_writes_nothing(tmp_path: Path) -> None:
+    """An image's packages are the image's: --python has no meaning there."""
+    target = tmp_path / "snap"
+    result = run_cli("snapshot", str(target), "--image", "x:1", "--python", "/usr/bin/python3")
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith("--image cannot be combined with --python")
+    assert not target.exists()
+
+
 def test_python_that_does_not_exist(tmp_path: Path) -> None:
     result = run_cli("check", "--python", str(tmp_path / "python"))
     assert result.returncode == 2

@@ -13,10 +13,8 @@ from typing import Any
 
 import pytest
 
-from chipdoctor.engine import collect
 from chipdoctor.evidence.distmeta import MAX_METADATA_BYTES, LocalFiles, read_requires
 from chipdoctor.evidence.image import ImageEvidence
-from chipdoctor.evidence.snapshot import RecordingEvidence, write_snapshot
 from tests.conftest import run_cli
 from tests.docker_engine import build_image, write
 
@@ -35,6 +33,10 @@ LONG = "".join(f"Classifier: Topic :: Entry {i:04d} of a long header block\n" fo
 ENDLESS = "Requires-Dist: torch>=1.0\n" + "X-Filler: " + "x" * MAX_METADATA_BYTES + "\n"
 
 
+#: A secret in the image's config Env that a file the probes read repeats (a build note).
+REGISTRY_TOKEN = "Zq8pW2xR7vK4mN9tB3cY6"
+
+
 def _metadata(name: str, version: str, headers: str = "") -> str:
     return f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{headers}"
 
@@ -45,7 +47,10 @@ def requires_image(client: Any, tmp_path_factory: pytest.TempPathFactory) -> tup
     context = tmp_path_factory.mktemp("requires-image")
     rootfs = context / "rootfs"
     site = rootfs / SITE.lstrip("/")
-    write(rootfs / "etc/os-release", 'NAME="Ubuntu"\nID=ubuntu\nVERSION_ID="22.04"\n')
+    write(
+        rootfs / "etc/os-release",
+        f'NAME="Ubuntu"\nID=ubuntu\nVERSION_ID="22.04"\nVARIANT="ci {REGISTRY_TOKEN}"\n',
+    )
     write(rootfs / "usr/local/bin/python3", "#!/bin/sh\n", 0o755)
     files = {
         "torch-2.1.0": _metadata("torch", "2.1.0"),
@@ -56,7 +61,11 @@ def requires_image(client: Any, tmp_path_factory: pytest.TempPathFactory) -> tup
     }
     for stem, text in files.items():
         write(site / f"{stem}.dist-info" / "METADATA", text)
-    write(context / "Dockerfile", "FROM scratch\nCOPY rootfs/ /\nENV PATH=/usr/local/bin:/bin\n")
+    write(
+        context / "Dockerfile",
+        "FROM scratch\nCOPY rootfs/ /\nENV PATH=/usr/local/bin:/bin\n"
+        f"ENV REGISTRY_TOKEN={REGISTRY_TOKEN}\n",
+    )
     tag = "chipdoctor-test/requires-dist:1"
     build_image(client, context, tag)
     return tag, rootfs
@@ -114,15 +123,13 @@ def test_a_live_check_of_the_image_and_its_snapshot_agree(
     (unmet,) = [f for f in live["findings"] if f["id"] == "host.unmet-requirement"]
     assert unmet["severity"] == "error"
     assert "torch==2.3.1" in unmet["message"] and "2.1.0" in unmet["message"]
-    with ImageEvidence(client, tag) as image:
-        recorder = RecordingEvidence(image)
-        collect(recorder)
-        write_snapshot(tmp_path / "snap", recorder.recording, image.platform, image.python)
-    recorded = json.loads(
-        run_cli("check", "--snapshot", str(tmp_path / "snap"), "--format", "json").stdout
-    )
+    snap = tmp_path / "snap"
+    run_cli("snapshot", str(snap), "--image", tag, env={"DOCKER_HOST": docker_host})
+    recorded = json.loads(run_cli("check", "--snapshot", str(snap), "--format", "json").stdout)
     assert recorded["findings"] == live["findings"]
     assert recorded["components"] == live["components"]
+    written = b"".join(p.read_bytes() for p in snap.rglob("*") if p.is_file())
+    assert b"VARIANT" in written and REGISTRY_TOKEN.encode() not in written
 
 
 def test_past_the_budget_a_head_is_read_on_its_own(

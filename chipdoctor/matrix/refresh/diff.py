@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from chipdoctor.matrix.model import Matrix, Row
 
 GENERATOR = "generator"
+#: A hand row's field saying why it may differ from a generated row (see docs/data-refresh.md).
+REVIEWED = "reviewed"
 
 
 def generator_of(row: Row) -> str:
@@ -31,6 +33,8 @@ class MatrixDiff:
     removed: list[Entry] = field(default_factory=list)
     #: (hand row, generated row, how they differ)
     contradicted: list[tuple[Entry, Entry, str]] = field(default_factory=list)
+    #: the same, for hand rows whose `reviewed:` explains the difference
+    reviewed: list[tuple[Entry, Entry, str]] = field(default_factory=list)
     #: (hand row, generated row) saying the same: the hand row may go
     repeated: list[tuple[Entry, Entry]] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -67,7 +71,8 @@ def compare(before: Matrix, after: Matrix, generator: str) -> MatrixDiff:
                 pair = (_entry(after, table.name, row), _entry(after, table.name, made))
                 why = _disagreement(row, made, table.key)
                 if why:
-                    diff.contradicted.append((*pair, why))
+                    known = diff.reviewed if row.extra.get(REVIEWED) else diff.contradicted
+                    known.append((*pair, why))
                 elif _claims(row) == _claims(made):
                     diff.repeated.append(pair)
     return diff
@@ -126,6 +131,11 @@ def render(
     out = ["# Matrix refresh", ""]
     total = sum(len(d.added) + len(d.changed) + len(d.removed) for d in diffs)
     out.append(f"{total} generated row(s) added, changed or removed.")
+    open_ = sum(len(d.contradicted) for d in diffs)
+    known = sum(len(d.reviewed) for d in diffs)
+    out.append(
+        f"{open_} contradiction(s) of a hand-curated row to review, {known} reviewed difference(s)."
+    )
     for diff in diffs:
         out += ["", f"## {diff.generator} -> {matrix_files.get(diff.stack, diff.stack)}", ""]
         out.append(
@@ -139,6 +149,13 @@ def render(
             out += [
                 f"- {_where(h)} {h.text}\n  generated: {g.text}\n  differs in: {why}"
                 for h, g, why in diff.contradicted
+            ]
+        if diff.reviewed:
+            out += ["", "Reviewed differences (the hand row's `reviewed:` says why):"]
+            out += [
+                f"- {_where(h)} {h.text}\n  generated: {g.text}\n  differs in: {why}\n"
+                f"  reviewed: {h.row.extra[REVIEWED]}"
+                for h, g, why in diff.reviewed
             ]
         if diff.repeated:
             out += ["", "Hand-curated rows a generated row now repeats (they may be removed):"]

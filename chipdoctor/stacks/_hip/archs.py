@@ -61,6 +61,32 @@ PUBLISHED: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
+_GFX803_1_8 = (
+    "pytorch/pytorch#53738 (hipErrorNoBinaryForGpu on gfx803 with 1.8.0+rocm4.0.1) and PR #54653 "
+    "(PYTORCH_ROCM_ARCH, LoadHIP.cmake's default that the wheels' build script relies on, "
+    "never reached GPU_TARGETS, so no gfx803 binaries were built; "
+    "https://github.com/pytorch/pytorch/pull/54653); ROCm 4.0.1 does not officially support gfx8 "
+    "(its README: 'full support is not guaranteed'; ROCm/legacy-rocm-build#1471)"
+)
+
+#: Targets KNOWN to be absent from wheels whose full list PyTorch never published, by the wheel
+#: (release, `+rocm` tag): (absent targets, source). A negative fact: the ROCm 4.0.1 wheels of
+#: torch 1.8.0 and 1.8.1 name gfx803 in LoadHIP.cmake's default yet carry no gfx803 code object.
+#: Their build script, pytorch/builder manywheel/build_rocm.sh @ 3efc159a ("add support for ROCm
+#: 4.0.1"), sets no PYTORCH_ROCM_ARCH: "defaults to all supported archs in pytorch's
+#: LoadHIP.cmake, e.g., set(PYTORCH_ROCM_ARCH gfx803;gfx900;gfx906;gfx908)"
+#: (https://github.com/pytorch/builder/blob/3efc159a0be5b976c2050da8d8d0869899efccd2/manywheel/
+#: build_rocm.sh). ROCm 4.0.1's README lists GFX8 GPUs as "enabled in the ROCm software, though
+#: full support is not guaranteed" (https://github.com/ROCm/ROCm/blob/
+#: 290091946ff417b6d402ba5eb2be62bb27e556c1/README.md); AMD support closed
+#: ROCm/legacy-rocm-build#1471 (RX 580, 1.8.1+rocm4.0.1): "NOT officially supporting gfx8 devices
+#: with ROCm anymore".
+ABSENT: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
+    ("1.8.0", "4.0.1"): (("gfx803",), _GFX803_1_8),
+    ("1.8.1", "4.0.1"): (("gfx803",), _GFX803_1_8),
+}
+
+
 def probe_targets(context: ProbeContext) -> None:
     """Each GPU's gfx target from rocminfo (else `amd-smi static`), and the targets of the
     installed torch's library."""
@@ -85,6 +111,12 @@ def published(torch: str) -> tuple[tuple[str, ...], str] | None:
     return PUBLISHED.get(f"{match.group(1)}.{match.group(2)}") if match else None
 
 
+def absent(torch: str) -> tuple[tuple[str, ...], str] | None:
+    """(offload targets known to be missing, source) for this `+rocmX.Y.Z` wheel, if any."""
+    release, _, local = torch.partition("+rocm")
+    return ABSENT.get((release, local)) if local else None
+
+
 def gpu_targets(inventory: Inventory) -> dict[int, str]:
     found = {}
     for key, value in inventory.facts.items():
@@ -107,6 +139,9 @@ def lacks(inventory: Inventory, torch: str) -> bool | None:
     or cannot be told (None: no list is known for it)."""
     carried = carried_by(inventory, torch)
     if carried is None:
+        missing = absent(torch)
+        if missing and any(t in missing[0] for t in gpu_targets(inventory).values()):
+            return True
         return None
     return any(target not in carried[0] for target in gpu_targets(inventory).values())
 
@@ -140,10 +175,13 @@ def torch_vs_targets(
 
     gpus = gpu_targets(inventory)
     found = carried_by(inventory, torch)
-    if not gpus or found is None:
+    known_absent = absent(torch) if found is None else None
+    if not gpus or (found is None and known_absent is None):
         return []
-    carried, source = found
-    missing = {i: t for i, t in gpus.items() if t not in carried}
+    if found is not None:
+        missing = {i: t for i, t in gpus.items() if t not in found[0]}
+    else:
+        missing = {i: t for i, t in gpus.items() if known_absent and t in known_absent[0]}
     if not missing:
         return []
     names = join(
@@ -158,27 +196,41 @@ def torch_vs_targets(
         ],
         ", ",
     )
+    target = next(iter(missing.values()))
+    if found is not None:
+        message = T(
+            "{gpus}: torch {torch} carries code objects for {targets} only (read from "
+            "{source}), so its kernels fail on it with 'hipErrorNoBinaryForGpu: Unable to "
+            "find code object for all current devices' or 'invalid device function'.",
+            gpus=names,
+            torch=torch,
+            targets=" ".join(found[0]) or "-",
+            source=found[1],
+        )
+        fix = T(
+            "No PyTorch wheel in the matrix is known to carry {target}: build torch with "
+            "PYTORCH_ROCM_ARCH={target} (PyTorch's ROCm wheels list their targets in "
+            "PYTORCH_ROCM_ARCH).",
+            target=target,
+        )
+    else:
+        message = T(
+            "{gpus}: torch {torch} carries no code object for {targets} (source: {source}), so "
+            "its kernels fail on it with 'hipErrorNoBinaryForGpu'.",
+            gpus=names,
+            torch=torch,
+            targets=" ".join(dict.fromkeys(missing.values())),
+            source=known_absent[1] if known_absent else "-",
+        )
+        fix = T(
+            "No published wheel of torch {release} carries {target}: build torch from source "
+            "with PYTORCH_ROCM_ARCH={target} (and a ROCm whose libraries still build {target}), "
+            "or use a GPU that ROCm supports.",
+            release=torch.partition("+")[0],
+            target=target,
+        )
     return [
         stack_finding(
-            "torch-gpu-arch",
-            Severity.ERROR,
-            ("torch",),
-            T(
-                "{gpus}: torch {torch} carries code objects for {targets} only (read from "
-                "{source}), so its kernels fail on it with 'hipErrorNoBinaryForGpu: Unable to "
-                "find code object for all current devices' or 'invalid device function'.",
-                gpus=names,
-                torch=torch,
-                targets=" ".join(carried) or "-",
-                source=source,
-            ),
-            better
-            or T(
-                "No PyTorch wheel in the matrix is known to carry {target}: build torch with "
-                "PYTORCH_ROCM_ARCH={target} (PyTorch's ROCm wheels list their targets in "
-                "PYTORCH_ROCM_ARCH).",
-                target=next(iter(missing.values())),
-            ),
-            stack=stack,
+            "torch-gpu-arch", Severity.ERROR, ("torch",), message, better or fix, stack=stack
         )
     ]

@@ -163,3 +163,41 @@ def test_the_filter_only_rejects_what_is_known() -> None:
     assert carries({"torch": "2.14.0+rocm7.2"}) and carries({"torch": "2.2.2+rocm5.7"})
     assert not carries({"torch": "2.0.1+rocm5.4.2"})
     assert archs.target_filter(planning.host("rocm", torch="2.1.2+rocm5.6")) is None
+
+
+def test_known_absent_target_of_the_rocm_4_0_1_wheels() -> None:
+    """torch 1.8.x+rocm4.0.1 publish no target list, but gfx803 is known to be absent
+    (pytorch#53738, PR #54653): an error for a gfx803 GPU, unknown for any other target."""
+    assert archs.lacks(_gpu_host("gfx803"), "1.8.0+rocm4.0.1") is True
+    assert archs.lacks(_gpu_host("gfx803"), "1.8.1+rocm4.0.1") is True
+    assert archs.lacks(_gpu_host("gfx906"), "1.8.1+rocm4.0.1") is None
+    assert archs.lacks(_gpu_host("gfx803"), "1.9.0+rocm4.0.1") is None  # no source for it
+    inv = _gpu_host("gfx803", torch="1.8.1+rocm4.0.1")
+    (finding,) = archs.torch_vs_targets(inv, "rocm", "1.8.1+rocm4.0.1")
+    assert finding.id == "rocm.torch-gpu-arch" and finding.severity is Severity.ERROR
+    assert "GPU 0 (?, gfx803)" in finding.message and "pytorch/pull/54653" in finding.message
+    assert "PYTORCH_ROCM_ARCH=gfx803" in finding.fix and "torch 1.8.1" in finding.fix
+    assert archs.torch_vs_targets(_gpu_host("gfx906"), "rocm", "1.8.1+rocm4.0.1") == []
+
+
+def test_the_library_read_wins_over_the_known_absence() -> None:
+    """A site build of 1.8.1+rocm4.0.1 whose libtorch_hip.so carries gfx803 is clean."""
+    facts = {
+        f"{archs.FACT_GFX}0": "gfx803",
+        archs.FACT_TORCH_LIBRARY: f"{SITE}/torch/lib/libtorch_hip.so",
+        archs.FACT_TORCH_TARGETS: "gfx803 gfx900",
+    }
+    inv = _inventory("1.8.1+rocm4.0.1", facts)
+    assert archs.lacks(inv, "1.8.1+rocm4.0.1") is False
+    assert archs.torch_vs_targets(inv, "rocm", "1.8.1+rocm4.0.1") == []
+
+
+def test_gfx803_check_builds_from_source_and_fix_plans_no_wheel() -> None:
+    """No published wheel is known to carry gfx803: `check` says build it, `fix` plans none."""
+    matrix = planning.fixed().get("rocm")
+    assert matrix is not None
+    inv = _gpu_host("gfx803", torch="1.8.0+rocm4.0.1")
+    (finding,) = [f for f in evaluate(inv, matrix) if f.id == "rocm.torch-gpu-arch"]
+    assert "build torch from source with PYTORCH_ROCM_ARCH=gfx803" in finding.fix
+    assert "pip install" not in finding.fix
+    assert resolve(inv, planning.fixed()).target == {}

@@ -13,3 +13,13 @@ SDK_DOWNLOAD = "https://developer.mthreads.com/sdk/download/musa"
 RELEASES = "https://github.com/MooreThreads/torch_musa/releases"
 #: torch_musa README "Docker Image".
 IMAGE = "registry.mthreads.com/mcconline/musa-pytorch-release-public"
+#: Inventory.facts key: the MCCL library found in a toolkit root's lib/ (a path), or "" where the
+#: probe saw such a lib/ holding files but no libmccl.so*. torch_musa links MCCL unless built
+#: with USE_MCCL=0 (MooreThreads/torch_musa CMakeLists.txt @ 8b583b3: `option(USE_MCCL "USE
+#: MCCL" ON)`, MCCL_LIB_DIR defaulting to ${MUSA_PATH}/lib; @ 671ef35, v1.0.0's README era: the
+#: fallback /usr/local/musa/lib/libmccl.so). README @ 8b583b3: the MUSA SDK includes "MCCL(S4000
+#: only)"; "For S80/S3000 users, since the MCCL library is not provided for such architectures,
+#: please add USE_MCCL=0 whilst building torch_musa".
+FACT_MCCL = "musa.mccl"
+#: Inventory.facts key: the lib/ folders seen without MCCL, space-separated.
+FACT_MCCL_DIRS = "musa.mccl_dirs"

@@ -12,7 +12,12 @@ from chipdoctor.evidence.base import Evidence
 from chipdoctor.i18n import T
 from chipdoctor.model import Device, Inventory, Severity
 from chipdoctor.probes.base import ProbeContext, command_failure
-from chipdoctor.stacks.musa.facts import FACT_TOOLKIT_HOME, SDK_DOWNLOAD
+from chipdoctor.stacks.musa.facts import (
+    FACT_MCCL,
+    FACT_MCCL_DIRS,
+    FACT_TOOLKIT_HOME,
+    SDK_DOWNLOAD,
+)
 
 MUSA_ROOT = "/usr/local/musa"
 GMI = "mthreads-gmi"
@@ -29,6 +34,8 @@ class MusaProbe:
         if torch_musa:
             context.component("torch_musa", torch_musa, "package metadata: torch-musa")
         found = _toolkit(context) or context.inventory.version("musa_toolkit")
+        if torch_musa or found:
+            _mccl(context)
         gpu_count = _gmi(context, relevant=bool(torch_musa or found))
         if torch_musa or found or gpu_count is not None:
             _visible_devices(context, gpu_count)
@@ -80,6 +87,24 @@ def _toolkit(context: ProbeContext) -> str | None:
         return home
     _query(context)
     return None
+
+
+def _mccl(context: ProbeContext) -> None:
+    """Where MCCL (`libmccl.so*`) lies: torch_musa looks in the toolkit root's lib/
+    ($MUSA_HOME, else /usr/local/musa). Judged only where such a lib/ was seen holding files:
+    a toolkit known only from musa_version_query may live elsewhere."""
+    seen = []
+    for folder in [f"{home}/lib" for home in context.homes("MUSA_HOME", MUSA_ROOT)]:
+        names = context.list_dir(folder)
+        mccl = sorted(n for n in names if n.startswith("libmccl.so"))
+        if mccl:
+            context.inventory.facts[FACT_MCCL] = f"{folder}/{mccl[0]}"
+            return
+        if names:
+            seen.append(folder)
+    if seen:
+        context.inventory.facts[FACT_MCCL] = ""
+        context.inventory.facts[FACT_MCCL_DIRS] = " ".join(seen)
 
 
 def _query(context: ProbeContext) -> bool:

@@ -13,7 +13,14 @@ from chipdoctor.i18n import T, join
 from chipdoctor.matrix.model import Matrix, Row
 from chipdoctor.model import Finding, Inventory, Severity
 from chipdoctor.rules.common import cite, compare, newest_row, stack_finding
-from chipdoctor.stacks.musa.facts import FACT_TOOLKIT_HOME, IMAGE, RELEASES, SDK_DOWNLOAD
+from chipdoctor.stacks.musa.facts import (
+    FACT_MCCL,
+    FACT_MCCL_DIRS,
+    FACT_TOOLKIT_HOME,
+    IMAGE,
+    RELEASES,
+    SDK_DOWNLOAD,
+)
 
 TABLE = "torch_musa"
 
@@ -21,10 +28,12 @@ TABLE = "torch_musa"
 def evaluate(inventory: Inventory, matrix: Matrix) -> list[Finding]:
     torch_musa = inventory.version("torch_musa")
     if torch_musa is None:
-        return _torch_without_torch_musa(inventory, matrix)
+        return _torch_without_torch_musa(inventory, matrix) + _mccl(inventory, None)
     rows = matrix.table(TABLE).lookup(torch_musa)
-    return _torch(inventory, torch_musa, rows, matrix) + _toolkit(
-        inventory, torch_musa, rows, matrix
+    return (
+        _torch(inventory, torch_musa, rows, matrix)
+        + _toolkit(inventory, torch_musa, rows, matrix)
+        + _mccl(inventory, torch_musa)
     )
 
 
@@ -243,5 +252,56 @@ def _torch_without_torch_musa(inventory: Inventory, matrix: Matrix) -> list[Find
                 torch=torch,
             ),
             fix,
+        )
+    ]
+
+
+def _mccl(inventory: Inventory, torch_musa: str | None) -> list[Finding]:
+    """MCCL absent from the toolkit's lib/: torch_musa links it (USE_MCCL on by default) and
+    fails to import without it (torch_musa#5, #102: 'ImportError: libmccl.so.2'). An error
+    with torch_musa installed; with the toolkit alone a warning, as nothing fails until
+    torch_musa is installed."""
+    if inventory.facts.get(FACT_MCCL, "-") != "":
+        return []  # found, or not looked for
+    toolkit = inventory.version("musa_toolkit")
+    if torch_musa is None and toolkit is None:
+        return []
+    dirs = inventory.facts.get(FACT_MCCL_DIRS, "")
+    symptom = T(
+        "'ImportError: libmccl.so.2: cannot open shared object file' on `import torch_musa`"
+    )
+    message = (
+        T(
+            "torch_musa {torch_musa} is installed but MCCL, the collective library it links "
+            "(unless built with USE_MCCL=0), is not: no libmccl.so* in {dirs}, so it fails with "
+            "{symptom}.",
+            torch_musa=torch_musa,
+            dirs=dirs,
+            symptom=symptom,
+        )
+        if torch_musa is not None
+        else T(
+            "MUSA toolkit {toolkit} is installed without MCCL (no libmccl.so* in {dirs}); "
+            "torch_musa links MCCL unless built with USE_MCCL=0, so installing it here fails "
+            "with {symptom}.",
+            toolkit=toolkit,
+            dirs=dirs,
+            symptom=symptom,
+        )
+    )
+    return [
+        _finding(
+            "mccl-missing",
+            Severity.ERROR if torch_musa is not None else Severity.WARNING,
+            ("torch_musa", "musa_toolkit") if torch_musa is not None else ("musa_toolkit",),
+            message,
+            T(
+                "Install MCCL from the MUSA SDK ({url}; torch_musa README: the SDK includes "
+                "MCCL) into $MUSA_HOME/lib (/usr/local/musa/lib), or run torch_musa in the image "
+                "{image}, which carries mccl; where Moore Threads provides no MCCL for the GPU "
+                "(MTT S80/S3000), build torch_musa with USE_MCCL=0.",
+                url=SDK_DOWNLOAD,
+                image=IMAGE,
+            ),
         )
     ]

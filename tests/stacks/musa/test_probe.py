@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from chipdoctor.evidence.snapshot import SnapshotEvidence
+from chipdoctor.evidence.host import HostEvidence
+from chipdoctor.evidence.snapshot import RecordingEvidence, SnapshotEvidence, write_snapshot
 from chipdoctor.matrix.load import load_matrices
 from chipdoctor.model import Device, Inventory, Severity
 from chipdoctor.probes.host import HostProbe
-from chipdoctor.stacks.musa.facts import FACT_TOOLKIT_HOME
+from chipdoctor.stacks.musa.facts import FACT_MCCL, FACT_MCCL_DIRS, FACT_TOOLKIT_HOME
 from chipdoctor.stacks.musa.probe import MusaProbe
 from chipdoctor.stacks.musa.rules import evaluate
 from tests.conftest import SNAPSHOTS
@@ -184,3 +185,33 @@ def test_expected_yaml_matches_probe_and_rules(scenario: str) -> None:
     found = {f.id: f.severity.value for f in findings if f.severity is not Severity.INFO}
     assert found == dict(expected["findings"] or {})
     assert expected["exit"] == (1 if "error" in found.values() else 0)
+
+
+def test_mccl_in_the_toolkit_lib_live_and_in_its_snapshot(tmp_path: Path) -> None:
+    """The toolkit's lib/ without libmccl.so*: recorded as missing, and a snapshot of the host
+    keeps the listing, so it says the same; with libmccl.so.2 there, its path."""
+    root = tmp_path / "root"
+    lib = root / "usr/local/musa/lib"
+    lib.mkdir(parents=True)
+    (lib / "libmusart.so.4").write_text("")
+    (root / "usr/local/musa/version.json").write_text('{"musa_toolkits": {"version": "4.3.4"}}')
+    recording = RecordingEvidence(HostEvidence(root=str(root), env={"PATH": "/usr/bin:/bin"}))
+    live = MusaProbe().collect(recording)
+    assert (live.facts[FACT_MCCL], live.facts[FACT_MCCL_DIRS]) == ("", "/usr/local/musa/lib")
+    out = tmp_path / "snap"
+    write_snapshot(out, recording.recording, recording.platform, recording.python)
+    again = collect(out)
+    assert {k: again.facts.get(k) for k in (FACT_MCCL, FACT_MCCL_DIRS)} == {
+        FACT_MCCL: "",
+        FACT_MCCL_DIRS: "/usr/local/musa/lib",
+    }
+    (lib / "libmccl.so.2").write_text("")
+    found = MusaProbe().collect(HostEvidence(root=str(root), env={"PATH": "/usr/bin:/bin"}))
+    assert found.facts[FACT_MCCL] == "/usr/local/musa/lib/libmccl.so.2"
+    assert FACT_MCCL_DIRS not in found.facts
+
+
+def test_mccl_not_judged_where_no_toolkit_lib_was_seen() -> None:
+    """A toolkit known only from musa_version_query may live anywhere: MCCL is not judged."""
+    inv = collect(SNAPSHOTS / "musa-s4000-healthy")
+    assert FACT_MCCL not in inv.facts

@@ -9,7 +9,7 @@ import pytest
 from chipdoctor.matrix.load import load_file
 from chipdoctor.matrix.model import Matrix
 from chipdoctor.model import Component, Device, Finding, Inventory, Severity
-from chipdoctor.stacks.musa.facts import FACT_TOOLKIT_HOME
+from chipdoctor.stacks.musa.facts import FACT_MCCL, FACT_MCCL_DIRS, FACT_TOOLKIT_HOME
 from chipdoctor.stacks.musa.rules import evaluate
 
 MATRIX = """\
@@ -142,3 +142,31 @@ def test_torch_without_torch_musa_on_a_musa_host(matrix: Matrix) -> None:
 
 def test_torch_alone_is_not_judged(matrix: Matrix) -> None:
     assert evaluate(make(torch="2.7.1", home=False), matrix) == []
+
+
+def _without_mccl(inv: Inventory) -> Inventory:
+    inv.facts[FACT_MCCL] = ""
+    inv.facts[FACT_MCCL_DIRS] = "/usr/local/musa/lib"
+    return inv
+
+
+def test_torch_musa_without_mccl_is_an_error(matrix: Matrix) -> None:
+    """torch_musa links MCCL: without libmccl.so* its import fails (torch_musa#5, #102)."""
+    inv = _without_mccl(make(torch="2.7.1", torch_musa="2.7.1", musa_toolkit="4.3.4"))
+    found = one(evaluate(inv, matrix))
+    assert (found.id, found.severity) == ("musa.mccl-missing", Severity.ERROR)
+    assert "libmccl.so.2" in found.message and "/usr/local/musa/lib" in found.message
+    assert "MCCL" in found.fix and "USE_MCCL=0" in found.fix and "mccl" in found.fix
+
+
+def test_toolkit_alone_without_mccl_is_a_warning(matrix: Matrix) -> None:
+    found = one(evaluate(_without_mccl(make(musa_toolkit="4.3.4")), matrix))
+    assert (found.id, found.severity) == ("musa.mccl-missing", Severity.WARNING)
+    assert found.components == ("musa_toolkit",)
+
+
+def test_mccl_found_or_not_looked_for_is_clean(matrix: Matrix) -> None:
+    inv = make(torch="2.7.1", torch_musa="2.7.1", musa_toolkit="4.3.4")
+    assert evaluate(inv, matrix) == []
+    inv.facts[FACT_MCCL] = "/usr/local/musa/lib/libmccl.so.2"
+    assert evaluate(inv, matrix) == []

@@ -45,7 +45,7 @@ def findings(inventory: Inventory, matrix: Matrix) -> list[Finding]:
         torch_npu = inventory.version("torch_npu")
         pins = inventory.facts.get(facts.FACT_VLLM_ASCEND_PINS, "").split()
         if torch_npu and "torch-npu" not in pins:
-            out += _torch_npu(vllm_ascend, torch_npu, inventory.version("torch"), row, matrix)
+            out += _torch_npu(vllm_ascend, torch_npu, inventory, row, matrix)
     triton = _package(inventory, "triton-ascend")
     if triton and cann:
         out += _triton(triton, cann, matrix)
@@ -161,7 +161,7 @@ def _least(requirement: str) -> str:
 
 
 def _torch_npu(
-    vllm_ascend: str, torch_npu: str, torch: str | None, row: Row, matrix: Matrix
+    vllm_ascend: str, torch_npu: str, inventory: Inventory, row: Row, matrix: Matrix
 ) -> list[Finding]:
     """Where vllm-ascend's own pin was not recorded: every release pins torch-npu `==` to a
     build of its row's torch release, so another release is an error, another build of the
@@ -183,7 +183,7 @@ def _torch_npu(
                 cite=cite(matrix, row),
                 torch_npu=torch_npu,
             ),
-            torch_npu_line(wanted, torch),
+            torch_npu_line(wanted, inventory.version("torch"), inventory.version("python")),
         )
     ]
 

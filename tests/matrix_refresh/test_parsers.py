@@ -233,13 +233,21 @@ def test_pta_compatibility_rows() -> None:
 def test_pta_compatibility_refuses_a_changed_shape(
     tmp_path: Path, old: str, new: str, message: str
 ) -> None:
-    directory = copy_source("pta-compatibility", tmp_path)
-    page = directory / "COMPATIBILITY.en.md"
-    text = page.read_text(encoding="utf-8")
+    refuses_an_edit("pta-compatibility", "COMPATIBILITY.en.md", (old, new), message, tmp_path)
+
+
+def refuses_an_edit(
+    source: str, page: str, edit: tuple[str, str], message: str, tmp_path: Path
+) -> None:
+    """The recorded `page` of `source`, with `old` made `new`, is refused with `message`: a
+    source whose shape changed fails the refresh, it never yields wrong rows."""
+    old, new = edit
+    directory = copy_source(source, tmp_path)
+    text = (directory / page).read_text(encoding="utf-8")
     assert old in text
-    page.write_text(text.replace(old, new, 1), encoding="utf-8")
+    (directory / page).write_text(text.replace(old, new, 1), encoding="utf-8")
     with pytest.raises(SourceError, match=message):
-        PARSERS["pta-compatibility"].parse(directory)
+        PARSERS[source].parse(directory)
 
 
 def test_pytorch_release_matrix_rows() -> None:
@@ -350,10 +358,5 @@ def test_vllm_ascend_release_matrix_rows() -> None:
 def test_vllm_ascend_release_matrix_refuses_a_changed_shape(
     tmp_path: Path, old: str, new: str, message: str
 ) -> None:
-    directory = copy_source("vllm-ascend-versioning", tmp_path)
-    page = directory / "versioning_policy.md"
-    text = page.read_text(encoding="utf-8")
-    assert old in text
-    page.write_text(text.replace(old, new, 1), encoding="utf-8")
-    with pytest.raises(SourceError, match=message):
-        PARSERS["vllm-ascend-versioning"].parse(directory)
+    edit = (old, new)
+    refuses_an_edit("vllm-ascend-versioning", "versioning_policy.md", edit, message, tmp_path)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from chipdoctor.matrix.refresh.model import SourceError
 from chipdoctor.matrix.refresh.parsers import PARSERS
 from tests.conftest import FIXTURES
+from tests.matrix_refresh.recorded import copy_source, refuses_an_edit
 
 SOURCES = FIXTURES / "sources"
 
@@ -88,12 +88,6 @@ def test_torch_mlu_build_property_rows() -> None:
     }
     assert mlu["1.22.2+torch2.1.0"]["cambricon_driver"] == ">=6.2.0"
     assert len(mlu) == 6
-
-
-def copy_source(name: str, tmp_path: Path) -> Path:
-    target = tmp_path / name
-    shutil.copytree(SOURCES / name, target)
-    return target
 
 
 def test_release_notes_without_a_mapping_table_are_refused(tmp_path: Path) -> None:
@@ -234,20 +228,6 @@ def test_pta_compatibility_refuses_a_changed_shape(
     tmp_path: Path, old: str, new: str, message: str
 ) -> None:
     refuses_an_edit("pta-compatibility", "COMPATIBILITY.en.md", (old, new), message, tmp_path)
-
-
-def refuses_an_edit(
-    source: str, page: str, edit: tuple[str, str], message: str, tmp_path: Path
-) -> None:
-    """The recorded `page` of `source`, with `old` made `new`, is refused with `message`: a
-    source whose shape changed fails the refresh, it never yields wrong rows."""
-    old, new = edit
-    directory = copy_source(source, tmp_path)
-    text = (directory / page).read_text(encoding="utf-8")
-    assert old in text
-    (directory / page).write_text(text.replace(old, new, 1), encoding="utf-8")
-    with pytest.raises(SourceError, match=message):
-        PARSERS[source].parse(directory)
 
 
 def test_pytorch_release_matrix_rows() -> None:

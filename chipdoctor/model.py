@@ -51,6 +51,11 @@ class Component:
     source: str
 
 
+#: What a device's `health` says (upper-cased) when it is healthy, or when its tool shows no
+#: health at all (`N/A`): the table does not flag it, `fleet compare` counts it healthy.
+HEALTHY = frozenset({"OK", "N/A"})
+
+
 @dataclass(frozen=True)
 class Device:
     stack: str

@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from chipdoctor.boundedio import RefusedFile, read_regular, size_text
 from chipdoctor.errors import BadInput
-from chipdoctor.model import REPORT_FORMAT
+from chipdoctor.model import HEALTHY, REPORT_FORMAT
 
 #: One report, as JSON text (a gzip file's content once decompressed): a real report is a few
 #: tens of KiB; a hundred times that is still a report, more is not.
@@ -29,8 +29,6 @@ MAX_REPORTS = 100_000
 #: Distinct component ids in one comparison: chipdoctor knows some 30; every node row has a
 #: cell and every id an absent-node list, so a report naming thousands would multiply them.
 MAX_COMPONENT_IDS = 256
-#: What a device's `health` says when it is healthy or when its tool shows no health at all.
-HEALTHY = frozenset({"OK", "N/A"})
 SUFFIXES = (".json", ".json.gz")
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Union
 
 from chipdoctor.i18n import T
-from chipdoctor.model import NOTE_PREFIX, Report, Severity
+from chipdoctor.model import HEALTHY, NOTE_PREFIX, Report, Severity
 from chipdoctor.printable import visible
 from chipdoctor.report.common import SEVERITY, component_group, data_line, groups, headline
 
@@ -122,7 +122,7 @@ def _devices(report: Report) -> Grid:
             (visible(device.name), ""),
             (
                 visible(device.health),
-                "" if device.health.upper() in ("OK", "NORMAL") else "yellow",
+                "" if device.health.upper() in HEALTHY else "yellow",
             ),
         )
         for device in report.inventory.devices

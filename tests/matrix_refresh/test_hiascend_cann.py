@@ -3,17 +3,14 @@ holds (tests/fixtures/sources/hiascend-cann-release-notes/SOURCE.md says why not
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import pytest
-
-from chipdoctor.matrix.refresh.model import SourceError
 from chipdoctor.matrix.refresh.parsers import PARSERS
-from tests.conftest import FIXTURES
+from tests.matrix_refresh.recorded import SOURCES, copy_source, refuses_an_edit
 
-SOURCE = FIXTURES / "sources" / "hiascend-cann-release-notes"
-parse = PARSERS["hiascend-cann-release-notes"].parse
+NAME = "hiascend-cann-release-notes"
+SOURCE = SOURCES / NAME
+parse = PARSERS[NAME].parse
 
 
 def _of(version: str, directory: Path = SOURCE) -> list[dict[str, object]]:
@@ -62,30 +59,18 @@ def test_cann_9_1_releases_name_their_own_driver() -> None:
     }
 
 
-def _copy(tmp_path: Path) -> Path:
-    target = tmp_path / "hiascend-cann-release-notes"
-    shutil.copytree(SOURCE, target)
-    return target
-
-
 def test_a_mark_other_than_y_or_n_is_refused(tmp_path: Path) -> None:
-    directory = _copy(tmp_path)
-    page = directory / "release-notes-9.2.0.txt"
-    page.write_text(page.read_text().replace("9.2.0 N N Y", "9.2.0 N ? Y"))
-    with pytest.raises(SourceError, match="other than Y or N"):
-        parse(directory)
+    edit = ("9.2.0 N N Y", "9.2.0 N ? Y")
+    refuses_an_edit(NAME, "release-notes-9.2.0.txt", edit, "other than Y or N", tmp_path)
 
 
 def test_a_page_without_the_compatibility_table_is_a_changed_format(tmp_path: Path) -> None:
-    directory = _copy(tmp_path)
-    page = directory / "release-notes-9.1.1.txt"
-    page.write_text(page.read_text().replace("CANN and Ascend HDK Version Compatibility", "Matrix"))
-    with pytest.raises(SourceError, match="CANN and Ascend HDK Version Compatibility"):
-        parse(directory)
+    table = "CANN and Ascend HDK Version Compatibility"
+    refuses_an_edit(NAME, "release-notes-9.1.1.txt", (table, "Matrix"), table, tmp_path)
 
 
 def test_a_grid_row_of_the_wrong_width_ends_the_table(tmp_path: Path) -> None:
-    directory = _copy(tmp_path)
+    directory = copy_source(NAME, tmp_path)
     page = directory / "release-notes-9.2.0.txt"
     page.write_text(page.read_text().replace("9.2.0 N N Y Y Y Y Y\n", "9.2.0 N N Y\n"))
     assert {r["cann"] for r in _of("9.2.0", directory)[1:]} == {"8.5.2", "9.0.X", "9.1.X"}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from chipdoctor.matrix.refresh.model import SourceError
 from chipdoctor.matrix.refresh.parsers import PARSERS
 from tests.conftest import FIXTURES
+from tests.matrix_refresh.recorded import copy_source, refuses_an_edit
 
 SOURCES = FIXTURES / "sources"
 
@@ -88,12 +88,6 @@ def test_torch_mlu_build_property_rows() -> None:
     }
     assert mlu["1.22.2+torch2.1.0"]["cambricon_driver"] == ">=6.2.0"
     assert len(mlu) == 6
-
-
-def copy_source(name: str, tmp_path: Path) -> Path:
-    target = tmp_path / name
-    shutil.copytree(SOURCES / name, target)
-    return target
 
 
 def test_release_notes_without_a_mapping_table_are_refused(tmp_path: Path) -> None:
@@ -233,13 +227,7 @@ def test_pta_compatibility_rows() -> None:
 def test_pta_compatibility_refuses_a_changed_shape(
     tmp_path: Path, old: str, new: str, message: str
 ) -> None:
-    directory = copy_source("pta-compatibility", tmp_path)
-    page = directory / "COMPATIBILITY.en.md"
-    text = page.read_text(encoding="utf-8")
-    assert old in text
-    page.write_text(text.replace(old, new, 1), encoding="utf-8")
-    with pytest.raises(SourceError, match=message):
-        PARSERS["pta-compatibility"].parse(directory)
+    refuses_an_edit("pta-compatibility", "COMPATIBILITY.en.md", (old, new), message, tmp_path)
 
 
 def test_pytorch_release_matrix_rows() -> None:
@@ -350,10 +338,5 @@ def test_vllm_ascend_release_matrix_rows() -> None:
 def test_vllm_ascend_release_matrix_refuses_a_changed_shape(
     tmp_path: Path, old: str, new: str, message: str
 ) -> None:
-    directory = copy_source("vllm-ascend-versioning", tmp_path)
-    page = directory / "versioning_policy.md"
-    text = page.read_text(encoding="utf-8")
-    assert old in text
-    page.write_text(text.replace(old, new, 1), encoding="utf-8")
-    with pytest.raises(SourceError, match=message):
-        PARSERS["vllm-ascend-versioning"].parse(directory)
+    edit = (old, new)
+    refuses_an_edit("vllm-ascend-versioning", "versioning_policy.md", edit, message, tmp_path)

@@ -7,6 +7,7 @@ import json
 from chipdoctor.cli.app import OUTPUT_FORMATS
 from chipdoctor.engine import check
 from chipdoctor.evidence.snapshot import SnapshotEvidence
+from chipdoctor.model import Device
 from chipdoctor.report.formats import RENDERERS, render
 from tests.conftest import SNAPSHOTS
 from tests.planning import fixed
@@ -27,3 +28,14 @@ def test_each_renderer_gets_the_options_it_uses() -> None:
     assert 'failures="0"' in lenient and 'failures="0"' not in strict
     assert "\x1b[" in render(report, "table", strict=False, color=True, width=80)
     assert "\x1b[" not in render(report, "table", strict=False, color=False, width=80)
+
+
+def test_the_table_flags_unhealthy_devices_only() -> None:
+    """`N/A` (the tool shows no health) is not flagged: the table and `fleet compare` agree."""
+    report = check(SnapshotEvidence(SNAPSHOTS / "musa-s4000-healthy"), fixed())
+    assert {d.health for d in report.inventory.devices} == {"N/A"}
+    report.inventory.devices.append(Device("musa", 9, "MTT S4000", "Warning"))
+    table = render(report, "table", strict=False, color=True, width=120)
+    rows = {line for line in table.splitlines() if "MTT S4000" in line}
+    yellow = "\x1b[33m"
+    assert [row for row in rows if yellow in row] == [row for row in rows if "Warning" in row] != []

@@ -1,7 +1,7 @@
-"""MUSA verdicts: torch <-> torch_musa <-> MUSA toolkit.
+"""MUSA verdicts: torch <-> torch_musa <-> MUSA toolkit (and its MCCL).
 
 `error` where torch_musa itself refuses (an older torch than it is built against) or cannot
-load (no toolkit at all); `warning` where an install only differs from a published pairing;
+load (no toolkit at all, no MCCL); `warning` where an install only differs from a published pairing;
 `info` for advice. Driver findings come from the probe. Sources: docs/matrix-sources/musa.md.
 """
 

@@ -120,6 +120,32 @@ _BUILDER_1_8 = (
     "https://github.com/pytorch/builder/blob/611daf050ae93b9cf2774716335041f9de32c993/"
     "manywheel/build.sh)"
 )
+_BUILDER_1_0 = (
+    "pytorch/builder manywheel/build.sh @ 68c413e0e3c5f9c2d8ec647bc922a38867b9a141 "
+    "(2018-12-06; the lists are unchanged until 2019-05-26: torch 1.0.0, 1.0.1, 1.1.0; "
+    "https://github.com/pytorch/builder/blob/68c413e0e3c5f9c2d8ec647bc922a38867b9a141/"
+    "manywheel/build.sh)"
+)
+_BUILDER_1_2 = (
+    "pytorch/builder manywheel/build.sh @ d56f6d4de710d0be08c3e1c3f9992c2ffc928580 "
+    "(the lists are unchanged from 2019-08-04, when CUDA 10.1 was added, to 2019-10-29: "
+    "torch 1.2.0, 1.3.0; "
+    "https://github.com/pytorch/builder/blob/d56f6d4de710d0be08c3e1c3f9992c2ffc928580/"
+    "manywheel/build.sh)"
+)
+_BUILDER_1_4 = (
+    "pytorch/builder manywheel/build.sh @ a8c085bb4b4901c9d3e9a2b67dc1c539cd24ae11 "
+    "(the lists are unchanged from 2019-11-01 to 2020-07-09, CUDA 10.2 added 2020-02-26: "
+    "torch 1.4.0, 1.5.0, 1.5.1; "
+    "https://github.com/pytorch/builder/blob/a8c085bb4b4901c9d3e9a2b67dc1c539cd24ae11/"
+    "manywheel/build.sh)"
+)
+_BUILDER_1_6 = (
+    "pytorch/builder manywheel/build.sh @ 8d064bfcfe2e73d89a067dd5f9311828c1792f90 "
+    "(2020-07-09 to 2020-07-30, torch 1.6.0 of 2020-07-28; "
+    "https://github.com/pytorch/builder/blob/8d064bfcfe2e73d89a067dd5f9311828c1792f90/"
+    "manywheel/build.sh)"
+)
 _MANYWHEEL = (
     "pytorch/pytorch .ci/manywheel/build_cuda.sh @ 00c7a380b8369d08e02dd400aa76dc6c0738b589 "
     "(https://github.com/pytorch/pytorch/blob/00c7a380b8369d08e02dd400aa76dc6c0738b589/"
@@ -135,10 +161,67 @@ def _sm(*versions: str) -> tuple[str, ...]:
     return tuple("sm_" + v.replace(".", "") for v in versions)
 
 
+_OLD = _sm("3.5", "5.0")  # "3.5;5.0+PTX": compute_50 is the PTX
+_KEPLER_37 = _sm("3.7", "5.0")  # "3.7+PTX;5.0": compute_37 is the PTX
+
 #: Published lists, by CUDA variant. Where none is published here (cu121, cu124, cu129 before
-#: 2.8, cu130 before 2.12, the 1.x variants outside the ranges below) the library itself must
-#: be read; no list is guessed.
+#: 2.8, cu130 before 2.12, the 1.x variants outside the ranges below: 1.3.1, whose wheels were
+#: built while the list changed twice (2019-10-29 and 2019-11-01), and cu101 of 1.6.0, whose
+#: list changed two days after the release) the library itself must be read; no list is
+#: guessed. The 1.x lists are builder's at the time each release's wheels were built (no
+#: release branch of pytorch/builder exists before 1.8: the binaries used its master).
 PUBLISHED: tuple[PublishedArchs, ...] = (
+    PublishedArchs("8.0", ">=1.0,<1.2", _OLD + _sm("6.0", "6.1"), ("compute_50",), _BUILDER_1_0),
+    PublishedArchs("9.0", ">=1.0,<1.2", _OLD + _sm("6.0", "7.0"), ("compute_50",), _BUILDER_1_0),
+    PublishedArchs(
+        "9.2", ">=1.0,<1.2", _OLD + _sm("6.0", "6.1", "7.0"), ("compute_50",), _BUILDER_1_0
+    ),
+    PublishedArchs(
+        "10.0", ">=1.0,<1.2", _OLD + _sm("6.0", "6.1", "7.0", "7.5"), ("compute_50",), _BUILDER_1_0
+    ),
+    PublishedArchs(
+        "9.2", ">=1.2,<1.3.1", _OLD + _sm("6.0", "6.1", "7.0"), ("compute_50",), _BUILDER_1_2
+    ),
+    PublishedArchs(
+        "10.0",
+        ">=1.2,<1.3.1",
+        _OLD + _sm("6.0", "6.1", "7.0", "7.5"),
+        ("compute_50",),
+        _BUILDER_1_2,
+    ),
+    PublishedArchs(
+        "10.1",
+        ">=1.2,<1.3.1",
+        _OLD + _sm("6.0", "6.1", "7.0", "7.5"),
+        ("compute_50",),
+        _BUILDER_1_2,
+    ),
+    PublishedArchs(
+        "9.2", ">=1.4,<1.6", _KEPLER_37 + _sm("6.0", "6.1", "7.0"), ("compute_37",), _BUILDER_1_4
+    ),
+    PublishedArchs(
+        "10.0",
+        ">=1.4,<1.6",
+        _KEPLER_37 + _sm("6.0", "6.1", "7.0", "7.5"),
+        ("compute_37",),
+        _BUILDER_1_4,
+    ),
+    PublishedArchs(
+        "10.1",
+        ">=1.4,<1.6",
+        _KEPLER_37 + _sm("6.0", "6.1", "7.0", "7.5"),
+        ("compute_37",),
+        _BUILDER_1_4,
+    ),
+    PublishedArchs(
+        "10.2",
+        ">=1.5,<1.6",
+        _KEPLER_37 + _sm("6.0", "6.1", "7.0", "7.5"),
+        ("compute_37",),
+        _BUILDER_1_4,
+    ),
+    PublishedArchs("9.2", ">=1.6,<1.7", _sm("3.7", "5.0", "6.0", "7.0"), (), _BUILDER_1_6),
+    PublishedArchs("10.2", ">=1.6,<1.7", _sm("3.7", "5.0", "6.0", "7.0", "7.5"), (), _BUILDER_1_6),
     PublishedArchs("9.2", ">=1.7,<1.8", _sm("3.7", "5.0", "6.0", "7.0"), (), _BUILDER_1_7),
     PublishedArchs("10.1", ">=1.7,<1.8", _sm("3.7", "5.0", "6.0", "7.0", "7.5"), (), _BUILDER_1_7),
     PublishedArchs("10.2", ">=1.7,<1.8", _sm("3.7", "5.0", "6.0", "7.0", "7.5"), (), _BUILDER_1_7),
@@ -211,6 +294,63 @@ def published(release: str, cuda: str) -> PublishedArchs | None:
     return None
 
 
+#: (releases, the lowest compute capability any of their Linux wheels carries code for, source).
+#: A GPU below it runs no CUDA variant of those releases, whatever the list of each.
+_FLOORS: tuple[tuple[str, Capability, str], ...] = (
+    (
+        ">=1.3.1",
+        (3, 7),
+        "pytorch/builder 2aac90bd723dfbb3dc7728152bf0e6877ec4da16 (2019-10-29, 'moved 3.5 to "
+        "3.7'; no later TORCH_CUDA_ARCH_LIST of manywheel/ on any builder branch names an "
+        "architecture below 3.7: https://github.com/pytorch/builder/commit/"
+        "2aac90bd723dfbb3dc7728152bf0e6877ec4da16); torch 1.3.1 on a Tesla K40c (3.5): "
+        "'cudaErrorNoKernelImageForDevice', on a K80 (3.7) it runs "
+        "(https://github.com/pytorch/pytorch/issues/31319)",
+    ),
+)
+
+#: The CUDA variants of each release's Linux wheels (the untagged PyPI default first), from
+#: PyTorch's "previous versions" page, which has no v1.3 section
+#: (https://github.com/pytorch/pytorch.github.io/blob/04862e376ea686ba351674864400db1d93113979/
+#: _get_started/previous-versions.md).
+VARIANTS: dict[str, tuple[str, ...]] = {
+    "1.0.0": ("10.0", "9.0", "8.0"),
+    "1.0.1": ("10.0", "9.0"),
+    "1.1.0": ("10.0", "9.0"),
+    "1.2.0": ("10.0", "9.2"),
+    "1.4.0": ("10.1", "9.2"),
+    "1.5.0": ("10.2", "10.1", "9.2"),
+    "1.5.1": ("10.2", "10.1", "9.2"),
+    "1.6.0": ("10.2", "10.1", "9.2"),
+}
+
+
+def _floor(release: str) -> tuple[Capability, str] | None:
+    for releases, lowest, source in _FLOORS:
+        try:
+            if PEP440.matches(releases, release):
+                return lowest, source
+        except InvalidVersion:
+            return None
+    return None
+
+
+def release_lacks(release: str, capability: Capability) -> str | None:
+    """Where it is known that no CUDA variant of PyTorch's Linux wheels of `release` runs on
+    the GPU, the sources that say so; None otherwise. For a plain version whose variant was
+    not recorded: where every variant lacks the GPU, the variant does not matter."""
+    from chipdoctor.rules.common import release_of
+
+    base = release_of(release)
+    variants = VARIANTS.get(base, ())
+    if variants and all(build_runs(base, cuda, capability) is False for cuda in variants):
+        sources = [listed.source for cuda in variants if (listed := published(base, cuda))]
+        if sources:
+            return "; ".join(dict.fromkeys(sources))
+    floor = _floor(base)
+    return floor[1] if floor is not None and capability < floor[0] else None
+
+
 #: The newest architecture each CUDA toolkit compiles cubins for, from the "New Features" of
 #: NVIDIA's CUDA Toolkit release notes (https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/):
 #: 10.0 Turing (7.5), 11.0 A100 (8.0), 11.1 GA10x (8.6), 11.8 Ada and Hopper (8.9, 9.0),
@@ -233,6 +373,9 @@ def _cuda_pair(cuda: str) -> tuple[int, int] | None:
 def build_runs(release: str, cuda: str, capability: Capability) -> bool | None:
     """Whether PyTorch's wheel of `release` for CUDA `cuda` runs on the GPU, by the published
     list, else by its toolkit's newest architecture; None when neither can tell."""
+    floor = _floor(release)
+    if floor is not None and capability < floor[0]:
+        return False
     listed = published(release, cuda)
     if listed is not None:
         return runs(capability, listed.native, listed.portable)

@@ -35,6 +35,7 @@ from chipdoctor.stacks.cuda.archs import (
     capability_text,
     parse_capability,
     published,
+    release_lacks,
     runs,
     sm_name,
 )
@@ -57,6 +58,8 @@ def evaluate(inventory: Inventory, matrix: Matrix) -> list[Finding]:
             out += _cudnn_vs_torch(inventory, matrix, torch, cuda)
         elif kind == "cpu":
             out += _cpu_torch(inventory, matrix, torch)
+        else:
+            out += _torch_vs_gpu_arch(inventory, matrix, torch, None)
     out += _toolkit_vs_driver(inventory, matrix)
     return out
 
@@ -617,18 +620,46 @@ def arch_build(
     return None
 
 
-def _torch_vs_gpu_arch(
-    inventory: Inventory, matrix: Matrix, torch: str, cuda: str
-) -> list[Finding]:
-    """GPUs the installed build carries no kernel for: 'no kernel image is available'."""
+def _plain(inventory: Inventory, torch: str) -> bool:
+    """A torch whose build nothing recorded says: no local tag, no version.py, no default build
+    known for the platform (a report that pasted only `torch 1.4.0`). PyTorch's CUDA wheels of
+    1.x are Linux x86_64 ones; another recorded machine is not judged by their lists."""
+    machine = (inventory.version("arch") or "x86_64").lower()
+    return (
+        "+" not in torch
+        and not inventory.facts.get(FACT_TORCH_HIP)
+        and machine in {"x86_64", "amd64"}
+    )
+
+
+def _missing(inventory: Inventory, torch: str) -> dict[int, Capability]:
+    """The GPUs the installed torch runs no kernel on: by what its build carries where the build
+    is known, else (a plain version) where every CUDA variant of its release lacks them."""
     capabilities = gpu_capabilities(inventory)
-    missing = {
+    kind, cuda = _torch_build(inventory, torch)
+    if kind == "cuda" and cuda:
+        return {
+            index: capability
+            for index, capability in capabilities.items()
+            if not _installed_runs(inventory, torch, cuda, capability)
+        }
+    if kind != "other" or not _plain(inventory, torch):
+        return {}
+    return {
         index: capability
         for index, capability in capabilities.items()
-        if not _installed_runs(inventory, torch, cuda, capability)
+        if release_lacks(torch, capability) is not None
     }
+
+
+def _torch_vs_gpu_arch(
+    inventory: Inventory, matrix: Matrix, torch: str, cuda: str | None
+) -> list[Finding]:
+    """GPUs the installed build carries no kernel for: 'no kernel image is available'."""
+    missing = _missing(inventory, torch)
     if not missing:
         return []
+    capabilities = gpu_capabilities(inventory)
     names = {d.index: d.name for d in inventory.devices if d.stack == "cuda"}
     gpus = join(
         [
@@ -643,8 +674,17 @@ def _torch_vs_gpu_arch(
         ],
         ", ",
     )
-    carried = _carried(inventory, torch, cuda)
-    if carried is not None:
+    carried = _carried(inventory, torch, cuda) if cuda is not None else None
+    if cuda is None:
+        first_missing = next(iter(missing.values()))
+        what = T(
+            "torch {torch} has no build tag and its CUDA variant was not recorded, but no CUDA "
+            "variant of PyTorch's Linux wheels of {release} carries kernels for it ({source})",
+            torch=torch,
+            release=release_of(torch),
+            source=release_lacks(torch, first_missing) or "-",
+        )
+    elif carried is not None:
         what = T(
             "torch {torch} carries kernels for {archs} only (read from {source})",
             torch=torch,
@@ -701,11 +741,11 @@ def arch_filter(inventory: Inventory) -> Callable[[Mapping[str, str]], bool] | N
         torch = target.get("torch")
         if not torch:
             return True
+        if torch == installed:
+            return not _missing(inventory, torch)
         cuda = torch_cuda_tag(torch)
         if cuda is None:
             return True
-        if torch == installed:
-            return all(_installed_runs(inventory, torch, cuda, c) for c in capabilities.values())
         return all(
             build_runs(release_of(torch), cuda, c) is not False for c in capabilities.values()
         )

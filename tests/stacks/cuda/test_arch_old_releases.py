@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 from chipdoctor.matrix.model import MatrixSet
-from chipdoctor.model import FACT_TORCH_BUILD_SOURCE, Device, Finding, Inventory, Severity
+from chipdoctor.model import (
+    FACT_TORCH_BUILD_SOURCE,
+    FACT_TORCH_CUDA,
+    FACT_TORCH_DEFAULT_BUILD,
+    Device,
+    Finding,
+    Inventory,
+    Severity,
+)
 from chipdoctor.resolve.core import resolve
 from chipdoctor.stacks.cuda import facts
 from chipdoctor.stacks.cuda.archs import VARIANTS, build_runs, published, release_lacks
@@ -158,3 +166,17 @@ def test_bundled_variants_agree_with_the_table() -> None:
         assert cudas == set(VARIANTS[release][1:]), release
         for cuda in cudas:
             assert published(release, cuda) is not None or (release, cuda) == ("1.6.0", "10.1")
+
+
+def test_a_default_build_is_judged_by_its_list_and_fix_agrees(matrices: MatrixSet) -> None:
+    """Where the platform names the release's default build (PyPI's untagged 1.4.0 is CUDA
+    10.1), its list decides, and `fix` no longer keeps the untagged install it rejects."""
+    inv = gpu_host("3.5", "Tesla K40m", "1.4.0")
+    inv.facts[FACT_TORCH_CUDA] = "10.1"
+    inv.facts[FACT_TORCH_DEFAULT_BUILD] = "test"
+    (finding,) = _arch(inv, matrices)
+    assert "carries kernels for sm_37 sm_50 sm_60 sm_61 sm_70 sm_75 compute_37 only" in (
+        finding.message
+    )
+    target = resolve(inv, matrices).target["torch"]
+    assert target == "1.2.0+cu92" and f"torch=={target} " in finding.fix

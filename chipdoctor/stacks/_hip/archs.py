@@ -257,7 +257,7 @@ def torch_vs_targets(
         build = T(
             "No PyTorch wheel in the matrix is known to carry {target}: build torch with "
             "PYTORCH_ROCM_ARCH={target} (PyTorch's ROCm wheels list their targets in "
-            "PYTORCH_ROCM_ARCH).",
+            "PYTORCH_ROCM_ARCH), or use a GPU whose target a published wheel carries.",
             target=target,
         )
         workaround = override(gpus, missing, found[0])

@@ -15,8 +15,12 @@ from chipdoctor.i18n import T
 from chipdoctor.model import Component, Finding, Inventory, Severity
 from chipdoctor.versions import PEP440, InvalidVersion, scheme_for
 
+#: prerelease.<component> = the version as installed, in the inventory the rules judge: a rule
+#: whose data is per nightly (the GPU targets of a ROCm nightly wheel) reads the build date here.
+FACT_PRERELEASE = "prerelease."
 
-def _base(version: str) -> str | None:
+
+def base_release(version: str) -> str | None:
     """`2.7.0.dev20250310+cu124` -> `2.7.0+cu124`; None for a final release or non-PEP 440."""
     from packaging.version import Version
 
@@ -35,12 +39,18 @@ def as_released(inventory: Inventory) -> tuple[Inventory, list[Finding]]:
     for each one replaced."""
     components: list[Component] = []
     warnings: list[Finding] = []
+    installed: dict[str, str] = {}
     for component in inventory.components:
-        base = _base(component.version) if scheme_for(component.id).grammar == "pep440" else None
+        base = (
+            base_release(component.version)
+            if scheme_for(component.id).grammar == "pep440"
+            else None
+        )
         if base is None or component.id == "python":
             components.append(component)
             continue
         components.append(replace(component, version=base))
+        installed[f"{FACT_PRERELEASE}{component.id}"] = component.version
         final = base.partition("+")[0]
         warnings.append(
             Finding(
@@ -65,4 +75,5 @@ def as_released(inventory: Inventory) -> tuple[Inventory, list[Finding]]:
         )
     if not warnings:
         return inventory, []
-    return replace(inventory, components=components), warnings
+    facts = {**inventory.facts, **installed}
+    return replace(inventory, components=components, facts=facts), warnings

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from chipdoctor.i18n import T, join
 from chipdoctor.model import Finding, Inventory, Severity
 from chipdoctor.probes.base import ProbeContext
+from chipdoctor.stacks._hip.families import GENERIC_FAMILIES, override_version, stand_in
 from chipdoctor.stacks._hip.rocminfo import parse_amd_smi_static, parse_rocminfo
 
 ROCMINFO = "rocminfo"
@@ -59,6 +60,33 @@ PUBLISHED: dict[str, tuple[tuple[str, ...], str]] = {
     "6.0": (_GFX_6_0, _BUILD_SH),
     "6.1": (_GFX_6_0, _BUILD_SH),
 }
+
+_NIGHTLY_7_0 = (
+    "pytorch/pytorch PR #163860 (2025-09-25, 'create ROCm 7.0 images for binary builds', "
+    "'Adds gfx950' to the manywheel images' PYTORCH_ROCM_ARCH, which PRs #141667 gfx1101, "
+    "#147761 gfx1102 and #148562 gfx1200;gfx1201 had grown from the ROCm 6.0 list); PR #163937 "
+    "(2025-09-26) moved the nightly wheels to ROCm 7.0; gfx1150;gfx1151 came with a later ROCm 7.0 "
+    "check that PR #167299 (2025-11-07) made unconditional, and AMD's triage of "
+    "pytorch/pytorch#164346 on 2025-10-02 says 'Until gfx1151 support is enabled' "
+    "(https://github.com/pytorch/pytorch/pull/163860)"
+)
+
+#: Nightly wheels whose targets differ from any release's: (release, ROCm of the `+rocm` tag,
+#: first and last `.devYYYYMMDD` date, targets, source). The window ends where a source still
+#: says the list held: the ROCm 7.0 nightlies from the switch to ROCm 7.0 until AMD's comment.
+#: NOTE: assembled from the PRs that changed PYTORCH_ROCM_ARCH (their own descriptions), not
+#: read from the script at a pinned commit.
+Nightlies = tuple[tuple[str, str, str, str, tuple[str, ...], str], ...]
+NIGHTLY: Nightlies = (
+    (
+        "2.10.0",
+        "7.0",
+        "20250926",
+        "20251002",
+        (*_GFX_6_0, "gfx1101", "gfx1102", "gfx1200", "gfx1201", "gfx950"),
+        _NIGHTLY_7_0,
+    ),
+)
 
 
 _GFX803_1_8 = (
@@ -105,10 +133,20 @@ def probe_targets(context: ProbeContext) -> None:
         context.inventory.facts[FACT_TORCH_TARGETS] = " ".join(code.native)
 
 
-def published(torch: str) -> tuple[tuple[str, ...], str] | None:
-    """(offload targets, source) PyTorch published for this `+rocmX.Y` wheel, if known."""
+def published(torch: str, nightlies: Nightlies | None = None) -> tuple[tuple[str, ...], str] | None:
+    """(offload targets, source) PyTorch published for this `+rocmX.Y` wheel, if known: a
+    nightly (`2.10.0.dev20250929+rocm7.0`) from NIGHTLY, any other from PUBLISHED by its ROCm."""
     match = re.search(r"\+rocm(\d+)\.(\d+)", torch)
-    return PUBLISHED.get(f"{match.group(1)}.{match.group(2)}") if match else None
+    if not match:
+        return None
+    rocm = f"{match.group(1)}.{match.group(2)}"
+    nightly = re.match(r"(\d+\.\d+\.\d+)\.dev(\d{8})\+", torch)
+    if nightly:
+        release, date = nightly.groups()
+        for row_release, row_rocm, first, last, targets, source in nightlies or NIGHTLY:
+            if (row_release, row_rocm) == (release, rocm) and first <= date <= last:
+                return targets, source
+    return PUBLISHED.get(rocm)
 
 
 def absent(torch: str) -> tuple[tuple[str, ...], str] | None:
@@ -131,7 +169,16 @@ def carried_by(inventory: Inventory, torch: str) -> tuple[tuple[str, ...], str] 
     library = inventory.facts.get(FACT_TORCH_LIBRARY)
     if library and torch == inventory.version("torch"):
         return tuple(inventory.facts.get(FACT_TORCH_TARGETS, "").split()), library
-    return published(torch)
+    return published(as_installed(inventory, torch))
+
+
+def as_installed(inventory: Inventory, torch: str) -> str:
+    """The installed nightly (`2.10.0.dev20250929+rocm7.0`) where the rules judge it as its
+    base release (`2.10.0+rocm7.0`, rules/prerelease.py); `torch` itself otherwise."""
+    from chipdoctor.rules.prerelease import FACT_PRERELEASE, base_release
+
+    installed = inventory.facts.get(f"{FACT_PRERELEASE}torch")
+    return installed if installed and base_release(installed) == torch else torch
 
 
 def lacks(inventory: Inventory, torch: str) -> bool | None:
@@ -203,16 +250,18 @@ def torch_vs_targets(
             "{source}), so its kernels fail on it with 'hipErrorNoBinaryForGpu: Unable to "
             "find code object for all current devices' or 'invalid device function'.",
             gpus=names,
-            torch=torch,
+            torch=as_installed(inventory, torch),
             targets=" ".join(found[0]) or "-",
             source=found[1],
         )
-        fix = T(
+        build = T(
             "No PyTorch wheel in the matrix is known to carry {target}: build torch with "
             "PYTORCH_ROCM_ARCH={target} (PyTorch's ROCm wheels list their targets in "
-            "PYTORCH_ROCM_ARCH).",
+            "PYTORCH_ROCM_ARCH), or use a GPU whose target a published wheel carries.",
             target=target,
         )
+        workaround = override(gpus, missing, found[0])
+        fix: str = join([build, workaround], " ") if workaround else build
     else:
         message = T(
             "{gpus}: torch {torch} carries no code object for {targets} (source: {source}), so "
@@ -234,3 +283,35 @@ def torch_vs_targets(
             "torch-gpu-arch", Severity.ERROR, ("torch",), message, better or fix, stack=stack
         )
     ]
+
+
+def override(
+    gpus: Mapping[int, str],
+    missing: Mapping[int, str],
+    carried: tuple[str, ...],
+    families: Mapping[str, tuple[str, ...]] = GENERIC_FAMILIES,
+) -> str:
+    """The unsupported HSA_OVERRIDE_GFX_VERSION sentence for a fix, or "" where it does not
+    apply. The variable applies to every GPU of the process, so it is offered only where every
+    GPU lacks its target and all of them stand in as the same carried family member."""
+    if set(missing) != set(gpus):
+        return ""
+    found = {stand_in(target, carried, families) for target in missing.values()}
+    if len(found) != 1 or None in found:
+        return ""
+    (chosen,) = found
+    assert chosen is not None
+    family, member = chosen
+    version = override_version(member)
+    if version is None:
+        return ""
+    return T(
+        "Unsupported workaround, not supported by AMD: run with HSA_OVERRIDE_GFX_VERSION={version} "
+        "so that the ROCm runtime reports the GPU as {member}, which this torch carries (LLVM's "
+        "generic processor family {family} holds {targets} and {member}); kernels may still fail "
+        "or compute wrong results.",
+        version=version,
+        member=member,
+        targets=" ".join(dict.fromkeys(missing.values())),
+        family=family,
+    )

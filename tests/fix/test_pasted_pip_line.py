@@ -8,51 +8,24 @@ the exact build `torch==2.5.1+cu124` from its index replaces it.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import http.server
 import json
 import os
 import shlex
 import subprocess
 import sys
-import threading
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import SNAPSHOTS, run_cli
+from tests.local_files import make_wheel, serving
 
 REAL_INDEX = "https://download.pytorch.org/whl"
 BUILDS = {
     "cpu": [("torch", "2.5.1+cpu"), ("torchvision", "0.20.1+cpu")],
     "cu124": [("torch", "2.5.1+cu124"), ("torchvision", "0.20.1+cu124")],
 }
-
-
-def _wheel(directory: Path, name: str, version: str) -> Path:
-    """A minimal valid wheel (METADATA, WHEEL, RECORD) of `name` at `version`."""
-    path = directory / f"{name}-{version}-py3-none-any.whl"
-    info = f"{name}-{version}.dist-info"
-    files = {
-        f"{name}/__init__.py": b"",
-        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
-        f"{info}/WHEEL": (
-            b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
-        ),
-    }
-    record = []
-    for member, data in files.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-        record.append(f"{member},sha256={digest},{len(data)}")
-    record.append(f"{info}/RECORD,,")
-    with zipfile.ZipFile(path, "w") as archive:
-        for member, data in files.items():
-            archive.writestr(member, data)
-        archive.writestr(f"{info}/RECORD", "\n".join(record) + "\n")
-    return path
 
 
 @pytest.fixture
@@ -63,24 +36,11 @@ def index(tmp_path: Path) -> Iterator[str]:
         for name, version in wheels:
             project = root / "whl" / variant / name
             project.mkdir(parents=True, exist_ok=True)
-            wheel = _wheel(project, name, version)
+            wheel = make_wheel(project, name, version)
             (project / "index.html").write_text(f'<a href="{wheel.name}">{wheel.name}</a>\n')
 
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, directory=str(root), **kwargs)  # type: ignore[arg-type]
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/whl"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(root) as url:
+        yield f"{url}/whl"
 
 
 def _pip(venv: Path, argv: list[str]) -> subprocess.CompletedProcess[str]:

@@ -5,14 +5,12 @@ served on 127.0.0.1 (only the host is pointed at the local server)."""
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tarfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +18,7 @@ import pytest
 
 from chipdoctor.stacks.ascend.pip import ASCEND_PYPI, DAILY, RELEASES_URL, torch_npu_line
 from tests.conftest import run_cli
-from tests.fix.test_pasted_pip_line import _wheel
+from tests.local_files import make_wheel, serving
 
 CASE = Path(__file__).parents[2] / "bugreports" / "cases"
 SNAPSHOT = CASE / "vllm-ascend-143-torch-npu-2.5.1rc1-under-vllm-ascend-0.7.1rc1" / "snapshot"
@@ -52,7 +50,7 @@ def test_dev_build_on_the_ascend_mirror_and_a_release() -> None:
 def obs(tmp_path: Path) -> Iterator[str]:
     """The daily tarballs, each holding a torch_npu wheel, on 127.0.0.1 under OBS's paths."""
     url, tags, _ = DAILY[DEV]
-    wheel = _wheel(tmp_path, "torch_npu", DEV)
+    wheel = make_wheel(tmp_path, "torch_npu", DEV)
     root = tmp_path / "www"
     for tag in tags:
         target = root / url.format(py=tag).removeprefix(OBS + "/")
@@ -60,20 +58,8 @@ def obs(tmp_path: Path) -> Iterator[str]:
         with tarfile.open(target, "w:gz") as archive:
             archive.add(wheel, arcname=wheel.name)
 
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, directory=str(root), **kwargs)  # type: ignore[arg-type]
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(root) as url:
+        yield url
 
 
 def test_the_printed_daily_line_installs_the_build(tmp_path: Path, obs: str) -> None:

@@ -41,8 +41,13 @@ def evaluate(inventory: Inventory, matrix: Matrix) -> list[Finding]:
         ]
     build = classify_torch(torch, inventory.facts)
     if build.kind == ROCM:
+        lacking = lacks(inventory, torch)
+        better = _carrying_line(inventory, matrix) if lacking else None
+        # NOTE: a GPU the torch carries no code for rules out any wheel not known to carry it
+        install = better if lacking else _install_line(None, rocm, matrix)
         found = _torch_vs_rocm(torch, build.target, rocm, build.evidence, matrix)
-        better = _carrying_line(inventory, matrix) if lacks(inventory, torch) else None
+        if not matrix.table(TABLE).lookup(release_of(torch)):
+            found.insert(0, _unknown(torch, install))
         return found + torch_vs_targets(inventory, "rocm", torch, better)
     if build.kind in (CPU, CUDA, DTK):
         return [_not_rocm(inventory, torch, build, rocm, matrix)]
@@ -119,29 +124,36 @@ def _bare_release(pattern: str) -> str:
     return pattern[:-2] if pattern.endswith(".*") else pattern
 
 
+def _unknown(torch: str, install: str | None) -> Finding:
+    """A torch release the matrix does not list; `install`: the published wheel to offer, None
+    where none is known to run on this machine's GPUs."""
+    return _finding(
+        "unknown-combination",
+        Severity.WARNING,
+        ("torch", "rocm"),
+        T(
+            "torch {torch} is not in the ROCm matrix, so its ROCm build cannot be checked "
+            "against the published wheels.",
+            torch=torch,
+        ),
+        T(
+            "If this is a site build, describe it in a --matrix file; otherwise install a "
+            "published release: {line}",
+            line=install,
+        )
+        if install
+        else T(
+            "If this is a site build, describe it in a --matrix file; no published wheel is "
+            "known to carry this machine's GPU targets (see rocm.torch-gpu-arch)."
+        ),
+    )
+
+
 def _torch_vs_rocm(
     torch: str, built_for: str | None, rocm: str | None, evidence: str, matrix: Matrix
 ) -> list[Finding]:
     rows = matrix.table(TABLE).lookup(release_of(torch))
-    out = []
-    if not rows:
-        out.append(
-            _finding(
-                "unknown-combination",
-                Severity.WARNING,
-                ("torch", "rocm"),
-                T(
-                    "torch {torch} is not in the ROCm matrix, so its ROCm build cannot be checked "
-                    "against the published wheels.",
-                    torch=torch,
-                ),
-                T(
-                    "If this is a site build, describe it in a --matrix file; otherwise install a "
-                    "published release: {line}",
-                    line=_install_line(None, rocm, matrix),
-                ),
-            )
-        )
+    out: list[Finding] = []
     if rocm is None or built_for is None or major_minor(built_for) == major_minor(rocm):
         return out
     about = {"torch": torch, "built_for": built_for, "evidence": evidence, "rocm": rocm}

@@ -201,3 +201,20 @@ def test_gfx803_check_builds_from_source_and_fix_plans_no_wheel() -> None:
     assert "build torch from source with PYTORCH_ROCM_ARCH=gfx803" in finding.fix
     assert "pip install" not in finding.fix
     assert resolve(inv, planning.fixed()).target == {}
+
+
+def test_an_unlisted_torch_is_not_pointed_at_a_wheel_its_gpu_cannot_run() -> None:
+    """torch 1.8.0 is not in the test matrix. With a gfx803 GPU (known absent from that wheel and
+    carried by no listed one) the unknown-combination warning offers no wheel, as
+    rocm.torch-gpu-arch says; with a GPU whose target is not judged it offers the newest."""
+    matrix = planning.fixed().get("rocm")
+    assert matrix is not None
+
+    def unknown(gfx: str) -> str:
+        inv = _gpu_host(gfx, torch="1.8.0+rocm4.0.1")
+        (finding,) = [f for f in evaluate(inv, matrix) if f.id == "rocm.unknown-combination"]
+        return finding.fix
+
+    assert "pip install" not in unknown("gfx803")
+    assert "rocm.torch-gpu-arch" in unknown("gfx803")
+    assert "pip install" in unknown("gfx906")

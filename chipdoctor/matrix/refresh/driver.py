@@ -12,11 +12,12 @@ from pathlib import Path
 from chipdoctor.delivery import ensure_writable, write_report
 from chipdoctor.errors import BadInput
 from chipdoctor.matrix.load import build_matrix
+from chipdoctor.matrix.model import Matrix
 from chipdoctor.matrix.refresh.diff import MatrixDiff, compare, render
 from chipdoctor.matrix.refresh.model import read_source
 from chipdoctor.matrix.refresh.parsers import PARSERS
 from chipdoctor.matrix.refresh.splice import splice
-from chipdoctor.yamlio import parse_yaml
+from chipdoctor.yamlio import LocatedYaml, parse_yaml
 
 _UPDATED = re.compile(r'^updated: "[^"\n]*"$', re.M)
 
@@ -57,6 +58,9 @@ def run(source_root: Path, matrices: Path, *, write: bool, today: str) -> Outcom
     files: dict[str, str] = {}
     urls: dict[str, str] = {}
     texts: dict[Path, str] = {}
+    #: Each matrix as the last parser of its stack left it: text, document and matrix (a
+    #: matrix is parsed once, then once per parser that splices into it).
+    current: dict[Path, tuple[str, LocatedYaml, Matrix]] = {}
     for name, parser in PARSERS.items():
         directory = source_root / name
         if not directory.is_dir():
@@ -64,16 +68,20 @@ def run(source_root: Path, matrices: Path, *, write: bool, today: str) -> Outcom
             continue
         generated = parser.parse(directory)
         path = matrices / f"{parser.stack}.yaml"
-        before_text = texts.get(path) or read_source(path)
-        before = build_matrix(parse_yaml(before_text, str(path)))
-        after_text = splice(
-            before_text, parse_yaml(before_text, str(path)), name, generated.sources, generated.rows
-        )
-        after = build_matrix(parse_yaml(after_text, str(path)))
+        if path not in current:
+            text = read_source(path)
+            document = parse_yaml(text, str(path))
+            current[path] = (text, document, build_matrix(document))
+        before_text, before_doc, before = current[path]
+        after_text = splice(before_text, before_doc, name, generated.sources, generated.rows)
+        after_doc = parse_yaml(after_text, str(path))
+        after = build_matrix(after_doc)
         diff = compare(before, after, name)
         diff.skipped = generated.skipped
         if not diff.empty:
+            # the date line changes no line number the next splice reads
             after_text = _UPDATED.sub(f'updated: "{today}"', after_text, count=1)
+        current[path] = (after_text, after_doc, after)
         texts[path] = after_text
         diffs.append(diff)
         files[parser.stack] = path.name

@@ -49,3 +49,16 @@ def on_the_stack(
         if kept:
             out[requirer] = kept
     return out
+
+
+def requirers(requires: Mapping[str, tuple[str, ...]], name: str) -> list[str]:
+    """The distributions (sorted) whose requirement lines name `name` (PEP 503 normalised)."""
+    return sorted(
+        requirer
+        for requirer, lines in requires.items()
+        if requirer != name
+        and any(
+            (match := _NAME.match(line)) and normalize_name(match.group(1)) == name
+            for line in lines
+        )
+    )

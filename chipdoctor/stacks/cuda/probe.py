@@ -74,6 +74,10 @@ class CudaProbe:
             _nccl(context, homes, evidence.platform.machine)
             _visible_devices(context)
             _torch_device_code(context)
+            if any(key.startswith(FACT_CAPABILITY) for key in inventory.facts):
+                from chipdoctor.stacks.cuda import extensions  # only where GPUs are known
+
+                extensions.probe(context)
         else:
             inventory.components.clear()
             inventory.findings.clear()

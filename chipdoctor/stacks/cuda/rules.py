@@ -61,6 +61,11 @@ def evaluate(inventory: Inventory, matrix: Matrix) -> list[Finding]:
         else:
             out += _torch_vs_gpu_arch(inventory, matrix, torch, None)
     out += _toolkit_vs_driver(inventory, matrix)
+    capabilities = gpu_capabilities(inventory)
+    if capabilities and facts.FACT_EXTENSION + "0" in inventory.facts:
+        from chipdoctor.stacks.cuda import extensions
+
+        out += extensions.findings(inventory, capabilities)
     return out
 
 

@@ -38,8 +38,10 @@ def record_libraries(text: str) -> list[str]:
     return found
 
 
-def _dist_info(context: ProbeContext, name: str, version: str) -> tuple[str, str] | None:
-    """(site, `*.dist-info` directory) of the installed distribution `name` `version`."""
+def _dist_infos(context: ProbeContext) -> dict[tuple[str, str], tuple[str, str]]:
+    """(PEP 503 name, version) -> (site, `*.dist-info` directory), the first site winning as at
+    import time; each site listed once."""
+    found: dict[tuple[str, str], tuple[str, str]] = {}
     for site in context.evidence.python.paths:
         try:
             entries = context.evidence.list_dir(site) or []
@@ -47,13 +49,10 @@ def _dist_info(context: ProbeContext, name: str, version: str) -> tuple[str, str
             continue
         for entry in entries:
             match = _DIST_INFO.match(entry)
-            if (
-                match is not None
-                and normalize_name(match.group("name")) == name
-                and match.group("version") == version
-            ):
-                return site.rstrip("/"), entry
-    return None
+            if match is not None:
+                key = (normalize_name(match.group("name")), match.group("version"))
+                found.setdefault(key, (site.rstrip("/"), entry))
+    return found
 
 
 def probe(context: ProbeContext) -> None:
@@ -63,10 +62,12 @@ def probe(context: ProbeContext) -> None:
     evidence = context.evidence
     packages = evidence.python.packages
     facts = context.inventory.facts
-    count = 0
-    for name in requirers(evidence.requires_dist(), "torch"):
+    names = requirers(evidence.requires_dist(), "torch")
+    infos = _dist_infos(context) if names else {}
+    count = reads = 0
+    for name in names:
         version = packages.get(name)
-        where = _dist_info(context, name, version) if version else None
+        where = infos.get((name, version)) if version else None
         if version is None or where is None:
             continue
         site, dist_info = where
@@ -75,8 +76,9 @@ def probe(context: ProbeContext) -> None:
         except UnreadableError:
             continue
         for relative in record_libraries(record or "")[:MAX_PER_DISTRIBUTION]:
-            if count >= MAX_LIBRARIES:
+            if reads >= MAX_LIBRARIES:
                 return
+            reads += 1
             path = f"{site}/{relative}"
             try:
                 code = evidence.device_code(path)

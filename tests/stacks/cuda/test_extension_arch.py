@@ -17,7 +17,11 @@ from chipdoctor.evidence.snapshot import RecordingEvidence, SnapshotEvidence, wr
 from chipdoctor.matrix.model import Matrix
 from chipdoctor.model import Finding, Inventory
 from chipdoctor.stacks.cuda import facts
-from chipdoctor.stacks.cuda.extensions import MAX_PER_DISTRIBUTION, record_libraries
+from chipdoctor.stacks.cuda.extensions import (
+    MAX_LIBRARIES,
+    MAX_PER_DISTRIBUTION,
+    record_libraries,
+)
 from chipdoctor.stacks.cuda.probe import CudaProbe
 from chipdoctor.stacks.cuda.rules import evaluate
 from tests.conftest import FIXTURES, write_tool
@@ -154,8 +158,34 @@ def test_record_paths_are_bounded_to_the_site() -> None:
     assert record_libraries(text) == ["a/b.so", "e,f.so"]
 
 
+def _read(inventory: Inventory) -> list[str]:
+    prefix = facts.FACT_EXTENSION
+    return [
+        v for k, v in inventory.facts.items() if k.startswith(prefix) and k[len(prefix) :].isdigit()
+    ]
+
+
 def test_at_most_sixteen_libraries_per_distribution(tmp_path: Path) -> None:
     libraries = {f"ext/k{i:02}.so": DEVCODE / "cuda-sm80-ptx90.so" for i in range(20)}
-    inv = CudaProbe().collect(_tree(tmp_path, GTX_TITAN_X, libraries))
-    read = [k for k in inv.facts if k.startswith(facts.FACT_EXTENSION) and k[15:].isdigit()]
-    assert len(read) == MAX_PER_DISTRIBUTION
+    recording = RecordingEvidence(_tree(tmp_path, GTX_TITAN_X, libraries))
+    inv = CudaProbe().collect(recording)
+    assert len(_read(inv)) == MAX_PER_DISTRIBUTION
+    assert len(recording.recording.device_code) == MAX_PER_DISTRIBUTION
+
+
+def test_at_most_sixty_four_libraries_in_all(tmp_path: Path) -> None:
+    """Five distributions of 16 libraries each before mish-cuda (by name): 64 are read, and
+    mish-cuda's is not."""
+    tree = _tree(tmp_path, GTX_TITAN_X, {"ext/first.so": DEVCODE / "hip-gfx90a-gfx1030-gfx908.so"})
+    packages = {"mish-cuda": "0.0.3"}
+    for n in range(5):
+        name = f"ext{n}"
+        libraries = {f"{name}/k{i:02}.so": DEVCODE / "cuda-ptx80.so" for i in range(16)}
+        _dist(tmp_path, name, "1.0", libraries)
+        packages[name] = "1.0"
+    tree._packages = packages
+    recording = RecordingEvidence(tree)
+    inv = CudaProbe().collect(recording)
+    assert len(recording.recording.device_code) == MAX_LIBRARIES
+    assert len(_read(inv)) == MAX_LIBRARIES
+    assert not any("first.so" in path for path in recording.recording.device_code)

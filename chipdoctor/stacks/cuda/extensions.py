@@ -152,7 +152,7 @@ def findings(inventory: Inventory, capabilities: dict[int, Capability]) -> list[
             stack_finding(
                 "extension-gpu-arch",
                 Severity.ERROR,
-                ("torch",),
+                (),  # the extension is no component: no torch plan cures it (fix/agree.py)
                 T(
                     "{gpus} cannot run the torch extension {dist} {version}: {files} has no "
                     "cubin and no PTX for it, so its kernels fail with 'no kernel image is "

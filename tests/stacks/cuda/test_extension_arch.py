@@ -189,3 +189,18 @@ def test_at_most_sixty_four_libraries_in_all(tmp_path: Path) -> None:
     assert len(recording.recording.device_code) == MAX_LIBRARIES
     assert len(_read(inv)) == MAX_LIBRARIES
     assert not any("first.so" in path for path in recording.recording.device_code)
+
+
+def test_check_of_a_live_tree_and_of_its_snapshot_agree(tmp_path: Path) -> None:
+    """The whole pipeline: `check` of the tree, `chipdoctor snapshot` of it, `check` of that."""
+    from chipdoctor.engine import check
+    from chipdoctor.snapshotting import take_snapshot
+
+    tree = _tree(tmp_path / "root", GTX_TITAN_X, SM80_PTX90)
+    live = [f for f in check(tree, fixed()).findings if f.id == "cuda.extension-gpu-arch"]
+    assert len(live) == 1 and "TORCH_CUDA_ARCH_LIST" in str(live[0].fix)
+    take_snapshot(tmp_path / "snap", tree)
+    again = check(SnapshotEvidence(tmp_path / "snap"), fixed()).findings
+    assert [(str(f.message), str(f.fix)) for f in again if f.id == live[0].id] == [
+        (str(live[0].message), str(live[0].fix))
+    ]

@@ -129,11 +129,17 @@ def test_hopper_runs_compute80_ptx(tmp_path: Path, matrix: Matrix) -> None:
 
 
 def test_libraries_without_cuda_code_are_skipped(tmp_path: Path, matrix: Matrix) -> None:
+    """A host-only library (this interpreter's own _ctypes: no `.nv_fatbin`) and a HIP one."""
+    import _ctypes
+
     libraries = {
+        "ext/host.so": Path(_ctypes.__file__),
         "ext/hip.so": DEVCODE / "hip-gfx90a-gfx1030-gfx908.so",
         "ext/kernels.so": DEVCODE / "cuda-sm80-ptx90.so",
     }
-    inv = CudaProbe().collect(_tree(tmp_path, GTX_TITAN_X, libraries))
+    recording = RecordingEvidence(_tree(tmp_path, GTX_TITAN_X, libraries))
+    inv = CudaProbe().collect(recording)
+    assert len(recording.recording.device_code) == 3
     assert inv.facts[f"{facts.FACT_EXTENSION}0"] == f"{SITE}/ext/kernels.so"
     assert f"{facts.FACT_EXTENSION}1" not in inv.facts
     assert len(_found(inv, matrix)) == 1

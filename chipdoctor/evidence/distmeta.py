@@ -99,16 +99,21 @@ def read_head(read: Callable[[int], bytes]) -> bytes:
     as `_headers` reads a file: the first part, and up to the limit only where the headers
     go on past it."""
     data = read(FIRST_READ_BYTES)
-    if len(data) == FIRST_READ_BYTES and b"\n\n" not in data:
+    if _headers_go_on(data):
         data += read(MAX_METADATA_BYTES - FIRST_READ_BYTES)
     return data
+
+
+def _headers_go_on(first: bytes) -> bool:
+    """Whether the header block may go on past a first read of FIRST_READ_BYTES."""
+    return len(first) == FIRST_READ_BYTES and b"\n\n" not in first
 
 
 def _headers(files: _Files, path: str) -> bytes | None:
     """The head of a METADATA file that holds its whole header block (or the limit's worth)."""
     try:
         data = files.read_bytes(path, FIRST_READ_BYTES)
-        if data is not None and len(data) == FIRST_READ_BYTES and b"\n\n" not in data:
+        if data is not None and _headers_go_on(data):
             data = files.read_bytes(path, MAX_METADATA_BYTES)
     except UnreadableError:
         return None

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from chipdoctor.evidence.base import UnreadableError, normalize_name
+from chipdoctor.evidence.pyinfo import DIST_INFO
 
 #: How much of one METADATA file is read: the headers, not the description. Most header
 #: blocks fit the first read; a longer one is read again up to the limit.
@@ -26,8 +27,6 @@ MAX_DISTRIBUTIONS = 5000
 MAX_REQUIREMENTS = 500
 #: One requirement line (PEP 508 with markers); longer ones are hostile or broken.
 MAX_REQUIREMENT_CHARS = 1000
-
-_DIST_INFO = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+)\.dist-info$")
 
 
 class _Files(Protocol):
@@ -132,7 +131,7 @@ def read_requires(
         except UnreadableError:
             continue
         for child in names:
-            match = _DIST_INFO.match(child)
+            match = DIST_INFO.match(child)
             if match is None:
                 continue
             name = normalize_name(match.group("name"))

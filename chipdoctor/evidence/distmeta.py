@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -37,17 +37,29 @@ class _Files(Protocol):
 
 def parse_requires_dist(text: str) -> tuple[str, ...]:
     """The `Requires-Dist` values of a METADATA header block, in order."""
-    found: list[str] = []
+    return kept_requirements(_requires_dist_values(text))
+
+
+def _requires_dist_values(text: str) -> Iterator[str]:
     for line in text.splitlines():
         if not line.strip():
-            break  # the headers end here; the description follows
+            return  # the headers end here; the description follows
         name, sep, value = line.partition(":")
         if sep and name.strip().lower() == "requires-dist":
-            value = value.strip()
-            if value and len(value) <= MAX_REQUIREMENT_CHARS:
-                found.append(value)
-                if len(found) >= MAX_REQUIREMENTS:
-                    break
+            yield value
+
+
+def kept_requirements(values: Iterable[str]) -> tuple[str, ...]:
+    """The requirement lines kept of `values`, wherever they were read (METADATA or a
+    snapshot's record): stripped, none empty or over MAX_REQUIREMENT_CHARS, at most
+    MAX_REQUIREMENTS."""
+    found: list[str] = []
+    for line in values:
+        value = line.strip()
+        if value and len(value) <= MAX_REQUIREMENT_CHARS:
+            found.append(value)
+            if len(found) >= MAX_REQUIREMENTS:
+                break
     return tuple(found)
 
 

@@ -42,7 +42,7 @@ def parse_requires_dist(text: str) -> tuple[str, ...]:
 
 def _requires_dist_values(text: str) -> Iterator[str]:
     for line in text.splitlines():
-        if not line.strip():
+        if not line.strip() and not line.startswith((" ", "\t")):
             return  # the headers end here; the description follows
         name, sep, value = line.partition(":")
         if sep and name.strip().lower() == "requires-dist":
@@ -93,9 +93,10 @@ class LocalFiles:
             os.close(fd)
 
 
-#: A blank line in the bytes: `parse_requires_dist` stops there or at an earlier blank line, so
-#: cutting after it keeps everything the parse reads.
-_BLANK_LINE = re.compile(rb"\n[ \t\r\f\v]*\n")
+#: An empty line in the bytes: `parse_requires_dist` stops there or at an earlier blank line, so
+#: cutting after it keeps everything the parse reads. A line of spaces or tabs is no end: it
+#: continues a folded header (a multi-line `License:`), as the email parser reads it.
+_BLANK_LINE = re.compile(rb"\n\r?\n")
 
 
 def header_block(data: bytes) -> bytes:

@@ -50,6 +50,20 @@ def test_only_the_headers_are_read() -> None:
     assert parse_requires_dist(text) == ("torch==2.5.1",)
 
 
+def test_a_folded_header_does_not_end_the_headers() -> None:
+    """A multi-line `License:` (setuptools writes the license text folded, its empty lines as
+    lines of spaces) continues the header: the Requires-Dist after it counts, as for
+    importlib.metadata, which reads METADATA with the email parser."""
+    from email.parser import HeaderParser
+
+    text = (
+        "Metadata-Version: 2.4\nName: x\nLicense: The MIT License\n        \n        "
+        "Permission is hereby granted\n\t\nRequires-Dist: torch==2.5.1\n\nRequires-Dist: no\n"
+    )
+    assert parse_requires_dist(text) == ("torch==2.5.1",)
+    assert HeaderParser().parsestr(text).get_all("Requires-Dist") == ["torch==2.5.1"]
+
+
 def test_a_stack_pin_is_judged_as_pip_check_does() -> None:
     requires = {
         "vllm": ("torch==2.5.1", "transformers>=4.45"),

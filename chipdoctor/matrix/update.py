@@ -26,7 +26,15 @@ from typing import TYPE_CHECKING
 from chipdoctor import __version__
 from chipdoctor.boundedio import RefusedFile, read_regular, size_text
 from chipdoctor.errors import BadInput
-from chipdoctor.matrix.bundle import MAX_BUNDLE, PROJECT_KEY, Bundle, load_public, verify
+from chipdoctor.matrix.bundle import (
+    BUNDLE_FORMAT,
+    MAX_BUNDLE,
+    PROJECT_KEY,
+    Bundle,
+    digest,
+    load_public,
+    verify,
+)
 from chipdoctor.matrix.store import (
     META,
     STATE,
@@ -156,9 +164,9 @@ def install(bundle: Bundle, home: Path, where: str) -> DataSource:
             (staging / name).write_bytes(data)
         _lint(staging, where)
         meta = {
-            "format": "chipdoctor-data/1",
+            "format": BUNDLE_FORMAT,
             "updated": bundle.updated,
-            "files": {name: _sha256(data) for name, data in bundle.files.items()},
+            "files": {name: digest(data) for name, data in bundle.files.items()},
             "manifest": bundle.manifest,
             "from": where,
         }
@@ -240,9 +248,3 @@ def _lint(folder: Path, where: str) -> None:
             raise BadInput(
                 f"matrix lint failed: {path.name} holds the {matrix.stack!r} stack", path=where
             )
-
-
-def _sha256(data: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()

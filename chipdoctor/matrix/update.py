@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from chipdoctor import __version__
 from chipdoctor.boundedio import RefusedFile, read_regular, size_text
+from chipdoctor.delivery import write_atomic
 from chipdoctor.errors import BadInput
 from chipdoctor.matrix.bundle import (
     BUNDLE_FORMAT,
@@ -221,12 +222,8 @@ def _locked(home: Path) -> Iterator[None]:
 
 def _write_state(home: Path, *, current: str, previous: str) -> None:
     """Replace state.json in one rename, then drop the copies it no longer names."""
-    fd, temporary = tempfile.mkstemp(prefix=".state-", suffix=".tmp", dir=home)
-    with os.fdopen(fd, "w") as handle:
-        json.dump({"current": current, "previous": previous}, handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    Path(temporary).replace(home / STATE)
+    state = json.dumps({"current": current, "previous": previous})
+    write_atomic(home / STATE, state.encode(), force=True)
     folder = home / "data"
     for old in folder.iterdir() if folder.is_dir() else ():
         if old.name not in (current, previous) and not old.name.startswith("."):

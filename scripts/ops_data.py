@@ -121,17 +121,15 @@ def op_key(func: str) -> str:
 
 def runs(minors: list[str], order: list[str]) -> str:
     """`2.1,2.2,2.3,2.5` over the release's torch list -> `2.1-2.3,2.5` (contiguous runs)."""
-    index = sorted({order.index(m) for m in minors if m in order})
-    out: list[str] = []
-    start = prev = None
-    for i in [*index, None]:
-        if start is not None and (i is None or i != prev + 1):  # type: ignore[operator]
-            out.append(order[start] if start == prev else f"{order[start]}-{order[prev]}")  # type: ignore[index]
-            start = None
-        if i is not None and start is None:
-            start = i
-        prev = i
-    return ",".join(out)
+    spans: list[list[int]] = []  # [first, last] index of each run
+    for i in sorted({order.index(m) for m in minors if m in order}):
+        if spans and spans[-1][1] == i - 1:
+            spans[-1][1] = i
+        else:
+            spans.append([i, i])
+    return ",".join(
+        order[first] if first == last else f"{order[first]}-{order[last]}" for first, last in spans
+    )
 
 
 def _minor(tag: str) -> str:

@@ -140,7 +140,10 @@ def _variable(tokens: list[_Token], name: str, where: str) -> Composite:
                 break
             while j < len(tokens) and tokens[j].text != "{":
                 j += 1  # the literal's type: map[string][]T
-            value, _end = _literal(tokens, j, where)
+            try:
+                value, _end = _literal(tokens, j, where)
+            except RecursionError:  # `{` nested thousands deep: no table Hygon publishes
+                raise SourceError(f"{name} is nested too deep", path=where) from None
             return value
     raise SourceError(f"no 'var {name} = …{{…}}' composite literal", path=where)
 

@@ -17,6 +17,7 @@ from chipdoctor.evidence.base import NotRecorded, UnreadableError, normalize_nam
 from chipdoctor.i18n import T, join
 from chipdoctor.model import Finding, Inventory, Severity
 from chipdoctor.probes.base import ProbeContext
+from chipdoctor.recipes.safety import PACKAGE, VERSION
 from chipdoctor.rules.common import stack_finding
 from chipdoctor.rules.stack_packages import requirers
 from chipdoctor.stacks.cuda.archs import Capability, capability_text, runs, sm_name
@@ -68,7 +69,9 @@ def probe(context: ProbeContext) -> None:
     for name in names:
         version = packages.get(name)
         where = infos.get((name, version)) if version else None
-        if version is None or where is None:
+        # NOTE: name and version go into the pasteable rebuild line of the finding: a
+        # directory name a shell would run (`1.0$(...)`) is not judged.
+        if version is None or where is None or not _plain(name, version):
             continue
         site, dist_info = where
         try:
@@ -95,6 +98,11 @@ def probe(context: ProbeContext) -> None:
             facts[f"{key}.native"] = " ".join(code.native)
             facts[f"{key}.portable"] = " ".join(code.portable)
             count += 1
+
+
+def _plain(name: str, version: str) -> bool:
+    """A distribution name and version as a recipe accepts them (recipes/safety.py)."""
+    return PACKAGE.fullmatch(name) is not None and VERSION.fullmatch(version) is not None
 
 
 def _cuda_targets(names: tuple[str, ...]) -> bool:

@@ -11,9 +11,9 @@ records the same; the rule judges them with the one runs-on predicate (archs.run
 from __future__ import annotations
 
 import csv
-import re
 
 from chipdoctor.evidence.base import NotRecorded, UnreadableError, normalize_name
+from chipdoctor.evidence.pyinfo import DIST_INFO
 from chipdoctor.i18n import T, join
 from chipdoctor.model import Finding, Inventory, Severity
 from chipdoctor.probes.base import ProbeContext
@@ -26,7 +26,6 @@ from chipdoctor.stacks.cuda.facts import CPP_EXTENSION_DOCS, FACT_EXTENSION
 #: Native libraries read per distribution, and in all.
 MAX_PER_DISTRIBUTION = 16
 MAX_LIBRARIES = 64
-_DIST_INFO = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+)\.dist-info$")
 
 
 def record_libraries(text: str) -> list[str]:
@@ -49,7 +48,7 @@ def _dist_infos(context: ProbeContext) -> dict[tuple[str, str], tuple[str, str]]
         except UnreadableError:
             continue
         for entry in entries:
-            match = _DIST_INFO.match(entry)
+            match = DIST_INFO.match(entry)
             if match is not None:
                 key = (normalize_name(match.group("name")), match.group("version"))
                 found.setdefault(key, (site.rstrip("/"), entry))

@@ -4,7 +4,8 @@ and the keys of the Inventory.facts its probe writes and its rules read."""
 from __future__ import annotations
 
 NVIDIA_SMI = "nvidia-smi"
-#: Each GPU's compute capability (drivers from about R510 know the field; older ones refuse it).
+#: Each GPU's compute capability (an R470 driver refuses the field, huggingface/candle#733;
+#: which later branch first prints it is not published: such a host falls back to the name).
 QUERY_CAPABILITY = "nvidia-smi --query-gpu=index,name,compute_cap --format=csv,noheader"
 #: Where a CUDA build of torch keeps its kernels, under a site directory.
 TORCH_CUDA_LIBRARY = "torch/lib/libtorch_cuda.so"

@@ -7,9 +7,10 @@ ROCM_ROOT = "/opt/rocm"
 # NOTE: gpustack's pyrocmsmi tries these under $ROCM_HOME / $ROCM_PATH / /opt/rocm; `version`
 # holds the release ("7.2.0"), `version-dev` the build ("7.2.1-43", sometimes empty).
 VERSION_FILES = (".info/version", ".info/version-rocm", ".info/version-dev", ".info/version-libs")
-# NOTE: published listings of ROCm installs: /opt/rocm/lib/librccl.so.1.0.60401 (ROCm 6.4.1),
-# /opt/rocm/lib/librccl.so.1.0.70200 (ROCm 7.2.0, /opt/rocm resolving to /opt/rocm-7.2.0) and
-# librccl.so.1.0.70101 in a ROCm base image, each with the soname librccl.so.1.
+# NOTE: file names seen in environment reports of ROCm installs in public repositories (found
+# by code search; no AMD document lists them): /opt/rocm/lib/librccl.so.1.0.60401 (ROCm
+# 6.4.1), /opt/rocm-7.2.0/lib/librccl.so.1.0.70200 (soname librccl.so.1) and
+# librccl.so.1.0.70101 in a ROCm base image.
 RCCL_LIBRARY = "librccl"
 AMDGPU_MODULE = "/sys/module/amdgpu"
 AMDGPU_VERSION = f"{AMDGPU_MODULE}/version"

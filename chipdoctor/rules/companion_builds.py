@@ -29,6 +29,7 @@ from chipdoctor.model import Finding, Severity
 from chipdoctor.probes.torch_default import default_build
 from chipdoctor.rules.common import is_final, pip_install, release_line, release_of
 from chipdoctor.rules.requirements import TORCHVISION_FOR_TORCH, WHEEL_INDEX, companions_for
+from chipdoctor.versions import PEP440, InvalidVersion
 
 VISION_TABLE = (
     "pytorch/vision README, the torch and torchvision versions table "
@@ -111,6 +112,10 @@ def _build(
 def _companion_build(
     name: str, version: str, torch: str, platform: PlatformInfo
 ) -> tuple[str, str] | None:
+    try:
+        PEP440.parse(version)  # its release goes into the fix's pip line: no shell text there
+    except InvalidVersion:
+        return None
     if "+" in version:
         return _build(version, platform)
     made_for = _TORCH_FOR_TORCHVISION.get(release_line(version))

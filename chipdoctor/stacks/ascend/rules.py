@@ -192,11 +192,9 @@ def _torch_npu_vs_cann(
     stated = [
         row for row in matrix.table("torch_npu_cann").lookup(torch_npu) if row.matches("cann", cann)
     ]
-    failed = [row for row in stated if row.verdict == INCOMPATIBLE]
-    compat = [row for row in stated if row.verdict != INCOMPATIBLE]
-    if compat and not failed:
+    if stated and all(row.verdict != INCOMPATIBLE for row in stated):
         return [
-            _cann_declared_compatible(torch_npu, rows[0].first("cann"), cann, compat[0], matrix)
+            _cann_declared_compatible(torch_npu, rows[0].first("cann"), cann, stated[0], matrix)
         ]
     return [_torch_npu_not_for_cann(torch_npu, torch, cann, rows, matrix)]
 

@@ -21,7 +21,7 @@ from chipdoctor import __version__
 from chipdoctor.i18n import T, join
 from chipdoctor.matrix.model import MatrixSet
 from chipdoctor.model import Finding, Inventory, Severity
-from chipdoctor.resolve.model import Resolution
+from chipdoctor.resolve.model import Resolution, StackResolver
 from chipdoctor.resolve.pins import Pin
 from chipdoctor.stacks import STACKS
 
@@ -32,13 +32,14 @@ def planned(inventory: Inventory, matrices: MatrixSet, findings: list[Finding]) 
     failure must not cost `check` its verdicts (`chipdoctor fix` reports it itself)."""
     out = list(findings)
     for stack in inventory.stacks:
-        if STACKS[stack].resolver() is None:
+        resolver = STACKS[stack].resolver()
+        if resolver is None:
             continue
         mine = [i for i, f in enumerate(out) if f.stack == stack and f.severity in _PLANNED]
         if not mine:
             continue
         try:
-            way = _Ways(inventory, matrices, stack, findings)
+            way = _Ways(inventory, matrices, stack, resolver, findings)
             fixes = {i: way.fix(out[i]) for i in mine}
         except Exception:  # a planning bug must not hide the rules' verdicts
             continue
@@ -57,14 +58,17 @@ class _Ways:
     """The plans of one stack, made once."""
 
     def __init__(
-        self, inventory: Inventory, matrices: MatrixSet, stack: str, findings: list[Finding]
+        self,
+        inventory: Inventory,
+        matrices: MatrixSet,
+        stack: str,
+        resolver: StackResolver,
+        findings: list[Finding],
     ) -> None:
         self.inventory = inventory
         self.matrices = matrices
         self.stack = stack
         self.findings = findings
-        resolver = STACKS[stack].resolver()
-        assert resolver is not None  # planned() skips a stack without one
         self.resolver = resolver
         self.driver = resolver.hard[0]
         self.default = self._resolve(())

@@ -13,10 +13,10 @@ from chipdoctor.model import Finding, Inventory, Severity
 from chipdoctor.resolve.model import Resolution
 from chipdoctor.stacks import STACKS
 from chipdoctor.stacks.interface import StepWriter
+from chipdoctor.versions import InvalidVersion, scheme_for
 
 if TYPE_CHECKING:
     from chipdoctor.matrix.store import DataSource
-from chipdoctor.versions import InvalidVersion, scheme_for
 
 PLAN_FORMAT = "chipdoctor-plan/1"
 

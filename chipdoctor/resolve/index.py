@@ -55,14 +55,14 @@ def _key(component: str, text: str) -> object:
     trailing zeros, pre, post, dev) as packaging compares them (a local tag never reaches here)."""
     scheme = scheme_for(component)
     if scheme.grammar != "vendor":
-        public = public_version(text)
-        simple = _SIMPLE_PEP440.fullmatch(public)
+        text = public_version(text)
+        simple = _SIMPLE_PEP440.fullmatch(text)
         if simple is not None:
             release = tuple(int(n) for n in simple.group(1).split("."))
             post = simple.group(2)
             return (0, _stripped(release), None, None if post is None else int(post), None)
     try:
-        parsed = scheme.parse(text if scheme.grammar == "vendor" else public_version(text))
+        parsed = scheme.parse(text)
     except InvalidVersion:
         return None
     if isinstance(parsed, VendorVersion):

@@ -50,6 +50,19 @@ def release_of(version: str) -> str:
         return public_version(version)
 
 
+def release_line(version: str) -> str:
+    """`2.3.0+cu121` -> `2.3`: the major.minor line a release belongs to."""
+    return ".".join(release_of(version).split(".")[:2])
+
+
+def is_final(version: str | None) -> bool:
+    """A final (or post) release; False for a pre-release, a nightly or an unreadable version."""
+    try:
+        return version is not None and not Version(version).is_prerelease
+    except _PackagingInvalid:
+        return False
+
+
 def same_release(a: str, b: str) -> bool:
     try:
         return Version(release_of(a)) == Version(release_of(b))

@@ -23,14 +23,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from packaging.version import InvalidVersion, Version
-
 from chipdoctor.evidence.base import PlatformInfo
 from chipdoctor.i18n import T
 from chipdoctor.model import Finding, Severity
 from chipdoctor.probes.torch_default import default_build
-from chipdoctor.rules.common import pip_install, release_of
+from chipdoctor.rules.common import is_final, pip_install, release_line, release_of
 from chipdoctor.rules.requirements import TORCHVISION_FOR_TORCH, WHEEL_INDEX, companions_for
+from chipdoctor.versions import PEP440, InvalidVersion
 
 VISION_TABLE = (
     "pytorch/vision README, the torch and torchvision versions table "
@@ -66,10 +65,10 @@ def findings(
 
 def _release_lines(torch: str, vision: str | None, pinned: bool) -> list[Finding]:
     """torchvision of another torch line than the installed one, where its pin is unknown."""
-    if vision is None or pinned or not _final(torch):
+    if vision is None or pinned or not is_final(torch):
         return []
-    made_for = _TORCH_FOR_TORCHVISION.get(_line(vision))
-    if made_for is None or made_for == _line(torch):
+    made_for = _TORCH_FOR_TORCHVISION.get(release_line(vision))
+    if made_for is None or made_for == release_line(torch):
         return []
     return [
         Finding(
@@ -88,17 +87,6 @@ def _release_lines(torch: str, vision: str | None, pinned: bool) -> list[Finding
             companions_for(torch, ["torchvision"]),
         )
     ]
-
-
-def _final(version: str) -> bool:
-    try:
-        return not Version(version).is_prerelease
-    except InvalidVersion:
-        return False
-
-
-def _line(version: str) -> str:
-    return ".".join(release_of(version).split(".")[:2])
 
 
 def _build(
@@ -124,9 +112,14 @@ def _build(
 def _companion_build(
     name: str, version: str, torch: str, platform: PlatformInfo
 ) -> tuple[str, str] | None:
+    try:
+        PEP440.parse(version)  # its release goes into the fix's pip line: no shell text there
+    except InvalidVersion:
+        return None
     if "+" in version:
         return _build(version, platform)
-    if name != "torchvision" or _TORCH_FOR_TORCHVISION.get(_line(version)) != _line(torch):
+    made_for = _TORCH_FOR_TORCHVISION.get(release_line(version))
+    if name != "torchvision" or made_for != release_line(torch):
         return None  # another release line is the Requires-Dist check's business
     # NOTE: the torch release it is made for is the installed one's (same line, same pairing).
     return _build(release_of(torch), platform)

@@ -111,8 +111,13 @@ def _plain(pattern: str) -> str | None:
     """A plain version or a `.X` / `.*` line (kept as written, so it still matches its
     releases); None for a range."""
     text = pattern.strip()
-    line = text[:-2] if text.lower().endswith((".x", ".*")) else text
+    line = _line_start(text)
     return None if not line or _OPERATORS & set(line) else text
+
+
+def _line_start(text: str) -> str:
+    """`2.5.x` / `2.5.*` -> `2.5`; a plain version as it is."""
+    return text[:-2] if text.lower().endswith((".x", ".*")) else text
 
 
 def _newest(component: str, versions: list[str]) -> str | None:
@@ -120,7 +125,7 @@ def _newest(component: str, versions: list[str]) -> str | None:
     scheme = scheme_for(component)
     best: tuple[object, str] | None = None
     for version in versions:
-        text = version[:-2] if version.lower().endswith((".x", ".*")) else version
+        text = _line_start(version)
         try:
             parsed = scheme.parse(text if scheme.grammar == "vendor" else public_version(text))
         except InvalidVersion:

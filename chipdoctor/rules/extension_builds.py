@@ -16,7 +16,7 @@ from packaging.version import InvalidVersion, Version
 
 from chipdoctor.i18n import T
 from chipdoctor.model import Finding, Severity
-from chipdoctor.rules.common import pip_install, release_of
+from chipdoctor.rules.common import pip_install, release_line, release_of
 from chipdoctor.versions import public_version
 
 FLASH_ATTN_SOURCE = (
@@ -102,7 +102,7 @@ def findings(packages: Mapping[str, str]) -> list[Finding]:
                 "{built}, a nightly, not torch {torch}: it fails with `undefined symbol` "
                 "(source: {source}).",
                 flash=flash,
-                line=_line(torch),
+                line=release_line(torch),
                 built=built,
                 torch=torch,
                 source=FLASH_ATTN_SOURCE,
@@ -112,16 +112,12 @@ def findings(packages: Mapping[str, str]) -> list[Finding]:
     ]
 
 
-def _line(version: str) -> str:
-    return ".".join(release_of(version).split(".")[:2])
-
-
 def _built_against(flash: str, torch: str) -> str | None:
     """The torch that flash-attn release's wheel for this torch line was built against."""
     # NOTE: the post release is kept: `2.3.1.post1` was rebuilt against torch 2.1.0, where
     # `2.3.1` used a 2.1.0 nightly.
     for built in FLASH_ATTN_BUILT_AGAINST.get(public_version(flash), ()):
-        if _line(built) == _line(torch):
+        if release_line(built) == release_line(torch):
             return built
     return None
 

@@ -21,7 +21,7 @@ from chipdoctor.components import ALL_COMPONENTS
 from chipdoctor.evidence.base import PlatformInfo, PythonInfo, normalize_name
 from chipdoctor.i18n import T
 from chipdoctor.model import Finding, Severity
-from chipdoctor.rules.common import pip_install, release_of
+from chipdoctor.rules.common import is_final, pip_install, release_line
 from chipdoctor.rules.stack_packages import touches_stack
 
 #: A build's local tag that names its index on download.pytorch.org (`+cu124`, `+rocm6.2`).
@@ -154,7 +154,8 @@ def _component(name: str) -> str:
 def _fix(target: str, items: list[Unmet], packages: Mapping[str, str]) -> str:
     installed = items[0].installed
     requirers = {i.requirer for i in items}
-    if target == "torch" and installed and _final(installed) and requirers <= set(_COMPANIONS):
+    # NOTE: a nightly's companions are pinned to one day's torch, not a line.
+    if target == "torch" and installed and is_final(installed) and requirers <= set(_COMPANIONS):
         return companions_for(installed, sorted(requirers))
     specifier = SpecifierSet(",".join(i.specifier for i in items if i.specifier))
     pinned = _pinned(specifier)
@@ -163,9 +164,7 @@ def _fix(target: str, items: list[Unmet], packages: Mapping[str, str]) -> str:
     variant = _variant(installed) if target in ("torch", *_COMPANIONS) else None
     if variant and "+" not in pinned:
         # NOTE: nightlies live on their own index (download.pytorch.org/whl/nightly/<variant>).
-        index = (
-            f"{WHEEL_INDEX}/nightly/{variant}" if not _final(pinned) else f"{WHEEL_INDEX}/{variant}"
-        )
+        index = f"{WHEEL_INDEX}/{'' if is_final(pinned) else 'nightly/'}{variant}"
         return pip_install(f"{target}=={pinned}+{variant}", index_url=index)
     return pip_install(f"{target}=={pinned}")
 
@@ -173,7 +172,7 @@ def _fix(target: str, items: list[Unmet], packages: Mapping[str, str]) -> str:
 def companions_for(torch: str, companions: list[str]) -> str:
     """Keep the installed torch; reinstall torchvision/torchaudio built for it (pip picks the
     release whose own pin matches `torch==<installed>`)."""
-    line = ".".join(release_of(torch).split(".")[:2])
+    line = release_line(torch)
     wanted = [
         f"torchvision=={TORCHVISION_FOR_TORCH[line]}.*"
         if name == "torchvision" and line in TORCHVISION_FOR_TORCH
@@ -184,14 +183,6 @@ def companions_for(torch: str, companions: list[str]) -> str:
     return pip_install(
         *wanted, f"torch=={torch}", index_url=f"{WHEEL_INDEX}/{variant}" if variant else None
     )
-
-
-def _final(version: str | None) -> bool:
-    """A final release: a nightly's companions are pinned to one day's torch, not a line."""
-    try:
-        return version is not None and not Version(version).is_prerelease
-    except InvalidVersion:
-        return False
 
 
 def _pinned(specifier: SpecifierSet) -> str | None:

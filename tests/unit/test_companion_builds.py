@@ -53,3 +53,9 @@ def test_a_torchvision_of_another_torch_line_without_its_pin() -> None:
     )
     assert findings(LINUX, {"torch": "2.5.1", "torchvision": "0.20.1"}) == []
     assert findings(LINUX, {"torch": "2.6.0.dev20241112", "torchvision": "0.20.1"}) == []
+
+
+def test_a_version_that_is_not_pep_440_is_not_judged() -> None:
+    """A snapshot's version reaches the fix's pip line only where it is one (no `$(...)`)."""
+    for vision in ("0.17.$(touch x)", "$(touch x)+cu121"):
+        assert findings(LINUX, {"torch": "2.2.1+cpu", "torchvision": vision}) == []

@@ -15,12 +15,21 @@ from chipdoctor.rules.common import compare, release_of, stack_finding
 from chipdoctor.stacks.ascend import facts
 from chipdoctor.stacks.ascend.places import places
 
-CANN_DOWNLOAD = "https://www.hiascend.com/developer/download/community/result?module=cann"
 #: torch_npu from which the ATB operators ship in torch_npu (`op_plugin/atb`), per the issue's
 #: scope (torch_npu >= 2.1 with an ATB user installed).
 _ATB_FROM = Version("2.1")
 
 _finding = partial(stack_finding, stack="ascend")
+
+
+def install_cann(wanted: str) -> str:
+    """The fix that installs a CANN release: its toolkit and its kernels/ops package."""
+    return T(
+        "Install the CANN {wanted} toolkit and the kernels/ops package for your chip "
+        "({url}), then source its set_env.sh.",
+        wanted=wanted,
+        url=facts.CANN_DOWNLOAD,
+    )
 
 
 def kernels(inventory: Inventory, cann: str) -> list[Finding]:
@@ -56,7 +65,7 @@ def kernels(inventory: Inventory, cann: str) -> list[Finding]:
                 "Install {package} ({url}) with `--install`, after sourcing the toolkit's "
                 "set_env.sh.",
                 package=package,
-                url=CANN_DOWNLOAD,
+                url=facts.CANN_DOWNLOAD,
             ),
         )
     ]
@@ -77,7 +86,7 @@ def nnal(inventory: Inventory, cann: str) -> list[Finding]:
     fix = T(
         "Install {package} ({url}) with `--install`, then `source {set_env}`.",
         package=package,
-        url=CANN_DOWNLOAD,
+        url=facts.CANN_DOWNLOAD,
         set_env=set_env,
     )
     if installed is None:

@@ -26,7 +26,7 @@ from chipdoctor.matrix.model import Matrix, Row
 from chipdoctor.model import Finding, Inventory, Severity
 from chipdoctor.rules.common import cite, newest_row, pip_install, release_of, stack_finding
 from chipdoctor.stacks.ascend import facts
-from chipdoctor.stacks.ascend.companions import CANN_DOWNLOAD
+from chipdoctor.stacks.ascend.companions import install_cann
 from chipdoctor.stacks.ascend.pip import torch_npu_line
 
 _finding = partial(stack_finding, stack="ascend")
@@ -138,14 +138,7 @@ def _cann(vllm_ascend: str, cann: str, row: Row | None, matrix: Matrix) -> list[
             cann=cann,
         )
     wanted = row.first("cann") if row is not None else _least(required[0].first("cann"))
-    fixes = [
-        T(
-            "Install the CANN {wanted} toolkit and the kernels/ops package for your chip "
-            "({url}), then source its set_env.sh.",
-            wanted=wanted,
-            url=CANN_DOWNLOAD,
-        )
-    ]
+    fixes = [install_cann(wanted)]
     paired = _paired(matrix, "vllm_ascend", "cann", cann)
     if paired is not None:
         command = pip_install(
@@ -193,14 +186,7 @@ def _triton(triton: str, cann: str, matrix: Matrix) -> list[Finding]:
     if not rows or any(row.matches("cann", cann) for row in rows):
         return []
     listed = rows[0].patterns("cann")
-    fixes = [
-        T(
-            "Install the CANN {wanted} toolkit and the kernels/ops package for your chip "
-            "({url}), then source its set_env.sh.",
-            wanted=listed[0],
-            url=CANN_DOWNLOAD,
-        )
-    ]
+    fixes = [install_cann(listed[0])]
     paired = _paired(matrix, "triton_ascend", "cann", cann)
     if paired is not None:
         command = pip_install(f"triton-ascend=={paired.first('triton-ascend')}")

@@ -10,6 +10,8 @@ CANN_INSTALL_INFO = "/etc/Ascend/ascend_cann_install.info"
 NPU_SMI = "npu-smi info"
 VISIBLE_DEVICES = "ASCEND_RT_VISIBLE_DEVICES"
 DRIVER_PACKAGE = "Ascend-hdk-<chip>-npu-driver_<version>_linux-<arch>.run"
+#: Where every CANN package (toolkit, kernels/ops, NNAL) is downloaded.
+CANN_DOWNLOAD = "https://www.hiascend.com/developer/download/community/result?module=cann"
 
 #: The packages of a CANN release besides the toolkit (ascend.md §0, from the hiascend MindSDK
 #: 7.3.0 Index guide and Ascend/cann-container-image's Dockerfiles): the operator kernels

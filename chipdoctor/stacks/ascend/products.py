@@ -23,6 +23,7 @@ trains before 6.0.rc3 state nothing (not judged).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from chipdoctor.i18n import T
 from chipdoctor.matrix.model import Matrix, Row
@@ -35,6 +36,8 @@ _GUIDE = (
     "installation_description.md"
 )
 _TRAINING = frozenset({"910", "910b"})
+
+_finding = partial(stack_finding, stack="ascend")
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,7 @@ def product_support(
 
 
 def _inference_card(where: dict[str, str]) -> Finding:
-    return stack_finding(
+    return _finding(
         "torch_npu-product",
         Severity.WARNING,
         ("torch_npu",),
@@ -138,7 +141,6 @@ def _inference_card(where: dict[str, str]) -> Finding:
             "{product} for inference only.",
             product=where["product"],
         ),
-        stack="ascend",
     )
 
 
@@ -159,7 +161,7 @@ def _listed_later(series: str, release: str, matrix: Matrix, where: dict[str, st
             product=where["product"],
         )
     )
-    return stack_finding(
+    return _finding(
         "torch_npu-product",
         Severity.WARNING,
         ("torch_npu",),
@@ -171,5 +173,4 @@ def _listed_later(series: str, release: str, matrix: Matrix, where: dict[str, st
             **where,
         ),
         fix,
-        stack="ascend",
     )

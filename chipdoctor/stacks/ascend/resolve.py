@@ -264,8 +264,9 @@ class AscendResolver:
         def search(
             place: _Place, group: _Group, torch: str, option: _Option
         ) -> Iterator[Candidate]:
-            found = _Search(index, group, torch, *option, current, by, accept, firmware)
-            found.bound, found.place = bound, place
+            found = _Search(
+                index, group, torch, *option, current, by, accept, firmware, bound, place
+            )
             return found.candidates()
 
         later: list[tuple[int, _Place, _Group, str, _Option]] = []

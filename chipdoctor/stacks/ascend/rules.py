@@ -30,8 +30,6 @@ from chipdoctor.stacks.ascend import companions, ecosystem, facts, products
 from chipdoctor.stacks.ascend.pip import torch_line as _torch_line
 from chipdoctor.stacks.ascend.pip import torch_npu_line as _pip_torch_npu
 
-CANN_DOWNLOAD = "https://www.hiascend.com/developer/download/community/result?module=cann"
-
 
 def evaluate(inventory: Inventory, matrix: Matrix) -> list[Finding]:
     out: list[Finding] = []
@@ -194,11 +192,9 @@ def _torch_npu_vs_cann(
     stated = [
         row for row in matrix.table("torch_npu_cann").lookup(torch_npu) if row.matches("cann", cann)
     ]
-    failed = [row for row in stated if row.verdict == INCOMPATIBLE]
-    compat = [row for row in stated if row.verdict != INCOMPATIBLE]
-    if compat and not failed:
+    if stated and all(row.verdict != INCOMPATIBLE for row in stated):
         return [
-            _cann_declared_compatible(torch_npu, rows[0].first("cann"), cann, compat[0], matrix)
+            _cann_declared_compatible(torch_npu, rows[0].first("cann"), cann, stated[0], matrix)
         ]
     return [_torch_npu_not_for_cann(torch_npu, torch, cann, rows, matrix)]
 
@@ -214,12 +210,7 @@ def _torch_npu_without_cann(torch_npu: str, rows: list[Row]) -> Finding:
             "`import torch_npu` fails (libhccl.so / libascendcl.so not found).",
             torch_npu=torch_npu,
         ),
-        T(
-            "Install the CANN {wanted} toolkit and the kernels/ops package for your chip "
-            "({url}), then source its set_env.sh.",
-            wanted=wanted,
-            url=CANN_DOWNLOAD,
-        ),
+        companions.install_cann(wanted),
     )
 
 
@@ -279,7 +270,9 @@ def _torch_npu_not_for_cann(
     fixes: list[str] = []
     if best is not None:
         fixes.append(_pip_torch_npu(best.first("torch_npu"), torch))
-    fixes.append(T("or install CANN {version} ({url})", version=recommended, url=CANN_DOWNLOAD))
+    fixes.append(
+        T("or install CANN {version} ({url})", version=recommended, url=facts.CANN_DOWNLOAD)
+    )
     order = compare("cann", cann, recommended)
     if failed:
         severity = Severity.ERROR
@@ -569,7 +562,7 @@ def _driver_fix(cann: str, driver: str, compatible: list[Row], matrix: Matrix) -
                 "Or install CANN {cann}, which lists driver {driver} ({url}).",
                 cann=best.first("cann"),
                 driver=driver,
-                url=CANN_DOWNLOAD,
+                url=facts.CANN_DOWNLOAD,
             )
         )
     return join(lines)

@@ -16,9 +16,9 @@ from chipdoctor.fix.plan import PipInstall, Plan, Step
 from chipdoctor.i18n import T
 from chipdoctor.model import Inventory
 from chipdoctor.recipes.data import wheels
+from chipdoctor.stacks.ascend import facts
 from chipdoctor.versions import InvalidVersion, parse_vendor
 
-CANN_DOWNLOAD = "https://www.hiascend.com/developer/download/community/result?module=cann"
 HDK_PACKAGES = (
     "Ascend-hdk-{chip}-npu-driver_{driver}_linux-{arch}.run",
     "Ascend-hdk-{chip}-npu-firmware_{firmware}.run",
@@ -134,7 +134,7 @@ def _toolkit_step(plan: Plan, cann: str, chip: str, arch: str) -> Step:
             "Install CANN {cann}: download {packages} from {url}",
             cann=cann,
             packages=", ".join(packages),
-            url=CANN_DOWNLOAD,
+            url=facts.CANN_DOWNLOAD,
         ),
         tuple(commands),
         why,

@@ -131,7 +131,7 @@ def _chip(
     if chip is not None and stack != "ascend":
         raise BadInput(f"--chip names an Ascend NPU series; it does not apply to a {stack} stack")
     if stack == "ascend":
-        from chipdoctor.stacks.ascend.steps import chip_series
+        from chipdoctor.stacks.ascend.packages import chip_series
 
         chip = chip or chip_series(inventory)
         if recipes and chip is None:

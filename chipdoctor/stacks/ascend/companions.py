@@ -13,6 +13,7 @@ from chipdoctor.i18n import T
 from chipdoctor.model import Finding, Inventory, Severity
 from chipdoctor.rules.common import compare, release_of, stack_finding
 from chipdoctor.stacks.ascend import facts
+from chipdoctor.stacks.ascend.packages import arch_of, chip_series, ops_file
 from chipdoctor.stacks.ascend.places import places
 
 #: torch_npu from which the ATB operators ship in torch_npu (`op_plugin/atb`), per the issue's
@@ -81,7 +82,7 @@ def nnal(inventory: Inventory, cann: str) -> list[Finding]:
         return []
     if installed is None and not needed:
         return []
-    package = facts.NNAL_PACKAGE.format(version=cann, arch=_arch(inventory))
+    package = facts.NNAL_PACKAGE.format(version=cann, arch=arch_of(inventory))
     set_env = facts.NNAL_SET_ENV.format(ascend=places(inventory)["ascend"])
     fix = T(
         "Install {package} ({url}) with `--install`, then `source {set_env}`.",
@@ -130,20 +131,4 @@ def _runs_atb(torch_npu: str | None) -> bool:
 
 def _package(inventory: Inventory, cann: str) -> str:
     """The kernels (before CANN 8.5.0) or ops (from 8.5.0) package for this machine's chip."""
-    order = compare("cann", cann, "8.5.0")
-    template = facts.OPS_PACKAGE if order is not None and order >= 0 else facts.KERNELS_PACKAGE
-    return template.format(chip=_chip(inventory), version=cann, arch=_arch(inventory))
-
-
-def _chip(inventory: Inventory) -> str:
-    """The package's chip name from `npu-smi info`'s (910B2C -> 910b, 310P3 -> 310p); a
-    placeholder where no device was listed or the name is not one of those."""
-    for device in inventory.devices:
-        name = device.name.lower()
-        if device.stack == "ascend" and name.startswith(("910b", "310p")):
-            return name[:4]
-    return "<chip>"
-
-
-def _arch(inventory: Inventory) -> str:
-    return inventory.version("arch") or "<arch>"
+    return ops_file(chip_series(inventory) or "<chip>", cann, arch_of(inventory))

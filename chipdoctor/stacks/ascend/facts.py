@@ -15,9 +15,8 @@ CANN_DOWNLOAD = "https://www.hiascend.com/developer/download/community/result?mo
 
 #: The packages of a CANN release besides the toolkit (ascend.md §0, from the hiascend MindSDK
 #: 7.3.0 Index guide and Ascend/cann-container-image's Dockerfiles): the operator kernels
-#: before 8.5.0, the ops package from 8.5.0, and NNAL (ATB, libatb.so).
-KERNELS_PACKAGE = "Ascend-cann-kernels-{chip}_{version}_linux-{arch}.run"
-OPS_PACKAGE = "Ascend-cann-{chip}-ops_{version}_linux-{arch}.run"
+#: before 8.5.0 and the ops package from 8.5.0 (named in packages.py), and NNAL (ATB,
+#: libatb.so).
 NNAL_PACKAGE = "Ascend-cann-nnal_{version}_linux-{arch}.run"
 NNAL_SET_ENV = "{ascend}/nnal/atb/set_env.sh"
 #: Distributions that run ATB operators through torch_npu, so need NNAL: vllm-ascend

@@ -85,9 +85,9 @@ def train_of(row: Row) -> str:
 
 
 def host_series(inventory: Inventory) -> str | None:
-    """The chip series of this host's NPUs (steps.chip_series), and the 310B, whose packages
+    """The chip series of this host's NPUs (packages.chip_series), and the 310B, whose packages
     `fix` does not name."""
-    from chipdoctor.stacks.ascend.steps import chip_series
+    from chipdoctor.stacks.ascend.packages import chip_series
 
     series = chip_series(inventory)
     if series is None and any(

@@ -17,6 +17,7 @@ from chipdoctor.i18n import T
 from chipdoctor.model import Inventory
 from chipdoctor.recipes.data import wheels
 from chipdoctor.stacks.ascend import facts
+from chipdoctor.stacks.ascend.packages import arch_of, chip_series, ops_file
 from chipdoctor.versions import InvalidVersion, parse_vendor
 
 HDK_PACKAGES = (
@@ -29,48 +30,10 @@ NNAL_SET_ENV = "/usr/local/Ascend/nnal/atb/set_env.sh"
 FACT_CHIP = "chip"
 FACT_ARCH = "arch"
 
-# NOTE: npu-smi names (shared/reference/ascend.md §8) -> the chip series of package names and
-# image tags (cann-container-image OVERVIEW.md: 910b = Atlas A2, a3 = Atlas A3, 310p, 910).
-_CHIP_PREFIXES = (
-    ("910B", "910b"),
-    ("ASCEND910", "a3"),
-    ("910PREMIUMA", "910"),
-    ("910A", "910"),
-    ("310P", "310p"),
-    ("950", "950"),
-)
-
-
-def chip_series(inventory: Inventory) -> str | None:
-    """The NPU series of this host's devices, or None when npu-smi showed none."""
-    for device in inventory.devices:
-        if device.stack != "ascend":
-            continue
-        name = device.name.replace(" ", "").upper()
-        for prefix, series in _CHIP_PREFIXES:
-            if name.startswith(prefix):
-                return series
-    return None
-
-
-def _arch(inventory: Inventory) -> str:
-    machine = (inventory.version("arch") or "").lower()
-    return {"arm64": "aarch64", "amd64": "x86_64"}.get(machine, machine) or "<arch>"
-
-
-def _ops_package(chip: str, cann: str) -> str:
-    try:
-        ops = parse_vendor(cann) >= parse_vendor("8.5.0")
-    except InvalidVersion:
-        ops = True
-    if chip == "a3":
-        return "Ascend-cann-A3-ops" if ops else "Atlas-A3-cann-kernels"
-    return f"Ascend-cann-{chip}-ops" if ops else f"Ascend-cann-kernels-{chip}"
-
 
 def steps(plan: Plan, inventory: Inventory) -> list[Step]:
     chip = plan.facts.get(FACT_CHIP) or chip_series(inventory) or "<chip>"
-    arch = plan.facts.get(FACT_ARCH) or _arch(inventory)
+    arch = plan.facts.get(FACT_ARCH) or arch_of(inventory)
     out: list[Step] = []
     driver, firmware = plan.target("ascend_driver"), plan.target("ascend_firmware")
     if driver and (plan.changed("ascend_driver") or plan.changed("ascend_firmware")):
@@ -105,10 +68,10 @@ def steps(plan: Plan, inventory: Inventory) -> list[Step]:
 def _toolkit_step(plan: Plan, cann: str, chip: str, arch: str) -> Step:
     packages = [
         f"Ascend-cann-toolkit_{cann}_linux-{arch}.run",
-        f"{_ops_package(chip, cann)}_{cann}_linux-{arch}.run",
+        ops_file(chip, cann, arch),
     ]
     if plan.target("nnal"):
-        packages.append(f"Ascend-cann-nnal_{cann}_linux-{arch}.run")
+        packages.append(facts.NNAL_PACKAGE.format(version=cann, arch=arch))
     commands = [
         f"bash ./{packages[0]} --install --quiet",
         f"bash ./{packages[1]} --install --quiet",

@@ -43,8 +43,6 @@ def render(result: OpsResult, fmt: str, *, lang: str = "en") -> str:
 
 def _heading(result: OpsResult, lang: str) -> str:
     target = result.target
-    leaves = [v for v in result.ops if v.status != "composite"]
-    native = sum(v.status == "native" for v in leaves)
     coverage = f"{result.coverage:.1%}"
     return translate(
         T(
@@ -55,8 +53,8 @@ def _heading(result: OpsResult, lang: str) -> str:
             version=target.version,
             release=_release(result),
             torch=target.torch,
-            native=native,
-            total=len(leaves),
+            native=result.native,
+            total=len(result.leaves),
             coverage=coverage,
         ),
         lang,

@@ -84,11 +84,13 @@ def _numbers(ranges: str, item: str, room: int) -> list[str]:
     for piece in ranges.split(","):
         match = _RANGE.fullmatch(piece.strip())
         if match is None:
-            raise BadInput(f"hostlist {_quote(item)}: {piece!r} is not a number or a range a-b")
+            raise BadInput(
+                f"hostlist {_quote(item)}: {_quote(piece)} is not a number or a range a-b"
+            )
         low_text, high_text = match.group(1), match.group(2) or match.group(1)
         low, high = int(low_text), int(high_text)
         if high < low:
-            raise BadInput(f"hostlist {_quote(item)}: the range {piece!r} goes down")
+            raise BadInput(f"hostlist {_quote(item)}: the range {_quote(piece)} goes down")
         if high - low >= MAX_NAMES:
             raise BadInput(f"hostlist {_quote(item)}: more than {MAX_NAMES} names")
         spans.append((low, high, len(low_text)))

@@ -63,6 +63,13 @@ def test_a_bad_expression_is_quoted_short() -> None:
     assert len(str(caught.value)) < 200
 
 
+@pytest.mark.parametrize("ranges", ["x" * 1_000_000, "9" * 10_000, "9" * 4000 + "-1"])
+def test_a_bad_range_is_quoted_short(ranges: str) -> None:
+    with pytest.raises(BadInput) as caught:
+        expand(f"n[{ranges}]")
+    assert len(str(caught.value)) < 300
+
+
 def test_many_ranges_each_under_the_limit_are_refused_unexpanded() -> None:
     """Fifty ranges of a million names each: refused from their bounds, not after building 50
     million strings (gigabytes) first."""

@@ -198,7 +198,7 @@ class _Judge:
             if any(
                 "native" in self.data.statuses(k, release.name, self.target.minor) for k in keys
             ):
-                if self.target.stack != "ascend":  # a torch_mlu release is its version
+                if self.data.named_by_version:
                     return f"{self.target.component} {release.name}"
                 version = component_version(self.data, release.name, self.target.torch)
                 family = f"{self.data.family} {release.name}"

@@ -64,10 +64,10 @@ def _heading(result: OpsResult, lang: str) -> str:
 def _release(result: OpsResult) -> str:
     from chipdoctor.ops.data import stack_ops
 
-    family = stack_ops(result.target.stack).family
-    if family == result.target.component:  # a torch_mlu release is named by its version
+    data = stack_ops(result.target.stack)
+    if data.named_by_version:
         return result.target.release.name
-    return f"{family} {result.target.release.name}"
+    return f"{data.family} {result.target.release.name}"
 
 
 def _status(verdict: Verdict, lang: str) -> str:

@@ -110,7 +110,8 @@ def _requirements(evidence: Evidence, inventory: Inventory) -> None:
 
     try:
         python = evidence.python
-        requires = on_the_stack(evidence.requires_dist(), python.packages)
+        installed = evidence.requires_dist()
+        requires = on_the_stack(installed, python.packages)
         if requires:  # the PEP 508 machinery is imported only where there is something to judge
             from chipdoctor.rules.requirements import findings, marker_environment
 
@@ -120,9 +121,7 @@ def _requirements(evidence: Evidence, inventory: Inventory) -> None:
             from chipdoctor.rules import companion_builds
 
             inventory.findings.extend(
-                companion_builds.findings(
-                    evidence.platform, python.packages, evidence.requires_dist()
-                )
+                companion_builds.findings(evidence.platform, python.packages, installed)
             )
         if "flash-attn" in python.packages:
             from chipdoctor.rules import extension_builds

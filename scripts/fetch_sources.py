@@ -14,7 +14,13 @@ import sys
 from pathlib import Path
 
 from chipdoctor.errors import BadInput
-from chipdoctor.matrix.refresh.fetch import GITHUB_API, GITHUB_RAW, Endpoints, fetch_tracked
+from chipdoctor.matrix.refresh.fetch import (
+    GITHUB_API,
+    GITHUB_RAW,
+    TIMEOUT_S,
+    Endpoints,
+    fetch_tracked,
+)
 from chipdoctor.matrix.refresh.parsers import PARSERS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--into", type=Path, default=ROOT / "tests" / "fixtures" / "sources")
     parser.add_argument("--api", default=GITHUB_API, help=argparse.SUPPRESS)
     parser.add_argument("--raw", default=GITHUB_RAW, help=argparse.SUPPRESS)
-    parser.add_argument("--timeout", type=float, default=30.0, help=argparse.SUPPRESS)
+    parser.add_argument("--timeout", type=float, default=TIMEOUT_S, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     endpoints = Endpoints(args.api, args.raw, os.environ.get("GITHUB_TOKEN", ""), args.timeout)
     today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()

@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from chipdoctor.ops.target import matrix_versions
+from chipdoctor.versions import VendorVersion, parse_vendor
 
 DATA_FORMAT = "chipdoctor-ops-data/1"
 OP_PLUGIN_FILE = "op_plugin/config/op_plugin_functions.yaml"
@@ -65,7 +66,8 @@ FALLBACKS: dict[str, dict[str, Any]] = {
 }
 #: What scripts/ops_decomp.py adds to pytorch.json (traced with torch, not generated here).
 TRACED_KEYS = ("decompositions", "decompositions_traced_with")
-_RC = re.compile(r"^rc(\d+)$")
+#: Below every release: the version in the keys of master (after its flag) and of a non-release.
+_NO_RELEASE = parse_vendor("0")
 
 
 def read_source_md(path: Path) -> dict[str, str]:
@@ -84,15 +86,9 @@ def _load_yaml(path: Path) -> Any:
     return yaml.load(raw, Loader=loader)  # a safe loader
 
 
-def release_key(name: str) -> tuple[int, ...]:
+def release_key(name: str) -> tuple[bool, VendorVersion]:
     """Order of TorchNPU releases: 6.0.rc2 < 6.0.rc3 < 6.0.0 < 7.0.0 < 26.0.0 < master."""
-    if name == "master":
-        return (1 << 30,)
-    parts: list[int] = []
-    for piece in name.split("."):
-        rc = _RC.match(piece)
-        parts += [-1, int(rc.group(1))] if rc else [int(piece), 0]
-    return tuple(parts)
+    return (True, _NO_RELEASE) if name == "master" else (False, parse_vendor(name))
 
 
 def versions_of(spec: Any, all_version: list[str]) -> list[str]:
@@ -121,17 +117,15 @@ def op_key(func: str) -> str:
 
 def runs(minors: list[str], order: list[str]) -> str:
     """`2.1,2.2,2.3,2.5` over the release's torch list -> `2.1-2.3,2.5` (contiguous runs)."""
-    index = sorted({order.index(m) for m in minors if m in order})
-    out: list[str] = []
-    start = prev = None
-    for i in [*index, None]:
-        if start is not None and (i is None or i != prev + 1):  # type: ignore[operator]
-            out.append(order[start] if start == prev else f"{order[start]}-{order[prev]}")  # type: ignore[index]
-            start = None
-        if i is not None and start is None:
-            start = i
-        prev = i
-    return ",".join(out)
+    spans: list[list[int]] = []  # [first, last] index of each run
+    for i in sorted({order.index(m) for m in minors if m in order}):
+        if spans and spans[-1][1] == i - 1:
+            spans[-1][1] = i
+        else:
+            spans.append([i, i])
+    return ",".join(
+        order[first] if first == last else f"{order[first]}-{order[last]}" for first, last in spans
+    )
 
 
 def _minor(tag: str) -> str:
@@ -321,12 +315,12 @@ def _encode(
     }
 
 
-def release_key_any(name: str) -> tuple[int, ...]:
+def release_key_any(name: str) -> tuple[bool, VendorVersion]:
     head = name.split("+", 1)[0]
     try:
         return release_key(head)
     except ValueError:
-        return (0,)
+        return (False, _NO_RELEASE)
 
 
 def generate(sources: Path, out: Path) -> list[Path]:

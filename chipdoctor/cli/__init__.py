@@ -70,11 +70,16 @@ def _register(argv: list[str]) -> None:
     """Register the command argv names, or every command when it names none of _ONE_COMMAND
     (--help, a misspelt or new command), or none for --version: `check` need not pay for the
     others' modules (~5 ms of start-up)."""
-    named = next((arg for arg in argv if not arg.startswith("-")), None)
+    named = _command(argv)
     if named is None and "--version" in argv and "--help" not in argv:
         return  # the version is printed before any command is looked up
     for name in (named,) if named in _ONE_COMMAND else _ONE_COMMAND:
         importlib.import_module(f"chipdoctor.cli.{name}")
+
+
+def _command(argv: list[str]) -> Optional[str]:
+    """The command argv names: its first word that is no option."""
+    return next((arg for arg in argv if not arg.startswith("-")), None)
 
 
 def _run(argv: Optional[list[str]], stdout: _Watched) -> int:
@@ -133,9 +138,8 @@ def _failed(exc: Exception, argv: list[str], stdout: _Watched) -> int:
 
 def _asks_npd(argv: list[str]) -> bool:
     """`check ... --format npd` (or `--format=npd`) on the command line."""
-    named = next((arg for arg in argv if not arg.startswith("-")), None)
     pairs = zip(argv, argv[1:])
-    return named == "check" and (
+    return _command(argv) == "check" and (
         "--format=npd" in argv or any(pair == ("--format", "npd") for pair in pairs)
     )
 

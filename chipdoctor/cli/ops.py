@@ -91,9 +91,10 @@ def ops(
         component, version = parse_target(target)
     else:
         from chipdoctor.cli.evidence import evidence_for
+        from chipdoctor.evidence.host import DEFAULT_TIMEOUT
 
         with contextlib.ExitStack() as scope:
-            evidence = evidence_for(snapshot, python, 10.0, scope)
+            evidence = evidence_for(snapshot, python, DEFAULT_TIMEOUT, scope)
             component, version = installed(evidence, stack, snapshot=snapshot is not None)
     chosen = resolve(component, version)
     if run:

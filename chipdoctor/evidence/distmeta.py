@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Protocol
 
 from chipdoctor.evidence.base import UnreadableError, normalize_name
+from chipdoctor.evidence.pyinfo import DIST_INFO
 
 #: How much of one METADATA file is read: the headers, not the description. Most header
 #: blocks fit the first read; a longer one is read again up to the limit.
@@ -27,8 +28,6 @@ MAX_REQUIREMENTS = 500
 #: One requirement line (PEP 508 with markers); longer ones are hostile or broken.
 MAX_REQUIREMENT_CHARS = 1000
 
-_DIST_INFO = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+)\.dist-info$")
-
 
 class _Files(Protocol):
     def list_dir(self, path: str) -> list[str] | None: ...
@@ -38,17 +37,29 @@ class _Files(Protocol):
 
 def parse_requires_dist(text: str) -> tuple[str, ...]:
     """The `Requires-Dist` values of a METADATA header block, in order."""
-    found: list[str] = []
+    return kept_requirements(_requires_dist_values(text))
+
+
+def _requires_dist_values(text: str) -> Iterator[str]:
     for line in text.splitlines():
-        if not line.strip():
-            break  # the headers end here; the description follows
+        if not line.strip() and not line.startswith((" ", "\t")):
+            return  # the headers end here; the description follows
         name, sep, value = line.partition(":")
         if sep and name.strip().lower() == "requires-dist":
-            value = value.strip()
-            if value and len(value) <= MAX_REQUIREMENT_CHARS:
-                found.append(value)
-                if len(found) >= MAX_REQUIREMENTS:
-                    break
+            yield value
+
+
+def kept_requirements(values: Iterable[str]) -> tuple[str, ...]:
+    """The requirement lines kept of `values`, wherever they were read (METADATA or a
+    snapshot's record): stripped, none empty or over MAX_REQUIREMENT_CHARS, at most
+    MAX_REQUIREMENTS."""
+    found: list[str] = []
+    for line in values:
+        value = line.strip()
+        if value and len(value) <= MAX_REQUIREMENT_CHARS:
+            found.append(value)
+            if len(found) >= MAX_REQUIREMENTS:
+                break
     return tuple(found)
 
 
@@ -82,9 +93,10 @@ class LocalFiles:
             os.close(fd)
 
 
-#: A blank line in the bytes: `parse_requires_dist` stops there or at an earlier blank line, so
-#: cutting after it keeps everything the parse reads.
-_BLANK_LINE = re.compile(rb"\n[ \t\r\f\v]*\n")
+#: An empty line in the bytes: `parse_requires_dist` stops there or at an earlier blank line, so
+#: cutting after it keeps everything the parse reads. A line of spaces or tabs is no end: it
+#: continues a folded header (a multi-line `License:`), as the email parser reads it.
+_BLANK_LINE = re.compile(rb"\n\r?\n")
 
 
 def header_block(data: bytes) -> bytes:
@@ -99,16 +111,21 @@ def read_head(read: Callable[[int], bytes]) -> bytes:
     as `_headers` reads a file: the first part, and up to the limit only where the headers
     go on past it."""
     data = read(FIRST_READ_BYTES)
-    if len(data) == FIRST_READ_BYTES and b"\n\n" not in data:
+    if _headers_go_on(data):
         data += read(MAX_METADATA_BYTES - FIRST_READ_BYTES)
     return data
+
+
+def _headers_go_on(first: bytes) -> bool:
+    """Whether the header block may go on past a first read of FIRST_READ_BYTES."""
+    return len(first) == FIRST_READ_BYTES and b"\n\n" not in first
 
 
 def _headers(files: _Files, path: str) -> bytes | None:
     """The head of a METADATA file that holds its whole header block (or the limit's worth)."""
     try:
         data = files.read_bytes(path, FIRST_READ_BYTES)
-        if data is not None and len(data) == FIRST_READ_BYTES and b"\n\n" not in data:
+        if data is not None and _headers_go_on(data):
             data = files.read_bytes(path, MAX_METADATA_BYTES)
     except UnreadableError:
         return None
@@ -127,7 +144,7 @@ def read_requires(
         except UnreadableError:
             continue
         for child in names:
-            match = _DIST_INFO.match(child)
+            match = DIST_INFO.match(child)
             if match is None:
                 continue
             name = normalize_name(match.group("name"))

@@ -39,6 +39,7 @@ from chipdoctor.evidence.base import (
 )
 from chipdoctor.evidence.docker_api import EngineRefused, archive_chunks, path_stat
 from chipdoctor.evidence.fsfacts import NameOf, table_names
+from chipdoctor.evidence.pyinfo import DIST_INFO
 from chipdoctor.loader.devcode import DeviceCode
 from chipdoctor.loader.elf import ElfError, ElfInfo, parse_elf_bytes
 from chipdoctor.parsers.keyvalue import parse_key_values
@@ -60,8 +61,6 @@ _TAR_KINDS = {
     tarfile.FIFOTYPE: "fifo",
 }
 _ARCH = {"amd64": "x86_64", "arm64": "aarch64", "ppc64le": "ppc64le", "s390x": "s390x"}
-# NOTE: same naming rule as evidence/pyinfo.py (binary distribution format spec).
-_DIST_INFO = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+)\.dist-info$")
 _PYTHON_PREFIX = re.compile(r"python(3\.[0-9]+(?:\.[0-9]+)?)$")
 #: Minor versions probed for `<prefix>/lib/python3.N/site-packages`.
 _PYTHON_MINORS = tuple(f"3.{n}" for n in range(16, 5, -1))
@@ -258,7 +257,7 @@ class ImageEvidence:
                 tree.setdefault("/".join([base, *parts[:-1]]) or "/", set()).add(parts[-1])
                 if member.isdir():
                     tree.setdefault("/".join([base, *parts]), set())
-                elif parts[-1] == "METADATA" and len(parts) > 1 and _DIST_INFO.match(parts[-2]):
+                elif parts[-1] == "METADATA" and len(parts) > 1 and DIST_INFO.match(parts[-2]):
                     self._keep_metadata("/".join([base, *parts]), archive, member)
         for directory, names in tree.items():
             self._children[directory] = sorted(names)
@@ -346,7 +345,7 @@ class ImageEvidence:
             packages: dict[str, str] = {}
             for site in sites:
                 for name in self.list_dir(site) or []:
-                    match = _DIST_INFO.match(name)
+                    match = DIST_INFO.match(name)
                     if match:
                         packages.setdefault(normalize_name(match["name"]), match["version"])
             return PythonInfo(version=version, packages=packages, paths=tuple(sites))

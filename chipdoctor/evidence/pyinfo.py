@@ -11,7 +11,7 @@ import sys
 # NOTE: a `.dist-info` directory is named `{name}-{version}.dist-info` (binary distribution
 # format spec), so reading names is ~10x faster than parsing every METADATA file; `.egg-info`
 # directories carry no reliable version in their name and are read through importlib.metadata.
-_DIST_INFO = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+)\.dist-info$")
+DIST_INFO = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+)\.dist-info$")
 
 
 def _normalize(name: str) -> str:
@@ -39,7 +39,7 @@ def installed_packages(paths: "list[str]", found_in: "list[str] | None" = None) 
             continue
         for child in names:
             found = None
-            match = _DIST_INFO.match(child)
+            match = DIST_INFO.match(child)
             if match:
                 found = (match.group("name"), match.group("version"))
             elif child.endswith(".egg-info"):

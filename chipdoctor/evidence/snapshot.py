@@ -238,8 +238,11 @@ class SnapshotEvidence:
         )
 
     def requires_dist(self) -> Mapping[str, tuple[str, ...]]:
+        """The recorded lines, kept as the host keeps the lines it reads (bounded)."""
+        from chipdoctor.evidence.distmeta import kept_requirements
+
         recorded = self._data.get("requires_dist") or {}
-        return {normalize_name(str(k)): tuple(str(r) for r in v) for k, v in recorded.items()}
+        return {normalize_name(str(k)): kept_requirements(map(str, v)) for k, v in recorded.items()}
 
     def getenv(self, name: str) -> str | None:
         value = self._data.get("env", {}).get(name)

@@ -28,8 +28,9 @@ EM_386, EM_MIPS, EM_PPC, EM_PPC64, EM_S390 = 3, 8, 20, 21, 22
 EM_ARM, EM_SPARCV9, EM_IA_64, EM_X86_64 = 40, 43, 50, 62
 EM_AARCH64, EM_RISCV, EM_LOONGARCH = 183, 243, 258
 
-#: More section headers than any real object has (libtorch_cuda.so has about forty).
-_MAX_SHNUM = 65536
+#: The most bytes of section headers read: as many 64-byte Elf64_Shdr as a u16 e_shnum counts
+#: (libtorch_cuda.so has about forty); a hostile e_shentsize of 65535 would ask for 4 GiB.
+_MAX_SECTION_TABLE = 65536 * 64
 # Sanity limits: a real shared object has a dozen program headers and a dynamic section of a
 # few hundred entries; anything far larger is a corrupt or hostile file, not evidence.
 _MAX_PHNUM = 4096
@@ -307,7 +308,11 @@ def find_section(read: ReadAt, name: str) -> tuple[int, int] | None:
     layout = end + ("IIQQQQIIQQ" if bits64 else "IIIIIIIIII")
     if e_shoff == 0 or e_shnum == 0:
         return None
-    if e_shnum > _MAX_SHNUM or e_shentsize < struct.calcsize(layout) or e_shstrndx >= e_shnum:
+    if (
+        e_shentsize < struct.calcsize(layout)
+        or e_shnum * e_shentsize > _MAX_SECTION_TABLE
+        or e_shstrndx >= e_shnum
+    ):
         raise ElfError(f"implausible section header table ({e_shnum} x {e_shentsize} bytes)")
     table = read(e_shoff, e_shnum * e_shentsize)
     if len(table) < e_shnum * e_shentsize:

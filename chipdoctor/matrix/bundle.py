@@ -51,7 +51,12 @@ class Bundle:
 
     @property
     def id(self) -> str:
-        return hashlib.sha256(self.manifest.encode()).hexdigest()[:16]
+        return digest(self.manifest.encode())[:16]
+
+
+def digest(data: bytes) -> str:
+    """The hex sha256 the manifest, the bundle id and an installed copy's meta pin data by."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def keygen(prefix: Path, *, force: bool = False) -> tuple[Path, Path]:
@@ -80,7 +85,7 @@ def keygen(prefix: Path, *, force: bool = False) -> tuple[Path, Path]:
 
 def manifest_text(updated: str, files: dict[str, bytes]) -> str:
     lines = [BUNDLE_FORMAT, f"updated {updated}"]
-    lines += [f"sha256 {hashlib.sha256(files[n]).hexdigest()} {n}" for n in sorted(files)]
+    lines += [f"sha256 {digest(files[n])} {n}" for n in sorted(files)]
     return "\n".join(lines) + "\n"
 
 
@@ -158,8 +163,8 @@ def verify(raw: bytes, keys: list[Ed25519PublicKey], where: str) -> Bundle:
     files = {name: _utf8(name, text, where) for name, text in document["files"].items()}
     if set(files) != set(digests):
         raise BadInput("the bundle's files are not the ones its manifest lists", path=where)
-    for name, digest in digests.items():
-        if hashlib.sha256(files[name]).hexdigest() != digest:
+    for name, signed_digest in digests.items():
+        if digest(files[name]) != signed_digest:
             raise BadInput(
                 f"checksum mismatch: {name} is not the file the manifest signs", path=where
             )

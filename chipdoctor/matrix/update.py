@@ -25,8 +25,17 @@ from typing import TYPE_CHECKING
 
 from chipdoctor import __version__
 from chipdoctor.boundedio import RefusedFile, read_regular, size_text
+from chipdoctor.delivery import write_atomic
 from chipdoctor.errors import BadInput
-from chipdoctor.matrix.bundle import MAX_BUNDLE, PROJECT_KEY, Bundle, load_public, verify
+from chipdoctor.matrix.bundle import (
+    BUNDLE_FORMAT,
+    MAX_BUNDLE,
+    PROJECT_KEY,
+    Bundle,
+    digest,
+    load_public,
+    verify,
+)
 from chipdoctor.matrix.store import (
     META,
     STATE,
@@ -156,9 +165,9 @@ def install(bundle: Bundle, home: Path, where: str) -> DataSource:
             (staging / name).write_bytes(data)
         _lint(staging, where)
         meta = {
-            "format": "chipdoctor-data/1",
+            "format": BUNDLE_FORMAT,
             "updated": bundle.updated,
-            "files": {name: _sha256(data) for name, data in bundle.files.items()},
+            "files": {name: digest(data) for name, data in bundle.files.items()},
             "manifest": bundle.manifest,
             "from": where,
         }
@@ -213,12 +222,8 @@ def _locked(home: Path) -> Iterator[None]:
 
 def _write_state(home: Path, *, current: str, previous: str) -> None:
     """Replace state.json in one rename, then drop the copies it no longer names."""
-    fd, temporary = tempfile.mkstemp(prefix=".state-", suffix=".tmp", dir=home)
-    with os.fdopen(fd, "w") as handle:
-        json.dump({"current": current, "previous": previous}, handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    Path(temporary).replace(home / STATE)
+    state = json.dumps({"current": current, "previous": previous})
+    write_atomic(home / STATE, state.encode(), force=True)
     folder = home / "data"
     for old in folder.iterdir() if folder.is_dir() else ():
         if old.name not in (current, previous) and not old.name.startswith("."):
@@ -240,9 +245,3 @@ def _lint(folder: Path, where: str) -> None:
             raise BadInput(
                 f"matrix lint failed: {path.name} holds the {matrix.stack!r} stack", path=where
             )
-
-
-def _sha256(data: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()

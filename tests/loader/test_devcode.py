@@ -148,3 +148,19 @@ def test_bundle_header_cut_by_the_end_of_the_file() -> None:
     raw += raw[offset : offset + 28]
     with pytest.raises(DeviceCodeError, match="truncated offload bundle"):
         read_device_code(_reader(bytes(raw)))
+
+
+def test_section_header_table_read_is_bounded() -> None:
+    """A hostile e_shentsize and e_shnum (65535 each) are refused before the table is read,
+    not read as up to 4 GiB."""
+    raw = bytearray((FIXTURES / "cuda-torch-like.so").read_bytes())
+    raw[58:62] = b"\xff\xff\xff\xff"  # e_shentsize, e_shnum of an ELF64 header
+    asked: list[int] = []
+
+    def read(offset: int, size: int) -> bytes:
+        asked.append(size)
+        return bytes(raw[offset : offset + size])
+
+    with pytest.raises(ElfError, match="implausible section header table"):
+        read_device_code(read)
+    assert max(asked) <= 65536 * 64

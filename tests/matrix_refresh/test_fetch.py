@@ -160,3 +160,19 @@ def test_plain_http_is_refused_except_to_this_machine(tmp_path: Path) -> None:
         fetch_tracked(
             notes_dir(tmp_path), Endpoints(api="http://example.invalid"), "2099-01-01", None
         )
+
+
+@pytest.mark.parametrize(
+    ("front", "message"),
+    [
+        ("files: [a.md]\n", "needs a 'files' mapping"),
+        ("files: {}\ntrack: {repo: Ascend/pytorch}\n", "track must be a list of mappings"),
+        ("files: {}\ntrack:\n- {repo: Ascend/pytorch, ref: master}\n", "with repo, ref, path"),
+    ],
+)
+def test_a_malformed_source_md_is_a_source_error_before_any_download(
+    tmp_path: Path, front: str, message: str
+) -> None:
+    (tmp_path / "SOURCE.md").write_text(f"---\n{front}---\n# notes\n")
+    with pytest.raises(SourceError, match=message):
+        fetch_tracked(tmp_path, Endpoints(api="http://example.invalid"), "2099-01-01", None)

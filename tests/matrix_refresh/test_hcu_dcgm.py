@@ -103,3 +103,11 @@ def test_an_unclosed_string_is_refused(tmp_path: Path) -> None:
     code = GO.replace('"6.3.0", minimumDTK', '"6.3.0, minimumDTK')
     with pytest.raises(SourceError, match="never closed"):
         parse(recorded(tmp_path, code))
+
+
+def test_a_literal_nested_thousands_deep_is_refused_not_a_traceback(tmp_path: Path) -> None:
+    nested = "{" * 5000 + "}" * 5000
+    code = GO.replace('\t"BW200": {minimumDriver', f'\t"BW200": {nested}, "X": {{minimumDriver')
+    assert code != GO
+    with pytest.raises(SourceError, match="nested too deep"):
+        parse(recorded(tmp_path, code))

@@ -50,6 +50,20 @@ def test_only_the_headers_are_read() -> None:
     assert parse_requires_dist(text) == ("torch==2.5.1",)
 
 
+def test_a_folded_header_does_not_end_the_headers() -> None:
+    """A multi-line `License:` (setuptools writes the license text folded, its empty lines as
+    lines of spaces) continues the header: the Requires-Dist after it counts, as for
+    importlib.metadata, which reads METADATA with the email parser."""
+    from email.parser import HeaderParser
+
+    text = (
+        "Metadata-Version: 2.4\nName: x\nLicense: The MIT License\n        \n        "
+        "Permission is hereby granted\n\t\nRequires-Dist: torch==2.5.1\n\nRequires-Dist: no\n"
+    )
+    assert parse_requires_dist(text) == ("torch==2.5.1",)
+    assert HeaderParser().parsestr(text).get_all("Requires-Dist") == ["torch==2.5.1"]
+
+
 def test_a_stack_pin_is_judged_as_pip_check_does() -> None:
     requires = {
         "vllm": ("torch==2.5.1", "transformers>=4.45"),
@@ -118,3 +132,20 @@ def test_the_snapshot_records_requires_dist_and_reports_the_same(tmp_path: Path)
     live = run_cli("check", "--format", "json", "--python", sys.executable)
     again = run_cli("check", "--snapshot", str(snap), "--format", "json")
     assert {**json.loads(again.stdout), "host": None} == {**json.loads(live.stdout), "host": None}
+
+
+def test_a_snapshots_requirement_lines_are_bounded_as_the_hosts(tmp_path: Path) -> None:
+    """A recorded line too long to be a requirement, or past the count the host keeps, is not
+    handed to the PEP 508 parser: a snapshot is bounded as the METADATA it stands for."""
+    from chipdoctor.evidence.distmeta import MAX_REQUIREMENT_CHARS, MAX_REQUIREMENTS
+    from chipdoctor.evidence.snapshot import SnapshotEvidence
+
+    snap = tmp_path / "snap"
+    shutil.copytree(SNAPSHOTS / "no-accelerator", snap)
+    doc = yaml.safe_load((snap / "snapshot.yaml").read_text())
+    lines = ["torch" + " " * MAX_REQUIREMENT_CHARS + "==2.5.1", " numpy ", ""]
+    lines += [f"pkg{n}" for n in range(MAX_REQUIREMENTS + 10)]
+    doc.update(format="chipdoctor-snapshot/3", requires_dist={"My_Dist": lines})
+    (snap / "snapshot.yaml").write_text(yaml.safe_dump(doc))
+    kept = SnapshotEvidence(snap).requires_dist()["my-dist"]
+    assert kept == ("numpy", *(f"pkg{n}" for n in range(MAX_REQUIREMENTS - 1)))

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from chipdoctor.matrix.model import Matrix, Row
+from chipdoctor.matrix.model import COMPATIBLE, Matrix, Row
 
 GENERATOR = "generator"
 #: A hand row's field saying why it may differ from a generated row (see docs/data-refresh.md).
@@ -68,7 +68,7 @@ def compare(before: Matrix, after: Matrix, generator: str) -> MatrixDiff:
             for row in hand:
                 if not set(row.patterns(table.key)) & set(made.patterns(table.key)):
                     continue
-                pair = (_entry(after, table.name, row), _entry(after, table.name, made))
+                pair = (_entry(table.name, row), _entry(table.name, made))
                 why = _disagreement(row, made, table.key)
                 if why:
                     known = diff.reviewed if row.extra.get(REVIEWED) else diff.contradicted
@@ -90,7 +90,7 @@ def _keyed(matrix: Matrix, wanted: Callable[[Row], bool]) -> dict[RowKey, Entry]
             if not wanted(row):
                 continue
             key = row.patterns(table.key)
-            out[(table.name, key, seen[key])] = _entry(matrix, table.name, row)
+            out[(table.name, key, seen[key])] = _entry(table.name, row)
             seen[key] += 1
     return out
 
@@ -118,9 +118,9 @@ def _disagreement(hand: Row, made: Row, key: str) -> str:
     return ""
 
 
-def _entry(matrix: Matrix, table: str, row: Row) -> Entry:
+def _entry(table: str, row: Row) -> Entry:
     values = " ".join(f"{k}={','.join(v)}" for k, v in row.values.items())
-    verdict = "" if row.verdict == "compatible" else f" ({row.verdict})"
+    verdict = "" if row.verdict == COMPATIBLE else f" ({row.verdict})"
     return Entry(table, row, f"{table}: {values}{verdict} [{', '.join(row.sources)}]")
 
 

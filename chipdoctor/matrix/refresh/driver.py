@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,16 +87,9 @@ def run(source_root: Path, matrices: Path, *, write: bool, today: str) -> Outcom
     if write:
         for path, text in texts.items():
             if text != read_source(path):
-                _replace_file(path, text)
+                # a reader never sees half a matrix: written beside it, then renamed over it
+                write_report(path, text, force=True)
     summary = render(diffs, files, urls)
     if missing:
         summary += "\nNo recorded source for: " + ", ".join(missing) + "\n"
     return Outcome(diffs, missing, summary)
-
-
-def _replace_file(path: Path, text: str) -> None:
-    """Write next to the file and rename over it, so a reader never sees half a matrix."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    Path(tmp).replace(path)

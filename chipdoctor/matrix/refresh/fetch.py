@@ -30,6 +30,7 @@ GITHUB_API = "https://api.github.com"
 GITHUB_RAW = "https://raw.githubusercontent.com"
 TIMEOUT_S = 30.0
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
+_TRACK_KEYS = ("repo", "ref", "path", "name")
 
 Label = Callable[[str], str]
 
@@ -58,9 +59,19 @@ def fetch_tracked(
     text = read_source(manifest)
     front, body = front_matter(text, manifest)
     files: dict[str, Any] = front.setdefault("files", {})
+    tracks = front.get("track") or []
+    if not isinstance(files, dict):
+        raise SourceError("SOURCE.md front matter needs a 'files' mapping", path=str(manifest))
+    if not isinstance(tracks, list) or not all(
+        isinstance(track, dict) and all(key in track for key in _TRACK_KEYS) for track in tracks
+    ):
+        raise SourceError(
+            f"SOURCE.md: track must be a list of mappings with {', '.join(_TRACK_KEYS)}",
+            path=str(manifest),
+        )
     out = []
-    for track in front.get("track") or []:
-        repo, ref, path, pattern = (str(track[k]) for k in ("repo", "ref", "path", "name"))
+    for track in tracks:
+        repo, ref, path, pattern = (str(track[k]) for k in _TRACK_KEYS)
         sha = _commit(endpoints, repo, ref)
         data = _get(
             f"{endpoints.raw}/{quote(repo)}/{sha}/{quote(path)}", endpoints, MAX_SOURCE_BYTES

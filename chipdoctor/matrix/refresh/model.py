@@ -44,6 +44,15 @@ class RecordedFile:
         return read_source(self.path)
 
     @property
+    def short_commit(self) -> str:
+        """The recorded commit as a source's title names it (7 hex digits; "" when none)."""
+        return self.meta.get("commit", "")[:7]
+
+    def source(self, title: str) -> dict[str, str]:
+        """The `sources:` entry a generated row cites: this file's URL and retrieval date."""
+        return {"title": title, "url": self.meta["url"], "retrieved": self.retrieved}
+
+    @property
     def repo_path(self) -> str:
         """The file's path in its repository, from a `…/blob/<commit>/<path>` URL."""
         return self.meta["url"].split("/blob/", 1)[-1].split("/", 1)[-1]

@@ -181,16 +181,32 @@ def as_installed(inventory: Inventory, torch: str) -> str:
     return installed if installed and base_release(installed) == torch else torch
 
 
+def _lacking(
+    inventory: Inventory, torch: str
+) -> tuple[dict[int, str], tuple[tuple[str, ...], str], bool] | None:
+    """(the GPUs, by index, whose target `torch` has no code object for; the (targets, source)
+    that says so; whether those are the targets it carries, else ones known absent from it);
+    None where neither list is known. The one judgement of `lacks` and `torch_vs_targets`."""
+    gpus = gpu_targets(inventory)
+    carried = carried_by(inventory, torch)
+    if carried is not None:
+        return {i: t for i, t in gpus.items() if t not in carried[0]}, carried, True
+    known_absent = absent(torch)
+    if known_absent is not None:
+        return {i: t for i, t in gpus.items() if t in known_absent[0]}, known_absent, False
+    return None
+
+
 def lacks(inventory: Inventory, torch: str) -> bool | None:
     """Whether `torch` is known to lack a GPU's target (True), known to carry every one (False),
     or cannot be told (None: no list is known for it)."""
-    carried = carried_by(inventory, torch)
-    if carried is None:
-        missing = absent(torch)
-        if missing and any(t in missing[0] for t in gpu_targets(inventory).values()):
-            return True
+    found = _lacking(inventory, torch)
+    if found is None:
         return None
-    return any(target not in carried[0] for target in gpu_targets(inventory).values())
+    missing, _, complete = found
+    if complete:
+        return bool(missing)
+    return True if missing else None
 
 
 def target_filter(inventory: Inventory) -> Callable[[Mapping[str, str]], bool] | None:
@@ -220,17 +236,10 @@ def torch_vs_targets(
     one (as `fix` plans it, through `target_filter`)."""
     from chipdoctor.rules.common import stack_finding  # its packaging import: rules time only
 
-    gpus = gpu_targets(inventory)
-    found = carried_by(inventory, torch)
-    known_absent = absent(torch) if found is None else None
-    if not gpus or (found is None and known_absent is None):
+    lacking = _lacking(inventory, torch)
+    if lacking is None or not lacking[0]:
         return []
-    if found is not None:
-        missing = {i: t for i, t in gpus.items() if t not in found[0]}
-    else:
-        missing = {i: t for i, t in gpus.items() if known_absent and t in known_absent[0]}
-    if not missing:
-        return []
+    missing, (targets, source), complete = lacking
     names = join(
         [
             T(
@@ -244,15 +253,15 @@ def torch_vs_targets(
         ", ",
     )
     target = next(iter(missing.values()))
-    if found is not None:
+    if complete:
         message = T(
             "{gpus}: torch {torch} carries code objects for {targets} only (read from "
             "{source}), so its kernels fail on it with 'hipErrorNoBinaryForGpu: Unable to "
             "find code object for all current devices' or 'invalid device function'.",
             gpus=names,
             torch=as_installed(inventory, torch),
-            targets=" ".join(found[0]) or "-",
-            source=found[1],
+            targets=" ".join(targets) or "-",
+            source=source,
         )
         build = T(
             "No PyTorch wheel in the matrix is known to carry {target}: build torch with "
@@ -260,7 +269,7 @@ def torch_vs_targets(
             "PYTORCH_ROCM_ARCH), or use a GPU whose target a published wheel carries.",
             target=target,
         )
-        workaround = override(gpus, missing, found[0])
+        workaround = override(gpu_targets(inventory), missing, targets)
         fix: str = join([build, workaround], " ") if workaround else build
     else:
         message = T(
@@ -269,7 +278,7 @@ def torch_vs_targets(
             gpus=names,
             torch=torch,
             targets=" ".join(dict.fromkeys(missing.values())),
-            source=known_absent[1] if known_absent else "-",
+            source=source,
         )
         fix = T(
             "No published wheel of torch {release} carries {target}: build torch from source "

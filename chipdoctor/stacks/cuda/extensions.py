@@ -11,12 +11,13 @@ records the same; the rule judges them with the one runs-on predicate (archs.run
 from __future__ import annotations
 
 import csv
-import re
 
 from chipdoctor.evidence.base import NotRecorded, UnreadableError, normalize_name
+from chipdoctor.evidence.pyinfo import DIST_INFO
 from chipdoctor.i18n import T, join
 from chipdoctor.model import Finding, Inventory, Severity
 from chipdoctor.probes.base import ProbeContext
+from chipdoctor.recipes.safety import PACKAGE, VERSION
 from chipdoctor.rules.common import stack_finding
 from chipdoctor.rules.stack_packages import requirers
 from chipdoctor.stacks.cuda.archs import Capability, capability_text, runs, sm_name
@@ -25,7 +26,6 @@ from chipdoctor.stacks.cuda.facts import CPP_EXTENSION_DOCS, FACT_EXTENSION
 #: Native libraries read per distribution, and in all.
 MAX_PER_DISTRIBUTION = 16
 MAX_LIBRARIES = 64
-_DIST_INFO = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+)\.dist-info$")
 
 
 def record_libraries(text: str) -> list[str]:
@@ -48,7 +48,7 @@ def _dist_infos(context: ProbeContext) -> dict[tuple[str, str], tuple[str, str]]
         except UnreadableError:
             continue
         for entry in entries:
-            match = _DIST_INFO.match(entry)
+            match = DIST_INFO.match(entry)
             if match is not None:
                 key = (normalize_name(match.group("name")), match.group("version"))
                 found.setdefault(key, (site.rstrip("/"), entry))
@@ -68,7 +68,9 @@ def probe(context: ProbeContext) -> None:
     for name in names:
         version = packages.get(name)
         where = infos.get((name, version)) if version else None
-        if version is None or where is None:
+        # NOTE: name and version go into the pasteable rebuild line of the finding: a
+        # directory name a shell would run (`1.0$(...)`) is not judged.
+        if version is None or where is None or not _plain(name, version):
             continue
         site, dist_info = where
         try:
@@ -95,6 +97,11 @@ def probe(context: ProbeContext) -> None:
             facts[f"{key}.native"] = " ".join(code.native)
             facts[f"{key}.portable"] = " ".join(code.portable)
             count += 1
+
+
+def _plain(name: str, version: str) -> bool:
+    """A distribution name and version as a recipe accepts them (recipes/safety.py)."""
+    return PACKAGE.fullmatch(name) is not None and VERSION.fullmatch(version) is not None
 
 
 def _cuda_targets(names: tuple[str, ...]) -> bool:

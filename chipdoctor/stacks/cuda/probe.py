@@ -358,6 +358,11 @@ def _toolkit(context: ProbeContext, homes: list[str]) -> str | None:
     return None
 
 
+def _multiarch(machine: str) -> str:
+    """The CPU part of the Debian multiarch directory NVIDIA's packages install into."""
+    return "aarch64" if machine.lower() in ("aarch64", "arm64") else "x86_64"
+
+
 def _cudnn(context: ProbeContext, homes: list[str], machine: str) -> None:
     """cuDNN from the pip package PyTorch loads, else from the headers of a system install."""
     python = context.evidence.python
@@ -370,8 +375,7 @@ def _cudnn(context: ProbeContext, homes: list[str], machine: str) -> None:
     include_dirs.append("/usr/include")
     # NOTE: Debian/Ubuntu packages install cudnn_version_v9.h under the multiarch directory and
     # point /usr/include/cudnn_version.h at it through update-alternatives.
-    arch = "aarch64" if machine.lower() in ("aarch64", "arm64") else "x86_64"
-    multiarch = f"/usr/include/{arch}-linux-gnu"
+    multiarch = f"/usr/include/{_multiarch(machine)}-linux-gnu"
     include_dirs.append(multiarch)
     for directory in include_dirs:
         names = ["cudnn_version.h"]
@@ -401,8 +405,7 @@ def _nccl(context: ProbeContext, homes: list[str], machine: str) -> None:
         if version:
             context.component("nccl", version, f"package metadata: {package}")
             return
-    arch = "aarch64" if machine.lower() in ("aarch64", "arm64") else "x86_64"
-    directories = [d.format(arch=arch) for d in NCCL_SYSTEM_DIRS]
+    directories = [d.format(arch=_multiarch(machine)) for d in NCCL_SYSTEM_DIRS]
     found = library_version(context, [*directories, *(f"{h}/lib64" for h in homes)], NCCL_LIBRARY)
     if found is not None:
         context.component("nccl", *found)

@@ -13,9 +13,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 
-from packaging.version import InvalidVersion as InvalidVersion_
-from packaging.version import Version
-
 from chipdoctor.i18n import T, join
 from chipdoctor.matrix.model import Matrix, Row
 from chipdoctor.model import (
@@ -40,7 +37,7 @@ from chipdoctor.stacks.cuda.archs import (
     sm_name,
 )
 from chipdoctor.stacks.cuda.cuda_toolkit import torch_cuda_tag
-from chipdoctor.versions import DOTTED, InvalidVersion, VendorVersion, parse_vendor
+from chipdoctor.versions import DOTTED, PEP440, InvalidVersion, VendorVersion, parse_vendor
 
 WHEEL_INDEX = "https://download.pytorch.org/whl"
 TOOLKIT_ARCHIVE = "https://developer.nvidia.com/cuda-toolkit-archive"
@@ -574,11 +571,11 @@ def _releases(matrix: Matrix) -> list[str]:
         for pattern in row.patterns("torch"):
             text = pattern[:-2] + ".0" if pattern.endswith(".*") else pattern
             try:
-                Version(text)
-            except InvalidVersion_:
+                PEP440.parse(text)
+            except InvalidVersion:
                 continue
             found.add(text)
-    return sorted(found, key=Version, reverse=True)
+    return sorted(found, key=PEP440.parse, reverse=True)
 
 
 def arch_build(
@@ -637,10 +634,11 @@ def _plain(inventory: Inventory, torch: str) -> bool:
     )
 
 
-def _missing(inventory: Inventory, torch: str) -> dict[int, Capability]:
+def _missing(
+    inventory: Inventory, torch: str, capabilities: dict[int, Capability]
+) -> dict[int, Capability]:
     """The GPUs the installed torch runs no kernel on: by what its build carries where the build
     is known, else (a plain version) where every CUDA variant of its release lacks them."""
-    capabilities = gpu_capabilities(inventory)
     kind, cuda = _torch_build(inventory, torch)
     if kind == "cuda" and cuda:
         return {
@@ -661,10 +659,10 @@ def _torch_vs_gpu_arch(
     inventory: Inventory, matrix: Matrix, torch: str, cuda: str | None
 ) -> list[Finding]:
     """GPUs the installed build carries no kernel for: 'no kernel image is available'."""
-    missing = _missing(inventory, torch)
+    capabilities = gpu_capabilities(inventory)
+    missing = _missing(inventory, torch, capabilities)
     if not missing:
         return []
-    capabilities = gpu_capabilities(inventory)
     names = {d.index: d.name for d in inventory.devices if d.stack == "cuda"}
     gpus = join(
         [
@@ -679,15 +677,15 @@ def _torch_vs_gpu_arch(
         ],
         ", ",
     )
+    first = next(iter(missing.values()))
     carried = _carried(inventory, torch, cuda) if cuda is not None else None
     if cuda is None:
-        first_missing = next(iter(missing.values()))
         what = T(
             "torch {torch} has no build tag and its CUDA variant was not recorded, but no CUDA "
             "variant of PyTorch's Linux wheels of {release} carries kernels for it ({source})",
             torch=torch,
             release=release_of(torch),
-            source=release_lacks(torch, first_missing) or "-",
+            source=release_lacks(torch, first) or "-",
         )
     elif carried is not None:
         what = T(
@@ -715,7 +713,6 @@ def _torch_vs_gpu_arch(
             capability=capability_text(newest),
             url=facts.DRIVER_DOWNLOAD,
         )
-    first = next(iter(missing.values()))
     return [
         _finding(
             "torch-gpu-arch",
@@ -738,16 +735,18 @@ def arch_filter(inventory: Inventory) -> Callable[[Mapping[str, str]], bool] | N
     """For `fix`: a target's torch wheel must run on every GPU, as `check` judges it (the
     installed build by what it carries, another by its published architectures)."""
     capabilities = gpu_capabilities(inventory)
-    installed = inventory.version("torch")
     if not capabilities:
         return None
+    installed = inventory.version("torch")
+    # NOTE: judged once here, not once per target `fix` weighs: the inventory does not change.
+    installed_runs = installed is not None and not _missing(inventory, installed, capabilities)
 
     def carries(target: Mapping[str, str]) -> bool:
         torch = target.get("torch")
         if not torch:
             return True
         if torch == installed:
-            return not _missing(inventory, torch)
+            return installed_runs
         cuda = torch_cuda_tag(torch)
         if cuda is None:
             return True

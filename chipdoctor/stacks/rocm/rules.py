@@ -43,10 +43,10 @@ def evaluate(inventory: Inventory, matrix: Matrix) -> list[Finding]:
     if build.kind == ROCM:
         lacking = lacks(inventory, torch)
         better = _carrying_line(inventory, matrix) if lacking else None
-        # NOTE: a GPU the torch carries no code for rules out any wheel not known to carry it
-        install = better if lacking else _install_line(None, rocm, matrix)
         found = _torch_vs_rocm(torch, build.target, rocm, build.evidence, matrix)
         if not matrix.table(TABLE).lookup(release_of(torch)):
+            # NOTE: a GPU the torch carries no code for rules out any wheel not known to carry it
+            install = better if lacking else _install_line(None, rocm, matrix)
             found.insert(0, _unknown(torch, install))
         return found + torch_vs_targets(inventory, "rocm", torch, better)
     if build.kind in (CPU, CUDA, DTK):

@@ -210,3 +210,16 @@ def test_check_of_a_live_tree_and_of_its_snapshot_agree(tmp_path: Path) -> None:
     assert [(str(f.message), str(f.fix)) for f in again if f.id == live[0].id] == [
         (str(live[0].message), str(live[0].fix))
     ]
+
+
+def test_a_version_a_shell_would_run_is_not_judged(tmp_path: Path, matrix: Matrix) -> None:
+    """A dist-info directory whose version holds `$(...)`: its name and version would go into
+    the finding's pasteable rebuild line, so it is not judged; a plain one beside it is."""
+    tree = _tree(tmp_path, GTX_TITAN_X, SM80_PTX90)
+    hostile = "1.0$(touch x)"
+    _dist(tmp_path, "evil", hostile, {"evil/_C.so": DEVCODE / "cuda-sm80-ptx90.so"})
+    tree._packages = {"mish-cuda": "0.0.3", "evil": hostile}
+    inv = CudaProbe().collect(tree)
+    assert _read(inv) == [f"{SITE}/mish_cuda_kernel.cpython-311-x86_64-linux-gnu.so"]
+    (finding,) = _found(inv, matrix)
+    assert "$(" not in str(finding.fix)

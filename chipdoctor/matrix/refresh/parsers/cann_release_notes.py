@@ -48,12 +48,10 @@ def parse(directory: Path) -> Generated:
     )
     for _order, version, recorded, grids in notes:
         source_id = f"gen-cann-rn-{version}"
-        out.sources[source_id] = {
-            "title": f"hicann/release-management {version}/release-notes.md @ "
-            f"{recorded.meta.get('commit', '')[:7]}: CANN/Ascend HDK and ops/toolkit tables",
-            "url": recorded.meta["url"],
-            "retrieved": recorded.retrieved,
-        }
+        out.sources[source_id] = recorded.source(
+            f"hicann/release-management {version}/release-notes.md @ "
+            f"{recorded.short_commit}: CANN/Ascend HDK and ops/toolkit tables"
+        )
         hdk = _table(grids, "配套Ascend HDK版本")
         if hdk is None:
             raise SourceError(

@@ -52,13 +52,11 @@ def parse(directory: Path) -> Generated:
         official = _variable(tokens, _OFFICIAL, where)
         legacy = _variable(tokens, _LEGACY, where)
         source_id = "gen-hcu-dcgm-compat"
-        out.sources[source_id] = {
-            "title": f"HYGON-AI/hcu-dcgm pkg/dcgm/compatibility.go @ "
-            f"{recorded.meta.get('commit', '')[:7]}: {_OFFICIAL} (minimum driver -> supported "
-            f"DTK releases per card) and {_LEGACY} (minimum driver and minimum DTK)",
-            "url": recorded.meta["url"],
-            "retrieved": recorded.retrieved,
-        }
+        out.sources[source_id] = recorded.source(
+            f"HYGON-AI/hcu-dcgm pkg/dcgm/compatibility.go @ "
+            f"{recorded.short_commit}: {_OFFICIAL} (minimum driver -> supported "
+            f"DTK releases per card) and {_LEGACY} (minimum driver and minimum DTK)"
+        )
         for driver, dtk, cards in _ladder(official, where):
             out.add(
                 "driver_dtk",
@@ -142,7 +140,10 @@ def _variable(tokens: list[_Token], name: str, where: str) -> Composite:
                 break
             while j < len(tokens) and tokens[j].text != "{":
                 j += 1  # the literal's type: map[string][]T
-            value, _end = _literal(tokens, j, where)
+            try:
+                value, _end = _literal(tokens, j, where)
+            except RecursionError:  # `{` nested thousands deep: no table Hygon publishes
+                raise SourceError(f"{name} is nested too deep", path=where) from None
             return value
     raise SourceError(f"no 'var {name} = …{{…}}' composite literal", path=where)
 

@@ -30,12 +30,10 @@ def parse(directory: Path) -> Generated:
         lines = [line.strip() for line in recorded.text().splitlines()]
         version = recorded.meta.get("version", "")
         source_id = f"gen-hiascend-cann-rn-{version}"
-        out.sources[source_id] = {
-            "title": f"hiascend CANN {version} Release Notes: '{_MAPPING}' and '{_COMPATIBILITY}'"
-            " (read from a text rendering of the page)",
-            "url": recorded.meta["url"],
-            "retrieved": recorded.retrieved,
-        }
+        out.sources[source_id] = recorded.source(
+            f"hiascend CANN {version} Release Notes: '{_MAPPING}' and '{_COMPATIBILITY}'"
+            " (read from a text rendering of the page)"
+        )
         for cann, driver in _rows(lines, _MAPPING, where):
             if len(driver) != 1:
                 raise SourceError(f"{_MAPPING}: {cann} names {driver}, not one driver", path=where)

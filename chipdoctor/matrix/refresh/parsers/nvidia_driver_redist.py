@@ -36,13 +36,11 @@ def parse(directory: Path) -> Generated:
         branch = _branch(label, str(recorded.path))
         source_id = f"gen-nv-driver-redist-{label}"
         variants = _variants(manifest["cuda_compat"], str(recorded.path))
-        sources[source_id] = {
-            "title": f"NVIDIA driver {label} redistributable manifest redistrib_{label}.json "
+        sources[source_id] = recorded.source(
+            f"NVIDIA driver {label} redistributable manifest redistrib_{label}.json "
             f"({manifest['release_date']}): its cuda_compat package is built for CUDA "
-            + ", ".join(variants),
-            "url": recorded.meta["url"],
-            "retrieved": recorded.retrieved,
-        }
+            + ", ".join(variants)
+        )
         for cuda in variants:
             if _release(cuda) < BRANCH_ONLY_FROM:
                 out.skipped.append(

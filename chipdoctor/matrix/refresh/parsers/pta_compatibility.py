@@ -40,12 +40,10 @@ def parse(directory: Path) -> Generated:
     if not mappings:
         raise SourceError(f"no version mapping table (a header naming {_PACKAGE!r})", path=where)
     pythons = _pythons(grids, where)
-    out.sources[SOURCE_ID] = {
-        "title": f"Ascend/pytorch COMPATIBILITY.en.md @ {recorded.meta.get('commit', '')[:7]}: "
-        "TorchNPU version mapping tables and the PyTorch/Python table",
-        "url": recorded.meta["url"],
-        "retrieved": recorded.retrieved,
-    }
+    out.sources[SOURCE_ID] = recorded.source(
+        f"Ascend/pytorch COMPATIBILITY.en.md @ {recorded.short_commit}: "
+        "TorchNPU version mapping tables and the PyTorch/Python table"
+    )
     for index, grid in enumerate(mappings):
         for cells in grid[1:]:
             row = _row(grid[0], cells, pythons, where)

@@ -80,13 +80,10 @@ class _Release:
     def __init__(self, recorded: RecordedFile, train: str) -> None:
         self.train = train
         self.source_id = f"gen-pta-rn-{train}"
-        commit = recorded.meta.get("commit", "")[:7]
-        self.source = {
-            "title": f"Ascend/pytorch {recorded.repo_path} @ {commit} (TorchNPU {train} "
-            "release notes): version mapping and compatibility tables",
-            "url": recorded.meta["url"],
-            "retrieved": recorded.retrieved,
-        }
+        self.source = recorded.source(
+            f"Ascend/pytorch {recorded.repo_path} @ {recorded.short_commit} (TorchNPU {train} "
+            "release notes): version mapping and compatibility tables"
+        )
         self.rows: list[dict[str, object]] = []
         self.compat: list[tuple[str, list[tuple[str, bool]]]] = []
 

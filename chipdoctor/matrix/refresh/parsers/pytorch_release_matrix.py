@@ -52,12 +52,10 @@ def parse(directory: Path) -> Generated:
 
 
 def _source(recorded: RecordedFile) -> dict[str, str]:
-    return {
-        "title": f"pytorch/pytorch RELEASE.md @ {recorded.meta.get('commit', '')[:7]}: "
-        "'Release Compatibility Matrix' (Stable CUDA / Experimental CUDA, with cuDNN)",
-        "url": recorded.meta["url"],
-        "retrieved": recorded.retrieved,
-    }
+    return recorded.source(
+        f"pytorch/pytorch RELEASE.md @ {recorded.short_commit}: "
+        "'Release Compatibility Matrix' (Stable CUDA / Experimental CUDA, with cuDNN)"
+    )
 
 
 def _matrix(grids: list[Grid], where: str) -> Grid:

@@ -45,12 +45,10 @@ def parse(directory: Path) -> Generated:
         if row is None:
             raise SourceError(f"no {_USER_SPACE!r} row", path=where)
         source_id = f"gen-rocm-compat-{_label(recorded.path.stem)}"
-        out.sources[source_id] = {
-            "title": f"ROCm/ROCm docs/compatibility/{recorded.path.name} @ "
-            f"{recorded.meta.get('commit', '')[:7]}: KMD & user space support per ROCm release",
-            "url": recorded.meta["url"],
-            "retrieved": recorded.retrieved,
-        }
+        out.sources[source_id] = recorded.source(
+            f"ROCm/ROCm docs/compatibility/{recorded.path.name} @ "
+            f"{recorded.short_commit}: KMD & user space support per ROCm release"
+        )
         for driver, spaces in _by_line(releases, row[1:], where):
             said.setdefault((driver, tuple(spaces)), []).append(source_id)
     for (driver, supported), sources in said.items():

@@ -31,12 +31,10 @@ def parse(directory: Path) -> Generated:
             )
         branch = recorded.meta.get("branch", "")
         source_id = f"gen-tm-bp-{branch or package}"
-        out.sources[source_id] = {
-            "title": f"Cambricon/torch_mlu scripts/release/build.property @ "
-            f"{recorded.meta.get('commit', '')[:7]} (branch {branch}): {version}",
-            "url": recorded.meta["url"],
-            "retrieved": recorded.retrieved,
-        }
+        out.sources[source_id] = recorded.source(
+            f"Cambricon/torch_mlu scripts/release/build.property @ "
+            f"{recorded.short_commit} (branch {branch}): {version}"
+        )
         row: dict[str, object] = {"torch_mlu": f"{package}+torch{torch}", "torch": torch}
         requires = data.get("build_requires")
         if not isinstance(requires, dict):

@@ -60,13 +60,11 @@ def parse(directory: Path) -> Generated:
 
 
 def _source(recorded: RecordedFile) -> dict[str, str]:
-    return {
-        "title": f"vllm-project/vllm-ascend {recorded.repo_path} @ "
-        f"{recorded.meta.get('commit', '')[:7]}: 'Release compatibility matrix' (vLLM, "
-        "stable CANN, PyTorch/torch_npu, Triton Ascend of each release)",
-        "url": recorded.meta["url"],
-        "retrieved": recorded.retrieved,
-    }
+    return recorded.source(
+        f"vllm-project/vllm-ascend {recorded.repo_path} @ "
+        f"{recorded.short_commit}: 'Release compatibility matrix' (vLLM, "
+        "stable CANN, PyTorch/torch_npu, Triton Ascend of each release)"
+    )
 
 
 def _matrix(grids: list[Grid], where: str) -> Grid:

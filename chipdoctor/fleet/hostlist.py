@@ -22,7 +22,10 @@ MAX_NAMES = 1_000_000
 
 #: How much of an expression an error message quotes.
 _QUOTED = 80
-_RANGE = re.compile(r"(\d+)(?:-(\d+))?")
+#: Python's default limit on the digits int() reads (sys.get_int_max_str_digits): a longer
+#: number would end in a ValueError, so it is no number here.
+_MAX_DIGITS = 4300
+_RANGE = re.compile(rf"(\d{{1,{_MAX_DIGITS}}})(?:-(\d{{1,{_MAX_DIGITS}}}))?")
 
 
 def expand(expression: str, *, limit: int = MAX_NAMES) -> list[str]:
@@ -66,7 +69,7 @@ def _expand_item(item: str, room: int) -> list[str]:
     choices: list[list[str]] = []
     count = 1
     for index, part in enumerate(parts):
-        numbers = _numbers(part, item) if index % 2 else [part]
+        numbers = _numbers(part, item, room) if index % 2 else [part]
         count *= len(numbers)
         if count > room:
             raise BadInput(f"hostlist {_quote(item)}: more than {MAX_NAMES} names")
@@ -74,21 +77,28 @@ def _expand_item(item: str, room: int) -> list[str]:
     return ["".join(combination) for combination in itertools.product(*choices)]
 
 
-def _numbers(ranges: str, item: str) -> list[str]:
-    out: list[str] = []
+def _numbers(ranges: str, item: str, room: int) -> list[str]:
+    """The bracket's numbers; every range is checked before any is expanded, so that many
+    ranges each under the limit (`n[0-999999,0-999999,…]`) are refused, not held."""
+    spans: list[tuple[int, int, int]] = []
     for piece in ranges.split(","):
         match = _RANGE.fullmatch(piece.strip())
         if match is None:
-            raise BadInput(f"hostlist {_quote(item)}: {piece!r} is not a number or a range a-b")
+            raise BadInput(
+                f"hostlist {_quote(item)}: {_quote(piece)} is not a number or a range a-b"
+            )
         low_text, high_text = match.group(1), match.group(2) or match.group(1)
         low, high = int(low_text), int(high_text)
         if high < low:
-            raise BadInput(f"hostlist {_quote(item)}: the range {piece!r} goes down")
+            raise BadInput(f"hostlist {_quote(item)}: the range {_quote(piece)} goes down")
         if high - low >= MAX_NAMES:
             raise BadInput(f"hostlist {_quote(item)}: more than {MAX_NAMES} names")
-        width = len(low_text)
-        out.extend(str(number).zfill(width) for number in range(low, high + 1))
-    return out
+        spans.append((low, high, len(low_text)))
+    if sum(high - low + 1 for low, high, _ in spans) > room:
+        raise BadInput(f"hostlist {_quote(item)}: more than {MAX_NAMES} names")
+    return [
+        str(number).zfill(width) for low, high, width in spans for number in range(low, high + 1)
+    ]
 
 
 def _quote(text: str) -> str:

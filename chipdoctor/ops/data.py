@@ -72,6 +72,12 @@ class StackOps:
         self._ops: dict[str, dict[str, dict[str, str]]] = document["ops"]
         self._overloads: dict[str, list[str]] | None = None
 
+    @property
+    def named_by_version(self) -> bool:
+        """Whether a release is named by the extension's version (torch_mlu `1.22.2+torch2.1.0`),
+        not by a family of its own (TorchNPU 26.1.0, which ships several torch_npu versions)."""
+        return self.family == self.component
+
     def release(self, name: str) -> Release | None:
         return self._by_name.get(name)
 

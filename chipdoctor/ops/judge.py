@@ -24,7 +24,6 @@ NATIVE = "native"
 COMPOSITE = "composite"
 FALLBACK = "fallback"
 UNSUPPORTED = "unsupported"
-STATUSES = (NATIVE, COMPOSITE, FALLBACK, UNSUPPORTED)
 #: Worst first, for the table.
 _RANK = {UNSUPPORTED: 0, FALLBACK: 1, COMPOSITE: 2, NATIVE: 3}
 MAX_DEPTH = 8
@@ -54,12 +53,21 @@ class OpsResult:
     unknown: tuple[tuple[str, int], ...] = ()
 
     @property
+    def leaves(self) -> list[Verdict]:
+        """The device-level operators: composites are decomposed before the device sees them."""
+        return [v for v in self.ops if v.status != COMPOSITE]
+
+    @property
+    def native(self) -> int:
+        return sum(v.status == NATIVE for v in self.leaves)
+
+    @property
     def coverage(self) -> float:
-        """Share of the device-level operators (composites excluded) with a device kernel."""
-        leaves = [v for v in self.ops if v.status != COMPOSITE]
+        """Share of the device-level operators with a device kernel."""
+        leaves = self.leaves
         if not leaves:
             return 1.0
-        return round(sum(v.status == NATIVE for v in leaves) / len(leaves), 4)
+        return round(self.native / len(leaves), 4)
 
     def exit_code(self, *, strict: bool) -> int:
         if any(v.status == UNSUPPORTED or v.error for v in self.ops):
@@ -190,7 +198,7 @@ class _Judge:
             if any(
                 "native" in self.data.statuses(k, release.name, self.target.minor) for k in keys
             ):
-                if self.target.stack != "ascend":  # a torch_mlu release is its version
+                if self.data.named_by_version:
                     return f"{self.target.component} {release.name}"
                 version = component_version(self.data, release.name, self.target.torch)
                 family = f"{self.data.family} {release.name}"

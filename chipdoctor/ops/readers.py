@@ -318,11 +318,10 @@ def _read(path: Path, limit: int) -> bytes:
 
 
 def _json(raw: bytes, path: Path, member: str) -> Any:
-    where = f"{path}: {member}" if member else str(path)
     try:
         return json.loads(raw)
     except (ValueError, RecursionError) as exc:
-        raise BadInput(f"{where}: not valid JSON: {_reason(exc)}") from None
+        raise BadInput(f"{path}: {member}: not valid JSON: {_reason(exc)}") from None
 
 
 def _reason(exc: BaseException) -> str:

@@ -43,8 +43,6 @@ def render(result: OpsResult, fmt: str, *, lang: str = "en") -> str:
 
 def _heading(result: OpsResult, lang: str) -> str:
     target = result.target
-    leaves = [v for v in result.ops if v.status != "composite"]
-    native = sum(v.status == "native" for v in leaves)
     coverage = f"{result.coverage:.1%}"
     return translate(
         T(
@@ -55,8 +53,8 @@ def _heading(result: OpsResult, lang: str) -> str:
             version=target.version,
             release=_release(result),
             torch=target.torch,
-            native=native,
-            total=len(leaves),
+            native=result.native,
+            total=len(result.leaves),
             coverage=coverage,
         ),
         lang,
@@ -66,10 +64,10 @@ def _heading(result: OpsResult, lang: str) -> str:
 def _release(result: OpsResult) -> str:
     from chipdoctor.ops.data import stack_ops
 
-    family = stack_ops(result.target.stack).family
-    if family == result.target.component:  # a torch_mlu release is named by its version
+    data = stack_ops(result.target.stack)
+    if data.named_by_version:
         return result.target.release.name
-    return f"{family} {result.target.release.name}"
+    return f"{data.family} {result.target.release.name}"
 
 
 def _status(verdict: Verdict, lang: str) -> str:

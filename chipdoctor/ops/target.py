@@ -10,6 +10,7 @@ A torch_npu version maps to its TorchNPU release through the Ascend matrix's `to
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from chipdoctor.errors import BadInput
 from chipdoctor.evidence.base import Evidence, normalize_name
@@ -113,10 +114,14 @@ def _shipped(versions: dict[str, dict[str, str]], release: str, torch: str) -> s
     return None
 
 
+@cache
 def matrix_versions() -> dict[str, dict[str, str]]:
     """torch_npu version -> its TorchNPU release and torch, from the Ascend matrix's `torch_npu`
     rows (their `branch`, e.g. v2.7.1-26.1.0), in the matrix's order; a version's first row
-    wins. scripts/ops_data.py copies this into the data so that `ops` need not load the matrix."""
+    wins. scripts/ops_data.py copies this into the data so that `ops` need not load the matrix.
+
+    Read once, as the operator data is (data.stack_ops): judging one model asks it once per
+    operator a later release has, up to 15 loads of the matrix (half a second) otherwise."""
     from chipdoctor.matrix.load import load_matrices
 
     versions: dict[str, dict[str, str]] = {}

@@ -1,25 +1,17 @@
-"""Lines for people: prose wraps at the console's width (COLUMNS), but a command or a URL is
-printed whole, even past the width, so it can be pasted as it is (issue 12). Shared by
-`check`'s table and `fix`'s plan."""
+"""Lines for people drawn with rich: prose wraps at the console's width (COLUMNS), but a command
+or a URL is printed whole, even past the width, so it can be pasted as it is (issue 12). Used by
+`fix`'s plan; `check`'s table lays out the same lines in report/page.py."""
 
 from __future__ import annotations
 
-import re
 import textwrap
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from chipdoctor.i18n import T
+from chipdoctor.report.page import fix_lines
 
 if TYPE_CHECKING:
     from rich.console import Console
-
-#: Where a command starts in a fix line: at its start, or after the prose that introduces it
-#: (`…: pip install …`, `… && pip install …`).
-_COMMAND = re.compile(
-    r"(?:^|(?<=: )|(?<=&& ))(?:sudo )?(?:pip3? install|python3? -m|source |export |conda |"
-    r"docker |apt-get |yum |dnf |wget |curl |chmod |\./)"
-)
 
 
 def prose(console: Console, text: str, *, indent: int = 4, style: str = "") -> None:
@@ -47,12 +39,12 @@ def whole(console: Console, text: object) -> None:
 
 
 def fix_line(console: Console, say: Callable[[str], str], line: str, *, indent: int = 4) -> None:
-    """`fix: …`: the prose wraps; a command in it goes whole on its own line."""
-    found = _COMMAND.search(line)
-    text, cmd = (line, "") if found is None else (line[: found.start()], line[found.start() :])
-    if text.strip():
-        prose(console, say(T("fix: {line}", line=text.rstrip())), indent=indent, style="green")
-        if cmd:
-            command(console, cmd, indent=indent + 2)
-    elif cmd:
-        command(console, say(T("fix: {line}", line=cmd)), indent=indent)
+    """`fix: …`: the prose wraps; a command in it goes whole on its own line (report/page.py
+    splits the line, as for `check`'s table). A blank line prints nothing."""
+    if not line.strip():
+        return
+    for piece in fix_lines(say, line, indent):
+        if piece.whole:
+            command(console, piece.text, indent=piece.indent)
+        else:
+            prose(console, piece.text, indent=piece.indent, style="green")

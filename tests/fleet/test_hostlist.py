@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import pytest
 
 from chipdoctor.errors import BadInput
@@ -44,6 +46,7 @@ def test_node01_to_64_keeps_the_padding() -> None:
         ("node[1-3x4]", "not a number"),
         ("n[0-999999999]", "more than"),
         ("a[0-999]b[0-999]c[0-9]", "more than"),
+        ("n[" + "9" * 5000 + "]", "not a number"),  # past int()'s digits: no ValueError
     ],
 )
 def test_a_bad_expression_is_bad_input(expression: str, says: str) -> None:
@@ -58,3 +61,23 @@ def test_a_bad_expression_is_quoted_short() -> None:
         expand("node[" + "1" * 1_000_000)
     assert "without its ']'" in str(caught.value)
     assert len(str(caught.value)) < 200
+
+
+@pytest.mark.parametrize("ranges", ["x" * 1_000_000, "9" * 10_000, "9" * 4000 + "-1"])
+def test_a_bad_range_is_quoted_short(ranges: str) -> None:
+    with pytest.raises(BadInput) as caught:
+        expand(f"n[{ranges}]")
+    assert len(str(caught.value)) < 300
+
+
+def test_many_ranges_each_under_the_limit_are_refused_unexpanded() -> None:
+    """Fifty ranges of a million names each: refused from their bounds, not after building 50
+    million strings (gigabytes) first."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(BadInput, match="more than"):
+            expand("n[" + ",".join(["0-999998"] * 50) + "]")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20

@@ -123,10 +123,14 @@ def _requirements(evidence: Evidence, inventory: Inventory) -> None:
             inventory.findings.extend(
                 companion_builds.findings(evidence.platform, python.packages, installed)
             )
+        reported: set[str] = set()
         if "flash-attn" in python.packages:
             from chipdoctor.rules import extension_builds
 
-            inventory.findings.extend(extension_builds.findings(python.packages))
+            flash = extension_builds.findings(python.packages)
+            reported = {"flash-attn"} if flash else set()
+            inventory.findings.extend(flash)
+        _extension_symbols(evidence, inventory, reported)
     except Exception as exc:  # a bug here must not hide what the probes found
         _crashed(
             inventory,
@@ -137,6 +141,25 @@ def _requirements(evidence: Evidence, inventory: Inventory) -> None:
             ),
             exc,
         )
+
+
+def _extension_symbols(evidence: Evidence, inventory: Inventory, reported: set[str]) -> None:
+    """Torch extensions whose libraries need torch symbols the installed torch does not
+    export (chipdoctor/extensions/symbols.py), on every host: an `undefined symbol` fails on a
+    CPU host too. Imported only where torch and an extension are installed."""
+    torch = evidence.python.packages.get("torch")
+    if torch is None:
+        return
+    from chipdoctor.extensions.installed import extension_names
+
+    if not extension_names(evidence):
+        return
+    from chipdoctor.extensions.symbols import check
+    from chipdoctor.rules import extension_symbols
+
+    result = check(evidence)
+    if result is not None:
+        inventory.findings.extend(extension_symbols.findings(result, torch, reported))
 
 
 def _safe_access(evidence: Evidence, inventory: Inventory) -> None:

@@ -361,6 +361,12 @@ class Seen:
     def device_code(self, path: str) -> DeviceCode | None:
         return self.inner.device_code(path)
 
+    def needed_symbols(self, path: str) -> tuple[str, ...] | None:
+        return self.inner.needed_symbols(path)
+
+    def defined_symbols(self, path: str, names: tuple[str, ...]) -> frozenset[str] | None:
+        return self.inner.defined_symbols(path, names)
+
     def host_name(self) -> str | None:
         return self.inner.host_name()
 

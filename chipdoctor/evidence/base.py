@@ -171,6 +171,15 @@ class Evidence(Protocol):
         and NotRecorded where the source cannot say (a snapshot without the record, an image).
         """
 
+    def needed_symbols(self, path: str) -> tuple[str, ...] | None:
+        """The undefined dynamic symbols in torch's C++ namespaces that the library at `path`
+        needs (chipdoctor/loader/symbols.py), None when it does not exist. Raises
+        UnreadableError (not an object this reader answers for), and NotRecorded."""
+
+    def defined_symbols(self, path: str, names: tuple[str, ...]) -> frozenset[str] | None:
+        """Which of `names` the library at `path` exports, None when it does not exist.
+        Raises UnreadableError, and NotRecorded (a snapshot that did not ask for a name)."""
+
     def identity(self) -> Identity:
         """Who the checked process runs as; raises NotRecorded where the source never saw."""
 

@@ -97,6 +97,18 @@ class ImageOnHostEvidence:
         mapped = self._host_path(path)
         return self.image.device_code(path) if mapped is None else self.host.device_code(mapped)
 
+    def needed_symbols(self, path: str) -> tuple[str, ...] | None:
+        mapped = self._host_path(path)
+        if mapped is None:
+            return self.image.needed_symbols(path)
+        return self.host.needed_symbols(mapped)
+
+    def defined_symbols(self, path: str, names: tuple[str, ...]) -> frozenset[str] | None:
+        mapped = self._host_path(path)
+        if mapped is None:
+            return self.image.defined_symbols(path, names)
+        return self.host.defined_symbols(mapped, names)
+
     def identity(self) -> Identity:
         """The container runs as the image's user."""
         return self.image.identity()

@@ -17,6 +17,7 @@ from typing import BinaryIO, TypeVar
 from chipdoctor.evidence.base import FileStat, Identity, UnreadableError
 from chipdoctor.loader.devcode import DeviceCode, DeviceCodeError, read_device_code
 from chipdoctor.loader.elf import ElfError, ElfInfo, ReadAt, parse_elf
+from chipdoctor.loader.symbols import SymbolError, defined_symbols, needed_torch_symbols
 
 #: gid/uid -> name on the inspected machine ("" when it has no such entry).
 NameOf = Callable[[int], str]
@@ -114,6 +115,16 @@ def device_code_of(local: Path, path: str) -> DeviceCode | None:
     return _read_elf(local, path, read_device_code)
 
 
+def needed_symbols_of(local: Path, path: str) -> tuple[str, ...] | None:
+    """The torch symbols one library needs, from its dynamic symbol table; never loads it."""
+    return _read_elf(local, path, needed_torch_symbols)
+
+
+def defined_symbols_of(local: Path, path: str, names: tuple[str, ...]) -> frozenset[str] | None:
+    """Which of `names` one library exports, through its GNU hash table; never reads it whole."""
+    return _read_elf(local, path, lambda read: defined_symbols(read, names))
+
+
 def _read_elf(local: Path, path: str, parse: Callable[[ReadAt], _T]) -> _T | None:
     """`parse` over the file through seeks and reads, its failures as UnreadableError."""
     try:
@@ -126,7 +137,7 @@ def _read_elf(local: Path, path: str, parse: Callable[[ReadAt], _T]) -> _T | Non
             return parse(read)
     except (FileNotFoundError, NotADirectoryError):
         return None
-    except (ElfError, DeviceCodeError) as exc:
+    except (ElfError, DeviceCodeError, SymbolError) as exc:
         raise UnreadableError(path, str(exc)) from None
     except IsADirectoryError:
         raise UnreadableError(path, "is a directory") from None

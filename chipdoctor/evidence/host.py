@@ -141,6 +141,16 @@ class HostEvidence:
 
         return fsfacts.device_code_of(self._local(path), path)
 
+    def needed_symbols(self, path: str) -> tuple[str, ...] | None:
+        from chipdoctor.evidence import fsfacts
+
+        return fsfacts.needed_symbols_of(self._local(path), path)
+
+    def defined_symbols(self, path: str, names: tuple[str, ...]) -> frozenset[str] | None:
+        from chipdoctor.evidence import fsfacts
+
+        return fsfacts.defined_symbols_of(self._local(path), path, names)
+
     def identity(self) -> Identity:
         from chipdoctor.evidence import fsfacts
 

@@ -187,6 +187,14 @@ class ImageEvidence:
         architecture lists stand in."""
         raise NotRecorded(f"the device code of {path}")
 
+    def needed_symbols(self, path: str) -> tuple[str, ...] | None:
+        """Not read from an image: a layer is a stream, and torch's libraries weigh hundreds
+        of megabytes; the check runs on the host or its snapshot."""
+        raise NotRecorded(f"the dynamic symbols of {path}")
+
+    def defined_symbols(self, path: str, names: tuple[str, ...]) -> frozenset[str] | None:
+        raise NotRecorded(f"the dynamic symbols of {path}")
+
     def stat(self, path: str) -> FileStat | None:
         member = self._first(path)
         if member is None:

@@ -9,12 +9,16 @@ Layout (docs/contracts.md):
     elf:      {/usr/lib/libfoo.so: {class: 64, byte_order: little, machine: 62,
                                     needed: [libc.so.6], runpath: [$ORIGIN]}}
 
+    symbols:  {/site/ext/_C.so: {needs: [_ZN3c10…]},
+               /site/torch/lib/libc10.so: {defines: [_ZN3c10…], lacks: [_ZN3c10…]}}
+
 `null` records "does not exist"; `{error: "…"}` records "exists but could not be read".
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from chipdoctor.evidence.base import FileStat, Identity
@@ -160,6 +164,51 @@ def device_code_from_data(path: str, data: Any, fail: Fail) -> DeviceCode:
             raise fail((*where, key), f"{key} of {path} must be a list of architecture names")
         lists[key] = tuple(value)
     return DeviceCode(lists["native"], lists["portable"])
+
+
+@dataclass(frozen=True)
+class SymbolRecord:
+    """What was read of one library's dynamic symbols: the torch symbols it needs (None: not
+    asked), and of the names looked up in it, those it defines and those it lacks."""
+
+    needs: tuple[str, ...] | None = None
+    defines: frozenset[str] = frozenset()
+    lacks: frozenset[str] = frozenset()
+
+    def merged(self, other: SymbolRecord) -> SymbolRecord:
+        return SymbolRecord(
+            other.needs if other.needs is not None else self.needs,
+            self.defines | other.defines,
+            self.lacks | other.lacks,
+        )
+
+
+def symbols_to_data(record: SymbolRecord) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if record.needs is not None:
+        out["needs"] = list(record.needs)
+    if record.defines:
+        out["defines"] = sorted(record.defines)
+    if record.lacks:
+        out["lacks"] = sorted(record.lacks)
+    return out
+
+
+def symbols_from_data(path: str, data: Any, fail: Fail) -> SymbolRecord:
+    where = ("symbols", path)
+    if not isinstance(data, dict) or not set(data) <= {"needs", "defines", "lacks"}:
+        raise fail(where, f"symbols of {path} must be a mapping of needs, defines and lacks")
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in ("needs", "defines", "lacks"):
+        value = data.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise fail((*where, key), f"{key} of {path} must be a list of symbol names")
+        lists[key] = tuple(value)
+    return SymbolRecord(
+        lists["needs"] if "needs" in data else None,
+        frozenset(lists["defines"]),
+        frozenset(lists["lacks"]),
+    )
 
 
 def record_error(data: Any) -> str | None:

@@ -51,7 +51,7 @@ SNAPSHOT_FORMAT = "chipdoctor-snapshot/3"
 _FORMATS = (SNAPSHOT_FORMAT_V1, SNAPSHOT_FORMAT_V2, SNAPSHOT_FORMAT)
 _TOP_KEYS = {"format", "platform", "python", "env", "commands", "unreadable"}
 _V2_KEYS = {"identity", "stats", "dirs", "elf"}
-_V3_KEYS = {"host", "docker", "requires_dist", "device_code"}
+_V3_KEYS = {"host", "docker", "requires_dist", "device_code", "symbols"}
 #: Limits on a snapshot directory (docs/contracts.md, "Limits"): the entries under `files/`
 #: and `commands/` together, and how deep they nest; the same caps as a snapshot archive's.
 MAX_ENTRIES = 50_000
@@ -115,6 +115,7 @@ class SnapshotEvidence:
         self._stats = self._records("stats", records.stat_from_data)
         self._elf = self._records("elf", records.elf_from_data)
         self._device_code = self._records("device_code", records.device_code_from_data)
+        self._symbols = self._records("symbols", records.symbols_from_data)
         self._dirs = {
             str(path): entries for path, entries in (self._data.get("dirs") or {}).items()
         }
@@ -217,6 +218,41 @@ class SnapshotEvidence:
         from chipdoctor.evidence import fsfacts
 
         return fsfacts.device_code_of(local, path)
+
+    def _symbol_record(self, path: str) -> records.SymbolRecord | Path | None:
+        """The recorded symbols of `path`, or the real library placed under `files/`."""
+        if path in self._symbols:
+            record: records.SymbolRecord | None = _recorded(path, self._symbols[path])
+            return record
+        local = _inside(self._files, path)
+        if not local.is_file():
+            raise NotRecorded(f"the dynamic symbols of {path}")
+        return local
+
+    def needed_symbols(self, path: str) -> tuple[str, ...] | None:
+        path = _as_resolved(path)
+        record = self._symbol_record(path)
+        if isinstance(record, Path):
+            from chipdoctor.evidence import fsfacts
+
+            return fsfacts.needed_symbols_of(record, path)
+        if record is not None and record.needs is None:
+            raise NotRecorded(f"the symbols {path} needs")
+        return None if record is None else record.needs
+
+    def defined_symbols(self, path: str, names: tuple[str, ...]) -> frozenset[str] | None:
+        """A name that was not looked up when the snapshot was taken cannot be answered."""
+        path = _as_resolved(path)
+        record = self._symbol_record(path)
+        if isinstance(record, Path):
+            from chipdoctor.evidence import fsfacts
+
+            return fsfacts.defined_symbols_of(record, path, names)
+        if record is None:
+            return None
+        if not set(names) <= record.defines | record.lacks:
+            raise NotRecorded(f"the symbols looked up in {path}")
+        return record.defines.intersection(names)
 
     def identity(self) -> Identity:
         if self._identity is None:
@@ -359,7 +395,7 @@ def _known_keys(doc: LocatedYaml) -> dict[Any, Any]:
 
 def _mappings(doc: LocatedYaml, data: dict[Any, Any]) -> None:
     """The sections that must be mappings are."""
-    sections = ("platform", "python", "env", "commands", "unreadable", "device_code")
+    sections = ("platform", "python", "env", "commands", "unreadable", "device_code", "symbols")
     for key in (*sections, *sorted(_V2_KEYS)):
         if key in data and not isinstance(data[key], dict):
             raise doc.error((key,), f"{key} must be a mapping, not {_kind(data[key])}")
@@ -367,7 +403,7 @@ def _mappings(doc: LocatedYaml, data: dict[Any, Any]) -> None:
 
 def _paths(doc: LocatedYaml, data: dict[Any, Any]) -> None:
     """The sections keyed by path: clean paths, directory listings, reasons as text."""
-    for key in ("stats", "elf", "dirs", "unreadable", "device_code"):
+    for key in ("stats", "elf", "dirs", "unreadable", "device_code", "symbols"):
         for path, value in data.get(key, {}).items():
             _clean_path(doc, (key, path), path, f"{key} path")
             if key == "dirs" and value is not None:
@@ -562,6 +598,8 @@ class Recording:
     identity: Identity | None = None
     # Format 3: the GPU architectures libraries carry (a str: why it could not be read).
     device_code: dict[str, DeviceCode | str | None] = field(default_factory=dict)
+    # Format 3: the torch symbols libraries need and define (a str: why unreadable).
+    symbols: dict[str, records.SymbolRecord | str | None] = field(default_factory=dict)
     # Format 3: the node's hostname and its Docker Engine, when asked.
     host: str | None = None
     docker: DockerEngine | None = None
@@ -653,6 +691,35 @@ class RecordingEvidence:
         self._note(self.recording.device_code, path, code)
         return code
 
+    def needed_symbols(self, path: str) -> tuple[str, ...] | None:
+        try:
+            needs = self.inner.needed_symbols(path)
+        except UnreadableError as exc:
+            self._note(self.recording.symbols, path, exc.reason)
+            raise
+        self._symbols(path, None if needs is None else records.SymbolRecord(needs=needs))
+        return needs
+
+    def defined_symbols(self, path: str, names: tuple[str, ...]) -> frozenset[str] | None:
+        try:
+            found = self.inner.defined_symbols(path, names)
+        except UnreadableError as exc:
+            self._note(self.recording.symbols, path, exc.reason)
+            raise
+        record = None
+        if found is not None:
+            record = records.SymbolRecord(defines=found, lacks=frozenset(names) - found)
+        self._symbols(path, record)
+        return found
+
+    def _symbols(self, path: str, record: records.SymbolRecord | None) -> None:
+        """Several reads of one library add up to one record."""
+        with self._lock:
+            known = self.recording.symbols.get(path)
+            if record is not None and isinstance(known, records.SymbolRecord):
+                record = known.merged(record)
+            self.recording.symbols[path] = record
+
     def host_name(self) -> str | None:
         host = self.inner.host_name()
         with self._lock:
@@ -702,6 +769,11 @@ def _v2_records(recording: Recording) -> dict[str, Any]:
         out["device_code"] = {
             path: convert(value, records.device_code_to_data)
             for path, value in sorted(recording.device_code.items())
+        }
+    if recording.symbols:
+        out["symbols"] = {
+            path: convert(value, records.symbols_to_data)
+            for path, value in sorted(recording.symbols.items())
         }
     return out
 

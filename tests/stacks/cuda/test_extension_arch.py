@@ -14,14 +14,14 @@ import pytest
 from chipdoctor.evidence.base import PythonInfo
 from chipdoctor.evidence.host import HostEvidence
 from chipdoctor.evidence.snapshot import RecordingEvidence, SnapshotEvidence, write_snapshot
-from chipdoctor.matrix.model import Matrix
-from chipdoctor.model import Finding, Inventory
-from chipdoctor.stacks.cuda import facts
-from chipdoctor.stacks.cuda.extensions import (
+from chipdoctor.extensions.installed import (
     MAX_LIBRARIES,
     MAX_PER_DISTRIBUTION,
     record_libraries,
 )
+from chipdoctor.matrix.model import Matrix
+from chipdoctor.model import Finding, Inventory
+from chipdoctor.stacks.cuda import facts
 from chipdoctor.stacks.cuda.probe import CudaProbe
 from chipdoctor.stacks.cuda.rules import evaluate
 from tests.conftest import FIXTURES, write_tool

@@ -44,7 +44,7 @@ def _finding(
     libraries = join(
         [
             T(
-                "{library} needs {count} torch symbols that no library of torch defines "
+                "{library} needs {count} torch symbol(s) that no library of torch defines "
                 "(undefined symbol: {symbols})",
                 library=gap.library,
                 count=gap.count,

@@ -1,0 +1,164 @@
+"""`host.extension-torch` from the libraries themselves: a fake site-packages (tests/fake_torch.py
+libraries, a torch distribution with torch/lib/libc10.so, extensions whose METADATA requires
+torch and whose RECORD lists their `.so`), checked live, through its snapshot, and by the
+command line on a real virtual environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from functools import cached_property
+from pathlib import Path
+
+import pytest
+
+from chipdoctor.evidence.base import PythonInfo
+from chipdoctor.evidence.host import HostEvidence
+from chipdoctor.evidence.snapshot import RecordingEvidence, SnapshotEvidence
+from chipdoctor.model import Finding
+from tests import fake_torch
+from tests.fake_torch import ABSENT, OLD_NAME
+from tests.planning import fixed
+
+SITE = "/opt/venv/lib/python3.11/site-packages"
+PACKAGES = {"torch": "2.5.1", "extok": "1.0", "extmissing": "2.0", "extold": "3.0"}
+LIBRARIES = {"extok": "ext_ok", "extmissing": "ext_missing", "extold": "ext_old_abi"}
+
+
+class Tree(HostEvidence):
+    """A file tree with its own interpreter's packages (the tree's site directory)."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root=str(root), env={"PATH": "/usr/bin:/bin"})
+
+    @cached_property
+    def python(self) -> PythonInfo:
+        return PythonInfo("3.11.9", PACKAGES, (SITE,))
+
+
+def _dist(site: Path, name: str, version: str, files: dict[str, Path], requires: bool) -> None:
+    info = site / f"{name}-{version}.dist-info"
+    info.mkdir(parents=True)
+    extra = "Requires-Dist: torch\n" if requires else ""
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{extra}\n"
+    )
+    rows = [f"{name}-{version}.dist-info/METADATA,,"]
+    for relative, source in files.items():
+        target = site / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source, target)
+        rows.append(f"{relative},sha256=x,{target.stat().st_size}")
+    (info / "RECORD").write_text("\n".join(rows) + "\n")
+
+
+def populate(site: Path, built: fake_torch.Built) -> None:
+    _dist(
+        site,
+        "torch",
+        PACKAGES["torch"],
+        {"torch/lib/libc10.so": built.torch_lib / "libc10.so"},
+        False,
+    )
+    for name, library in LIBRARIES.items():
+        files = {f"{name}/_C.cpython-311-x86_64-linux-gnu.so": built.extensions[library]}
+        _dist(site, name, PACKAGES[name], files, True)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> fake_torch.Built:
+    return fake_torch.build(tmp_path_factory.mktemp("fake-torch"))
+
+
+@pytest.fixture
+def tree(tmp_path: Path, built: fake_torch.Built) -> Tree:
+    populate(tmp_path / "root" / SITE.lstrip("/"), built)
+    return Tree(tmp_path / "root")
+
+
+def _extension_findings(findings: list[Finding]) -> dict[str, Finding]:
+    return {str(f.message).split()[0]: f for f in findings if f.id == "host.extension-torch"}
+
+
+def test_an_extension_missing_a_symbol_and_one_of_the_other_abi(tree: Tree) -> None:
+    from chipdoctor.engine import check
+
+    found = _extension_findings(check(tree, fixed()).findings)
+    assert sorted(found) == ["extmissing", "extold"]
+    missing = found["extmissing"]
+    assert missing.severity.value == "error"
+    assert ABSENT in str(missing.message) and "another torch" in str(missing.message)
+    assert f"{SITE}/extmissing/_C.cpython-311-x86_64-linux-gnu.so needs 1 torch" in str(
+        missing.message
+    )
+    assert (
+        "pip install --no-build-isolation --no-cache-dir --force-reinstall extmissing==2.0"
+        in str(missing.fix)
+    )
+    old = found["extold"]
+    assert OLD_NAME in str(old.message)
+    assert "_GLIBCXX_USE_CXX11_ABI=0, torch uses 1" in str(old.message)
+
+
+def test_a_live_check_and_its_snapshot_agree(tree: Tree, tmp_path: Path) -> None:
+    from chipdoctor.engine import check
+    from chipdoctor.snapshotting import take_snapshot
+
+    live = _extension_findings(check(tree, fixed()).findings)
+    take_snapshot(tmp_path / "snap", tree)
+    snapshot = SnapshotEvidence(tmp_path / "snap")
+    again = _extension_findings(check(snapshot, fixed()).findings)
+    assert {k: (str(f.message), str(f.fix)) for k, f in again.items()} == {
+        k: (str(f.message), str(f.fix)) for k, f in live.items()
+    }
+    text = (tmp_path / "snap" / "snapshot.yaml").read_text()
+    assert "symbols:" in text and ABSENT in text
+    assert not list((tmp_path / "snap").rglob("*.so"))  # the records, not the libraries
+
+
+def test_nothing_is_read_without_torch(tree: Tree) -> None:
+    from chipdoctor.engine import check
+
+    tree.python  # noqa: B018 - fill the cache, then drop torch from it
+    tree.__dict__["python"] = PythonInfo("3.11.9", {"extmissing": "2.0"}, (SITE,))
+    recording = RecordingEvidence(tree)
+    check(recording, fixed())
+    assert not recording.recording.symbols
+
+
+def test_a_torch_library_that_cannot_be_read_claims_nothing(tree: Tree, tmp_path: Path) -> None:
+    from chipdoctor.engine import check
+
+    lib = tmp_path / "root" / SITE.lstrip("/") / "torch" / "lib"
+    (lib / "libtorch_cpu.so").write_bytes(b"\x7fELF garbage")
+    assert _extension_findings(check(tree, fixed()).findings) == {}
+
+
+def test_check_on_a_real_virtual_environment(tmp_path: Path, built: fake_torch.Built) -> None:
+    """`chipdoctor check --python` of a venv holding the fake distributions, end to end."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
+    populate(site, built)
+    result = subprocess.run(
+        [sys.executable, "-m", "chipdoctor", "check", "--python", str(python), "--format", "json"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+        check=False,
+    )
+    report = json.loads(result.stdout)
+    found = [f for f in report["findings"] if f["id"] == "host.extension-torch"]
+    assert sorted(f["message"].split()[0] for f in found) == ["extmissing", "extold"]
+    assert result.returncode == 1

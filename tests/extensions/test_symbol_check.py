@@ -162,3 +162,100 @@ def test_check_on_a_real_virtual_environment(tmp_path: Path, built: fake_torch.B
     found = [f for f in report["findings"] if f["id"] == "host.extension-torch"]
     assert sorted(f["message"].split()[0] for f in found) == ["extmissing", "extold"]
     assert result.returncode == 1
+
+
+def test_a_vendor_extension_resolves_through_its_own_library(
+    tmp_path: Path, built: fake_torch.Built
+) -> None:
+    """torch_npu's `_C` needs what its own libtorch_npu.so defines (here c10::absent, which
+    torch lacks): no finding, though its METADATA does not name torch."""
+    from chipdoctor.engine import check
+
+    site = tmp_path / "root" / SITE.lstrip("/")
+    populate(site, built)
+    source = tmp_path / "npu.cpp"
+    source.write_text("namespace c10 { int absent(int x) { return x; } }\n")
+    own = tmp_path / "libtorch_npu.so"
+    subprocess.run([fake_torch.gxx(), "-shared", "-fPIC", "-o", str(own), str(source)], check=True)
+    files = {
+        "torch_npu/lib/libtorch_npu.so": own,
+        "torch_npu/_C.so": built.extensions["ext_missing"],
+    }
+    _dist(site, "torch_npu", "2.5.1", files, False)
+    tree = Tree(tmp_path / "root")
+    tree.__dict__["python"] = PythonInfo("3.11.9", {**PACKAGES, "torch-npu": "2.5.1"}, (SITE,))
+    found = _extension_findings(check(tree, fixed()).findings)
+    assert sorted(found) == ["extmissing", "extold"]
+    # Without its own library, the same `_C` is reported.
+    (site / "torch_npu" / "lib" / "libtorch_npu.so").unlink()
+    record = site / "torch_npu-2.5.1.dist-info" / "RECORD"
+    record.write_text("torch_npu/_C.so,,\n")
+    found = _extension_findings(check(tree, fixed()).findings)
+    assert sorted(found) == ["extmissing", "extold", "torch-npu"]
+
+
+def test_flash_attn_is_reported_once(tmp_path: Path, built: fake_torch.Built) -> None:
+    """flash-attn 2.5.7 under torch 2.3.0: its release rule (a wheel built against a nightly)
+    and its library's missing symbol name the same distribution; one finding, the release
+    rule's."""
+    from chipdoctor.engine import check
+
+    site = tmp_path / "root" / SITE.lstrip("/")
+    _dist(site, "torch", "2.3.0", {"torch/lib/libc10.so": built.torch_lib / "libc10.so"}, False)
+    library = {"flash_attn_2_cuda.cpython-311-x86_64-linux-gnu.so": built.extensions["ext_missing"]}
+    _dist(site, "flash_attn", "2.5.7", library, True)
+    tree = Tree(tmp_path / "root")
+    tree.__dict__["python"] = PythonInfo(
+        "3.11.9", {"torch": "2.3.0", "flash-attn": "2.5.7"}, (SITE,)
+    )
+    findings = [f for f in check(tree, fixed()).findings if f.id == "host.extension-torch"]
+    assert len(findings) == 1 and "nightly" in str(findings[0].message)
+    # flash-attn 2.5.8 (built against the final 2.3.0): the symbol check alone names it.
+    tree.__dict__["python"] = PythonInfo(
+        "3.11.9", {"torch": "2.3.0", "flash-attn": "2.5.8"}, (SITE,)
+    )
+    (site / "flash_attn-2.5.7.dist-info").rename(site / "flash_attn-2.5.8.dist-info")
+    (found,) = [f for f in check(tree, fixed()).findings if f.id == "host.extension-torch"]
+    assert ABSENT in str(found.message)
+    assert "--force-reinstall flash-attn==2.5.8" in str(found.fix)
+    assert "FLASH_ATTENTION_FORCE_BUILD=TRUE pip install" in str(found.fix)
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        ("{needs: _ZN3c10x}", "needs of"),
+        ("{needs: [1]}", "needs of"),
+        ("{wants: []}", "needs, defines and lacks"),
+        ("[a]", "needs, defines and lacks"),
+    ],
+)
+def test_malformed_symbol_records_are_bad_input(tmp_path: Path, record: str, message: str) -> None:
+    from chipdoctor.errors import BadInput
+
+    (tmp_path / "snapshot.yaml").write_text(
+        "format: chipdoctor-snapshot/3\nplatform: {system: Linux, machine: x86_64}\n"
+        f"python: {{version: '3.11'}}\nsymbols:\n  /lib/x.so: {record}\n"
+    )
+    with pytest.raises(BadInput, match=message):
+        SnapshotEvidence(tmp_path)
+
+
+def test_a_name_the_snapshot_did_not_look_up_is_not_answered(tmp_path: Path) -> None:
+    from chipdoctor.evidence.base import NotRecorded
+
+    (tmp_path / "snapshot.yaml").write_text(
+        "format: chipdoctor-snapshot/3\nplatform: {system: Linux, machine: x86_64}\n"
+        "python: {version: '3.11'}\nsymbols:\n  /lib/x.so: {defines: [a], lacks: [b]}\n"
+        "  /lib/gone.so: null\n"
+    )
+    evidence = SnapshotEvidence(tmp_path)
+    assert evidence.defined_symbols("/lib/x.so", ("a", "b")) == {"a"}
+    assert evidence.defined_symbols("/lib/gone.so", ("a",)) is None
+    assert evidence.needed_symbols("/lib/gone.so") is None
+    with pytest.raises(NotRecorded):
+        evidence.defined_symbols("/lib/x.so", ("c",))
+    with pytest.raises(NotRecorded):
+        evidence.needed_symbols("/lib/x.so")
+    with pytest.raises(NotRecorded):
+        evidence.needed_symbols("/lib/other.so")

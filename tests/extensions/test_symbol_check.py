@@ -250,7 +250,7 @@ def test_a_name_the_snapshot_did_not_look_up_is_not_answered(tmp_path: Path) -> 
         "  /lib/gone.so: null\n"
     )
     evidence = SnapshotEvidence(tmp_path)
-    assert evidence.defined_symbols("/lib/x.so", ("a", "b")) == {"a"}
+    assert evidence.defined_symbols("/lib/x.so", ("a", "b")) == frozenset({"a"})
     assert evidence.defined_symbols("/lib/gone.so", ("a",)) is None
     assert evidence.needed_symbols("/lib/gone.so") is None
     with pytest.raises(NotRecorded):

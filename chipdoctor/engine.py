@@ -145,7 +145,8 @@ def _requirements(evidence: Evidence, inventory: Inventory) -> None:
 
 def _extension_symbols(evidence: Evidence, inventory: Inventory, reported: set[str]) -> None:
     """Torch extensions whose libraries need torch symbols the installed torch does not
-    export (chipdoctor/extensions/symbols.py), on every host: an `undefined symbol` fails on a
+    export (chipdoctor/extensions/symbols.py), or installed from a flash-attn wheel for another
+    torch or C++ ABI (extensions/wheels.py), on every host: an `undefined symbol` fails on a
     CPU host too. Imported only where torch and an extension are installed."""
     torch = evidence.python.packages.get("torch")
     if torch is None:
@@ -154,12 +155,9 @@ def _extension_symbols(evidence: Evidence, inventory: Inventory, reported: set[s
 
     if not extension_names(evidence):
         return
-    from chipdoctor.extensions.symbols import check
     from chipdoctor.rules import extension_symbols
 
-    result = check(evidence)
-    if result is not None:
-        inventory.findings.extend(extension_symbols.findings(result, torch, reported))
+    inventory.findings.extend(extension_symbols.findings(evidence, torch, reported))
 
 
 def _safe_access(evidence: Evidence, inventory: Inventory) -> None:

@@ -58,30 +58,31 @@ def torch_libraries(evidence: Evidence, infos: dict[tuple[str, str], tuple[str, 
     return [f"{directory}/{name}" for name in sorted(names)[:MAX_TORCH_LIBRARIES]]
 
 
-def check(evidence: Evidence) -> SymbolCheck | None:
-    """The extension libraries with torch symbols no library of torch defines; None where
-    nothing can be told (no torch, no extension library, a torch library unreadable)."""
+def check(
+    evidence: Evidence, infos: dict[tuple[str, str], tuple[str, str]] | None = None
+) -> SymbolCheck:
+    """The extension libraries with torch symbols no library of torch defines (none where
+    nothing can be told: no torch, no extension library, a torch library unreadable), and
+    the C++ ABI torch's libc10.so was built with."""
     if "torch" not in evidence.python.packages:
-        return None
-    infos = dist_infos(evidence)
-    extensions = [e for e in torch_extensions(evidence, infos) if e.libraries]
-    if not extensions:
-        return None
-    needs = _needs(evidence, extensions)
-    if not needs:
-        return None
+        return SymbolCheck(None, ())
+    infos = dist_infos(evidence) if infos is None else infos
     libraries = torch_libraries(evidence, infos)
-    unresolved = _unresolved(evidence, libraries, {n for names in needs.values() for n in names})
-    if unresolved is None:
-        return None
+    torch_abi = _torch_abi(evidence, libraries)
+    extensions = [e for e in torch_extensions(evidence, infos) if e.libraries]
+    needs = _needs(evidence, extensions) if libraries else {}
+    wanted = {n for names in needs.values() for n in names}
+    unresolved = _unresolved(evidence, libraries, wanted) if wanted else None
+    if unresolved is None:  # nothing needed, or a library of torch that cannot be read
+        return SymbolCheck(torch_abi, ())
     gaps: list[Gap] = []
     for extension in extensions:
         own = [lib for lib in extension.libraries if lib in needs]
-        wanted = {n for lib in own for n in needs[lib] if n in unresolved}
+        asked = {n for lib in own for n in needs[lib] if n in unresolved}
         # NOTE: a library of its own may define them (torch_npu's `_C` needs libtorch_npu.so);
         # a distribution of one library has nothing else to ask.
         others = list(extension.libraries) if len(extension.libraries) > 1 else []
-        left = _unresolved(evidence, others, wanted) if wanted else set()
+        left = _unresolved(evidence, others, asked) if asked else set()
         if left is None:
             continue
         for lib in own:
@@ -97,7 +98,7 @@ def check(evidence: Evidence) -> SymbolCheck | None:
                         _abi(needs[lib]),
                     )
                 )
-    return SymbolCheck(_torch_abi(evidence, libraries), tuple(gaps))
+    return SymbolCheck(torch_abi, tuple(gaps))
 
 
 def _needs(evidence: Evidence, extensions: list[Extension]) -> dict[str, tuple[str, ...]]:

@@ -1,6 +1,8 @@
-"""`host.extension-torch` from the libraries themselves: an extension library needing torch
-symbols that no library of the installed torch defines fails to import with `undefined symbol`
-(extensions/symbols.py reads them). One finding per distribution.
+"""`host.extension-torch` from what is installed: an extension library needing torch symbols
+that no library of the installed torch defines fails to import with `undefined symbol`
+(extensions/symbols.py reads them), and so does a flash-attn wheel built for another torch
+line or C++ ABI than the installed torch's (extensions/wheels.py reads which wheel it was).
+One finding per distribution: the wheel's, where both name it.
 
 The fix rebuilds the distribution against the installed torch: with `--no-build-isolation`
 pip builds it with the torch already installed, not a fresh one from the index
@@ -14,28 +16,108 @@ with `FLASH_ATTENTION_FORCE_BUILD=TRUE`
 
 from __future__ import annotations
 
-from chipdoctor.extensions.symbols import Gap, SymbolCheck
+from chipdoctor.evidence.base import Evidence
+from chipdoctor.extensions.installed import dist_infos
+from chipdoctor.extensions.symbols import Gap, check
+from chipdoctor.extensions.torch_abi import FLAG, PUBLISHED_SOURCE, published_abi
+from chipdoctor.extensions.wheels import FlashWheel, flash_wheels
 from chipdoctor.i18n import T, join
 from chipdoctor.model import Finding, Severity
 from chipdoctor.rules.common import pip_install, release_line, release_of
 from chipdoctor.rules.extension_builds import built_against
 
 CPP_EXTENSION_DOCS = "https://docs.pytorch.org/docs/stable/cpp_extension.html"
-#: `_GLIBCXX_USE_CXX11_ABI` of each ABI name extensions/symbols.py gives.
-_ABI_FLAG = {"cxx11": "1", "old": "0"}
 
 
-def findings(check: SymbolCheck, torch: str, reported: set[str]) -> list[Finding]:
-    """One error per distribution with an unloadable library, except those in `reported`
-    (the flash-attn release rule already named them)."""
+def findings(evidence: Evidence, torch: str, reported: set[str]) -> list[Finding]:
+    """One error per torch extension that cannot load into the installed torch, except those
+    in `reported` (the flash-attn release rule already named them)."""
+    infos = dist_infos(evidence)
+    result = check(evidence, infos)
+    torch_abi, how = result.torch_abi, T("read from its libc10.so")
+    if torch_abi is None:
+        torch_abi = published_abi(torch, evidence.platform.machine)
+        how = T(
+            "as PyTorch's Linux x86_64 wheels of that release: {source}", source=PUBLISHED_SOURCE
+        )
+    out: list[Finding] = []
+    named = set(reported)
+    for wheel in flash_wheels(evidence, infos):
+        if wheel.dist not in named and (found := _wheel_finding(wheel, torch, torch_abi, how)):
+            out.append(found)
+            named.add(wheel.dist)
     by_dist: dict[tuple[str, str], list[Gap]] = {}
-    for gap in check.gaps:
-        if gap.dist not in reported:
+    for gap in result.gaps:
+        if gap.dist not in named:
             by_dist.setdefault((gap.dist, gap.version), []).append(gap)
-    return [
-        _finding(dist, version, gaps, torch, check.torch_abi)
-        for (dist, version), gaps in by_dist.items()
+    out += [
+        _finding(dist, version, gaps, torch, torch_abi) for (dist, version), gaps in by_dist.items()
     ]
+    return out
+
+
+def _wheel_finding(
+    wheel: FlashWheel, torch: str, torch_abi: str | None, how: str
+) -> Finding | None:
+    """An error where the wheel's torch line or C++ ABI is not the installed torch's."""
+    line = release_line(torch)
+    cxx11 = wheel.cxx11 if torch_abi is None else torch_abi == "cxx11"
+    reasons = []
+    if wheel.torch_line != line:
+        reasons.append(
+            T(
+                "it is the wheel for torch {wheel_line}, not {line}",
+                wheel_line=wheel.torch_line,
+                line=line,
+            )
+        )
+    if cxx11 != wheel.cxx11:
+        reasons.append(
+            T(
+                "it was built with _GLIBCXX_USE_CXX11_ABI={theirs} (cxx11abi{tag}) while torch "
+                "{torch} uses _GLIBCXX_USE_CXX11_ABI={ours} ({how})",
+                theirs=FLAG["cxx11" if wheel.cxx11 else "old"],
+                tag="TRUE" if wheel.cxx11 else "FALSE",
+                torch=torch,
+                ours=FLAG["cxx11" if cxx11 else "old"],
+                how=how,
+            )
+        )
+    if not reasons:
+        return None
+    rebuild = pip_install(
+        "--no-build-isolation",
+        "--no-cache-dir",
+        "--force-reinstall",
+        f"{wheel.dist}=={wheel.version}",
+    )
+    if built_against(wheel.version, torch) is not None:
+        fixed = wheel.renamed(line, cxx11)
+        fix = T(
+            "Install the flash-attn {version} wheel for torch {line} and this C++ ABI: {install}; "
+            "or let its setup.py pick it for the installed torch: {rebuild}",
+            version=wheel.version,
+            line=line,
+            install=pip_install("--force-reinstall", "--no-deps", wheel.url(fixed)),
+            rebuild=rebuild,
+        )
+    else:
+        fix = T(
+            "flash-attn {version} has no wheel for torch {line}: build it from source against "
+            "the installed torch: FLASH_ATTENTION_FORCE_BUILD=TRUE {rebuild}",
+            version=wheel.version,
+            line=line,
+            rebuild=rebuild,
+        )
+    message = T(
+        "flash-attn {version} was installed from {file}, which does not fit the installed "
+        "torch {torch}: {reasons}; importing it fails with `undefined symbol`.",
+        version=wheel.version,
+        file=wheel.file_name,
+        torch=torch,
+        reasons=join(reasons, "; "),
+    )
+    return Finding("host.extension-torch", Severity.ERROR, (), message, fix)
 
 
 def _finding(
@@ -63,8 +145,8 @@ def _finding(
             dist=dist,
             version=version,
             torch=torch,
-            theirs=_ABI_FLAG[other],
-            ours=_ABI_FLAG[torch_abi],
+            theirs=FLAG[other],
+            ours=FLAG[torch_abi],
             libraries=libraries,
         )
     else:

@@ -151,7 +151,7 @@ def _extension_symbols(evidence: Evidence, inventory: Inventory, reported: set[s
     torch = evidence.python.packages.get("torch")
     if torch is None:
         return
-    from chipdoctor.extensions.installed import extension_names
+    from chipdoctor.extensions import extension_names
 
     if not extension_names(evidence):
         return

@@ -1,10 +1,9 @@
 """The installed torch extensions and their native libraries, read from package metadata alone.
 
-A torch extension is a distribution whose `Requires-Dist` names torch, or a vendor extension
-(torch_npu, torch_mlu, torch_musa: their libraries link against torch's, whatever their
-metadata says). Its native libraries come from its `RECORD` (the installed-files list of the
-wheel format, `*.dist-info/RECORD`: path, hash, size per CSV line). The CUDA architecture check
-(stacks/cuda/extensions.py) and the symbol check (extensions/symbols.py) read the same list.
+A torch extension is what `chipdoctor.extensions.extension_names` names. Its native libraries
+come from its `RECORD` (the installed-files list of the wheel format, `*.dist-info/RECORD`:
+path, hash, size per CSV line). The CUDA architecture check (stacks/cuda/extensions.py) and the
+symbol check (extensions/symbols.py) read the same list.
 """
 
 from __future__ import annotations
@@ -14,14 +13,12 @@ from dataclasses import dataclass
 
 from chipdoctor.evidence.base import Evidence, UnreadableError, normalize_name
 from chipdoctor.evidence.pyinfo import DIST_INFO
+from chipdoctor.extensions import extension_names
 from chipdoctor.recipes.safety import PACKAGE, VERSION
-from chipdoctor.rules.stack_packages import requirers
 
 #: Native libraries listed per distribution, and in all.
 MAX_PER_DISTRIBUTION = 16
 MAX_LIBRARIES = 64
-#: The vendors' PyTorch extensions (PEP 503 names), torch extensions by what they are.
-VENDOR_EXTENSIONS = ("torch-npu", "torch-mlu", "torch-musa")
 
 
 @dataclass(frozen=True)
@@ -60,13 +57,6 @@ def dist_infos(evidence: Evidence) -> dict[tuple[str, str], tuple[str, str]]:
                 key = (normalize_name(match.group("name")), match.group("version"))
                 found.setdefault(key, (site.rstrip("/"), entry))
     return found
-
-
-def extension_names(evidence: Evidence) -> list[str]:
-    """The installed torch extensions' names, sorted."""
-    packages = evidence.python.packages
-    vendors = [name for name in VENDOR_EXTENSIONS if name in packages]
-    return sorted({*requirers(evidence.requires_dist(), "torch"), *vendors})
 
 
 def torch_extensions(

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from chipdoctor.evidence.base import Evidence, UnreadableError
-from chipdoctor.extensions.installed import extension_names, plain
+from chipdoctor.extensions import extension_names
+from chipdoctor.extensions.installed import plain
 from chipdoctor.versions import public_version
 
 #: A flash-attn release wheel's file name, as its build workflow names it.

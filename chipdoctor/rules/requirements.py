@@ -21,7 +21,7 @@ from chipdoctor.components import ALL_COMPONENTS
 from chipdoctor.evidence.base import PlatformInfo, PythonInfo, normalize_name
 from chipdoctor.i18n import T
 from chipdoctor.model import Finding, Severity
-from chipdoctor.rules.common import is_final, pip_install, release_line
+from chipdoctor.rules.common import is_final, pip_install, release_line, release_of
 from chipdoctor.rules.stack_packages import touches_stack
 
 #: A build's local tag that names its index on download.pytorch.org (`+cu124`, `+rocm6.2`).
@@ -167,6 +167,15 @@ def _fix(target: str, items: list[Unmet], packages: Mapping[str, str]) -> str:
         index = f"{WHEEL_INDEX}/{'' if is_final(pinned) else 'nightly/'}{variant}"
         return pip_install(f"{target}=={pinned}+{variant}", index_url=index)
     return pip_install(f"{target}=={pinned}")
+
+
+def exact_builds(torch: str, tag: str, companions: list[tuple[str, str]]) -> str:
+    """The exact builds of one variant (`torch==2.5.1+cu124`, and each installed companion of
+    the same release) from its index: a bare `torch==2.5.1` is already satisfied by an
+    installed `2.5.1+cpu`, and pip would change nothing."""
+    requirements = [f"torch=={release_of(torch)}+{tag}"]
+    requirements += [f"{name}=={release_of(version)}+{tag}" for name, version in companions]
+    return pip_install(*requirements, index_url=f"{WHEEL_INDEX}/{tag}")
 
 
 def companions_for(torch: str, companions: list[str]) -> str:

@@ -121,9 +121,7 @@ def _requirements(evidence: Evidence, inventory: Inventory) -> None:
             from chipdoctor.rules import companion_builds
 
             inventory.findings.extend(
-                companion_builds.findings(
-                    evidence.platform, python.packages, installed, inventory.facts
-                )
+                companion_builds.findings(evidence.platform, python.packages, installed, inventory)
             )
         if "flash-attn" in python.packages:
             from chipdoctor.rules import extension_builds

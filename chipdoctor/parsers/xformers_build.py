@@ -12,7 +12,7 @@ v0.0.35 (setup.py and xformers/_cpp_lib.py at each tag):
 
 `cuda` is nvcc's release as major * 100 + minor (`get_cuda_version`: 12.1 -> 1201), null for a
 build without CUDA; `hip` (a string from `hipcc --version`) is there from v0.0.25; `flash` from
-v0.0.21; `use_torch_flash` from v0.0.28. Only `torch`, `cuda`, `hip` and `python` are read.
+v0.0.21; `use_torch_flash` from v0.0.27. Only `torch`, `cuda`, `hip` and `python` are read.
 
 The file is the package's own, so on a hostile machine it may hold anything: anything but that
 format reads as "cannot tell" (None), never an exception.

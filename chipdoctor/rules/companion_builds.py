@@ -34,7 +34,7 @@ from collections.abc import Mapping
 
 from chipdoctor.evidence.base import PlatformInfo
 from chipdoctor.i18n import T, join
-from chipdoctor.model import Finding, Severity
+from chipdoctor.model import Finding, Inventory, Severity
 from chipdoctor.parsers import xformers_build as xf
 from chipdoctor.probes.torch_default import default_build
 from chipdoctor.rules.common import is_final, pip_install, release_line, release_of, same_release
@@ -88,16 +88,17 @@ def findings(
     platform: PlatformInfo,
     packages: Mapping[str, str],
     requires: Mapping[str, tuple[str, ...]] | None = None,
-    facts: Mapping[str, str] | None = None,
+    inventory: Inventory | None = None,
 ) -> list[Finding]:
-    """`facts`: the inventory's, where the host probe put xFormers' build record."""
+    """`inventory`: what the probes found (xFormers' build record among its facts)."""
     torch = packages.get("torch")
     if torch is None:
         return []
     requires = requires or {}
     out = _release_lines(torch, packages.get("torchvision"), "torchvision" in requires)
     torch_build = _build(torch, platform, requires.get("torch", ()))
-    out += _xformers(platform, packages, requires, facts or {}, torch_build)
+    if inventory is not None:
+        out += _xformers(platform, packages, requires, inventory, torch_build)
     if torch_build is None:
         return out
     for name in ("torchvision", "torchaudio"):
@@ -203,10 +204,11 @@ def _xformers(
     platform: PlatformInfo,
     packages: Mapping[str, str],
     requires: Mapping[str, tuple[str, ...]],
-    facts: Mapping[str, str],
+    inventory: Inventory,
     torch_build: tuple[str, str] | None,
 ) -> list[Finding]:
     """xFormers built for a CUDA torch under a CPU-only one, or for another torch release."""
+    facts = inventory.facts
     torch, version, built = packages["torch"], packages.get("xformers"), facts.get(xf.FACT_TORCH)
     if version is None or built is None:
         return []
@@ -230,6 +232,8 @@ def _xformers(
     )
     exact = _built_for(built, platform, packages, same_release(built, torch))
     if cuda and torch_build is not None and torch_build[0] == _CPU:
+        if _gpu_seen(inventory):
+            return []  # NOTE: cuda.torch-cpu-build names this cause, with `fix`'s plan
         return [
             Finding(
                 "host.companion-build",
@@ -324,6 +328,13 @@ def _xformers_for(torch: str) -> str | None:
         return None
     index = f"{WHEEL_INDEX}/{variant}" if variant else None
     return pip_install(f"xformers=={found[0]}", f"torch=={torch}", index_url=index)
+
+
+def _gpu_seen(inventory: Inventory) -> bool:
+    """An NVIDIA GPU or driver was found: the CUDA stack's rules judge a CPU-only torch there."""
+    return inventory.version("nvidia_driver") is not None or any(
+        device.stack == "cuda" for device in inventory.devices
+    )
 
 
 def _pinned_torch(requires: Mapping[str, tuple[str, ...]]) -> bool:

@@ -4,6 +4,7 @@ and hostile contents read as "cannot tell", never an exception."""
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,21 @@ def test_a_build_without_cuda_and_a_rocm_build() -> None:
 )
 def test_hostile_records_cannot_tell(text: str) -> None:
     assert parse_cpp_lib_json(text) is None
+
+
+def test_mutated_records_never_raise() -> None:
+    """Seeded byte mutations of each published record: a record or None, never an exception,
+    and whatever is read is a version a pip line can hold."""
+    rng = random.Random(20261206)
+    for path in sorted(FIXTURES.glob("*.json")):
+        data = path.read_bytes()
+        for _ in range(400):
+            mutant = bytearray(data)
+            for _ in range(rng.randint(1, 4)):
+                at = rng.randrange(len(mutant))
+                mutant[at : at + rng.randint(0, 3)] = bytes(
+                    rng.choice(b'{}[]":,0123456789.+-$; \\\x00\xff')
+                    for _ in range(rng.randint(0, 3))
+                )
+            found = parse_cpp_lib_json(mutant.decode("utf-8", "replace"))
+            assert found is None or all(c.isalnum() or c in ".+-_" for c in found.torch)

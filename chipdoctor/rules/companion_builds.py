@@ -23,7 +23,8 @@ xFormers is a companion of the same class, judged from its own build record
 names the torch build the extension was compiled against. A CUDA xFormers under a CPU-only
 torch does not load (`WARNING[XFORMERS]: xFormers can't load C++/CUDA extensions. xFormers was
 built for: PyTorch 2.1.2+cu121 with CUDA 1201 (you have 2.1.2+cpu)`, open-mmlab/PIA#30, fixed
-by a CUDA torch); nor does one built for another torch release, except that from xFormers
+by a CUDA torch), nor under a torch of another CUDA major (it links that major's CUDA
+runtime); nor does one built for another torch release, except that from xFormers
 0.0.34 on, a build for torch 2.10 or later runs on any later torch (CHANGELOG.md [0.0.34]:
 "Migrated xFormers to the PyTorch stable API/ABI").
 """
@@ -34,7 +35,7 @@ from collections.abc import Mapping
 
 from chipdoctor.evidence.base import PlatformInfo
 from chipdoctor.i18n import T, join
-from chipdoctor.model import Finding, Inventory, Severity
+from chipdoctor.model import FACT_TORCH_CUDA, Finding, Inventory, Severity
 from chipdoctor.parsers import xformers_build as xf
 from chipdoctor.probes.torch_default import default_build
 from chipdoctor.rules.common import is_final, pip_install, release_line, release_of, same_release
@@ -44,7 +45,7 @@ from chipdoctor.rules.requirements import (
     companions_for,
     exact_builds,
 )
-from chipdoctor.versions import PEP440, InvalidVersion
+from chipdoctor.versions import PEP440, InvalidVersion, public_version
 
 VISION_TABLE = (
     "pytorch/vision README, the torch and torchvision versions table "
@@ -251,20 +252,11 @@ def _xformers(
                 exact or T("Install a CUDA build of torch {release}.", release=release_of(built)),
             )
         ]
-    if same_release(built, torch) or _pinned_torch(requires) or _stable_abi(version, built, torch):
+    if same_release(built, torch):
+        ways = _ways(exact, torch, version)
+        return _cuda_runtime(record, torch, cuda, facts.get(FACT_TORCH_CUDA), ways)
+    if _pinned_torch(requires) or _stable_abi(version, built, torch):
         return []  # NOTE: a pin on torch is the Requires-Dist check's to judge
-    ways = [T("Install the torch build xFormers was built for: {line}", line=exact)]
-    ways = ways if exact else []
-    line = _xformers_for(torch)
-    if line is not None:
-        ways.append(
-            T(
-                "or the xFormers release built for torch {release} ({source}): {line}",
-                release=release_of(torch),
-                source=XFORMERS_CHANGELOG,
-                line=line,
-            )
-        )
     return [
         Finding(
             "host.companion-release",
@@ -277,9 +269,73 @@ def _xformers(
                 record=record,
                 torch=torch,
             ),
+            join(_ways(exact, torch, version)),
+        )
+    ]
+
+
+def _cuda_runtime(
+    record: str, torch: str, cuda: str | None, torch_cuda: str | None, ways: list[str]
+) -> list[Finding]:
+    """The same torch release, another CUDA major: a CUDA extension links the CUDA runtime of
+    the toolkit it was built with (torch.utils.cpp_extension's CUDAExtension adds `cudart`),
+    whose file name carries the major (`libcudart.so.11.0`, `libcudart.so.12`), and a CUDA wheel
+    of torch ships only its own."""
+    built_major = str(int(cuda) // 100) if cuda and cuda.isdigit() else None
+    major = _cuda_major(torch, torch_cuda)
+    if built_major is None or major is None or built_major == major:
+        return []
+    return [
+        Finding(
+            "host.companion-build",
+            Severity.ERROR,
+            ("torch",),
+            T(
+                "{record}, but torch {torch} is a CUDA {major} build: xFormers' C++/CUDA "
+                "extension needs the CUDA {built_major} runtime (libcudart), which that torch "
+                "does not ship, so it does not load (`WARNING[XFORMERS]: xFormers can't load "
+                "C++/CUDA extensions`).",
+                record=record,
+                torch=torch,
+                major=major,
+                built_major=built_major,
+            ),
             join(ways),
         )
     ]
+
+
+def _cuda_major(torch: str, torch_cuda: str | None) -> str | None:
+    """The CUDA major of the installed torch: torch/version.py's (or PyPI's default build's)
+    CUDA, else its `+cuXYZ` tag, whose last digit is the minor (`cu92`, `cu118`, `cu130`)."""
+    if torch_cuda:
+        major = torch_cuda.partition(".")[0]
+        return major if major.isdigit() else None
+    local = torch.partition("+")[2].lower()
+    digits = local[2:]
+    if local.startswith("cu") and digits.isdigit() and len(digits) >= 2:
+        return digits[:-1]
+    return None
+
+
+def _ways(exact: str | None, torch: str, installed: str) -> list[str]:
+    """Either way to make them agree: the torch build xFormers was built for, or the xFormers
+    release built for the installed torch; each only where it can be named, and the second
+    only where it is another release than the installed one (pip keeps a release it has)."""
+    ways: list[str] = []
+    if exact:
+        ways.append(T("Install the torch build xFormers was built for: {line}", line=exact))
+    line = _xformers_for(torch, installed)
+    if line is not None:
+        ways.append(
+            T(
+                "or the xFormers release built for torch {release} ({source}): {line}",
+                release=release_of(torch),
+                source=XFORMERS_CHANGELOG,
+                line=line,
+            )
+        )
+    return ways
 
 
 def _built_for(
@@ -310,7 +366,7 @@ def _built_for(
     )
 
 
-def _xformers_for(torch: str) -> str | None:
+def _xformers_for(torch: str, installed: str) -> str | None:
     """The pip line of the xFormers release whose wheels are built for the installed torch,
     from the index of its variant where that release's README names it (PyPI for a plain one);
     None where no source says."""
@@ -321,7 +377,7 @@ def _xformers_for(torch: str) -> str | None:
     except InvalidVersion:
         return None
     found = XFORMERS_STABLE if stable else XFORMERS_FOR_TORCH.get(release_of(torch))
-    if found is None:
+    if found is None or public_version(found[0]) == public_version(installed):
         return None
     variant = torch.partition("+")[2]
     if variant and variant not in found[1]:

@@ -4,7 +4,7 @@ plain companion is PyPI's, the default build of the torch release it is made for
 from __future__ import annotations
 
 from chipdoctor.evidence.base import PlatformInfo
-from chipdoctor.model import Component, Inventory, Severity
+from chipdoctor.model import FACT_TORCH_CUDA, Component, Inventory, Severity
 from chipdoctor.parsers import xformers_build as xf
 from chipdoctor.rules.companion_builds import findings
 
@@ -159,3 +159,30 @@ def test_builds_that_load_or_are_judged_elsewhere() -> None:
     # no build record, or no xFormers
     assert findings(LINUX, cpu, {}, Inventory()) == []
     assert findings(LINUX, {"torch": "2.1.2+cpu"}, {}, _xformers("2.1.2+cu121")) == []
+
+
+def test_an_xformers_of_another_cuda_major_under_the_same_torch_release() -> None:
+    """Built with CUDA 11.8 for 2.1.2+cu118, under 2.1.2+cu121: its extension needs
+    libcudart.so.11.0, which a CUDA 12 torch does not ship."""
+    built = _xformers("2.1.2+cu118", "1108")
+    (finding,) = findings(LINUX, {"torch": "2.1.2+cu121", "xformers": "0.0.23"}, {}, built)
+    assert finding.id == "host.companion-build" and finding.severity is Severity.ERROR
+    assert "PyTorch 2.1.2+cu118 with CUDA 1108" in finding.message
+    assert "torch 2.1.2+cu121 is a CUDA 12 build" in finding.message
+    assert "CUDA 11 runtime" in finding.message
+    exact, ours = str(finding.fix).split("\n")
+    assert exact.endswith(
+        "pip install torch==2.1.2+cu118 --index-url https://download.pytorch.org/whl/cu118"
+    )
+    assert ours.endswith(
+        "pip install xformers==0.0.23.post1 torch==2.1.2+cu121 "
+        "--index-url https://download.pytorch.org/whl/cu121"
+    )
+    # pip keeps an xFormers release it has: only the torch way then
+    (same,) = findings(LINUX, {"torch": "2.1.2+cu121", "xformers": "0.0.23.post1"}, {}, built)
+    assert "\n" not in str(same.fix) and "torch==2.1.2+cu118" in str(same.fix)
+    # torch/version.py's CUDA wins over the tag; a minor of the same major loads
+    built.facts[FACT_TORCH_CUDA] = "11.8"
+    assert findings(LINUX, {"torch": "2.1.2+cu121", "xformers": "0.0.23"}, {}, built) == []
+    cu117 = _xformers("2.1.2+cu117", "1107")
+    assert findings(LINUX, {"torch": "2.1.2+cu118", "xformers": "0.0.23"}, {}, cu117) == []

@@ -44,6 +44,7 @@ from chipdoctor.rules.requirements import (
     WHEEL_INDEX,
     companions_for,
     exact_builds,
+    wheel_variant,
 )
 from chipdoctor.versions import PEP440, InvalidVersion, public_version
 
@@ -341,12 +342,13 @@ def _ways(exact: str | None, torch: str, installed: str) -> list[str]:
 def _built_for(
     built: str, platform: PlatformInfo, packages: Mapping[str, str], same: bool
 ) -> str | None:
-    """The pip line of the exact torch build xFormers was built for (its local tag, else PyPI's
-    default build of that release), torchvision / torchaudio of the same variant with it; None
-    where neither names a CUDA variant."""
-    tag = built.partition("+")[2].lower()
-    if not (tag.startswith("cu") and tag[2:].isdigit()):
-        found = None if tag else default_build(built, platform.machine, (), platform.system)
+    """The pip line of the exact torch build xFormers was built for (its local tag where it
+    names a wheel index, else PyPI's default CUDA build of that release), torchvision /
+    torchaudio of the same variant with it; None where neither names one."""
+    tag = wheel_variant(built)
+    if tag is None:
+        plain = "+" not in built
+        found = default_build(built, platform.machine, (), platform.system) if plain else None
         if found is None or not found[0]:
             return None
         tag = "cu" + found[0].replace(".", "")

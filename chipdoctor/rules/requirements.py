@@ -161,7 +161,7 @@ def _fix(target: str, items: list[Unmet], packages: Mapping[str, str]) -> str:
     pinned = _pinned(specifier)
     if pinned is None:
         return pip_install(f"{target}{specifier}")
-    variant = _variant(installed) if target in ("torch", *_COMPANIONS) else None
+    variant = wheel_variant(installed) if target in ("torch", *_COMPANIONS) else None
     if variant and "+" not in pinned:
         # NOTE: nightlies live on their own index (download.pytorch.org/whl/nightly/<variant>).
         index = f"{WHEEL_INDEX}/{'' if is_final(pinned) else 'nightly/'}{variant}"
@@ -188,7 +188,7 @@ def companions_for(torch: str, companions: list[str]) -> str:
         else name
         for name in companions
     ]
-    variant = _variant(torch)
+    variant = wheel_variant(torch)
     return pip_install(
         *wanted, f"torch=={torch}", index_url=f"{WHEEL_INDEX}/{variant}" if variant else None
     )
@@ -206,6 +206,7 @@ def _pinned(specifier: SpecifierSet) -> str | None:
     return None
 
 
-def _variant(version: str | None) -> str | None:
+def wheel_variant(version: str | None) -> str | None:
+    """The local tag of a build that names its index on download.pytorch.org (`cu124`)."""
     local = (version or "").partition("+")[2]
     return local if _VARIANT.match(local) else None

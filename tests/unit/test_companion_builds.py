@@ -186,3 +186,13 @@ def test_an_xformers_of_another_cuda_major_under_the_same_torch_release() -> Non
     assert findings(LINUX, {"torch": "2.1.2+cu121", "xformers": "0.0.23"}, {}, built) == []
     cu117 = _xformers("2.1.2+cu117", "1107")
     assert findings(LINUX, {"torch": "2.1.2+cu118", "xformers": "0.0.23"}, {}, cu117) == []
+
+
+def test_a_cpu_xformers_built_for_another_torch_release() -> None:
+    built = _xformers("2.1.2+cpu", None)
+    (finding,) = findings(LINUX, {"torch": "2.3.0+cpu", "xformers": "0.0.23.post1"}, {}, built)
+    assert finding.id == "host.companion-release"
+    assert "PyTorch 2.1.2+cpu (" in finding.message
+    assert str(finding.fix).endswith(
+        "pip install torch==2.1.2+cpu --index-url https://download.pytorch.org/whl/cpu"
+    )

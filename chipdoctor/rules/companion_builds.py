@@ -28,7 +28,8 @@ from chipdoctor.i18n import T
 from chipdoctor.model import Finding, Severity
 from chipdoctor.probes.torch_default import default_build
 from chipdoctor.rules.common import is_final, pip_install, release_line, release_of
-from chipdoctor.rules.requirements import TORCHVISION_FOR_TORCH, WHEEL_INDEX, companions_for
+from chipdoctor.rules.requirements import TORCHVISION_FOR_TORCH, companions_for
+from chipdoctor.torchwheels import wheel_source
 from chipdoctor.versions import PEP440, InvalidVersion
 
 VISION_TABLE = (
@@ -148,5 +149,8 @@ def _finding(
 
 
 def _fix(name: str, version: str, torch: str) -> str:
-    """The CPU wheel of the same companion release; torch is kept."""
-    return pip_install(f"{name}=={release_of(version)}+cpu", index_url=f"{WHEEL_INDEX}/cpu")
+    """The CPU wheel of the same companion release, from where torch's builds are; torch is
+    kept."""
+    return pip_install(
+        f"{name}=={release_of(version)}+cpu", index_url=wheel_source(release_of(torch), "cpu")
+    )

@@ -23,10 +23,10 @@ from chipdoctor.i18n import T
 from chipdoctor.model import Finding, Severity
 from chipdoctor.rules.common import is_final, pip_install, release_line
 from chipdoctor.rules.stack_packages import touches_stack
+from chipdoctor.torchwheels import wheel_source
 
 #: A build's local tag that names its index on download.pytorch.org (`+cu124`, `+rocm6.2`).
 _VARIANT = re.compile(r"^(cpu|cu[0-9]+|rocm[0-9.]+)$")
-WHEEL_INDEX = "https://download.pytorch.org/whl"
 
 #: torch release line -> torchvision release line. Source: pytorch/vision README.md,
 #: "corresponding torchvision versions" table <https://github.com/pytorch/vision#installation>.
@@ -163,9 +163,7 @@ def _fix(target: str, items: list[Unmet], packages: Mapping[str, str]) -> str:
         return pip_install(f"{target}{specifier}")
     variant = _variant(installed) if target in ("torch", *_COMPANIONS) else None
     if variant and "+" not in pinned:
-        # NOTE: nightlies live on their own index (download.pytorch.org/whl/nightly/<variant>).
-        index = f"{WHEEL_INDEX}/{'' if is_final(pinned) else 'nightly/'}{variant}"
-        return pip_install(f"{target}=={pinned}+{variant}", index_url=index)
+        return pip_install(f"{target}=={pinned}+{variant}", index_url=wheel_source(pinned, variant))
     return pip_install(f"{target}=={pinned}")
 
 
@@ -181,7 +179,7 @@ def companions_for(torch: str, companions: list[str]) -> str:
     ]
     variant = _variant(torch)
     return pip_install(
-        *wanted, f"torch=={torch}", index_url=f"{WHEEL_INDEX}/{variant}" if variant else None
+        *wanted, f"torch=={torch}", index_url=wheel_source(torch, variant) if variant else None
     )
 
 

@@ -37,9 +37,9 @@ from chipdoctor.stacks.cuda.archs import (
     sm_name,
 )
 from chipdoctor.stacks.cuda.cuda_toolkit import torch_cuda_tag
+from chipdoctor.torchwheels import WHEEL_INDEX, wheel_source
 from chipdoctor.versions import DOTTED, PEP440, InvalidVersion, VendorVersion, parse_vendor
 
-WHEEL_INDEX = "https://download.pytorch.org/whl"
 TOOLKIT_ARCHIVE = "https://developer.nvidia.com/cuda-toolkit-archive"
 _COMPANIONS = ("torchvision", "torchaudio")
 
@@ -203,7 +203,7 @@ def _pip_line(inventory: Inventory, torch: str, cuda: str) -> str:
         version = inventory.version(companion)
         if version:
             requirements.append(f"{companion}=={release_of(version)}+{tag}")
-    return pip_install(*requirements, index_url=f"{WHEEL_INDEX}/{tag}")
+    return pip_install(*requirements, index_url=wheel_source(release_of(torch), tag))
 
 
 def _driver_text(inventory: Inventory) -> str:

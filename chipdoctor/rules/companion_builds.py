@@ -41,11 +41,11 @@ from chipdoctor.probes.torch_default import default_build
 from chipdoctor.rules.common import is_final, pip_install, release_line, release_of, same_release
 from chipdoctor.rules.requirements import (
     TORCHVISION_FOR_TORCH,
-    WHEEL_INDEX,
     companions_for,
     exact_builds,
     wheel_variant,
 )
+from chipdoctor.torchwheels import wheel_source
 from chipdoctor.versions import PEP440, InvalidVersion, public_version
 
 VISION_TABLE = (
@@ -198,8 +198,11 @@ def _finding(
 
 
 def _fix(name: str, version: str, torch: str) -> str:
-    """The CPU wheel of the same companion release; torch is kept."""
-    return pip_install(f"{name}=={release_of(version)}+cpu", index_url=f"{WHEEL_INDEX}/cpu")
+    """The CPU wheel of the same companion release, from where torch's builds are; torch is
+    kept."""
+    return pip_install(
+        f"{name}=={release_of(version)}+cpu", index_url=wheel_source(release_of(torch), "cpu")
+    )
 
 
 def _xformers(
@@ -364,7 +367,7 @@ def _built_for(
         for name, _ in installed
     ]
     return pip_install(
-        f"torch=={release_of(built)}+{tag}", *wanted, index_url=f"{WHEEL_INDEX}/{tag}"
+        f"torch=={release_of(built)}+{tag}", *wanted, index_url=wheel_source(built, tag)
     )
 
 
@@ -384,7 +387,7 @@ def _xformers_for(torch: str, installed: str) -> str | None:
     variant = torch.partition("+")[2]
     if variant and variant not in found[1]:
         return None
-    index = f"{WHEEL_INDEX}/{variant}" if variant else None
+    index = wheel_source(torch, variant) if variant else None
     return pip_install(f"xformers=={found[0]}", f"torch=={torch}", index_url=index)
 
 

@@ -23,10 +23,10 @@ from chipdoctor.i18n import T
 from chipdoctor.model import Finding, Severity
 from chipdoctor.rules.common import is_final, pip_install, release_line, release_of
 from chipdoctor.rules.stack_packages import touches_stack
+from chipdoctor.torchwheels import wheel_source
 
 #: A build's local tag that names its index on download.pytorch.org (`+cu124`, `+rocm6.2`).
 _VARIANT = re.compile(r"^(cpu|cu[0-9]+|rocm[0-9.]+)$")
-WHEEL_INDEX = "https://download.pytorch.org/whl"
 
 #: torch release line -> torchvision release line. Source: pytorch/vision README.md,
 #: "corresponding torchvision versions" table <https://github.com/pytorch/vision#installation>.
@@ -163,9 +163,7 @@ def _fix(target: str, items: list[Unmet], packages: Mapping[str, str]) -> str:
         return pip_install(f"{target}{specifier}")
     variant = wheel_variant(installed) if target in ("torch", *_COMPANIONS) else None
     if variant and "+" not in pinned:
-        # NOTE: nightlies live on their own index (download.pytorch.org/whl/nightly/<variant>).
-        index = f"{WHEEL_INDEX}/{'' if is_final(pinned) else 'nightly/'}{variant}"
-        return pip_install(f"{target}=={pinned}+{variant}", index_url=index)
+        return pip_install(f"{target}=={pinned}+{variant}", index_url=wheel_source(pinned, variant))
     return pip_install(f"{target}=={pinned}")
 
 
@@ -175,7 +173,7 @@ def exact_builds(torch: str, tag: str, companions: list[tuple[str, str]]) -> str
     installed `2.5.1+cpu`, and pip would change nothing."""
     requirements = [f"torch=={release_of(torch)}+{tag}"]
     requirements += [f"{name}=={release_of(version)}+{tag}" for name, version in companions]
-    return pip_install(*requirements, index_url=f"{WHEEL_INDEX}/{tag}")
+    return pip_install(*requirements, index_url=wheel_source(release_of(torch), tag))
 
 
 def companions_for(torch: str, companions: list[str]) -> str:
@@ -190,7 +188,7 @@ def companions_for(torch: str, companions: list[str]) -> str:
     ]
     variant = wheel_variant(torch)
     return pip_install(
-        *wanted, f"torch=={torch}", index_url=f"{WHEEL_INDEX}/{variant}" if variant else None
+        *wanted, f"torch=={torch}", index_url=wheel_source(torch, variant) if variant else None
     )
 
 

@@ -37,9 +37,9 @@ from chipdoctor.stacks.cuda.archs import (
     sm_name,
 )
 from chipdoctor.stacks.cuda.cuda_toolkit import torch_cuda_tag
+from chipdoctor.torchwheels import WHEEL_INDEX
 from chipdoctor.versions import DOTTED, PEP440, InvalidVersion, VendorVersion, parse_vendor
 
-WHEEL_INDEX = "https://download.pytorch.org/whl"
 TOOLKIT_ARCHIVE = "https://developer.nvidia.com/cuda-toolkit-archive"
 _COMPANIONS = ("torchvision", "torchaudio")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from chipdoctor.recipes.build import PREFLIGHT_POLICY, WHEEL_DIR, WHEELHOUSE_DIR, Recipe
 from chipdoctor.recipes.escaping import dockerfile_comment
+from chipdoctor.torchwheels import source_option
 
 
 def docker_run_line(recipe: Recipe, image: str) -> str:
@@ -35,7 +36,7 @@ def install_commands(recipe: Recipe) -> list[str]:
     else:
         commands = [
             f"{pip} {'--no-deps ' if i.no_deps else ''}{i.requirement}"
-            + (f" --index-url {i.index_url}" if i.index_url else "")
+            + (f" {source_option(i.index_url)} {i.index_url}" if i.index_url else "")
             for i in recipe.installs
         ]
         commands.append(f"{pip} {wheel}")

@@ -12,6 +12,7 @@ from packaging.version import Version
 from chipdoctor.i18n import T
 from chipdoctor.matrix.model import Matrix, Row
 from chipdoctor.model import Finding, Severity
+from chipdoctor.torchwheels import source_option
 from chipdoctor.versions import InvalidVersion, parse_vendor, public_version, scheme_for
 
 #: PyTorch's CPU wheel index: torch_npu and torch_mlu run on a CPU build of torch on x86_64,
@@ -163,4 +164,4 @@ def pip_install(*requirements: str, index_url: str | None = None) -> str:
     line = "pip install " + " ".join(
         f'"{r}"' if any(c in r for c in "<>!*; ") else r for r in requirements
     )
-    return f"{line} --index-url {index_url}" if index_url else line
+    return f"{line} {source_option(index_url)} {index_url}" if index_url else line

@@ -33,7 +33,8 @@ from chipdoctor.resolve.model import Accept, Candidate, LazyReasons, installed_r
 from chipdoctor.resolve.pins import Pin, allowed, by_component
 from chipdoctor.resolve.rank import Bound
 from chipdoctor.rules.common import release_of
-from chipdoctor.stacks.cuda.rules import WHEEL_INDEX, minimum_driver, release_row
+from chipdoctor.stacks.cuda.rules import minimum_driver, release_row
+from chipdoctor.torchwheels import wheel_source
 from chipdoctor.versions import DOTTED, InvalidVersion
 
 DRIVER, API, TOOLKIT = "nvidia_driver", "cuda_driver_api", "cuda"
@@ -49,7 +50,7 @@ class Wheel:
 
     @property
     def index_url(self) -> str:
-        return f"{WHEEL_INDEX}/cu{self.cuda.replace('.', '')}"
+        return wheel_source(self.torch, f"cu{self.cuda.replace('.', '')}")
 
 
 def wheel_of(torch: str, cuda: str, row: Row) -> Wheel:

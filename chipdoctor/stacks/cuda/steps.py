@@ -19,7 +19,8 @@ from chipdoctor.model import Inventory
 from chipdoctor.rules.common import release_of
 from chipdoctor.stacks.cuda.cuda_toolkit import torch_cuda_tag
 from chipdoctor.stacks.cuda.facts import DRIVER_DOWNLOAD
-from chipdoctor.stacks.cuda.rules import TOOLKIT_ARCHIVE, WHEEL_INDEX
+from chipdoctor.stacks.cuda.rules import TOOLKIT_ARCHIVE
+from chipdoctor.torchwheels import wheel_source
 
 COMPANIONS = ("torchvision", "torchaudio")
 
@@ -67,7 +68,7 @@ def pip_installs(plan: Plan, inventory: Inventory) -> list[PipInstall]:
     cuda = torch_cuda_tag(torch) if torch else None
     if not torch or not cuda:
         return []
-    index = f"{WHEEL_INDEX}/cu{cuda.replace('.', '')}"
+    index = wheel_source(torch, f"cu{cuda.replace('.', '')}")
     tag = torch.partition("+")[2]
     current = plan.resolution.current.get("torch")
     same_release = current is not None and release_of(current) == release_of(torch)

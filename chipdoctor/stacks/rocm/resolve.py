@@ -43,7 +43,8 @@ from chipdoctor.resolve.rank import Bound
 from chipdoctor.rules.common import release_of
 from chipdoctor.stacks._hip.rocm_versions import major_minor, rocm_from_torch
 from chipdoctor.stacks._hip.rules import ROCM, classify_torch
-from chipdoctor.stacks.rocm.rules import TABLE, WHEEL_INDEX
+from chipdoctor.stacks.rocm.rules import TABLE
+from chipdoctor.torchwheels import wheel_source
 
 DRIVER = "amdgpu_driver"
 
@@ -72,7 +73,7 @@ class Wheel:
 
     @property
     def index_url(self) -> str:
-        return WHEEL_INDEX + self.variant
+        return wheel_source(self.torch, f"rocm{self.variant}")
 
 
 @dataclass(frozen=True)

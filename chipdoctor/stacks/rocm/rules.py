@@ -16,13 +16,13 @@ from packaging.version import InvalidVersion, Version
 from chipdoctor.i18n import T
 from chipdoctor.matrix.model import Matrix, Row
 from chipdoctor.model import Finding, Inventory, Severity
-from chipdoctor.rules.common import cite, newest_row, release_of, stack_finding
+from chipdoctor.rules.common import cite, newest_row, pip_install, release_of, stack_finding
 from chipdoctor.stacks._hip.archs import lacks, torch_vs_targets
 from chipdoctor.stacks._hip.rocm_versions import major_minor
 from chipdoctor.stacks._hip.rules import CPU, CUDA, DTK, ROCM, TorchBuild, classify_torch
 from chipdoctor.stacks.rocm import facts
+from chipdoctor.torchwheels import wheel_source
 
-WHEEL_INDEX = "https://download.pytorch.org/whl/rocm"
 TABLE = "torch_rocm"
 
 
@@ -74,8 +74,8 @@ def _variant_for(row: Row, rocm: str | None) -> str | None:
 def _pip(torch: str, variant: str) -> str:
     # NOTE: the local tag makes pip replace an installed torch of the same release (a plain
     # `torch==2.6.0` is already satisfied by 2.6.0+cpu); wheels are tagged +rocm<variant>.
-    spec = f'"torch=={torch}"' if "*" in torch else f"torch=={torch}+rocm{variant}"
-    return f"pip install {spec} --index-url {WHEEL_INDEX}{variant}"
+    spec = f"torch=={torch}" if "*" in torch else f"torch=={torch}+rocm{variant}"
+    return pip_install(spec, index_url=wheel_source(torch, f"rocm{variant}"))
 
 
 def _install_line(torch: str | None, rocm: str | None, matrix: Matrix) -> str:

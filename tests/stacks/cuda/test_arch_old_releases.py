@@ -104,9 +104,10 @@ def test_every_variant_lacks_it(matrices: MatrixSet) -> None:
     assert "Linux wheels of 1.4.0" in finding.message
     assert "pytorch/builder manywheel/build.sh @ a8c085bb" in finding.message
     assert "sm_35 is not compatible" in finding.message
+    # NOTE: PyTorch's own line for 1.2.0+cu92 reads the flat page (previous-versions.md).
     assert (
         finding.fix
-        == "pip install torch==1.2.0+cu92 --index-url https://download.pytorch.org/whl/cu92"
+        == "pip install torch==1.2.0+cu92 -f https://download.pytorch.org/whl/torch_stable.html"
     )
 
 

@@ -27,6 +27,7 @@ from chipdoctor.evidence.base import (
 )
 from chipdoctor.loader.devcode import DeviceCode
 from chipdoctor.loader.elf import ElfInfo
+from chipdoctor.loader.symbols import Unresolved
 from tests.conftest import SNAPSHOTS
 
 #: The compiler that builds shared objects for each architecture, as Debian names them.
@@ -361,8 +362,8 @@ class Seen:
     def device_code(self, path: str) -> DeviceCode | None:
         return self.inner.device_code(path)
 
-    def needed_symbols(self, path: str) -> tuple[str, ...] | None:
-        return self.inner.needed_symbols(path)
+    def unresolved_symbols(self, path: str, providers: tuple[str, ...]) -> Unresolved | None:
+        return self.inner.unresolved_symbols(path, providers)
 
     def defined_symbols(self, path: str, names: tuple[str, ...]) -> frozenset[str] | None:
         return self.inner.defined_symbols(path, names)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from chipdoctor.loader.devcode import DeviceCode
     from chipdoctor.loader.elf import ElfInfo
+    from chipdoctor.loader.symbols import Unresolved
 
 #: Files larger than this are not evidence (a version file is a few hundred bytes).
 MAX_FILE_BYTES = 1 << 20
@@ -171,10 +172,12 @@ class Evidence(Protocol):
         and NotRecorded where the source cannot say (a snapshot without the record, an image).
         """
 
-    def needed_symbols(self, path: str) -> tuple[str, ...] | None:
-        """The undefined dynamic symbols in torch's C++ namespaces that the library at `path`
-        needs (chipdoctor/loader/symbols.py), None when it does not exist. Raises
-        UnreadableError (not an object this reader answers for), and NotRecorded."""
+    def unresolved_symbols(self, path: str, providers: tuple[str, ...]) -> Unresolved | None:
+        """The torch symbols the library at `path` needs (its undefined dynamic symbols in
+        torch's C++ namespaces, chipdoctor/loader/symbols.py) that none of `providers`
+        exports; None when it does not exist. A provider that does not exist provides nothing.
+        Raises UnreadableError (the library or a provider cannot be read), and NotRecorded.
+        One answer per library, so a snapshot keeps what was missing, not every name."""
 
     def defined_symbols(self, path: str, names: tuple[str, ...]) -> frozenset[str] | None:
         """Which of `names` the library at `path` exports, None when it does not exist.

@@ -17,7 +17,13 @@ from typing import BinaryIO, TypeVar
 from chipdoctor.evidence.base import FileStat, Identity, UnreadableError
 from chipdoctor.loader.devcode import DeviceCode, DeviceCodeError, read_device_code
 from chipdoctor.loader.elf import ElfError, ElfInfo, ReadAt, parse_elf
-from chipdoctor.loader.symbols import SymbolError, defined_symbols, needed_torch_symbols
+from chipdoctor.loader.symbols import (
+    SymbolError,
+    Unresolved,
+    defined_symbols,
+    needed_torch_symbols,
+    unresolved,
+)
 
 #: gid/uid -> name on the inspected machine ("" when it has no such entry).
 NameOf = Callable[[int], str]
@@ -118,6 +124,26 @@ def device_code_of(local: Path, path: str) -> DeviceCode | None:
 def needed_symbols_of(local: Path, path: str) -> tuple[str, ...] | None:
     """The torch symbols one library needs, from its dynamic symbol table; never loads it."""
     return _read_elf(local, path, needed_torch_symbols)
+
+
+def unresolved_symbols_of(
+    local: Path, path: str, providers: list[tuple[Path, str]]
+) -> Unresolved | None:
+    """The torch symbols one library needs that none of `providers` (local file, path as
+    reported) exports; each provider is asked only for what the ones before it left."""
+    needed = needed_symbols_of(local, path)
+    if needed is None:
+        return None
+    left = set(needed)
+    for provider_local, provider in providers:
+        if not left:
+            break
+        try:
+            found = defined_symbols_of(provider_local, provider, tuple(sorted(left)))
+        except UnreadableError as exc:
+            raise UnreadableError(path, f"{provider}: {exc.reason}") from None
+        left -= found or frozenset()
+    return unresolved(needed, left)
 
 
 def defined_symbols_of(local: Path, path: str, names: tuple[str, ...]) -> frozenset[str] | None:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from chipdoctor.evidence.fsfacts import NameOf
     from chipdoctor.loader.devcode import DeviceCode
     from chipdoctor.loader.elf import ElfInfo
+    from chipdoctor.loader.symbols import Unresolved
 
 DEFAULT_TIMEOUT = 10.0
 #: Vendor tools often live off a non-root PATH: npu-smi in /usr/local/sbin, rocm-smi in
@@ -141,10 +142,11 @@ class HostEvidence:
 
         return fsfacts.device_code_of(self._local(path), path)
 
-    def needed_symbols(self, path: str) -> tuple[str, ...] | None:
+    def unresolved_symbols(self, path: str, providers: tuple[str, ...]) -> Unresolved | None:
         from chipdoctor.evidence import fsfacts
 
-        return fsfacts.needed_symbols_of(self._local(path), path)
+        pairs = [(self._local(provider), provider) for provider in providers]
+        return fsfacts.unresolved_symbols_of(self._local(path), path, pairs)
 
     def defined_symbols(self, path: str, names: tuple[str, ...]) -> frozenset[str] | None:
         from chipdoctor.evidence import fsfacts

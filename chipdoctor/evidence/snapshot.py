@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -42,6 +42,9 @@ from chipdoctor.loader.devcode import DeviceCode
 from chipdoctor.loader.elf import ElfError, ElfInfo, parse_elf_bytes
 from chipdoctor.versions import MAX_VERSION_DIGITS
 from chipdoctor.yamlio import LocatedYaml, YamlPath, read_yaml
+
+if TYPE_CHECKING:
+    from chipdoctor.loader.symbols import Unresolved
 
 SNAPSHOT_FORMAT_V1 = "chipdoctor-snapshot/1"
 SNAPSHOT_FORMAT_V2 = "chipdoctor-snapshot/2"
@@ -229,16 +232,20 @@ class SnapshotEvidence:
             raise NotRecorded(f"the dynamic symbols of {path}")
         return local
 
-    def needed_symbols(self, path: str) -> tuple[str, ...] | None:
+    def unresolved_symbols(self, path: str, providers: tuple[str, ...]) -> Unresolved | None:
+        """Answered where the snapshot asked the same providers."""
         path = _as_resolved(path)
         record = self._symbol_record(path)
         if isinstance(record, Path):
             from chipdoctor.evidence import fsfacts
 
-            return fsfacts.needed_symbols_of(record, path)
-        if record is not None and record.needs is None:
-            raise NotRecorded(f"the symbols {path} needs")
-        return None if record is None else record.needs
+            pairs = [(_inside(self._files, _as_resolved(p)), p) for p in providers]
+            return fsfacts.unresolved_symbols_of(record, path, pairs)
+        if record is None:
+            return None
+        if record.unresolved is None or record.providers != providers:
+            raise NotRecorded(f"the symbols {path} needs from {len(providers)} libraries")
+        return record.unresolved
 
     def defined_symbols(self, path: str, names: tuple[str, ...]) -> frozenset[str] | None:
         """A name that was not looked up when the snapshot was taken cannot be answered."""
@@ -691,14 +698,15 @@ class RecordingEvidence:
         self._note(self.recording.device_code, path, code)
         return code
 
-    def needed_symbols(self, path: str) -> tuple[str, ...] | None:
+    def unresolved_symbols(self, path: str, providers: tuple[str, ...]) -> Unresolved | None:
         try:
-            needs = self.inner.needed_symbols(path)
+            gaps = self.inner.unresolved_symbols(path, providers)
         except UnreadableError as exc:
             self._note(self.recording.symbols, path, exc.reason)
             raise
-        self._symbols(path, None if needs is None else records.SymbolRecord(needs=needs))
-        return needs
+        record = None if gaps is None else records.SymbolRecord(providers, gaps)
+        self._symbols(path, record)
+        return gaps
 
     def defined_symbols(self, path: str, names: tuple[str, ...]) -> frozenset[str] | None:
         try:

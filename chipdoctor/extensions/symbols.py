@@ -5,9 +5,10 @@ another torch (or the other C++ ABI), told without importing anything.
 Per extension library (extensions/installed.py), its undefined symbols in torch's namespaces
 (loader/symbols.py) are looked up in torch's own libraries (`torch/lib/*.so` of the site that
 holds torch) and in the extension's other libraries (torch_npu's `_C` needs `libtorch_npu.so`);
-what none of them defines is what the loader cannot resolve. All through the evidence, so a
-snapshot records and replays the same reads. Where a library of torch cannot be read, nothing
-is claimed: a symbol it might define is not "missing".
+what none of them defines is what the loader cannot resolve. One evidence read per library
+(`unresolved_symbols`), so a snapshot records what was missing, not the thousands of names a
+large extension needs. Where a library (or one of torch's) cannot be read, nothing is claimed
+for it: a symbol an unread library might define is not "missing".
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chipdoctor.evidence.base import Evidence, NotRecorded, UnreadableError
-from chipdoctor.extensions.installed import Extension, dist_infos, torch_extensions
-from chipdoctor.loader.symbols import TORCH_ABI_PROBES, cxx11_marked, old_abi_marked
+from chipdoctor.extensions.installed import dist_infos, torch_extensions
+from chipdoctor.loader.symbols import TORCH_ABI_PROBES
 
 #: torch's libraries read, at most (a CUDA wheel's torch/lib holds about a dozen).
 MAX_TORCH_LIBRARIES = 32
@@ -62,80 +63,37 @@ def check(
     evidence: Evidence, infos: dict[tuple[str, str], tuple[str, str]] | None = None
 ) -> SymbolCheck:
     """The extension libraries with torch symbols no library of torch defines (none where
-    nothing can be told: no torch, no extension library, a torch library unreadable), and
+    nothing can be told: no torch, no extension library, a library that cannot be read), and
     the C++ ABI torch's libc10.so was built with."""
     if "torch" not in evidence.python.packages:
         return SymbolCheck(None, ())
     infos = dist_infos(evidence) if infos is None else infos
     libraries = torch_libraries(evidence, infos)
     torch_abi = _torch_abi(evidence, libraries)
-    extensions = [e for e in torch_extensions(evidence, infos) if e.libraries]
-    needs = _needs(evidence, extensions) if libraries else {}
-    wanted = {n for names in needs.values() for n in names}
-    unresolved = _unresolved(evidence, libraries, wanted) if wanted else None
-    if unresolved is None:  # nothing needed, or a library of torch that cannot be read
+    if not libraries:
         return SymbolCheck(torch_abi, ())
     gaps: list[Gap] = []
-    for extension in extensions:
-        own = [lib for lib in extension.libraries if lib in needs]
-        asked = {n for lib in own for n in needs[lib] if n in unresolved}
-        # NOTE: a library of its own may define them (torch_npu's `_C` needs libtorch_npu.so);
-        # a distribution of one library has nothing else to ask.
-        others = list(extension.libraries) if len(extension.libraries) > 1 else []
-        left = _unresolved(evidence, others, asked) if asked else set()
-        if left is None:
-            continue
-        for lib in own:
-            missing = [name for name in needs[lib] if name in left]
-            if missing:
+    for extension in torch_extensions(evidence, infos):
+        for library in extension.libraries:
+            # NOTE: a library of its own may define them (torch_npu's `_C` needs
+            # libtorch_npu.so), so the distribution's other libraries are asked after torch's.
+            others = tuple(lib for lib in extension.libraries if lib != library)
+            try:
+                found = evidence.unresolved_symbols(library, (*libraries, *others))
+            except (NotRecorded, UnreadableError):
+                continue
+            if found is not None and found.count:
                 gaps.append(
                     Gap(
                         extension.name,
                         extension.version,
-                        lib,
-                        tuple(missing[:MAX_SHOWN]),
-                        len(missing),
-                        _abi(needs[lib]),
+                        library,
+                        found.first[:MAX_SHOWN],
+                        found.count,
+                        found.abi,
                     )
                 )
     return SymbolCheck(torch_abi, tuple(gaps))
-
-
-def _needs(evidence: Evidence, extensions: list[Extension]) -> dict[str, tuple[str, ...]]:
-    """Library -> the torch symbols it needs; a library that cannot be read is left out."""
-    found: dict[str, tuple[str, ...]] = {}
-    for extension in extensions:
-        for library in extension.libraries:
-            try:
-                names = evidence.needed_symbols(library)
-            except (NotRecorded, UnreadableError):
-                continue
-            if names:
-                found[library] = names
-    return found
-
-
-def _unresolved(evidence: Evidence, libraries: list[str], wanted: set[str]) -> set[str] | None:
-    """The names of `wanted` none of `libraries` defines, each library asked only for what
-    the earlier ones left; None when a library that exists cannot be read."""
-    left = set(wanted)
-    for library in libraries:
-        if not left:
-            break
-        try:
-            found = evidence.defined_symbols(library, tuple(sorted(left)))
-        except (NotRecorded, UnreadableError):
-            return None
-        left -= found or frozenset()
-    return left
-
-
-def _abi(names: tuple[str, ...]) -> str | None:
-    if any(cxx11_marked(name) for name in names):
-        return "cxx11"
-    if any(old_abi_marked(name) for name in names):
-        return "old"
-    return None
 
 
 def _torch_abi(evidence: Evidence, libraries: list[str]) -> str | None:

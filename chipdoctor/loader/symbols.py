@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import struct
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from chipdoctor.loader.elf import EM_AARCH64, EM_X86_64, ElfError, ReadAt, find_section
 
@@ -62,6 +63,8 @@ _MAX_NAME = 1 << 16
 _MAX_HASH_TABLE = 64 << 20
 _MAX_CHAIN = 1 << 16
 _CHUNK = 4096
+#: The unresolved symbols kept by name (the count is kept whole).
+MAX_FIRST = 16
 
 
 class SymbolError(ValueError):
@@ -78,6 +81,28 @@ def cxx11_marked(name: str) -> bool:
 
 def old_abi_marked(name: str) -> bool:
     return OLD_STRING.search(name) is not None and not cxx11_marked(name)
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """The torch symbols a library needs that none of the libraries asked exports: how many,
+    the first MAX_FIRST in the library's order (the loader names the first it meets), and the
+    C++ ABI their marks show (`cxx11`, `old`; None: neither)."""
+
+    count: int
+    first: tuple[str, ...]
+    abi: str | None = None
+
+
+def unresolved(needed: tuple[str, ...], left: set[str]) -> Unresolved:
+    """What of `needed` stays in `left` after the lookups, summed up."""
+    missing = [name for name in needed if name in left]
+    abi = None
+    if any(cxx11_marked(name) for name in missing):
+        abi = "cxx11"
+    elif any(old_abi_marked(name) for name in missing):
+        abi = "old"
+    return Unresolved(len(missing), tuple(missing[:MAX_FIRST]), abi)
 
 
 def gnu_hash(name: bytes) -> int:
@@ -244,9 +269,11 @@ __all__ = [
     "CXX11_MARKS",
     "TORCH_ABI_PROBES",
     "SymbolError",
+    "Unresolved",
     "cxx11_marked",
     "defined_symbols",
     "is_torch_symbol",
     "needed_torch_symbols",
     "old_abi_marked",
+    "unresolved",
 ]

@@ -116,6 +116,8 @@ def test_a_live_check_and_its_snapshot_agree(tree: Tree, tmp_path: Path) -> None
     }
     text = (tmp_path / "snap" / "snapshot.yaml").read_text()
     assert "symbols:" in text and ABSENT in text
+    # What was missing, not every name the libraries need.
+    assert "_ZN3c105touchEi" not in text
     assert not list((tmp_path / "snap").rglob("*.so"))  # the records, not the libraries
 
 
@@ -224,10 +226,14 @@ def test_flash_attn_is_reported_once(tmp_path: Path, built: fake_torch.Built) ->
 @pytest.mark.parametrize(
     ("record", "message"),
     [
-        ("{needs: _ZN3c10x}", "needs of"),
-        ("{needs: [1]}", "needs of"),
-        ("{wants: []}", "needs, defines and lacks"),
-        ("[a]", "needs, defines and lacks"),
+        ("{providers: /lib/a.so}", "providers must be a list"),
+        ("{defines: [1]}", "defines must be a list"),
+        ("{wants: []}", "a mapping of defines, lacks, providers, unresolved"),
+        ("[a]", "a mapping of defines"),
+        ("{unresolved: {count: 0, first: [a]}}", "count must be an integer"),
+        ("{unresolved: {count: x}}", "count must be an integer"),
+        ("{unresolved: {abi: new}}", "abi must be cxx11 or old"),
+        ("{unresolved: [a]}", "unresolved must be a mapping"),
     ],
 )
 def test_malformed_symbol_records_are_bad_input(tmp_path: Path, record: str, message: str) -> None:
@@ -241,21 +247,26 @@ def test_malformed_symbol_records_are_bad_input(tmp_path: Path, record: str, mes
         SnapshotEvidence(tmp_path)
 
 
-def test_a_name_the_snapshot_did_not_look_up_is_not_answered(tmp_path: Path) -> None:
+def test_what_the_snapshot_did_not_ask_is_not_answered(tmp_path: Path) -> None:
     from chipdoctor.evidence.base import NotRecorded
 
     (tmp_path / "snapshot.yaml").write_text(
         "format: chipdoctor-snapshot/3\nplatform: {system: Linux, machine: x86_64}\n"
         "python: {version: '3.11'}\nsymbols:\n  /lib/x.so: {defines: [a], lacks: [b]}\n"
         "  /lib/gone.so: null\n"
+        "  /lib/ext.so: {providers: [/lib/x.so], unresolved: {first: [_ZN3c101fEv]}}\n"
     )
     evidence = SnapshotEvidence(tmp_path)
     assert evidence.defined_symbols("/lib/x.so", ("a", "b")) == frozenset({"a"})
     assert evidence.defined_symbols("/lib/gone.so", ("a",)) is None
-    assert evidence.needed_symbols("/lib/gone.so") is None
+    assert evidence.unresolved_symbols("/lib/gone.so", ("/lib/x.so",)) is None
+    gaps = evidence.unresolved_symbols("/lib/ext.so", ("/lib/x.so",))
+    assert gaps is not None and (gaps.count, gaps.first) == (1, ("_ZN3c101fEv",))
     with pytest.raises(NotRecorded):
         evidence.defined_symbols("/lib/x.so", ("c",))
     with pytest.raises(NotRecorded):
-        evidence.needed_symbols("/lib/x.so")
+        evidence.unresolved_symbols("/lib/ext.so", ("/lib/other.so",))
     with pytest.raises(NotRecorded):
-        evidence.needed_symbols("/lib/other.so")
+        evidence.unresolved_symbols("/lib/x.so", ())
+    with pytest.raises(NotRecorded):
+        evidence.unresolved_symbols("/lib/other.so", ())

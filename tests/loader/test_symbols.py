@@ -19,12 +19,14 @@ from hypothesis import strategies as st
 from chipdoctor.loader.elf import ElfError, find_section
 from chipdoctor.loader.symbols import (
     SymbolError,
+    Unresolved,
     cxx11_marked,
     defined_symbols,
     gnu_hash,
     is_torch_symbol,
     needed_torch_symbols,
     old_abi_marked,
+    unresolved,
 )
 from tests import fake_torch
 from tests.fake_torch import ABSENT, OLD_NAME, SECRET, Built
@@ -282,3 +284,12 @@ def test_a_real_libtorch_when_one_is_installed() -> None:
     for name in ("libc10.so", "libtorch_cpu.so", "libtorch.so"):
         left -= defined_symbols_of(lib / name, name, tuple(sorted(left))) or frozenset()
     assert needed and not left
+
+
+def test_what_stays_unresolved_is_summed_up() -> None:
+    needed = (*(f"_ZN3c101f{i}Ev" for i in range(40)), OLD_NAME)
+    found = unresolved(needed, set(needed[5:]))
+    assert found.count == 36 and found.first == needed[5:21] and found.abi == "old"
+    cxx11 = "_ZNK3c106Device3strB5cxx11Ev"
+    assert unresolved((cxx11, OLD_NAME), {cxx11, OLD_NAME}).abi == "cxx11"
+    assert unresolved((cxx11,), set()) == Unresolved(0, ())

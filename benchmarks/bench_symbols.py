@@ -8,6 +8,9 @@ torch/lib and the extension's dist-info (Requires-Dist: torch, RECORD listing th
 figure is the median time of `chipdoctor.extensions.symbols.check` on it (host evidence:
 seeks and small reads, never the whole library).
 
+The second figure is the bound: 64 libraries (16 per distribution, 64 in all) needing 500
+names each out of 2000, torch's libraries asked for each name once per check.
+
     python benchmarks/bench_symbols.py --python /path/to/venv-with-torch/bin/python
 """
 
@@ -28,14 +31,14 @@ from chipdoctor.extensions.symbols import check
 
 
 class _Site(HostEvidence):
-    def __init__(self, site: Path, torch: str) -> None:
+    def __init__(self, site: Path, packages: dict[str, str]) -> None:
         super().__init__()
         self._site = site
-        self._torch = torch
+        self._packages = packages
 
     @cached_property
     def python(self) -> PythonInfo:
-        return PythonInfo("3.11", {"torch": self._torch, "fake-ext": "1.0"}, (str(self._site),))
+        return PythonInfo("3.11", self._packages, (str(self._site),))
 
 
 def _torch_lib(python: str) -> tuple[Path, str] | None:
@@ -68,6 +71,43 @@ def _extension(path: Path, names: list[str]) -> None:
     subprocess.run(["gcc", "-shared", "-fPIC", "-o", str(path), str(source)], check=True)
 
 
+def _site(root: Path, lib: Path, version: str) -> Path:
+    site = root / "site-packages"
+    (site / "torch").mkdir(parents=True)
+    (site / "torch" / "lib").symlink_to(lib)
+    (site / f"torch-{version}.dist-info").mkdir()
+    return site
+
+
+def _dist(site: Path, name: str, libraries: list[list[str]]) -> None:
+    """A distribution requiring torch whose RECORD lists one library per list of names."""
+    info = site / f"{name}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\nRequires-Dist: torch\n\n"
+    )
+    (site / name).mkdir()
+    rows = []
+    for index, names in enumerate(libraries):
+        _extension(site / name / f"_C{index}.so", names)
+        rows.append(f"{name}/_C{index}.so,,")
+    (info / "RECORD").write_text("\n".join(rows) + "\n")
+
+
+def _median(site: Path, packages: dict[str, str], runs: int) -> tuple[float, int, int]:
+    """Median seconds of the check, and the libraries with gaps and their unresolved count."""
+    times = []
+    gaps = 0
+    missing = 0
+    for _ in range(runs):
+        evidence = _Site(site, packages)  # a fresh check: nothing known from the last run
+        start = time.perf_counter()
+        result = check(evidence)
+        times.append(time.perf_counter() - start)
+        gaps, missing = len(result.gaps), sum(g.count for g in result.gaps)
+    return statistics.median(times), gaps, missing
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--python", required=True, help="an interpreter with torch installed")
@@ -79,33 +119,34 @@ def main() -> None:
         print("symbol check: not measured (no torch in that interpreter, or no gcc/nm)")
         return
     lib, version = found
+    size = (lib / "libtorch_cpu.so").stat().st_size / 1e6
+    exported = _exported(lib / "libtorch_cpu.so", 4 * args.symbols)
+    absent = [f"_ZN3c1012not_in_torch{i}Ev" for i in range(10)]
     with tempfile.TemporaryDirectory() as tmp:
-        site = Path(tmp) / "site-packages"
-        (site / "torch").mkdir(parents=True)
-        (site / "torch" / "lib").symlink_to(lib)
-        (site / f"torch-{version}.dist-info").mkdir()
-        info = site / "fake_ext-1.0.dist-info"
-        info.mkdir()
-        (info / "METADATA").write_text(
-            "Metadata-Version: 2.1\nName: fake-ext\nVersion: 1.0\nRequires-Dist: torch\n\n"
-        )
-        (info / "RECORD").write_text("fake_ext/_C.so,,\n")
-        (site / "fake_ext").mkdir()
-        absent = [f"_ZN3c1012not_in_torch{i}Ev" for i in range(10)]
-        needed = _exported(lib / "libtorch_cpu.so", args.symbols) + absent
-        _extension(site / "fake_ext" / "_C.so", needed)
-        times = []
-        for _ in range(args.runs):
-            evidence = _Site(site, version)
-            start = time.perf_counter()
-            result = check(evidence)
-            times.append(time.perf_counter() - start)
-        assert result is not None and len(result.gaps) == 1 and result.gaps[0].count == 10
-        size = (lib / "libtorch_cpu.so").stat().st_size / 1e6
+        site = _site(Path(tmp), lib, version)
+        _dist(site, "fake_ext", [exported[: args.symbols] + absent])
+        seconds, gaps, missing = _median(site, {"torch": version, "fake-ext": "1.0"}, args.runs)
+        assert (gaps, missing) == (1, 10)
     print(
         f"symbol check of an extension needing {args.symbols + 10} torch symbols against torch "
-        f"{version}'s libraries (libtorch_cpu.so {size:.0f} MB): median "
-        f"{statistics.median(times) * 1000:.1f} ms over {args.runs} runs"
+        f"{version}'s libraries (libtorch_cpu.so {size:.0f} MB): median {seconds * 1000:.1f} ms "
+        f"over {args.runs} runs"
+    )
+    # The bound: 64 libraries (4 distributions of 16), each needing `symbols` of 4x as many.
+    with tempfile.TemporaryDirectory() as tmp:
+        site = _site(Path(tmp), lib, version)
+        packages = {"torch": version}
+        span = len(exported) - args.symbols
+        for d in range(4):
+            picks = [(97 * (16 * d + i)) % max(1, span) for i in range(16)]
+            _dist(site, f"ext{d}", [exported[p : p + args.symbols] for p in picks])
+            packages[f"ext{d}"] = "1.0"
+        runs = max(1, args.runs // 2)
+        seconds, gaps, missing = _median(site, packages, runs)
+        assert (gaps, missing) == (0, 0)
+    print(
+        f"symbol check of 64 extension libraries needing {args.symbols} torch symbols each "
+        f"({len(exported)} distinct): median {seconds * 1000:.1f} ms over {runs} runs"
     )
 
 

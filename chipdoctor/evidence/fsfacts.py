@@ -126,29 +126,42 @@ def needed_symbols_of(local: Path, path: str) -> tuple[str, ...] | None:
     return _read_elf(local, path, needed_torch_symbols)
 
 
+def defined_symbols_of(local: Path, path: str, names: tuple[str, ...]) -> frozenset[str] | None:
+    """Which of `names` one library exports, through its GNU hash table; never reads it whole."""
+    return _read_elf(local, path, lambda read: defined_symbols(read, names))
+
+
+#: (provider path, symbol name) -> whether the provider exports it: one check asks torch's
+#: libraries for the same names library after library. Bounded: past this, nothing is kept.
+KnownSymbols = dict[tuple[str, str], bool]
+MAX_KNOWN = 1_000_000
+
+
 def unresolved_symbols_of(
-    local: Path, path: str, providers: list[tuple[Path, str]]
+    local: Path, path: str, providers: list[tuple[Path, str]], known: KnownSymbols | None = None
 ) -> Unresolved | None:
     """The torch symbols one library needs that none of `providers` (local file, path as
-    reported) exports; each provider is asked only for what the ones before it left."""
+    reported) exports; each provider is asked only for what the ones before it left, and
+    only for names `known` does not answer."""
     needed = needed_symbols_of(local, path)
     if needed is None:
         return None
+    known = {} if known is None else known
     left = set(needed)
     for provider_local, provider in providers:
         if not left:
             break
-        try:
-            found = defined_symbols_of(provider_local, provider, tuple(sorted(left)))
-        except UnreadableError as exc:
-            raise UnreadableError(path, f"{provider}: {exc.reason}") from None
-        left -= found or frozenset()
+        ask = tuple(sorted(name for name in left if (provider, name) not in known))
+        if ask:
+            try:
+                found = defined_symbols_of(provider_local, provider, ask) or frozenset()
+            except UnreadableError as exc:
+                raise UnreadableError(path, f"{provider}: {exc.reason}") from None
+            if len(known) + len(ask) <= MAX_KNOWN:
+                known.update(((provider, name), name in found) for name in ask)
+            left -= found
+        left = {name for name in left if not known.get((provider, name), False)}
     return unresolved(needed, left)
-
-
-def defined_symbols_of(local: Path, path: str, names: tuple[str, ...]) -> frozenset[str] | None:
-    """Which of `names` one library exports, through its GNU hash table; never reads it whole."""
-    return _read_elf(local, path, lambda read: defined_symbols(read, names))
 
 
 def _read_elf(local: Path, path: str, parse: Callable[[ReadAt], _T]) -> _T | None:

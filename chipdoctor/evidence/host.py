@@ -26,7 +26,7 @@ from chipdoctor.evidence.process import run_bounded
 from chipdoctor.parsers.keyvalue import parse_key_values
 
 if TYPE_CHECKING:
-    from chipdoctor.evidence.fsfacts import NameOf
+    from chipdoctor.evidence.fsfacts import KnownSymbols, NameOf
     from chipdoctor.loader.devcode import DeviceCode
     from chipdoctor.loader.elf import ElfInfo
     from chipdoctor.loader.symbols import Unresolved
@@ -146,7 +146,7 @@ class HostEvidence:
         from chipdoctor.evidence import fsfacts
 
         pairs = [(self._local(provider), provider) for provider in providers]
-        return fsfacts.unresolved_symbols_of(self._local(path), path, pairs)
+        return fsfacts.unresolved_symbols_of(self._local(path), path, pairs, self._known_symbols)
 
     def defined_symbols(self, path: str, names: tuple[str, ...]) -> frozenset[str] | None:
         from chipdoctor.evidence import fsfacts
@@ -168,6 +168,11 @@ class HostEvidence:
 
     def requires_dist(self) -> Mapping[str, tuple[str, ...]]:
         return self._requires_dist
+
+    @cached_property
+    def _known_symbols(self) -> KnownSymbols:
+        """The symbol lookups of this check, shared by the libraries that ask the same."""
+        return {}
 
     @cached_property
     def _requires_dist(self) -> Mapping[str, tuple[str, ...]]:

@@ -61,6 +61,8 @@ MAX_SYMBOLS = 4_000_000
 MAX_NEEDED = 100_000
 _MAX_NAME = 1 << 16
 _MAX_HASH_TABLE = 64 << 20
+#: A string table up to this size is read in one piece where every undefined name is read.
+_WHOLE_STRINGS = 16 << 20
 _MAX_CHAIN = 1 << 16
 _CHUNK = 4096
 #: The unresolved symbols kept by name (the count is kept whole).
@@ -116,7 +118,7 @@ def gnu_hash(name: bytes) -> int:
 class _Table:
     """The dynamic symbol table and its strings of one ELF64 little-endian object."""
 
-    def __init__(self, read: ReadAt) -> None:
+    def __init__(self, read: ReadAt, *, whole_strings: bool = False) -> None:
         ident = read(0, 20)
         if len(ident) < 20 or ident[:4] != b"\x7fELF":
             raise ElfError("not an ELF file")
@@ -133,6 +135,11 @@ class _Table:
         if self.count > MAX_SYMBOLS:
             raise SymbolError(f"implausible dynamic symbol table ({self.count} symbols)")
         self.strings_at, self.strings_size = dynstr
+        self.strings: bytes | None = None
+        if whole_strings and self.strings_size <= _WHOLE_STRINGS:
+            self.strings = read(self.strings_at, self.strings_size)
+            if len(self.strings) < self.strings_size:
+                raise SymbolError("truncated string table")
 
     def symbol(self, index: int) -> tuple[int, int, int, int]:
         """(st_name, bind, visibility, st_shndx) of symbol `index`."""
@@ -150,6 +157,11 @@ class _Table:
         """The name at `st_name` (its first `prefix` bytes at most)."""
         if st_name >= self.strings_size:
             raise SymbolError(f"symbol name {st_name} outside the string table")
+        if self.strings is not None:
+            end = self.strings.find(b"\0", st_name, st_name + min(prefix, _MAX_NAME))
+            if end < 0 and prefix >= _MAX_NAME:
+                raise SymbolError("unterminated symbol name")
+            return self.strings[st_name : end if end >= 0 else st_name + prefix]
         limit = min(prefix, self.strings_size - st_name)
         raw = self.read(self.strings_at + st_name, min(limit, 256))
         while b"\0" not in raw and len(raw) < limit:
@@ -177,7 +189,7 @@ def needed_torch_symbols(read: ReadAt) -> tuple[str, ...]:
 
     Raises ElfError (not an ELF object) or SymbolError (not one this reader can answer for).
     """
-    table = _Table(read)
+    table = _Table(read, whole_strings=True)
     found: list[str] = []
     for start, raw in table.chunks():
         for offset in range(0, len(raw), _SYM.size):

@@ -5,7 +5,8 @@ line or C++ ABI than the installed torch's (extensions/wheels.py reads which whe
 One finding per distribution: the wheel's, where both name it.
 
 The fix rebuilds the distribution against the installed torch: with `--no-build-isolation`
-pip builds it with the torch already installed, not a fresh one from the index
+pip builds it with the torch already installed, not a fresh one from the index, and with
+`--no-deps` `--force-reinstall` leaves torch itself alone
 (torch.utils.cpp_extension compiles against the torch it is imported from,
 https://docs.pytorch.org/docs/stable/cpp_extension.html). flash-attn's `setup.py` then fetches
 its prebuilt wheel for the installed torch's `major.minor` and C++ ABI (`get_wheel_url`: the
@@ -89,6 +90,7 @@ def _wheel_finding(
         "--no-build-isolation",
         "--no-cache-dir",
         "--force-reinstall",
+        "--no-deps",
         f"{wheel.dist}=={wheel.version}",
     )
     if built_against(wheel.version, torch) is not None:
@@ -163,7 +165,11 @@ def _finding(
 
 def _fix(dist: str, version: str, torch: str) -> str:
     rebuild = pip_install(
-        "--no-build-isolation", "--no-cache-dir", "--force-reinstall", f"{dist}=={version}"
+        "--no-build-isolation",
+        "--no-cache-dir",
+        "--force-reinstall",
+        "--no-deps",
+        f"{dist}=={version}",
     )
     if dist != "flash-attn":
         return T(

@@ -25,8 +25,9 @@ TAG = f"cp{sys.version_info[0]}{sys.version_info[1]}"
 PLATFORM = f"linux_{platform.machine()}"
 
 
-def _wheel(directory: Path, torch_line: str, abi: str) -> Path:
-    """flash_attn 2.5.5 built for `torch_line` and `abi` (TRUE/FALSE), version 2.5.5 inside."""
+def _wheel(directory: Path, torch_line: str, abi: str, library: Path | None = None) -> Path:
+    """flash_attn 2.5.5 built for `torch_line` and `abi` (TRUE/FALSE), version 2.5.5 inside;
+    `library` becomes its flash_attn_2_cuda extension."""
     name = f"flash_attn-2.5.5+cu118torch{torch_line}cxx11abi{abi}-{TAG}-{TAG}-{PLATFORM}.whl"
     info = "flash_attn-2.5.5.dist-info"
     files = {
@@ -36,6 +37,8 @@ def _wheel(directory: Path, torch_line: str, abi: str) -> Path:
         f"{info}/WHEEL": f"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: false\n"
         f"Tag: {TAG}-{TAG}-{PLATFORM}\n".encode(),
     }
+    if library is not None:
+        files[f"flash_attn_2_cuda.{TAG}-{platform.machine()}-linux-gnu.so"] = library.read_bytes()
     rows = []
     path = directory / name
     with zipfile.ZipFile(path, "w") as archive:
@@ -141,6 +144,26 @@ def test_torchs_own_libc10_wins_over_the_table(tmp_path: Path) -> None:
     (lib / "libc10.so").write_bytes((built.torch_lib / "libc10.so").read_bytes())
     venv.install(_wheel(tmp_path, "2.2", "TRUE"))
     assert venv.findings() == []
+
+
+def test_one_finding_where_the_wheel_and_its_symbols_both_tell(tmp_path: Path) -> None:
+    """The cxx11abiFALSE wheel under a torch whose libc10.so is C++11, its library needing a
+    symbol torch lacks: the wheel's finding alone names flash-attn."""
+    built = fake_torch.build(tmp_path / "fake")
+    venv = Venv(tmp_path / "venv", "2.2.0")
+    lib = venv.site / "torch" / "lib"
+    lib.mkdir(parents=True)
+    (lib / "libc10.so").write_bytes((built.torch_lib / "libc10.so").read_bytes())
+    venv.install(_wheel(tmp_path, "2.2", "FALSE", built.extensions["ext_missing"]))
+    (found,) = venv.findings()
+    assert (
+        "was installed from" in found["message"] and "read from its libc10.so" in found["message"]
+    )
+    assert "cxx11abiTRUE" in found["fix"]
+    # Without pip's record of the file, the library's own gap names it.
+    (venv.site / "flash_attn-2.5.5.dist-info" / "direct_url.json").unlink()
+    (found,) = venv.findings()
+    assert "_ZN3c106absentEi" in found["message"]
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,9 @@ from __future__ import annotations
 from chipdoctor.evidence.base import Evidence
 from chipdoctor.rules.stack_packages import requirers
 
+#: PyTorch's page on building C++/CUDA extensions against the installed torch (and for chosen
+#: GPUs: "Compute capabilities", TORCH_CUDA_ARCH_LIST="6.1 8.6").
+CPP_EXTENSION_DOCS = "https://docs.pytorch.org/docs/stable/cpp_extension.html"
 #: The vendors' PyTorch extensions (PEP 503 names), torch extensions by what they are.
 VENDOR_EXTENSIONS = ("torch-npu", "torch-mlu", "torch-musa")
 

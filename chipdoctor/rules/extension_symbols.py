@@ -18,6 +18,7 @@ with `FLASH_ATTENTION_FORCE_BUILD=TRUE`
 from __future__ import annotations
 
 from chipdoctor.evidence.base import Evidence
+from chipdoctor.extensions import CPP_EXTENSION_DOCS
 from chipdoctor.extensions.installed import dist_infos
 from chipdoctor.extensions.symbols import Gap, check
 from chipdoctor.extensions.torch_abi import FLAG, PUBLISHED_SOURCE, published_abi
@@ -26,8 +27,6 @@ from chipdoctor.i18n import T, join
 from chipdoctor.model import Finding, Severity
 from chipdoctor.rules.common import pip_install, release_line, release_of
 from chipdoctor.rules.extension_builds import built_against
-
-CPP_EXTENSION_DOCS = "https://docs.pytorch.org/docs/stable/cpp_extension.html"
 
 
 def findings(evidence: Evidence, torch: str, reported: set[str]) -> list[Finding]:
@@ -93,7 +92,20 @@ def _wheel_finding(
         "--no-deps",
         f"{wheel.dist}=={wheel.version}",
     )
-    if built_against(wheel.version, torch) is not None:
+    if built_against(wheel.version, torch) is None:
+        fix = T(
+            "flash-attn {version} has no wheel for torch {line}: build it from source against "
+            "the installed torch: FLASH_ATTENTION_FORCE_BUILD=TRUE {rebuild}",
+            version=wheel.version,
+            line=line,
+            rebuild=rebuild,
+        )
+    elif torch_abi is None:  # its setup.py asks torch which ABI it has
+        fix = T(
+            "Let flash-attn's setup.py pick its wheel for the installed torch: {rebuild}",
+            rebuild=rebuild,
+        )
+    else:
         fixed = wheel.renamed(line, cxx11)
         fix = T(
             "Install the flash-attn {version} wheel for torch {line} and this C++ ABI: {install}; "
@@ -101,14 +113,6 @@ def _wheel_finding(
             version=wheel.version,
             line=line,
             install=pip_install("--force-reinstall", "--no-deps", wheel.url(fixed)),
-            rebuild=rebuild,
-        )
-    else:
-        fix = T(
-            "flash-attn {version} has no wheel for torch {line}: build it from source against "
-            "the installed torch: FLASH_ATTENTION_FORCE_BUILD=TRUE {rebuild}",
-            version=wheel.version,
-            line=line,
             rebuild=rebuild,
         )
     message = T(

@@ -211,3 +211,20 @@ def test_wheel_names() -> None:
 )
 def test_published_abi(version: str, machine: str, abi: str | None) -> None:
     assert published_abi(version, machine) == abi
+
+
+def test_an_unknown_torch_abi_leaves_the_pick_to_setup_py() -> None:
+    """torch 2.6.0+cu126 (its ABI not sourced) under flash-attn 2.7.4's torch 2.5 wheel: the
+    torch line is wrong, the ABI cannot be told, and the fix does not guess it."""
+    from chipdoctor.extensions.wheels import FlashWheel
+    from chipdoctor.rules.extension_symbols import _wheel_finding
+
+    name = "flash_attn-2.7.4+cu12torch2.5cxx11abiFALSE-cp311-cp311-linux_x86_64.whl"
+    wheel = FlashWheel("flash-attn", "2.7.4", name, "2.5", False)
+    found = _wheel_finding(wheel, "2.6.0+cu126", None, "")
+    assert found is not None
+    assert "the wheel for torch 2.5, not 2.6" in str(found.message)
+    assert "_GLIBCXX_USE_CXX11_ABI" not in str(found.message)
+    assert str(found.fix).startswith("Let flash-attn's setup.py pick its wheel")
+    assert "cxx11abi" not in str(found.fix)
+    assert _wheel_finding(wheel, "2.5.1", None, "") is None  # the right line, ABI unknown

@@ -11,13 +11,14 @@ one runs-on predicate (archs.runs).
 from __future__ import annotations
 
 from chipdoctor.evidence.base import NotRecorded, UnreadableError
+from chipdoctor.extensions import CPP_EXTENSION_DOCS
 from chipdoctor.extensions.installed import torch_extensions
 from chipdoctor.i18n import T, join
 from chipdoctor.model import Finding, Inventory, Severity
 from chipdoctor.probes.base import ProbeContext
 from chipdoctor.rules.common import stack_finding
 from chipdoctor.stacks.cuda.archs import Capability, capability_text, runs, sm_name
-from chipdoctor.stacks.cuda.facts import CPP_EXTENSION_DOCS, FACT_EXTENSION
+from chipdoctor.stacks.cuda.facts import FACT_EXTENSION
 
 
 def probe(context: ProbeContext) -> None:

@@ -17,6 +17,18 @@ CPP_EXTENSION_DOCS = "https://docs.pytorch.org/docs/stable/cpp_extension.html"
 VENDOR_EXTENSIONS = ("torch-npu", "torch-mlu", "torch-musa")
 
 
+def rebuild_line(dist: str, version: str) -> str:
+    """pip's line that rebuilds `dist` against the installed torch: `--no-build-isolation`
+    builds with that torch rather than a fresh one from the index, and `--no-deps` keeps
+    `--force-reinstall` from reinstalling torch itself."""
+    from chipdoctor.rules.common import pip_install
+
+    return pip_install(
+        "--no-build-isolation", "--no-cache-dir", "--force-reinstall", "--no-deps",
+        f"{dist}=={version}",
+    )  # fmt: skip
+
+
 def extension_names(evidence: Evidence) -> list[str]:
     """The installed torch extensions' names, sorted: the distributions whose `Requires-Dist`
     names torch, and the vendor extensions (their libraries link against torch's, whatever

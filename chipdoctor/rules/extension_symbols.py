@@ -18,7 +18,7 @@ with `FLASH_ATTENTION_FORCE_BUILD=TRUE`
 from __future__ import annotations
 
 from chipdoctor.evidence.base import Evidence
-from chipdoctor.extensions import CPP_EXTENSION_DOCS
+from chipdoctor.extensions import CPP_EXTENSION_DOCS, rebuild_line
 from chipdoctor.extensions.installed import dist_infos
 from chipdoctor.extensions.symbols import Gap, check
 from chipdoctor.extensions.torch_abi import FLAG, PUBLISHED_SOURCE, published_abi
@@ -85,13 +85,7 @@ def _wheel_finding(
         )
     if not reasons:
         return None
-    rebuild = pip_install(
-        "--no-build-isolation",
-        "--no-cache-dir",
-        "--force-reinstall",
-        "--no-deps",
-        f"{wheel.dist}=={wheel.version}",
-    )
+    rebuild = rebuild_line(wheel.dist, wheel.version)
     if built_against(wheel.version, torch) is None:
         fix = T(
             "flash-attn {version} has no wheel for torch {line}: build it from source against "
@@ -168,13 +162,7 @@ def _finding(
 
 
 def _fix(dist: str, version: str, torch: str) -> str:
-    rebuild = pip_install(
-        "--no-build-isolation",
-        "--no-cache-dir",
-        "--force-reinstall",
-        "--no-deps",
-        f"{dist}=={version}",
-    )
+    rebuild = rebuild_line(dist, version)
     if dist != "flash-attn":
         return T(
             "Rebuild {dist} against the installed torch: {line} ({docs}).",

@@ -11,7 +11,7 @@ one runs-on predicate (archs.runs).
 from __future__ import annotations
 
 from chipdoctor.evidence.base import NotRecorded, UnreadableError
-from chipdoctor.extensions import CPP_EXTENSION_DOCS
+from chipdoctor.extensions import CPP_EXTENSION_DOCS, rebuild_line
 from chipdoctor.extensions.installed import torch_extensions
 from chipdoctor.i18n import T, join
 from chipdoctor.model import Finding, Inventory, Severity
@@ -114,12 +114,11 @@ def findings(inventory: Inventory, capabilities: dict[int, Capability]) -> list[
                 ),
                 T(
                     "Rebuild {dist} for this GPU: for a source install, "
-                    'TORCH_CUDA_ARCH_LIST="{archs}" pip install --no-build-isolation '
-                    "--no-cache-dir --force-reinstall {dist}=={version} ({docs}); or install "
-                    "a build of {dist} that carries {sms}.",
+                    'TORCH_CUDA_ARCH_LIST="{archs}" {line} ({docs}); or install a build of '
+                    "{dist} that carries {sms}.",
                     dist=dist,
                     archs=listed,
-                    version=version,
+                    line=rebuild_line(dist, version),
                     docs=CPP_EXTENSION_DOCS,
                     sms=sms,
                 ),

@@ -105,7 +105,7 @@ def test_maxwell_gpu_cannot_run_it_and_a_snapshot_agrees(tmp_path: Path, matrix:
     assert path in message and "sm_80 compute_90" in message
     assert (
         'TORCH_CUDA_ARCH_LIST="5.2" pip install --no-build-isolation --no-cache-dir '
-        "--force-reinstall mish-cuda==0.0.3" in fix
+        "--force-reinstall --no-deps mish-cuda==0.0.3" in fix
     )
     assert CPP_EXTENSION_DOCS in fix
     out = tmp_path / "snap"

@@ -13,6 +13,7 @@ from chipdoctor.errors import EXIT_INCOMPATIBLE, EXIT_INTERNAL, EXIT_OK
 
 if TYPE_CHECKING:
     from chipdoctor.matrix.store import DataSource
+    from chipdoctor.smoke.failures import KnownFailure
 
 REPORT_FORMAT = "chipdoctor-report/1"
 #: Inventory.facts under this prefix are notes for people (the table prints them, JSON does
@@ -86,6 +87,8 @@ class Symptom:
     values: tuple[tuple[str, str], ...]
     line: int
     text: str
+    #: The catalog entry that recognised it (chipdoctor/smoke/causes.py), for its cause and fix.
+    failure: KnownFailure | None = field(default=None, compare=False)
 
     def value(self, name: str) -> str:
         return dict(self.values).get(name, "")

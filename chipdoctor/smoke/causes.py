@@ -1,7 +1,8 @@
 """Known failure classes of the smoke test: error text -> likely cause and fix.
 
 Tables of data, searched in order (most specific first): the first entry whose pattern matches
-the error text of a failed step gives the cause and the fix. Each stack lists its own
+the error text of a failed step (or a line of the failed job's log, `check --log`) gives the
+cause and the fix. Each stack lists its own
 (chipdoctor/stacks/<name>/smoke.py, through its descriptor's `known_failures`); the entries
 here hold for any stack. Each entry cites where its text was seen; /work/shared/reference/
 ascend.md §7 and other-stacks.md collect them. `related` lists (fnmatch patterns of) the static
@@ -17,8 +18,10 @@ from fnmatch import fnmatchcase
 from functools import cache
 
 from chipdoctor.i18n import T
+from chipdoctor.model import FACT_TORCH_CUDA, Inventory
 from chipdoctor.smoke.failures import KnownFailure, known
 from chipdoctor.stacks import STACKS
+from chipdoctor.symptoms.kinds import LIBRARY_MISSING, UNDEFINED_SYMBOL
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,9 @@ ANY_STACK_LAST: tuple[KnownFailure, ...] = (
             "`chipdoctor check` name the version that fits)"
         ),
     ),
+    # NOTE: glibc's dynamic loader (elf/dl-load.c, _dl_map_object: _dl_signal_error (errno,
+    # name, NULL, N_("cannot open shared object file")); dlerror writes "<name>: <that>:
+    # <strerror>"; https://sourceware.org/git/?p=glibc.git;a=blob;f=elf/dl-load.c).
     known(
         r"(?P<library>lib[\w.+-]+?\.so(?:\.[\d.]+)?): cannot open shared object file",
         T(
@@ -70,7 +76,9 @@ ANY_STACK_LAST: tuple[KnownFailure, ...] = (
             "LD_LIBRARY_PATH, or install the package that provides it"
         ),
         related=("*.library-not-found",),
-    ),
+    ).in_log(kind=LIBRARY_MISSING),
+    # NOTE: glibc's dynamic loader (elf/dl-lookup.c, _dl_lookup_symbol_x: "undefined symbol:
+    # " and the symbol's name; https://sourceware.org/git/?p=glibc.git;a=blob;f=elf/dl-lookup.c).
     known(
         r"undefined symbol: (?P<symbol>\S+)",
         T(
@@ -81,7 +89,8 @@ ANY_STACK_LAST: tuple[KnownFailure, ...] = (
             "Reinstall the package whose library the error names, in the build that matches the "
             "installed torch and toolkit"
         ),
-    ),
+        related=("host.extension-torch",),
+    ).in_log(kind=UNDEFINED_SYMBOL),
 )
 
 
@@ -117,13 +126,41 @@ def diagnose(
         match = failure.pattern.search(text)
         if match is None:
             continue
-        params = {**context, **{k: v for k, v in match.groupdict().items() if v}}
-        related = tuple(
-            finding_id
-            for finding_id in finding_ids
-            if any(fnmatchcase(finding_id, pattern) for pattern in failure.related)
-        )
-        return Diagnosis(
-            T(failure.cause.template, **params), T(failure.fix.template, **params), related
-        )
+        values = {k: v for k, v in match.groupdict().items() if v}
+        return fill(failure, values, context=context, finding_ids=finding_ids)
     return None
+
+
+def fill(
+    failure: KnownFailure,
+    values: Mapping[str, str],
+    *,
+    context: Mapping[str, str],
+    finding_ids: Collection[str],
+) -> Diagnosis:
+    """`failure`'s cause and fix for the values its pattern matched, with the static check's
+    findings that explain it."""
+    params = {**context, **values}
+    related = tuple(
+        finding_id
+        for finding_id in finding_ids
+        if any(fnmatchcase(finding_id, pattern) for pattern in failure.related)
+    )
+    # NOTE: an entry's own parameters (a URL it names) stay; the matched values fill the rest.
+    return Diagnosis(
+        T(failure.cause.template, **{**failure.cause.params, **params}),
+        T(failure.fix.template, **{**failure.fix.params, **params}),
+        related,
+    )
+
+
+def context_of(inventory: Inventory) -> dict[str, str]:
+    """What fills the catalog's placeholders (`set_env`, `torch`, `torch_cuda`) on this host."""
+    from chipdoctor.stacks.ascend.facts import DEFAULT_SET_ENV, FACT_SET_ENV
+
+    torch = inventory.version("torch") or ""
+    return {
+        "set_env": inventory.facts.get(FACT_SET_ENV) or DEFAULT_SET_ENV,
+        "torch": torch.split("+", 1)[0] or "<version>",
+        "torch_cuda": inventory.facts.get(FACT_TORCH_CUDA) or "unknown",
+    }

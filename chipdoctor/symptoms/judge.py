@@ -1,11 +1,12 @@
-"""The symptoms no finding explains: each becomes one `host.log-symptom` warning, so the user
-knows the log was read, and what in it chipdoctor found no cause for on this machine, or which
-fact of this machine contradicts it (then the log may come from another environment)."""
+"""Symptoms no finding explains become findings of their own: the catalog entry's finding where
+it names one (an error: the log alone shows the job failed so), else one `host.log-symptom`
+warning, so the user knows the log was read and what chipdoctor makes of each line. Where a
+fact of this machine contradicts the log, never an error: a warning that says what conflicts
+(the log may come from another environment)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from fnmatch import fnmatchcase
 from pathlib import PurePosixPath
 
 from chipdoctor.i18n import T
@@ -17,34 +18,28 @@ from chipdoctor.model import (
     Severity,
     Symptom,
 )
+from chipdoctor.smoke.causes import Diagnosis, context_of, fill
 from chipdoctor.symptoms.kinds import LIBRARY_MISSING, TORCH_NOT_CUDA
-from chipdoctor.symptoms.signatures import LIBRARY_FINDINGS, SIGNATURES
 
 FINDING = "host.log-symptom"
-_EXPLAINS = {signature.kind: signature.explains for signature in SIGNATURES}
 
 
 def unexplained(inventory: Inventory, findings: Sequence[Finding]) -> list[Finding]:
-    """One warning per symptom that no finding in `findings` explains."""
+    """A finding for each symptom that none of `findings` explains (one per finding id, but
+    every `host.log-symptom`)."""
     ids = [finding.id for finding in findings]
-    out = []
+    context = context_of(inventory)
+    out: list[Finding] = []
     for symptom in inventory.symptoms:
-        patterns = explains(symptom)
-        if any(fnmatchcase(i, pattern) for i in ids for pattern in patterns):
+        if symptom.failure is None:
             continue
-        out.append(_warning(symptom, conflict(inventory, symptom)))
+        diagnosis = fill(symptom.failure, dict(symptom.values), context=context, finding_ids=ids)
+        if diagnosis.related:
+            continue
+        finding = _finding(symptom, diagnosis, conflict(inventory, symptom))
+        if finding.id == FINDING or finding.id not in {f.id for f in out}:
+            out.append(finding)
     return out
-
-
-def explains(symptom: Symptom) -> tuple[str, ...]:
-    """The finding ids (fnmatch patterns) that name a cause of `symptom`."""
-    if symptom.kind == LIBRARY_MISSING:
-        library = symptom.value("library")
-        return next(
-            (ids for stem, ids in LIBRARY_FINDINGS.items() if library.startswith(stem + ".")),
-            (),
-        )
-    return _EXPLAINS.get(symptom.kind, ())
 
 
 def conflict(inventory: Inventory, symptom: Symptom) -> str | None:
@@ -62,33 +57,58 @@ def conflict(inventory: Inventory, symptom: Symptom) -> str | None:
             )
         if torch is not None and torch.partition("+")[2].lower().startswith("cu"):
             return T("torch {torch} here is a CUDA build", torch=torch)
-    if symptom.kind == LIBRARY_MISSING:
-        library = symptom.value("library").split(".so")[0] + ".so"
+    library = symptom.value("library")
+    if symptom.kind == LIBRARY_MISSING and library:
+        stem = library.split(".so")[0] + ".so"
         for value in inventory.facts.values():
-            if PurePosixPath(value).name.startswith(library):
+            if PurePosixPath(value).name.startswith(stem):
                 return T("this machine has {path}", path=value)
     return None
 
 
-def _warning(symptom: Symptom, against: str | None) -> Finding:
-    if against is None:
-        message = T(
-            "The log shows at line {line}: '{quote}'; this machine shows no cause chipdoctor "
-            "knows for it.",
+def _finding(symptom: Symptom, diagnosis: Diagnosis, against: str | None) -> Finding:
+    assert symptom.failure is not None
+    if against is not None:
+        return Finding(
+            FINDING,
+            Severity.WARNING,
+            (),
+            T(
+                "The log shows at line {line}: '{quote}' ({cause}), but {conflict}: the log may "
+                "come from another machine or environment than the one checked.",
+                line=symptom.line,
+                quote=symptom.text,
+                cause=diagnosis.cause,
+                conflict=against,
+            ),
+            T(
+                "Check the environment the job ran in: run chipdoctor there, or with --python "
+                "pointing at the job's interpreter."
+            ),
+        )
+    if symptom.failure.finding:
+        return Finding(
+            symptom.failure.finding,
+            Severity.ERROR,
+            (),
+            T(
+                "The log shows at line {line}: '{quote}': {cause}.",
+                line=symptom.line,
+                quote=symptom.text,
+                cause=diagnosis.cause,
+            ),
+            diagnosis.fix,
+        )
+    return Finding(
+        FINDING,
+        Severity.WARNING,
+        (),
+        T(
+            "The log shows at line {line}: '{quote}' (likely: {cause}); no fact chipdoctor "
+            "read of this machine shows the cause.",
             line=symptom.line,
             quote=symptom.text,
-        )
-        fix = ""
-    else:
-        message = T(
-            "The log shows at line {line}: '{quote}', but {conflict}: the log may come from "
-            "another machine or environment than the one checked.",
-            line=symptom.line,
-            quote=symptom.text,
-            conflict=against,
-        )
-        fix = T(
-            "Check the environment the job ran in: run chipdoctor there, or with --python "
-            "pointing at the job's interpreter."
-        )
-    return Finding(FINDING, Severity.WARNING, (), message, fix)
+            cause=diagnosis.cause,
+        ),
+        diagnosis.fix,
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from chipdoctor.i18n import T
 from chipdoctor.smoke.failures import KnownFailure, known
+from chipdoctor.symptoms.kinds import TORCH_NOT_CUDA
 
 FAILURES: tuple[KnownFailure, ...] = (
     # NOTE: the next four texts are PyTorch's (pytorch/pytorch c10/cuda/CUDAFunctions.cpp @
@@ -65,6 +66,19 @@ FAILURES: tuple[KnownFailure, ...] = (
             "--index-url https://download.pytorch.org/whl/cuXYZ (CUDA) or …/whl/rocmX.Y (ROCm)"
         ),
         related=("*.torch-cpu-build", "*.torch-build", "*.torch-not-rocm"),
+    ).in_log(kind=TORCH_NOT_CUDA),
+    # NOTE: torch/cuda/__init__.py _check_capability warns incompatible_device_warn ("{} with
+    # CUDA capability sm_{} is not compatible with the current PyTorch installation.", line 427
+    # of torch 2.13.0's file) when the build has no kernels for the GPU.
+    known(
+        r"with CUDA capability sm_(?P<sm>\d+) is not compatible with the current PyTorch "
+        r"installation",
+        T("this torch build has no kernels for this GPU's architecture (sm_{sm})"),
+        T(
+            "Install a torch build compiled for sm_{sm} (the findings of `chipdoctor check` name "
+            "one: its cuda.torch-gpu-arch fix)"
+        ),
+        related=("cuda.torch-gpu-arch",),
     ),
     # NOTE: CUDA runtime API, cudaErrorNoKernelImageForDevice (209); architectures per torch
     # build: PyTorch RELEASE.md (other-stacks.md D.2: CUDA 13 builds start at Turing).
@@ -78,6 +92,7 @@ FAILURES: tuple[KnownFailure, ...] = (
             "Install a torch build compiled for this GPU, e.g. a CUDA 12.6 build for GPUs older "
             "than Turing: pip install torch --index-url https://download.pytorch.org/whl/cu126"
         ),
+        related=("cuda.torch-gpu-arch", "cuda.extension-gpu-arch", "host.extension-torch"),
     ),
 )
 

@@ -18,6 +18,7 @@ from chipdoctor.stacks.musa.facts import (
     FACT_MCCL_DIRS,
     FACT_TOOLKIT_HOME,
     IMAGE,
+    MCCL_FIX,
     RELEASES,
     SDK_DOWNLOAD,
 )
@@ -301,19 +302,9 @@ def _mccl(inventory: Inventory, torch_musa: str | None) -> list[Finding]:
             Severity.ERROR if torch_musa is not None else Severity.WARNING,
             ("torch_musa", "musa_toolkit") if torch_musa is not None else ("musa_toolkit",),
             message,
-            _MCCL_FIX,
+            MCCL_FIX,
         )
     ]
-
-
-_MCCL_FIX = T(
-    "Install MCCL from the MUSA SDK ({url}; torch_musa README: the SDK includes "
-    "MCCL) into $MUSA_HOME/lib (/usr/local/musa/lib), or run torch_musa in the image "
-    "{image}, which carries mccl; where Moore Threads provides no MCCL for the GPU "
-    "(MTT S80/S3000), build torch_musa with USE_MCCL=0.",
-    url=SDK_DOWNLOAD,
-    image=IMAGE,
-)
 
 
 def _mccl_logged(inventory: Inventory, torch_musa: str | None, symptom: Symptom) -> Finding:
@@ -332,5 +323,5 @@ def _mccl_logged(inventory: Inventory, torch_musa: str | None, symptom: Symptom)
             if toolkit
             else T("no MUSA toolkit found here"),
         ),
-        _MCCL_FIX,
+        MCCL_FIX,
     )

@@ -117,11 +117,11 @@ def _requirements(evidence: Evidence, inventory: Inventory) -> None:
 
             environment = marker_environment(evidence.platform, python)
             inventory.findings.extend(findings(requires, python.packages, environment))
-        if "torchvision" in python.packages or "torchaudio" in python.packages:
+        if any(name in python.packages for name in ("torchvision", "torchaudio", "xformers")):
             from chipdoctor.rules import companion_builds
 
             inventory.findings.extend(
-                companion_builds.findings(evidence.platform, python.packages, installed)
+                companion_builds.findings(evidence.platform, python.packages, installed, inventory)
             )
         if "flash-attn" in python.packages:
             from chipdoctor.rules import extension_builds

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chipdoctor.components import TORCH_COMPONENTS
 from chipdoctor.evidence.base import Evidence
+from chipdoctor.i18n import T
 from chipdoctor.model import (
     FACT_TORCH_BUILD_SOURCE,
     FACT_TORCH_CUDA,
@@ -11,6 +12,7 @@ from chipdoctor.model import (
     FACT_TORCH_HIP,
     FACT_TORCH_ROCM,
     Inventory,
+    Severity,
 )
 from chipdoctor.probes.base import ProbeContext
 
@@ -41,6 +43,8 @@ class HostProbe:
                 context.component(package, version, f"{PACKAGE_SOURCE}: {package}")
         if python.package("torch"):
             _torch_build(context)
+        if python.package("xformers"):
+            _xformers_build(context)
         return context.inventory
 
 
@@ -78,3 +82,40 @@ def _torch_build(context: ProbeContext) -> None:
         if found[0]:
             context.inventory.facts[FACT_TORCH_CUDA] = found[0]
         context.inventory.facts[FACT_TORCH_DEFAULT_BUILD] = found[1]
+
+
+def _xformers_build(context: ProbeContext) -> None:
+    """Record the torch and CUDA an xFormers build was made for, from the first
+    xformers/cpp_lib.json found (chipdoctor/parsers/xformers_build.py); one that is not that
+    format is a note: what it was built for cannot be told."""
+    from chipdoctor.parsers import xformers_build as xf
+
+    for site in context.evidence.python.paths:
+        path = f"{site.rstrip('/')}/xformers/cpp_lib.json"
+        text = context.read(path)
+        if text is None:
+            continue
+        build = xf.parse_cpp_lib_json(text)
+        if build is None:
+            context.add(
+                "xformers-build-unreadable",
+                Severity.INFO,
+                (),
+                T(
+                    "{path} is not the build record xFormers writes; which torch it was built "
+                    "for cannot be told.",
+                    path=path,
+                ),
+            )
+            return
+        facts = context.inventory.facts
+        facts[xf.FACT_SOURCE] = path
+        facts[xf.FACT_TORCH] = build.torch
+        for key, value in (
+            (xf.FACT_CUDA, None if build.cuda is None else str(build.cuda)),
+            (xf.FACT_HIP, build.hip),
+            (xf.FACT_PYTHON, build.python),
+        ):
+            if value:
+                facts[key] = value
+        return

@@ -21,7 +21,7 @@ from chipdoctor.components import ALL_COMPONENTS
 from chipdoctor.evidence.base import PlatformInfo, PythonInfo, normalize_name
 from chipdoctor.i18n import T
 from chipdoctor.model import Finding, Severity
-from chipdoctor.rules.common import is_final, pip_install, release_line
+from chipdoctor.rules.common import is_final, pip_install, release_line, release_of
 from chipdoctor.rules.stack_packages import touches_stack
 from chipdoctor.torchwheels import wheel_source
 
@@ -161,10 +161,19 @@ def _fix(target: str, items: list[Unmet], packages: Mapping[str, str]) -> str:
     pinned = _pinned(specifier)
     if pinned is None:
         return pip_install(f"{target}{specifier}")
-    variant = _variant(installed) if target in ("torch", *_COMPANIONS) else None
+    variant = wheel_variant(installed) if target in ("torch", *_COMPANIONS) else None
     if variant and "+" not in pinned:
         return pip_install(f"{target}=={pinned}+{variant}", index_url=wheel_source(pinned, variant))
     return pip_install(f"{target}=={pinned}")
+
+
+def exact_builds(torch: str, tag: str, companions: list[tuple[str, str]]) -> str:
+    """The exact builds of one variant (`torch==2.5.1+cu124`, and each installed companion of
+    the same release) from its index: a bare `torch==2.5.1` is already satisfied by an
+    installed `2.5.1+cpu`, and pip would change nothing."""
+    requirements = [f"torch=={release_of(torch)}+{tag}"]
+    requirements += [f"{name}=={release_of(version)}+{tag}" for name, version in companions]
+    return pip_install(*requirements, index_url=wheel_source(release_of(torch), tag))
 
 
 def companions_for(torch: str, companions: list[str]) -> str:
@@ -177,7 +186,7 @@ def companions_for(torch: str, companions: list[str]) -> str:
         else name
         for name in companions
     ]
-    variant = _variant(torch)
+    variant = wheel_variant(torch)
     return pip_install(
         *wanted, f"torch=={torch}", index_url=wheel_source(torch, variant) if variant else None
     )
@@ -195,6 +204,7 @@ def _pinned(specifier: SpecifierSet) -> str | None:
     return None
 
 
-def _variant(version: str | None) -> str | None:
+def wheel_variant(version: str | None) -> str | None:
+    """The local tag of a build that names its index on download.pytorch.org (`cu124`)."""
     local = (version or "").partition("+")[2]
     return local if _VARIANT.match(local) else None

@@ -24,9 +24,11 @@ from tests.local_files import make_wheel, serving
 
 REAL_INDEX = "https://download.pytorch.org/whl"
 BUILDS = {
-    "cpu": [("torch", "2.5.1+cpu"), ("torchvision", "0.20.1+cpu")],
+    "cpu": [("torch", "2.5.1+cpu"), ("torchvision", "0.20.1+cpu"), ("torch", "2.1.2+cpu")],
     "cu124": [("torch", "2.5.1+cu124"), ("torchvision", "0.20.1+cu124")],
+    "cu121": [("torch", "2.1.2+cu121")],
 }
+CASES = Path(__file__).parents[1] / "bugreports" / "cases"
 
 
 @pytest.fixture
@@ -38,7 +40,8 @@ def index(tmp_path: Path) -> Iterator[str]:
             project = root / "whl" / variant / name
             project.mkdir(parents=True, exist_ok=True)
             wheel = make_wheel(project, name, version)
-            (project / "index.html").write_text(f'<a href="{wheel.name}">{wheel.name}</a>\n')
+            with (project / "index.html").open("a") as page:
+                page.write(f'<a href="{wheel.name}">{wheel.name}</a>\n')
 
     with serving(root) as url:
         yield f"{url}/whl"
@@ -97,6 +100,23 @@ def test_the_printed_fix_replaces_a_cpu_torch(tmp_path: Path, index: str) -> Non
     assert pasted.returncode == 0, pasted.stderr
     assert _installed(venv)["torch"] == "2.5.1+cu124"
     assert _installed(venv)["torchvision"] == "0.20.1+cu124"
+
+
+def test_the_xformers_fix_replaces_the_cpu_torch(tmp_path: Path, index: str) -> None:
+    """open-mmlab/PIA#30: xFormers built for 2.1.2+cu121 under 2.1.2+cpu; check's fix line
+    installs the CUDA build it was made for."""
+    venv = tmp_path / "venv"
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120
+    )
+    first = _pip(venv, ["pip", "install", "--index-url", f"{index}/cpu", "torch==2.1.2+cpu"])
+    assert first.returncode == 0, first.stderr
+    snapshot = CASES / "pia-30-cpu-torch-under-xformers-cu121" / "snapshot"
+    report = json.loads(run_cli("check", "--snapshot", str(snapshot), "--format", "json").stdout)
+    (fix,) = [f["fix"] for f in report["findings"] if f["id"] == "host.companion-build"]
+    pasted = _pip(venv, shlex.split(fix.replace(REAL_INDEX, index)))
+    assert pasted.returncode == 0, pasted.stderr
+    assert _installed(venv)["torch"] == "2.1.2+cu121"
 
 
 def _gpu_snapshot(directory: Path, torch: str, gpu: str) -> Path:

@@ -4,7 +4,8 @@ plain companion is PyPI's, the default build of the torch release it is made for
 from __future__ import annotations
 
 from chipdoctor.evidence.base import PlatformInfo
-from chipdoctor.model import Severity
+from chipdoctor.model import FACT_TORCH_CUDA, Component, Inventory, Severity
+from chipdoctor.parsers import xformers_build as xf
 from chipdoctor.rules.companion_builds import findings
 
 LINUX = PlatformInfo(system="Linux", machine="x86_64")
@@ -59,3 +60,139 @@ def test_a_version_that_is_not_pep_440_is_not_judged() -> None:
     """A snapshot's version reaches the fix's pip line only where it is one (no `$(...)`)."""
     for vision in ("0.17.$(touch x)", "$(touch x)+cu121"):
         assert findings(LINUX, {"torch": "2.2.1+cpu", "torchvision": vision}) == []
+
+
+def _xformers(built: str, cuda: str | None = "1201", driver: str | None = None) -> Inventory:
+    """What the host probe records of xformers/cpp_lib.json (chipdoctor/probes/host.py)."""
+    facts = {xf.FACT_TORCH: built, xf.FACT_SOURCE: f"{SITE}/xformers/cpp_lib.json"}
+    if cuda:
+        facts[xf.FACT_CUDA] = cuda
+    inventory = Inventory(facts=facts)
+    if driver:
+        inventory.components.append(Component("nvidia_driver", driver, "nvidia-smi"))
+    return inventory
+
+
+SITE = "/opt/conda/lib/python3.10/site-packages"
+
+
+def test_a_cuda_xformers_under_a_cpu_torch() -> None:
+    """open-mmlab/PIA#30: built for 2.1.2+cu121, torch 2.1.2+cpu; the fix a CUDA torch."""
+    packages = {"torch": "2.1.2+cpu", "xformers": "0.0.21"}
+    (finding,) = findings(WINDOWS, packages, {}, _xformers("2.1.2+cu121"))
+    assert finding.id == "host.companion-build" and finding.severity is Severity.ERROR
+    assert finding.components == ("torch",)
+    assert "PyTorch 2.1.2+cu121 with CUDA 1201" in finding.message
+    assert f"{SITE}/xformers/cpp_lib.json" in finding.message
+    assert "torch 2.1.2+cpu is a CPU-only build" in finding.message
+    assert finding.fix == (
+        "pip install torch==2.1.2+cu121 --index-url https://download.pytorch.org/whl/cu121"
+    )
+
+
+def test_the_cpu_torchs_companions_move_with_it() -> None:
+    packages = {"torch": "2.1.2+cpu", "torchvision": "0.16.2+cpu", "xformers": "0.0.23.post1"}
+    (finding,) = findings(LINUX, packages, {}, _xformers("2.1.2+cu121"))
+    assert finding.fix == (
+        "pip install torch==2.1.2+cu121 torchvision==0.16.2+cu121 "
+        "--index-url https://download.pytorch.org/whl/cu121"
+    )
+    # built for a plain torch: PyPI's default build of that release (CUDA 11.7 for 2.0.1)
+    packages = {"torch": "2.0.1+cpu", "xformers": "0.0.22"}
+    (finding,) = findings(LINUX, packages, {}, _xformers("2.0.1", "1108"))
+    assert "torch==2.0.1+cu117 --index-url https://download.pytorch.org/whl/cu117" in finding.fix
+
+
+def test_on_a_gpu_host_the_cuda_rule_names_the_cpu_torch() -> None:
+    """cuda.torch-cpu-build says it there, with `fix`'s plan: no second finding."""
+    packages = {"torch": "2.1.2+cpu", "xformers": "0.0.23.post1"}
+    inventory = _xformers("2.1.2+cu121", driver="550.54.15")
+    assert findings(LINUX, packages, {}, inventory) == []
+
+
+def test_an_xformers_built_for_another_torch_release_both_ways() -> None:
+    packages = {"torch": "2.3.0+cu121", "torchvision": "0.18.0+cu121", "xformers": "0.0.23.post1"}
+    (finding,) = findings(LINUX, packages, {}, _xformers("2.1.2+cu121"))
+    assert finding.id == "host.companion-release" and finding.severity is Severity.ERROR
+    assert "PyTorch 2.1.2+cu121 with CUDA 1201" in finding.message
+    assert "torch 2.3.0+cu121 is installed" in finding.message
+    exact, ours = str(finding.fix).split("\n")
+    assert exact.endswith(
+        'pip install torch==2.1.2+cu121 "torchvision==0.16.*" '
+        "--index-url https://download.pytorch.org/whl/cu121"
+    )
+    assert "CHANGELOG.md" in ours and ours.endswith(
+        "pip install xformers==0.0.26 torch==2.3.0+cu121 "
+        "--index-url https://download.pytorch.org/whl/cu121"
+    )
+
+
+def test_the_second_way_only_where_a_source_names_the_build() -> None:
+    built = _xformers("2.1.2+cu121")
+    # PyPI's torch: PyPI's xformers of that release
+    (plain,) = findings(LINUX, {"torch": "2.3.0", "xformers": "0.0.23.post1"}, {}, built)
+    assert str(plain.fix).endswith("pip install xformers==0.0.26 torch==2.3.0")
+    # xFormers 0.0.26's README names no cu124 index, and torch 2.0.1 has no release of it
+    for torch in ("2.3.0+cu124", "2.0.1+cu118"):
+        (finding,) = findings(LINUX, {"torch": torch, "xformers": "0.0.23.post1"}, {}, built)
+        assert "\n" not in str(finding.fix) and "xformers==" not in str(finding.fix)
+    # from torch 2.10 one stable-ABI release serves every later torch
+    (newer,) = findings(LINUX, {"torch": "2.12.0+cu130", "xformers": "0.0.33"}, {}, built)
+    assert "pip install xformers==0.0.35 torch==2.12.0+cu130" in str(newer.fix)
+
+
+def test_builds_that_load_or_are_judged_elsewhere() -> None:
+    same = {"torch": "2.1.2+cu121", "xformers": "0.0.23.post1"}
+    assert findings(LINUX, same, {}, _xformers("2.1.2+cu121")) == []
+    # built without CUDA, under a CPU torch of its release
+    cpu = {"torch": "2.1.2+cpu", "xformers": "0.0.23.post1"}
+    assert findings(LINUX, cpu, {}, _xformers("2.1.2+cpu", None)) == []
+    # xFormers' own pin on torch: the Requires-Dist check reports another release
+    other = {"torch": "2.3.0+cu121", "xformers": "0.0.23.post1"}
+    pinned = {"xformers": ("torch==2.1.2", "numpy")}
+    assert findings(LINUX, other, pinned, _xformers("2.1.2+cu121")) == []
+    # the stable ABI (0.0.34+): a build for torch 2.10 runs on later torch, not on older
+    stable = _xformers("2.10.0+cu128", "1208")
+    assert findings(LINUX, {"torch": "2.11.0+cu128", "xformers": "0.0.35"}, {}, stable) == []
+    (older,) = findings(LINUX, {"torch": "2.9.1+cu128", "xformers": "0.0.35"}, {}, stable)
+    assert older.id == "host.companion-release"
+    # no build record, or no xFormers
+    assert findings(LINUX, cpu, {}, Inventory()) == []
+    assert findings(LINUX, {"torch": "2.1.2+cpu"}, {}, _xformers("2.1.2+cu121")) == []
+
+
+def test_an_xformers_of_another_cuda_major_under_the_same_torch_release() -> None:
+    """Built with CUDA 11.8 for 2.1.2+cu118, under 2.1.2+cu121: its extension needs
+    libcudart.so.11.0, which a CUDA 12 torch does not ship."""
+    built = _xformers("2.1.2+cu118", "1108")
+    (finding,) = findings(LINUX, {"torch": "2.1.2+cu121", "xformers": "0.0.23"}, {}, built)
+    assert finding.id == "host.companion-build" and finding.severity is Severity.ERROR
+    assert "PyTorch 2.1.2+cu118 with CUDA 1108" in finding.message
+    assert "torch 2.1.2+cu121 is a CUDA 12 build" in finding.message
+    assert "CUDA 11 runtime" in finding.message
+    exact, ours = str(finding.fix).split("\n")
+    assert exact.endswith(
+        "pip install torch==2.1.2+cu118 --index-url https://download.pytorch.org/whl/cu118"
+    )
+    assert ours.endswith(
+        "pip install xformers==0.0.23.post1 torch==2.1.2+cu121 "
+        "--index-url https://download.pytorch.org/whl/cu121"
+    )
+    # pip keeps an xFormers release it has: only the torch way then
+    (same,) = findings(LINUX, {"torch": "2.1.2+cu121", "xformers": "0.0.23.post1"}, {}, built)
+    assert "\n" not in str(same.fix) and "torch==2.1.2+cu118" in str(same.fix)
+    # torch/version.py's CUDA wins over the tag; a minor of the same major loads
+    built.facts[FACT_TORCH_CUDA] = "11.8"
+    assert findings(LINUX, {"torch": "2.1.2+cu121", "xformers": "0.0.23"}, {}, built) == []
+    cu117 = _xformers("2.1.2+cu117", "1107")
+    assert findings(LINUX, {"torch": "2.1.2+cu118", "xformers": "0.0.23"}, {}, cu117) == []
+
+
+def test_a_cpu_xformers_built_for_another_torch_release() -> None:
+    built = _xformers("2.1.2+cpu", None)
+    (finding,) = findings(LINUX, {"torch": "2.3.0+cpu", "xformers": "0.0.23.post1"}, {}, built)
+    assert finding.id == "host.companion-release"
+    assert "PyTorch 2.1.2+cpu (" in finding.message
+    assert str(finding.fix).endswith(
+        "pip install torch==2.1.2+cpu --index-url https://download.pytorch.org/whl/cpu"
+    )

@@ -45,7 +45,7 @@ from chipdoctor.stacks.cuda.archs import (
 )
 from chipdoctor.stacks.cuda.cuda_toolkit import torch_cuda_tag
 from chipdoctor.symptoms.kinds import TORCH_NOT_CUDA
-from chipdoctor.torchwheels import WHEEL_INDEX, wheel_source
+from chipdoctor.torchwheels import WHEEL_INDEX
 from chipdoctor.versions import DOTTED, PEP440, InvalidVersion, VendorVersion, parse_vendor
 
 TOOLKIT_ARCHIVE = "https://developer.nvidia.com/cuda-toolkit-archive"
@@ -238,13 +238,11 @@ def _for_unknown_driver(inventory: Inventory, matrix: Matrix, torch: str, cuda: 
 def _pip_line(inventory: Inventory, torch: str, cuda: str) -> str:
     """The exact builds (`torch==2.5.1+cu124`), as `fix` names them: a bare `torch==2.5.1`
     is already satisfied by an installed `2.5.1+cpu`, and pip would change nothing."""
-    tag = "cu" + cuda.replace(".", "")
-    requirements = [f"torch=={release_of(torch)}+{tag}"]
-    for companion in _COMPANIONS:
-        version = inventory.version(companion)
-        if version:
-            requirements.append(f"{companion}=={release_of(version)}+{tag}")
-    return pip_install(*requirements, index_url=wheel_source(release_of(torch), tag))
+    # NOTE: imported here: the Requires-Dist module is not needed for any other verdict.
+    from chipdoctor.rules.requirements import exact_builds
+
+    companions = [(c, v) for c in _COMPANIONS if (v := inventory.version(c))]
+    return exact_builds(torch, "cu" + cuda.replace(".", ""), companions)
 
 
 def _driver_text(inventory: Inventory) -> str:

@@ -89,7 +89,12 @@ ANY_STACK_LAST: tuple[KnownFailure, ...] = (
             "Reinstall the package whose library the error names, in the build that matches the "
             "installed torch and toolkit"
         ),
-        related=("host.extension-torch",),
+        related=(
+            "host.extension-torch",
+            "ascend.torch-torch_npu",
+            "ascend.torch_npu-cann",
+            "cambricon.torch-torch_mlu",
+        ),
     ).in_log(kind=UNDEFINED_SYMBOL),
 )
 

@@ -33,6 +33,9 @@ def unexplained(inventory: Inventory, findings: Sequence[Finding]) -> list[Findi
     for symptom in inventory.symptoms:
         if symptom.failure is None:
             continue
+        if symptom.failure.stacks and not set(symptom.failure.stacks) & set(inventory.stacks):
+            out.append(_unknown(symptom))  # its cause holds on other stacks than this host's
+            continue
         diagnosis = fill(symptom.failure, dict(symptom.values), context=context, finding_ids=ids)
         if diagnosis.related:
             continue
@@ -111,4 +114,18 @@ def _finding(symptom: Symptom, diagnosis: Diagnosis, against: str | None) -> Fin
             cause=diagnosis.cause,
         ),
         diagnosis.fix,
+    )
+
+
+def _unknown(symptom: Symptom) -> Finding:
+    return Finding(
+        FINDING,
+        Severity.WARNING,
+        (),
+        T(
+            "The log shows at line {line}: '{quote}'; this machine shows no cause chipdoctor "
+            "knows for it.",
+            line=symptom.line,
+            quote=symptom.text,
+        ),
     )

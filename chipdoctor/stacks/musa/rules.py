@@ -315,13 +315,15 @@ def _mccl_logged(inventory: Inventory, torch_musa: str | None, symptom: Symptom)
         ("torch_musa", "musa_toolkit") if toolkit is not None else ("torch_musa",),
         T(
             "torch_musa{version} cannot load MCCL, the collective library it links unless "
-            "built with USE_MCCL=0 ({logged}); {toolkit} does not provide it on the loader's "
-            "path.",
-            version=f" {torch_musa}" if torch_musa else "",
+            "built with USE_MCCL=0 ({logged}); {where}.",
+            version=" " + torch_musa if torch_musa else "",
             logged=logged(symptom),
-            toolkit=T("the MUSA toolkit {toolkit} here", toolkit=toolkit)
+            where=T(
+                "the MUSA toolkit {toolkit} here does not provide it on the loader's path",
+                toolkit=toolkit,
+            )
             if toolkit
-            else T("no MUSA toolkit found here"),
+            else T("no MUSA toolkit was found here to provide it"),
         ),
         MCCL_FIX,
     )

@@ -54,6 +54,38 @@ ANY_STACK_LAST: tuple[KnownFailure, ...] = (
             "export TORCH_DEVICE_BACKEND_AUTOLOAD=0"
         ),
     ),
+    # NOTE: pip's conflict report after an install: "{name} {version} requires {requirement},
+    # but you have {dep_name} {dep_version} which is incompatible." (pip 23.2.1,
+    # pip/_internal/commands/install.py, _warn_about_conflicts); pip 20.2 and older wrote "has
+    # requirement …, but you'll have …" (as pytorch/pytorch#40013 and
+    # MicrosoftDocs/pytorchfundamentals#23 show it).
+    known(
+        r"(?P<name>[\w.-]+) (?P<version>\S+) (?:has requirement|requires) (?P<requirement>.+?), "
+        r"but you(?:'ll)? have (?P<dep>[\w.-]+) (?P<dep_version>\S+) which is incompatible",
+        T("{name} {version} needs {requirement}, but {dep} {dep_version} is installed"),
+        T(
+            "Install the {dep} that {name} {version} names ({requirement}), or the {name} made "
+            "for {dep} {dep_version} (the findings of `chipdoctor check` name the exact line)"
+        ),
+        related=("host.unmet-requirement",),
+    ),
+    # NOTE: torch.library.register_fake on an operator no library registered: torch 2.13.0
+    # raises "RuntimeError: operator torchvision::nms does not exist" (run with its CPU wheel);
+    # torchvision registers torchvision::nms's fake kernel at import
+    # (torchvision/_meta_registrations.py), so a torchvision whose C++ ops did not load against
+    # the installed torch fails so (pytorch/pytorch#122494, Lightning-AI/torchmetrics#3098).
+    known(
+        r"operator (?P<operator>torchvision::\w+) does not exist",
+        T(
+            "torchvision's compiled operators did not load: this torchvision is not the build "
+            "made for the installed torch ({operator} is missing)"
+        ),
+        T(
+            "Install the torchvision build made for torch {torch} (the findings of `chipdoctor "
+            "check` name the exact line)"
+        ),
+        related=("host.companion-build", "host.companion-release", "host.unmet-requirement"),
+    ),
     known(
         r"No module named '(?P<module>[\w.]+)'",
         T("{module} is not installed in this interpreter"),

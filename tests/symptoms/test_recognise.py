@@ -108,6 +108,37 @@ def one(line: str) -> Symptom:
             {},
             "Python packages that CANN needs",
         ),
+        (  # pytorchfundamentals-23 (pip 20.2 and older)
+            "ERROR: torchvision 0.9.1 has requirement torch==1.8.1, but you'll have torch 1.11.0 "
+            "which is incompatible.",
+            "",
+            {
+                "name": "torchvision",
+                "version": "0.9.1",
+                "requirement": "torch==1.8.1",
+                "dep": "torch",
+                "dep_version": "1.11.0",
+            },
+            "torchvision 0.9.1 needs torch==1.8.1, but torch 1.11.0 is installed",
+        ),
+        (  # pip 20.3 and newer
+            "vllm 0.7.3 requires torch==2.5.1, but you have torch 2.6.0 which is incompatible.",
+            "",
+            {
+                "name": "vllm",
+                "version": "0.7.3",
+                "requirement": "torch==2.5.1",
+                "dep": "torch",
+                "dep_version": "2.6.0",
+            },
+            "vllm 0.7.3 needs torch==2.5.1",
+        ),
+        (  # pytorch-122494
+            "E   RuntimeError: operator torchvision::nms does not exist",
+            "",
+            {"operator": "torchvision::nms"},
+            "torchvision's compiled operators did not load",
+        ),
         (  # vllm-ascend-2210
             "RuntimeError: SetPrecisionMode:build/CMakeFiles/torch_npu.dir/compiler_depend.ts:155 "
             "NPU function error: at_npu::native::AclSetCompileopt(aclCompileOpt::"

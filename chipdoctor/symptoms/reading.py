@@ -74,13 +74,14 @@ def _from_file(path: str) -> Log:
             raise RefusedFile("changed while it was being opened")
         newlines = 0
         left = skipped
+        chunk = b"\n"
         while left > 0:
             chunk = stream.read(min(left, _CHUNK))
             if not chunk:
                 break
             newlines += chunk.count(b"\n")
             left -= len(chunk)
-        return _parse(stream.read(MAX_BYTES), newlines, cut=skipped > 0)
+        return _parse(stream.read(MAX_BYTES), newlines, cut=not chunk.endswith(b"\n"))
 
 
 def _from_stream(stream: BinaryIO) -> Log:
@@ -89,6 +90,7 @@ def _from_stream(stream: BinaryIO) -> Log:
     tail = b""
     newlines = 0
     dropped = 0
+    whole = True
     while True:
         chunk = stream.read(_CHUNK)
         if not chunk:
@@ -99,17 +101,18 @@ def _from_stream(stream: BinaryIO) -> Log:
             newlines += gone.count(b"\n")
             dropped += len(gone)
             tail = tail[len(gone) :]
+            whole = gone.endswith(b"\n")
             if dropped > MAX_SKIPPED:
                 raise RefusedFile(
                     f"sent more than {size_text(MAX_SKIPPED + MAX_BYTES)}; pass its end "
                     "(tail -c 4M)"
                 )
-    return _parse(tail, newlines, cut=dropped > 0)
+    return _parse(tail, newlines, cut=not whole)
 
 
 def _parse(data: bytes, newlines: int, *, cut: bool) -> Log:
     """Lines of `data`, the first of which is line `newlines + 1` of the log; a line the tail
-    began inside is dropped, as is everything before the last MAX_LINES lines."""
+    began inside (`cut`) is dropped, as is everything before the last MAX_LINES lines."""
     first = newlines + 1
     raw = data.split(b"\n")
     if cut and len(raw) > 1:

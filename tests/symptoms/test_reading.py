@@ -98,3 +98,11 @@ def test_standard_input_is_read_to_its_end() -> None:
     first, count, last = result.stdout.decode().strip().split(" ", 2)
     assert last == ERROR.decode()
     assert int(first) + int(count) - 2 == MAX_BYTES + 1  # the error's line number in the stream
+
+
+def test_a_tail_that_starts_on_a_line_boundary_keeps_that_line(tmp_path: Path) -> None:
+    path = tmp_path / "job.log"
+    path.write_bytes(b"a" * 9 + b"\n" + ERROR + b"\n" + b"b" * (MAX_BYTES - len(ERROR) - 1))
+    log = read_log(str(path))  # the tail begins right after the first newline
+    [symptom] = recognise(log.lines, log.first)
+    assert symptom.line == 2

@@ -95,6 +95,13 @@ def one(line: str) -> Symptom:
             {},
             "no code object",
         ),
+        (  # pytorch-96964
+            "rocBLAS error: Cannot read /home/kali/miniconda3/envs/pytorch2/lib/python3.9/"
+            "site-packages/torch/lib/rocblas/library/TensileLibrary.dat: No such file or directory",
+            "",
+            {},
+            "no kernels (Tensile library)",
+        ),
         (  # vllm-ascend-340
             "[rank0]: AttributeError: module 'torch_npu' has no attribute '_npu_flash_attention'",
             "",

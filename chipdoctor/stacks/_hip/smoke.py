@@ -34,6 +34,19 @@ FAILURES: tuple[KnownFailure, ...] = (
         ),
         related=("rocm.torch-gpu-arch", "dcu.torch-gpu-arch"),
     ),
+    # NOTE: rocBLAS's text where its Tensile kernels for the device's gfx target are absent,
+    # "rocBLAS error: Cannot read …/rocblas/library/TensileLibrary.dat: No such file or
+    # directory for GPU arch : gfxNNNN", as pytorch/pytorch#96964 (gfx1100 with the ROCm 5.4.2
+    # wheel of torch 2.0.0) and ROCm/ROCm issues print it.
+    known(
+        r"rocBLAS error: Cannot read \S*TensileLibrary",
+        T("rocBLAS in this build carries no kernels (Tensile library) for this GPU's gfx target"),
+        T(
+            "Install a torch build whose ROCm libraries carry this GPU's gfx target (the "
+            "findings of `chipdoctor check` name one: its torch-gpu-arch fix)"
+        ),
+        related=("rocm.torch-gpu-arch", "dcu.torch-gpu-arch"),
+    ),
 )
 
 NO_DEVICE: tuple[KnownFailure, ...] = (

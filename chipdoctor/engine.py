@@ -123,10 +123,14 @@ def _requirements(evidence: Evidence, inventory: Inventory) -> None:
             inventory.findings.extend(
                 companion_builds.findings(evidence.platform, python.packages, installed, inventory)
             )
+        reported: set[str] = set()
         if "flash-attn" in python.packages:
             from chipdoctor.rules import extension_builds
 
-            inventory.findings.extend(extension_builds.findings(python.packages))
+            flash = extension_builds.findings(python.packages)
+            reported = {"flash-attn"} if flash else set()
+            inventory.findings.extend(flash)
+        _extension_symbols(evidence, inventory, reported)
     except Exception as exc:  # a bug here must not hide what the probes found
         _crashed(
             inventory,
@@ -137,6 +141,23 @@ def _requirements(evidence: Evidence, inventory: Inventory) -> None:
             ),
             exc,
         )
+
+
+def _extension_symbols(evidence: Evidence, inventory: Inventory, reported: set[str]) -> None:
+    """Torch extensions whose libraries need torch symbols the installed torch does not
+    export (chipdoctor/extensions/symbols.py), or installed from a flash-attn wheel for another
+    torch or C++ ABI (extensions/wheels.py), on every host: an `undefined symbol` fails on a
+    CPU host too. Imported only where torch and an extension are installed."""
+    torch = evidence.python.packages.get("torch")
+    if torch is None:
+        return
+    from chipdoctor.extensions import extension_names
+
+    if not extension_names(evidence):
+        return
+    from chipdoctor.rules import extension_symbols
+
+    inventory.findings.extend(extension_symbols.findings(evidence, torch, reported))
 
 
 def _safe_access(evidence: Evidence, inventory: Inventory) -> None:

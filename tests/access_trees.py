@@ -27,6 +27,7 @@ from chipdoctor.evidence.base import (
 )
 from chipdoctor.loader.devcode import DeviceCode
 from chipdoctor.loader.elf import ElfInfo
+from chipdoctor.loader.symbols import Unresolved
 from tests.conftest import SNAPSHOTS
 
 #: The compiler that builds shared objects for each architecture, as Debian names them.
@@ -360,6 +361,12 @@ class Seen:
 
     def device_code(self, path: str) -> DeviceCode | None:
         return self.inner.device_code(path)
+
+    def unresolved_symbols(self, path: str, providers: tuple[str, ...]) -> Unresolved | None:
+        return self.inner.unresolved_symbols(path, providers)
+
+    def defined_symbols(self, path: str, names: tuple[str, ...]) -> frozenset[str] | None:
+        return self.inner.defined_symbols(path, names)
 
     def host_name(self) -> str | None:
         return self.inner.host_name()

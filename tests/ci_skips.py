@@ -1,11 +1,11 @@
 """Under CI=true, a test that skips for want of what .ci/run installs fails instead.
 
-.ci/run installs dockerd and busybox (the Docker Engine tests) and gcc with its cross compilers
-(the ELF and loader tests); a skip that says one of them is missing means CI did not set it up,
-and a green run would hide that those tests never ran. Other skips (a machine without cgroups,
-a file system without ACLs) stay skips. A part of CI that adds a tool adds its pattern here.
-A skip in setup (a fixture's, a skipif mark's) reports as an error, one in the test as a
-failure: either fails the run.
+.ci/run installs dockerd and busybox (the Docker Engine tests), gcc with its cross compilers
+(the ELF and loader tests) and g++ with binutils (the symbol checks); a skip that says one of
+them is missing means CI did not set it up, and a green run would hide that those tests never
+ran. Other skips (a machine without cgroups, a file system without ACLs) stay skips. A part
+of CI that adds a tool adds its pattern here. A skip in setup (a fixture's, a skipif mark's)
+reports as an error, one in the test as a failure: either fails the run.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import pytest
 CI_INSTALLS = re.compile(
     r"dockerd|docker\.io|busybox|Docker Engine"
     r"|cross compiler|-linux-gnu-gcc|gcc-[a-z0-9_]+-linux-gnu|C compiler|needs cc|gcc is not"
+    r"|g\+\+ is not|nm is not"
 )
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from chipdoctor.loader.devcode import DeviceCode
     from chipdoctor.loader.elf import ElfInfo
+    from chipdoctor.loader.symbols import Unresolved
 
 #: Files larger than this are not evidence (a version file is a few hundred bytes).
 MAX_FILE_BYTES = 1 << 20
@@ -170,6 +171,17 @@ class Evidence(Protocol):
         `.hip_fatbin`), None when it does not exist or carries none. Raises UnreadableError,
         and NotRecorded where the source cannot say (a snapshot without the record, an image).
         """
+
+    def unresolved_symbols(self, path: str, providers: tuple[str, ...]) -> Unresolved | None:
+        """The torch symbols the library at `path` needs (its undefined dynamic symbols in
+        torch's C++ namespaces, chipdoctor/loader/symbols.py) that none of `providers`
+        exports; None when it does not exist. A provider that does not exist provides nothing.
+        Raises UnreadableError (the library or a provider cannot be read), and NotRecorded.
+        One answer per library, so a snapshot keeps what was missing, not every name."""
+
+    def defined_symbols(self, path: str, names: tuple[str, ...]) -> frozenset[str] | None:
+        """Which of `names` the library at `path` exports, None when it does not exist.
+        Raises UnreadableError, and NotRecorded (a snapshot that did not ask for a name)."""
 
     def identity(self) -> Identity:
         """Who the checked process runs as; raises NotRecorded where the source never saw."""

@@ -20,6 +20,7 @@ from chipdoctor.evidence.base import (
 from chipdoctor.evidence.commands import argv_for
 from chipdoctor.loader.devcode import DeviceCode
 from chipdoctor.loader.elf import ElfInfo
+from chipdoctor.loader.symbols import Unresolved
 
 if TYPE_CHECKING:
     from chipdoctor.evidence.host import HostEvidence
@@ -96,6 +97,20 @@ class ImageOnHostEvidence:
     def device_code(self, path: str) -> DeviceCode | None:
         mapped = self._host_path(path)
         return self.image.device_code(path) if mapped is None else self.host.device_code(mapped)
+
+    def unresolved_symbols(self, path: str, providers: tuple[str, ...]) -> Unresolved | None:
+        """On the host only where the library and every provider are mapped from it."""
+        mapped = [self._host_path(p) for p in (path, *providers)]
+        if any(m is None for m in mapped):
+            return self.image.unresolved_symbols(path, providers)
+        here = [m for m in mapped if m is not None]
+        return self.host.unresolved_symbols(here[0], tuple(here[1:]))
+
+    def defined_symbols(self, path: str, names: tuple[str, ...]) -> frozenset[str] | None:
+        mapped = self._host_path(path)
+        if mapped is None:
+            return self.image.defined_symbols(path, names)
+        return self.host.defined_symbols(mapped, names)
 
     def identity(self) -> Identity:
         """The container runs as the image's user."""

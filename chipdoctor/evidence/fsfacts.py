@@ -17,6 +17,13 @@ from typing import BinaryIO, TypeVar
 from chipdoctor.evidence.base import FileStat, Identity, UnreadableError
 from chipdoctor.loader.devcode import DeviceCode, DeviceCodeError, read_device_code
 from chipdoctor.loader.elf import ElfError, ElfInfo, ReadAt, parse_elf
+from chipdoctor.loader.symbols import (
+    SymbolError,
+    Unresolved,
+    defined_symbols,
+    needed_torch_symbols,
+    unresolved,
+)
 
 #: gid/uid -> name on the inspected machine ("" when it has no such entry).
 NameOf = Callable[[int], str]
@@ -114,6 +121,49 @@ def device_code_of(local: Path, path: str) -> DeviceCode | None:
     return _read_elf(local, path, read_device_code)
 
 
+def needed_symbols_of(local: Path, path: str) -> tuple[str, ...] | None:
+    """The torch symbols one library needs, from its dynamic symbol table; never loads it."""
+    return _read_elf(local, path, needed_torch_symbols)
+
+
+def defined_symbols_of(local: Path, path: str, names: tuple[str, ...]) -> frozenset[str] | None:
+    """Which of `names` one library exports, through its GNU hash table; never reads it whole."""
+    return _read_elf(local, path, lambda read: defined_symbols(read, names))
+
+
+#: (provider path, symbol name) -> whether the provider exports it: one check asks torch's
+#: libraries for the same names library after library. Bounded: past this, nothing is kept.
+KnownSymbols = dict[tuple[str, str], bool]
+MAX_KNOWN = 1_000_000
+
+
+def unresolved_symbols_of(
+    local: Path, path: str, providers: list[tuple[Path, str]], known: KnownSymbols | None = None
+) -> Unresolved | None:
+    """The torch symbols one library needs that none of `providers` (local file, path as
+    reported) exports; each provider is asked only for what the ones before it left, and
+    only for names `known` does not answer."""
+    needed = needed_symbols_of(local, path)
+    if needed is None:
+        return None
+    known = {} if known is None else known
+    left = set(needed)
+    for provider_local, provider in providers:
+        if not left:
+            break
+        ask = tuple(sorted(name for name in left if (provider, name) not in known))
+        if ask:
+            try:
+                found = defined_symbols_of(provider_local, provider, ask) or frozenset()
+            except UnreadableError as exc:
+                raise UnreadableError(path, f"{provider}: {exc.reason}") from None
+            if len(known) + len(ask) <= MAX_KNOWN:
+                known.update(((provider, name), name in found) for name in ask)
+            left -= found
+        left = {name for name in left if not known.get((provider, name), False)}
+    return unresolved(needed, left)
+
+
 def _read_elf(local: Path, path: str, parse: Callable[[ReadAt], _T]) -> _T | None:
     """`parse` over the file through seeks and reads, its failures as UnreadableError."""
     try:
@@ -126,7 +176,7 @@ def _read_elf(local: Path, path: str, parse: Callable[[ReadAt], _T]) -> _T | Non
             return parse(read)
     except (FileNotFoundError, NotADirectoryError):
         return None
-    except (ElfError, DeviceCodeError) as exc:
+    except (ElfError, DeviceCodeError, SymbolError) as exc:
         raise UnreadableError(path, str(exc)) from None
     except IsADirectoryError:
         raise UnreadableError(path, "is a directory") from None

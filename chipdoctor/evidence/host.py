@@ -26,9 +26,10 @@ from chipdoctor.evidence.process import run_bounded
 from chipdoctor.parsers.keyvalue import parse_key_values
 
 if TYPE_CHECKING:
-    from chipdoctor.evidence.fsfacts import NameOf
+    from chipdoctor.evidence.fsfacts import KnownSymbols, NameOf
     from chipdoctor.loader.devcode import DeviceCode
     from chipdoctor.loader.elf import ElfInfo
+    from chipdoctor.loader.symbols import Unresolved
 
 DEFAULT_TIMEOUT = 10.0
 #: Vendor tools often live off a non-root PATH: npu-smi in /usr/local/sbin, rocm-smi in
@@ -141,6 +142,17 @@ class HostEvidence:
 
         return fsfacts.device_code_of(self._local(path), path)
 
+    def unresolved_symbols(self, path: str, providers: tuple[str, ...]) -> Unresolved | None:
+        from chipdoctor.evidence import fsfacts
+
+        pairs = [(self._local(provider), provider) for provider in providers]
+        return fsfacts.unresolved_symbols_of(self._local(path), path, pairs, self._known_symbols)
+
+    def defined_symbols(self, path: str, names: tuple[str, ...]) -> frozenset[str] | None:
+        from chipdoctor.evidence import fsfacts
+
+        return fsfacts.defined_symbols_of(self._local(path), path, names)
+
     def identity(self) -> Identity:
         from chipdoctor.evidence import fsfacts
 
@@ -156,6 +168,11 @@ class HostEvidence:
 
     def requires_dist(self) -> Mapping[str, tuple[str, ...]]:
         return self._requires_dist
+
+    @cached_property
+    def _known_symbols(self) -> KnownSymbols:
+        """The symbol lookups of this check, shared by the libraries that ask the same."""
+        return {}
 
     @cached_property
     def _requires_dist(self) -> Mapping[str, tuple[str, ...]]:

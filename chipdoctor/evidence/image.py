@@ -42,6 +42,7 @@ from chipdoctor.evidence.fsfacts import NameOf, table_names
 from chipdoctor.evidence.pyinfo import DIST_INFO
 from chipdoctor.loader.devcode import DeviceCode
 from chipdoctor.loader.elf import ElfError, ElfInfo, parse_elf_bytes
+from chipdoctor.loader.symbols import Unresolved
 from chipdoctor.parsers.keyvalue import parse_key_values
 
 # Go's os.FileMode bits in the engine's path stat (X-Docker-Container-Path-Stat).
@@ -186,6 +187,14 @@ class ImageEvidence:
         """Not read from an image: a CUDA torch's library weighs a gigabyte; the published
         architecture lists stand in."""
         raise NotRecorded(f"the device code of {path}")
+
+    def unresolved_symbols(self, path: str, providers: tuple[str, ...]) -> Unresolved | None:
+        """Not read from an image: a layer is a stream, and torch's libraries weigh hundreds
+        of megabytes; the check runs on the host or its snapshot."""
+        raise NotRecorded(f"the dynamic symbols of {path}")
+
+    def defined_symbols(self, path: str, names: tuple[str, ...]) -> frozenset[str] | None:
+        raise NotRecorded(f"the dynamic symbols of {path}")
 
     def stat(self, path: str) -> FileStat | None:
         member = self._first(path)

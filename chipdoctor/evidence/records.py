@@ -9,17 +9,25 @@ Layout (docs/contracts.md):
     elf:      {/usr/lib/libfoo.so: {class: 64, byte_order: little, machine: 62,
                                     needed: [libc.so.6], runpath: [$ORIGIN]}}
 
+    symbols:  {/site/ext/_C.so: {providers: [/site/torch/lib/libc10.so],
+                                 unresolved: {count: 1, first: [_ZN3c10…]}},
+               /site/torch/lib/libc10.so: {defines: [_ZN3c10…], lacks: [_ZN3c10…]}}
+
 `null` records "does not exist"; `{error: "…"}` records "exists but could not be read".
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from chipdoctor.evidence.base import FileStat, Identity
 from chipdoctor.loader.devcode import DeviceCode
 from chipdoctor.loader.elf import ElfInfo
+
+if TYPE_CHECKING:
+    from chipdoctor.loader.symbols import Unresolved
 
 #: `where`, message -> the BadInput to raise (LocatedYaml.error of the snapshot file).
 Fail = Callable[[tuple[Any, ...], str], Exception]
@@ -160,6 +168,80 @@ def device_code_from_data(path: str, data: Any, fail: Fail) -> DeviceCode:
             raise fail((*where, key), f"{key} of {path} must be a list of architecture names")
         lists[key] = tuple(value)
     return DeviceCode(lists["native"], lists["portable"])
+
+
+@dataclass(frozen=True)
+class SymbolRecord:
+    """What was read of one library's dynamic symbols: the torch symbols it needs that its
+    `providers` do not export (None: not asked), and of the names looked up in it, those it
+    defines and those it lacks."""
+
+    providers: tuple[str, ...] = ()
+    unresolved: Unresolved | None = None
+    defines: frozenset[str] = frozenset()
+    lacks: frozenset[str] = frozenset()
+
+    def merged(self, other: SymbolRecord) -> SymbolRecord:
+        asked = other.unresolved is not None
+        return SymbolRecord(
+            other.providers if asked else self.providers,
+            other.unresolved if asked else self.unresolved,
+            self.defines | other.defines,
+            self.lacks | other.lacks,
+        )
+
+
+def symbols_to_data(record: SymbolRecord) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if record.unresolved is not None:
+        out["providers"] = list(record.providers)
+        gaps: dict[str, Any] = {
+            "count": record.unresolved.count,
+            "first": list(record.unresolved.first),
+        }
+        if record.unresolved.abi:
+            gaps["abi"] = record.unresolved.abi
+        out["unresolved"] = gaps
+    if record.defines:
+        out["defines"] = sorted(record.defines)
+    if record.lacks:
+        out["lacks"] = sorted(record.lacks)
+    return out
+
+
+def _names(data: dict[str, Any], key: str, where: tuple[Any, ...], fail: Fail) -> tuple[str, ...]:
+    value = data.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise fail((*where, key), f"{key} must be a list of names")
+    return tuple(value)
+
+
+def symbols_from_data(path: str, data: Any, fail: Fail) -> SymbolRecord:
+    where = ("symbols", path)
+    keys = {"providers", "unresolved", "defines", "lacks"}
+    if not isinstance(data, dict) or not set(data) <= keys:
+        raise fail(where, f"symbols of {path} must be a mapping of {', '.join(sorted(keys))}")
+    gaps = data.get("unresolved")
+    found = None
+    if gaps is not None:
+        if not isinstance(gaps, dict) or not set(gaps) <= {"count", "first", "abi"}:
+            raise fail((*where, "unresolved"), "unresolved must be a mapping of count, first, abi")
+        first = _names(gaps, "first", (*where, "unresolved"), fail)
+        count = gaps.get("count", len(first))
+        if not isinstance(count, int) or isinstance(count, bool) or count < len(first):
+            raise fail((*where, "unresolved", "count"), "count must be an integer >= len(first)")
+        abi = gaps.get("abi")
+        if abi not in (None, "cxx11", "old"):
+            raise fail((*where, "unresolved", "abi"), "abi must be cxx11 or old")
+        from chipdoctor.loader.symbols import Unresolved  # only where a snapshot holds one
+
+        found = Unresolved(count, first, abi)
+    return SymbolRecord(
+        _names(data, "providers", where, fail),
+        found,
+        frozenset(_names(data, "defines", where, fail)),
+        frozenset(_names(data, "lacks", where, fail)),
+    )
 
 
 def record_error(data: Any) -> str | None:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -43,6 +43,9 @@ from chipdoctor.loader.elf import ElfError, ElfInfo, parse_elf_bytes
 from chipdoctor.versions import MAX_VERSION_DIGITS
 from chipdoctor.yamlio import LocatedYaml, YamlPath, read_yaml
 
+if TYPE_CHECKING:
+    from chipdoctor.loader.symbols import Unresolved
+
 SNAPSHOT_FORMAT_V1 = "chipdoctor-snapshot/1"
 SNAPSHOT_FORMAT_V2 = "chipdoctor-snapshot/2"
 #: The format `chipdoctor snapshot` writes. /1 and /2 stay strict (an unknown key is bad
@@ -51,7 +54,7 @@ SNAPSHOT_FORMAT = "chipdoctor-snapshot/3"
 _FORMATS = (SNAPSHOT_FORMAT_V1, SNAPSHOT_FORMAT_V2, SNAPSHOT_FORMAT)
 _TOP_KEYS = {"format", "platform", "python", "env", "commands", "unreadable"}
 _V2_KEYS = {"identity", "stats", "dirs", "elf"}
-_V3_KEYS = {"host", "docker", "requires_dist", "device_code"}
+_V3_KEYS = {"host", "docker", "requires_dist", "device_code", "symbols"}
 #: Limits on a snapshot directory (docs/contracts.md, "Limits"): the entries under `files/`
 #: and `commands/` together, and how deep they nest; the same caps as a snapshot archive's.
 MAX_ENTRIES = 50_000
@@ -115,6 +118,7 @@ class SnapshotEvidence:
         self._stats = self._records("stats", records.stat_from_data)
         self._elf = self._records("elf", records.elf_from_data)
         self._device_code = self._records("device_code", records.device_code_from_data)
+        self._symbols = self._records("symbols", records.symbols_from_data)
         self._dirs = {
             str(path): entries for path, entries in (self._data.get("dirs") or {}).items()
         }
@@ -217,6 +221,45 @@ class SnapshotEvidence:
         from chipdoctor.evidence import fsfacts
 
         return fsfacts.device_code_of(local, path)
+
+    def _symbol_record(self, path: str) -> records.SymbolRecord | Path | None:
+        """The recorded symbols of `path`, or the real library placed under `files/`."""
+        if path in self._symbols:
+            record: records.SymbolRecord | None = _recorded(path, self._symbols[path])
+            return record
+        local = _inside(self._files, path)
+        if not local.is_file():
+            raise NotRecorded(f"the dynamic symbols of {path}")
+        return local
+
+    def unresolved_symbols(self, path: str, providers: tuple[str, ...]) -> Unresolved | None:
+        """Answered where the snapshot asked the same providers."""
+        path = _as_resolved(path)
+        record = self._symbol_record(path)
+        if isinstance(record, Path):
+            from chipdoctor.evidence import fsfacts
+
+            pairs = [(_inside(self._files, _as_resolved(p)), p) for p in providers]
+            return fsfacts.unresolved_symbols_of(record, path, pairs)
+        if record is None:
+            return None
+        if record.unresolved is None or record.providers != providers:
+            raise NotRecorded(f"the symbols {path} needs from {len(providers)} libraries")
+        return record.unresolved
+
+    def defined_symbols(self, path: str, names: tuple[str, ...]) -> frozenset[str] | None:
+        """A name that was not looked up when the snapshot was taken cannot be answered."""
+        path = _as_resolved(path)
+        record = self._symbol_record(path)
+        if isinstance(record, Path):
+            from chipdoctor.evidence import fsfacts
+
+            return fsfacts.defined_symbols_of(record, path, names)
+        if record is None:
+            return None
+        if not set(names) <= record.defines | record.lacks:
+            raise NotRecorded(f"the symbols looked up in {path}")
+        return record.defines.intersection(names)
 
     def identity(self) -> Identity:
         if self._identity is None:
@@ -359,7 +402,7 @@ def _known_keys(doc: LocatedYaml) -> dict[Any, Any]:
 
 def _mappings(doc: LocatedYaml, data: dict[Any, Any]) -> None:
     """The sections that must be mappings are."""
-    sections = ("platform", "python", "env", "commands", "unreadable", "device_code")
+    sections = ("platform", "python", "env", "commands", "unreadable", "device_code", "symbols")
     for key in (*sections, *sorted(_V2_KEYS)):
         if key in data and not isinstance(data[key], dict):
             raise doc.error((key,), f"{key} must be a mapping, not {_kind(data[key])}")
@@ -367,7 +410,7 @@ def _mappings(doc: LocatedYaml, data: dict[Any, Any]) -> None:
 
 def _paths(doc: LocatedYaml, data: dict[Any, Any]) -> None:
     """The sections keyed by path: clean paths, directory listings, reasons as text."""
-    for key in ("stats", "elf", "dirs", "unreadable", "device_code"):
+    for key in ("stats", "elf", "dirs", "unreadable", "device_code", "symbols"):
         for path, value in data.get(key, {}).items():
             _clean_path(doc, (key, path), path, f"{key} path")
             if key == "dirs" and value is not None:
@@ -562,6 +605,8 @@ class Recording:
     identity: Identity | None = None
     # Format 3: the GPU architectures libraries carry (a str: why it could not be read).
     device_code: dict[str, DeviceCode | str | None] = field(default_factory=dict)
+    # Format 3: the torch symbols libraries need and define (a str: why unreadable).
+    symbols: dict[str, records.SymbolRecord | str | None] = field(default_factory=dict)
     # Format 3: the node's hostname and its Docker Engine, when asked.
     host: str | None = None
     docker: DockerEngine | None = None
@@ -653,6 +698,36 @@ class RecordingEvidence:
         self._note(self.recording.device_code, path, code)
         return code
 
+    def unresolved_symbols(self, path: str, providers: tuple[str, ...]) -> Unresolved | None:
+        try:
+            gaps = self.inner.unresolved_symbols(path, providers)
+        except UnreadableError as exc:
+            self._note(self.recording.symbols, path, exc.reason)
+            raise
+        record = None if gaps is None else records.SymbolRecord(providers, gaps)
+        self._symbols(path, record)
+        return gaps
+
+    def defined_symbols(self, path: str, names: tuple[str, ...]) -> frozenset[str] | None:
+        try:
+            found = self.inner.defined_symbols(path, names)
+        except UnreadableError as exc:
+            self._note(self.recording.symbols, path, exc.reason)
+            raise
+        record = None
+        if found is not None:
+            record = records.SymbolRecord(defines=found, lacks=frozenset(names) - found)
+        self._symbols(path, record)
+        return found
+
+    def _symbols(self, path: str, record: records.SymbolRecord | None) -> None:
+        """Several reads of one library add up to one record."""
+        with self._lock:
+            known = self.recording.symbols.get(path)
+            if record is not None and isinstance(known, records.SymbolRecord):
+                record = known.merged(record)
+            self.recording.symbols[path] = record
+
     def host_name(self) -> str | None:
         host = self.inner.host_name()
         with self._lock:
@@ -702,6 +777,11 @@ def _v2_records(recording: Recording) -> dict[str, Any]:
         out["device_code"] = {
             path: convert(value, records.device_code_to_data)
             for path, value in sorted(recording.device_code.items())
+        }
+    if recording.symbols:
+        out["symbols"] = {
+            path: convert(value, records.symbols_to_data)
+            for path, value in sorted(recording.symbols.items())
         }
     return out
 

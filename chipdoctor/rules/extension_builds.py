@@ -83,7 +83,7 @@ def findings(packages: Mapping[str, str]) -> list[Finding]:
     torch, flash = packages.get("torch"), packages.get("flash-attn")
     if torch is None or flash is None:
         return []
-    built = _built_against(flash, torch)
+    built = built_against(flash, torch)
     if built is None or not _nightly_for_final(built, torch):
         return []
     better = _release_for(torch)
@@ -112,7 +112,7 @@ def findings(packages: Mapping[str, str]) -> list[Finding]:
     ]
 
 
-def _built_against(flash: str, torch: str) -> str | None:
+def built_against(flash: str, torch: str) -> str | None:
     """The torch that flash-attn release's wheel for this torch line was built against."""
     # NOTE: the post release is kept: `2.3.1.post1` was rebuilt against torch 2.1.0, where
     # `2.3.1` used a 2.1.0 nightly.
@@ -133,7 +133,7 @@ def _release_for(torch: str) -> str | None:
     """The oldest flash-attn release whose wheel for this torch line was built against a final
     torch no newer than the installed one (the smallest upgrade)."""
     for flash in sorted(FLASH_ATTN_BUILT_AGAINST, key=Version):
-        built = _built_against(flash, torch)
+        built = built_against(flash, torch)
         if built is None or Version(built).is_prerelease:
             continue
         if Version(built) <= Version(release_of(torch)):

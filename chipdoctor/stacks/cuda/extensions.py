@@ -2,86 +2,34 @@
 extension built for other GPUs fails at its first kernel with 'no kernel image is available for
 execution on the device', however well torch itself runs.
 
-The probe lists each torch-requiring distribution's native libraries from its `RECORD` (the
-installed-files list of the wheel format, `*.dist-info/RECORD`: path, hash, size per CSV line)
-and reads their `.nv_fatbin` through the evidence (chipdoctor/loader/devcode.py), so a snapshot
-records the same; the rule judges them with the one runs-on predicate (archs.runs).
+The probe takes each torch extension's native libraries from their `RECORD`
+(chipdoctor/extensions/installed.py) and reads their `.nv_fatbin` through the evidence
+(chipdoctor/loader/devcode.py), so a snapshot records the same; the rule judges them with the
+one runs-on predicate (archs.runs).
 """
 
 from __future__ import annotations
 
-import csv
-
-from chipdoctor.evidence.base import NotRecorded, UnreadableError, normalize_name
-from chipdoctor.evidence.pyinfo import DIST_INFO
+from chipdoctor.evidence.base import NotRecorded, UnreadableError
+from chipdoctor.extensions import CPP_EXTENSION_DOCS
+from chipdoctor.extensions.installed import torch_extensions
 from chipdoctor.i18n import T, join
 from chipdoctor.model import Finding, Inventory, Severity
 from chipdoctor.probes.base import ProbeContext
-from chipdoctor.recipes.safety import PACKAGE, VERSION
 from chipdoctor.rules.common import stack_finding
-from chipdoctor.rules.stack_packages import requirers
 from chipdoctor.stacks.cuda.archs import Capability, capability_text, runs, sm_name
-from chipdoctor.stacks.cuda.facts import CPP_EXTENSION_DOCS, FACT_EXTENSION
-
-#: Native libraries read per distribution, and in all.
-MAX_PER_DISTRIBUTION = 16
-MAX_LIBRARIES = 64
-
-
-def record_libraries(text: str) -> list[str]:
-    """The `.so` paths a RECORD lists inside its site directory (none outside it: `../`)."""
-    found: list[str] = []
-    for row in csv.reader(text.splitlines()):
-        path = row[0] if row else ""
-        if path.endswith(".so") and not path.startswith("/") and ".." not in path.split("/"):
-            found.append(path)
-    return found
-
-
-def _dist_infos(context: ProbeContext) -> dict[tuple[str, str], tuple[str, str]]:
-    """(PEP 503 name, version) -> (site, `*.dist-info` directory), the first site winning as at
-    import time; each site listed once."""
-    found: dict[tuple[str, str], tuple[str, str]] = {}
-    for site in context.evidence.python.paths:
-        try:
-            entries = context.evidence.list_dir(site) or []
-        except UnreadableError:
-            continue
-        for entry in entries:
-            match = DIST_INFO.match(entry)
-            if match is not None:
-                key = (normalize_name(match.group("name")), match.group("version"))
-                found.setdefault(key, (site.rstrip("/"), entry))
-    return found
+from chipdoctor.stacks.cuda.facts import FACT_EXTENSION
 
 
 def probe(context: ProbeContext) -> None:
-    """Record, per native library of each torch-requiring distribution, the targets it
-    carries; libraries without device code are skipped. Nothing where the evidence cannot
-    say (an image, an older snapshot)."""
+    """Record, per native library of each torch extension (extensions/installed.py), the
+    targets it carries; libraries without device code are skipped. Nothing where the evidence
+    cannot say (an image, an older snapshot)."""
     evidence = context.evidence
-    packages = evidence.python.packages
     facts = context.inventory.facts
-    names = requirers(evidence.requires_dist(), "torch")
-    infos = _dist_infos(context) if names else {}
-    count = reads = 0
-    for name in names:
-        version = packages.get(name)
-        where = infos.get((name, version)) if version else None
-        # NOTE: name and version go into the pasteable rebuild line of the finding: a
-        # directory name a shell would run (`1.0$(...)`) is not judged.
-        if version is None or where is None or not _plain(name, version):
-            continue
-        site, dist_info = where
-        try:
-            record = evidence.read_text(f"{site}/{dist_info}/RECORD")
-        except UnreadableError:
-            continue
-        for relative in record_libraries(record or "")[:MAX_PER_DISTRIBUTION]:
-            if reads >= MAX_LIBRARIES:
-                return
-            reads += 1
-            path = f"{site}/{relative}"
+    count = 0
+    for extension in torch_extensions(evidence):
+        for path in extension.libraries:
             try:
                 code = evidence.device_code(path)
             except NotRecorded:
@@ -92,16 +40,11 @@ def probe(context: ProbeContext) -> None:
                 continue  # no device code, or HIP's
             key = f"{FACT_EXTENSION}{count}"
             facts[key] = path
-            facts[f"{key}.dist"] = name
-            facts[f"{key}.version"] = version
+            facts[f"{key}.dist"] = extension.name
+            facts[f"{key}.version"] = extension.version
             facts[f"{key}.native"] = " ".join(code.native)
             facts[f"{key}.portable"] = " ".join(code.portable)
             count += 1
-
-
-def _plain(name: str, version: str) -> bool:
-    """A distribution name and version as a recipe accepts them (recipes/safety.py)."""
-    return PACKAGE.fullmatch(name) is not None and VERSION.fullmatch(version) is not None
 
 
 def _cuda_targets(names: tuple[str, ...]) -> bool:

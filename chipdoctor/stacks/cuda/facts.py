@@ -46,6 +46,3 @@ FACT_TORCH_LIBRARY = "cuda.torch_library"
 #: The torch extensions read for device code, numbered from 0: `cuda.extension.<n>` = the
 #: library's path, with `.dist`, `.version`, `.native` and `.portable` beside it.
 FACT_EXTENSION = "cuda.extension."
-#: PyTorch's docs for building an extension for chosen GPUs (torch.utils.cpp_extension,
-#: "Compute capabilities": TORCH_CUDA_ARCH_LIST="6.1 8.6").
-CPP_EXTENSION_DOCS = "https://docs.pytorch.org/docs/stable/cpp_extension.html"

@@ -14,14 +14,15 @@ import pytest
 from chipdoctor.evidence.base import PythonInfo
 from chipdoctor.evidence.host import HostEvidence
 from chipdoctor.evidence.snapshot import RecordingEvidence, SnapshotEvidence, write_snapshot
-from chipdoctor.matrix.model import Matrix
-from chipdoctor.model import Finding, Inventory
-from chipdoctor.stacks.cuda import facts
-from chipdoctor.stacks.cuda.extensions import (
+from chipdoctor.extensions import CPP_EXTENSION_DOCS
+from chipdoctor.extensions.installed import (
     MAX_LIBRARIES,
     MAX_PER_DISTRIBUTION,
     record_libraries,
 )
+from chipdoctor.matrix.model import Matrix
+from chipdoctor.model import Finding, Inventory
+from chipdoctor.stacks.cuda import facts
 from chipdoctor.stacks.cuda.probe import CudaProbe
 from chipdoctor.stacks.cuda.rules import evaluate
 from tests.conftest import FIXTURES, write_tool
@@ -106,7 +107,7 @@ def test_maxwell_gpu_cannot_run_it_and_a_snapshot_agrees(tmp_path: Path, matrix:
         'TORCH_CUDA_ARCH_LIST="5.2" pip install --no-build-isolation --no-cache-dir '
         "--force-reinstall mish-cuda==0.0.3" in fix
     )
-    assert facts.CPP_EXTENSION_DOCS in fix
+    assert CPP_EXTENSION_DOCS in fix
     out = tmp_path / "snap"
     write_snapshot(out, recording.recording, recording.platform, recording.python)
     again = CudaProbe().collect(SnapshotEvidence(out))

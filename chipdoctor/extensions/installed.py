@@ -1,0 +1,93 @@
+"""The installed torch extensions and their native libraries, read from package metadata alone.
+
+A torch extension is what `chipdoctor.extensions.extension_names` names. Its native libraries
+come from its `RECORD` (the installed-files list of the wheel format, `*.dist-info/RECORD`:
+path, hash, size per CSV line). The CUDA architecture check (stacks/cuda/extensions.py) and the
+symbol check (extensions/symbols.py) read the same list.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+
+from chipdoctor.evidence.base import Evidence, UnreadableError, normalize_name
+from chipdoctor.evidence.pyinfo import DIST_INFO
+from chipdoctor.extensions import extension_names
+from chipdoctor.recipes.safety import PACKAGE, VERSION
+
+#: Native libraries listed per distribution, and in all.
+MAX_PER_DISTRIBUTION = 16
+MAX_LIBRARIES = 64
+
+
+@dataclass(frozen=True)
+class Extension:
+    """One installed torch extension: its name and version as a pip line takes them, its
+    site directory, and the absolute paths of its native libraries (bounded)."""
+
+    name: str
+    version: str
+    site: str
+    libraries: tuple[str, ...]
+
+
+def record_libraries(text: str) -> list[str]:
+    """The `.so` paths a RECORD lists inside its site directory (none outside it: `../`)."""
+    found: list[str] = []
+    for row in csv.reader(text.splitlines()):
+        path = row[0] if row else ""
+        if path.endswith(".so") and not path.startswith("/") and ".." not in path.split("/"):
+            found.append(path)
+    return found
+
+
+def dist_infos(evidence: Evidence) -> dict[tuple[str, str], tuple[str, str]]:
+    """(PEP 503 name, version) -> (site, `*.dist-info` directory), the first site winning as at
+    import time; each site listed once."""
+    found: dict[tuple[str, str], tuple[str, str]] = {}
+    for site in evidence.python.paths:
+        try:
+            entries = evidence.list_dir(site) or []
+        except UnreadableError:
+            continue
+        for entry in entries:
+            match = DIST_INFO.match(entry)
+            if match is not None:
+                key = (normalize_name(match.group("name")), match.group("version"))
+                found.setdefault(key, (site.rstrip("/"), entry))
+    return found
+
+
+def torch_extensions(
+    evidence: Evidence, infos: dict[tuple[str, str], tuple[str, str]] | None = None
+) -> list[Extension]:
+    """Each extension with its native libraries, at most MAX_PER_DISTRIBUTION each and
+    MAX_LIBRARIES in all, in name order. A name or version a pasteable pip line could not
+    carry (a directory named `1.0$(...)`) is not judged; an unreadable RECORD lists nothing."""
+    names = extension_names(evidence)
+    if not names:
+        return []
+    packages = evidence.python.packages
+    infos = dist_infos(evidence) if infos is None else infos
+    out: list[Extension] = []
+    budget = MAX_LIBRARIES
+    for name in names:
+        version = packages.get(name)
+        where = infos.get((name, version)) if version else None
+        if version is None or where is None or not plain(name, version) or budget <= 0:
+            continue
+        site, dist_info = where
+        try:
+            record = evidence.read_text(f"{site}/{dist_info}/RECORD")
+        except UnreadableError:
+            continue
+        relative = record_libraries(record or "")[: min(MAX_PER_DISTRIBUTION, budget)]
+        budget -= len(relative)
+        out.append(Extension(name, version, site, tuple(f"{site}/{path}" for path in relative)))
+    return out
+
+
+def plain(name: str, version: str) -> bool:
+    """A distribution name and version as a recipe accepts them (recipes/safety.py)."""
+    return PACKAGE.fullmatch(name) is not None and VERSION.fullmatch(version) is not None

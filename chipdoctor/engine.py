@@ -11,7 +11,7 @@ from chipdoctor import __version__
 from chipdoctor.evidence.base import Evidence
 from chipdoctor.i18n import T, Text
 from chipdoctor.matrix.model import MatrixSet
-from chipdoctor.model import Finding, Inventory, Report, Severity
+from chipdoctor.model import Finding, Inventory, Report, Severity, Symptom
 from chipdoctor.probes.base import Probe
 from chipdoctor.probes.host import HostProbe
 from chipdoctor.stacks import STACKS
@@ -229,6 +229,10 @@ def judge(inventory: Inventory, matrices: MatrixSet) -> list[Finding]:
                 "",
             )
         )
+    if inventory.symptoms:  # NOTE: without --log nothing of chipdoctor/symptoms/ is imported
+        from chipdoctor.symptoms.judge import unexplained
+
+        findings.extend(unexplained(inventory, findings))
     return sorted(findings, key=lambda f: -f.severity.rank)
 
 
@@ -256,8 +260,15 @@ def _verdicts(inventory: Inventory, matrices: MatrixSet) -> list[Finding]:
     return verdicts
 
 
-def check(evidence: Evidence, matrices: MatrixSet, observer: ProbeObserver | None = None) -> Report:
+def check(
+    evidence: Evidence,
+    matrices: MatrixSet,
+    observer: ProbeObserver | None = None,
+    symptoms: tuple[Symptom, ...] = (),
+) -> Report:
+    """Judge `evidence`; `symptoms` are what the failed job's log showed (`check --log`)."""
     inventory = collect(evidence, observer=observer)
+    inventory.symptoms.extend(symptoms)
     findings = judge(inventory, matrices)
     if inventory.stacks:  # NOTE: a host without accelerators imports no resolver
         from chipdoctor.fix.agree import planned

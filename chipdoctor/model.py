@@ -13,6 +13,7 @@ from chipdoctor.errors import EXIT_INCOMPATIBLE, EXIT_INTERNAL, EXIT_OK
 
 if TYPE_CHECKING:
     from chipdoctor.matrix.store import DataSource
+    from chipdoctor.smoke.failures import KnownFailure
 
 REPORT_FORMAT = "chipdoctor-report/1"
 #: Inventory.facts under this prefix are notes for people (the table prints them, JSON does
@@ -77,6 +78,22 @@ class Finding:
         return self.id.split(".", 1)[0]
 
 
+@dataclass(frozen=True)
+class Symptom:
+    """One error the failed job's log shows (`check --log`, chipdoctor/symptoms/): its kind, the
+    values its message carries, the 1-based line it stands on and that line, made visible."""
+
+    kind: str
+    values: tuple[tuple[str, str], ...]
+    line: int
+    text: str
+    #: The catalog entry that recognised it (chipdoctor/smoke/causes.py), for its cause and fix.
+    failure: KnownFailure | None = field(default=None, compare=False)
+
+    def value(self, name: str) -> str:
+        return dict(self.values).get(name, "")
+
+
 @dataclass
 class Inventory:
     """What the probes found: components, devices, and the problems met while looking."""
@@ -91,6 +108,18 @@ class Inventory:
     #: The finding ids of parts of the check that failed by chipdoctor's own fault (a probe,
     #: the access check, a stack's rules): the report is incomplete.
     crashed: list[str] = field(default_factory=list)
+    #: What the failed job's log shows (`check --log`): evidence the rules weigh beside the
+    #: machine's own facts; empty without --log.
+    symptoms: list[Symptom] = field(default_factory=list)
+
+    def symptom(self, kind: str, **values: str) -> Symptom | None:
+        """The first symptom of `kind` whose values start with the ones given, if any."""
+        for symptom in self.symptoms:
+            if symptom.kind == kind and all(
+                symptom.value(name).startswith(want) for name, want in values.items()
+            ):
+                return symptom
+        return None
 
     def version(self, component_id: str) -> str | None:
         for component in self.components:
@@ -113,6 +142,7 @@ class Inventory:
         self.findings.extend(other.findings)
         self.facts.update(other.facts)
         self.crashed.extend(other.crashed)
+        self.symptoms.extend(other.symptoms)
 
 
 @dataclass(frozen=True)

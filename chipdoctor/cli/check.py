@@ -26,7 +26,7 @@ from chipdoctor.errors import BadInput
 from chipdoctor.i18n import T
 
 if TYPE_CHECKING:
-    from chipdoctor.model import Report
+    from chipdoctor.model import Report, Symptom
     from chipdoctor.policy.load import Policy
     from chipdoctor.progress import Spinner
 
@@ -39,6 +39,15 @@ if TYPE_CHECKING:
         "snapshot",
         T("Check a snapshot directory instead of this machine."),
         kind=Path,
+    ),
+    Option(
+        "--log",
+        "log",
+        T(
+            "The output of the job that failed ('-': standard input): the errors it shows are "
+            "weighed with this machine's facts."
+        ),
+        metavar="FILE|-",
     ),
     Option(
         "--python", "python", T("Inspect the packages of this interpreter or virtualenv python.")
@@ -101,6 +110,7 @@ if TYPE_CHECKING:
 )
 def check(
     snapshot: Optional[Path],
+    log: Optional[str],
     python: Optional[str],
     image: Optional[str],
     timeout: float,
@@ -129,12 +139,13 @@ def check(
 
         ensure_writable(output, force=force)
     _refuse_deep_elsewhere(deep, snapshot=snapshot, image=image)
+    symptoms = _symptoms(log) if log is not None else ()
     chosen = language(lang)
     table = output_format == "table" or output is not None
     with contextlib.ExitStack() as scope:
         evidence = evidence_for(snapshot, python, timeout, scope, image=image)
         progress = scope.enter_context(progress_for(chosen, table=table))
-        report = run_check(evidence, matrices, observer=progress)
+        report = run_check(evidence, matrices, observer=progress, symptoms=symptoms)
         if snapshot is not None:
             note_ignored_keys(evidence, report)
         if deep:
@@ -152,6 +163,16 @@ def check(
 
         code = exit_code(code)
     return code
+
+
+def _symptoms(path: str) -> tuple[Symptom, ...]:
+    """What the failed job's log shows; read before anything is probed, so an unreadable log
+    is exit 2 at once."""
+    from chipdoctor.symptoms.reading import read_log
+    from chipdoctor.symptoms.recognise import recognise
+
+    log = read_log(path)
+    return recognise(log.lines, log.first)
 
 
 def _refuse_deep_elsewhere(deep: bool, *, snapshot: Optional[Path], image: Optional[str]) -> None:

@@ -11,7 +11,7 @@ from packaging.version import Version
 
 from chipdoctor.i18n import T
 from chipdoctor.matrix.model import Matrix, Row
-from chipdoctor.model import Finding, Severity
+from chipdoctor.model import Finding, Severity, Symptom
 from chipdoctor.torchwheels import source_option
 from chipdoctor.versions import InvalidVersion, parse_vendor, public_version, scheme_for
 
@@ -31,6 +31,11 @@ def stack_finding(
 ) -> Finding:
     """A finding of `stack` (`<stack>.<name>`); each rules module binds its stack once."""
     return Finding(f"{stack}.{name}", severity, components, message, fix)
+
+
+def logged(symptom: Symptom) -> str:
+    """The one way a finding cites the failed job's log (`check --log`)."""
+    return T("as the log shows at line {line}: '{quote}'", line=symptom.line, quote=symptom.text)
 
 
 def cite(matrix: Matrix, row: Row) -> str:

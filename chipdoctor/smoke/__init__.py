@@ -15,11 +15,10 @@ import sys
 from collections.abc import Sequence
 
 from chipdoctor.i18n import T
-from chipdoctor.model import FACT_TORCH_CUDA, Finding, Inventory, Report, Severity, SmokeStep
-from chipdoctor.smoke.causes import Diagnosis, diagnose
+from chipdoctor.model import Finding, Inventory, Report, Severity, SmokeStep
+from chipdoctor.smoke.causes import Diagnosis, context_of, diagnose
 from chipdoctor.smoke.runner import SmokeRun, StepResult, run_smoke
 from chipdoctor.stacks import STACKS
-from chipdoctor.stacks.ascend.facts import DEFAULT_SET_ENV, FACT_SET_ENV
 from chipdoctor.stacks.interface import SmokeBackend
 
 DEFAULT_TIMEOUT = 120.0
@@ -227,16 +226,10 @@ class Verdict:
         return SmokeStep(step, result, None, detail), finding
 
     def _diagnose(self, text: str) -> Diagnosis | None:
-        torch = self.inventory.version("torch") or ""
-        context = {
-            "set_env": self.inventory.facts.get(FACT_SET_ENV) or DEFAULT_SET_ENV,
-            "torch": torch.split("+", 1)[0] or "<version>",
-            "torch_cuda": self.inventory.facts.get(FACT_TORCH_CUDA) or "unknown",
-        }
         return diagnose(
             text,
             stacks=self.inventory.stacks,
-            context=context,
+            context=context_of(self.inventory),
             finding_ids=self.static_findings,
         )
 

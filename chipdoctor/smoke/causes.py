@@ -1,7 +1,8 @@
 """Known failure classes of the smoke test: error text -> likely cause and fix.
 
 Tables of data, searched in order (most specific first): the first entry whose pattern matches
-the error text of a failed step gives the cause and the fix. Each stack lists its own
+the error text of a failed step (or a line of the failed job's log, `check --log`) gives the
+cause and the fix. Each stack lists its own
 (chipdoctor/stacks/<name>/smoke.py, through its descriptor's `known_failures`); the entries
 here hold for any stack. Each entry cites where its text was seen; /work/shared/reference/
 ascend.md §7 and other-stacks.md collect them. `related` lists (fnmatch patterns of) the static
@@ -17,8 +18,10 @@ from fnmatch import fnmatchcase
 from functools import cache
 
 from chipdoctor.i18n import T
+from chipdoctor.model import FACT_TORCH_CUDA, Inventory
 from chipdoctor.smoke.failures import KnownFailure, known
 from chipdoctor.stacks import STACKS
+from chipdoctor.symptoms.kinds import LIBRARY_MISSING, UNDEFINED_SYMBOL
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,38 @@ ANY_STACK_LAST: tuple[KnownFailure, ...] = (
             "export TORCH_DEVICE_BACKEND_AUTOLOAD=0"
         ),
     ),
+    # NOTE: pip's conflict report after an install: "{name} {version} requires {requirement},
+    # but you have {dep_name} {dep_version} which is incompatible." (pip 23.2.1,
+    # pip/_internal/commands/install.py, _warn_about_conflicts); pip 20.2 and older wrote "has
+    # requirement …, but you'll have …" (as pytorch/pytorch#40013 and
+    # MicrosoftDocs/pytorchfundamentals#23 show it).
+    known(
+        r"(?P<name>[\w.-]+) (?P<version>\S+) (?:has requirement|requires) (?P<requirement>.+?), "
+        r"but you(?:'ll)? have (?P<dep>[\w.-]+) (?P<dep_version>\S+) which is incompatible",
+        T("{name} {version} needs {requirement}, but {dep} {dep_version} is installed"),
+        T(
+            "Install the {dep} that {name} {version} names ({requirement}), or the {name} made "
+            "for {dep} {dep_version} (the findings of `chipdoctor check` name the exact line)"
+        ),
+        related=("host.unmet-requirement",),
+    ),
+    # NOTE: torch.library.register_fake on an operator no library registered: torch 2.13.0
+    # raises "RuntimeError: operator torchvision::nms does not exist" (run with its CPU wheel);
+    # torchvision registers torchvision::nms's fake kernel at import
+    # (torchvision/_meta_registrations.py), so a torchvision whose C++ ops did not load against
+    # the installed torch fails so (pytorch/pytorch#122494, Lightning-AI/torchmetrics#3098).
+    known(
+        r"operator (?P<operator>torchvision::\w+) does not exist",
+        T(
+            "torchvision's compiled operators did not load: this torchvision is not the build "
+            "made for the installed torch ({operator} is missing)"
+        ),
+        T(
+            "Install the torchvision build made for torch {torch} (the findings of `chipdoctor "
+            "check` name the exact line)"
+        ),
+        related=("host.companion-build", "host.companion-release", "host.unmet-requirement"),
+    ),
     known(
         r"No module named '(?P<module>[\w.]+)'",
         T("{module} is not installed in this interpreter"),
@@ -59,6 +94,9 @@ ANY_STACK_LAST: tuple[KnownFailure, ...] = (
             "`chipdoctor check` name the version that fits)"
         ),
     ),
+    # NOTE: glibc's dynamic loader (elf/dl-load.c, _dl_map_object: _dl_signal_error (errno,
+    # name, NULL, N_("cannot open shared object file")); dlerror writes "<name>: <that>:
+    # <strerror>"; https://sourceware.org/git/?p=glibc.git;a=blob;f=elf/dl-load.c).
     known(
         r"(?P<library>lib[\w.+-]+?\.so(?:\.[\d.]+)?): cannot open shared object file",
         T(
@@ -70,7 +108,9 @@ ANY_STACK_LAST: tuple[KnownFailure, ...] = (
             "LD_LIBRARY_PATH, or install the package that provides it"
         ),
         related=("*.library-not-found",),
-    ),
+    ).in_log(kind=LIBRARY_MISSING),
+    # NOTE: glibc's dynamic loader (elf/dl-lookup.c, _dl_lookup_symbol_x: "undefined symbol:
+    # " and the symbol's name; https://sourceware.org/git/?p=glibc.git;a=blob;f=elf/dl-lookup.c).
     known(
         r"undefined symbol: (?P<symbol>\S+)",
         T(
@@ -81,7 +121,13 @@ ANY_STACK_LAST: tuple[KnownFailure, ...] = (
             "Reinstall the package whose library the error names, in the build that matches the "
             "installed torch and toolkit"
         ),
-    ),
+        related=(
+            "host.extension-torch",
+            "ascend.torch-torch_npu",
+            "ascend.torch_npu-cann",
+            "cambricon.torch-torch_mlu",
+        ),
+    ).in_log(kind=UNDEFINED_SYMBOL),
 )
 
 
@@ -117,13 +163,41 @@ def diagnose(
         match = failure.pattern.search(text)
         if match is None:
             continue
-        params = {**context, **{k: v for k, v in match.groupdict().items() if v}}
-        related = tuple(
-            finding_id
-            for finding_id in finding_ids
-            if any(fnmatchcase(finding_id, pattern) for pattern in failure.related)
-        )
-        return Diagnosis(
-            T(failure.cause.template, **params), T(failure.fix.template, **params), related
-        )
+        values = {k: v for k, v in match.groupdict().items() if v}
+        return fill(failure, values, context=context, finding_ids=finding_ids)
     return None
+
+
+def fill(
+    failure: KnownFailure,
+    values: Mapping[str, str],
+    *,
+    context: Mapping[str, str],
+    finding_ids: Collection[str],
+) -> Diagnosis:
+    """`failure`'s cause and fix for the values its pattern matched, with the static check's
+    findings that explain it."""
+    params = {**context, **values}
+    related = tuple(
+        finding_id
+        for finding_id in finding_ids
+        if any(fnmatchcase(finding_id, pattern) for pattern in failure.related)
+    )
+    # NOTE: an entry's own parameters (a URL it names) stay; the matched values fill the rest.
+    return Diagnosis(
+        T(failure.cause.template, **{**failure.cause.params, **params}),
+        T(failure.fix.template, **{**failure.fix.params, **params}),
+        related,
+    )
+
+
+def context_of(inventory: Inventory) -> dict[str, str]:
+    """What fills the catalog's placeholders (`set_env`, `torch`, `torch_cuda`) on this host."""
+    from chipdoctor.stacks.ascend.facts import DEFAULT_SET_ENV, FACT_SET_ENV
+
+    torch = inventory.version("torch") or ""
+    return {
+        "set_env": inventory.facts.get(FACT_SET_ENV) or DEFAULT_SET_ENV,
+        "torch": torch.split("+", 1)[0] or "<version>",
+        "torch_cuda": inventory.facts.get(FACT_TORCH_CUDA) or "unknown",
+    }

@@ -37,6 +37,9 @@ UNWANTED = (
     "chipdoctor.stacks.musa.parsers",
     "chipdoctor.stacks._hip.smi_table",
     "chipdoctor.stacks.rocm.amd_smi",
+    "chipdoctor.symptoms.reading",  # --log alone
+    "chipdoctor.symptoms.recognise",
+    "chipdoctor.symptoms.judge",
 )
 
 _CHECK = """

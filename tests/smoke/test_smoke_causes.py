@@ -180,8 +180,8 @@ def test_unknown_text_has_no_diagnosis() -> None:
 def test_every_known_failure_fills_its_templates() -> None:
     for known in known_failures():
         groups = dict.fromkeys(known.pattern.groupindex, "x")
-        known.cause.template.format(**CONTEXT, **groups)
-        known.fix.template.format(**CONTEXT, **groups)
+        known.cause.template.format(**{**known.cause.params, **CONTEXT, **groups})
+        known.fix.template.format(**{**known.fix.params, **CONTEXT, **groups})
 
 
 def test_one_torch_device_per_backend() -> None:

@@ -19,6 +19,34 @@ FAILURES: tuple[KnownFailure, ...] = (
         T("Install the torch wheel Hygon publishes for this DTK (DAS) instead of a +rocm wheel"),
         related=("dcu.torch-dtk", "dcu.torch-not-*"),
     ),
+    # NOTE: HIP's rocclr/hip_code_object.cpp (ROCm 4.x: `guarantee(false &&
+    # "hipErrorNoBinaryForGpu: Unable to find code object for all current devices!")`, the
+    # file and line printed before it, as in pytorch/pytorch#53738); "invalid device function"
+    # is hipGetErrorString's text for hipErrorInvalidDeviceFunction (HIP error codes reference,
+    # https://rocm.docs.amd.com/projects/HIP/en/latest/reference/error_codes.html), which
+    # PyTorch prefixes with "HIP error: ".
+    known(
+        r"hipErrorNoBinaryForGpu|HIP error: invalid device function",
+        T("this torch build carries no code object for this GPU's gfx target"),
+        T(
+            "Install a torch build made for this GPU's gfx target (the findings of `chipdoctor "
+            "check` name one: its torch-gpu-arch fix)"
+        ),
+        related=("rocm.torch-gpu-arch", "dcu.torch-gpu-arch"),
+    ),
+    # NOTE: rocBLAS's text where its Tensile kernels for the device's gfx target are absent,
+    # "rocBLAS error: Cannot read …/rocblas/library/TensileLibrary.dat: No such file or
+    # directory for GPU arch : gfxNNNN", as pytorch/pytorch#96964 (gfx1100 with the ROCm 5.4.2
+    # wheel of torch 2.0.0) and ROCm/ROCm issues print it.
+    known(
+        r"rocBLAS error: Cannot read \S*TensileLibrary",
+        T("rocBLAS in this build carries no kernels (Tensile library) for this GPU's gfx target"),
+        T(
+            "Install a torch build whose ROCm libraries carry this GPU's gfx target (the "
+            "findings of `chipdoctor check` name one: its torch-gpu-arch fix)"
+        ),
+        related=("rocm.torch-gpu-arch", "dcu.torch-gpu-arch"),
+    ),
 )
 
 NO_DEVICE: tuple[KnownFailure, ...] = (

@@ -11,10 +11,11 @@ from packaging.version import InvalidVersion, Version
 
 from chipdoctor.i18n import T
 from chipdoctor.model import Finding, Inventory, Severity
-from chipdoctor.rules.common import compare, release_of, stack_finding
+from chipdoctor.rules.common import compare, logged, release_of, stack_finding
 from chipdoctor.stacks.ascend import facts
 from chipdoctor.stacks.ascend.packages import arch_of, chip_series, ops_file
 from chipdoctor.stacks.ascend.places import places
+from chipdoctor.symptoms.kinds import LIBRARY_MISSING
 
 #: torch_npu from which the ATB operators ship in torch_npu (`op_plugin/atb`), per the issue's
 #: scope (torch_npu >= 2.1 with an ATB user installed).
@@ -77,7 +78,8 @@ def nnal(inventory: Inventory, cann: str) -> list[Finding]:
     CANN release than the toolkit (undefined symbols in libatb / libtbe_adapter)."""
     installed = inventory.version("nnal")
     users = inventory.facts.get(facts.FACT_ATB_USERS, "")
-    needed = bool(users) and _runs_atb(inventory.version("torch_npu"))
+    shown = inventory.symptom(LIBRARY_MISSING, library="libatb.so")
+    needed = (bool(users) and _runs_atb(inventory.version("torch_npu"))) or shown is not None
     if installed is not None and compare("cann", installed, cann) == 0:
         return []
     if installed is None and not needed:
@@ -91,20 +93,21 @@ def nnal(inventory: Inventory, cann: str) -> list[Finding]:
         set_env=set_env,
     )
     if installed is None:
-        return [
-            _finding(
-                "nnal-missing",
-                Severity.ERROR,
-                ("nnal", "torch_npu"),
-                T(
-                    "{users} run ATB operators through torch_npu, which need NNAL "
-                    "(libatb.so), but no NNAL was found (nnal/atb/latest/version.info): "
-                    "they fail with 'libatb.so: cannot open shared object file'.",
-                    users=users,
-                ),
-                fix,
+        message = (
+            T(
+                "The job could not load libatb.so ({logged}), and no NNAL, which provides it, "
+                "was found (nnal/atb/latest/version.info).",
+                logged=logged(shown),
             )
-        ]
+            if shown is not None
+            else T(
+                "{users} run ATB operators through torch_npu, which need NNAL "
+                "(libatb.so), but no NNAL was found (nnal/atb/latest/version.info): "
+                "they fail with 'libatb.so: cannot open shared object file'.",
+                users=users,
+            )
+        )
+        return [_finding("nnal-missing", Severity.ERROR, ("nnal", "torch_npu"), message, fix)]
     return [
         _finding(
             "nnal-cann",

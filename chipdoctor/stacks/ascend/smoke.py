@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from chipdoctor.i18n import T
 from chipdoctor.smoke.failures import KnownFailure, known
+from chipdoctor.symptoms.kinds import LIBRARY_MISSING
 
 _TORCH_NPU_MATRIX = (
     "ascend.torch-torch_npu",
@@ -53,14 +54,14 @@ FAILURES: tuple[KnownFailure, ...] = (
     ),
     # NOTE: vllm-ascend #152 and #2727.
     known(
-        r"libatb\.so\S*: cannot open shared object file",
+        r"(?P<library>libatb\.so[\d.]*): cannot open shared object file",
         T("NNAL (ATB) is not installed, or its set_env.sh was not sourced"),
         T(
             "source /usr/local/Ascend/nnal/atb/set_env.sh   "
             "# install Ascend-cann-nnal first if it is missing"
         ),
-        related=("ascend.nnal-not-sourced",),
-    ),
+        related=("ascend.nnal-not-sourced", "ascend.nnal-missing", "ascend.nnal-cann"),
+    ).in_log(kind=LIBRARY_MISSING),
     # NOTE: Ascend/pytorch docs/zh/installation_guide/faq.md, question 4.
     known(
         r"No module named 'torch_npu\._C'",
@@ -72,9 +73,9 @@ FAILURES: tuple[KnownFailure, ...] = (
     ),
     # NOTE: torch_npu's module_loader.py and registry_manager.py word these; LinZhekai/X-Oscar #4.
     known(
-        r"lib(?:hccl|ascendcl|acl_op_compiler|ge_runner|graph|runtime|opapi)\.so\S*: "
-        r"cannot open shared object file|Please check that the \w+ package is installed|"
-        r"Please run 'source set_env\.sh'",
+        r"(?P<library>lib(?:hccl|ascendcl|acl_op_compiler|ge_runner|graph|runtime|opapi)"
+        r"\.so[\d.]*): cannot open shared object file|"
+        r"Please check that the \w+ package is installed|Please run 'source set_env\.sh'",
         T("CANN is not installed, or its set_env.sh was not sourced in this environment"),
         T("source {set_env}   # install the CANN toolkit first if it is missing"),
         related=(
@@ -82,7 +83,7 @@ FAILURES: tuple[KnownFailure, ...] = (
             "ascend.env-not-sourced",
             "ascend.torch_npu-without-cann",
         ),
-    ),
+    ).in_log(kind=LIBRARY_MISSING),
     # NOTE: torch_npu AclInterface.cpp and HcclInterface.cpp.
     known(
         r"Please upgrade CANN version|cann version is too low",
@@ -110,19 +111,24 @@ FAILURES: tuple[KnownFailure, ...] = (
         T("Install the kernels (or ops) package of the installed CANN version built for this chip"),
         related=_CANN_DRIVER,
     ),
-    # NOTE: vllm-ascend #2244, #2210 (500001) and #4859, #5695 (561103).
+    # NOTE: vllm-ascend #2244 and #4859, #5695 (561103): CANN against the driver; vllm-ascend
+    # #2210 (500001 at set_device with numpy 2.0.2 on CANN 8.2: "we still need to pin
+    # `numpy < 2.0` with CANN 8.2.1").
     known(
         r"error code is (?:500001|561103)|The internal ACL of the system is incorrect",
         T(
-            "the CANN in this environment does not match the NPU driver (often a container "
-            "image's CANN against the host's driver)"
+            "CANN failed to initialise: with numpy 2 installed, CANN (8.2 and the releases "
+            "before it) does not work with numpy 2; otherwise the CANN in this environment "
+            "does not match the NPU driver (often a container image's CANN against the host's "
+            "driver)"
         ),
         T(
-            "Use the CANN release the installed driver supports, or upgrade the driver (the "
-            "findings of `chipdoctor check` show the pairing)"
+            'With numpy 2 installed: pip install "numpy<2". Otherwise use the CANN release the '
+            "installed driver supports, or upgrade the driver (the findings of `chipdoctor "
+            "check` show the pairing)"
         ),
         related=_CANN_DRIVER,
-    ),
+    ).in_log(finding="ascend.cann-init-failed"),
     # NOTE: Ascend/pytorch #7.
     known(
         r"EH9999|init env failed",
@@ -131,6 +137,21 @@ FAILURES: tuple[KnownFailure, ...] = (
             'pip install "numpy>=1.19.2" "decorator>=4.4.0" "sympy>=1.5.1" "cffi>=1.12.3" '
             '"protobuf>=3.13.0" attrs pyyaml pathlib2 scipy requests psutil absl-py'
         ),
+    ).in_log(finding="ascend.cann-python-deps"),
+    # NOTE: CPython's text for a missing module attribute (Objects/moduleobject.c,
+    # module_getattro: "module '%U' has no attribute '%U'"); vllm-ascend #340 (a torch_npu
+    # other than the one vllm-ascend was made for lacks _npu_flash_attention).
+    known(
+        r"module 'torch_npu' has no attribute '(?P<attribute>\w+)'",
+        T(
+            "the installed torch_npu has no {attribute}, which the code calling it expects: it "
+            "is not the torch_npu build that code (vllm-ascend, MindSpeed, …) was made for"
+        ),
+        T(
+            "Install the torch_npu build the calling package's installation guide names (the "
+            "findings of `chipdoctor check` name it where that package's version is known)"
+        ),
+        related=("ascend.vllm-ascend-torch_npu", "ascend.torch-torch_npu"),
     ),
 )
 

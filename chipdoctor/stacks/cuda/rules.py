@@ -24,7 +24,14 @@ from chipdoctor.model import (
     Inventory,
     Severity,
 )
-from chipdoctor.rules.common import cite, lowest, pip_install, release_of, stack_finding
+from chipdoctor.rules.common import (
+    cite,
+    logged,
+    lowest,
+    pip_install,
+    release_of,
+    stack_finding,
+)
 from chipdoctor.stacks.cuda import facts
 from chipdoctor.stacks.cuda.archs import (
     Capability,
@@ -37,6 +44,7 @@ from chipdoctor.stacks.cuda.archs import (
     sm_name,
 )
 from chipdoctor.stacks.cuda.cuda_toolkit import torch_cuda_tag
+from chipdoctor.symptoms.kinds import TORCH_NOT_CUDA
 from chipdoctor.torchwheels import WHEEL_INDEX
 from chipdoctor.versions import DOTTED, PEP440, InvalidVersion, VendorVersion, parse_vendor
 
@@ -74,15 +82,26 @@ def _torch_build(inventory: Inventory, torch: str) -> tuple[str, str | None]:
 
     NOTE: torch/version.py (host probe facts) is authoritative; a `+cuXYZ` / `+cpu` local tag
     stands in when it could not be read. A PyPI wheel without either tag is its release's
-    published default build (host probe: a CUDA, or CPU-only where no CUDA fact came with it).
+    published default build (host probe: a CUDA, or CPU-only where no CUDA fact came with it),
+    unless the failed job's log says "Torch not compiled with CUDA enabled" (a conda or source
+    build carries no tag): then it is a CPU build.
     """
-    cuda = inventory.facts.get(FACT_TORCH_CUDA) or torch_cuda_tag(torch)
+    facts = inventory.facts
+    local = torch.partition("+")[2].lower()
+    tagged = torch_cuda_tag(torch)
+    if (
+        inventory.symptom(TORCH_NOT_CUDA) is not None
+        and FACT_TORCH_BUILD_SOURCE not in facts
+        and not tagged
+        and not facts.get(FACT_TORCH_HIP)
+        and not local.startswith(("rocm", "xpu"))
+    ):
+        return "cpu", None  # the log proves it, where nothing read from torch says otherwise
+    cuda = facts.get(FACT_TORCH_CUDA) or tagged
     if cuda:
         return "cuda", cuda
-    local = torch.partition("+")[2].lower()
-    if inventory.facts.get(FACT_TORCH_HIP) or local.startswith(("rocm", "xpu")):
+    if facts.get(FACT_TORCH_HIP) or local.startswith(("rocm", "xpu")):
         return "other", None
-    facts = inventory.facts
     if local == "cpu" or local.startswith("cpu.") or FACT_TORCH_BUILD_SOURCE in facts:
         return "cpu", None
     if not local and FACT_TORCH_DEFAULT_BUILD in facts:
@@ -194,6 +213,28 @@ def _variants(inventory: Inventory, matrix: Matrix, torch: str) -> list[Row]:
     return [by_cuda[c] for c in order]
 
 
+def _newest_variant(matrix: Matrix, torch: str) -> Row | None:
+    """The CUDA variant of this torch release with the newest CUDA, whatever the driver."""
+    rows = matrix.table("torch_cuda").lookup(release_of(torch))
+    return max(rows, key=lambda r: _parse(r.first("cuda")) or parse_vendor("0"), default=None)
+
+
+def _for_unknown_driver(inventory: Inventory, matrix: Matrix, torch: str, cuda: str) -> str:
+    """The pip line of the `cuda` build, with the driver it needs: this host's was not read."""
+    line = _pip_line(inventory, torch, cuda)
+    release = release_row(matrix, cuda)
+    if release is None:
+        return line
+    return T(
+        "{line} (no driver version was recorded here: CUDA {cuda} builds need NVIDIA driver "
+        "{driver} {cite})",
+        line=line,
+        cuda=_minor(cuda),
+        driver=_required(release),
+        cite=cite(matrix, release),
+    )
+
+
 def _pip_line(inventory: Inventory, torch: str, cuda: str) -> str:
     """The exact builds (`torch==2.5.1+cu124`), as `fix` names them: a bare `torch==2.5.1`
     is already satisfied by an installed `2.5.1+cpu`, and pip would change nothing."""
@@ -209,7 +250,9 @@ def _driver_text(inventory: Inventory) -> str:
     api = inventory.version("cuda_driver_api")
     if api:
         return T("driver {driver} (supports CUDA up to {api})", driver=driver, api=api)
-    return T("driver {driver}", driver=driver)
+    if driver:
+        return T("driver {driver}", driver=driver)
+    return T("driver version not recorded")
 
 
 def _torch_vs_driver(inventory: Inventory, matrix: Matrix, torch: str, cuda: str) -> list[Finding]:
@@ -353,8 +396,12 @@ def _cpu_torch(inventory: Inventory, matrix: Matrix, torch: str) -> list[Finding
             )
         ]
     variants = _variants(inventory, matrix, torch)
+    unknown = not inventory.version("nvidia_driver") and not inventory.version("cuda_driver_api")
+    newest = _newest_variant(matrix, torch) if unknown else None
     if variants:
         fix = _pip_line(inventory, torch, variants[0].first("cuda"))
+    elif newest is not None:
+        fix = _for_unknown_driver(inventory, matrix, torch, newest.first("cuda"))
     else:
         api = inventory.version("cuda_driver_api")
         where = {"index": WHEEL_INDEX, "release": release_of(torch), "url": facts.DRIVER_DOWNLOAD}
@@ -373,20 +420,24 @@ def _cpu_torch(inventory: Inventory, matrix: Matrix, torch: str) -> list[Finding
                 **where,
             )
         )
-    return [
-        _finding(
-            "torch-cpu-build",
-            Severity.ERROR,
-            ("torch", "nvidia_driver"),
-            T(
-                "torch {torch} is a CPU-only build: torch cannot use the GPU on this host "
-                "({driver}); torch.cuda.is_available() is False.",
-                torch=torch,
-                driver=_driver_text(inventory),
-            ),
-            fix,
+    symptom = inventory.symptom(TORCH_NOT_CUDA)
+    message = (
+        T(
+            "torch {torch} is a CPU-only build ({logged}): torch cannot use the GPU on this "
+            "host ({driver}); torch.cuda.is_available() is False.",
+            torch=torch,
+            logged=logged(symptom),
+            driver=_driver_text(inventory),
         )
-    ]
+        if symptom is not None
+        else T(
+            "torch {torch} is a CPU-only build: torch cannot use the GPU on this host "
+            "({driver}); torch.cuda.is_available() is False.",
+            torch=torch,
+            driver=_driver_text(inventory),
+        )
+    )
+    return [_finding("torch-cpu-build", Severity.ERROR, ("torch", "nvidia_driver"), message, fix)]
 
 
 def _cudnn_vs_torch(inventory: Inventory, matrix: Matrix, torch: str, cuda: str) -> list[Finding]:

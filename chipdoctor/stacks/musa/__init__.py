@@ -6,6 +6,7 @@ line (exit 2) and `check --deep` runs the torch steps only. Sources: docs/matrix
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from chipdoctor.stacks.interface import Stack
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from chipdoctor.matrix.model import Matrix
     from chipdoctor.model import Finding, Inventory
     from chipdoctor.probes.base import Probe
+    from chipdoctor.smoke.failures import KnownFailure
 
 #: NOTE: mthreads-gmi prints drivers as `3.3.5-server` and `2.9.2-000`: the leading dotted
 #: number is the version (docs/matrix-sources/musa.md).
@@ -42,6 +44,11 @@ class Musa(Stack):
         from chipdoctor.stacks.musa.rules import evaluate
 
         return evaluate(inventory, matrix)
+
+    def known_failures(self) -> tuple[Sequence[KnownFailure], Sequence[KnownFailure]]:
+        from chipdoctor.stacks.musa import smoke
+
+        return smoke.FAILURES, ()
 
 
 STACK = Musa()

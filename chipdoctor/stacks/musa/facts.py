@@ -5,6 +5,8 @@ Sources: docs/matrix-sources/musa.md.
 
 from __future__ import annotations
 
+from chipdoctor.i18n import T
+
 #: Inventory.facts key: the toolkit root found on disk, whether or not its version was read.
 FACT_TOOLKIT_HOME = "musa.toolkit_home"
 #: torch_musa README, Prerequisites: MUSA-SDK (driver, musa_toolkit, muDNN, MCCL).
@@ -23,3 +25,13 @@ IMAGE = "registry.mthreads.com/mcconline/musa-pytorch-release-public"
 FACT_MCCL = "musa.mccl"
 #: Inventory.facts key: the lib/ folders seen without MCCL, space-separated.
 FACT_MCCL_DIRS = "musa.mccl_dirs"
+
+#: How to get MCCL (torch_musa README @ 8b583b3: the MUSA SDK includes it; the image carries it).
+MCCL_FIX = T(
+    "Install MCCL from the MUSA SDK ({url}; torch_musa README: the SDK includes "
+    "MCCL) into $MUSA_HOME/lib (/usr/local/musa/lib), or run torch_musa in the image "
+    "{image}, which carries mccl; where Moore Threads provides no MCCL for the GPU "
+    "(MTT S80/S3000), build torch_musa with USE_MCCL=0.",
+    url=SDK_DOWNLOAD,
+    image=IMAGE,
+)

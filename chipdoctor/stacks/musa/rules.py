@@ -11,16 +11,18 @@ from functools import partial
 
 from chipdoctor.i18n import T, join
 from chipdoctor.matrix.model import Matrix, Row
-from chipdoctor.model import Finding, Inventory, Severity
-from chipdoctor.rules.common import cite, compare, newest_row, stack_finding
+from chipdoctor.model import Finding, Inventory, Severity, Symptom
+from chipdoctor.rules.common import cite, compare, logged, newest_row, stack_finding
 from chipdoctor.stacks.musa.facts import (
     FACT_MCCL,
     FACT_MCCL_DIRS,
     FACT_TOOLKIT_HOME,
     IMAGE,
+    MCCL_FIX,
     RELEASES,
     SDK_DOWNLOAD,
 )
+from chipdoctor.symptoms.kinds import LIBRARY_MISSING
 
 TABLE = "torch_musa"
 
@@ -260,9 +262,14 @@ def _mccl(inventory: Inventory, torch_musa: str | None) -> list[Finding]:
     """MCCL absent from the toolkit's lib/: torch_musa links it (USE_MCCL on by default) and
     fails to import without it (torch_musa#5, #102: 'ImportError: libmccl.so.2'). An error
     with torch_musa installed; with the toolkit alone a warning, as nothing fails until
-    torch_musa is installed."""
-    if inventory.facts.get(FACT_MCCL, "-") != "":
-        return []  # found, or not looked for
+    torch_musa is installed. The failed job's log saying so stands in where no lib/ was seen,
+    and is an error: what printed it was torch_musa failing to load."""
+    mccl = inventory.facts.get(FACT_MCCL)
+    shown = inventory.symptom(LIBRARY_MISSING, library="libmccl.so")
+    if mccl is None and shown is not None:
+        return [_mccl_logged(inventory, torch_musa, shown)]
+    if mccl != "":
+        return []  # found (a log saying otherwise: symptoms/judge.py), or not looked for
     toolkit = inventory.version("musa_toolkit")
     if torch_musa is None and toolkit is None:
         return []
@@ -295,13 +302,28 @@ def _mccl(inventory: Inventory, torch_musa: str | None) -> list[Finding]:
             Severity.ERROR if torch_musa is not None else Severity.WARNING,
             ("torch_musa", "musa_toolkit") if torch_musa is not None else ("musa_toolkit",),
             message,
-            T(
-                "Install MCCL from the MUSA SDK ({url}; torch_musa README: the SDK includes "
-                "MCCL) into $MUSA_HOME/lib (/usr/local/musa/lib), or run torch_musa in the image "
-                "{image}, which carries mccl; where Moore Threads provides no MCCL for the GPU "
-                "(MTT S80/S3000), build torch_musa with USE_MCCL=0.",
-                url=SDK_DOWNLOAD,
-                image=IMAGE,
-            ),
+            MCCL_FIX,
         )
     ]
+
+
+def _mccl_logged(inventory: Inventory, torch_musa: str | None, symptom: Symptom) -> Finding:
+    toolkit = inventory.version("musa_toolkit")
+    return _finding(
+        "mccl-missing",
+        Severity.ERROR,
+        ("torch_musa", "musa_toolkit") if toolkit is not None else ("torch_musa",),
+        T(
+            "torch_musa{version} cannot load MCCL, the collective library it links unless "
+            "built with USE_MCCL=0 ({logged}); {where}.",
+            version=" " + torch_musa if torch_musa else "",
+            logged=logged(symptom),
+            where=T(
+                "the MUSA toolkit {toolkit} here does not provide it on the loader's path",
+                toolkit=toolkit,
+            )
+            if toolkit
+            else T("no MUSA toolkit was found here to provide it"),
+        ),
+        MCCL_FIX,
+    )

@@ -10,7 +10,10 @@ from chipdoctor.matrix.model import Matrix
 from chipdoctor.model import (
     FACT_TORCH_BUILD_SOURCE,
     FACT_TORCH_CUDA,
+    FACT_TORCH_DEFAULT_BUILD,
     FACT_TORCH_HIP,
+    Device,
+    Inventory,
     Severity,
 )
 from chipdoctor.stacks.cuda import facts
@@ -253,3 +256,61 @@ def test_system_cudnn_is_not_judged_against_torch(matrix: Matrix) -> None:
         sources={"cudnn": "/usr/include/cudnn_version.h"},
     )
     assert evaluate(inv, matrix) == []
+
+
+# --- the failed job's log (check --log) ----------------------------------------------------
+
+
+def _logged(inv: Inventory, *lines: str) -> Inventory:
+    from chipdoctor.symptoms.recognise import recognise
+
+    inv.symptoms = list(recognise(lines))
+    return inv
+
+
+NOT_CUDA = "AssertionError: Torch not compiled with CUDA enabled"
+
+
+def test_the_log_proves_a_cpu_build_where_only_the_default_build_said_cuda(
+    matrix: Matrix,
+) -> None:
+    # A plain version whose published default build is CUDA (a conda or source build carries
+    # no tag): the log is the stronger evidence.
+    inv = inventory(
+        torch="2.5.1",
+        nvidia_driver="550.163.01",
+        cuda_driver_api="12.4",
+        facts_={FACT_TORCH_CUDA: "12.4", FACT_TORCH_DEFAULT_BUILD: "published default build"},
+    )
+    finding = planning.by_id(evaluate(_logged(inv, NOT_CUDA), matrix))["cuda.torch-cpu-build"]
+    assert finding.severity is Severity.ERROR
+    assert f"as the log shows at line 1: '{NOT_CUDA}'" in finding.message
+    assert finding.fix.startswith("pip install torch==2.5.1+cu124")
+
+
+@pytest.mark.parametrize(
+    ("torch", "facts_"),
+    [
+        ("2.5.1", {FACT_TORCH_BUILD_SOURCE: VERSION_PY, FACT_TORCH_CUDA: "12.4"}),
+        ("2.5.1+cu124", {}),
+    ],
+)
+def test_the_log_never_overrules_what_torch_itself_says(
+    matrix: Matrix, torch: str, facts_: dict[str, str]
+) -> None:
+    inv = inventory(torch=torch, nvidia_driver="550.163.01", cuda_driver_api="12.4", facts_=facts_)
+    found = planning.by_id(evaluate(_logged(inv, NOT_CUDA), matrix))
+    assert "cuda.torch-cpu-build" not in found
+
+
+def test_with_no_driver_recorded_the_fix_names_the_newest_build_and_its_driver(
+    matrix: Matrix,
+) -> None:
+    inv = inventory(torch="2.0.1")
+    inv.devices = [Device("cuda", 0, "NVIDIA GeForce RTX 2080 Ti", "OK")]
+    finding = planning.by_id(evaluate(_logged(inv, NOT_CUDA), matrix))["cuda.torch-cpu-build"]
+    assert "driver version not recorded" in finding.message
+    assert finding.fix.startswith(
+        "pip install torch==2.0.1+cu118 --index-url https://download.pytorch.org/whl/cu118 "
+        "(no driver version was recorded here: CUDA 11.8 builds need NVIDIA driver >="
+    )

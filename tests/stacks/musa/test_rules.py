@@ -170,3 +170,30 @@ def test_mccl_found_or_not_looked_for_is_clean(matrix: Matrix) -> None:
     assert evaluate(inv, matrix) == []
     inv.facts[FACT_MCCL] = "/usr/local/musa/lib/libmccl.so.2"
     assert evaluate(inv, matrix) == []
+
+
+def test_the_log_stands_in_where_no_lib_was_seen_and_is_an_error(matrix: Matrix) -> None:
+    """The failed job's `libmccl.so.2: cannot open shared object file` (check --log)."""
+    from chipdoctor.symptoms.recognise import recognise
+
+    inv = make(musa_toolkit="4.3.4")
+    inv.symptoms = list(
+        recognise(["x", "ImportError: libmccl.so.2: cannot open shared object file"])
+    )
+    found = one(evaluate(inv, matrix))
+    assert (found.id, found.severity) == ("musa.mccl-missing", Severity.ERROR)
+    assert "as the log shows at line 2: 'ImportError: libmccl.so.2" in found.message
+    assert "the MUSA toolkit 4.3.4 here does not provide it" in found.message
+
+
+def test_the_log_does_not_overrule_mccl_found_here(matrix: Matrix) -> None:
+    from chipdoctor.symptoms.judge import unexplained
+    from chipdoctor.symptoms.recognise import recognise
+
+    inv = make(torch="2.7.1", torch_musa="2.7.1", musa_toolkit="4.3.4")
+    inv.facts[FACT_MCCL] = "/usr/local/musa/lib/libmccl.so.2"
+    inv.symptoms = list(recognise(["ImportError: libmccl.so.2: cannot open shared object file"]))
+    assert evaluate(inv, matrix) == []
+    [warning] = unexplained(inv, [])
+    assert (warning.id, warning.severity) == ("host.log-symptom", Severity.WARNING)
+    assert "this machine has /usr/local/musa/lib/libmccl.so.2" in warning.message

@@ -1,0 +1,10 @@
+"""The symptom kinds the rules read (chipdoctor/stacks/*/rules.py): names only, no imports."""
+
+from __future__ import annotations
+
+#: "Torch not compiled with CUDA enabled": the installed torch is a build without CUDA.
+TORCH_NOT_CUDA = "torch-not-cuda"
+#: "<library>: cannot open shared object file": the dynamic loader found no such library.
+LIBRARY_MISSING = "library-missing"
+#: "undefined symbol: <symbol>": a library was built against another version of one it links.
+UNDEFINED_SYMBOL = "undefined-symbol"

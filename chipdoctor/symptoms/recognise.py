@@ -1,0 +1,45 @@
+"""Log lines -> the symptoms they show, by the one catalog of known failures
+(chipdoctor/smoke/causes.py `known_failures()`, the stacks' smoke.py; each entry beside the
+source of its text) that `check --deep` reads its smoke test's output with."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from chipdoctor.model import Symptom
+from chipdoctor.printable import visible
+from chipdoctor.smoke.causes import known_failures
+
+#: The most symptoms one log yields: a job that failed on every rank repeats itself.
+MAX_SYMPTOMS = 20
+#: The most of a line a finding quotes.
+MAX_QUOTE = 300
+
+
+def recognise(lines: Iterable[str], first: int = 1) -> tuple[Symptom, ...]:
+    """Each line's first known failure (the catalog's order: most specific first), each
+    failure with the same values once, at the first line it stands on; `first` is the line
+    number of the first of `lines`. The catalog's `stacks` are not asked here: the log is the
+    evidence of what ran."""
+    catalog = known_failures()
+    found: dict[tuple[int, tuple[tuple[str, str], ...]], Symptom] = {}
+    for number, line in enumerate(lines, first):
+        for index, failure in enumerate(catalog):
+            match = failure.pattern.search(line)
+            if match is None:
+                continue
+            values = tuple(sorted((k, v) for k, v in match.groupdict().items() if v))
+            if (index, values) not in found:
+                found[index, values] = Symptom(
+                    failure.kind, values, number, quote(line), failure=failure
+                )
+                if len(found) >= MAX_SYMPTOMS:
+                    return tuple(found.values())
+            break
+    return tuple(found.values())
+
+
+def quote(line: str) -> str:
+    """The line as a finding quotes it: stripped, visible, at most MAX_QUOTE characters."""
+    text = visible(line.strip())
+    return text if len(text) <= MAX_QUOTE else text[: MAX_QUOTE - 1] + "…"

@@ -1,0 +1,141 @@
+"""`chipdoctor check --snapshot … --log FILE` end to end on the fixture snapshots."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from tests.cli.test_scenarios import REPORT_SCHEMA
+from tests.conftest import SNAPSHOTS, chipdoctor_argv, cli_env, run_cli
+
+NOT_CUDA = "AssertionError: Torch not compiled with CUDA enabled"
+NO_MCCL = "ImportError: libmccl.so.2: cannot open shared object file: No such file or directory"
+
+
+def check(snapshot: str, log: Path, *extra: str) -> tuple[int, dict[str, Any]]:
+    result = run_cli(
+        "check",
+        "--snapshot",
+        str(SNAPSHOTS / snapshot),
+        "--log",
+        str(log),
+        "--format",
+        "json",
+        *extra,
+    )
+    assert result.stderr == "", result.stderr
+    report: dict[str, Any] = json.loads(result.stdout)
+    jsonschema.validate(report, REPORT_SCHEMA)
+    return result.returncode, report
+
+
+def findings(report: dict[str, Any], finding_id: str) -> list[dict[str, Any]]:
+    return [f for f in report["findings"] if f["id"] == finding_id]
+
+
+def write(tmp_path: Path, *lines: str) -> Path:
+    path = tmp_path / "job.log"
+    path.write_text("\n".join(["Traceback (most recent call last):", *lines, ""]))
+    return path
+
+
+def test_the_log_supports_the_finding_that_names_its_cause(tmp_path: Path) -> None:
+    code, report = check("cuda-cpu-torch-on-gpu-host", write(tmp_path, NOT_CUDA))
+    assert code == 1
+    [finding] = findings(report, "cuda.torch-cpu-build")
+    assert f"as the log shows at line 2: '{NOT_CUDA}'" in finding["message"]
+    assert not findings(report, "host.log-symptom")  # explained: no second finding
+
+
+def test_the_log_stands_in_for_what_the_snapshot_could_not_record(tmp_path: Path) -> None:
+    code, report = check("musa-s4000-healthy", write(tmp_path, "x", NO_MCCL))
+    assert code == 1
+    [finding] = findings(report, "musa.mccl-missing")
+    assert finding["severity"] == "error" and "line 3" in finding["message"]
+    assert "MUSA SDK" in finding["fix"]
+
+
+def test_machine_facts_that_contradict_the_log_are_a_warning_that_says_so(
+    tmp_path: Path,
+) -> None:
+    code, report = check("cuda-healthy", write(tmp_path, NOT_CUDA))
+    assert code == 0
+    assert not findings(report, "cuda.torch-cpu-build")
+    [warning] = findings(report, "host.log-symptom")
+    assert warning["severity"] == "warning"
+    assert "torch 2.7.1+cu126 here is built for CUDA 12.6" in warning["message"]
+    assert "another machine or environment" in warning["message"]
+
+
+def test_an_error_no_finding_explains_is_reported_with_its_likely_cause(tmp_path: Path) -> None:
+    code, report = check(
+        "no-accelerator",
+        write(tmp_path, "ImportError: libfoo.so.1: cannot open shared object file"),
+    )
+    assert code == 0
+    [warning] = findings(report, "host.log-symptom")
+    assert "line 2" in warning["message"] and "libfoo.so.1" in warning["message"]
+    assert "ldconfig -p | grep libfoo.so.1" in warning["fix"]
+
+
+def test_a_log_without_a_known_error_changes_nothing(tmp_path: Path) -> None:
+    log = write(tmp_path, "epoch 3: loss 0.12")
+    with_log = check("cuda-healthy", log)
+    without = run_cli("check", "--snapshot", str(SNAPSHOTS / "cuda-healthy"), "--format", "json")
+    assert with_log == (without.returncode, json.loads(without.stdout))
+
+
+def test_the_table_quotes_the_line_without_escapes(tmp_path: Path) -> None:
+    log = tmp_path / "job.log"
+    log.write_bytes(b"\x1b[31m" + NO_MCCL.encode() + b"\x1b[0m\n")
+    result = run_cli(
+        "check", "--snapshot", str(SNAPSHOTS / "musa-s4000-healthy"), "--log", str(log)
+    )
+    assert result.returncode == 1
+    assert "\x1b" not in result.stdout
+    assert "libmccl.so.2: cannot open shared object file" in " ".join(result.stdout.split())
+
+
+def test_standard_input(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            *chipdoctor_argv(),
+            "check",
+            "--snapshot",
+            str(SNAPSHOTS / "musa-s4000-healthy"),
+            "--log",
+            "-",
+            "--format",
+            "json",
+        ],
+        input=NO_MCCL + "\n",
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert findings(json.loads(result.stdout), "musa.mccl-missing")
+
+
+def test_a_missing_log_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.log"
+    result = run_cli(
+        "check", "--snapshot", str(SNAPSHOTS / "no-accelerator"), "--log", str(missing)
+    )
+    assert result.returncode == 2
+    assert (
+        result.stderr
+        == f"chipdoctor: error: {missing}: cannot read the log: No such file or directory\n"
+    )
+    assert result.stdout == ""
+
+
+def test_help_names_the_option() -> None:
+    result = run_cli("check", "--help")
+    assert result.returncode == 0 and "--log FILE|-" in result.stdout

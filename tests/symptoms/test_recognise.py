@@ -1,0 +1,206 @@
+"""The messages `check --log` recognises, as real jobs print them: each line below is copied
+from a bug report of tests/bugreports/cases/ (its case named beside it) or printed by the real
+CPU torch (tests/smoke/test_log_from_real_torch.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from chipdoctor.model import Inventory, Symptom
+from chipdoctor.smoke.causes import known_failures
+from chipdoctor.symptoms.kinds import LIBRARY_MISSING, TORCH_NOT_CUDA, UNDEFINED_SYMBOL
+from chipdoctor.symptoms.recognise import MAX_QUOTE, MAX_SYMPTOMS, recognise
+
+
+def one(line: str) -> Symptom:
+    [symptom] = recognise([line])
+    return symptom
+
+
+@pytest.mark.parametrize(
+    ("line", "kind", "values", "cause"),
+    [
+        (  # internlm-430 (the reporter's sentence around it)
+            "是11。8运行时报错，AssertionError: Torch not compiled with CUDA enabled。",
+            TORCH_NOT_CUDA,
+            {},
+            "CPU-only build",
+        ),
+        (  # torch-musa-5
+            "ImportError: libmccl.so.2: cannot open shared object file: No such file or directory",
+            LIBRARY_MISSING,
+            {"library": "libmccl.so.2"},
+            "MCCL",
+        ),
+        (  # vllm-ascend-130
+            "ImportError: libatb.so: cannot open shared object file: No such file or directory",
+            LIBRARY_MISSING,
+            {"library": "libatb.so"},
+            "NNAL",
+        ),
+        (  # ascend.md §7, LinZhekai/X-Oscar#4
+            "ImportError: libhccl.so: cannot open shared object file: No such file or directory.",
+            LIBRARY_MISSING,
+            {"library": "libhccl.so"},
+            "CANN is not installed",
+        ),
+        (  # any other library: the loader's own text
+            "OSError: libcudnn_cnn_infer.so.8: cannot open shared object file: No such file",
+            LIBRARY_MISSING,
+            {"library": "libcudnn_cnn_infer.so.8"},
+            "dynamic loader cannot find libcudnn_cnn_infer.so.8",
+        ),
+        (  # flash-attention-931
+            "flash_attn_2_cuda.cpython-310-x86_64-linux-gnu.so: undefined symbol: "
+            "_ZN3c104cuda9SetDeviceEi",
+            UNDEFINED_SYMBOL,
+            {"symbol": "_ZN3c104cuda9SetDeviceEi"},
+            "built against other versions",
+        ),
+        (  # triton-ascend-326: the torch_npu entry comes first
+            "torch-npu==2.7.1导入时报错undefined symbol: MsprofSysCycleTime",
+            "",
+            {},
+            "torch_npu was built for another torch or CANN",
+        ),
+        (  # pytorch-150733
+            "NVIDIA GeForce RTX 5090 D with CUDA capability sm_120 is not compatible with the "
+            "current PyTorch installation.",
+            "",
+            {"sm": "120"},
+            "sm_120",
+        ),
+        (  # bevfusion-283
+            "RuntimeError: CUDA error: no kernel image is available for execution on the device",
+            "",
+            {},
+            "no kernels for this GPU",
+        ),
+        (  # pytorch-112553
+            "UserWarning: CUDA initialization: The NVIDIA driver on your system is too old "
+            "(found version 11040).",
+            "",
+            {},
+            "driver is too old",
+        ),
+        (  # sd-rocm-docker-1
+            '"hipErrorNoBinaryForGpu: Unable to find code object for all current devices!"',
+            "",
+            {},
+            "no code object",
+        ),
+        (  # legacy-rocm-build-2536
+            "RuntimeError: HIP error: invalid device function",
+            "",
+            {},
+            "no code object",
+        ),
+        (  # pytorch-96964
+            "rocBLAS error: Cannot read /home/kali/miniconda3/envs/pytorch2/lib/python3.9/"
+            "site-packages/torch/lib/rocblas/library/TensileLibrary.dat: No such file or directory",
+            "",
+            {},
+            "no kernels (Tensile library)",
+        ),
+        (  # vllm-ascend-340
+            "[rank0]: AttributeError: module 'torch_npu' has no attribute '_npu_flash_attention'",
+            "",
+            {"attribute": "_npu_flash_attention"},
+            "has no _npu_flash_attention",
+        ),
+        (  # ascend-pytorch-7
+            "EH9999  [Init][Env]init env failed![FUNC:ReportInnerError][FILE:log_inner.cpp]"
+            "[LINE:145]",
+            "",
+            {},
+            "Python packages that CANN needs",
+        ),
+        (  # pytorchfundamentals-23 (pip 20.2 and older)
+            "ERROR: torchvision 0.9.1 has requirement torch==1.8.1, but you'll have torch 1.11.0 "
+            "which is incompatible.",
+            "",
+            {
+                "name": "torchvision",
+                "version": "0.9.1",
+                "requirement": "torch==1.8.1",
+                "dep": "torch",
+                "dep_version": "1.11.0",
+            },
+            "torchvision 0.9.1 needs torch==1.8.1, but torch 1.11.0 is installed",
+        ),
+        (  # pip 20.3 and newer
+            "vllm 0.7.3 requires torch==2.5.1, but you have torch 2.6.0 which is incompatible.",
+            "",
+            {
+                "name": "vllm",
+                "version": "0.7.3",
+                "requirement": "torch==2.5.1",
+                "dep": "torch",
+                "dep_version": "2.6.0",
+            },
+            "vllm 0.7.3 needs torch==2.5.1",
+        ),
+        (  # pytorch-122494
+            "E   RuntimeError: operator torchvision::nms does not exist",
+            "",
+            {"operator": "torchvision::nms"},
+            "torchvision's compiled operators did not load",
+        ),
+        (  # vllm-ascend-2210
+            "RuntimeError: SetPrecisionMode:build/CMakeFiles/torch_npu.dir/compiler_depend.ts:155 "
+            "NPU function error: at_npu::native::AclSetCompileopt(aclCompileOpt::"
+            "ACL_PRECISION_MODE, precision_mode), error code is 500001",
+            "",
+            {},
+            "numpy 2",
+        ),
+    ],
+)
+def test_real_messages(line: str, kind: str, values: dict[str, str], cause: str) -> None:
+    symptom = one(line)
+    assert symptom.kind == kind
+    assert dict(symptom.values) == values
+    assert symptom.line == 1
+    assert symptom.text == line.strip()
+    assert symptom.failure is not None and symptom.failure in known_failures()
+    assert cause in symptom.failure.cause.template.format(
+        **{**symptom.failure.cause.params, "set_env": "", "torch": "", "torch_cuda": ""},
+        **dict(symptom.values),
+    )
+
+
+def test_lines_are_numbered_from_one_and_a_repeated_error_counts_once() -> None:
+    lines = [
+        "Traceback (most recent call last):",
+        "[rank0]: ImportError: libatb.so: cannot open shared object file: No such file",
+        "[rank1]: ImportError: libatb.so: cannot open shared object file: No such file",
+        "ImportError: libmccl.so.2: cannot open shared object file: No such file",
+    ]
+    symptoms = recognise(lines, first=10)
+    assert [(s.value("library"), s.line) for s in symptoms] == [
+        ("libatb.so", 11),
+        ("libmccl.so.2", 13),
+    ]
+
+
+def test_text_without_a_known_error_shows_nothing() -> None:
+    assert recognise(["epoch 1 loss 0.3", "", "Error: the disk is full", "done"]) == ()
+
+
+def test_at_most_max_symptoms_and_long_lines_quoted_short() -> None:
+    lines = [f"ImportError: libx{i}.so: cannot open shared object file" for i in range(100)]
+    assert len(recognise(lines)) == MAX_SYMPTOMS
+    [long] = recognise(["x" * 5000 + " undefined symbol: abc " + "y" * 5000])
+    assert len(long.text) == MAX_QUOTE and long.text.endswith("…")
+
+
+def test_quotes_are_visible() -> None:
+    [symptom] = recognise(["ImportError: libatb.so: cannot open shared object file\u202e\x07"])
+    assert "\u202e" not in symptom.text and "\\u202e" in symptom.text
+
+
+def test_the_inventory_finds_a_symptom_by_kind_and_value() -> None:
+    inventory = Inventory(symptoms=list(recognise(["libatb.so.1: cannot open shared object file"])))
+    assert inventory.symptom(LIBRARY_MISSING, library="libatb.so") is not None
+    assert inventory.symptom(LIBRARY_MISSING, library="libmccl.so") is None
+    assert inventory.symptom(TORCH_NOT_CUDA) is None

@@ -268,7 +268,10 @@ def check(
 ) -> Report:
     """Judge `evidence`; `symptoms` are what the failed job's log showed (`check --log`)."""
     inventory = collect(evidence, observer=observer)
-    inventory.symptoms.extend(symptoms)
+    if symptoms:  # NOTE: without --log nothing of chipdoctor/symptoms/ is imported
+        from chipdoctor.symptoms.recognise import for_stacks
+
+        inventory.symptoms.extend(for_stacks(symptoms, inventory.stacks))
     findings = judge(inventory, matrices)
     if inventory.stacks:  # NOTE: a host without accelerators imports no resolver
         from chipdoctor.fix.agree import planned

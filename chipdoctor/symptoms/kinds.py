@@ -4,6 +4,9 @@ from __future__ import annotations
 
 #: "Torch not compiled with CUDA enabled": the installed torch is a build without CUDA.
 TORCH_NOT_CUDA = "torch-not-cuda"
+#: "Torch not compiled with CUDA enabled" where torch runs on its CPU build by design (torch_npu):
+#: code asked CUDA for a device.
+TORCH_CUDA_CALL = "torch-cuda-call"
 #: "<library>: cannot open shared object file": the dynamic loader found no such library.
 LIBRARY_MISSING = "library-missing"
 #: "undefined symbol: <symbol>": a library was built against another version of one it links.

@@ -4,7 +4,7 @@ source of its text) that `check --deep` reads its smoke test's output with."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from chipdoctor.model import Symptom
 from chipdoctor.printable import visible
@@ -17,10 +17,11 @@ MAX_QUOTE = 300
 
 
 def recognise(lines: Iterable[str], first: int = 1) -> tuple[Symptom, ...]:
-    """Each line's first known failure (the catalog's order: most specific first), each
-    failure with the same values once, at the first line it stands on; `first` is the line
-    number of the first of `lines`. The catalog's `stacks` are not asked here: the log is the
-    evidence of what ran."""
+    """Each line's known failures in the catalog's order (most specific first) up to the first
+    that holds on any stack: the same text can mean another cause on another stack ("Torch not
+    compiled with CUDA enabled" on an NPU host), and which stacks this host has is known only
+    after probing (`for_stacks` picks then). Each failure with the same values once, at the
+    first line it stands on; `first` is the line number of the first of `lines`."""
     catalog = known_failures()
     found: dict[tuple[int, tuple[tuple[str, str], ...]], Symptom] = {}
     for number, line in enumerate(lines, first):
@@ -35,8 +36,27 @@ def recognise(lines: Iterable[str], first: int = 1) -> tuple[Symptom, ...]:
                 )
                 if len(found) >= MAX_SYMPTOMS:
                     return tuple(found.values())
-            break
+            if not failure.stacks:
+                break
     return tuple(found.values())
+
+
+def for_stacks(symptoms: Iterable[Symptom], stacks: Collection[str]) -> tuple[Symptom, ...]:
+    """Per log line, the first failure that holds on the stacks found; where none does, the
+    line's last, the broadest reading the catalog has (its order is most specific first): the
+    log is evidence of what ran even where the probes found no such stack."""
+    by_line: dict[int, list[Symptom]] = {}
+    for symptom in symptoms:
+        by_line.setdefault(symptom.line, []).append(symptom)
+    chosen = []
+    for candidates in by_line.values():
+        fitting = [
+            s
+            for s in candidates
+            if s.failure is None or not s.failure.stacks or set(s.failure.stacks) & set(stacks)
+        ]
+        chosen.append(fitting[0] if fitting else candidates[-1])
+    return tuple(chosen)
 
 
 def quote(line: str) -> str:

@@ -8,12 +8,18 @@ import pytest
 
 from chipdoctor.model import Inventory, Symptom
 from chipdoctor.smoke.causes import known_failures
-from chipdoctor.symptoms.kinds import LIBRARY_MISSING, TORCH_NOT_CUDA, UNDEFINED_SYMBOL
-from chipdoctor.symptoms.recognise import MAX_QUOTE, MAX_SYMPTOMS, recognise
+from chipdoctor.symptoms.kinds import (
+    LIBRARY_MISSING,
+    TORCH_CUDA_CALL,
+    TORCH_NOT_CUDA,
+    UNDEFINED_SYMBOL,
+)
+from chipdoctor.symptoms.recognise import MAX_QUOTE, MAX_SYMPTOMS, for_stacks, recognise
 
 
 def one(line: str) -> Symptom:
-    [symptom] = recognise([line])
+    """What the line shows on a host where no stack was found."""
+    [symptom] = for_stacks(recognise([line]), ())
     return symptom
 
 
@@ -204,3 +210,13 @@ def test_the_inventory_finds_a_symptom_by_kind_and_value() -> None:
     assert inventory.symptom(LIBRARY_MISSING, library="libatb.so") is not None
     assert inventory.symptom(LIBRARY_MISSING, library="libmccl.so") is None
     assert inventory.symptom(TORCH_NOT_CUDA) is None
+
+
+def test_the_same_text_on_another_stack() -> None:
+    """ "Torch not compiled with CUDA enabled" proves a CPU build on a GPU host, but torch_npu
+    runs on the CPU build by design: there code asked CUDA for a device."""
+    line = "AssertionError: Torch not compiled with CUDA enabled"
+    [gpu] = for_stacks(recognise([line]), ("cuda",))
+    [npu] = for_stacks(recognise([line]), ("ascend",))
+    assert gpu.kind == TORCH_NOT_CUDA
+    assert npu.kind == TORCH_CUDA_CALL

@@ -26,7 +26,7 @@ from chipdoctor.rules.common import (
     stack_finding,
     vendor_in_ranges,
 )
-from chipdoctor.stacks.ascend import companions, ecosystem, facts, products
+from chipdoctor.stacks.ascend import companions, cuda_calls, ecosystem, facts, products
 from chipdoctor.stacks.ascend.pip import torch_line as _torch_line
 from chipdoctor.stacks.ascend.pip import torch_npu_line as _pip_torch_npu
 
@@ -48,6 +48,7 @@ def evaluate(inventory: Inventory, matrix: Matrix) -> list[Finding]:
         out += companions.kernels(inventory, cann)
         out += companions.nnal(inventory, cann)
     out += ecosystem.findings(inventory, matrix)
+    out += cuda_calls.findings(inventory)
     out += _cann_vs_driver(inventory, matrix)
     out += _driver_vs_firmware(inventory, matrix)
     return out

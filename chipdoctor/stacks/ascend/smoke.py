@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from chipdoctor.i18n import T
 from chipdoctor.smoke.failures import KnownFailure, known
-from chipdoctor.symptoms.kinds import LIBRARY_MISSING
+from chipdoctor.symptoms.kinds import LIBRARY_MISSING, TORCH_CUDA_CALL
 
 _TORCH_NPU_MATRIX = (
     "ascend.torch-torch_npu",
@@ -129,6 +129,21 @@ FAILURES: tuple[KnownFailure, ...] = (
         ),
         related=_CANN_DRIVER,
     ).in_log(finding="ascend.cann-init-failed"),
+    # NOTE: torch/cuda/__init__.py _lazy_init raises it; torch_npu runs on the CPU build of
+    # torch by design, so here code asked CUDA for a device (stacks/ascend/cuda_calls.py).
+    known(
+        r"Torch not compiled with CUDA enabled",
+        T(
+            "code asked CUDA for a device on an NPU host (torch.cuda, a 'cuda' device or an "
+            "integer device index)"
+        ),
+        T(
+            "Pass 'npu:N' devices where the code names a device; torch before 2.5.1 sends an "
+            "integer index to CUDA (Ascend/pytorch#16)"
+        ),
+        related=("ascend.torch-int-device",),
+        stacks=("ascend",),
+    ).in_log(kind=TORCH_CUDA_CALL),
     # NOTE: Ascend/pytorch #7.
     known(
         r"EH9999|init env failed",

@@ -65,6 +65,15 @@ TIMEOUT = Option(
     default=10.0,
     minimum=0.1,
 )
+LOG = Option(
+    "--log",
+    "log",
+    T(
+        "The output of the job that failed ('-': standard input): the errors it shows are "
+        "weighed with this machine's facts."
+    ),
+    metavar="FILE|-",
+)
 MATRIX = Option(
     "--matrix",
     "matrix",

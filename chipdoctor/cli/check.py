@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Optional
 
 from chipdoctor.cli.app import (
     LANG,
+    LOG,
     MATRIX,
     OUTPUT_FORMATS,
     TIMEOUT,
@@ -20,13 +21,13 @@ from chipdoctor.cli.app import (
     progress_for,
     width,
 )
-from chipdoctor.cli.evidence import evidence_for, interpreter, note_ignored_keys
+from chipdoctor.cli.evidence import evidence_for, interpreter, log_symptoms, note_ignored_keys
 from chipdoctor.cli.options import Option
 from chipdoctor.errors import BadInput
 from chipdoctor.i18n import T
 
 if TYPE_CHECKING:
-    from chipdoctor.model import Report, Symptom
+    from chipdoctor.model import Report
     from chipdoctor.policy.load import Policy
     from chipdoctor.progress import Spinner
 
@@ -40,15 +41,7 @@ if TYPE_CHECKING:
         T("Check a snapshot directory instead of this machine."),
         kind=Path,
     ),
-    Option(
-        "--log",
-        "log",
-        T(
-            "The output of the job that failed ('-': standard input): the errors it shows are "
-            "weighed with this machine's facts."
-        ),
-        metavar="FILE|-",
-    ),
+    LOG,
     Option(
         "--python", "python", T("Inspect the packages of this interpreter or virtualenv python.")
     ),
@@ -139,7 +132,7 @@ def check(
 
         ensure_writable(output, force=force)
     _refuse_deep_elsewhere(deep, snapshot=snapshot, image=image)
-    symptoms = _symptoms(log) if log is not None else ()
+    symptoms = log_symptoms(log) if log is not None else ()
     chosen = language(lang)
     table = output_format == "table" or output is not None
     with contextlib.ExitStack() as scope:
@@ -163,16 +156,6 @@ def check(
 
         code = exit_code(code)
     return code
-
-
-def _symptoms(path: str) -> tuple[Symptom, ...]:
-    """What the failed job's log shows; read before anything is probed, so an unreadable log
-    is exit 2 at once."""
-    from chipdoctor.symptoms.reading import read_log
-    from chipdoctor.symptoms.recognise import recognise
-
-    log = read_log(path)
-    return recognise(log.lines, log.first)
 
 
 def _refuse_deep_elsewhere(deep: bool, *, snapshot: Optional[Path], image: Optional[str]) -> None:

@@ -11,7 +11,7 @@ from chipdoctor.errors import BadInput
 if TYPE_CHECKING:
     from chipdoctor.evidence.base import Evidence
     from chipdoctor.evidence.combined import ImageOnHostEvidence
-    from chipdoctor.model import Report
+    from chipdoctor.model import Report, Symptom
 
 
 def evidence_for(
@@ -52,6 +52,16 @@ def interpreter(python: Optional[str]) -> Optional[str]:
     raise BadInput(
         "a directory without bin/python: not an interpreter or a virtualenv", path=python
     )
+
+
+def log_symptoms(path: str) -> tuple[Symptom, ...]:
+    """What the failed job's log shows (`--log`); read before anything is probed, so an
+    unreadable log is exit 2 at once."""
+    from chipdoctor.symptoms.reading import read_log
+    from chipdoctor.symptoms.recognise import recognise
+
+    log = read_log(path)
+    return recognise(log.lines, log.first)
 
 
 def note_ignored_keys(evidence: Evidence, report: Report) -> None:

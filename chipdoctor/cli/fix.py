@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
-from chipdoctor.cli.app import LANG, MATRIX, TIMEOUT, app, color, language, width
-from chipdoctor.cli.evidence import evidence_for, interpreter
+from chipdoctor.cli.app import LANG, LOG, MATRIX, TIMEOUT, app, color, language, width
+from chipdoctor.cli.evidence import evidence_for, interpreter, log_symptoms
 from chipdoctor.cli.options import Option
 from chipdoctor.i18n import T
 from chipdoctor.stacks import STACKS
@@ -32,6 +32,7 @@ FIX_FORMATS = ("table", "json")
         T("Plan for a snapshot directory instead of this machine."),
         kind=Path,
     ),
+    LOG,
     Option("--python", "python", T("Inspect the packages of this interpreter or virtualenv.")),
     Option("--interpreter", "old_interpreter", T("Deprecated: --python."), hidden=True),
     TIMEOUT,
@@ -89,6 +90,7 @@ FIX_FORMATS = ("table", "json")
 )
 def fix(
     snapshot: Optional[Path],
+    log: Optional[str],
     python: Optional[str],
     old_interpreter: Optional[str],
     timeout: float,
@@ -115,6 +117,7 @@ def fix(
     python = interpreter(python)
     options = FixOptions(
         evidence=lambda scope: evidence_for(snapshot, python, timeout, scope),
+        symptoms=log_symptoms(log) if log is not None else (),
         matrix=matrix,
         pins=_pins(torch, cann, pin),
         stack=stack,

@@ -20,7 +20,7 @@ from chipdoctor.resolve.pins import Pin
 if TYPE_CHECKING:
     from chipdoctor.fix.plan import Plan
     from chipdoctor.matrix.model import Matrix, MatrixSet
-    from chipdoctor.model import Inventory
+    from chipdoctor.model import Inventory, Symptom
     from chipdoctor.recipes.build import Recipe
     from chipdoctor.resolve.model import Resolution
 
@@ -32,6 +32,8 @@ STDOUT = "-"
 @dataclass
 class FixOptions:
     evidence: Callable[[contextlib.ExitStack], Evidence]
+    #: What the failed job's log shows (`--log`): weighed as `check --log` weighs it.
+    symptoms: tuple[Symptom, ...] = ()
     matrix: list[Path] = field(default_factory=list)
     pins: list[Pin] = field(default_factory=list)
     stack: Optional[str] = None
@@ -60,7 +62,7 @@ def run_fix(options: FixOptions, stdout: TextIO, stderr: TextIO) -> int:
     _validate(options, recipes)
     matrices = load_matrices(options.matrix)
     with contextlib.ExitStack() as scope:
-        report = check(options.evidence(scope), matrices)
+        report = check(options.evidence(scope), matrices, symptoms=options.symptoms)
     inventory = report.inventory
     stack = choose_stack(inventory, options.stack, options.pins)
     chip = _chip(options, stack, inventory, recipes)

@@ -139,3 +139,30 @@ def test_a_missing_log_is_one_line_and_exit_2(tmp_path: Path) -> None:
 def test_help_names_the_option() -> None:
     result = run_cli("check", "--help")
     assert result.returncode == 0 and "--log FILE|-" in result.stdout
+
+
+def test_fix_weighs_the_log_as_check_does(tmp_path: Path) -> None:
+    """`fix --log` lists the findings the log supports with their fixes (`also`), exactly as
+    `check --log` reports them: here a plain torch 2.0.1 on a host of no recorded platform, which
+    only the log shows to be a CPU build (bug report internlm-430)."""
+    snapshot = tmp_path / "snap"
+    (snapshot / "commands").mkdir(parents=True)
+    (snapshot / "commands" / "cap.txt").write_text("0, NVIDIA GeForce RTX 2080 Ti, 7.5\n")
+    (snapshot / "commands" / "cap.err").write_text("")
+    (snapshot / "snapshot.yaml").write_text(
+        "format: chipdoctor-snapshot/3\n"
+        'python:\n  packages: {torch: "2.0.1"}\n'
+        "commands:\n"
+        '  "nvidia-smi --query-gpu=index,name,compute_cap --format=csv,noheader":\n'
+        "    {exit: 0, stdout: commands/cap.txt, stderr: commands/cap.err}\n"
+    )
+    log = write(tmp_path, NOT_CUDA)
+    argv = ("--snapshot", str(snapshot), "--log", str(log), "--format", "json")
+    plan = json.loads(run_cli("fix", *argv).stdout)
+    report = json.loads(run_cli("check", *argv).stdout)
+    [also] = [f for f in plan["also"] if f["id"] == "cuda.torch-cpu-build"]
+    [checked] = findings(report, "cuda.torch-cpu-build")
+    assert "as the log shows at line 2" in also["message"]
+    assert also["fix"] == checked["fix"] and "torch==2.0.1+cu118" in also["fix"]
+    without = json.loads(run_cli("fix", *argv[:2], "--format", "json").stdout)
+    assert not [f for f in without["also"] if f["id"] == "cuda.torch-cpu-build"]

@@ -293,3 +293,33 @@ def test_what_stays_unresolved_is_summed_up() -> None:
     cxx11 = "_ZNK3c106Device3strB5cxx11Ev"
     assert unresolved((cxx11, OLD_NAME), {cxx11, OLD_NAME}).abi == "cxx11"
     assert unresolved((cxx11,), set()) == Unresolved(0, ())
+
+
+@pytest.mark.parametrize("field", ["e_shoff", ".dynsym", ".dynstr", ".gnu.hash"])
+def test_offsets_past_any_file_cannot_tell(built: Built, tmp_path: Path, field: str) -> None:
+    """An offset of 2**64 - 1 (a u64 the object may hold) read from a real file: "cannot
+    tell", not the ValueError a seek that far raises."""
+    from chipdoctor.evidence.base import UnreadableError
+    from chipdoctor.evidence.fsfacts import defined_symbols_of, needed_symbols_of
+
+    data = bytearray((built.torch_lib / "libc10.so").read_bytes())
+    if field == "e_shoff":
+        struct.pack_into("<Q", data, 40, (1 << 64) - 1)
+    else:
+        (shoff,) = struct.unpack_from("<Q", data, 40)
+        entsize, count = struct.unpack_from("<HH", data, 58)
+        at = find_section(lambda o, s: bytes(data[o : o + s]), field)
+        assert at is not None
+        index = next(
+            i
+            for i in range(count)
+            if struct.unpack_from("<Q", data, shoff + i * entsize + 24)[0] == at[0]
+        )
+        struct.pack_into("<Q", data, shoff + index * entsize + 24, (1 << 64) - 1)
+    path = tmp_path / "libc10.so"
+    path.write_bytes(data)
+    with pytest.raises(UnreadableError):
+        defined_symbols_of(path, "libc10.so", ("_ZN3c105touchEi",))
+    if field != ".gnu.hash":
+        with pytest.raises(UnreadableError):
+            needed_symbols_of(path, "libc10.so")

@@ -33,12 +33,16 @@ class Extension:
 
 
 def record_libraries(text: str) -> list[str]:
-    """The `.so` paths a RECORD lists inside its site directory (none outside it: `../`)."""
+    """The `.so` paths a RECORD lists inside its site directory (none outside it: `../`); none
+    from one that is not CSV (a field past csv's size limit, a NUL under Python < 3.11)."""
     found: list[str] = []
-    for row in csv.reader(text.splitlines()):
-        path = row[0] if row else ""
-        if path.endswith(".so") and not path.startswith("/") and ".." not in path.split("/"):
-            found.append(path)
+    try:
+        for row in csv.reader(text.splitlines()):
+            path = row[0] if row else ""
+            if path.endswith(".so") and not path.startswith("/") and ".." not in path.split("/"):
+                found.append(path)
+    except csv.Error:
+        return []
     return found
 
 

@@ -15,11 +15,7 @@ from chipdoctor.evidence.base import PythonInfo
 from chipdoctor.evidence.host import HostEvidence
 from chipdoctor.evidence.snapshot import RecordingEvidence, SnapshotEvidence, write_snapshot
 from chipdoctor.extensions import CPP_EXTENSION_DOCS
-from chipdoctor.extensions.installed import (
-    MAX_LIBRARIES,
-    MAX_PER_DISTRIBUTION,
-    record_libraries,
-)
+from chipdoctor.extensions.installed import MAX_LIBRARIES, MAX_PER_DISTRIBUTION
 from chipdoctor.matrix.model import Matrix
 from chipdoctor.model import Finding, Inventory
 from chipdoctor.stacks.cuda import facts
@@ -158,11 +154,6 @@ def test_no_gpu_capability_reads_nothing(tmp_path: Path) -> None:
     assert "cuda" in inv.stacks
     assert not any(key.startswith(facts.FACT_EXTENSION) for key in inv.facts)
     assert not recording.recording.device_code
-
-
-def test_record_paths_are_bounded_to_the_site() -> None:
-    text = 'a/b.so,sha256=x,1\n../../lib/c.so,,\n/abs/d.so,,\n"e,f.so",,\ng.py,,\nh.so.1,,\n'
-    assert record_libraries(text) == ["a/b.so", "e,f.so"]
 
 
 def _read(inventory: Inventory) -> list[str]:

@@ -21,6 +21,10 @@ from chipdoctor.loader.symbols import TORCH_ABI_PROBES
 
 #: torch's libraries read, at most (a CUDA wheel's torch/lib holds about a dozen).
 MAX_TORCH_LIBRARIES = 32
+#: torch's own libraries (libc10.so, libc10_cuda.so, libtorch_cpu.so, libtorch_python.so, …),
+#: read before the others a wheel bundles in torch/lib (a ROCm wheel's hip, rocBLAS, MIOpen
+#: …), so that the cap never leaves out a library that defines torch's symbols.
+TORCH_OWN = ("libc10", "libtorch", "libcaffe2", "libshm")
 #: The missing symbols kept per library (the count is kept whole).
 MAX_SHOWN = 3
 
@@ -45,7 +49,8 @@ class SymbolCheck:
 
 
 def torch_libraries(evidence: Evidence, infos: dict[tuple[str, str], tuple[str, str]]) -> list[str]:
-    """The `*.so` files of torch/lib in the site that holds the installed torch."""
+    """The `*.so` files of torch/lib in the site that holds the installed torch, torch's own
+    first."""
     version = evidence.python.packages.get("torch")
     where = infos.get(("torch", version)) if version else None
     if where is None:
@@ -56,7 +61,8 @@ def torch_libraries(evidence: Evidence, infos: dict[tuple[str, str], tuple[str, 
     except UnreadableError:
         return []
     names = [entry for entry in entries if entry.startswith("lib") and entry.endswith(".so")]
-    return [f"{directory}/{name}" for name in sorted(names)[:MAX_TORCH_LIBRARIES]]
+    names.sort(key=lambda name: (not name.startswith(TORCH_OWN), name))
+    return [f"{directory}/{name}" for name in names[:MAX_TORCH_LIBRARIES]]
 
 
 def check(

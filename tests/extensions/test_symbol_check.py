@@ -137,6 +137,20 @@ def test_a_torch_library_that_cannot_be_read_claims_nothing(tree: Tree, tmp_path
     assert _extension_findings(check(tree, fixed()).findings) == {}
 
 
+def test_torchs_own_libraries_are_read_before_bundled_ones(
+    tree: Tree, tmp_path: Path, built: fake_torch.Built
+) -> None:
+    """A torch/lib with more bundled libraries than are read (a ROCm wheel's), all sorting
+    before libc10.so: torch's own are still asked, so nothing it defines is called missing."""
+    from chipdoctor.engine import check
+    from chipdoctor.extensions.symbols import MAX_TORCH_LIBRARIES
+
+    lib = tmp_path / "root" / SITE.lstrip("/") / "torch" / "lib"
+    for index in range(MAX_TORCH_LIBRARIES + 8):
+        shutil.copy(built.extensions["ext_ok"], lib / f"libamd{index:02}.so")
+    assert sorted(_extension_findings(check(tree, fixed()).findings)) == ["extmissing", "extold"]
+
+
 def test_check_on_a_real_virtual_environment(tmp_path: Path, built: fake_torch.Built) -> None:
     """`chipdoctor check --python` of a venv holding the fake distributions, end to end."""
     venv = tmp_path / "venv"

@@ -201,7 +201,14 @@ def test_wheel_names() -> None:
         ("2.2.0", "x86_64", "old"),
         ("1.13.1+cu117", "x86_64", "old"),
         ("2.6.0", "x86_64", "old"),
-        ("2.6.0+cu126", "x86_64", None),
+        ("2.6.0+cpu", "x86_64", "old"),
+        ("2.6.0+cu124", "x86_64", "old"),
+        ("2.6.0+cu126", "x86_64", "cxx11"),
+        ("2.6.0+rocm6.2.4", "x86_64", "cxx11"),
+        ("2.6.0+xpu", "x86_64", "cxx11"),
+        ("2.6.0+rocm6.1", "x86_64", None),
+        ("2.5.1+rocm6.2", "x86_64", "old"),
+        ("2.5.1+xpu", "x86_64", None),
         ("2.6.0+cpu.cxx11.abi", "x86_64", "cxx11"),
         ("2.6.0.dev20241220", "x86_64", None),
         ("2.7.0", "x86_64", "cxx11"),
@@ -214,7 +221,7 @@ def test_published_abi(version: str, machine: str, abi: str | None) -> None:
 
 
 def test_an_unknown_torch_abi_leaves_the_pick_to_setup_py() -> None:
-    """torch 2.6.0+cu126 (its ABI not sourced) under flash-attn 2.7.4's torch 2.5 wheel: the
+    """torch 2.6.0+cu126 (its ABI not told here) under flash-attn 2.7.4's torch 2.5 wheel: the
     torch line is wrong, the ABI cannot be told, and the fix does not guess it."""
     from chipdoctor.extensions.wheels import FlashWheel
     from chipdoctor.rules.extension_symbols import _wheel_finding

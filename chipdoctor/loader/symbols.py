@@ -55,7 +55,11 @@ TORCH_ABI_PROBES = {
 _SYM = struct.Struct("<IBBHQQ")
 _STB_GLOBAL, _STB_WEAK, _STB_GNU_UNIQUE = 1, 2, 10
 _STV_DEFAULT, _STV_PROTECTED = 0, 3
-_SHN_UNDEF = 0
+_SHN_UNDEF, _SHN_ABS = 0, 0xFFF1
+#: The symbol types glibc's `check_match` binds to (`ALLOWED_STT`: NOTYPE, OBJECT, FUNC,
+#: COMMON, TLS, GNU_IFUNC); a section or file symbol is no definition.
+_STT_TLS = 6
+_ALLOWED_STT = frozenset((0, 1, 2, 5, _STT_TLS, 10))
 #: Bounds. A large extension has some 10^5 dynamic symbols; libtorch_cpu.so about 10^5 too.
 MAX_SYMBOLS = 4_000_000
 MAX_NEEDED = 100_000
@@ -64,6 +68,9 @@ _MAX_HASH_TABLE = 64 << 20
 #: A string table up to this size is read in one piece where every undefined name is read.
 _WHOLE_STRINGS = 16 << 20
 _MAX_CHAIN = 1 << 16
+#: Hash-chain entries read in one `defined_symbols` call, at most: a real table's chains hold
+#: a few entries each, while 10^5 names down chains of _MAX_CHAIN would never end.
+_MAX_STEPS = 1 << 21
 _CHUNK = 4096
 #: The unresolved symbols kept by name (the count is kept whole).
 MAX_FIRST = 16
@@ -141,12 +148,12 @@ class _Table:
             if len(self.strings) < self.strings_size:
                 raise SymbolError("truncated string table")
 
-    def symbol(self, index: int) -> tuple[int, int, int, int]:
-        """(st_name, bind, visibility, st_shndx) of symbol `index`."""
+    def symbol(self, index: int) -> tuple[int, int, int, int, int, int]:
+        """(st_name, st_info, st_other, st_shndx, st_value, st_size) of symbol `index`."""
         raw = self.read(self.symbols_at + index * _SYM.size, _SYM.size)
         if len(raw) < _SYM.size:
             raise SymbolError("truncated dynamic symbol table")
-        return self._fields(raw, 0)
+        return _SYM.unpack(raw)
 
     @staticmethod
     def _fields(raw: bytes, offset: int) -> tuple[int, int, int, int]:
@@ -226,7 +233,14 @@ class _GnuHash:
             raise SymbolError("truncated .gnu.hash table")
         nbuckets, self.symoffset, bloom_size, self.shift = struct.unpack("<IIII", head)
         fixed = 16 + bloom_size * 8 + nbuckets * 4
-        if nbuckets == 0 or bloom_size == 0 or fixed > min(size, _MAX_HASH_TABLE):
+        # NOTE: glibc asserts the bloom filter's size a power of two (elf/dl-lookup.c
+        # `_dl_setup_hash`) and indexes it by mask, so another size is no table it reads.
+        if (
+            nbuckets == 0
+            or bloom_size == 0
+            or bloom_size & (bloom_size - 1)
+            or fixed > min(size, _MAX_HASH_TABLE)
+        ):
             raise SymbolError("implausible .gnu.hash table")
         if self.symoffset > table.count:
             raise SymbolError(".gnu.hash starts past the symbol table")
@@ -238,6 +252,7 @@ class _GnuHash:
         self.chains_at = offset + fixed
         self.chains_end = offset + size
         self.table = table
+        self.steps = _MAX_STEPS
 
     def defines(self, name: str) -> bool:
         wanted = name.encode()
@@ -252,6 +267,9 @@ class _GnuHash:
         if index < self.symoffset:
             raise SymbolError(f"bucket {index} points before the hashed symbols")
         for _ in range(_MAX_CHAIN):
+            self.steps -= 1
+            if self.steps < 0:
+                raise SymbolError(f"hash chains longer than {_MAX_STEPS} in all")
             where = self.chains_at + (index - self.symoffset) * 4
             if index >= self.table.count or where + 4 > self.chains_end:
                 raise SymbolError("hash chain runs past the symbol table")
@@ -267,13 +285,20 @@ class _GnuHash:
         raise SymbolError(f"hash chain longer than {_MAX_CHAIN}")
 
     def _exports(self, index: int, wanted: bytes) -> bool:
-        st_name, bind, visibility, shndx = self.table.symbol(index)
+        """Whether symbol `index` is a definition of `wanted` the loader binds to: glibc's
+        `check_match` skips an undefined entry, one without a value (an absolute or TLS
+        symbol may have 0) and a type outside ALLOWED_STT; `do_lookup_x` then takes a global,
+        weak or unique one."""
+        st_name, info, other, shndx, value, _ = self.table.symbol(index)
         if self.table.name(st_name, len(wanted) + 1) != wanted:
             return False
+        kind = info & 0xF
         return (
             shndx != _SHN_UNDEF
-            and bind in (_STB_GLOBAL, _STB_WEAK, _STB_GNU_UNIQUE)
-            and visibility in (_STV_DEFAULT, _STV_PROTECTED)
+            and (value != 0 or shndx == _SHN_ABS or kind == _STT_TLS)
+            and kind in _ALLOWED_STT
+            and info >> 4 in (_STB_GLOBAL, _STB_WEAK, _STB_GNU_UNIQUE)
+            and other & 3 in (_STV_DEFAULT, _STV_PROTECTED)
         )
 
 

@@ -323,3 +323,77 @@ def test_offsets_past_any_file_cannot_tell(built: Built, tmp_path: Path, field: 
     if field != ".gnu.hash":
         with pytest.raises(UnreadableError):
             needed_symbols_of(path, "libc10.so")
+
+
+def _patched(data: bytes, name: str, **fields: int) -> bytes:
+    """`data` with the fields of dynamic symbol `name` (info, shndx, value) set."""
+    read = lambda o, s: data[o : o + s]  # noqa: E731
+    symbols, strings = find_section(read, ".dynsym"), find_section(read, ".dynstr")
+    assert symbols is not None and strings is not None
+    out = bytearray(data)
+    for at in range(symbols[0], symbols[0] + symbols[1], 24):
+        st_name = struct.unpack_from("<I", data, at)[0]
+        start = strings[0] + st_name
+        if data[start : data.index(b"\0", start)] == name.encode():
+            for field, offset, form in (("info", 4, "<B"), ("shndx", 6, "<H"), ("value", 8, "<Q")):
+                if field in fields:
+                    struct.pack_into(form, out, at + offset, fields[field])
+            return bytes(out)
+    raise AssertionError(f"{name} not in .dynsym")
+
+
+@pytest.mark.parametrize(
+    ("fields", "defined"),
+    [
+        ({}, True),
+        ({"value": 0}, False),  # no value: glibc's check_match skips it
+        ({"value": 0, "shndx": 0xFFF1}, True),  # an absolute symbol may be 0
+        ({"info": (1 << 4) | 3}, False),  # STT_SECTION: no definition
+        ({"info": (0 << 4) | 2}, False),  # STB_LOCAL
+        ({"info": (2 << 4) | 2}, True),  # STB_WEAK
+        ({"shndx": 0}, False),  # undefined
+    ],
+)
+def test_which_entries_define_a_name(
+    built: Built, tmp_path: Path, fields: dict[str, int], defined: bool
+) -> None:
+    """The reader and the real loader (loading ext_ok, which calls it) agree."""
+    name = "_ZN3c105touchEi"
+    data = _patched((built.torch_lib / "libc10.so").read_bytes(), name, **fields)
+    found = defined_symbols(lambda o, s: data[o : o + s], [name])
+    assert (name in found) is defined
+    (tmp_path / "libc10.so").write_bytes(data)
+    assert _loads(built.extensions["ext_ok"], tmp_path) == ("ok" if defined else name)
+
+
+def test_a_bloom_filter_not_a_power_of_two_cannot_tell(built: Built) -> None:
+    data = bytearray((built.torch_lib / "libc10.so").read_bytes())
+    offset, _ = _gnu_hash_at(bytes(data))
+    struct.pack_into("<I", data, offset + 8, 3)
+    with pytest.raises(SymbolError, match="implausible"):
+        defined_symbols(lambda o, s: bytes(data[o : o + s]), ["_ZN3c105touchEi"])
+
+
+def test_chain_walks_are_bounded_in_all(built: Built, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every bucket sent down one chain that ends only at the table's last symbol: each
+    lookup stays under the per-chain bound, the walks of many names together do not."""
+    from chipdoctor.loader import symbols
+
+    data = bytearray((built.torch_lib / "libc10.so").read_bytes())
+    offset, size = _gnu_hash_at(bytes(data))
+    nbuckets, symoffset, bloom, _ = struct.unpack_from("<IIII", data, offset)
+    chains = offset + 16 + bloom * 8 + nbuckets * 4
+    for at in range(offset + 16, offset + 16 + bloom * 8, 8):
+        struct.pack_into("<Q", data, at, (1 << 64) - 1)
+    for at in range(offset + 16 + bloom * 8, chains, 4):
+        struct.pack_into("<I", data, at, symoffset)
+    for at in range(chains, offset + size - 4, 4):
+        struct.pack_into("<I", data, at, 0)
+    struct.pack_into("<I", data, offset + size - 4, 1)
+    length = (size - (chains - offset)) // 4
+    names = [f"_ZN3c10{len(str(i)) + 1}x{i}Ev" for i in range(40)]
+    frozen = bytes(data)
+    monkeypatch.setattr(symbols, "_MAX_STEPS", length * 10)
+    assert defined_symbols(lambda o, s: frozen[o : o + s], names[:5]) == frozenset()
+    with pytest.raises(SymbolError, match="in all"):
+        defined_symbols(lambda o, s: frozen[o : o + s], names)

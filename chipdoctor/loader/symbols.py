@@ -205,7 +205,10 @@ def needed_torch_symbols(read: ReadAt) -> tuple[str, ...]:
                 continue
             if not is_torch_symbol(table.name(st_name, 64).decode("latin-1")):
                 continue
-            found.append(table.name(st_name).decode("utf-8", errors="replace"))
+            try:
+                found.append(table.name(st_name).decode())
+            except UnicodeDecodeError:
+                continue  # no name a lookup could match, nor a snapshot keep (torch's: ASCII)
             if len(found) > MAX_NEEDED:
                 raise SymbolError(f"more than {MAX_NEEDED} torch symbols needed")
     return tuple(found)

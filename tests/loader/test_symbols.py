@@ -397,3 +397,12 @@ def test_chain_walks_are_bounded_in_all(built: Built, monkeypatch: pytest.Monkey
     assert defined_symbols(lambda o, s: frozen[o : o + s], names[:5]) == frozenset()
     with pytest.raises(SymbolError, match="in all"):
         defined_symbols(lambda o, s: frozen[o : o + s], names)
+
+
+def test_a_name_that_is_not_utf8_is_not_claimed(built: Built) -> None:
+    """Bytes no lookup could match (a U+FFFD stand-in would be "missing" everywhere)."""
+    data = (built.extensions["ext_missing"]).read_bytes()
+    assert ABSENT.encode() + b"\0" in data  # in .dynstr (and .strtab)
+    broken = data.replace(ABSENT.encode() + b"\0", b"_ZN3c106\xffbsentEi\0")
+    needed = needed_torch_symbols(lambda o, s: broken[o : o + s])
+    assert needed and all("\ufffd" not in name and "bsent" not in name for name in needed)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from chipdoctor.evidence.base import Evidence, UnreadableError
 from chipdoctor.extensions import extension_names
@@ -72,6 +72,16 @@ def archive_url(text: str) -> str | None:
     return url if isinstance(url, str) and len(url) <= _MAX_URL else None
 
 
+def wheel_file_name(url: str) -> str:
+    """The file name at the end of `url`'s path, percent-decoded: a query (`?download=true`)
+    or fragment (`#sha256=…`) is no part of it."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:  # an invalid IPv6 netloc
+        return ""
+    return unquote(path.rsplit("/", 1)[-1])
+
+
 def flash_wheels(
     evidence: Evidence, infos: dict[tuple[str, str], tuple[str, str]]
 ) -> list[FlashWheel]:
@@ -88,7 +98,7 @@ def flash_wheels(
         except UnreadableError:
             continue
         url = archive_url(text) if text else None
-        file_name = unquote(url.rsplit("/", 1)[-1]) if url else ""
+        file_name = wheel_file_name(url) if url else ""
         match = FLASH_WHEEL.fullmatch(file_name)
         if match is None or match["version"] != public_version(version):
             continue

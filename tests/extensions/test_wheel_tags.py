@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from chipdoctor.extensions.torch_abi import published_abi
-from chipdoctor.extensions.wheels import FLASH_WHEEL, archive_url
+from chipdoctor.extensions.wheels import FLASH_WHEEL, archive_url, wheel_file_name
 from tests import fake_torch
 
 TAG = f"cp{sys.version_info[0]}{sys.version_info[1]}"
@@ -180,6 +180,25 @@ def test_one_finding_where_the_wheel_and_its_symbols_both_tell(tmp_path: Path) -
 )
 def test_what_is_not_an_archive_record(text: str) -> None:
     assert archive_url(text) is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///w/flash_attn-2.6.3%2Bcu123torch2.4cxx11abiFALSE-cp310-cp310-linux_x86_64.whl",
+        "https://h/d/flash_attn-2.6.3+cu123torch2.4cxx11abiFALSE-cp310-cp310-linux_x86_64.whl"
+        "?download=true",
+        "https://h/d/flash_attn-2.6.3+cu123torch2.4cxx11abiFALSE-cp310-cp310-linux_x86_64.whl"
+        "#sha256=00",
+    ],
+)
+def test_the_file_name_of_a_recorded_url(url: str) -> None:
+    name = "flash_attn-2.6.3+cu123torch2.4cxx11abiFALSE-cp310-cp310-linux_x86_64.whl"
+    assert wheel_file_name(url) == name
+
+
+def test_a_url_that_does_not_parse_names_no_file() -> None:
+    assert wheel_file_name("http://[::1/flash_attn.whl") == ""
 
 
 def test_wheel_names() -> None:

@@ -20,7 +20,7 @@ from chipdoctor.evidence.host import HostEvidence
 from chipdoctor.evidence.snapshot import RecordingEvidence, SnapshotEvidence
 from chipdoctor.model import Finding
 from tests import fake_torch
-from tests.fake_torch import ABSENT, OLD_NAME
+from tests.fake_torch import ABSENT, OLD_NAME, write_dist
 from tests.planning import fixed
 
 SITE = "/opt/venv/lib/python3.11/site-packages"
@@ -39,33 +39,17 @@ class Tree(HostEvidence):
         return PythonInfo("3.11.9", PACKAGES, (SITE,))
 
 
-def _dist(site: Path, name: str, version: str, files: dict[str, Path], requires: bool) -> None:
-    info = site / f"{name}-{version}.dist-info"
-    info.mkdir(parents=True)
-    extra = "Requires-Dist: torch\n" if requires else ""
-    (info / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{extra}\n"
-    )
-    rows = [f"{name}-{version}.dist-info/METADATA,,"]
-    for relative, source in files.items():
-        target = site / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(source, target)
-        rows.append(f"{relative},sha256=x,{target.stat().st_size}")
-    (info / "RECORD").write_text("\n".join(rows) + "\n")
-
-
 def populate(site: Path, built: fake_torch.Built) -> None:
-    _dist(
+    write_dist(
         site,
         "torch",
         PACKAGES["torch"],
         {"torch/lib/libc10.so": built.torch_lib / "libc10.so"},
-        False,
+        requires=False,
     )
     for name, library in LIBRARIES.items():
         files = {f"{name}/_C.cpython-311-x86_64-linux-gnu.so": built.extensions[library]}
-        _dist(site, name, PACKAGES[name], files, True)
+        write_dist(site, name, PACKAGES[name], files)
 
 
 @pytest.fixture(scope="module")
@@ -195,7 +179,7 @@ def test_a_vendor_extension_resolves_through_its_own_library(
         "torch_npu/lib/libtorch_npu.so": own,
         "torch_npu/_C.so": built.extensions["ext_missing"],
     }
-    _dist(site, "torch_npu", "2.5.1", files, False)
+    write_dist(site, "torch_npu", "2.5.1", files, requires=False)
     tree = Tree(tmp_path / "root")
     tree.__dict__["python"] = PythonInfo("3.11.9", {**PACKAGES, "torch-npu": "2.5.1"}, (SITE,))
     found = _extension_findings(check(tree, fixed()).findings)
@@ -215,9 +199,15 @@ def test_flash_attn_is_reported_once(tmp_path: Path, built: fake_torch.Built) ->
     from chipdoctor.engine import check
 
     site = tmp_path / "root" / SITE.lstrip("/")
-    _dist(site, "torch", "2.3.0", {"torch/lib/libc10.so": built.torch_lib / "libc10.so"}, False)
+    write_dist(
+        site,
+        "torch",
+        "2.3.0",
+        {"torch/lib/libc10.so": built.torch_lib / "libc10.so"},
+        requires=False,
+    )
     library = {"flash_attn_2_cuda.cpython-311-x86_64-linux-gnu.so": built.extensions["ext_missing"]}
-    _dist(site, "flash_attn", "2.5.7", library, True)
+    write_dist(site, "flash_attn", "2.5.7", library)
     tree = Tree(tmp_path / "root")
     tree.__dict__["python"] = PythonInfo(
         "3.11.9", {"torch": "2.3.0", "flash-attn": "2.5.7"}, (SITE,)

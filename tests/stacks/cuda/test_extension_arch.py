@@ -22,6 +22,7 @@ from chipdoctor.stacks.cuda import facts
 from chipdoctor.stacks.cuda.probe import CudaProbe
 from chipdoctor.stacks.cuda.rules import evaluate
 from tests.conftest import FIXTURES, write_tool
+from tests.fake_torch import write_dist
 from tests.planning import fixed
 
 SITE = "/opt/venv/lib/python3.11/site-packages"
@@ -46,20 +47,12 @@ class Tree(HostEvidence):
 
 
 def _dist(root: Path, name: str, version: str, libraries: dict[str, Path]) -> None:
-    """A wheel-installed distribution requiring torch whose RECORD lists `libraries`."""
+    """A wheel-installed distribution requiring torch whose RECORD lists `libraries` (and a
+    file outside its site, never read)."""
     site = root / SITE.lstrip("/")
-    info = site / f"{name}-{version}.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nRequires-Dist: torch\n\n"
-    )
-    rows = [f"{name}-{version}.dist-info/METADATA,,", "../../../bin/tool,,"]
-    for relative, source in libraries.items():
-        target = site / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(source, target)
-        rows.append(f"{relative},sha256=x,{target.stat().st_size}")
-    (info / "RECORD").write_text("\n".join(rows) + "\n")
+    write_dist(site, name, version, libraries)
+    with (site / f"{name}-{version}.dist-info" / "RECORD").open("a") as record:
+        record.write("../../../bin/tool,,\n")
 
 
 def _tree(root: Path, query: str, libraries: dict[str, Path]) -> Tree:

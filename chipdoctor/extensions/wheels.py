@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from chipdoctor.evidence.base import Evidence, UnreadableError
-from chipdoctor.extensions import extension_names
-from chipdoctor.extensions.installed import plain
+from chipdoctor.extensions.installed import extension_dists
 from chipdoctor.versions import public_version
 
 #: A flash-attn release wheel's file name, as its build workflow names it.
@@ -86,15 +85,10 @@ def flash_wheels(
     evidence: Evidence, infos: dict[tuple[str, str], tuple[str, str]]
 ) -> list[FlashWheel]:
     """The torch extensions installed from a flash-attn release wheel, by its file name."""
-    packages = evidence.python.packages
     found: list[FlashWheel] = []
-    for name in extension_names(evidence):
-        version = packages.get(name)
-        where = infos.get((name, version)) if version else None
-        if version is None or where is None or not plain(name, version):
-            continue
+    for name, version, site, dist_info in extension_dists(evidence, infos):
         try:
-            text = evidence.read_text(f"{where[0]}/{where[1]}/direct_url.json")
+            text = evidence.read_text(f"{site}/{dist_info}/direct_url.json")
         except UnreadableError:
             continue
         url = archive_url(text) if text else None

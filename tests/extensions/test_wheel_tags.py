@@ -254,3 +254,19 @@ def test_an_unknown_torch_abi_leaves_the_pick_to_setup_py() -> None:
     assert str(found.fix).startswith("Let flash-attn's setup.py pick its wheel")
     assert "cxx11abi" not in str(found.fix)
     assert _wheel_finding(wheel, "2.5.1", None, "") is None  # the right line, ABI unknown
+
+
+def test_a_release_the_table_does_not_know_is_not_said_to_lack_a_wheel() -> None:
+    """flash-attn 2.9.9 (not in extension_builds' sourced table) for torch 2.5 on torch 2.8:
+    whether it has a torch 2.8 wheel is unknown, so its setup.py picks (or builds)."""
+    from chipdoctor.extensions.wheels import FlashWheel
+    from chipdoctor.rules.extension_symbols import _wheel_finding
+
+    name = "flash_attn-2.9.9+cu12torch2.5cxx11abiTRUE-cp311-cp311-linux_x86_64.whl"
+    wheel = FlashWheel("flash-attn", "2.9.9", name, "2.5", True)
+    found = _wheel_finding(wheel, "2.8.0", "cxx11", "")
+    assert found is not None
+    assert str(found.fix).startswith("Let flash-attn's setup.py pick its wheel")
+    known = FlashWheel("flash-attn", "2.5.5", name.replace("2.9.9", "2.5.5"), "2.2", True)
+    lacking = _wheel_finding(known, "2.8.0", "cxx11", "")
+    assert lacking is not None and "FLASH_ATTENTION_FORCE_BUILD=TRUE" in str(lacking.fix)

@@ -5,7 +5,9 @@ another torch (or the other C++ ABI), told without importing anything.
 Per extension library (extensions/installed.py), its undefined symbols in torch's namespaces
 (loader/symbols.py) are looked up in torch's own libraries (`torch/lib/*.so` of the site that
 holds torch) and in the extension's other libraries (torch_npu's `_C` needs `libtorch_npu.so`);
-what none of them defines is what the loader cannot resolve. One evidence read per library
+and in the vendor extensions' libraries (an extension built for torch_musa needs
+`c10::musa::…`, which libtorch_musa defines, not torch); what none of them defines is what
+the loader cannot resolve. One evidence read per library
 (`unresolved_symbols`), so a snapshot records what was missing, not the thousands of names a
 large extension needs. Where a library (or one of torch's) cannot be read, nothing is claimed
 for it: a symbol an unread library might define is not "missing".
@@ -16,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chipdoctor.evidence.base import Evidence, NotRecorded, UnreadableError
+from chipdoctor.extensions import VENDOR_EXTENSIONS
 from chipdoctor.extensions.installed import dist_infos, torch_extensions
 from chipdoctor.loader.symbols import TORCH_ABI_PROBES
 
@@ -79,11 +82,15 @@ def check(
     if not libraries:
         return SymbolCheck(torch_abi, ())
     gaps: list[Gap] = []
-    for extension in torch_extensions(evidence, infos):
+    extensions = torch_extensions(evidence, infos)
+    vendors = [lib for ext in extensions if ext.name in VENDOR_EXTENSIONS for lib in ext.libraries]
+    for extension in extensions:
         for library in extension.libraries:
             # NOTE: a library of its own may define them (torch_npu's `_C` needs
-            # libtorch_npu.so), so the distribution's other libraries are asked after torch's.
-            others = tuple(lib for lib in extension.libraries if lib != library)
+            # libtorch_npu.so), so the distribution's other libraries are asked after torch's,
+            # then the vendor extensions'.
+            own = [lib for lib in extension.libraries if lib != library]
+            others = tuple(dict.fromkeys([*own, *(lib for lib in vendors if lib != library)]))
             try:
                 found = evidence.unresolved_symbols(library, (*libraries, *others))
             except (NotRecorded, UnreadableError):

@@ -6,7 +6,8 @@ Per extension library (extensions/installed.py), its undefined symbols in torch'
 (loader/symbols.py) are looked up in torch's own libraries (`torch/lib/*.so` of the site that
 holds torch) and in the extension's other libraries (torch_npu's `_C` needs `libtorch_npu.so`);
 and in the vendor extensions' libraries (an extension built for torch_musa needs
-`c10::musa::…`, which libtorch_musa defines, not torch); what none of them defines is what
+`c10::musa::…`, which torch_musa defines, not torch: MooreThreads/torch_musa
+torch_musa/csrc/core/MUSAStream.h); what none of them defines is what
 the loader cannot resolve. One evidence read per library
 (`unresolved_symbols`), so a snapshot records what was missing, not the thousands of names a
 large extension needs. Where a library (or one of torch's) cannot be read, nothing is claimed

@@ -167,7 +167,8 @@ def test_a_vendor_extension_resolves_through_its_own_library(
 ) -> None:
     """torch_npu's `_C` needs what its own libtorch_npu.so defines (here c10::absent, which
     torch lacks): no finding, though its METADATA does not name torch; nor for extmissing, an
-    extension needing the same (built for torch_npu, as `c10::npu::…` once was)."""
+    extension needing the same (as one built for torch_musa needs its `c10::musa::…`,
+    torch_musa/csrc/core/MUSAStream.h)."""
     from chipdoctor.engine import check
 
     site = tmp_path / "root" / SITE.lstrip("/")

@@ -54,7 +54,7 @@ class SymbolCheck:
 
 def torch_libraries(evidence: Evidence, infos: dict[tuple[str, str], tuple[str, str]]) -> list[str]:
     """The `*.so` files of torch/lib in the site that holds the installed torch, torch's own
-    first."""
+    kept first where there are more than are read."""
     version = evidence.python.packages.get("torch")
     where = infos.get(("torch", version)) if version else None
     if where is None:
@@ -66,7 +66,8 @@ def torch_libraries(evidence: Evidence, infos: dict[tuple[str, str], tuple[str, 
         return []
     names = [entry for entry in entries if entry.startswith("lib") and entry.endswith(".so")]
     names.sort(key=lambda name: (not name.startswith(TORCH_OWN), name))
-    return [f"{directory}/{name}" for name in names[:MAX_TORCH_LIBRARIES]]
+    # NOTE: in name order again: a snapshot answers for the providers it asked, in its order.
+    return [f"{directory}/{name}" for name in sorted(names[:MAX_TORCH_LIBRARIES])]
 
 
 def check(

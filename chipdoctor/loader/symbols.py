@@ -63,6 +63,9 @@ _ALLOWED_STT = frozenset((0, 1, 2, 5, _STT_TLS, 10))
 #: Bounds. A large extension has some 10^5 dynamic symbols; libtorch_cpu.so about 10^5 too.
 MAX_SYMBOLS = 4_000_000
 MAX_NEEDED = 100_000
+#: The needed names' bytes in all: entries may share one long name, so the count alone
+#: (10^5 names of up to 64 KiB) would allow gigabytes.
+MAX_NEEDED_BYTES = 32 << 20
 _MAX_NAME = 1 << 16
 _MAX_HASH_TABLE = 64 << 20
 #: A string table up to this size is read in one piece where every undefined name is read.
@@ -198,6 +201,7 @@ def needed_torch_symbols(read: ReadAt) -> tuple[str, ...]:
     """
     table = _Table(read, whole_strings=True)
     found: list[str] = []
+    size = 0
     for start, raw in table.chunks():
         for offset in range(0, len(raw), _SYM.size):
             st_name, bind, _, shndx = table._fields(raw, offset)
@@ -209,8 +213,9 @@ def needed_torch_symbols(read: ReadAt) -> tuple[str, ...]:
                 found.append(table.name(st_name).decode())
             except UnicodeDecodeError:
                 continue  # no name a lookup could match, nor a snapshot keep (torch's: ASCII)
-            if len(found) > MAX_NEEDED:
-                raise SymbolError(f"more than {MAX_NEEDED} torch symbols needed")
+            size += len(found[-1])
+            if len(found) > MAX_NEEDED or size > MAX_NEEDED_BYTES:
+                raise SymbolError(f"more than {MAX_NEEDED} torch symbols needed, or too long")
     return tuple(found)
 
 

@@ -406,3 +406,17 @@ def test_a_name_that_is_not_utf8_is_not_claimed(built: Built) -> None:
     broken = data.replace(ABSENT.encode() + b"\0", b"_ZN3c106\xffbsentEi\0")
     needed = needed_torch_symbols(lambda o, s: broken[o : o + s])
     assert needed and all("\ufffd" not in name and "bsent" not in name for name in needed)
+
+
+def test_needed_names_are_bounded_in_bytes(built: Built, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Entries may share one 64 KiB name: the bytes kept are bounded, not only the count."""
+    from chipdoctor.loader import symbols
+
+    data = built.extensions["ext_missing"].read_bytes()
+    read = lambda o, s: data[o : o + s]  # noqa: E731
+    size = sum(map(len, needed_torch_symbols(read)))
+    monkeypatch.setattr(symbols, "MAX_NEEDED_BYTES", size)
+    assert needed_torch_symbols(read)
+    monkeypatch.setattr(symbols, "MAX_NEEDED_BYTES", size - 1)
+    with pytest.raises(SymbolError, match="too long"):
+        needed_torch_symbols(read)

@@ -420,3 +420,17 @@ def test_needed_names_are_bounded_in_bytes(built: Built, monkeypatch: pytest.Mon
     monkeypatch.setattr(symbols, "MAX_NEEDED_BYTES", size - 1)
     with pytest.raises(SymbolError, match="too long"):
         needed_torch_symbols(read)
+
+
+@pytest.mark.parametrize(("at", "value"), [(4, 1), (5, 2), (18, 3)])
+def test_other_classes_byte_orders_and_machines_are_refused(
+    built: Built, at: int, value: int
+) -> None:
+    """ELFCLASS32, ELFDATA2MSB, EM_386 in a real library's header: refused, never misread."""
+    data = bytearray((built.torch_lib / "libc10.so").read_bytes())
+    data[at] = value
+    read = lambda o, s: bytes(data[o : o + s])  # noqa: E731
+    with pytest.raises(SymbolError, match="64-bit little-endian"):
+        needed_torch_symbols(read)
+    with pytest.raises(SymbolError, match="64-bit little-endian"):
+        defined_symbols(read, ["_ZN3c105touchEi"])

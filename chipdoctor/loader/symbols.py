@@ -146,8 +146,13 @@ class _Table:
             raise SymbolError(f"implausible dynamic symbol table ({self.count} symbols)")
         self.strings_at, self.strings_size = dynstr
         self.strings: bytes | None = None
-        if whole_strings and self.strings_size <= _WHOLE_STRINGS:
-            self.strings = read(self.strings_at, self.strings_size)
+        if whole_strings:
+            self.read_strings()
+
+    def read_strings(self) -> None:
+        """The string table in one piece, where it is small enough, for reading every name."""
+        if self.strings_size <= _WHOLE_STRINGS:
+            self.strings = self.read(self.strings_at, self.strings_size)
             if len(self.strings) < self.strings_size:
                 raise SymbolError("truncated string table")
 
@@ -221,20 +226,52 @@ def needed_torch_symbols(read: ReadAt) -> tuple[str, ...]:
 
 def defined_symbols(read: ReadAt, names: Iterable[str]) -> frozenset[str]:
     """Which of `names` the object exports (defined, global, weak or unique, of default or
-    protected visibility), looked up through its `.gnu.hash` table as the loader does.
+    protected visibility), looked up through its `.gnu.hash` table as the loader does; an
+    object linked with `--hash-style=sysv` (no `.gnu.hash`) is read through its whole table.
 
-    Raises ElfError or SymbolError (no GNU hash table, or one that does not add up).
+    Raises ElfError or SymbolError (a table that does not add up).
     """
     table = _Table(read)
-    lookup = _GnuHash(table)
+    hashed = find_section(read, ".gnu.hash")
+    if hashed is None:
+        table.read_strings()
+        return _scan(table, names)
+    lookup = _GnuHash(table, hashed)
     return frozenset(name for name in dict.fromkeys(names) if lookup.defines(name))
 
 
+def _binds(info: int, other: int, shndx: int, value: int) -> bool:
+    """Whether an entry is a definition the loader binds to: glibc's `check_match` skips an
+    undefined entry, one without a value (an absolute or TLS symbol may have 0) and a type
+    outside ALLOWED_STT; `do_lookup_x` then takes a global, weak or unique one."""
+    kind = info & 0xF
+    return (
+        shndx != _SHN_UNDEF
+        and (value != 0 or shndx == _SHN_ABS or kind == _STT_TLS)
+        and kind in _ALLOWED_STT
+        and info >> 4 in (_STB_GLOBAL, _STB_WEAK, _STB_GNU_UNIQUE)
+        and other & 3 in (_STV_DEFAULT, _STV_PROTECTED)
+    )
+
+
+def _scan(table: _Table, names: Iterable[str]) -> frozenset[str]:
+    """Of `names`, those the table's entries define, read entry by entry (one pass over a
+    table of at most MAX_SYMBOLS entries)."""
+    wanted = {name.encode(): name for name in names}
+    longest = max(map(len, wanted), default=0)
+    found: set[str] = set()
+    for _, raw in table.chunks():
+        for offset in range(0, len(raw), _SYM.size):
+            st_name, info, other, shndx, value, _ = _SYM.unpack_from(raw, offset)
+            if st_name != 0 and _binds(info, other, shndx, value):
+                name = wanted.get(table.name(st_name, longest + 1))
+                if name is not None:
+                    found.add(name)
+    return frozenset(found)
+
+
 class _GnuHash:
-    def __init__(self, table: _Table) -> None:
-        section = find_section(table.read, ".gnu.hash")
-        if section is None:
-            raise SymbolError("no .gnu.hash table")
+    def __init__(self, table: _Table, section: tuple[int, int]) -> None:
         offset, size = section
         head = table.read(offset, 16)
         if len(head) < 16:
@@ -293,20 +330,10 @@ class _GnuHash:
         raise SymbolError(f"hash chain longer than {_MAX_CHAIN}")
 
     def _exports(self, index: int, wanted: bytes) -> bool:
-        """Whether symbol `index` is a definition of `wanted` the loader binds to: glibc's
-        `check_match` skips an undefined entry, one without a value (an absolute or TLS
-        symbol may have 0) and a type outside ALLOWED_STT; `do_lookup_x` then takes a global,
-        weak or unique one."""
+        """Whether symbol `index` is a definition of `wanted` the loader binds to."""
         st_name, info, other, shndx, value, _ = self.table.symbol(index)
-        if self.table.name(st_name, len(wanted) + 1) != wanted:
-            return False
-        kind = info & 0xF
-        return (
-            shndx != _SHN_UNDEF
-            and (value != 0 or shndx == _SHN_ABS or kind == _STT_TLS)
-            and kind in _ALLOWED_STT
-            and info >> 4 in (_STB_GLOBAL, _STB_WEAK, _STB_GNU_UNIQUE)
-            and other & 3 in (_STV_DEFAULT, _STV_PROTECTED)
+        return self.table.name(st_name, len(wanted) + 1) == wanted and _binds(
+            info, other, shndx, value
         )
 
 

@@ -434,3 +434,31 @@ def test_other_classes_byte_orders_and_machines_are_refused(
         needed_torch_symbols(read)
     with pytest.raises(SymbolError, match="64-bit little-endian"):
         defined_symbols(read, ["_ZN3c105touchEi"])
+
+
+def test_an_object_without_a_gnu_hash_table(built: Built, tmp_path: Path) -> None:
+    """libc10.so linked with --hash-style=sysv (no .gnu.hash): read through its whole table,
+    the same answer as nm and as the GNU-hash build."""
+    out = tmp_path / "libc10.so"
+    source = tmp_path / "c10.cpp"
+    source.write_text(fake_torch.C10)
+    subprocess.run(
+        [
+            fake_torch.gxx(),
+            "-shared",
+            "-fPIC",
+            "-Wl,--hash-style=sysv",
+            "-o",
+            str(out),
+            str(source),
+        ],
+        check=True,
+    )
+    data = out.read_bytes()
+    read = lambda o, s: data[o : o + s]  # noqa: E731
+    assert find_section(read, ".gnu.hash") is None
+    exported = {sym for kind, sym in _nm("--defined-only", str(out)) if kind in "TWVDBRui"}
+    asked = sorted(exported | {ABSENT, OLD_NAME, SECRET, "_ZN3c10nope"})
+    assert defined_symbols(read, asked) == frozenset(exported)
+    hashed = _reader(built.torch_lib / "libc10.so")
+    assert defined_symbols(hashed, asked) == defined_symbols(read, asked)

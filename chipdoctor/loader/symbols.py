@@ -210,7 +210,9 @@ def needed_torch_symbols(read: ReadAt) -> tuple[str, ...]:
     for start, raw in table.chunks():
         for offset in range(0, len(raw), _SYM.size):
             st_name, bind, _, shndx = table._fields(raw, offset)
-            if shndx != _SHN_UNDEF or bind != _STB_GLOBAL or st_name == 0 or start + offset == 0:
+            if shndx != _SHN_UNDEF or bind != _STB_GLOBAL or st_name == 0:
+                continue
+            if start == offset == 0:  # entry 0 is the reserved null symbol (gABI)
                 continue
             if not is_torch_symbol(table.name(st_name, 64).decode("latin-1")):
                 continue

@@ -33,8 +33,9 @@ class Extension:
 
 
 def record_libraries(text: str) -> list[str]:
-    """The `.so` paths a RECORD lists inside its site directory (none outside it: `../`); none
-    from one that is not CSV (a field past csv's size limit, a NUL under Python < 3.11)."""
+    """The `.so` paths a RECORD lists inside its site directory (none outside it: `../`), each
+    once; none from one that is not CSV (a field past csv's size limit, a NUL under Python <
+    3.11)."""
     found: list[str] = []
     try:
         for row in csv.reader(text.splitlines()):
@@ -43,7 +44,7 @@ def record_libraries(text: str) -> list[str]:
                 found.append(path)
     except csv.Error:
         return []
-    return found
+    return list(dict.fromkeys(found))
 
 
 def dist_infos(evidence: Evidence) -> dict[tuple[str, str], tuple[str, str]]:

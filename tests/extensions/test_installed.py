@@ -6,7 +6,9 @@ from chipdoctor.extensions.installed import record_libraries
 
 
 def test_record_paths_are_bounded_to_the_site() -> None:
-    text = 'a/b.so,sha256=x,1\n../../lib/c.so,,\n/abs/d.so,,\n"e,f.so",,\ng.py,,\nh.so.1,,\n'
+    text = (
+        'a/b.so,sha256=x,1\n../../lib/c.so,,\n/abs/d.so,,\n"e,f.so",,\ng.py,,\nh.so.1,,\na/b.so,,\n'
+    )
     assert record_libraries(text) == ["a/b.so", "e,f.so"]
 
 

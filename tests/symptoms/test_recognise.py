@@ -220,3 +220,27 @@ def test_the_same_text_on_another_stack() -> None:
     [npu] = for_stacks(recognise([line]), ("ascend",))
     assert gpu.kind == TORCH_NOT_CUDA
     assert npu.kind == TORCH_CUDA_CALL
+
+
+@pytest.mark.parametrize(
+    ("line", "torch_npu"),
+    [
+        # names the CPU torch 2.13.0's libtorch_cpu.so exports (`nm -D --defined-only`): "npu"
+        # inside "grad_input", "acl" inside MKL's "ilaclr"
+        (
+            "x.so: undefined symbol: "
+            "_ZN2at4_ops23glu_backward_grad_input4callERKNS_6TensorES4_lRS2_",
+            False,
+        ),
+        ("x.so: undefined symbol: mkl_lapack_ilaclr", False),
+        # DeepLink-org/dlinfer#183 (ascend.md §7)
+        ("undefined symbol: _ZN7c10_npu3acl20AclrtPeekAtLastErrorE17aclrtLastErrLevel", True),
+        ("libtorch_npu.so: undefined symbol: _ZN5torch10ValueErrorC1EPKcz", True),  # pytorch#35
+    ],
+)
+def test_only_torch_npu_symbols_name_torch_npu(line: str, torch_npu: bool) -> None:
+    """A torch symbol missing under a CUDA extension is not torch_npu's business."""
+    symptom = one(line)
+    assert symptom.failure is not None
+    assert ("torch_npu was built" in symptom.failure.cause.template) is torch_npu
+    assert (symptom.kind == UNDEFINED_SYMBOL) is not torch_npu

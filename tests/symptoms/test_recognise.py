@@ -175,6 +175,24 @@ def test_real_messages(line: str, kind: str, values: dict[str, str], cause: str)
     )
 
 
+def test_cann_s_generic_inner_error_is_not_one_cause() -> None:
+    """EH9999 is CANN's "Inner Error!" code, whatever failed inside (Ascend/pytorch#66: a
+    vector core exception, error code 507035): only its `init env failed` names missing
+    Python packages (ascend-pytorch-7)."""
+    assert recognise(["EH9999: Inner Error!"]) == ()
+    [symptom] = recognise(
+        [
+            "EH9999: [PID: 1066924] 2025-04-29-18:46:11.184.465 wait for compute device to "
+            "finish failed, runtime result = 507035.[FUNC:ReportCallError][FILE:log_inner.cpp]"
+            "[LINE:161]",
+            "EH9999  [Init][Env]init env failed![FUNC:ReportInnerError][FILE:log_inner.cpp]"
+            "[LINE:145]",
+        ]
+    )
+    assert symptom.line == 2 and symptom.failure is not None
+    assert symptom.failure.finding == "ascend.cann-python-deps"
+
+
 def test_lines_are_numbered_from_one_and_a_repeated_error_counts_once() -> None:
     lines = [
         "Traceback (most recent call last):",

@@ -148,9 +148,11 @@ FAILURES: tuple[KnownFailure, ...] = (
         related=("ascend.torch-int-device",),
         stacks=("ascend",),
     ).in_log(kind=TORCH_CUDA_CALL),
-    # NOTE: Ascend/pytorch #7.
+    # NOTE: Ascend/pytorch #7 ("EH9999  [Init][Env]init env failed!"). EH9999 alone is CANN's
+    # generic "Inner Error!" code, printed for vector core exceptions and task timeouts too
+    # (Ascend/pytorch #66: "EH9999: Inner Error!" after error code 507035): not this cause.
     known(
-        r"EH9999|init env failed",
+        r"\[Init\]\[Env\]init env failed",
         T("Python packages that CANN needs are missing"),
         T(
             'pip install "numpy>=1.19.2" "decorator>=4.4.0" "sympy>=1.5.1" "cffi>=1.12.3" '

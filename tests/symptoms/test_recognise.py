@@ -213,7 +213,15 @@ def test_text_without_a_known_error_shows_nothing() -> None:
 
 def test_at_most_max_symptoms_and_long_lines_quoted_short() -> None:
     lines = [f"ImportError: libx{i}.so: cannot open shared object file" for i in range(100)]
-    assert len(recognise(lines)) == MAX_SYMPTOMS
+    lines.append("AssertionError: Torch not compiled with CUDA enabled")
+    symptoms = recognise(lines)
+    assert len(symptoms) == MAX_SYMPTOMS
+    # the end of the log holds the error that ended the job: its line's readings (CUDA's and
+    # the NPU's) and the libraries just before it
+    [error] = for_stacks(symptoms, ("cuda",))[-1:]
+    assert error.kind == TORCH_NOT_CUDA and error.line == 101
+    kept = [s.value("library") for s in symptoms if s.line < 101]
+    assert kept == [f"libx{i}.so" for i in range(100 - len(kept), 100)]
     [long] = recognise(["x" * 5000 + " undefined symbol: abc " + "y" * 5000])
     assert len(long.text) == MAX_QUOTE and long.text.endswith("…")
 

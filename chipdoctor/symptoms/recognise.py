@@ -12,7 +12,8 @@ from chipdoctor.smoke.causes import known_failures
 
 #: The most symptoms one log yields (a job that failed on every rank repeats itself): the last
 #: ones, for the end of a log holds the error that ended the job, and the lines before it may be
-#: noise the catalog knows (TensorFlow's "Could not load dynamic library" for each CUDA library).
+#: noise the catalog knows (TensorFlow's "Could not load dynamic library 'libcudart.so.11.0';
+#: dlerror: …" for each CUDA library, tensorflow/stream_executor/platform/default/dso_loader.cc).
 MAX_SYMPTOMS = 20
 #: The most of a line a finding quotes.
 MAX_QUOTE = 300

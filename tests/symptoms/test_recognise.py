@@ -193,6 +193,18 @@ def test_cann_s_generic_inner_error_is_not_one_cause() -> None:
     assert symptom.failure.finding == "ascend.cann-python-deps"
 
 
+def test_an_error_code_is_not_read_inside_an_address() -> None:
+    """A frame line as torch_npu prints it (hiyouga/LlamaFactory#3779), its address holding
+    the digits of CANN's E30006 (vllm-ascend#4284) and of error 500001."""
+    frame = (
+        "frame #0: c10::Error::Error(c10::SourceLocation, std::string) + 0x68 (0xffffe3000650 "
+        "in /root/miniconda3/envs/llama/lib/python3.10/site-packages/torch/lib/libc10.so)"
+    )
+    assert recognise([frame, "ERR00100 PTA call acl api failed, error code is 5000012"]) == ()
+    [opp] = recognise(["E30006: 2025-11-19-11:14:58.516.606 Failed to verify the OPP"])
+    assert opp.failure is not None and "operator package" in opp.failure.cause.template
+
+
 def test_lines_are_numbered_from_one_and_a_repeated_error_counts_once() -> None:
     lines = [
         "Traceback (most recent call last):",

@@ -71,6 +71,15 @@ def test_machine_facts_that_contradict_the_log_are_a_warning_that_says_so(
     assert "another machine or environment" in warning["message"]
 
 
+def test_a_rocm_torch_contradicts_the_log_too(tmp_path: Path) -> None:
+    """A ROCm build answers through torch.cuda: it never says it was not compiled with CUDA."""
+    code, report = check("rocm-healthy", write(tmp_path, NOT_CUDA))
+    assert code == 0
+    [warning] = findings(report, "host.log-symptom")
+    assert "torch 2.9.1+rocm7.2.0.git7e1940d4 here is a ROCm build" in warning["message"]
+    assert not findings(report, "rocm.torch-not-rocm")
+
+
 def test_an_error_no_finding_explains_is_reported_with_its_likely_cause(tmp_path: Path) -> None:
     code, report = check(
         "no-accelerator",

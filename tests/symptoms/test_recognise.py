@@ -282,3 +282,25 @@ def test_only_torch_npu_symbols_name_torch_npu(line: str, torch_npu: bool) -> No
     assert symptom.failure is not None
     assert ("torch_npu was built" in symptom.failure.cause.template) is torch_npu
     assert (symptom.kind == UNDEFINED_SYMBOL) is not torch_npu
+
+
+def test_torch_s_own_version_py_contradicts_a_cpu_build() -> None:
+    """torch/version.py's `hip` (a ROCm build, which answers through torch.cuda) or `cuda`
+    says the log's torch is not this one; PyPI's default build alone does not (a plain version
+    may be a conda or source build the log proves CPU-only)."""
+    from chipdoctor.model import (
+        FACT_TORCH_BUILD_SOURCE,
+        FACT_TORCH_CUDA,
+        FACT_TORCH_HIP,
+        Component,
+    )
+    from chipdoctor.symptoms.judge import conflict
+
+    [symptom] = for_stacks(recognise(["Torch not compiled with CUDA enabled"]), ("rocm",))
+    source = "/venv/lib/python3.12/site-packages/torch/version.py"
+    torch = [Component("torch", "2.5.1", "package metadata")]
+    rocm = Inventory(
+        components=torch, facts={FACT_TORCH_HIP: "6.2.41133", FACT_TORCH_BUILD_SOURCE: source}
+    )
+    assert conflict(rocm, symptom) == f"torch 2.5.1 here is built for HIP 6.2.41133 ({source})"
+    assert conflict(Inventory(components=torch, facts={FACT_TORCH_CUDA: "12.4"}), symptom) is None

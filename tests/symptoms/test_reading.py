@@ -100,6 +100,22 @@ def test_standard_input_is_read_to_its_end() -> None:
     assert int(first) + int(count) - 2 == MAX_BYTES + 1  # the error's line number in the stream
 
 
+def test_a_closed_standard_input_is_bad_input() -> None:
+    code = (
+        "from chipdoctor.errors import BadInput\n"
+        "from chipdoctor.symptoms.reading import read_log\n"
+        "try:\n    read_log('-')\nexcept BadInput as exc:\n    print(exc)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        preexec_fn=lambda: os.close(0),  # as `<&-` leaves it
+        check=True,
+        timeout=60,
+    )
+    assert result.stdout == b"-: cannot read the log: standard input is closed\n"
+
+
 def test_a_tail_that_starts_on_a_line_boundary_keeps_that_line(tmp_path: Path) -> None:
     path = tmp_path / "job.log"
     path.write_bytes(b"a" * 9 + b"\n" + ERROR + b"\n" + b"b" * (MAX_BYTES - len(ERROR) - 1))

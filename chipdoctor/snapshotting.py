@@ -21,13 +21,16 @@ import shutil
 import stat
 import tempfile
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from chipdoctor.engine import ProbeObserver, collect
 from chipdoctor.errors import BadInput
 from chipdoctor.evidence.base import Evidence
 from chipdoctor.evidence.redact import known_secrets, scrub
 from chipdoctor.evidence.snapshot import RecordingEvidence, write_snapshot
+
+if TYPE_CHECKING:
+    from chipdoctor.symptoms.reading import Log
 
 _DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
@@ -46,13 +49,17 @@ def take_snapshot(
     *,
     force: bool = False,
     observer: ProbeObserver | None = None,
+    log: Log | None = None,
 ) -> None:
+    """`log`: the failed job's log (`snapshot --log`), kept with the snapshot, redacted like
+    everything else, so `check --snapshot` weighs it as `check --log` did here."""
     if directory.exists() and not directory.is_dir():
         raise BadInput("exists and is not a directory", path=str(directory))
     if directory.is_dir() and any(directory.iterdir()) and not force:
         raise BadInput("directory is not empty (use --force to write into it)", path=str(directory))
     recorder = RecordingEvidence(evidence)
     collect(recorder, observer=observer)
+    recorder.recording.log = log
     recorder.host_name()
     listed = {
         f"{path.rstrip('/')}/{entry}": evidence.is_dir(f"{path.rstrip('/')}/{entry}")

@@ -137,6 +137,10 @@ def check(
     table = output_format == "table" or output is not None
     with contextlib.ExitStack() as scope:
         evidence = evidence_for(snapshot, python, timeout, scope, image=image)
+        if log is None and snapshot is not None:
+            from chipdoctor.symptoms import recorded
+
+            symptoms = recorded(evidence)
         progress = scope.enter_context(progress_for(chosen, table=table))
         report = run_check(evidence, matrices, observer=progress, symptoms=symptoms)
         if snapshot is not None:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
-from chipdoctor.cli.app import TIMEOUT, app, language, progress_for
+from chipdoctor.cli.app import LOG, TIMEOUT, app, language, progress_for
 from chipdoctor.cli.evidence import image_evidence, interpreter
 from chipdoctor.cli.options import Argument, Option
 from chipdoctor.errors import EXIT_OK, BadInput
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         metavar="[ARCHIVE]",
         required=False,
     ),
+    LOG,
     Option("--python", "python", T("Record the packages of this interpreter or virtualenv.")),
     Option(
         "--image",
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
 def snapshot(
     directory: Path,
     archive_file: Optional[Path],
+    log: Optional[str],
     python: Optional[str],
     image: Optional[str],
     timeout: float,
@@ -71,9 +73,18 @@ def snapshot(
 
         target = archive_file or default_archive(directory)
         check_target(target, force=force)
+    kept = None
+    if log is not None:  # read before anything is probed: an unreadable log is exit 2 at once
+        from chipdoctor.symptoms.reading import read_log
+
+        kept = read_log(log)
     with contextlib.ExitStack() as scope, progress_for(language(None), table=True) as progress:
         take_snapshot(
-            directory, _evidence(python, image, timeout, scope), force=force, observer=progress
+            directory,
+            _evidence(python, image, timeout, scope),
+            force=force,
+            observer=progress,
+            log=kept,
         )
     if target is None:
         sys.stderr.write(f"chipdoctor: snapshot written to {visible(str(directory))}\n")

@@ -45,6 +45,7 @@ from chipdoctor.yamlio import LocatedYaml, YamlPath, read_yaml
 
 if TYPE_CHECKING:
     from chipdoctor.loader.symbols import Unresolved
+    from chipdoctor.symptoms.reading import Log
 
 SNAPSHOT_FORMAT_V1 = "chipdoctor-snapshot/1"
 SNAPSHOT_FORMAT_V2 = "chipdoctor-snapshot/2"
@@ -54,7 +55,9 @@ SNAPSHOT_FORMAT = "chipdoctor-snapshot/3"
 _FORMATS = (SNAPSHOT_FORMAT_V1, SNAPSHOT_FORMAT_V2, SNAPSHOT_FORMAT)
 _TOP_KEYS = {"format", "platform", "python", "env", "commands", "unreadable"}
 _V2_KEYS = {"identity", "stats", "dirs", "elf"}
-_V3_KEYS = {"host", "docker", "requires_dist", "device_code", "symbols"}
+_V3_KEYS = {"host", "docker", "requires_dist", "device_code", "symbols", "log"}
+#: Where a snapshot keeps the failed job's log it was taken with (`snapshot --log`).
+LOG_FILE = "log.txt"
 #: Limits on a snapshot directory (docs/contracts.md, "Limits"): the entries under `files/`
 #: and `commands/` together, and how deep they nest; the same caps as a snapshot archive's.
 MAX_ENTRIES = 50_000
@@ -113,6 +116,10 @@ class SnapshotEvidence:
         for key, entry in self._data.get("commands", {}).items():
             for stream in ("stdout", "stderr"):
                 self._command_path(entry.get(stream), ("commands", key, stream))
+        log = self._data.get("log")
+        self._log: tuple[Path, int] | None = None
+        if log is not None and (path := self._command_path(log["file"], ("log", "file"))):
+            self._log = (path, int(log.get("first", 1)))
         self._files = self.directory / "files"
         self.format = str(self._data["format"])
         self._stats = self._records("stats", records.stat_from_data)
@@ -266,6 +273,17 @@ class SnapshotEvidence:
             raise NotRecorded("the user's identity")
         return self._identity
 
+    def recorded_log(self) -> Log | None:
+        """The failed job's log this snapshot was taken with (`snapshot --log`), read as any
+        log is (bounded, cleaned), its lines numbered as in the original."""
+        if self._log is None:
+            return None
+        from chipdoctor.symptoms.reading import Log, read_log
+
+        path, first = self._log
+        read = read_log(str(path))
+        return Log(read.lines, read.first + first - 1)
+
     def host_name(self) -> str | None:
         host = self._data.get("host")
         return None if host is None else str(host)
@@ -392,6 +410,7 @@ def _known_keys(doc: LocatedYaml) -> dict[Any, Any]:
         data = {key: value for key, value in data.items() if key in known}
         _host_and_engine(doc, data)
         _requires_dist(doc, data)
+        _log(doc, data)
     else:
         allowed = _TOP_KEYS | (_V2_KEYS if data["format"] == SNAPSHOT_FORMAT_V2 else set())
         for key in data:
@@ -443,6 +462,19 @@ def _host_and_engine(doc: LocatedYaml, data: dict[Any, Any]) -> None:
     runtimes = docker.get("runtimes", [])
     if not isinstance(runtimes, list) or not all(isinstance(r, str) for r in runtimes):
         raise doc.error(("docker", "runtimes"), "docker runtimes must be a list of names")
+
+
+def _log(doc: LocatedYaml, data: dict[Any, Any]) -> None:
+    """The /3 key `log`: `{file: log.txt, first: N}`, the failed job's log the snapshot was
+    taken with and the line number its first kept line had."""
+    log = data.get("log")
+    if log is None:
+        return
+    if not isinstance(log, dict) or not isinstance(log.get("file"), str):
+        raise doc.error(("log",), "log must be a mapping with file: (text) and first: (a number)")
+    first = log.get("first", 1)
+    if isinstance(first, bool) or not isinstance(first, int) or not 1 <= first < 1 << 40:
+        raise doc.error(("log", "first"), "log first must be a line number (1 or more)")
 
 
 def _requires_dist(doc: LocatedYaml, data: dict[Any, Any]) -> None:
@@ -607,6 +639,8 @@ class Recording:
     device_code: dict[str, DeviceCode | str | None] = field(default_factory=dict)
     # Format 3: the torch symbols libraries need and define (a str: why unreadable).
     symbols: dict[str, records.SymbolRecord | str | None] = field(default_factory=dict)
+    # Format 3: the failed job's log the snapshot was taken with (`snapshot --log`).
+    log: Log | None = None
     # Format 3: the node's hostname and its Docker Engine, when asked.
     host: str | None = None
     docker: DockerEngine | None = None
@@ -822,6 +856,10 @@ def write_snapshot(
     }
     document.update(_optional_records(recording))
     document.update(_v2_records(recording))
+    log = recording.log
+    if log is not None:
+        (directory / LOG_FILE).write_text("".join(f"{line}\n" for line in log.lines), "utf-8")
+        document["log"] = {"file": LOG_FILE, "first": log.first}
     (directory / "snapshot.yaml").write_text(
         yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8"
     )

@@ -57,12 +57,14 @@ def run_fix(options: FixOptions, stdout: TextIO, stderr: TextIO) -> int:
     from chipdoctor.fix.plan import build_plan
     from chipdoctor.matrix.load import load_matrices
     from chipdoctor.resolve.core import choose_stack, resolve
+    from chipdoctor.symptoms import recorded
 
     recipes = [p for p in (options.emit_dockerfile, options.emit_apptainer) if p is not None]
     _validate(options, recipes)
     matrices = load_matrices(options.matrix)
     with contextlib.ExitStack() as scope:
-        report = check(options.evidence(scope), matrices, symptoms=options.symptoms)
+        evidence = options.evidence(scope)
+        report = check(evidence, matrices, symptoms=options.symptoms or recorded(evidence))
     inventory = report.inventory
     stack = choose_stack(inventory, options.stack, options.pins)
     chip = _chip(options, stack, inventory, recipes)

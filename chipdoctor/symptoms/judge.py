@@ -20,7 +20,7 @@ from chipdoctor.model import (
     Symptom,
 )
 from chipdoctor.smoke.causes import Diagnosis, context_of, fill
-from chipdoctor.symptoms.kinds import LIBRARY_MISSING, TORCH_NOT_CUDA
+from chipdoctor.symptoms.kinds import LIBRARY_MISSING, TORCH_CUDA_CALL, TORCH_NOT_CUDA
 
 FINDING = "host.log-symptom"
 
@@ -48,6 +48,9 @@ def unexplained(inventory: Inventory, findings: Sequence[Finding]) -> list[Findi
 
 def conflict(inventory: Inventory, symptom: Symptom) -> str | None:
     """What this machine's facts say against `symptom`, or None."""
+    if symptom.kind in (TORCH_NOT_CUDA, TORCH_CUDA_CALL) and inventory.version("torch") is None:
+        # NOTE: often chipdoctor's own interpreter was checked, not the job's
+        return T("torch is not installed in the Python environment checked")
     if symptom.kind == TORCH_NOT_CUDA:
         return _gpu_torch(inventory)
     library = symptom.value("library")

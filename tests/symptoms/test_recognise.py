@@ -304,3 +304,16 @@ def test_torch_s_own_version_py_contradicts_a_cpu_build() -> None:
     )
     assert conflict(rocm, symptom) == f"torch 2.5.1 here is built for HIP 6.2.41133 ({source})"
     assert conflict(Inventory(components=torch, facts={FACT_TORCH_CUDA: "12.4"}), symptom) is None
+
+
+def test_a_log_about_torch_where_no_torch_is_installed_says_so() -> None:
+    """The job's interpreter was not the one checked (chipdoctor's own, run without --python):
+    the warning says so instead of "no fact shows the cause"."""
+    from chipdoctor.symptoms.judge import unexplained
+
+    symptoms = for_stacks(recognise(["Torch not compiled with CUDA enabled"]), ("cuda",))
+    inventory = Inventory(stacks=["cuda"], symptoms=list(symptoms))
+    [warning] = unexplained(inventory, [])
+    assert warning.id == "host.log-symptom"
+    assert "torch is not installed in the Python environment checked" in warning.message
+    assert "--python" in warning.fix

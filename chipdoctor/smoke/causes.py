@@ -87,6 +87,8 @@ ANY_STACK_LAST: tuple[KnownFailure, ...] = (
         ),
         related=("host.companion-build", "host.companion-release", "host.unmet-requirement"),
     ),
+    # NOTE: CPython's ModuleNotFoundError text (Lib/importlib/_bootstrap.py: _ERR_MSG_PREFIX =
+    # 'No module named ', the name after it as its repr).
     known(
         r"No module named '(?P<module>[\w.]+)'",
         T("{module} is not installed in this interpreter"),

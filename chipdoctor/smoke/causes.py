@@ -60,7 +60,8 @@ ANY_STACK_LAST: tuple[KnownFailure, ...] = (
     # requirement …, but you'll have …" (as pytorch/pytorch#40013 and
     # MicrosoftDocs/pytorchfundamentals#23 show it).
     known(
-        r"(?P<name>[\w.-]+) (?P<version>\S+) (?:has requirement|requires) (?P<requirement>.+?), "
+        r"(?<![\w.-])(?P<name>[\w.-]+) (?P<version>\S+) (?:has requirement|requires) "
+        r"(?P<requirement>.{1,300}?), "
         r"but you(?:'ll)? have (?P<dep>[\w.-]+) (?P<dep_version>\S+) which is incompatible",
         T("{name} {version} needs {requirement}, but {dep} {dep_version} is installed"),
         T(
@@ -86,6 +87,8 @@ ANY_STACK_LAST: tuple[KnownFailure, ...] = (
         ),
         related=("host.companion-build", "host.companion-release", "host.unmet-requirement"),
     ),
+    # NOTE: CPython's ModuleNotFoundError text (Lib/importlib/_bootstrap.py: _ERR_MSG_PREFIX =
+    # 'No module named ', the name after it as its repr).
     known(
         r"No module named '(?P<module>[\w.]+)'",
         T("{module} is not installed in this interpreter"),
@@ -98,7 +101,8 @@ ANY_STACK_LAST: tuple[KnownFailure, ...] = (
     # name, NULL, N_("cannot open shared object file")); dlerror writes "<name>: <that>:
     # <strerror>"; https://sourceware.org/git/?p=glibc.git;a=blob;f=elf/dl-load.c).
     known(
-        r"(?P<library>lib[\w.+-]+?\.so(?:\.[\d.]+)?): cannot open shared object file",
+        r"(?<![\w.+-])(?P<library>lib[\w.+-]+?\.so(?:\.[\d.]+)?): cannot open shared object "
+        r"file",
         T(
             "the dynamic loader cannot find {library}: the package that ships it is not "
             "installed, or its directory is not on LD_LIBRARY_PATH"

@@ -139,3 +139,16 @@ def test_the_gcc_table_holds_the_manuals_rows() -> None:
     assert "CXXABI_1.3.16" not in FIRST_GCC  # RISC-V only
     releases = [tuple(map(int, FIRST_GCC[f"GLIBCXX_3.4.{n}"].split("."))) for n in range(1, 35)]
     assert releases == sorted(releases)
+
+
+def test_check_deep_reads_the_same_text_with_the_same_catalog_entry() -> None:
+    from chipdoctor.smoke.causes import diagnose
+
+    line = "ImportError: …/libstdc++.so.6: version `GLIBCXX_3.4.32' not found (required by x.so)"
+    context = {"set_env": "", "torch": "2.4.1", "torch_cuda": "12.1"}
+    diagnosis = diagnose(
+        line, stacks=["cuda"], context=context, finding_ids=["host.libstdcxx-too-old"]
+    )
+    assert diagnosis is not None
+    assert "GLIBCXX_3.4.32" in diagnosis.cause and "libstdcxx-ng" in diagnosis.fix
+    assert diagnosis.related == ("host.libstdcxx-too-old",)

@@ -11,3 +11,7 @@ TORCH_CUDA_CALL = "torch-cuda-call"
 LIBRARY_MISSING = "library-missing"
 #: "undefined symbol: <symbol>": a library was built against another version of one it links.
 UNDEFINED_SYMBOL = "undefined-symbol"
+#: "version `GLIBCXX_3.4.NN' not found": the loaded libstdc++ is older than a library needs.
+CXX_RUNTIME_TOO_OLD = "cxx-runtime-too-old"
+#: "version `GLIBC_2.NN' not found": the system's C library is older than a library needs.
+GLIBC_TOO_OLD = "glibc-too-old"

@@ -39,16 +39,20 @@ def connect(*, timeout: float = 60.0) -> Any:
     import docker.errors
 
     address = os.environ.get("DOCKER_HOST") or f"unix://{DEFAULT_SOCKET}"
+    # NOTE: the client that negotiates the API version asks the engine in its constructor, and
+    # when that fails no client is left to close its socket (a ResourceWarning later): so a
+    # client of a fixed version pings first, and is closed whatever the answer.
     try:
-        client = docker.DockerClient(base_url=address, timeout=timeout)
+        probe = docker.DockerClient(base_url=address, timeout=timeout, version="1.24")
     except (docker.errors.DockerException, OSError) as exc:
         raise BadInput(f"cannot reach the Docker Engine at {address}: {exc}") from None
     try:
-        client.ping()
+        probe.ping()
+        return docker.DockerClient(base_url=address, timeout=timeout)
     except (docker.errors.DockerException, OSError) as exc:
-        client.close()
         raise BadInput(f"cannot reach the Docker Engine at {address}: {exc}") from None
-    return client
+    finally:
+        probe.close()
 
 
 def read_engine() -> DockerEngine | None:

@@ -27,6 +27,12 @@ by a CUDA torch), nor under a torch of another CUDA major (it links that major's
 runtime); nor does one built for another torch release, except that from xFormers
 0.0.34 on, a build for torch 2.10 or later runs on any later torch (CHANGELOG.md [0.0.34]:
 "Migrated xFormers to the PyTorch stable API/ABI").
+
+A torchvision compiled for another CUDA than torch is refused by torchvision itself at import
+(VISION_CUDA_CHECK: "Detected that PyTorch and torchvision were compiled with different CUDA
+versions", mathmanu/edgeai-torchvision#18, a source build that took the host's CUDA 11.7 under
+torch 1.10.0+cu113): judged from that line of the failed job's log, or from the two local tags
+by the comparison of the installed torchvision's release.
 """
 
 from __future__ import annotations
@@ -38,13 +44,21 @@ from chipdoctor.i18n import T, join
 from chipdoctor.model import FACT_TORCH_CUDA, Finding, Inventory, Severity
 from chipdoctor.parsers import xformers_build as xf
 from chipdoctor.probes.torch_default import default_build
-from chipdoctor.rules.common import is_final, pip_install, release_line, release_of, same_release
+from chipdoctor.rules.common import (
+    is_final,
+    logged,
+    pip_install,
+    release_line,
+    release_of,
+    same_release,
+)
 from chipdoctor.rules.requirements import (
     TORCHVISION_FOR_TORCH,
     companions_for,
     exact_builds,
     wheel_variant,
 )
+from chipdoctor.symptoms.kinds import TORCHVISION_CUDA
 from chipdoctor.torchwheels import wheel_source
 from chipdoctor.versions import PEP440, InvalidVersion, public_version
 
@@ -84,6 +98,14 @@ XFORMERS_FOR_TORCH: dict[str, tuple[str, tuple[str, ...]]] = {
 XFORMERS_STABLE = ("0.0.35", ("cu126", "cu128", "cu130", "rocm7.1"))
 _STABLE_ABI_XFORMERS = PEP440.parse("0.0.34")
 _STABLE_ABI_TORCH = PEP440.parse("2.10")
+#: torchvision/extension.py `_check_cuda_version` compares torch.version.cuda with the CUDA
+#: torchvision was compiled with: major and minor up to 0.15.2, the major alone from 0.16.0
+#: (read in both PyPI wheels; the change is pytorch/vision#7726, merged 2023-08-17).
+VISION_CUDA_CHECK = (
+    "pytorch/vision torchvision/extension.py `_check_cuda_version`, "
+    "<https://github.com/pytorch/vision/pull/7726>"
+)
+_VISION_MAJOR_ONLY = PEP440.parse("0.16")
 
 
 def findings(
@@ -98,6 +120,7 @@ def findings(
         return []
     requires = requires or {}
     out = _release_lines(torch, packages.get("torchvision"), "torchvision" in requires)
+    out += _cuda_versions(torch, packages.get("torchvision"), inventory)
     torch_build = _build(torch, platform, requires.get("torch", ()))
     if inventory is not None:
         out += _xformers(platform, packages, requires, inventory, torch_build)
@@ -137,6 +160,66 @@ def _release_lines(torch: str, vision: str | None, pinned: bool) -> list[Finding
             companions_for(torch, ["torchvision"]),
         )
     ]
+
+
+def _cuda_versions(torch: str, vision: str | None, inventory: Inventory | None) -> list[Finding]:
+    """torchvision compiled for another CUDA than torch: the failed job's log shows
+    torchvision's own refusal, or both local tags name CUDA versions it refuses."""
+    if vision is None or torch.partition("+")[2].lower().startswith("cpu"):
+        return []  # NOTE: torchvision checks nothing under a torch without CUDA
+    symptom = inventory.symptom(TORCHVISION_CUDA) if inventory is not None else None
+    torch_cuda, vision_cuda = _tag_cuda(torch), _tag_cuda(vision)
+    if symptom is not None:
+        torch_cuda = symptom.value("pytorch_cuda") or torch_cuda
+        vision_cuda = symptom.value("vision_cuda") or vision_cuda
+        shown = logged(symptom)
+    elif torch_cuda and vision_cuda and _refused(vision, torch_cuda, vision_cuda):
+        shown = T("their local tags say so")
+    else:
+        return []
+    return [
+        Finding(
+            "host.companion-build",
+            Severity.ERROR,
+            ("torch", "torchvision"),
+            T(
+                "torchvision {vision} was compiled for CUDA {vision_cuda} but torch {torch} for "
+                "CUDA {torch_cuda}: torchvision refuses them at import ('Detected that PyTorch "
+                "and torchvision were compiled with different CUDA versions'; {shown}; source: "
+                "{source}).",
+                vision=vision,
+                vision_cuda=vision_cuda or "?",
+                torch=torch,
+                torch_cuda=torch_cuda or "?",
+                shown=shown,
+                source=VISION_CUDA_CHECK,
+            ),
+            # NOTE: the installed torchvision may already meet the pin (a source build of the
+            # same release), and pip would keep it: it goes first.
+            "pip uninstall -y torchvision && " + companions_for(torch, ["torchvision"]),
+        )
+    ]
+
+
+def _tag_cuda(version: str) -> str | None:
+    """The CUDA version a `+cuXYZ` tag names, whose last digit is the minor (`cu92`: 9.2,
+    `cu113`: 11.3, `cu130`: 13.0); None for any other version."""
+    local = version.partition("+")[2].lower()
+    digits = local[2:]
+    if not local.startswith("cu") or not digits.isdigit() or len(digits) < 2:
+        return None
+    return f"{int(digits[:-1])}.{digits[-1]}"
+
+
+def _refused(vision: str, torch_cuda: str, vision_cuda: str) -> bool:
+    """Whether torchvision's check of that release refuses the pair (VISION_CUDA_CHECK)."""
+    try:
+        major_only = PEP440.parse(release_of(vision)) >= _VISION_MAJOR_ONLY
+    except InvalidVersion:
+        return False
+    if major_only:
+        return torch_cuda.partition(".")[0] != vision_cuda.partition(".")[0]
+    return torch_cuda != vision_cuda
 
 
 def _build(
@@ -311,15 +394,9 @@ def _cuda_runtime(
 
 def _cuda_major(torch: str, torch_cuda: str | None) -> str | None:
     """The CUDA major of the installed torch: torch/version.py's (or PyPI's default build's)
-    CUDA, else its `+cuXYZ` tag, whose last digit is the minor (`cu92`, `cu118`, `cu130`)."""
-    if torch_cuda:
-        major = torch_cuda.partition(".")[0]
-        return major if major.isdigit() else None
-    local = torch.partition("+")[2].lower()
-    digits = local[2:]
-    if local.startswith("cu") and digits.isdigit() and len(digits) >= 2:
-        return digits[:-1]
-    return None
+    CUDA, else its `+cuXYZ` tag's."""
+    major = (torch_cuda or _tag_cuda(torch) or "").partition(".")[0]
+    return major if major.isdigit() else None
 
 
 def _ways(exact: str | None, torch: str, installed: str) -> list[str]:

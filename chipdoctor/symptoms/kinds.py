@@ -11,3 +11,6 @@ TORCH_CUDA_CALL = "torch-cuda-call"
 LIBRARY_MISSING = "library-missing"
 #: "undefined symbol: <symbol>": a library was built against another version of one it links.
 UNDEFINED_SYMBOL = "undefined-symbol"
+#: "PyTorch and torchvision were compiled with different CUDA (major) versions": torchvision's own
+#: check at import refused a torchvision built for another CUDA than torch.
+TORCHVISION_CUDA = "torchvision-cuda"

@@ -11,7 +11,7 @@ from chipdoctor import __version__
 from chipdoctor.evidence.base import Evidence
 from chipdoctor.i18n import T, Text
 from chipdoctor.matrix.model import MatrixSet
-from chipdoctor.model import Finding, Inventory, Report, Severity, Symptom
+from chipdoctor.model import FACT_TORCH_CUDA, Finding, Inventory, Report, Severity, Symptom
 from chipdoctor.probes.base import Probe
 from chipdoctor.probes.host import HostProbe
 from chipdoctor.stacks import STACKS
@@ -129,6 +129,13 @@ def _requirements(evidence: Evidence, inventory: Inventory) -> None:
 
             inventory.findings.extend(
                 companion_builds.findings(evidence.platform, python.packages, installed, inventory)
+            )
+        if any(name.startswith("nvidia-") for name in python.packages):
+            from chipdoctor.rules import nvidia_wheels
+
+            torch_cuda = inventory.facts.get(FACT_TORCH_CUDA)
+            inventory.findings.extend(
+                nvidia_wheels.findings(evidence.platform, python.packages, installed, torch_cuda)
             )
         reported: set[str] = set()
         if "flash-attn" in python.packages:

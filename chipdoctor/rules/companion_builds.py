@@ -51,6 +51,7 @@ from chipdoctor.rules.common import (
     release_line,
     release_of,
     same_release,
+    tag_cuda,
 )
 from chipdoctor.rules.requirements import (
     TORCHVISION_FOR_TORCH,
@@ -168,7 +169,7 @@ def _cuda_versions(torch: str, vision: str | None, inventory: Inventory | None) 
     if vision is None or torch.partition("+")[2].lower().startswith("cpu"):
         return []  # NOTE: torchvision checks nothing under a torch without CUDA
     symptom = inventory.symptom(TORCHVISION_CUDA) if inventory is not None else None
-    torch_cuda, vision_cuda = _tag_cuda(torch), _tag_cuda(vision)
+    torch_cuda, vision_cuda = tag_cuda(torch), tag_cuda(vision)
     if symptom is not None:
         torch_cuda = symptom.value("pytorch_cuda") or torch_cuda
         vision_cuda = symptom.value("vision_cuda") or vision_cuda
@@ -199,16 +200,6 @@ def _cuda_versions(torch: str, vision: str | None, inventory: Inventory | None) 
             "pip uninstall -y torchvision && " + companions_for(torch, ["torchvision"]),
         )
     ]
-
-
-def _tag_cuda(version: str) -> str | None:
-    """The CUDA version a `+cuXYZ` tag names, whose last digit is the minor (`cu92`: 9.2,
-    `cu113`: 11.3, `cu130`: 13.0); None for any other version."""
-    local = version.partition("+")[2].lower()
-    digits = local[2:]
-    if not local.startswith("cu") or not digits.isdigit() or len(digits) < 2:
-        return None
-    return f"{int(digits[:-1])}.{digits[-1]}"
 
 
 def _refused(vision: str, torch_cuda: str, vision_cuda: str) -> bool:
@@ -395,7 +386,7 @@ def _cuda_runtime(
 def _cuda_major(torch: str, torch_cuda: str | None) -> str | None:
     """The CUDA major of the installed torch: torch/version.py's (or PyPI's default build's)
     CUDA, else its `+cuXYZ` tag's."""
-    major = (torch_cuda or _tag_cuda(torch) or "").partition(".")[0]
+    major = (torch_cuda or tag_cuda(torch) or "").partition(".")[0]
     return major if major.isdigit() else None
 
 

@@ -121,7 +121,7 @@ def findings(
         return []
     requires = requires or {}
     out = _release_lines(torch, packages.get("torchvision"), "torchvision" in requires)
-    out += _cuda_versions(torch, packages.get("torchvision"), inventory)
+    out += _cuda_versions(platform, torch, packages.get("torchvision"), inventory)
     torch_build = _build(torch, platform, requires.get("torch", ()))
     if inventory is not None:
         out += _xformers(platform, packages, requires, inventory, torch_build)
@@ -163,19 +163,25 @@ def _release_lines(torch: str, vision: str | None, pinned: bool) -> list[Finding
     ]
 
 
-def _cuda_versions(torch: str, vision: str | None, inventory: Inventory | None) -> list[Finding]:
+def _cuda_versions(
+    platform: PlatformInfo, torch: str, vision: str | None, inventory: Inventory | None
+) -> list[Finding]:
     """torchvision compiled for another CUDA than torch: the failed job's log shows
-    torchvision's own refusal, or both local tags name CUDA versions it refuses."""
+    torchvision's own refusal, or the machine's facts name CUDA versions it refuses (torch's
+    from torch/version.py or its tag, torchvision's from its tag or PyPI's build of it)."""
     if vision is None or torch.partition("+")[2].lower().startswith("cpu"):
         return []  # NOTE: torchvision checks nothing under a torch without CUDA
     symptom = inventory.symptom(TORCHVISION_CUDA) if inventory is not None else None
-    torch_cuda, vision_cuda = tag_cuda(torch), tag_cuda(vision)
+    recorded = inventory.facts.get(FACT_TORCH_CUDA) if inventory is not None else None
+    torch_cuda = recorded or tag_cuda(torch)
+    built = _vision_cuda(platform, vision, torch)
+    vision_cuda = built[0] if built is not None else None
     if symptom is not None:
         torch_cuda = symptom.value("pytorch_cuda") or torch_cuda
         vision_cuda = symptom.value("vision_cuda") or vision_cuda
         shown = logged(symptom)
-    elif torch_cuda and vision_cuda and _refused(vision, torch_cuda, vision_cuda):
-        shown = T("their local tags say so")
+    elif torch_cuda and built is not None and _refused(vision, torch_cuda, built[0]):
+        shown = built[1]
     else:
         return []
     return [
@@ -202,15 +208,37 @@ def _cuda_versions(torch: str, vision: str | None, inventory: Inventory | None) 
     ]
 
 
+def _vision_cuda(platform: PlatformInfo, vision: str, torch: str) -> tuple[str, str] | None:
+    """(CUDA, where that comes from) of torchvision: its `+cuXYZ` tag's, or for a plain final
+    release made for the installed torch's line, PyPI's, the default build of that torch
+    release (module docstring); None where neither says. A plain torchvision is PyPI's only
+    beside a tagged torch: beside a plain one, both may be conda's, built for torch's CUDA."""
+    tagged = tag_cuda(vision)
+    if tagged is not None:
+        return tagged, T("the local tags say so")
+    if "+" in vision or "+" not in torch or not is_final(vision):
+        return None
+    if _TORCH_FOR_TORCHVISION.get(release_line(vision)) != release_line(torch):
+        return None
+    found = default_build(release_of(torch), platform.machine, (), platform.system)
+    if found is None or not found[0]:
+        return None
+    return found[0], T(
+        "torchvision {vision} from PyPI is the CUDA {cuda} build: {source}",
+        vision=vision,
+        cuda=found[0],
+        source=found[1],
+    )
+
+
 def _refused(vision: str, torch_cuda: str, vision_cuda: str) -> bool:
     """Whether torchvision's check of that release refuses the pair (VISION_CUDA_CHECK)."""
     try:
         major_only = PEP440.parse(release_of(vision)) >= _VISION_MAJOR_ONLY
     except InvalidVersion:
         return False
-    if major_only:
-        return torch_cuda.partition(".")[0] != vision_cuda.partition(".")[0]
-    return torch_cuda != vision_cuda
+    parts = 1 if major_only else 2  # NOTE: torch/version.py may say 10.1.243
+    return torch_cuda.split(".")[:parts] != vision_cuda.split(".")[:parts]
 
 
 def _build(

@@ -1,9 +1,9 @@
 """NVIDIA's library wheels for two CUDA majors side by side (`nvidia-nccl-cu12` beside
-`nvidia-nccl-cu13`): pip installs both, and they ship one library to one path. The PyPI wheels
-nvidia-nccl-cu12 2.29.3 and nvidia-nccl-cu13 2.29.7 each list `nvidia/nccl/lib/libnccl.so.2` in
-their RECORD, as the nvidia-nvshmem-cu12 and -cu13 3.4.5 wheels list one
-`nvidia/nvshmem/lib/libnvshmem_host.so.3` (WHEEL_RECORDS), so the one installed last overwrites
-the other's file and torch loads whichever that was; removing either removes the file the other
+`nvidia-nccl-cu13`): pip installs both, and where the library's file name does not carry the
+CUDA major they ship one file to one path: the PyPI wheels of NCCL, NVSHMEM, cuDNN and
+cuSPARSELt for CUDA 12 and 13 each list the same library in their RECORD (SHARED, read from the
+wheels torch 2.12 pins and their CUDA 12 twins), so the one installed last overwrites the
+other's file and torch loads whichever that was; removing either removes the file the other
 needs. pytorch/pytorch#186591 fails so at `import torch` (`libtorch_cuda.so: undefined symbol:
 ncclCommResume`), and a PyTorch maintainer's fix was to uninstall nvidia-nccl-cu12 there.
 
@@ -26,13 +26,16 @@ from chipdoctor.rules.common import tag_cuda
 from chipdoctor.versions import PEP440, InvalidVersion
 
 FINDING = "host.nvidia-wheel-majors"
-#: Read from the wheels' RECORD files (x86_64 wheels from PyPI).
-WHEEL_RECORDS = (
-    "nvidia-nccl-cu12 2.29.3 and nvidia-nccl-cu13 2.29.7 both install "
-    "nvidia/nccl/lib/libnccl.so.2, nvidia-nvshmem-cu12 and nvidia-nvshmem-cu13 3.4.5 both "
-    "nvidia/nvshmem/lib/libnvshmem_host.so.3, by their PyPI wheels' RECORD "
-    "<https://pypi.org/project/nvidia-nccl-cu13/2.29.7/#files>"
-)
+#: Library -> the file its CUDA 12 and CUDA 13 wheels both install (read from the RECORD of
+#: PyPI's x86_64 wheels of these versions, both majors alike); a library not listed here, or
+#: another pair of majors, is not judged (not read).
+SHARED = {
+    "nccl": ("nvidia/nccl/lib/libnccl.so.2", "2.29.3 (cu12), 2.29.7 (cu13)"),
+    "nvshmem": ("nvidia/nvshmem/lib/libnvshmem_host.so.3", "3.4.5"),
+    "cudnn": ("nvidia/cudnn/lib/libcudnn.so.9", "9.20.0.48"),
+    "cusparselt": ("nvidia/cusparselt/lib/libcusparseLt.so.0", "0.8.1"),
+}
+_MAJORS = ("12", "13")
 SOURCE = "https://github.com/pytorch/pytorch/issues/186591"
 _WHEEL = re.compile(r"nvidia-(?P<lib>[a-z0-9]+(?:-[a-z0-9]+)*?)-cu(?P<major>\d{2})")
 _REQUIREMENT = re.compile(r"\s*(nvidia[-_.][A-Za-z0-9._-]+)")
@@ -48,7 +51,7 @@ def findings(
     majors: dict[str, dict[str, str]] = {}
     for name, version in packages.items():
         match = _WHEEL.fullmatch(name)
-        if match is not None:
+        if match is not None and match["lib"] in SHARED and match["major"] in _MAJORS:
             majors.setdefault(match["lib"], {})[match["major"]] = version
     mixed = {lib: found for lib, found in majors.items() if len(found) > 1}
     if not mixed:
@@ -69,13 +72,16 @@ def _finding(
     listed = ", ".join(f"nvidia-{lib}-cu{major} {found[major]}" for major in sorted(found))
     pinned = _pinned_major(lib, torch_requires)
     keep = pinned or wanted
+    path, versions = SHARED[lib]
     what = T(
-        "{listed} are installed side by side: NVIDIA's wheels of one library for different "
-        "CUDA majors install it to the same path ({records}), so the one installed last "
-        "replaced the other's, and `import torch` can fail with an undefined symbol of that "
-        "library (as in {source}).",
+        "{listed} are installed side by side: both install {path} (the RECORD of PyPI's "
+        "nvidia-{lib}-cu12 and -cu13 wheels {versions}), so the one installed last replaced the "
+        "other's, and `import torch` can fail with an undefined symbol of that library (as in "
+        "{source}).",
         listed=listed,
-        records=WHEEL_RECORDS,
+        path=path,
+        lib=lib,
+        versions=versions,
         source=SOURCE,
     )
     if keep is not None and keep in found:

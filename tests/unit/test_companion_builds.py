@@ -216,7 +216,6 @@ def test_torchvision_refusing_torchs_cuda_in_the_log() -> None:
     """mathmanu/edgeai-torchvision#18: a source-built torchvision 0.11.0 took the host's CUDA
     11.7 under torch 1.10.0+cu113; the fix removes it first (it meets `0.11.*` already)."""
     packages = {"torch": "1.10.0+cu113", "torchvision": "0.11.0"}
-    assert findings(LINUX, packages, inventory=Inventory()) == []  # nothing says so without it
     (finding,) = findings(LINUX, packages, inventory=_logged("x", VISION_REFUSAL))
     assert finding.id == "host.companion-build" and finding.severity is Severity.ERROR
     assert "CUDA 11.7" in finding.message and "CUDA 11.3" in finding.message
@@ -254,7 +253,7 @@ def test_tagged_builds_torchvisions_check_refuses() -> None:
     for torch, vision in refused:
         (finding,) = findings(LINUX, {"torch": torch, "torchvision": vision})
         assert finding.id == "host.companion-build", (torch, vision)
-        assert "their local tags" in finding.message
+        assert "the local tags say so" in finding.message
         assert finding.fix.startswith("pip uninstall -y torchvision && pip install")
     accepted = (
         ("1.10.0+cu113", "0.11.1+cu113"),
@@ -265,3 +264,22 @@ def test_tagged_builds_torchvisions_check_refuses() -> None:
     )
     for torch, vision in accepted:
         assert findings(LINUX, {"torch": torch, "torchvision": vision}) == [], (torch, vision)
+
+
+def test_a_pypi_torchvision_beside_a_torch_of_another_cuda_major() -> None:
+    """`pip install torchvision` from PyPI beside torch from a PyTorch index: PyPI's wheel is
+    the default CUDA build of its torch release (2.1: CUDA 12.1), which torchvision 0.16's check
+    refuses under a CUDA 11.8 torch; within one major it loads."""
+    (finding,) = findings(LINUX, {"torch": "2.1.0+cu118", "torchvision": "0.16.0"})
+    assert finding.id == "host.companion-build" and "from PyPI is the CUDA 12.1 build" in (
+        finding.message
+    )
+    assert finding.fix == (
+        'pip uninstall -y torchvision && pip install "torchvision==0.16.*" torch==2.1.0+cu118 '
+        "--index-url https://download.pytorch.org/whl/cu118"
+    )
+    assert findings(LINUX, {"torch": "2.1.0+cu121", "torchvision": "0.16.0"}) == []
+    assert findings(LINUX, {"torch": "2.9.0+cu126", "torchvision": "0.24.0"}) == []
+    # beside a plain torch both may be conda's builds for torch/version.py's CUDA: not judged
+    conda = Inventory(facts={FACT_TORCH_CUDA: "11.8"})
+    assert findings(LINUX, {"torch": "2.1.0", "torchvision": "0.16.0"}, inventory=conda) == []

@@ -66,3 +66,17 @@ def test_each_library_once_and_no_shell_text_in_the_line() -> None:
     found = findings(LINUX, packages, {"torch": TORCH_2_12}, torch_cuda="13.0")
     assert [f.message.split(" ")[0] for f in found] == ["nvidia-nccl-cu12", "nvidia-nvshmem-cu12"]
     assert found[1].fix.endswith("--no-deps nvidia-nvshmem-cu13")
+
+
+def test_only_libraries_read_to_share_a_file() -> None:
+    """cuDNN's CUDA 12 and 13 wheels both install libcudnn.so.9; pairs not read (CUDA 11 and
+    12, a library whose wheels were not read) are not judged."""
+    (cudnn,) = findings(
+        LINUX, {"nvidia-cudnn-cu12": "9.20.0.48", "nvidia-cudnn-cu13": "9.20.0.48"}, {}
+    )
+    assert "nvidia/cudnn/lib/libcudnn.so.9" in cudnn.message
+    assert (
+        findings(LINUX, {"nvidia-cudnn-cu11": "9.1.0.70", "nvidia-cudnn-cu12": "9.1.0.70"}, {})
+        == []
+    )
+    assert findings(LINUX, {"nvidia-nvtx-cu12": "1.0", "nvidia-nvtx-cu13": "1.0"}, {}) == []

@@ -244,8 +244,10 @@ def judge(inventory: Inventory, matrices: MatrixSet) -> list[Finding]:
             )
         )
     if inventory.symptoms:  # NOTE: without --log nothing of chipdoctor/symptoms/ is imported
+        from chipdoctor.rules import runtime_versions
         from chipdoctor.symptoms.judge import unexplained
 
+        findings.extend(runtime_versions.findings(inventory))  # the loader's, whatever the stack
         findings.extend(unexplained(inventory, findings))
     return sorted(findings, key=lambda f: -f.severity.rank)
 

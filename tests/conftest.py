@@ -90,11 +90,17 @@ def _text(stream: io.TextIOWrapper) -> str:
 
 
 def run_cli_process(
-    *args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None, timeout: float = 60
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 60,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """The real console script in a child process: for what only a process boundary shows."""
+    """The real console script in a child process: for what only a process boundary shows
+    (`stdin`: the text on its standard input)."""
     return subprocess.run(
         [*chipdoctor_argv(), *args],
+        input=stdin,
         capture_output=True,
         text=True,
         env=cli_env(env),

@@ -98,3 +98,23 @@ def build(directory: Path) -> Built:
         )
         extensions[name] = out
     return Built(lib, extensions, old)
+
+
+def write_dist(
+    site: Path, name: str, version: str, files: dict[str, Path], *, requires: bool = True
+) -> None:
+    """A wheel-installed distribution in `site`: its METADATA (requiring torch where
+    `requires`) and a RECORD listing `files`, copied in."""
+    info = site / f"{name}-{version}.dist-info"
+    info.mkdir(parents=True)
+    extra = "Requires-Dist: torch\n" if requires else ""
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{extra}\n"
+    )
+    record = [f"{name}-{version}.dist-info/METADATA,,"]
+    for relative, source in files.items():
+        target = site / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source, target)
+        record.append(f"{relative},sha256=x,{target.stat().st_size}")
+    (info / "RECORD").write_text("\n".join(record) + "\n")

@@ -6,7 +6,6 @@ reader. Nothing here opens a device node: `stat` and extended attributes only.
 
 from __future__ import annotations
 
-import errno
 import os
 import stat
 import struct
@@ -165,11 +164,16 @@ def unresolved_symbols_of(
 
 
 def _read_elf(local: Path, path: str, parse: Callable[[ReadAt], _T]) -> _T | None:
-    """`parse` over the file through seeks and reads, its failures as UnreadableError."""
+    """`parse` over the file through seeks and reads, its failures as UnreadableError. An
+    offset past the file's end reads nothing: the object's own offsets are u64, and a seek
+    that far raises ValueError, not an OSError."""
     try:
         with _open(local, path) as handle:
+            end = os.fstat(handle.fileno()).st_size
 
             def read(offset: int, size: int) -> bytes:
+                if offset >= end:
+                    return b""
                 handle.seek(offset)
                 return handle.read(size)
 
@@ -183,8 +187,6 @@ def _read_elf(local: Path, path: str, parse: Callable[[ReadAt], _T]) -> _T | Non
     except PermissionError:
         raise UnreadableError(path, "permission denied") from None
     except OSError as exc:
-        if exc.errno == errno.EINVAL:  # a seek past the end of a truncated file
-            raise UnreadableError(path, "truncated ELF file") from None
         raise UnreadableError(path, _reason(exc)) from None
 
 

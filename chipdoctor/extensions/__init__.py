@@ -19,13 +19,15 @@ VENDOR_EXTENSIONS = ("torch-npu", "torch-mlu", "torch-musa")
 
 def rebuild_line(dist: str, version: str) -> str:
     """pip's line that rebuilds `dist` against the installed torch: `--no-build-isolation`
-    builds with that torch rather than a fresh one from the index, and `--no-deps` keeps
-    `--force-reinstall` from reinstalling torch itself."""
+    builds with that torch rather than a fresh one from the index, `--no-deps` keeps
+    `--force-reinstall` from reinstalling torch itself, and `--no-binary` builds from source
+    where the index also has a wheel (else pip reinstalls the very wheel that does not fit;
+    `--no-cache-dir`: nor one it built before)."""
     from chipdoctor.rules.common import pip_install
 
     return pip_install(
         "--no-build-isolation", "--no-cache-dir", "--force-reinstall", "--no-deps",
-        f"{dist}=={version}",
+        f"{dist}=={version}", "--no-binary", dist,
     )  # fmt: skip
 
 

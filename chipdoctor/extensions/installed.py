@@ -33,13 +33,18 @@ class Extension:
 
 
 def record_libraries(text: str) -> list[str]:
-    """The `.so` paths a RECORD lists inside its site directory (none outside it: `../`)."""
+    """The `.so` paths a RECORD lists inside its site directory (none outside it: `../`), each
+    once; none from one that is not CSV (a field past csv's size limit, a NUL under Python <
+    3.11)."""
     found: list[str] = []
-    for row in csv.reader(text.splitlines()):
-        path = row[0] if row else ""
-        if path.endswith(".so") and not path.startswith("/") and ".." not in path.split("/"):
-            found.append(path)
-    return found
+    try:
+        for row in csv.reader(text.splitlines()):
+            path = row[0] if row else ""
+            if path.endswith(".so") and not path.startswith("/") and ".." not in path.split("/"):
+                found.append(path)
+    except csv.Error:
+        return []
+    return list(dict.fromkeys(found))
 
 
 def dist_infos(evidence: Evidence) -> dict[tuple[str, str], tuple[str, str]]:
@@ -59,25 +64,35 @@ def dist_infos(evidence: Evidence) -> dict[tuple[str, str], tuple[str, str]]:
     return found
 
 
+def extension_dists(
+    evidence: Evidence, infos: dict[tuple[str, str], tuple[str, str]]
+) -> list[tuple[str, str, str, str]]:
+    """(name, version, site, `*.dist-info` directory) of each installed torch extension, in
+    name order. A name or version a pasteable pip line could not carry (a directory named
+    `1.0$(...)`) is not judged."""
+    packages = evidence.python.packages
+    found: list[tuple[str, str, str, str]] = []
+    for name in extension_names(evidence):
+        version = packages.get(name)
+        where = infos.get((name, version)) if version else None
+        if version is not None and where is not None and plain(name, version):
+            found.append((name, version, *where))
+    return found
+
+
 def torch_extensions(
     evidence: Evidence, infos: dict[tuple[str, str], tuple[str, str]] | None = None
 ) -> list[Extension]:
     """Each extension with its native libraries, at most MAX_PER_DISTRIBUTION each and
-    MAX_LIBRARIES in all, in name order. A name or version a pasteable pip line could not
-    carry (a directory named `1.0$(...)`) is not judged; an unreadable RECORD lists nothing."""
-    names = extension_names(evidence)
-    if not names:
+    MAX_LIBRARIES in all, in name order; an unreadable RECORD lists nothing."""
+    if not extension_names(evidence):
         return []
-    packages = evidence.python.packages
     infos = dist_infos(evidence) if infos is None else infos
     out: list[Extension] = []
     budget = MAX_LIBRARIES
-    for name in names:
-        version = packages.get(name)
-        where = infos.get((name, version)) if version else None
-        if version is None or where is None or not plain(name, version) or budget <= 0:
-            continue
-        site, dist_info = where
+    for name, version, site, dist_info in extension_dists(evidence, infos):
+        if budget <= 0:
+            break
         try:
             record = evidence.read_text(f"{site}/{dist_info}/RECORD")
         except UnreadableError:

@@ -5,7 +5,10 @@ another torch (or the other C++ ABI), told without importing anything.
 Per extension library (extensions/installed.py), its undefined symbols in torch's namespaces
 (loader/symbols.py) are looked up in torch's own libraries (`torch/lib/*.so` of the site that
 holds torch) and in the extension's other libraries (torch_npu's `_C` needs `libtorch_npu.so`);
-what none of them defines is what the loader cannot resolve. One evidence read per library
+and in the vendor extensions' libraries (an extension built for torch_musa needs
+`c10::musa::…`, which torch_musa defines, not torch: MooreThreads/torch_musa
+torch_musa/csrc/core/MUSAStream.h); what none of them defines is what
+the loader cannot resolve. One evidence read per library
 (`unresolved_symbols`), so a snapshot records what was missing, not the thousands of names a
 large extension needs. Where a library (or one of torch's) cannot be read, nothing is claimed
 for it: a symbol an unread library might define is not "missing".
@@ -16,11 +19,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chipdoctor.evidence.base import Evidence, NotRecorded, UnreadableError
+from chipdoctor.extensions import VENDOR_EXTENSIONS
 from chipdoctor.extensions.installed import dist_infos, torch_extensions
 from chipdoctor.loader.symbols import TORCH_ABI_PROBES
 
 #: torch's libraries read, at most (a CUDA wheel's torch/lib holds about a dozen).
 MAX_TORCH_LIBRARIES = 32
+#: torch's own libraries (libc10.so, libc10_cuda.so, libtorch_cpu.so, libtorch_python.so, …),
+#: read before the others a wheel bundles in torch/lib (a ROCm wheel's hip, rocBLAS, MIOpen
+#: …), so that the cap never leaves out a library that defines torch's symbols.
+TORCH_OWN = ("libc10", "libtorch", "libcaffe2", "libshm")
 #: The missing symbols kept per library (the count is kept whole).
 MAX_SHOWN = 3
 
@@ -45,7 +53,8 @@ class SymbolCheck:
 
 
 def torch_libraries(evidence: Evidence, infos: dict[tuple[str, str], tuple[str, str]]) -> list[str]:
-    """The `*.so` files of torch/lib in the site that holds the installed torch."""
+    """The `*.so` files of torch/lib in the site that holds the installed torch, torch's own
+    kept first where there are more than are read."""
     version = evidence.python.packages.get("torch")
     where = infos.get(("torch", version)) if version else None
     if where is None:
@@ -56,7 +65,9 @@ def torch_libraries(evidence: Evidence, infos: dict[tuple[str, str], tuple[str, 
     except UnreadableError:
         return []
     names = [entry for entry in entries if entry.startswith("lib") and entry.endswith(".so")]
-    return [f"{directory}/{name}" for name in sorted(names)[:MAX_TORCH_LIBRARIES]]
+    names.sort(key=lambda name: (not name.startswith(TORCH_OWN), name))
+    # NOTE: in name order again: a snapshot answers for the providers it asked, in its order.
+    return [f"{directory}/{name}" for name in sorted(names[:MAX_TORCH_LIBRARIES])]
 
 
 def check(
@@ -73,11 +84,15 @@ def check(
     if not libraries:
         return SymbolCheck(torch_abi, ())
     gaps: list[Gap] = []
-    for extension in torch_extensions(evidence, infos):
+    extensions = torch_extensions(evidence, infos)
+    vendors = [lib for ext in extensions if ext.name in VENDOR_EXTENSIONS for lib in ext.libraries]
+    for extension in extensions:
         for library in extension.libraries:
             # NOTE: a library of its own may define them (torch_npu's `_C` needs
-            # libtorch_npu.so), so the distribution's other libraries are asked after torch's.
-            others = tuple(lib for lib in extension.libraries if lib != library)
+            # libtorch_npu.so), so the distribution's other libraries are asked after torch's,
+            # then the vendor extensions'.
+            own = [lib for lib in extension.libraries if lib != library]
+            others = tuple(dict.fromkeys([*own, *(lib for lib in vendors if lib != library)]))
             try:
                 found = evidence.unresolved_symbols(library, (*libraries, *others))
             except (NotRecorded, UnreadableError):

@@ -7,10 +7,12 @@ https://github.com/pytorch/pytorch/issues/17492 and /51039: "the pip wheel file 
 cxx11_abi=0"); the Linux builds switched to manylinux_2_28 and `_GLIBCXX_USE_CXX11_ABI=1` in
 the nightlies of December 2024 (https://github.com/pytorch/pytorch/pull/143423, RFC
 https://github.com/pytorch/pytorch/issues/123649), so from torch 2.7 on ("we do expect 2.7 to
-be cxx11 ABI by default", https://github.com/pytorch/pytorch/issues/143962). For 2.6 the
-pre-C++11 ABI stayed the default (https://github.com/pytorch/xla/issues/8641) but the cu126
-builds may differ (#143962): that one is left unsaid. A `cxx11` in the local tag
-(`2.6.0+cpu.cxx11.abi`) names the C++11 build. Other platforms are not said.
+be cxx11 ABI by default", https://github.com/pytorch/pytorch/issues/143962). In 2.6 the
+builds differ: those with CUDA 12.6.3, ROCm 6.2.4 and XPU use `_GLIBCXX_USE_CXX11_ABI=1`
+(release blog, https://pytorch.org/blog/pytorch2-6/), the CPU build and the other CUDA ones
+the pre-C++11 ABI ("only cuda-12.6 binaries should be like that", #143962;
+https://github.com/pytorch/xla/issues/8641); any other 2.6 build is left unsaid. A `cxx11` in
+the local tag (`2.6.0+cpu.cxx11.abi`) names the C++11 build. Other platforms are not said.
 """
 
 from __future__ import annotations
@@ -22,7 +24,18 @@ from chipdoctor.versions import public_version
 CXX11, OLD = "cxx11", "old"
 #: `_GLIBCXX_USE_CXX11_ABI` of each ABI name.
 FLAG = {CXX11: "1", OLD: "0"}
-PUBLISHED_SOURCE = "https://github.com/pytorch/pytorch/issues/51039, https://github.com/pytorch/pytorch/pull/143423"
+PUBLISHED_SOURCE = (
+    "https://github.com/pytorch/pytorch/issues/51039, https://pytorch.org/blog/pytorch2-6/, "
+    "https://github.com/pytorch/pytorch/pull/143423"
+)
+#: The builds before 2.6 that #51039 speaks of (PyPI's, CPU, CUDA, ROCm); an XPU build of then
+#: is left unsaid.
+_BEFORE_2_6 = ("cpu", "cu", "rocm")
+#: torch 2.6's local tags by ABI ("": the wheel on PyPI, not a cu126 one).
+_2_6 = {
+    CXX11: ("cu126", "rocm6.2.4", "xpu"),
+    OLD: ("", "cpu", "cu118", "cu124"),
+}
 
 
 def published_abi(version: str, machine: str) -> str | None:
@@ -37,8 +50,10 @@ def published_abi(version: str, machine: str) -> str | None:
     except InvalidVersion:
         return None
     release = parsed.release[:2]
-    if release < (2, 6):
-        return OLD
     if release == (2, 6):  # the nightlies switched during 2.6's cycle
-        return None if "cu126" in local or parsed.is_prerelease else OLD
-    return CXX11
+        return (
+            None if parsed.is_prerelease else next((a for a, t in _2_6.items() if local in t), None)
+        )
+    if release > (2, 6):
+        return CXX11
+    return OLD if local == "" or local.startswith(_BEFORE_2_6) else None

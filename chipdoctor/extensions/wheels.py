@@ -17,11 +17,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from chipdoctor.evidence.base import Evidence, UnreadableError
-from chipdoctor.extensions import extension_names
-from chipdoctor.extensions.installed import plain
+from chipdoctor.extensions.installed import extension_dists
 from chipdoctor.versions import public_version
 
 #: A flash-attn release wheel's file name, as its build workflow names it.
@@ -72,23 +71,28 @@ def archive_url(text: str) -> str | None:
     return url if isinstance(url, str) and len(url) <= _MAX_URL else None
 
 
+def wheel_file_name(url: str) -> str:
+    """The file name at the end of `url`'s path, percent-decoded: a query (`?download=true`)
+    or fragment (`#sha256=…`) is no part of it."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:  # an invalid IPv6 netloc
+        return ""
+    return unquote(path.rsplit("/", 1)[-1])
+
+
 def flash_wheels(
     evidence: Evidence, infos: dict[tuple[str, str], tuple[str, str]]
 ) -> list[FlashWheel]:
     """The torch extensions installed from a flash-attn release wheel, by its file name."""
-    packages = evidence.python.packages
     found: list[FlashWheel] = []
-    for name in extension_names(evidence):
-        version = packages.get(name)
-        where = infos.get((name, version)) if version else None
-        if version is None or where is None or not plain(name, version):
-            continue
+    for name, version, site, dist_info in extension_dists(evidence, infos):
         try:
-            text = evidence.read_text(f"{where[0]}/{where[1]}/direct_url.json")
+            text = evidence.read_text(f"{site}/{dist_info}/direct_url.json")
         except UnreadableError:
             continue
         url = archive_url(text) if text else None
-        file_name = unquote(url.rsplit("/", 1)[-1]) if url else ""
+        file_name = wheel_file_name(url) if url else ""
         match = FLASH_WHEEL.fullmatch(file_name)
         if match is None or match["version"] != public_version(version):
             continue

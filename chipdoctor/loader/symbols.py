@@ -55,15 +55,25 @@ TORCH_ABI_PROBES = {
 _SYM = struct.Struct("<IBBHQQ")
 _STB_GLOBAL, _STB_WEAK, _STB_GNU_UNIQUE = 1, 2, 10
 _STV_DEFAULT, _STV_PROTECTED = 0, 3
-_SHN_UNDEF = 0
+_SHN_UNDEF, _SHN_ABS = 0, 0xFFF1
+#: The symbol types glibc's `check_match` binds to (`ALLOWED_STT`: NOTYPE, OBJECT, FUNC,
+#: COMMON, TLS, GNU_IFUNC); a section or file symbol is no definition.
+_STT_TLS = 6
+_ALLOWED_STT = frozenset((0, 1, 2, 5, _STT_TLS, 10))
 #: Bounds. A large extension has some 10^5 dynamic symbols; libtorch_cpu.so about 10^5 too.
 MAX_SYMBOLS = 4_000_000
 MAX_NEEDED = 100_000
+#: The needed names' bytes in all: entries may share one long name, so the count alone
+#: (10^5 names of up to 64 KiB) would allow gigabytes.
+MAX_NEEDED_BYTES = 32 << 20
 _MAX_NAME = 1 << 16
 _MAX_HASH_TABLE = 64 << 20
 #: A string table up to this size is read in one piece where every undefined name is read.
 _WHOLE_STRINGS = 16 << 20
 _MAX_CHAIN = 1 << 16
+#: Hash-chain entries read in one `defined_symbols` call, at most: a real table's chains hold
+#: a few entries each, while 10^5 names down chains of _MAX_CHAIN would never end.
+_MAX_STEPS = 1 << 21
 _CHUNK = 4096
 #: The unresolved symbols kept by name (the count is kept whole).
 MAX_FIRST = 16
@@ -136,17 +146,22 @@ class _Table:
             raise SymbolError(f"implausible dynamic symbol table ({self.count} symbols)")
         self.strings_at, self.strings_size = dynstr
         self.strings: bytes | None = None
-        if whole_strings and self.strings_size <= _WHOLE_STRINGS:
-            self.strings = read(self.strings_at, self.strings_size)
+        if whole_strings:
+            self.read_strings()
+
+    def read_strings(self) -> None:
+        """The string table in one piece, where it is small enough, for reading every name."""
+        if self.strings_size <= _WHOLE_STRINGS:
+            self.strings = self.read(self.strings_at, self.strings_size)
             if len(self.strings) < self.strings_size:
                 raise SymbolError("truncated string table")
 
-    def symbol(self, index: int) -> tuple[int, int, int, int]:
-        """(st_name, bind, visibility, st_shndx) of symbol `index`."""
+    def symbol(self, index: int) -> tuple[int, int, int, int, int, int]:
+        """(st_name, st_info, st_other, st_shndx, st_value, st_size) of symbol `index`."""
         raw = self.read(self.symbols_at + index * _SYM.size, _SYM.size)
         if len(raw) < _SYM.size:
             raise SymbolError("truncated dynamic symbol table")
-        return self._fields(raw, 0)
+        return _SYM.unpack(raw)
 
     @staticmethod
     def _fields(raw: bytes, offset: int) -> tuple[int, int, int, int]:
@@ -191,42 +206,88 @@ def needed_torch_symbols(read: ReadAt) -> tuple[str, ...]:
     """
     table = _Table(read, whole_strings=True)
     found: list[str] = []
+    size = 0
     for start, raw in table.chunks():
         for offset in range(0, len(raw), _SYM.size):
             st_name, bind, _, shndx = table._fields(raw, offset)
-            if shndx != _SHN_UNDEF or bind != _STB_GLOBAL or st_name == 0 or start + offset == 0:
+            if shndx != _SHN_UNDEF or bind != _STB_GLOBAL or st_name == 0:
+                continue
+            if start == offset == 0:  # entry 0 is the reserved null symbol (gABI)
                 continue
             if not is_torch_symbol(table.name(st_name, 64).decode("latin-1")):
                 continue
-            found.append(table.name(st_name).decode("utf-8", errors="replace"))
-            if len(found) > MAX_NEEDED:
-                raise SymbolError(f"more than {MAX_NEEDED} torch symbols needed")
+            try:
+                found.append(table.name(st_name).decode())
+            except UnicodeDecodeError:
+                continue  # no name a lookup could match, nor a snapshot keep (torch's: ASCII)
+            size += len(found[-1])
+            if len(found) > MAX_NEEDED or size > MAX_NEEDED_BYTES:
+                raise SymbolError(f"more than {MAX_NEEDED} torch symbols needed, or too long")
     return tuple(found)
 
 
 def defined_symbols(read: ReadAt, names: Iterable[str]) -> frozenset[str]:
     """Which of `names` the object exports (defined, global, weak or unique, of default or
-    protected visibility), looked up through its `.gnu.hash` table as the loader does.
+    protected visibility), looked up through its `.gnu.hash` table as the loader does; an
+    object linked with `--hash-style=sysv` (no `.gnu.hash`) is read through its whole table.
 
-    Raises ElfError or SymbolError (no GNU hash table, or one that does not add up).
+    Raises ElfError or SymbolError (a table that does not add up).
     """
     table = _Table(read)
-    lookup = _GnuHash(table)
+    hashed = find_section(read, ".gnu.hash")
+    if hashed is None:
+        table.read_strings()
+        return _scan(table, names)
+    lookup = _GnuHash(table, hashed)
     return frozenset(name for name in dict.fromkeys(names) if lookup.defines(name))
 
 
+def _binds(info: int, other: int, shndx: int, value: int) -> bool:
+    """Whether an entry is a definition the loader binds to: glibc's `check_match` skips an
+    undefined entry, one without a value (an absolute or TLS symbol may have 0) and a type
+    outside ALLOWED_STT; `do_lookup_x` then takes a global, weak or unique one."""
+    kind = info & 0xF
+    return (
+        shndx != _SHN_UNDEF
+        and (value != 0 or shndx == _SHN_ABS or kind == _STT_TLS)
+        and kind in _ALLOWED_STT
+        and info >> 4 in (_STB_GLOBAL, _STB_WEAK, _STB_GNU_UNIQUE)
+        and other & 3 in (_STV_DEFAULT, _STV_PROTECTED)
+    )
+
+
+def _scan(table: _Table, names: Iterable[str]) -> frozenset[str]:
+    """Of `names`, those the table's entries define, read entry by entry (one pass over a
+    table of at most MAX_SYMBOLS entries)."""
+    wanted = {name.encode(): name for name in names}
+    longest = max(map(len, wanted), default=0)
+    found: set[str] = set()
+    for _, raw in table.chunks():
+        for offset in range(0, len(raw), _SYM.size):
+            st_name, info, other, shndx, value, _ = _SYM.unpack_from(raw, offset)
+            if st_name != 0 and _binds(info, other, shndx, value):
+                name = wanted.get(table.name(st_name, longest + 1))
+                if name is not None:
+                    found.add(name)
+    return frozenset(found)
+
+
 class _GnuHash:
-    def __init__(self, table: _Table) -> None:
-        section = find_section(table.read, ".gnu.hash")
-        if section is None:
-            raise SymbolError("no .gnu.hash table")
+    def __init__(self, table: _Table, section: tuple[int, int]) -> None:
         offset, size = section
         head = table.read(offset, 16)
         if len(head) < 16:
             raise SymbolError("truncated .gnu.hash table")
         nbuckets, self.symoffset, bloom_size, self.shift = struct.unpack("<IIII", head)
         fixed = 16 + bloom_size * 8 + nbuckets * 4
-        if nbuckets == 0 or bloom_size == 0 or fixed > min(size, _MAX_HASH_TABLE):
+        # NOTE: glibc asserts the bloom filter's size a power of two (elf/dl-lookup.c
+        # `_dl_setup_hash`) and indexes it by mask, so another size is no table it reads.
+        if (
+            nbuckets == 0
+            or bloom_size == 0
+            or bloom_size & (bloom_size - 1)
+            or fixed > min(size, _MAX_HASH_TABLE)
+        ):
             raise SymbolError("implausible .gnu.hash table")
         if self.symoffset > table.count:
             raise SymbolError(".gnu.hash starts past the symbol table")
@@ -238,6 +299,7 @@ class _GnuHash:
         self.chains_at = offset + fixed
         self.chains_end = offset + size
         self.table = table
+        self.steps = _MAX_STEPS
 
     def defines(self, name: str) -> bool:
         wanted = name.encode()
@@ -252,6 +314,9 @@ class _GnuHash:
         if index < self.symoffset:
             raise SymbolError(f"bucket {index} points before the hashed symbols")
         for _ in range(_MAX_CHAIN):
+            self.steps -= 1
+            if self.steps < 0:
+                raise SymbolError(f"hash chains longer than {_MAX_STEPS} in all")
             where = self.chains_at + (index - self.symoffset) * 4
             if index >= self.table.count or where + 4 > self.chains_end:
                 raise SymbolError("hash chain runs past the symbol table")
@@ -267,13 +332,10 @@ class _GnuHash:
         raise SymbolError(f"hash chain longer than {_MAX_CHAIN}")
 
     def _exports(self, index: int, wanted: bytes) -> bool:
-        st_name, bind, visibility, shndx = self.table.symbol(index)
-        if self.table.name(st_name, len(wanted) + 1) != wanted:
-            return False
-        return (
-            shndx != _SHN_UNDEF
-            and bind in (_STB_GLOBAL, _STB_WEAK, _STB_GNU_UNIQUE)
-            and visibility in (_STV_DEFAULT, _STV_PROTECTED)
+        """Whether symbol `index` is a definition of `wanted` the loader binds to."""
+        st_name, info, other, shndx, value, _ = self.table.symbol(index)
+        return self.table.name(st_name, len(wanted) + 1) == wanted and _binds(
+            info, other, shndx, value
         )
 
 

@@ -58,15 +58,12 @@ def parse_cpp_lib_json(text: str) -> XformersBuild | None:
     if not isinstance(version, dict):
         return None
     torch = _version(version.get("torch"))
-    cuda, hip, python = version.get("cuda"), version.get("hip"), version.get("python")
-    if (
-        torch is None
-        or not _cuda_ok(cuda)
-        or (hip is not None and _plain(hip) is None)
-        or (python is not None and _version(python) is None)
-    ):
+    cuda, hip = version.get("cuda"), version.get("hip")
+    if torch is None or not _cuda_ok(cuda) or (hip is not None and _plain(hip) is None):
         return None
-    return XformersBuild(torch, cuda, hip, python)
+    # NOTE: the Python is recorded, not judged: one that is not a plain version (a CPython built
+    # between releases says `3.12.0+`) is left out rather than the record refused.
+    return XformersBuild(torch, cuda, hip, _version(version.get("python")))
 
 
 def _cuda_ok(value: object) -> bool:

@@ -26,7 +26,8 @@ from chipdoctor.extensions.wheels import FlashWheel, flash_wheels
 from chipdoctor.i18n import T, join
 from chipdoctor.model import Finding, Severity
 from chipdoctor.rules.common import pip_install, release_line, release_of
-from chipdoctor.rules.extension_builds import built_against
+from chipdoctor.rules.extension_builds import FLASH_ATTN_BUILT_AGAINST, built_against
+from chipdoctor.versions import public_version
 
 
 def findings(evidence: Evidence, torch: str, reported: set[str]) -> list[Finding]:
@@ -86,7 +87,8 @@ def _wheel_finding(
     if not reasons:
         return None
     rebuild = rebuild_line(wheel.dist, wheel.version)
-    if built_against(wheel.version, torch) is None:
+    known = public_version(wheel.version) in FLASH_ATTN_BUILT_AGAINST
+    if known and built_against(wheel.version, torch) is None:
         fix = T(
             "flash-attn {version} has no wheel for torch {line}: build it from source against "
             "the installed torch: FLASH_ATTENTION_FORCE_BUILD=TRUE {rebuild}",
@@ -94,7 +96,7 @@ def _wheel_finding(
             line=line,
             rebuild=rebuild,
         )
-    elif torch_abi is None:  # its setup.py asks torch which ABI it has
+    elif torch_abi is None or not known:  # its setup.py asks torch, and builds where none
         fix = T(
             "Let flash-attn's setup.py pick its wheel for the installed torch: {rebuild}",
             rebuild=rebuild,

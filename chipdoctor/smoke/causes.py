@@ -21,7 +21,13 @@ from chipdoctor.i18n import T
 from chipdoctor.model import FACT_TORCH_CUDA, Inventory
 from chipdoctor.smoke.failures import KnownFailure, known
 from chipdoctor.stacks import STACKS
-from chipdoctor.symptoms.kinds import LIBRARY_MISSING, TORCHVISION_CUDA, UNDEFINED_SYMBOL
+from chipdoctor.symptoms.kinds import (
+    CXX_RUNTIME_TOO_OLD,
+    GLIBC_TOO_OLD,
+    LIBRARY_MISSING,
+    TORCHVISION_CUDA,
+    UNDEFINED_SYMBOL,
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,36 @@ ANY_STACK_FIRST: tuple[KnownFailure, ...] = (
         T("this build was compiled against NumPy 1.x, but NumPy 2 is installed"),
         T('pip install "numpy<2"'),
     ),
+    # NOTE: glibc's dynamic loader (elf/dl-version.c, match_symbol: "version `%s' not found
+    # (required by %s)", after the providing library's name;
+    # https://sourceware.org/git/?p=glibc.git;a=blob;f=elf/dl-version.c); FFTAI/Wiki-GRx-Gym#6
+    # (GLIBCXX_3.4.32, a conda environment's libstdc++), pytorch/pytorch#123649 (GLIBC_2.28,
+    # libtorch_python.so). rules/runtime_versions.py names the GCC release or glibc needed.
+    known(
+        r"(?:(?P<library>\S*libstdc\+\+\.so[\d.]*): )?version [`'\u2018]"
+        r"(?P<symver>(?:GLIBCXX|CXXABI)_[\d.]*\d)['\u2019] not found"
+        r"(?: \(required by (?P<consumer>[^)]+)\))?",
+        T(
+            "the libstdc++ the loader took is older than the C++ runtime {symver} needs: the "
+            "library was built by a newer GCC"
+        ),
+        T(
+            "In a conda environment: conda install -c conda-forge libstdcxx-ng (a newer GCC "
+            "runtime); otherwise upgrade the system's libstdc++. LD_PRELOAD of a newer "
+            "libstdc++.so.6 is a workaround only"
+        ),
+        related=("host.libstdcxx-too-old",),
+    ).in_log(kind=CXX_RUNTIME_TOO_OLD),
+    known(
+        r"version [`'\u2018]GLIBC_(?P<glibc>[\d.]*\d)['\u2019] not found"
+        r"(?: \(required by (?P<consumer>[^)]+)\))?",
+        T("this system's glibc is older than {glibc}, which the library was built for"),
+        T(
+            "Run it on a system or container image with glibc {glibc} or newer, or install a "
+            "build of the package made for this system's glibc"
+        ),
+        related=("host.glibc-too-old",),
+    ).in_log(kind=GLIBC_TOO_OLD),
 )
 
 #: The last resort, after every stack's reasons and no-device entries.
@@ -60,7 +96,8 @@ ANY_STACK_LAST: tuple[KnownFailure, ...] = (
     # requirement …, but you'll have …" (as pytorch/pytorch#40013 and
     # MicrosoftDocs/pytorchfundamentals#23 show it).
     known(
-        r"(?P<name>[\w.-]+) (?P<version>\S+) (?:has requirement|requires) (?P<requirement>.+?), "
+        r"(?<![\w.-])(?P<name>[\w.-]+) (?P<version>\S+) (?:has requirement|requires) "
+        r"(?P<requirement>.{1,300}?), "
         r"but you(?:'ll)? have (?P<dep>[\w.-]+) (?P<dep_version>\S+) which is incompatible",
         T("{name} {version} needs {requirement}, but {dep} {dep_version} is installed"),
         T(
@@ -107,6 +144,8 @@ ANY_STACK_LAST: tuple[KnownFailure, ...] = (
         ),
         related=("host.companion-build", "host.companion-release", "host.unmet-requirement"),
     ),
+    # NOTE: CPython's ModuleNotFoundError text (Lib/importlib/_bootstrap.py: _ERR_MSG_PREFIX =
+    # 'No module named ', the name after it as its repr).
     known(
         r"No module named '(?P<module>[\w.]+)'",
         T("{module} is not installed in this interpreter"),
@@ -119,7 +158,8 @@ ANY_STACK_LAST: tuple[KnownFailure, ...] = (
     # name, NULL, N_("cannot open shared object file")); dlerror writes "<name>: <that>:
     # <strerror>"; https://sourceware.org/git/?p=glibc.git;a=blob;f=elf/dl-load.c).
     known(
-        r"(?P<library>lib[\w.+-]+?\.so(?:\.[\d.]+)?): cannot open shared object file",
+        r"(?<![\w.+-])(?P<library>lib[\w.+-]+?\.so(?:\.[\d.]+)?): cannot open shared object "
+        r"file",
         T(
             "the dynamic loader cannot find {library}: the package that ships it is not "
             "installed, or its directory is not on LD_LIBRARY_PATH"

@@ -13,13 +13,14 @@ from chipdoctor.i18n import T
 from chipdoctor.model import (
     FACT_TORCH_BUILD_SOURCE,
     FACT_TORCH_CUDA,
+    FACT_TORCH_HIP,
     Finding,
     Inventory,
     Severity,
     Symptom,
 )
 from chipdoctor.smoke.causes import Diagnosis, context_of, fill
-from chipdoctor.symptoms.kinds import LIBRARY_MISSING, TORCH_NOT_CUDA
+from chipdoctor.symptoms.kinds import LIBRARY_MISSING, TORCH_CUDA_CALL, TORCH_NOT_CUDA
 
 FINDING = "host.log-symptom"
 
@@ -47,25 +48,50 @@ def unexplained(inventory: Inventory, findings: Sequence[Finding]) -> list[Findi
 
 def conflict(inventory: Inventory, symptom: Symptom) -> str | None:
     """What this machine's facts say against `symptom`, or None."""
+    if symptom.kind in (TORCH_NOT_CUDA, TORCH_CUDA_CALL) and inventory.version("torch") is None:
+        # NOTE: often chipdoctor's own interpreter was checked, not the job's
+        return T("torch is not installed in the Python environment checked")
     if symptom.kind == TORCH_NOT_CUDA:
-        torch = inventory.version("torch")
-        cuda = inventory.facts.get(FACT_TORCH_CUDA)
-        source = inventory.facts.get(FACT_TORCH_BUILD_SOURCE)
-        if torch is not None and cuda and source:
-            return T(
-                "torch {torch} here is built for CUDA {cuda} ({source})",
-                torch=torch,
-                cuda=cuda,
-                source=source,
-            )
-        if torch is not None and torch.partition("+")[2].lower().startswith("cu"):
-            return T("torch {torch} here is a CUDA build", torch=torch)
+        return _gpu_torch(inventory)
     library = symptom.value("library")
     if symptom.kind == LIBRARY_MISSING and library:
         stem = library.split(".so")[0] + ".so"
         for value in inventory.facts.values():
             if PurePosixPath(value).name.startswith(stem):
                 return T("this machine has {path}", path=value)
+    return None
+
+
+def _gpu_torch(inventory: Inventory) -> str | None:
+    """What says this machine's torch is a GPU build, which never raises "Torch not compiled with
+    CUDA enabled": its torch/version.py, else its local tag. A ROCm build counts: it answers
+    through torch.cuda (https://pytorch.org/docs/stable/notes/hip.html: "PyTorch for HIP
+    intentionally reuses the existing torch.cuda interfaces")."""
+    torch = inventory.version("torch")
+    if torch is None:
+        return None
+    facts = inventory.facts
+    source = facts.get(FACT_TORCH_BUILD_SOURCE)
+    cuda, hip = facts.get(FACT_TORCH_CUDA), facts.get(FACT_TORCH_HIP)
+    if source and cuda:
+        return T(
+            "torch {torch} here is built for CUDA {cuda} ({source})",
+            torch=torch,
+            cuda=cuda,
+            source=source,
+        )
+    if source and hip:
+        return T(
+            "torch {torch} here is built for HIP {hip} ({source})",
+            torch=torch,
+            hip=hip,
+            source=source,
+        )
+    local = torch.partition("+")[2].lower()
+    if local.startswith("cu"):
+        return T("torch {torch} here is a CUDA build", torch=torch)
+    if local.startswith("rocm"):
+        return T("torch {torch} here is a ROCm build", torch=torch)
     return None
 
 

@@ -48,6 +48,8 @@ def read_log(path: str) -> Log:
     cannot be read."""
     try:
         if path == "-":
+            if sys.stdin is None:  # started with its standard input closed (`<&-`)
+                raise RefusedFile("standard input is closed")
             return _from_stream(sys.stdin.buffer)
         return _from_file(path)
     except RefusedFile as exc:

@@ -10,7 +10,10 @@ from chipdoctor.model import Symptom
 from chipdoctor.printable import visible
 from chipdoctor.smoke.causes import known_failures
 
-#: The most symptoms one log yields: a job that failed on every rank repeats itself.
+#: The most symptoms one log yields (a job that failed on every rank repeats itself): the last
+#: ones, for the end of a log holds the error that ended the job, and the lines before it may be
+#: noise the catalog knows (TensorFlow's "Could not load dynamic library 'libcudart.so.11.0';
+#: dlerror: …" for each CUDA library, tensorflow/stream_executor/platform/default/dso_loader.cc).
 MAX_SYMPTOMS = 20
 #: The most of a line a finding quotes.
 MAX_QUOTE = 300
@@ -21,7 +24,8 @@ def recognise(lines: Iterable[str], first: int = 1) -> tuple[Symptom, ...]:
     that holds on any stack: the same text can mean another cause on another stack ("Torch not
     compiled with CUDA enabled" on an NPU host), and which stacks this host has is known only
     after probing (`for_stacks` picks then). Each failure with the same values once, at the
-    first line it stands on; `first` is the line number of the first of `lines`."""
+    first line it stands on; of more than MAX_SYMPTOMS such, the last ones; `first` is the line
+    number of the first of `lines`."""
     catalog = known_failures()
     found: dict[tuple[int, tuple[tuple[str, str], ...]], Symptom] = {}
     for number, line in enumerate(lines, first):
@@ -34,8 +38,8 @@ def recognise(lines: Iterable[str], first: int = 1) -> tuple[Symptom, ...]:
                 found[index, values] = Symptom(
                     failure.kind, values, number, quote(line), failure=failure
                 )
-                if len(found) >= MAX_SYMPTOMS:
-                    return tuple(found.values())
+                if len(found) > MAX_SYMPTOMS:
+                    del found[next(iter(found))]
             if not failure.stacks:
                 break
     return tuple(found.values())

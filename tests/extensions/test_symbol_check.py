@@ -20,7 +20,7 @@ from chipdoctor.evidence.host import HostEvidence
 from chipdoctor.evidence.snapshot import RecordingEvidence, SnapshotEvidence
 from chipdoctor.model import Finding
 from tests import fake_torch
-from tests.fake_torch import ABSENT, OLD_NAME
+from tests.fake_torch import ABSENT, OLD_NAME, write_dist
 from tests.planning import fixed
 
 SITE = "/opt/venv/lib/python3.11/site-packages"
@@ -39,33 +39,17 @@ class Tree(HostEvidence):
         return PythonInfo("3.11.9", PACKAGES, (SITE,))
 
 
-def _dist(site: Path, name: str, version: str, files: dict[str, Path], requires: bool) -> None:
-    info = site / f"{name}-{version}.dist-info"
-    info.mkdir(parents=True)
-    extra = "Requires-Dist: torch\n" if requires else ""
-    (info / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{extra}\n"
-    )
-    rows = [f"{name}-{version}.dist-info/METADATA,,"]
-    for relative, source in files.items():
-        target = site / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(source, target)
-        rows.append(f"{relative},sha256=x,{target.stat().st_size}")
-    (info / "RECORD").write_text("\n".join(rows) + "\n")
-
-
 def populate(site: Path, built: fake_torch.Built) -> None:
-    _dist(
+    write_dist(
         site,
         "torch",
         PACKAGES["torch"],
         {"torch/lib/libc10.so": built.torch_lib / "libc10.so"},
-        False,
+        requires=False,
     )
     for name, library in LIBRARIES.items():
         files = {f"{name}/_C.cpython-311-x86_64-linux-gnu.so": built.extensions[library]}
-        _dist(site, name, PACKAGES[name], files, True)
+        write_dist(site, name, PACKAGES[name], files)
 
 
 @pytest.fixture(scope="module")
@@ -137,6 +121,20 @@ def test_a_torch_library_that_cannot_be_read_claims_nothing(tree: Tree, tmp_path
     assert _extension_findings(check(tree, fixed()).findings) == {}
 
 
+def test_torchs_own_libraries_are_read_before_bundled_ones(
+    tree: Tree, tmp_path: Path, built: fake_torch.Built
+) -> None:
+    """A torch/lib with more bundled libraries than are read (a ROCm wheel's), all sorting
+    before libc10.so: torch's own are still asked, so nothing it defines is called missing."""
+    from chipdoctor.engine import check
+    from chipdoctor.extensions.symbols import MAX_TORCH_LIBRARIES
+
+    lib = tmp_path / "root" / SITE.lstrip("/") / "torch" / "lib"
+    for index in range(MAX_TORCH_LIBRARIES + 8):
+        shutil.copy(built.extensions["ext_ok"], lib / f"libamd{index:02}.so")
+    assert sorted(_extension_findings(check(tree, fixed()).findings)) == ["extmissing", "extold"]
+
+
 def test_check_on_a_real_virtual_environment(tmp_path: Path, built: fake_torch.Built) -> None:
     """`chipdoctor check --python` of a venv holding the fake distributions, end to end."""
     venv = tmp_path / "venv"
@@ -168,7 +166,9 @@ def test_a_vendor_extension_resolves_through_its_own_library(
     tmp_path: Path, built: fake_torch.Built
 ) -> None:
     """torch_npu's `_C` needs what its own libtorch_npu.so defines (here c10::absent, which
-    torch lacks): no finding, though its METADATA does not name torch."""
+    torch lacks): no finding, though its METADATA does not name torch; nor for extmissing, an
+    extension needing the same (as one built for torch_musa needs its `c10::musa::…`,
+    torch_musa/csrc/core/MUSAStream.h)."""
     from chipdoctor.engine import check
 
     site = tmp_path / "root" / SITE.lstrip("/")
@@ -181,11 +181,11 @@ def test_a_vendor_extension_resolves_through_its_own_library(
         "torch_npu/lib/libtorch_npu.so": own,
         "torch_npu/_C.so": built.extensions["ext_missing"],
     }
-    _dist(site, "torch_npu", "2.5.1", files, False)
+    write_dist(site, "torch_npu", "2.5.1", files, requires=False)
     tree = Tree(tmp_path / "root")
     tree.__dict__["python"] = PythonInfo("3.11.9", {**PACKAGES, "torch-npu": "2.5.1"}, (SITE,))
     found = _extension_findings(check(tree, fixed()).findings)
-    assert sorted(found) == ["extmissing", "extold"]
+    assert sorted(found) == ["extold"]
     # Without its own library, the same `_C` is reported.
     (site / "torch_npu" / "lib" / "libtorch_npu.so").unlink()
     record = site / "torch_npu-2.5.1.dist-info" / "RECORD"
@@ -201,9 +201,15 @@ def test_flash_attn_is_reported_once(tmp_path: Path, built: fake_torch.Built) ->
     from chipdoctor.engine import check
 
     site = tmp_path / "root" / SITE.lstrip("/")
-    _dist(site, "torch", "2.3.0", {"torch/lib/libc10.so": built.torch_lib / "libc10.so"}, False)
+    write_dist(
+        site,
+        "torch",
+        "2.3.0",
+        {"torch/lib/libc10.so": built.torch_lib / "libc10.so"},
+        requires=False,
+    )
     library = {"flash_attn_2_cuda.cpython-311-x86_64-linux-gnu.so": built.extensions["ext_missing"]}
-    _dist(site, "flash_attn", "2.5.7", library, True)
+    write_dist(site, "flash_attn", "2.5.7", library)
     tree = Tree(tmp_path / "root")
     tree.__dict__["python"] = PythonInfo(
         "3.11.9", {"torch": "2.3.0", "flash-attn": "2.5.7"}, (SITE,)

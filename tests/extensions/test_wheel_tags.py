@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from chipdoctor.extensions.torch_abi import published_abi
-from chipdoctor.extensions.wheels import FLASH_WHEEL, archive_url
+from chipdoctor.extensions.wheels import FLASH_WHEEL, archive_url, wheel_file_name
 from tests import fake_torch
 
 TAG = f"cp{sys.version_info[0]}{sys.version_info[1]}"
@@ -182,6 +182,25 @@ def test_what_is_not_an_archive_record(text: str) -> None:
     assert archive_url(text) is None
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///w/flash_attn-2.6.3%2Bcu123torch2.4cxx11abiFALSE-cp310-cp310-linux_x86_64.whl",
+        "https://h/d/flash_attn-2.6.3+cu123torch2.4cxx11abiFALSE-cp310-cp310-linux_x86_64.whl"
+        "?download=true",
+        "https://h/d/flash_attn-2.6.3+cu123torch2.4cxx11abiFALSE-cp310-cp310-linux_x86_64.whl"
+        "#sha256=00",
+    ],
+)
+def test_the_file_name_of_a_recorded_url(url: str) -> None:
+    name = "flash_attn-2.6.3+cu123torch2.4cxx11abiFALSE-cp310-cp310-linux_x86_64.whl"
+    assert wheel_file_name(url) == name
+
+
+def test_a_url_that_does_not_parse_names_no_file() -> None:
+    assert wheel_file_name("http://[::1/flash_attn.whl") == ""
+
+
 def test_wheel_names() -> None:
     assert FLASH_WHEEL.fullmatch(
         "flash_attn-2.6.3+cu123torch2.4cxx11abiFALSE-cp310-cp310-linux_x86_64.whl"
@@ -201,7 +220,14 @@ def test_wheel_names() -> None:
         ("2.2.0", "x86_64", "old"),
         ("1.13.1+cu117", "x86_64", "old"),
         ("2.6.0", "x86_64", "old"),
-        ("2.6.0+cu126", "x86_64", None),
+        ("2.6.0+cpu", "x86_64", "old"),
+        ("2.6.0+cu124", "x86_64", "old"),
+        ("2.6.0+cu126", "x86_64", "cxx11"),
+        ("2.6.0+rocm6.2.4", "x86_64", "cxx11"),
+        ("2.6.0+xpu", "x86_64", "cxx11"),
+        ("2.6.0+rocm6.1", "x86_64", None),
+        ("2.5.1+rocm6.2", "x86_64", "old"),
+        ("2.5.1+xpu", "x86_64", None),
         ("2.6.0+cpu.cxx11.abi", "x86_64", "cxx11"),
         ("2.6.0.dev20241220", "x86_64", None),
         ("2.7.0", "x86_64", "cxx11"),
@@ -214,7 +240,7 @@ def test_published_abi(version: str, machine: str, abi: str | None) -> None:
 
 
 def test_an_unknown_torch_abi_leaves_the_pick_to_setup_py() -> None:
-    """torch 2.6.0+cu126 (its ABI not sourced) under flash-attn 2.7.4's torch 2.5 wheel: the
+    """torch 2.6.0+cu126 (its ABI not told here) under flash-attn 2.7.4's torch 2.5 wheel: the
     torch line is wrong, the ABI cannot be told, and the fix does not guess it."""
     from chipdoctor.extensions.wheels import FlashWheel
     from chipdoctor.rules.extension_symbols import _wheel_finding
@@ -228,3 +254,19 @@ def test_an_unknown_torch_abi_leaves_the_pick_to_setup_py() -> None:
     assert str(found.fix).startswith("Let flash-attn's setup.py pick its wheel")
     assert "cxx11abi" not in str(found.fix)
     assert _wheel_finding(wheel, "2.5.1", None, "") is None  # the right line, ABI unknown
+
+
+def test_a_release_the_table_does_not_know_is_not_said_to_lack_a_wheel() -> None:
+    """flash-attn 2.9.9 (not in extension_builds' sourced table) for torch 2.5 on torch 2.8:
+    whether it has a torch 2.8 wheel is unknown, so its setup.py picks (or builds)."""
+    from chipdoctor.extensions.wheels import FlashWheel
+    from chipdoctor.rules.extension_symbols import _wheel_finding
+
+    name = "flash_attn-2.9.9+cu12torch2.5cxx11abiTRUE-cp311-cp311-linux_x86_64.whl"
+    wheel = FlashWheel("flash-attn", "2.9.9", name, "2.5", True)
+    found = _wheel_finding(wheel, "2.8.0", "cxx11", "")
+    assert found is not None
+    assert str(found.fix).startswith("Let flash-attn's setup.py pick its wheel")
+    known = FlashWheel("flash-attn", "2.5.5", name.replace("2.9.9", "2.5.5"), "2.2", True)
+    lacking = _wheel_finding(known, "2.8.0", "cxx11", "")
+    assert lacking is not None and "FLASH_ATTENTION_FORCE_BUILD=TRUE" in str(lacking.fix)

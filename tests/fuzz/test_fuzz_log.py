@@ -67,6 +67,13 @@ def _endless(rng: random.Random, data: bytes) -> bytes:
     return b"x" * rng.randint(1, 6 << 20) + data
 
 
+def _long_words(rng: random.Random, data: bytes) -> bytes:
+    """Up to 2 MiB of lines that are one word each at the 2000-character cut (a base64 blob, a
+    progress bar): a pattern that backtracks over a word is quadratic in it."""
+    word = (rng.choice([b"x", b"lib", b"libatb", b"a-1."]) * 2000)[:2000]
+    return (word + b"\n") * rng.randint(1, 1000) + data
+
+
 def _binary(rng: random.Random, data: bytes) -> bytes:
     return rng.randbytes(rng.randint(0, 1 << 16)) + data + rng.randbytes(rng.randint(0, 4096))
 
@@ -85,6 +92,7 @@ OPERATORS: dict[str, Operator] = {
     "escapes": _escapes,
     "repeat": _repeat,
     "endless": _endless,
+    "long-words": _long_words,
     "binary": _binary,
     "truncate": _truncate,
     "splice": _splice,

@@ -293,3 +293,172 @@ def test_what_stays_unresolved_is_summed_up() -> None:
     cxx11 = "_ZNK3c106Device3strB5cxx11Ev"
     assert unresolved((cxx11, OLD_NAME), {cxx11, OLD_NAME}).abi == "cxx11"
     assert unresolved((cxx11,), set()) == Unresolved(0, ())
+
+
+@pytest.mark.parametrize("field", ["e_shoff", ".dynsym", ".dynstr", ".gnu.hash"])
+def test_offsets_past_any_file_cannot_tell(built: Built, tmp_path: Path, field: str) -> None:
+    """An offset of 2**64 - 1 (a u64 the object may hold) read from a real file: "cannot
+    tell", not the ValueError a seek that far raises."""
+    from chipdoctor.evidence.base import UnreadableError
+    from chipdoctor.evidence.fsfacts import defined_symbols_of, needed_symbols_of
+
+    data = bytearray((built.torch_lib / "libc10.so").read_bytes())
+    if field == "e_shoff":
+        struct.pack_into("<Q", data, 40, (1 << 64) - 1)
+    else:
+        (shoff,) = struct.unpack_from("<Q", data, 40)
+        entsize, count = struct.unpack_from("<HH", data, 58)
+        at = find_section(lambda o, s: bytes(data[o : o + s]), field)
+        assert at is not None
+        index = next(
+            i
+            for i in range(count)
+            if struct.unpack_from("<Q", data, shoff + i * entsize + 24)[0] == at[0]
+        )
+        struct.pack_into("<Q", data, shoff + index * entsize + 24, (1 << 64) - 1)
+    path = tmp_path / "libc10.so"
+    path.write_bytes(data)
+    with pytest.raises(UnreadableError):
+        defined_symbols_of(path, "libc10.so", ("_ZN3c105touchEi",))
+    if field != ".gnu.hash":
+        with pytest.raises(UnreadableError):
+            needed_symbols_of(path, "libc10.so")
+
+
+def _patched(data: bytes, name: str, **fields: int) -> bytes:
+    """`data` with the fields of dynamic symbol `name` (info, shndx, value) set."""
+    read = lambda o, s: data[o : o + s]  # noqa: E731
+    symbols, strings = find_section(read, ".dynsym"), find_section(read, ".dynstr")
+    assert symbols is not None and strings is not None
+    out = bytearray(data)
+    for at in range(symbols[0], symbols[0] + symbols[1], 24):
+        st_name = struct.unpack_from("<I", data, at)[0]
+        start = strings[0] + st_name
+        if data[start : data.index(b"\0", start)] == name.encode():
+            for field, offset, form in (("info", 4, "<B"), ("shndx", 6, "<H"), ("value", 8, "<Q")):
+                if field in fields:
+                    struct.pack_into(form, out, at + offset, fields[field])
+            return bytes(out)
+    raise AssertionError(f"{name} not in .dynsym")
+
+
+@pytest.mark.parametrize(
+    ("fields", "defined"),
+    [
+        ({}, True),
+        ({"value": 0}, False),  # no value: glibc's check_match skips it
+        ({"value": 0, "shndx": 0xFFF1}, True),  # an absolute symbol may be 0
+        ({"info": (1 << 4) | 3}, False),  # STT_SECTION: no definition
+        ({"info": (0 << 4) | 2}, False),  # STB_LOCAL
+        ({"info": (2 << 4) | 2}, True),  # STB_WEAK
+        ({"shndx": 0}, False),  # undefined
+    ],
+)
+def test_which_entries_define_a_name(
+    built: Built, tmp_path: Path, fields: dict[str, int], defined: bool
+) -> None:
+    """The reader and the real loader (loading ext_ok, which calls it) agree."""
+    name = "_ZN3c105touchEi"
+    data = _patched((built.torch_lib / "libc10.so").read_bytes(), name, **fields)
+    found = defined_symbols(lambda o, s: data[o : o + s], [name])
+    assert (name in found) is defined
+    (tmp_path / "libc10.so").write_bytes(data)
+    assert _loads(built.extensions["ext_ok"], tmp_path) == ("ok" if defined else name)
+
+
+def test_a_bloom_filter_not_a_power_of_two_cannot_tell(built: Built) -> None:
+    data = bytearray((built.torch_lib / "libc10.so").read_bytes())
+    offset, _ = _gnu_hash_at(bytes(data))
+    struct.pack_into("<I", data, offset + 8, 3)
+    with pytest.raises(SymbolError, match="implausible"):
+        defined_symbols(lambda o, s: bytes(data[o : o + s]), ["_ZN3c105touchEi"])
+
+
+def test_chain_walks_are_bounded_in_all(built: Built, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every bucket sent down one chain that ends only at the table's last symbol: each
+    lookup stays under the per-chain bound, the walks of many names together do not."""
+    from chipdoctor.loader import symbols
+
+    data = bytearray((built.torch_lib / "libc10.so").read_bytes())
+    offset, size = _gnu_hash_at(bytes(data))
+    nbuckets, symoffset, bloom, _ = struct.unpack_from("<IIII", data, offset)
+    chains = offset + 16 + bloom * 8 + nbuckets * 4
+    for at in range(offset + 16, offset + 16 + bloom * 8, 8):
+        struct.pack_into("<Q", data, at, (1 << 64) - 1)
+    for at in range(offset + 16 + bloom * 8, chains, 4):
+        struct.pack_into("<I", data, at, symoffset)
+    for at in range(chains, offset + size - 4, 4):
+        struct.pack_into("<I", data, at, 0)
+    struct.pack_into("<I", data, offset + size - 4, 1)
+    length = (size - (chains - offset)) // 4
+    names = [f"_ZN3c10{len(str(i)) + 1}x{i}Ev" for i in range(40)]
+    frozen = bytes(data)
+    monkeypatch.setattr(symbols, "_MAX_STEPS", length * 10)
+    assert defined_symbols(lambda o, s: frozen[o : o + s], names[:5]) == frozenset()
+    with pytest.raises(SymbolError, match="in all"):
+        defined_symbols(lambda o, s: frozen[o : o + s], names)
+
+
+def test_a_name_that_is_not_utf8_is_not_claimed(built: Built) -> None:
+    """Bytes no lookup could match (a U+FFFD stand-in would be "missing" everywhere)."""
+    data = (built.extensions["ext_missing"]).read_bytes()
+    assert ABSENT.encode() + b"\0" in data  # in .dynstr (and .strtab)
+    broken = data.replace(ABSENT.encode() + b"\0", b"_ZN3c106\xffbsentEi\0")
+    needed = needed_torch_symbols(lambda o, s: broken[o : o + s])
+    assert needed and all("\ufffd" not in name and "bsent" not in name for name in needed)
+
+
+def test_needed_names_are_bounded_in_bytes(built: Built, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Entries may share one 64 KiB name: the bytes kept are bounded, not only the count."""
+    from chipdoctor.loader import symbols
+
+    data = built.extensions["ext_missing"].read_bytes()
+    read = lambda o, s: data[o : o + s]  # noqa: E731
+    size = sum(map(len, needed_torch_symbols(read)))
+    monkeypatch.setattr(symbols, "MAX_NEEDED_BYTES", size)
+    assert needed_torch_symbols(read)
+    monkeypatch.setattr(symbols, "MAX_NEEDED_BYTES", size - 1)
+    with pytest.raises(SymbolError, match="too long"):
+        needed_torch_symbols(read)
+
+
+@pytest.mark.parametrize(("at", "value"), [(4, 1), (5, 2), (18, 3)])
+def test_other_classes_byte_orders_and_machines_are_refused(
+    built: Built, at: int, value: int
+) -> None:
+    """ELFCLASS32, ELFDATA2MSB, EM_386 in a real library's header: refused, never misread."""
+    data = bytearray((built.torch_lib / "libc10.so").read_bytes())
+    data[at] = value
+    read = lambda o, s: bytes(data[o : o + s])  # noqa: E731
+    with pytest.raises(SymbolError, match="64-bit little-endian"):
+        needed_torch_symbols(read)
+    with pytest.raises(SymbolError, match="64-bit little-endian"):
+        defined_symbols(read, ["_ZN3c105touchEi"])
+
+
+def test_an_object_without_a_gnu_hash_table(built: Built, tmp_path: Path) -> None:
+    """libc10.so linked with --hash-style=sysv (no .gnu.hash): read through its whole table,
+    the same answer as nm and as the GNU-hash build."""
+    out = tmp_path / "libc10.so"
+    source = tmp_path / "c10.cpp"
+    source.write_text(fake_torch.C10)
+    subprocess.run(
+        [
+            fake_torch.gxx(),
+            "-shared",
+            "-fPIC",
+            "-Wl,--hash-style=sysv",
+            "-o",
+            str(out),
+            str(source),
+        ],
+        check=True,
+    )
+    data = out.read_bytes()
+    read = lambda o, s: data[o : o + s]  # noqa: E731
+    assert find_section(read, ".gnu.hash") is None
+    exported = {sym for kind, sym in _nm("--defined-only", str(out)) if kind in "TWVDBRui"}
+    asked = sorted(exported | {ABSENT, OLD_NAME, SECRET, "_ZN3c10nope"})
+    assert defined_symbols(read, asked) == frozenset(exported)
+    hashed = _reader(built.torch_lib / "libc10.so")
+    assert defined_symbols(hashed, asked) == defined_symbols(read, asked)

@@ -35,6 +35,13 @@ def test_a_build_without_cuda_and_a_rocm_build() -> None:
     )
 
 
+@pytest.mark.parametrize("python", ["3.12.0+", "3.10; rm -rf /", 310, None])
+def test_a_python_that_is_not_a_version_is_left_out(python: object) -> None:
+    """Only the torch and CUDA are judged: the record stands without its Python."""
+    record = {"version": {"torch": "2.1.2+cu121", "cuda": 1201, "python": python}}
+    assert parse_cpp_lib_json(json.dumps(record)) == XformersBuild("2.1.2+cu121", 1201)
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -55,7 +62,6 @@ def test_a_build_without_cuda_and_a_rocm_build() -> None:
         '{"version": {"torch": "$(touch x)", "cuda": 1201}}',
         '{"version": {"torch": "2.1.2+cu121\\n\\u001b[2J", "cuda": 1201}}',
         '{"version": {"torch": "2.1.2+cu121", "cuda": 1201, "hip": ["6.1"]}}',
-        '{"version": {"torch": "2.1.2+cu121", "cuda": 1201, "python": "3.10; rm -rf /"}}',
         json.dumps({"version": {"torch": "2." + "1" * 100, "cuda": 1201}}),
         "[" * 100_000 + "]" * 100_000,  # deeper than the parser recurses
         '{"version": {"torch": "2.1.2", "cuda": ' + "9" * 5000 + "}}",  # past int's digit limit

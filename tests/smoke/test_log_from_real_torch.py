@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from tests.conftest import SNAPSHOTS, chipdoctor_argv, cli_env
+from tests.conftest import SNAPSHOTS, run_cli_process
 
 
 def test_the_error_of_a_real_cpu_torch_names_the_cpu_build(torch_python: str) -> None:
@@ -19,23 +19,11 @@ def test_the_error_of_a_real_cpu_torch_names_the_cpu_build(torch_python: str) ->
     )
     assert job.returncode != 0
     assert "Torch not compiled with CUDA enabled" in job.stderr
-    result = subprocess.run(
-        [
-            *chipdoctor_argv(),
-            "check",
-            "--snapshot",
-            str(SNAPSHOTS / "cuda-cpu-torch-on-gpu-host"),
-            "--log",
-            "-",
-            "--format",
-            "json",
-        ],
-        input=job.stderr,
-        capture_output=True,
-        text=True,
-        env=cli_env(),
-        timeout=60,
-        check=False,
+    snapshot = str(SNAPSHOTS / "cuda-cpu-torch-on-gpu-host")
+    result = run_cli_process(
+        "check",
+        *("--snapshot", snapshot, "--log", "-", "--format", "json"),
+        stdin=job.stderr,
     )
     assert result.returncode == 1, result.stderr
     [finding] = [

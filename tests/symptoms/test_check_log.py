@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
 from tests.cli.test_scenarios import REPORT_SCHEMA
-from tests.conftest import SNAPSHOTS, chipdoctor_argv, cli_env, run_cli
+from tests.conftest import SNAPSHOTS, run_cli, run_cli_process
 
 NOT_CUDA = "AssertionError: Torch not compiled with CUDA enabled"
 NO_MCCL = "ImportError: libmccl.so.2: cannot open shared object file: No such file or directory"
@@ -71,6 +70,15 @@ def test_machine_facts_that_contradict_the_log_are_a_warning_that_says_so(
     assert "another machine or environment" in warning["message"]
 
 
+def test_a_rocm_torch_contradicts_the_log_too(tmp_path: Path) -> None:
+    """A ROCm build answers through torch.cuda: it never says it was not compiled with CUDA."""
+    code, report = check("rocm-healthy", write(tmp_path, NOT_CUDA))
+    assert code == 0
+    [warning] = findings(report, "host.log-symptom")
+    assert "torch 2.9.1+rocm7.2.0.git7e1940d4 here is a ROCm build" in warning["message"]
+    assert not findings(report, "rocm.torch-not-rocm")
+
+
 def test_an_error_no_finding_explains_is_reported_with_its_likely_cause(tmp_path: Path) -> None:
     code, report = check(
         "no-accelerator",
@@ -101,23 +109,10 @@ def test_the_table_quotes_the_line_without_escapes(tmp_path: Path) -> None:
 
 
 def test_standard_input(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [
-            *chipdoctor_argv(),
-            "check",
-            "--snapshot",
-            str(SNAPSHOTS / "musa-s4000-healthy"),
-            "--log",
-            "-",
-            "--format",
-            "json",
-        ],
-        input=NO_MCCL + "\n",
-        capture_output=True,
-        text=True,
-        env=cli_env(),
-        timeout=60,
-        check=False,
+    result = run_cli_process(
+        "check",
+        *("--snapshot", str(SNAPSHOTS / "musa-s4000-healthy"), "--log", "-", "--format", "json"),
+        stdin=NO_MCCL + "\n",
     )
     assert result.returncode == 1, result.stderr
     assert findings(json.loads(result.stdout), "musa.mccl-missing")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -49,10 +50,11 @@ def test_an_endless_line_is_cut(tmp_path: Path) -> None:
 
 def test_binary_noise_yields_no_symptom_and_no_error(tmp_path: Path) -> None:
     path = tmp_path / "core"
-    path.write_bytes(os.urandom(1 << 20))
+    path.write_bytes(random.Random(20261206).randbytes(1 << 20) + b"\n" + ERROR)
     log = read_log(str(path))
     assert all("\x00" not in line for line in log.lines)
-    recognise(log.lines, log.first)
+    [symptom] = recognise(log.lines, log.first)  # the noise shows nothing; the error, itself
+    assert symptom.value("library") == "libmccl.so.2"
 
 
 def test_only_the_last_max_lines_are_kept(tmp_path: Path) -> None:
@@ -98,6 +100,22 @@ def test_standard_input_is_read_to_its_end() -> None:
     first, count, last = result.stdout.decode().strip().split(" ", 2)
     assert last == ERROR.decode()
     assert int(first) + int(count) - 2 == MAX_BYTES + 1  # the error's line number in the stream
+
+
+def test_a_closed_standard_input_is_bad_input() -> None:
+    code = (
+        "from chipdoctor.errors import BadInput\n"
+        "from chipdoctor.symptoms.reading import read_log\n"
+        "try:\n    read_log('-')\nexcept BadInput as exc:\n    print(exc)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        preexec_fn=lambda: os.close(0),  # as `<&-` leaves it
+        check=True,
+        timeout=60,
+    )
+    assert result.stdout == b"-: cannot read the log: standard input is closed\n"
 
 
 def test_a_tail_that_starts_on_a_line_boundary_keeps_that_line(tmp_path: Path) -> None:

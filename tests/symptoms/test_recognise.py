@@ -175,6 +175,36 @@ def test_real_messages(line: str, kind: str, values: dict[str, str], cause: str)
     )
 
 
+def test_cann_s_generic_inner_error_is_not_one_cause() -> None:
+    """EH9999 is CANN's "Inner Error!" code, whatever failed inside (Ascend/pytorch#66: a
+    vector core exception, error code 507035): only its `init env failed` names missing
+    Python packages (ascend-pytorch-7)."""
+    assert recognise(["EH9999: Inner Error!"]) == ()
+    [symptom] = recognise(
+        [
+            "EH9999: [PID: 1066924] 2025-04-29-18:46:11.184.465 wait for compute device to "
+            "finish failed, runtime result = 507035.[FUNC:ReportCallError][FILE:log_inner.cpp]"
+            "[LINE:161]",
+            "EH9999  [Init][Env]init env failed![FUNC:ReportInnerError][FILE:log_inner.cpp]"
+            "[LINE:145]",
+        ]
+    )
+    assert symptom.line == 2 and symptom.failure is not None
+    assert symptom.failure.finding == "ascend.cann-python-deps"
+
+
+def test_an_error_code_is_not_read_inside_an_address() -> None:
+    """A frame line as torch_npu prints it (hiyouga/LlamaFactory#3779), its address holding
+    the digits of CANN's E30006 (vllm-ascend#4284) and of error 500001."""
+    frame = (
+        "frame #0: c10::Error::Error(c10::SourceLocation, std::string) + 0x68 (0xffffe3000650 "
+        "in /root/miniconda3/envs/llama/lib/python3.10/site-packages/torch/lib/libc10.so)"
+    )
+    assert recognise([frame, "ERR00100 PTA call acl api failed, error code is 5000012"]) == ()
+    [opp] = recognise(["E30006: 2025-11-19-11:14:58.516.606 Failed to verify the OPP"])
+    assert opp.failure is not None and "operator package" in opp.failure.cause.template
+
+
 def test_lines_are_numbered_from_one_and_a_repeated_error_counts_once() -> None:
     lines = [
         "Traceback (most recent call last):",
@@ -195,7 +225,15 @@ def test_text_without_a_known_error_shows_nothing() -> None:
 
 def test_at_most_max_symptoms_and_long_lines_quoted_short() -> None:
     lines = [f"ImportError: libx{i}.so: cannot open shared object file" for i in range(100)]
-    assert len(recognise(lines)) == MAX_SYMPTOMS
+    lines.append("AssertionError: Torch not compiled with CUDA enabled")
+    symptoms = recognise(lines)
+    assert len(symptoms) == MAX_SYMPTOMS
+    # the end of the log holds the error that ended the job: its line's readings (CUDA's and
+    # the NPU's) and the libraries just before it
+    [error] = for_stacks(symptoms, ("cuda",))[-1:]
+    assert error.kind == TORCH_NOT_CUDA and error.line == 101
+    kept = [s.value("library") for s in symptoms if s.line < 101]
+    assert kept == [f"libx{i}.so" for i in range(100 - len(kept), 100)]
     [long] = recognise(["x" * 5000 + " undefined symbol: abc " + "y" * 5000])
     assert len(long.text) == MAX_QUOTE and long.text.endswith("…")
 
@@ -220,3 +258,62 @@ def test_the_same_text_on_another_stack() -> None:
     [npu] = for_stacks(recognise([line]), ("ascend",))
     assert gpu.kind == TORCH_NOT_CUDA
     assert npu.kind == TORCH_CUDA_CALL
+
+
+@pytest.mark.parametrize(
+    ("line", "torch_npu"),
+    [
+        # names the CPU torch 2.13.0's libtorch_cpu.so exports (`nm -D --defined-only`): "npu"
+        # inside "grad_input", "acl" inside MKL's "ilaclr"
+        (
+            "x.so: undefined symbol: "
+            "_ZN2at4_ops23glu_backward_grad_input4callERKNS_6TensorES4_lRS2_",
+            False,
+        ),
+        ("x.so: undefined symbol: mkl_lapack_ilaclr", False),
+        # DeepLink-org/dlinfer#183 (ascend.md §7)
+        ("undefined symbol: _ZN7c10_npu3acl20AclrtPeekAtLastErrorE17aclrtLastErrLevel", True),
+        ("libtorch_npu.so: undefined symbol: _ZN5torch10ValueErrorC1EPKcz", True),  # pytorch#35
+    ],
+)
+def test_only_torch_npu_symbols_name_torch_npu(line: str, torch_npu: bool) -> None:
+    """A torch symbol missing under a CUDA extension is not torch_npu's business."""
+    symptom = one(line)
+    assert symptom.failure is not None
+    assert ("torch_npu was built" in symptom.failure.cause.template) is torch_npu
+    assert (symptom.kind == UNDEFINED_SYMBOL) is not torch_npu
+
+
+def test_torch_s_own_version_py_contradicts_a_cpu_build() -> None:
+    """torch/version.py's `hip` (a ROCm build, which answers through torch.cuda) or `cuda`
+    says the log's torch is not this one; PyPI's default build alone does not (a plain version
+    may be a conda or source build the log proves CPU-only)."""
+    from chipdoctor.model import (
+        FACT_TORCH_BUILD_SOURCE,
+        FACT_TORCH_CUDA,
+        FACT_TORCH_HIP,
+        Component,
+    )
+    from chipdoctor.symptoms.judge import conflict
+
+    [symptom] = for_stacks(recognise(["Torch not compiled with CUDA enabled"]), ("rocm",))
+    source = "/venv/lib/python3.12/site-packages/torch/version.py"
+    torch = [Component("torch", "2.5.1", "package metadata")]
+    rocm = Inventory(
+        components=torch, facts={FACT_TORCH_HIP: "6.2.41133", FACT_TORCH_BUILD_SOURCE: source}
+    )
+    assert conflict(rocm, symptom) == f"torch 2.5.1 here is built for HIP 6.2.41133 ({source})"
+    assert conflict(Inventory(components=torch, facts={FACT_TORCH_CUDA: "12.4"}), symptom) is None
+
+
+def test_a_log_about_torch_where_no_torch_is_installed_says_so() -> None:
+    """The job's interpreter was not the one checked (chipdoctor's own, run without --python):
+    the warning says so instead of "no fact shows the cause"."""
+    from chipdoctor.symptoms.judge import unexplained
+
+    symptoms = for_stacks(recognise(["Torch not compiled with CUDA enabled"]), ("cuda",))
+    inventory = Inventory(stacks=["cuda"], symptoms=list(symptoms))
+    [warning] = unexplained(inventory, [])
+    assert warning.id == "host.log-symptom"
+    assert "torch is not installed in the Python environment checked" in warning.message
+    assert "--python" in warning.fix

@@ -10,6 +10,9 @@ from chipdoctor.i18n import T
 from chipdoctor.smoke.failures import KnownFailure, known
 
 FAILURES: tuple[KnownFailure, ...] = (
+    # NOTE: UNVERIFIED SOURCE: other-stacks.md B.1 quotes "ImportError: libamdhip64.so: version
+    # 'hip_4.2' not found" after `pip install torch==1.13.1+rocm5.2` on DTK from a public file
+    # whose repository it does not name; no primary source was found (2026-12-06).
     known(
         r"libamdhip64\.so\S*: version .hip_[\d.]+. not found",
         T(

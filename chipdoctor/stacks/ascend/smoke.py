@@ -94,9 +94,13 @@ FAILURES: tuple[KnownFailure, ...] = (
         ),
         related=_TORCH_NPU_MATRIX,
     ),
-    # NOTE: Ascend/pytorch #35, triton-lang/triton-ascend #326, DeepLink-org/dlinfer #183.
+    # NOTE: Ascend/pytorch #35, triton-lang/triton-ascend #326, DeepLink-org/dlinfer #183. The
+    # symbol's marks are case-sensitive and whole: `c10_npu`/`at_npu`, `Msprof…`, `acl…`/`Acl…`
+    # (ACL's API); a bare "npu" or "acl" is inside torch's own names ("grad_input", MKL's
+    # "ilaclr"), which this entry must not claim.
     known(
-        r"torch_npu\S*: undefined symbol|undefined symbol: \S*(?:npu|Msprof|acl)",
+        r"torch_npu\S*: undefined symbol|"
+        r"undefined symbol: \S*(?-i:_npu|Msprof|(?<![A-Za-z])[Aa]cl[a-zA-Z])",
         T("torch_npu was built for another torch or CANN than the ones installed"),
         T(
             "Install the torch_npu build that matches the installed torch and CANN (the "
@@ -104,9 +108,10 @@ FAILURES: tuple[KnownFailure, ...] = (
         ),
         related=_TORCH_NPU_MATRIX,
     ),
-    # NOTE: vllm-ascend #4284.
+    # NOTE: vllm-ascend #4284. The code as a word of its own, in its case: "e30006" is inside
+    # hexadecimal addresses of a traceback.
     known(
-        r"Failed to verify the OPP|E30006",
+        r"Failed to verify the OPP|(?-i:\bE30006\b)",
         T("the operator package (CANN kernels/ops) does not match this device or driver"),
         T("Install the kernels (or ops) package of the installed CANN version built for this chip"),
         related=_CANN_DRIVER,
@@ -115,7 +120,7 @@ FAILURES: tuple[KnownFailure, ...] = (
     # #2210 (500001 at set_device with numpy 2.0.2 on CANN 8.2: "we still need to pin
     # `numpy < 2.0` with CANN 8.2.1").
     known(
-        r"error code is (?:500001|561103)|The internal ACL of the system is incorrect",
+        r"error code is (?:500001|561103)\b|The internal ACL of the system is incorrect",
         T(
             "CANN failed to initialise: with numpy 2 installed, CANN (8.2 and the releases "
             "before it) does not work with numpy 2; otherwise the CANN in this environment "
@@ -144,9 +149,11 @@ FAILURES: tuple[KnownFailure, ...] = (
         related=("ascend.torch-int-device",),
         stacks=("ascend",),
     ).in_log(kind=TORCH_CUDA_CALL),
-    # NOTE: Ascend/pytorch #7.
+    # NOTE: Ascend/pytorch #7 ("EH9999  [Init][Env]init env failed!"). EH9999 alone is CANN's
+    # generic "Inner Error!" code, printed for vector core exceptions and task timeouts too
+    # (Ascend/pytorch #66: "EH9999: Inner Error!" after error code 507035): not this cause.
     known(
-        r"EH9999|init env failed",
+        r"\[Init\]\[Env\]init env failed",
         T("Python packages that CANN needs are missing"),
         T(
             'pip install "numpy>=1.19.2" "decorator>=4.4.0" "sympy>=1.5.1" "cffi>=1.12.3" '

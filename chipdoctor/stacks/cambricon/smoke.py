@@ -31,6 +31,8 @@ FAILURES: tuple[KnownFailure, ...] = (
 )
 
 NO_DEVICE: tuple[KnownFailure, ...] = (
+    # NOTE: the smoke script's own text (chipdoctor/smoke/script.py); the devices: other-stacks.md
+    # A.6.
     known(
         r"torch\.mlu\.is_available\(\) == False",
         T(

@@ -83,7 +83,7 @@ FAILURES: tuple[KnownFailure, ...] = (
         pattern=re.compile(r"torch\.version\.cuda and torch\.version\.hip are None", re.I),
         stacks=(),
     ),
-    # NOTE: torch/cuda/__init__.py _check_capability warns incompatible_device_warn ("{} with
+    # NOTE: torch/cuda/__init__.py _check_cubins warns incompatible_device_warn ("{} with
     # CUDA capability sm_{} is not compatible with the current PyTorch installation.", line 427
     # of torch 2.13.0's file) when the build has no kernels for the GPU.
     known(

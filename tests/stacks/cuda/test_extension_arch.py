@@ -15,17 +15,14 @@ from chipdoctor.evidence.base import PythonInfo
 from chipdoctor.evidence.host import HostEvidence
 from chipdoctor.evidence.snapshot import RecordingEvidence, SnapshotEvidence, write_snapshot
 from chipdoctor.extensions import CPP_EXTENSION_DOCS
-from chipdoctor.extensions.installed import (
-    MAX_LIBRARIES,
-    MAX_PER_DISTRIBUTION,
-    record_libraries,
-)
+from chipdoctor.extensions.installed import MAX_LIBRARIES, MAX_PER_DISTRIBUTION
 from chipdoctor.matrix.model import Matrix
 from chipdoctor.model import Finding, Inventory
 from chipdoctor.stacks.cuda import facts
 from chipdoctor.stacks.cuda.probe import CudaProbe
 from chipdoctor.stacks.cuda.rules import evaluate
 from tests.conftest import FIXTURES, write_tool
+from tests.fake_torch import write_dist
 from tests.planning import fixed
 
 SITE = "/opt/venv/lib/python3.11/site-packages"
@@ -50,20 +47,12 @@ class Tree(HostEvidence):
 
 
 def _dist(root: Path, name: str, version: str, libraries: dict[str, Path]) -> None:
-    """A wheel-installed distribution requiring torch whose RECORD lists `libraries`."""
+    """A wheel-installed distribution requiring torch whose RECORD lists `libraries` (and a
+    file outside its site, never read)."""
     site = root / SITE.lstrip("/")
-    info = site / f"{name}-{version}.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nRequires-Dist: torch\n\n"
-    )
-    rows = [f"{name}-{version}.dist-info/METADATA,,", "../../../bin/tool,,"]
-    for relative, source in libraries.items():
-        target = site / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(source, target)
-        rows.append(f"{relative},sha256=x,{target.stat().st_size}")
-    (info / "RECORD").write_text("\n".join(rows) + "\n")
+    write_dist(site, name, version, libraries)
+    with (site / f"{name}-{version}.dist-info" / "RECORD").open("a") as record:
+        record.write("../../../bin/tool,,\n")
 
 
 def _tree(root: Path, query: str, libraries: dict[str, Path]) -> Tree:
@@ -158,11 +147,6 @@ def test_no_gpu_capability_reads_nothing(tmp_path: Path) -> None:
     assert "cuda" in inv.stacks
     assert not any(key.startswith(facts.FACT_EXTENSION) for key in inv.facts)
     assert not recording.recording.device_code
-
-
-def test_record_paths_are_bounded_to_the_site() -> None:
-    text = 'a/b.so,sha256=x,1\n../../lib/c.so,,\n/abs/d.so,,\n"e,f.so",,\ng.py,,\nh.so.1,,\n'
-    assert record_libraries(text) == ["a/b.so", "e,f.so"]
 
 
 def _read(inventory: Inventory) -> list[str]:

@@ -11,7 +11,7 @@ from chipdoctor import __version__
 from chipdoctor.evidence.base import Evidence
 from chipdoctor.i18n import T, Text
 from chipdoctor.matrix.model import MatrixSet
-from chipdoctor.model import Finding, Inventory, Report, Severity, Symptom
+from chipdoctor.model import FACT_TORCH_CUDA, Finding, Inventory, Report, Severity, Symptom
 from chipdoctor.probes.base import Probe
 from chipdoctor.probes.host import HostProbe
 from chipdoctor.stacks import STACKS
@@ -56,9 +56,12 @@ def collect(
     evidence: Evidence,
     probes: tuple[Probe, ...] = PROBES,
     observer: ProbeObserver | None = None,
+    symptoms: tuple[Symptom, ...] = (),
 ) -> Inventory:
     """Run every probe, each in a thread that the next one overtakes when it waits on a slow
-    tool (_ALONE); a probe that crashes becomes a finding, not a failure."""
+    tool (_ALONE); a probe that crashes becomes a finding, not a failure. `symptoms` (what the
+    failed job's log showed) join the inventory once the stacks are known, before the checks of
+    installed packages, which weigh them too."""
     # Read the shared facts once, before the threads race to fill the caches (with --python
     # this runs another interpreter, so it is watched like a probe).
     with _watched(observer, "python"):
@@ -82,6 +85,10 @@ def collect(
     inventory = Inventory()
     for result in results:
         inventory.merge(result)
+    if symptoms:  # NOTE: without --log nothing of chipdoctor/symptoms/ is imported
+        from chipdoctor.symptoms.recognise import for_stacks
+
+        inventory.symptoms.extend(for_stacks(symptoms, inventory.stacks))
     with _watched(observer, "requirements"):
         _requirements(evidence, inventory)
     if inventory.stacks:
@@ -122,6 +129,13 @@ def _requirements(evidence: Evidence, inventory: Inventory) -> None:
 
             inventory.findings.extend(
                 companion_builds.findings(evidence.platform, python.packages, installed, inventory)
+            )
+        if any(name.startswith("nvidia-") for name in python.packages):
+            from chipdoctor.rules import nvidia_wheels
+
+            torch_cuda = inventory.facts.get(FACT_TORCH_CUDA)
+            inventory.findings.extend(
+                nvidia_wheels.findings(evidence.platform, python.packages, installed, torch_cuda)
             )
         reported: set[str] = set()
         if "flash-attn" in python.packages:
@@ -269,11 +283,7 @@ def check(
     symptoms: tuple[Symptom, ...] = (),
 ) -> Report:
     """Judge `evidence`; `symptoms` are what the failed job's log showed (`check --log`)."""
-    inventory = collect(evidence, observer=observer)
-    if symptoms:  # NOTE: without --log nothing of chipdoctor/symptoms/ is imported
-        from chipdoctor.symptoms.recognise import for_stacks
-
-        inventory.symptoms.extend(for_stacks(symptoms, inventory.stacks))
+    inventory = collect(evidence, observer=observer, symptoms=symptoms)
     findings = judge(inventory, matrices)
     if inventory.stacks:  # NOTE: a host without accelerators imports no resolver
         from chipdoctor.fix.agree import planned

@@ -9,17 +9,27 @@ import hashlib
 import http.server
 import threading
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 
-def make_wheel(directory: Path, name: str, version: str) -> Path:
-    """A minimal valid wheel (METADATA, WHEEL, RECORD) of `name` at `version`."""
+def make_wheel(
+    directory: Path,
+    name: str,
+    version: str,
+    payload: Mapping[str, bytes] | None = None,
+    requires: tuple[str, ...] = (),
+) -> Path:
+    """A minimal valid wheel (METADATA, WHEEL, RECORD) of `name` at `version`; `payload`: its
+    files (default: an empty `<name>/__init__.py`); `requires`: its Requires-Dist lines."""
     path = directory / f"{name}-{version}-py3-none-any.whl"
     info = f"{name}-{version}.dist-info"
+    metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n" + "".join(
+        f"Requires-Dist: {line}\n" for line in requires
+    )
     files = {
-        f"{name}/__init__.py": b"",
-        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
+        **(payload if payload is not None else {f"{name}/__init__.py": b""}),
+        f"{info}/METADATA": metadata.encode(),
         f"{info}/WHEEL": (
             b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
         ),

@@ -14,8 +14,13 @@ In order of authority (torch/version.py, read by the host probe, comes before bo
    test-infra's build matrix, whose release channel prints the stable CUDA's Linux command (and
    Windows' CPU one) without an index URL, i.e. from PyPI (the promotion script was not changed
    for 2.8 to 2.10, so it is not the source there).
+For 1.3.0 and 1.3.1, which no page or script read here states, the wheels PyPI serves were read:
+their torch/version.py says `cuda = '10.1.243'`.
 Windows' PyPI wheel is the CPU build (the promotion scripts upload `win_amd64` `+cpu`); macOS has
-no CUDA. Releases no source read here states are not guessed (1.0.x, 1.1.0, 1.3.x, 1.8.1, 1.9.1
+no CUDA. Before 1.8.0 PyPI has no Linux wheel for another machine than x86_64 (pip, asked for
+torch==1.3.0 for manylinux2014_aarch64, lists 1.8.0 as the first release it can install there;
+none for ppc64le), so a Linux machine that was not recorded is x86_64 for those releases.
+Releases no source read here states are not guessed (1.0.x, 1.1.0, 1.8.1, 1.9.1
 on x86_64; aarch64 before 2.6 and 2.8-2.10, 2.12 onwards; 2.14 onwards): a plain version of
 those stays unknown unless its Requires-Dist says.
 """
@@ -49,6 +54,14 @@ def _matrix(commit: str, title: str) -> str:
         f"pytorch/test-infra tools/scripts/generate_binary_build_matrix.py @ {commit[:10]} "
         f"({title}): https://github.com/pytorch/test-infra/blob/{commit}/"
         "tools/scripts/generate_binary_build_matrix.py"
+    )
+
+
+def _wheel(version: str, sha256: str) -> str:
+    """A PyPI wheel's own torch/version.py, read from the file PyPI serves."""
+    return (
+        f"torch/version.py of PyPI's torch-{version}-cp37-cp37m-manylinux1_x86_64.whl "
+        f"(sha256 {sha256}…): cuda = '10.1.243', https://pypi.org/project/torch/{version}/"
     )
 
 
@@ -94,6 +107,8 @@ _WIN = "windows-amd64"
 #: stable"); before it the script uploads the aarch64 `+cpu` build (_P_2_6, _P_2_7).
 TABLE: tuple[tuple[str, str, str | None, str], ...] = (
     ("1.2.0", _X86, "10.0", PREVIOUS_VERSIONS),
+    ("1.3.0", _X86, "10.1", _wheel("1.3.0", "d460039d0d6c9e3e")),
+    ("1.3.1", _X86, "10.1", _wheel("1.3.1", "72a1c85bffd2154f")),
     ("1.4.0", _X86, "10.1", PREVIOUS_VERSIONS),
     ("1.5.0", _X86, "10.2", PREVIOUS_VERSIONS),
     ("1.5.1", _X86, "10.2", PREVIOUS_VERSIONS),
@@ -159,6 +174,16 @@ def cuda_of_requirements(requires: Iterable[str]) -> str | None:
     return None
 
 
+#: The first torch release PyPI has a Linux wheel of another machine than x86_64 for (aarch64).
+_FIRST_OTHER_LINUX_MACHINE = (1, 8)
+
+
+def _release(version: str) -> tuple[int, ...]:
+    """The leading major and minor of a version (`1.3.0` -> (1, 3)); () where it has none."""
+    match = re.match(r"(\d+)\.(\d+)", version)
+    return (int(match[1]), int(match[2])) if match else ()
+
+
 def _platform(system: str, machine: str) -> str | None:
     """The table's platform key; a snapshot that recorded no system is taken as Linux, as the
     table was read before it knew systems (macOS wheels are never CUDA builds: no key)."""
@@ -181,6 +206,10 @@ def default_build(
     pinned = cuda_of_requirements(requires)
     if pinned:
         return pinned, "Requires-Dist of torch"
+    release = _release(version)
+    linux = system.lower() in {"", "linux"}
+    if not machine and linux and release and release < _FIRST_OTHER_LINUX_MACHINE:
+        machine = "x86_64"  # NOTE: PyPI's only Linux wheels of that release (module docstring)
     wanted = _platform(system, machine)
     for prefix, on, cuda, source in TABLE:
         matches = version.startswith(prefix) if prefix.endswith(".") else version == prefix

@@ -170,3 +170,13 @@ def pip_install(*requirements: str, index_url: str | None = None) -> str:
         f'"{r}"' if any(c in r for c in "<>!*; ") else r for r in requirements
     )
     return f"{line} {source_option(index_url)} {index_url}" if index_url else line
+
+
+def tag_cuda(version: str) -> str | None:
+    """The CUDA version a `+cuXYZ` tag names, whose last digit is the minor (`cu92`: 9.2,
+    `cu113`: 11.3, `cu130`: 13.0); None for any other version."""
+    local = version.partition("+")[2].lower()
+    digits = local[2:]
+    if not local.startswith("cu") or not digits.isdigit() or len(digits) < 2:
+        return None
+    return f"{int(digits[:-1])}.{digits[-1]}"

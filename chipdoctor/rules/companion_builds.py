@@ -27,6 +27,12 @@ by a CUDA torch), nor under a torch of another CUDA major (it links that major's
 runtime); nor does one built for another torch release, except that from xFormers
 0.0.34 on, a build for torch 2.10 or later runs on any later torch (CHANGELOG.md [0.0.34]:
 "Migrated xFormers to the PyTorch stable API/ABI").
+
+A torchvision compiled for another CUDA than torch is refused by torchvision itself at import
+(VISION_CUDA_CHECK: "Detected that PyTorch and torchvision were compiled with different CUDA
+versions", mathmanu/edgeai-torchvision#18, a source build that took the host's CUDA 11.7 under
+torch 1.10.0+cu113): judged from that line of the failed job's log, or from the two local tags
+by the comparison of the installed torchvision's release.
 """
 
 from __future__ import annotations
@@ -38,13 +44,22 @@ from chipdoctor.i18n import T, join
 from chipdoctor.model import FACT_TORCH_CUDA, Finding, Inventory, Severity
 from chipdoctor.parsers import xformers_build as xf
 from chipdoctor.probes.torch_default import default_build
-from chipdoctor.rules.common import is_final, pip_install, release_line, release_of, same_release
+from chipdoctor.rules.common import (
+    is_final,
+    logged,
+    pip_install,
+    release_line,
+    release_of,
+    same_release,
+    tag_cuda,
+)
 from chipdoctor.rules.requirements import (
     TORCHVISION_FOR_TORCH,
     companions_for,
     exact_builds,
     wheel_variant,
 )
+from chipdoctor.symptoms.kinds import TORCHVISION_CUDA
 from chipdoctor.torchwheels import wheel_source
 from chipdoctor.versions import PEP440, InvalidVersion, public_version
 
@@ -84,6 +99,14 @@ XFORMERS_FOR_TORCH: dict[str, tuple[str, tuple[str, ...]]] = {
 XFORMERS_STABLE = ("0.0.35", ("cu126", "cu128", "cu130", "rocm7.1"))
 _STABLE_ABI_XFORMERS = PEP440.parse("0.0.34")
 _STABLE_ABI_TORCH = PEP440.parse("2.10")
+#: torchvision/extension.py `_check_cuda_version` compares torch.version.cuda with the CUDA
+#: torchvision was compiled with: major and minor up to 0.15.2, the major alone from 0.16.0
+#: (read in both PyPI wheels; the change is pytorch/vision#7726, merged 2023-08-17).
+VISION_CUDA_CHECK = (
+    "pytorch/vision torchvision/extension.py `_check_cuda_version`, "
+    "<https://github.com/pytorch/vision/pull/7726>"
+)
+_VISION_MAJOR_ONLY = PEP440.parse("0.16")
 
 
 def findings(
@@ -98,6 +121,7 @@ def findings(
         return []
     requires = requires or {}
     out = _release_lines(torch, packages.get("torchvision"), "torchvision" in requires)
+    out += _cuda_versions(platform, torch, packages.get("torchvision"), inventory)
     torch_build = _build(torch, platform, requires.get("torch", ()))
     if inventory is not None:
         out += _xformers(platform, packages, requires, inventory, torch_build)
@@ -137,6 +161,84 @@ def _release_lines(torch: str, vision: str | None, pinned: bool) -> list[Finding
             companions_for(torch, ["torchvision"]),
         )
     ]
+
+
+def _cuda_versions(
+    platform: PlatformInfo, torch: str, vision: str | None, inventory: Inventory | None
+) -> list[Finding]:
+    """torchvision compiled for another CUDA than torch: the failed job's log shows
+    torchvision's own refusal, or the machine's facts name CUDA versions it refuses (torch's
+    from torch/version.py or its tag, torchvision's from its tag or PyPI's build of it)."""
+    if vision is None or torch.partition("+")[2].lower().startswith("cpu"):
+        return []  # NOTE: torchvision checks nothing under a torch without CUDA
+    symptom = inventory.symptom(TORCHVISION_CUDA) if inventory is not None else None
+    recorded = inventory.facts.get(FACT_TORCH_CUDA) if inventory is not None else None
+    torch_cuda = recorded or tag_cuda(torch)
+    built = _vision_cuda(platform, vision, torch)
+    vision_cuda = built[0] if built is not None else None
+    if symptom is not None:
+        torch_cuda = symptom.value("pytorch_cuda") or torch_cuda
+        vision_cuda = symptom.value("vision_cuda") or vision_cuda
+        shown = logged(symptom)
+    elif torch_cuda and built is not None and _refused(vision, torch_cuda, built[0]):
+        shown = built[1]
+    else:
+        return []
+    return [
+        Finding(
+            "host.companion-build",
+            Severity.ERROR,
+            ("torch", "torchvision"),
+            T(
+                "torchvision {vision} was compiled for CUDA {vision_cuda} but torch {torch} for "
+                "CUDA {torch_cuda}: torchvision refuses them at import ('Detected that PyTorch "
+                "and torchvision were compiled with different CUDA versions'; {shown}; source: "
+                "{source}).",
+                vision=vision,
+                vision_cuda=vision_cuda or "?",
+                torch=torch,
+                torch_cuda=torch_cuda or "?",
+                shown=shown,
+                source=VISION_CUDA_CHECK,
+            ),
+            # NOTE: the installed torchvision may already meet the pin (a source build of the
+            # same release), and pip would keep it: it goes first.
+            "pip uninstall -y torchvision && " + companions_for(torch, ["torchvision"]),
+        )
+    ]
+
+
+def _vision_cuda(platform: PlatformInfo, vision: str, torch: str) -> tuple[str, str] | None:
+    """(CUDA, where that comes from) of torchvision: its `+cuXYZ` tag's, or for a plain final
+    release made for the installed torch's line, PyPI's, the default build of that torch
+    release (module docstring); None where neither says. A plain torchvision is PyPI's only
+    beside a tagged torch: beside a plain one, both may be conda's, built for torch's CUDA."""
+    tagged = tag_cuda(vision)
+    if tagged is not None:
+        return tagged, T("the local tags say so")
+    if "+" in vision or "+" not in torch or not is_final(vision):
+        return None
+    if _TORCH_FOR_TORCHVISION.get(release_line(vision)) != release_line(torch):
+        return None
+    found = default_build(release_of(torch), platform.machine, (), platform.system)
+    if found is None or not found[0]:
+        return None
+    return found[0], T(
+        "torchvision {vision} from PyPI is the CUDA {cuda} build: {source}",
+        vision=vision,
+        cuda=found[0],
+        source=found[1],
+    )
+
+
+def _refused(vision: str, torch_cuda: str, vision_cuda: str) -> bool:
+    """Whether torchvision's check of that release refuses the pair (VISION_CUDA_CHECK)."""
+    try:
+        major_only = PEP440.parse(release_of(vision)) >= _VISION_MAJOR_ONLY
+    except InvalidVersion:
+        return False
+    parts = 1 if major_only else 2  # NOTE: torch/version.py may say 10.1.243
+    return torch_cuda.split(".")[:parts] != vision_cuda.split(".")[:parts]
 
 
 def _build(
@@ -311,15 +413,9 @@ def _cuda_runtime(
 
 def _cuda_major(torch: str, torch_cuda: str | None) -> str | None:
     """The CUDA major of the installed torch: torch/version.py's (or PyPI's default build's)
-    CUDA, else its `+cuXYZ` tag, whose last digit is the minor (`cu92`, `cu118`, `cu130`)."""
-    if torch_cuda:
-        major = torch_cuda.partition(".")[0]
-        return major if major.isdigit() else None
-    local = torch.partition("+")[2].lower()
-    digits = local[2:]
-    if local.startswith("cu") and digits.isdigit() and len(digits) >= 2:
-        return digits[:-1]
-    return None
+    CUDA, else its `+cuXYZ` tag's."""
+    major = (torch_cuda or tag_cuda(torch) or "").partition(".")[0]
+    return major if major.isdigit() else None
 
 
 def _ways(exact: str | None, torch: str, installed: str) -> list[str]:

@@ -25,6 +25,7 @@ from chipdoctor.symptoms.kinds import (
     CXX_RUNTIME_TOO_OLD,
     GLIBC_TOO_OLD,
     LIBRARY_MISSING,
+    TORCHVISION_CUDA,
     UNDEFINED_SYMBOL,
 )
 
@@ -105,6 +106,27 @@ ANY_STACK_LAST: tuple[KnownFailure, ...] = (
         ),
         related=("host.unmet-requirement",),
     ),
+    # NOTE: torchvision/extension.py `_check_cuda_version`, run at `import torchvision`:
+    # "Detected that PyTorch and torchvision were compiled with different CUDA versions.
+    # PyTorch has CUDA Version={t_major}.{t_minor} and torchvision has CUDA
+    # Version={tv_major}.{tv_minor}. Please reinstall the torchvision that matches your PyTorch
+    # install." (major and minor compared, as in the torchvision 0.15.2 wheel); from 0.16.0
+    # (pytorch/vision#7726) "... different CUDA major versions. ..." and the major alone (the
+    # 0.16.0 wheel). The versions are optional: a wrapped log line keeps only the head.
+    known(
+        r"PyTorch and torchvision were compiled with different CUDA (?:major )?versions"
+        r"(?:\.\s*PyTorch has CUDA Version=(?P<pytorch_cuda>\d+\.\d+) and torchvision has "
+        r"CUDA Version=(?P<vision_cuda>\d+\.\d+))?",
+        T(
+            "torchvision was compiled for another CUDA than the installed torch, and its own "
+            "check refuses it at import"
+        ),
+        T(
+            "Install the torchvision build made for torch {torch} (the findings of `chipdoctor "
+            "check` name the exact line)"
+        ),
+        related=("host.companion-build",),
+    ).in_log(finding="host.companion-build", kind=TORCHVISION_CUDA),
     # NOTE: torch.library.register_fake on an operator no library registered: torch 2.13.0
     # raises "RuntimeError: operator torchvision::nms does not exist" (run with its CPU wheel);
     # torchvision registers torchvision::nms's fake kernel at import

@@ -11,6 +11,9 @@ TORCH_CUDA_CALL = "torch-cuda-call"
 LIBRARY_MISSING = "library-missing"
 #: "undefined symbol: <symbol>": a library was built against another version of one it links.
 UNDEFINED_SYMBOL = "undefined-symbol"
+#: "PyTorch and torchvision were compiled with different CUDA (major) versions": torchvision's own
+#: check at import refused a torchvision built for another CUDA than torch.
+TORCHVISION_CUDA = "torchvision-cuda"
 #: "version `GLIBCXX_3.4.NN' not found": the loaded libstdc++ is older than a library needs.
 CXX_RUNTIME_TOO_OLD = "cxx-runtime-too-old"
 #: "version `GLIBC_2.NN' not found": the system's C library is older than a library needs.

@@ -196,3 +196,90 @@ def test_a_cpu_xformers_built_for_another_torch_release() -> None:
     assert str(finding.fix).endswith(
         "pip install torch==2.1.2+cpu --index-url https://download.pytorch.org/whl/cpu"
     )
+
+
+VISION_REFUSAL = (
+    "RuntimeError: Detected that PyTorch and torchvision were compiled with different CUDA "
+    "versions. PyTorch has CUDA Version=11.3 and torchvision has CUDA Version=11.7. Please "
+    "reinstall the torchvision that matches your PyTorch install."
+)  # mathmanu/edgeai-torchvision#18, as torchvision 0.11's extension.py words it
+
+
+def _logged(*lines: str) -> Inventory:
+    """An inventory with what `check --log` recognises in `lines` (the one catalog)."""
+    from chipdoctor.symptoms.recognise import recognise
+
+    return Inventory(symptoms=list(recognise(lines)))
+
+
+def test_torchvision_refusing_torchs_cuda_in_the_log() -> None:
+    """mathmanu/edgeai-torchvision#18: a source-built torchvision 0.11.0 took the host's CUDA
+    11.7 under torch 1.10.0+cu113; the fix removes it first (it meets `0.11.*` already)."""
+    packages = {"torch": "1.10.0+cu113", "torchvision": "0.11.0"}
+    (finding,) = findings(LINUX, packages, inventory=_logged("x", VISION_REFUSAL))
+    assert finding.id == "host.companion-build" and finding.severity is Severity.ERROR
+    assert "CUDA 11.7" in finding.message and "CUDA 11.3" in finding.message
+    assert "line 2" in finding.message and "pytorch/vision/pull/7726" in finding.message
+    assert finding.fix == (
+        'pip uninstall -y torchvision && pip install "torchvision==0.11.*" torch==1.10.0+cu113 '
+        "-f https://download.pytorch.org/whl/torch_stable.html"
+    )
+    # torchvision checks nothing under a CPU torch: the log comes from another environment
+    cpu = {"torch": "1.10.0+cpu", "torchvision": "0.11.0+cpu"}
+    assert findings(LINUX, cpu, inventory=_logged(VISION_REFUSAL)) == []
+
+
+def test_a_wrapped_refusal_is_still_recognised() -> None:
+    """The head of the message alone (a terminal wrapped it, geocine/sd-easy-mode#18), in
+    torchvision 0.16's words: the versions come from the tags where they name them."""
+    inventory = _logged(
+        "RuntimeError: Detected that PyTorch and torchvision were compiled with different"
+        " CUDA major versions"
+    )
+    (finding,) = findings(
+        LINUX, {"torch": "2.1.0+cu121", "torchvision": "0.16.0+cu118"}, inventory=inventory
+    )
+    assert "CUDA 11.8" in finding.message and "CUDA 12.1" in finding.message
+
+
+def test_tagged_builds_torchvisions_check_refuses() -> None:
+    """Up to torchvision 0.15 its check compares CUDA major and minor, from 0.16 the major."""
+    refused = (
+        ("1.10.0+cu113", "0.11.1+cu117"),
+        ("2.0.1+cu118", "0.15.2+cu117"),
+        ("2.1.0+cu121", "0.16.0+cu118"),
+        ("2.9.0+cu130", "0.24.0+cu128"),
+    )
+    for torch, vision in refused:
+        (finding,) = findings(LINUX, {"torch": torch, "torchvision": vision})
+        assert finding.id == "host.companion-build", (torch, vision)
+        assert "the local tags say so" in finding.message
+        assert finding.fix.startswith("pip uninstall -y torchvision && pip install")
+    accepted = (
+        ("1.10.0+cu113", "0.11.1+cu113"),
+        ("2.1.0+cu121", "0.16.0+cu118.dev1"),  # not a tag of a CUDA build: not judged
+        ("2.1.0+cu121", "0.16.0+cu124"),
+        ("2.1.0+cu121", "0.16.0"),  # a plain torchvision names no CUDA here
+        ("2.1.0", "0.16.0+cu118"),
+    )
+    for torch, vision in accepted:
+        assert findings(LINUX, {"torch": torch, "torchvision": vision}) == [], (torch, vision)
+
+
+def test_a_pypi_torchvision_beside_a_torch_of_another_cuda_major() -> None:
+    """`pip install torchvision` from PyPI beside torch from a PyTorch index: PyPI's wheel is
+    the default CUDA build of its torch release (2.1: CUDA 12.1), which torchvision 0.16's check
+    refuses under a CUDA 11.8 torch; within one major it loads."""
+    (finding,) = findings(LINUX, {"torch": "2.1.0+cu118", "torchvision": "0.16.0"})
+    assert finding.id == "host.companion-build" and "from PyPI is the CUDA 12.1 build" in (
+        finding.message
+    )
+    assert finding.fix == (
+        'pip uninstall -y torchvision && pip install "torchvision==0.16.*" torch==2.1.0+cu118 '
+        "--index-url https://download.pytorch.org/whl/cu118"
+    )
+    assert findings(LINUX, {"torch": "2.1.0+cu121", "torchvision": "0.16.0"}) == []
+    assert findings(LINUX, {"torch": "2.9.0+cu126", "torchvision": "0.24.0"}) == []
+    # beside a plain torch both may be conda's builds for torch/version.py's CUDA: not judged
+    conda = Inventory(facts={FACT_TORCH_CUDA: "11.8"})
+    assert findings(LINUX, {"torch": "2.1.0", "torchvision": "0.16.0"}, inventory=conda) == []

@@ -47,6 +47,22 @@ def test_published_default_per_machine() -> None:
     assert default_build("2.1.0", "x86_64", []) != default_build("2.11.0", "x86_64", [])
 
 
+def test_1_3_from_pypis_own_wheels() -> None:
+    """pytorch/pytorch#31243: PyPI's 1.3.0 and 1.3.1 wheels say CUDA 10.1 in torch/version.py;
+    before 1.8.0 PyPI has no other Linux machine's wheel, so an unrecorded machine is x86_64."""
+    for version in ("1.3.0", "1.3.1"):
+        found = default_build(version, "x86_64", [], "Linux")
+        assert found is not None and found[0] == "10.1" and "manylinux1_x86_64" in found[1]
+        assert default_build(version, "", [], "Linux") == found
+        assert default_build(version, "", []) == found
+    assert default_build("1.3.0", "", [], "Windows") is None
+    assert default_build("1.3.0", "", [], "Darwin") is None
+    # from 1.8.0 on PyPI has aarch64 wheels too: an unrecorded machine stays unknown
+    assert (default_build("1.8.0", "x86_64", []) or ("",))[0] == "10.2"
+    assert default_build("1.8.0", "", [], "Linux") is None
+    assert default_build("2.1.2", "", [], "Linux") is None
+
+
 def test_the_system_decides_too() -> None:
     """Windows' PyPI wheel is the CPU build (win_amd64 +cpu in every promotion script); macOS
     wheels carry no CUDA, so no row applies there."""

@@ -76,6 +76,10 @@ class Job:
     outcome: Outcome | None = field(default=None)
 
 
+#: How every fuzz job runs chipdoctor: a JSON report in English, so outcomes compare.
+CHECK = ("check", "--format", "json", "--lang", "en")
+
+
 def _child(job: Job) -> None:
     """In the forked child: cap, redirect, run the CLI in-process, leave with its exit code."""
     code = 3

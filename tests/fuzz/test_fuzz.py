@@ -24,7 +24,7 @@ import pytest
 import yaml
 
 from tests.conftest import SNAPSHOTS
-from tests.fuzz.harness import Job, Outcome, run_jobs
+from tests.fuzz.harness import CHECK, Job, Outcome, run_jobs
 from tests.fuzz.operators import ARCHIVE_OPERATORS, REMOVES_EVIDENCE, YAML_OPERATORS
 
 pytestmark = pytest.mark.fuzz
@@ -173,7 +173,7 @@ def build(mutant: Mutant, workdir: Path, scratch: Path) -> list[str]:
     """Write `mutant` under `workdir` and return the `chipdoctor` arguments that check it."""
     rng = random.Random(mutant.seed)
     workdir.mkdir(parents=True)
-    common = ["check", "--format", "json", "--lang", "en"]
+    common = list(CHECK)
     if mutant.kind == "snapshot":
         _mutate_snapshot(mutant, rng, workdir / "snap")
         return [*common, "--snapshot", str(workdir / "snap")]
@@ -272,15 +272,7 @@ def _baselines(kind: str, sources: list[str], scratch: Path) -> dict[str, Outcom
         original = Mutant(kind, source, "original", 0)
         workdir = scratch / "baseline" / kind / source
         if kind in ("snapshot", "archive"):
-            argv = [
-                "check",
-                "--format",
-                "json",
-                "--lang",
-                "en",
-                "--snapshot",
-                str(SNAPSHOTS / source),
-            ]
+            argv = [*CHECK, "--snapshot", str(SNAPSHOTS / source)]
             workdir.mkdir(parents=True)
         else:
             argv = build(original, workdir, scratch)

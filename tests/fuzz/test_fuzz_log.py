@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from tests.conftest import SNAPSHOTS
-from tests.fuzz.harness import Job, run_jobs
+from tests.fuzz.harness import CHECK, Job, run_jobs
 
 pytestmark = pytest.mark.fuzz
 
@@ -128,17 +128,7 @@ def test_log_mutants_are_judged(tmp_path: Path) -> None:
         workdir.mkdir()
         (workdir / "job.log").write_bytes(data)
         fixture = FIXTURES[index % len(FIXTURES)]
-        argv = [
-            "check",
-            "--format",
-            "json",
-            "--lang",
-            "en",
-            "--snapshot",
-            str(SNAPSHOTS / fixture),
-            "--log",
-            str(workdir / "job.log"),
-        ]
+        argv = [*CHECK, "--snapshot", str(SNAPSHOTS / fixture), "--log", str(workdir / "job.log")]
         jobs.append(Job(argv, workdir, f"{name}:{SEED}:{index}:{fixture}"))
     run_jobs(jobs)
     failures = []

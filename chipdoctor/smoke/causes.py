@@ -51,8 +51,10 @@ ANY_STACK_FIRST: tuple[KnownFailure, ...] = (
     # https://sourceware.org/git/?p=glibc.git;a=blob;f=elf/dl-version.c); FFTAI/Wiki-GRx-Gym#6
     # (GLIBCXX_3.4.32, a conda environment's libstdc++), pytorch/pytorch#123649 (GLIBC_2.28,
     # libtorch_python.so). rules/runtime_versions.py names the GCC release or glibc needed.
+    # The library is read from a word's start only: from every position, a long word is
+    # scanned again and again (seconds for a 4 MiB log; bench_log.py).
     known(
-        r"(?:(?P<library>\S*libstdc\+\+\.so[\d.]*): )?version [`'\u2018]"
+        r"(?:(?<!\S)(?P<library>\S*libstdc\+\+\.so[\d.]*): )?version [`'\u2018]"
         r"(?P<symver>(?:GLIBCXX|CXXABI)_[\d.]*\d)['\u2019] not found"
         r"(?: \(required by (?P<consumer>[^)]+)\))?",
         T(

@@ -8,12 +8,17 @@ from tests.bugreports.test_cases import OUTCOMES, SNAPSHOT_ONLY
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Both rates: with the error output the reporters pasted (`check --log`), and from the
-    snapshots alone, so neither is read for the other."""
+    """Both rates: from the snapshots, which keep the error output the reporters pasted (as
+    `snapshot --log` keeps a failed job's log), and from the machine's facts alone (the same
+    snapshots without their logs), so neither is read for the other."""
     if not OUTCOMES:
         return
-    terminalreporter.write_line(_rate("bug reports", OUTCOMES, "with the pasted errors"))
-    terminalreporter.write_line(_rate("bug reports", SNAPSHOT_ONLY, "from the snapshots alone"))
+    terminalreporter.write_line(
+        _rate("bug reports", OUTCOMES, "from the snapshots, with the pasted errors they keep")
+    )
+    terminalreporter.write_line(
+        _rate("bug reports", SNAPSHOT_ONLY, "from the machine's facts alone, without the errors")
+    )
 
 
 def _rate(name: str, outcomes: dict[str, bool], how: str) -> str:

@@ -1,4 +1,5 @@
-"""Mutation fuzzing of `check --log`: the error output of the bug reports (their `log:` lines)
+"""Mutation fuzzing of `check --log`: the error output of the bug reports (the lines each
+case's snapshot keeps in `log.txt`)
 mutated byte- and line-wise, each run by `chipdoctor check --snapshot FIXTURE --log FILE` in a
 forked child (tests/fuzz/harness.py: 500 MiB, a 5 s alarm). The run fails on a crash, a
 timeout, a memory kill, an exit 3, a stderr that is not empty, a JSON report that does not
@@ -14,7 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tests.conftest import SNAPSHOTS
 from tests.fuzz.harness import CHECK, Job, run_jobs
@@ -34,11 +34,11 @@ FIXTURES = (
 
 
 def seeds() -> list[bytes]:
-    lines: list[str] = []
-    for case in sorted(CASES.iterdir()):
-        data = yaml.safe_load((case / "case.yaml").read_text(encoding="utf-8"))
-        lines += data.get("log", [])
-    return [line.encode() for line in lines]
+    return [
+        line.encode()
+        for log in sorted(CASES.glob("*/snapshot/log.txt"))
+        for line in log.read_text(encoding="utf-8").splitlines()
+    ]
 
 
 Operator = Callable[[random.Random, bytes], bytes]
@@ -145,4 +145,4 @@ def test_log_mutants_are_judged(tmp_path: Path) -> None:
 
 def test_mutants_are_seeded() -> None:
     assert mutant(7) == mutant(7)
-    assert seeds(), "the bug-report cases carry log: lines to start from"
+    assert seeds(), "the bug-report cases keep log lines to start from"

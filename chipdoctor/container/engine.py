@@ -39,20 +39,37 @@ def connect(*, timeout: float = 60.0) -> Any:
     import docker.errors
 
     address = os.environ.get("DOCKER_HOST") or f"unix://{DEFAULT_SOCKET}"
-    # NOTE: the client that negotiates the API version asks the engine in its constructor, and
-    # when that fails no client is left to close its socket (a ResourceWarning later): so a
-    # client of a fixed version pings first, and is closed whatever the answer.
+    refused = _unix_refusal(address, timeout)
+    if refused is not None:
+        raise BadInput(f"cannot reach the Docker Engine at {address}: {refused}")
     try:
-        probe = docker.DockerClient(base_url=address, timeout=timeout, version="1.24")
+        client = docker.DockerClient(base_url=address, timeout=timeout)
     except (docker.errors.DockerException, OSError) as exc:
         raise BadInput(f"cannot reach the Docker Engine at {address}: {exc}") from None
     try:
-        probe.ping()
-        return docker.DockerClient(base_url=address, timeout=timeout)
+        client.ping()
     except (docker.errors.DockerException, OSError) as exc:
+        client.close()
         raise BadInput(f"cannot reach the Docker Engine at {address}: {exc}") from None
-    finally:
-        probe.close()
+    return client
+
+
+def _unix_refusal(address: str, timeout: float) -> OSError | None:
+    """Why a `unix://` engine socket takes no connection, tried with a socket closed whatever
+    happens; None when it does, or for another scheme. The docker SDK's own unix connection
+    drops a socket whose connect failed without closing it (a ResourceWarning wherever the
+    garbage collector next runs), so it only ever meets a socket that answered here."""
+    if not address.startswith("unix://"):
+        return None
+    import socket
+
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(timeout)
+        try:
+            probe.connect(address[len("unix://") :])
+        except OSError as exc:
+            return exc
+    return None
 
 
 def read_engine() -> DockerEngine | None:
@@ -60,6 +77,8 @@ def read_engine() -> DockerEngine | None:
     or it does not answer within RUNTIME_TIMEOUT: a hint for container users, never a failure."""
     address = engine_address()
     if address is None:
+        return None
+    if _unix_refusal(address, RUNTIME_TIMEOUT) is not None:
         return None
     import docker
     import docker.errors

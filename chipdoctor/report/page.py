@@ -168,10 +168,10 @@ def _findings(report: Report) -> list[Piece]:
 
 
 #: Where a command starts in a fix line: at its start, or after the prose that introduces it
-#: (`…: pip install …`, `… && pip install …`).
+#: (`…: pip install …`, `…：pip install …` in Chinese, `… && pip install …`).
 _COMMAND = re.compile(
-    r"(?:^|(?<=: )|(?<=&& ))(?:sudo )?(?:pip3? install|python3? -m|source |export |conda |"
-    r"docker |apt-get |yum |dnf |wget |curl |chmod |\./)"
+    r"(?:^|(?<=: )|(?<=\uff1a)|(?<=&& ))(?:sudo )?(?:pip3? install|python3? -m|source |export |"
+    r"conda |docker |apt-get |yum |dnf |wget |curl |chmod |chipdoctor fix |\./)"
 )
 
 

@@ -43,3 +43,16 @@ def test_a_component_of_a_stack_not_listed_still_has_its_row() -> None:
     drawn = text.render(report)
     assert plain.render(report) == drawn
     assert any(" cann " in line and "8.2.RC1" in line for line in drawn.splitlines())
+
+
+def test_a_command_after_chinese_prose_is_whole_too() -> None:
+    """Chinese introduces a command with a full-width colon and no space (`…：pip install …`);
+    the command is still a line of its own, whole, as after an English `: `."""
+    from chipdoctor.report.page import fix_lines
+
+    command = "pip install torch-npu==2.5.1.post1"
+    lines = fix_lines(lambda text: text, f"安装与 CANN 配套的版本：{command}")
+    assert len(lines) == 2
+    assert lines[1].whole and lines[1].spans[0][0] == command
+    english = fix_lines(lambda text: text, "as this plans them: chipdoctor fix --pin python=3.10")
+    assert english[1].spans[0][0] == "chipdoctor fix --pin python=3.10"

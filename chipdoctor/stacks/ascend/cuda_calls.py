@@ -53,9 +53,9 @@ def findings(inventory: Inventory) -> list[Finding]:
                 sources=SOURCES,
             ),
             T(
-                "Upgrade torch and torch_npu together to {fixed} or newer, with the CANN that "
-                "torch_npu release needs: chipdoctor fix --pin torch_npu={fixed} plans them; or "
-                "pass 'npu:N' devices where the code passes an index.",
+                "Pass 'npu:N' devices where the code passes an index, or upgrade torch and "
+                "torch_npu together to {fixed} or newer with the CANN that release needs, as "
+                "this plans them: chipdoctor fix --pin torch_npu={fixed}",
                 fixed=FIXED_IN,
             ),
             stack="ascend",

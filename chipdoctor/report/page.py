@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Union
+from unicodedata import east_asian_width
 
 from chipdoctor.i18n import T
 from chipdoctor.model import HEALTHY, NOTE_PREFIX, Report, Severity
@@ -187,24 +188,43 @@ def fix_lines(say: Callable[[str], str], line: str, indent: int = 4) -> list[Lin
     return out
 
 
-_WORD = re.compile(r"\s*\S+\s*")
+#: Chinese, Japanese and Korean text and full-width forms: two columns a character, and a line
+#: may break between any two of them (no spaces mark the words).
+_WIDE = (
+    "\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
+    "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
+)
+#: Punctuation a line never starts with (it stays with what it closes), and never ends with.
+_CLOSING = "，。、；：！？）」』》〉】"
+_OPENING = "（「『《〈【"
+#: A word: spaces before it (at the start only), an opening mark, one wide character or a run
+#: of others (a URL, a command stays one word), its closing marks, the spaces after it.
+_WORD = re.compile(
+    rf"\s*[{_OPENING}]*(?:[{_WIDE}]|[^\s{_WIDE}]+)[{_CLOSING}]*\s*|\s*[{_OPENING}]+\s*"
+)
+
+
+def cells(text: str) -> int:
+    """The columns `text` takes on a terminal: two for a wide (CJK, full-width) character."""
+    return len(text) + sum(1 for c in text if c >= "\u1100" and east_asian_width(c) in "WF")
 
 
 def wrapped(text: str, width: int) -> list[str]:
-    """Break before a word that does not fit; a word longer than the width (a URL) is kept
-    whole on a line of its own, never folded. Both drawers wrap with this."""
+    """Break before a word that does not fit, counting terminal columns; a word longer than the
+    width (a URL) is kept whole on a line of its own, never folded. Both drawers wrap with
+    this."""
     breaks: list[int] = []
     offset = 0
     for match in _WORD.finditer(text):
         start, word = match.start(), match.group()
-        length = len(word.rstrip())
+        length = cells(word.rstrip())
         if width - offset >= length:
-            offset += len(word)
+            offset += cells(word)
         elif offset and start:
             breaks.append(start)
-            offset = len(word)
+            offset = cells(word)
         else:
-            offset += len(word)
+            offset += cells(word)
     edges = [0, *breaks, len(text)]
     return [text[a:b] for a, b in zip(edges, edges[1:])]
 

@@ -1,6 +1,9 @@
 """`check`'s table looks exactly as it did before the start-up work of issue 16: the plain drawer
 (a pipe, a file) and rich (a terminal, colours) against goldens captured before that change, in
 both languages. The data is the frozen test matrices, so a data refresh never moves a golden.
+The Chinese goldens were captured again once prose wrapping counted terminal columns (a CJK
+character takes two, and a line may break between two of them): before, Chinese prose ran past
+the width.
 
     CHIPDOCTOR_WRITE_GOLDENS=1 pytest tests/report/test_table_golden.py   # rewrites them
 """

@@ -56,3 +56,21 @@ def test_a_command_after_chinese_prose_is_whole_too() -> None:
     assert lines[1].whole and lines[1].spans[0][0] == command
     english = fix_lines(lambda text: text, "as this plans them: chipdoctor fix --pin python=3.10")
     assert english[1].spans[0][0] == "chipdoctor fix --pin python=3.10"
+
+
+def test_chinese_prose_wraps_at_the_columns_it_takes() -> None:
+    """A CJK character takes two columns and a line may break between two of them; a closing
+    mark never starts a line; a URL inside stays whole."""
+    from chipdoctor.report.page import cells, wrapped
+
+    url = "https://www.hiascend.com/developer/download/community/result?module=cann"
+    text = (
+        "已加载的内核模块与已安装的用户态驱动库版本不一致（通常是升级驱动后没有重启），在修复之前，"
+        f"任何 CUDA 程序（包括 PyTorch）都无法使用 GPU。请从 {url} 下载。"
+    )
+    lines = wrapped(text, 40)
+    assert "".join(lines) == text
+    assert all(cells(line.rstrip()) <= 40 for line in lines if url not in line)
+    assert any(line.strip() == url for line in lines)
+    assert not any(line[:1] in "，。、；：！？）」』》〉】" for line in lines)
+    assert cells("驱动 GPU") == 8

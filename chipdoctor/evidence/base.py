@@ -6,6 +6,7 @@ works unchanged on the live host, on a snapshot directory and on a container ima
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
@@ -92,6 +93,11 @@ class DockerEngine:
     address: str
     runtimes: tuple[str, ...]
     default_runtime: str
+
+
+#: A machine name as `uname -m` and image configs spell it (x86_64, aarch64, arm64, ppc64le):
+#: it reaches printed install steps and recipes (`…_linux-{arch}.run`), so nothing else passes.
+MACHINE = re.compile(r"[A-Za-z0-9_]{1,32}")
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from typing import Any
 from chipdoctor.errors import BadInput
 from chipdoctor.evidence import distmeta
 from chipdoctor.evidence.base import (
+    MACHINE,
     MAX_FILE_BYTES,
     CommandResult,
     DockerEngine,
@@ -335,7 +336,8 @@ class ImageEvidence:
         machine = str(self._inspect.get("Architecture", ""))
         return PlatformInfo(
             system=str(self._inspect.get("Os", "linux")).capitalize(),
-            machine=_ARCH.get(machine, machine),
+            # NOTE: the image's word for it; one that is no machine name is not known.
+            machine=_ARCH.get(machine, machine) if MACHINE.fullmatch(machine) else "",
             os_release=os_release,
         )
 

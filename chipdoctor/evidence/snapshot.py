@@ -25,6 +25,7 @@ from chipdoctor.boundedio import RefusedFile, kind_of, read_regular
 from chipdoctor.errors import BadInput
 from chipdoctor.evidence import records
 from chipdoctor.evidence.base import (
+    MACHINE,
     MAX_FILE_BYTES,
     CommandResult,
     DockerEngine,
@@ -523,6 +524,10 @@ def _platform(doc: LocatedYaml, platform: dict[Any, Any]) -> None:
             raise doc.error(("platform", key), f"platform {key} must be text, not {_kind(value)}")
         elif key == "glibc":
             _version(doc, ("platform", key), value)
+        elif key == "machine" and value and not MACHINE.fullmatch(str(value)):
+            raise doc.error(
+                ("platform", key), f"platform machine {str(value)[:40]!r} is not a machine name"
+            )
 
 
 def _python(doc: LocatedYaml, python: dict[Any, Any]) -> None:

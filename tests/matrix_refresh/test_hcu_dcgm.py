@@ -111,3 +111,15 @@ def test_a_literal_nested_thousands_deep_is_refused_not_a_traceback(tmp_path: Pa
     assert code != GO
     with pytest.raises(SourceError, match="nested too deep"):
         parse(recorded(tmp_path, code))
+
+
+def test_a_second_recorded_file_is_refused(tmp_path: Path) -> None:
+    """Every row cites the one source the file is: a second file would merge under its id."""
+    directory = recorded(tmp_path)
+    (directory / "other.go").write_text(GO)
+    manifest = directory / "SOURCE.md"
+    manifest.write_text(
+        manifest.read_text().replace("files:\n", f"files:\n  other.go:\n    url: {URL}\n", 1)
+    )
+    with pytest.raises(SourceError, match=r"expected one recorded compatibility\.go"):
+        parse(directory)

@@ -23,7 +23,11 @@ MAX_NAMES = 1_000_000
 
 #: How much of an expression an error message quotes.
 _QUOTED = 80
-_RANGE = re.compile(r"(\d+)(?:-(\d+))?")
+#: Python's default limit on the digits int() reads (sys.get_int_max_str_digits); it also keeps
+#: int() off a hostile megabyte of digits on a Python without that limit. A limit lowered by
+#: PYTHONINTMAXSTRDIGITS ends in a ValueError, which `_span` reads as no number.
+_MAX_DIGITS = 4300
+_RANGE = re.compile(rf"(\d{{1,{_MAX_DIGITS}}})(?:-(\d{{1,{_MAX_DIGITS}}}))?")
 
 
 def expand(expression: str, *, limit: int = MAX_NAMES) -> list[str]:

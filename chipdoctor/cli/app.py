@@ -74,6 +74,10 @@ LOG = Option(
     ),
     metavar="FILE|-",
 )
+STRICT = Option("--strict", "strict", T("Fail (exit 1) on warnings too."), is_flag=True)
+FORCE_OUTPUT = Option(
+    "--force", "force", T("Let --output overwrite an existing file."), is_flag=True
+)
 MATRIX = Option(
     "--matrix",
     "matrix",

@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 from chipdoctor.cli.app import (
+    FORCE_OUTPUT,
     LANG,
     LOG,
     MATRIX,
     OUTPUT_FORMATS,
+    STRICT,
     TIMEOUT,
     State,
     app,
@@ -58,7 +60,7 @@ if TYPE_CHECKING:
     Option(
         "--format", "output_format", T("Output format."), choices=OUTPUT_FORMATS, default="table"
     ),
-    Option("--strict", "strict", T("Fail (exit 1) on warnings too."), is_flag=True),
+    STRICT,
     Option(
         "--policy",
         "policy",
@@ -81,7 +83,7 @@ if TYPE_CHECKING:
         kind=Path,
         metavar="FILE|-",
     ),
-    Option("--force", "force", T("Let --output overwrite an existing file."), is_flag=True),
+    FORCE_OUTPUT,
     LANG,
     Option(
         "--deep",

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
-from chipdoctor.cli.app import app, emit, language
+from chipdoctor.cli.app import FORCE_OUTPUT, LANG, STRICT, app, emit, language
 from chipdoctor.cli.options import Argument, Group, Option
 from chipdoctor.errors import EXIT_BAD_INPUT, EXIT_INCOMPATIBLE, EXIT_OK
 from chipdoctor.i18n import T
@@ -48,15 +48,15 @@ FLEET_FORMATS = ("table", "json", "markdown", "junit")
             "hostlist expression such as node[01-64]."
         ),
     ),
-    Option("--strict", "strict", T("Fail (exit 1) on warnings too."), is_flag=True),
+    STRICT,
     Option(
         "--output",
         "output",
         T("Write the --format output to FILE; the table still goes to stdout."),
         kind=Path,
     ),
-    Option("--force", "force", T("Let --output overwrite an existing file."), is_flag=True),
-    Option("--lang", "lang", T("en or zh.")),
+    FORCE_OUTPUT,
+    LANG,
 )
 def compare(
     reports: list[str],

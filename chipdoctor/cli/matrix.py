@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
-from chipdoctor.cli.app import app, color, emit, width
+from chipdoctor.cli.app import MATRIX, app, color, emit, width
 from chipdoctor.cli.options import Argument, Group, Option
 from chipdoctor.errors import EXIT_BAD_INPUT, EXIT_OK, BadInput
 from chipdoctor.i18n import T
@@ -47,13 +47,7 @@ def matrix_lint(files: list[Path]) -> int:
     T("Print a stack's matrix as tables."),
     Argument("stack", T("Stack name, e.g. ascend.")),
     Option("--table", "table", T("Only this table.")),
-    Option(
-        "--matrix",
-        "matrix",
-        T("A matrix file laid over the bundled ones."),
-        kind=Path,
-        multiple=True,
-    ),
+    MATRIX,
 )
 def matrix_show(stack: str, table: Optional[str], matrix: list[Path]) -> int:
     from chipdoctor.matrix.load import load_matrices

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Optional
 
-from chipdoctor.cli.app import app, emit, language
+from chipdoctor.cli.app import FORCE_OUTPUT, LANG, app, emit, language
 from chipdoctor.cli.options import Argument, Option
 from chipdoctor.errors import BadInput
 from chipdoctor.i18n import T
@@ -58,8 +58,8 @@ from chipdoctor.i18n import T
         kind=Path,
     ),
     Option(("-o", "--output"), "output", T("Write the report here."), kind=Path),
-    Option("--force", "force", T("Let --output overwrite an existing file."), is_flag=True),
-    Option("--lang", "lang", T("en or zh.")),
+    FORCE_OUTPUT,
+    LANG,
     extra_args=True,
 )
 def ops(

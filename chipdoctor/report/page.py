@@ -12,11 +12,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Union
-from unicodedata import east_asian_width
 
 from chipdoctor.i18n import T
 from chipdoctor.model import HEALTHY, NOTE_PREFIX, Report, Severity
-from chipdoctor.printable import visible
+from chipdoctor.printable import columns, visible
 from chipdoctor.report.common import SEVERITY, component_group, data_line, groups, headline
 
 #: A run of text and its rich style name ("" for none).
@@ -204,11 +203,6 @@ _WORD = re.compile(
 )
 
 
-def cells(text: str) -> int:
-    """The columns `text` takes on a terminal: two for a wide (CJK, full-width) character."""
-    return len(text) + sum(1 for c in text if c >= "\u1100" and east_asian_width(c) in "WF")
-
-
 def wrapped(text: str, width: int) -> list[str]:
     """Break before a word that does not fit, counting terminal columns; a word longer than the
     width (a URL) is kept whole on a line of its own, never folded. Both drawers wrap with
@@ -217,14 +211,14 @@ def wrapped(text: str, width: int) -> list[str]:
     offset = 0
     for match in _WORD.finditer(text):
         start, word = match.start(), match.group()
-        length = cells(word.rstrip())
+        length = columns(word.rstrip())
         if width - offset >= length:
-            offset += cells(word)
+            offset += columns(word)
         elif offset and start:
             breaks.append(start)
-            offset = cells(word)
+            offset = columns(word)
         else:
-            offset += cells(word)
+            offset += columns(word)
     edges = [0, *breaks, len(text)]
     return [text[a:b] for a, b in zip(edges, edges[1:])]
 

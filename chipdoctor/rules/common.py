@@ -180,3 +180,9 @@ def tag_cuda(version: str) -> str | None:
     if not local.startswith("cu") or not digits.isdigit() or len(digits) < 2:
         return None
     return f"{int(digits[:-1])}.{digits[-1]}"
+
+
+def cuda_tag(cuda: str) -> str:
+    """`12.6` -> `cu126`: the local tag of PyTorch's wheels for a CUDA release (tag_cuda's
+    inverse)."""
+    return "cu" + cuda.replace(".", "")

@@ -45,6 +45,7 @@ from chipdoctor.model import FACT_TORCH_CUDA, Finding, Inventory, Severity
 from chipdoctor.parsers import xformers_build as xf
 from chipdoctor.probes.torch_default import default_build
 from chipdoctor.rules.common import (
+    cuda_tag,
     is_final,
     logged,
     pip_install,
@@ -450,7 +451,7 @@ def _built_for(
         found = default_build(built, platform.machine, (), platform.system) if plain else None
         if found is None or not found[0]:
             return None
-        tag = "cu" + found[0].replace(".", "")
+        tag = cuda_tag(found[0])
     installed = [(name, packages[name]) for name in _COMPANIONS if name in packages]
     if same:
         return exact_builds(built, tag, installed)

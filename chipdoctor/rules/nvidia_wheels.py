@@ -23,6 +23,7 @@ from chipdoctor.i18n import T, join
 from chipdoctor.model import Finding, Severity
 from chipdoctor.probes.torch_default import default_build
 from chipdoctor.rules.common import tag_cuda
+from chipdoctor.rules.stack_packages import required_name
 from chipdoctor.versions import PEP440, InvalidVersion
 
 FINDING = "host.nvidia-wheel-majors"
@@ -38,7 +39,6 @@ SHARED = {
 _MAJORS = ("12", "13")
 SOURCE = "https://github.com/pytorch/pytorch/issues/186591"
 _WHEEL = re.compile(r"nvidia-(?P<lib>[a-z0-9]+(?:-[a-z0-9]+)*?)-cu(?P<major>\d{2})")
-_REQUIREMENT = re.compile(r"\s*(nvidia[-_.][A-Za-z0-9._-]+)")
 
 
 def findings(
@@ -134,11 +134,7 @@ def _keep(lib: str, found: dict[str, str], keep: str) -> str:
 def _pinned_major(lib: str, torch_requires: tuple[str, ...]) -> str | None:
     """The CUDA major of the `nvidia-<lib>-cuNN` wheel torch's own Requires-Dist names."""
     for line in torch_requires:
-        match = _REQUIREMENT.match(line)
-        if match is None:
-            continue
-        name = re.sub(r"[-_.]+", "-", match[1]).lower()
-        wheel = _WHEEL.fullmatch(name)
+        wheel = _WHEEL.fullmatch(required_name(line) or "")
         if wheel is not None and wheel["lib"] == lib:
             return wheel["major"]
     return None

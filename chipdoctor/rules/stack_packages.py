@@ -29,6 +29,13 @@ _CUDA_WHEEL = re.compile(r"^nvidia-[a-z0-9-]+-cu1[0-9]$")
 _NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
+def required_name(line: str) -> str | None:
+    """The PEP 503 name a `Requires-Dist` line starts with, without a PEP 508 parse; None for
+    a line that starts with none."""
+    match = _NAME.match(line)
+    return normalize_name(match.group(1)) if match else None
+
+
 def touches_stack(name: str) -> bool:
     return name in STACK_PACKAGES or _CUDA_WHEEL.match(name) is not None
 
@@ -41,11 +48,7 @@ def on_the_stack(
     for requirer, lines in requires.items():
         if requirer not in packages:
             continue
-        kept = tuple(
-            line
-            for line in lines
-            if (match := _NAME.match(line)) and touches_stack(normalize_name(match.group(1)))
-        )
+        kept = tuple(line for line in lines if touches_stack(required_name(line) or ""))
         if kept:
             out[requirer] = kept
     return out
@@ -56,9 +59,5 @@ def requirers(requires: Mapping[str, tuple[str, ...]], name: str) -> list[str]:
     return sorted(
         requirer
         for requirer, lines in requires.items()
-        if requirer != name
-        and any(
-            (match := _NAME.match(line)) and normalize_name(match.group(1)) == name
-            for line in lines
-        )
+        if requirer != name and any(required_name(line) == name for line in lines)
     )

@@ -61,7 +61,8 @@ def test_a_command_after_chinese_prose_is_whole_too() -> None:
 def test_chinese_prose_wraps_at_the_columns_it_takes() -> None:
     """A CJK character takes two columns and a line may break between two of them; a closing
     mark never starts a line; a URL inside stays whole."""
-    from chipdoctor.report.page import cells, wrapped
+    from chipdoctor.printable import columns as cells
+    from chipdoctor.report.page import wrapped
 
     url = "https://www.hiascend.com/developer/download/community/result?module=cann"
     text = (

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chipdoctor.evidence.base import Evidence, UnreadableError, normalize_name
+from chipdoctor.evidence.base import Evidence, UnreadableError
 from chipdoctor.i18n import T, join
 from chipdoctor.model import Device, Inventory, Severity
 from chipdoctor.parsers.keyvalue import get_ci, parse_key_values, parse_version_cfg
 from chipdoctor.probes.base import ProbeContext, command_failure
+from chipdoctor.rules.stack_packages import required_name
 from chipdoctor.stacks.ascend.facts import (
     ASCEND_ROOT,
     ATB_USERS,
@@ -91,20 +92,8 @@ def _ecosystem(context: ProbeContext) -> None:
     if evidence.python.package("vllm-ascend"):
         lines = evidence.requires_dist().get("vllm-ascend")
         if lines:
-            facts[FACT_VLLM_ASCEND_PINS] = " ".join(_required_names(lines))
-
-
-def _required_names(lines: tuple[str, ...]) -> list[str]:
-    """The PEP 503 names the Requires-Dist lines name (unreadable lines skipped)."""
-    from packaging.requirements import InvalidRequirement, Requirement
-
-    names = []
-    for line in lines:
-        try:
-            names.append(normalize_name(Requirement(line).name))
-        except InvalidRequirement:
-            continue
-    return sorted(set(names))
+            names = {pin for line in lines if (pin := required_name(line))}
+            facts[FACT_VLLM_ASCEND_PINS] = " ".join(sorted(names))
 
 
 def _arch_dirs(machine: str) -> tuple[str, ...]:

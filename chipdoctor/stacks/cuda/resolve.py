@@ -32,7 +32,7 @@ from chipdoctor.resolve.judge import Judge
 from chipdoctor.resolve.model import Accept, Candidate, LazyReasons, installed_reason, kept_reason
 from chipdoctor.resolve.pins import Pin, allowed, by_component
 from chipdoctor.resolve.rank import Bound
-from chipdoctor.rules.common import release_of
+from chipdoctor.rules.common import cuda_tag, release_of
 from chipdoctor.stacks.cuda.rules import minimum_driver, release_row
 from chipdoctor.torchwheels import wheel_source
 from chipdoctor.versions import DOTTED, InvalidVersion
@@ -50,7 +50,7 @@ class Wheel:
 
     @property
     def index_url(self) -> str:
-        return wheel_source(self.torch, f"cu{self.cuda.replace('.', '')}")
+        return wheel_source(self.torch, cuda_tag(self.cuda))
 
 
 def wheel_of(torch: str, cuda: str, row: Row) -> Wheel:

@@ -26,6 +26,7 @@ from chipdoctor.model import (
 )
 from chipdoctor.rules.common import (
     cite,
+    cuda_tag,
     logged,
     lowest,
     pip_install,
@@ -242,7 +243,7 @@ def _pip_line(inventory: Inventory, torch: str, cuda: str) -> str:
     from chipdoctor.rules.requirements import exact_builds
 
     companions = [(c, v) for c in _COMPANIONS if (v := inventory.version(c))]
-    return exact_builds(torch, "cu" + cuda.replace(".", ""), companions)
+    return exact_builds(torch, cuda_tag(cuda), companions)
 
 
 def _driver_text(inventory: Inventory) -> str:

@@ -16,7 +16,7 @@ from chipdoctor.fix.common import finish, pip_steps, python_step
 from chipdoctor.fix.plan import PipInstall, Plan, Step
 from chipdoctor.i18n import T, join
 from chipdoctor.model import Inventory
-from chipdoctor.rules.common import release_of
+from chipdoctor.rules.common import cuda_tag, release_of
 from chipdoctor.stacks.cuda.cuda_toolkit import torch_cuda_tag
 from chipdoctor.stacks.cuda.facts import DRIVER_DOWNLOAD
 from chipdoctor.stacks.cuda.rules import TOOLKIT_ARCHIVE
@@ -68,7 +68,7 @@ def pip_installs(plan: Plan, inventory: Inventory) -> list[PipInstall]:
     cuda = torch_cuda_tag(torch) if torch else None
     if not torch or not cuda:
         return []
-    index = wheel_source(torch, f"cu{cuda.replace('.', '')}")
+    index = wheel_source(torch, cuda_tag(cuda))
     tag = torch.partition("+")[2]
     current = plan.resolution.current.get("torch")
     same_release = current is not None and release_of(current) == release_of(torch)

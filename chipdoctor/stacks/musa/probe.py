@@ -94,7 +94,8 @@ def _mccl(context: ProbeContext) -> None:
     ($MUSA_HOME, else /usr/local/musa). Judged only where such a lib/ was seen holding files:
     a toolkit known only from musa_version_query may live elsewhere."""
     seen = []
-    for folder in [f"{home}/lib" for home in context.homes("MUSA_HOME", MUSA_ROOT)]:
+    for home in context.homes("MUSA_HOME", MUSA_ROOT):
+        folder = f"{home}/lib"
         names = context.list_dir(folder)
         mccl = sorted(n for n in names if n.startswith("libmccl.so"))
         if mccl:

@@ -11,6 +11,7 @@ digits written). The 3-D `bgl[123x456]` form of Blue Gene systems is not support
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 
@@ -22,8 +23,9 @@ MAX_NAMES = 1_000_000
 
 #: How much of an expression an error message quotes.
 _QUOTED = 80
-#: Python's default limit on the digits int() reads (sys.get_int_max_str_digits): a longer
-#: number would end in a ValueError, so it is no number here.
+#: Python's default limit on the digits int() reads (sys.get_int_max_str_digits); it also keeps
+#: int() off a hostile megabyte of digits on a Python without that limit. A limit lowered by
+#: PYTHONINTMAXSTRDIGITS ends in a ValueError, which `_span` reads as no number.
 _MAX_DIGITS = 4300
 _RANGE = re.compile(rf"(\d{{1,{_MAX_DIGITS}}})(?:-(\d{{1,{_MAX_DIGITS}}}))?")
 
@@ -82,23 +84,27 @@ def _numbers(ranges: str, item: str, room: int) -> list[str]:
     ranges each under the limit (`n[0-999999,0-999999,…]`) are refused, not held."""
     spans: list[tuple[int, int, int]] = []
     for piece in ranges.split(","):
-        match = _RANGE.fullmatch(piece.strip())
-        if match is None:
-            raise BadInput(
-                f"hostlist {_quote(item)}: {_quote(piece)} is not a number or a range a-b"
-            )
-        low_text, high_text = match.group(1), match.group(2) or match.group(1)
-        low, high = int(low_text), int(high_text)
+        low, high, width = _span(piece, item)
         if high < low:
             raise BadInput(f"hostlist {_quote(item)}: the range {_quote(piece)} goes down")
         if high - low >= MAX_NAMES:
             raise BadInput(f"hostlist {_quote(item)}: more than {MAX_NAMES} names")
-        spans.append((low, high, len(low_text)))
+        spans.append((low, high, width))
     if sum(high - low + 1 for low, high, _ in spans) > room:
         raise BadInput(f"hostlist {_quote(item)}: more than {MAX_NAMES} names")
     return [
         str(number).zfill(width) for low, high, width in spans for number in range(low, high + 1)
     ]
+
+
+def _span(piece: str, item: str) -> tuple[int, int, int]:
+    """(low, high, width of low) of one `a` or `a-b` of a bracket."""
+    match = _RANGE.fullmatch(piece.strip())
+    if match is not None:
+        low = match.group(1)
+        with contextlib.suppress(ValueError):  # past int()'s digits (PYTHONINTMAXSTRDIGITS)
+            return int(low), int(match.group(2) or low), len(low)
+    raise BadInput(f"hostlist {_quote(item)}: {_quote(piece)} is not a number or a range a-b")
 
 
 def _quote(text: str) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tracemalloc
 
 import pytest
@@ -81,3 +84,25 @@ def test_many_ranges_each_under_the_limit_are_refused_unexpanded() -> None:
     finally:
         tracemalloc.stop()
     assert peak < 16 << 20
+
+
+@pytest.mark.skipif(
+    not hasattr(sys, "get_int_max_str_digits"), reason="this Python's int() reads any digits"
+)
+def test_a_number_past_a_lowered_int_digits_limit_is_bad_input() -> None:
+    """PYTHONINTMAXSTRDIGITS may lower int()'s limit (640 at the least): still no traceback."""
+    code = (
+        "from chipdoctor.errors import BadInput\n"
+        "from chipdoctor.fleet.hostlist import expand\n"
+        "try:\n    expand('n[' + '9' * 1000 + ']')\n"
+        "except BadInput as exc:\n    print(exc)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONINTMAXSTRDIGITS": "640"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0 and "not a number" in result.stdout, result.stderr

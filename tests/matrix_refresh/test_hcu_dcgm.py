@@ -87,21 +87,21 @@ def test_a_driver_whose_tiers_differ_between_cards_is_refused(tmp_path: Path) ->
         parse(recorded(tmp_path, code))
 
 
-def test_a_renamed_table_is_a_changed_format(tmp_path: Path) -> None:
-    code = GO.replace("var legacyCompatibilityMatrix =", "var legacyRules =")
-    with pytest.raises(SourceError, match="legacyCompatibilityMatrix"):
-        parse(recorded(tmp_path, code))
-
-
-def test_an_unclosed_literal_is_refused(tmp_path: Path) -> None:
-    code = GO[: GO.index('\t"BW200"')]
-    with pytest.raises(SourceError, match="never closed"):
-        parse(recorded(tmp_path, code))
-
-
-def test_an_unclosed_string_is_refused(tmp_path: Path) -> None:
-    code = GO.replace('"6.3.0", minimumDTK', '"6.3.0, minimumDTK')
-    with pytest.raises(SourceError, match="never closed"):
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        (
+            GO.replace("var legacyCompatibilityMatrix =", "var legacyRules ="),
+            "legacyCompatibilityMatrix",
+        ),
+        (GO[: GO.index('\t"BW200"')], "never closed"),  # an unclosed literal
+        (GO.replace('"6.3.0", minimumDTK', '"6.3.0, minimumDTK'), "never closed"),  # a string
+    ],
+    ids=["renamed-table", "unclosed-literal", "unclosed-string"],
+)
+def test_a_changed_format_is_refused(tmp_path: Path, code: str, message: str) -> None:
+    assert code != GO
+    with pytest.raises(SourceError, match=message):
         parse(recorded(tmp_path, code))
 
 
@@ -111,3 +111,15 @@ def test_a_literal_nested_thousands_deep_is_refused_not_a_traceback(tmp_path: Pa
     assert code != GO
     with pytest.raises(SourceError, match="nested too deep"):
         parse(recorded(tmp_path, code))
+
+
+def test_a_second_recorded_file_is_refused(tmp_path: Path) -> None:
+    """Every row cites the one source the file is: a second file would merge under its id."""
+    directory = recorded(tmp_path)
+    (directory / "other.go").write_text(GO)
+    manifest = directory / "SOURCE.md"
+    manifest.write_text(
+        manifest.read_text().replace("files:\n", f"files:\n  other.go:\n    url: {URL}\n", 1)
+    )
+    with pytest.raises(SourceError, match=r"expected one recorded compatibility\.go"):
+        parse(directory)

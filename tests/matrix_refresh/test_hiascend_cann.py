@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from chipdoctor.matrix.refresh.model import SourceError
 from chipdoctor.matrix.refresh.parsers import PARSERS
 from tests.matrix_refresh.recorded import SOURCES, copy_source, refuses_an_edit
 
@@ -74,3 +77,11 @@ def test_a_grid_row_of_the_wrong_width_ends_the_table(tmp_path: Path) -> None:
     page = directory / "release-notes-9.2.0.txt"
     page.write_text(page.read_text().replace("9.2.0 N N Y Y Y Y Y\n", "9.2.0 N N Y\n"))
     assert {r["cann"] for r in _of("9.2.0", directory)[1:]} == {"8.5.2", "9.0.X", "9.1.X"}
+
+
+def test_a_page_without_its_version_in_source_md_is_refused(tmp_path: Path) -> None:
+    directory = copy_source(NAME, tmp_path)
+    manifest = directory / "SOURCE.md"
+    manifest.write_text(manifest.read_text().replace("    version: 9.1.1\n", ""))
+    with pytest.raises(SourceError, match="no 'version'"):
+        parse(directory)

@@ -107,3 +107,11 @@ def test_another_products_manifest_is_refused(tmp_path: Path) -> None:
     _add(directory, "redistrib_13.5.0.json", _whole("13.5.0", "13.5", product="cuda"))
     with pytest.raises(SourceError, match="not 'nvidia-driver'"):
         parse(directory)
+
+
+def test_a_manifest_nested_thousands_deep_is_refused_not_a_traceback(tmp_path: Path) -> None:
+    directory = _copy(tmp_path)
+    nested = "[" * 100_000 + "]" * 100_000
+    _add(directory, "redistrib_630.1.1.json", '{"release_date": ' + nested + "}")
+    with pytest.raises(SourceError, match="nested too deep"):
+        parse(directory)

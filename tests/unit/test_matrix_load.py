@@ -113,18 +113,20 @@ def test_a_table_may_declare_the_packages_its_rows_name(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("old", "new", "message"),
+    ("packages", "message"),
     [
-        ("packages: [vllm-ascend, vllm]", "packages: [vllm-ascend]", "unknown field 'vllm'"),
-        ("packages: [vllm-ascend, vllm]", "packages: [vllm]", "key 'vllm-ascend' is not a"),
-        ("packages: [vllm-ascend, vllm]", "packages: [vllm-ascend, vllm, torch]", "no component"),
-        ("packages: [vllm-ascend, vllm]", "packages: [vllm-ascend, Vllm]", "PEP 503 name"),
+        ("[vllm-ascend]", "unknown field 'vllm'"),
+        ("[vllm]", "key 'vllm-ascend' is not a"),
+        ("[vllm-ascend, vllm, torch]", "no component"),
+        ("[vllm-ascend, Vllm]", "PEP 503 name"),
     ],
 )
 def test_a_package_not_declared_or_misnamed_is_bad_input(
-    tmp_path: Path, old: str, new: str, message: str
+    tmp_path: Path, packages: str, message: str
 ) -> None:
-    path = _write(tmp_path, GOOD + PACKAGES.replace(old, new))
+    text = PACKAGES.replace("packages: [vllm-ascend, vllm]", f"packages: {packages}")
+    assert text != PACKAGES
+    path = _write(tmp_path, GOOD + text)
     with pytest.raises(BadInput, match=message):
         load_file(path)
 

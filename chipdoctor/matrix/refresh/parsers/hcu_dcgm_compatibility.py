@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Union
 
-from chipdoctor.matrix.refresh.model import Generated, SourceError, recorded_files
+from chipdoctor.matrix.refresh.model import Generated, SourceError, one_recorded_file
 
 NAME = "hcu-dcgm-compatibility"
 _OFFICIAL = "officialCompatibilityMatrix"
@@ -46,39 +46,39 @@ class Composite:
 
 def parse(directory: Path) -> Generated:
     out = Generated(NAME, "dcu")
-    for recorded in recorded_files(directory):
-        where = str(recorded.path)
-        tokens = _lex(recorded.text(), where)
-        official = _variable(tokens, _OFFICIAL, where)
-        legacy = _variable(tokens, _LEGACY, where)
-        source_id = "gen-hcu-dcgm-compat"
-        out.sources[source_id] = recorded.source(
-            f"HYGON-AI/hcu-dcgm pkg/dcgm/compatibility.go @ "
-            f"{recorded.short_commit}: {_OFFICIAL} (minimum driver -> supported "
-            f"DTK releases per card) and {_LEGACY} (minimum driver and minimum DTK)"
+    recorded = one_recorded_file(directory, "compatibility.go")
+    where = str(recorded.path)
+    tokens = _lex(recorded.text(), where)
+    official = _variable(tokens, _OFFICIAL, where)
+    legacy = _variable(tokens, _LEGACY, where)
+    source_id = "gen-hcu-dcgm-compat"
+    out.sources[source_id] = recorded.source(
+        f"HYGON-AI/hcu-dcgm pkg/dcgm/compatibility.go @ "
+        f"{recorded.short_commit}: {_OFFICIAL} (minimum driver -> supported "
+        f"DTK releases per card) and {_LEGACY} (minimum driver and minimum DTK)"
+    )
+    for driver, dtk, cards in _ladder(official, where):
+        out.add(
+            "driver_dtk",
+            {
+                "hygon_driver": f">={driver}",
+                "dtk": dtk,
+                "source": source_id,
+                "note": f"{_OFFICIAL}: " + ", ".join(cards),
+            },
         )
-        for driver, dtk, cards in _ladder(official, where):
-            out.add(
-                "driver_dtk",
-                {
-                    "hygon_driver": f">={driver}",
-                    "dtk": dtk,
-                    "source": source_id,
-                    "note": f"{_OFFICIAL}: " + ", ".join(cards),
-                },
-            )
-        for card, rule in sorted(legacy.keyed().items()):
-            fields = _fields(rule, ("minimumDriver", "minimumDTK"), f"{_LEGACY}[{card}]", where)
-            out.add(
-                "driver_dtk",
-                {
-                    "hygon_driver": f">={fields['minimumDriver']}",
-                    "dtk": f">={fields['minimumDTK']}",
-                    "card": card,
-                    "source": source_id,
-                    "note": f"{_LEGACY}: {card} is checked by this rule alone",
-                },
-            )
+    for card, rule in sorted(legacy.keyed().items()):
+        fields = _fields(rule, ("minimumDriver", "minimumDTK"), f"{_LEGACY}[{card}]", where)
+        out.add(
+            "driver_dtk",
+            {
+                "hygon_driver": f">={fields['minimumDriver']}",
+                "dtk": f">={fields['minimumDTK']}",
+                "card": card,
+                "source": source_id,
+                "note": f"{_LEGACY}: {card} is checked by this rule alone",
+            },
+        )
     return out
 
 

@@ -29,6 +29,8 @@ def parse(directory: Path) -> Generated:
         where = str(recorded.path)
         lines = [line.strip() for line in recorded.text().splitlines()]
         version = recorded.meta.get("version", "")
+        if not version:  # the source id is the version: two pages without one would merge
+            raise SourceError("SOURCE.md gives no 'version' for this page", path=where)
         source_id = f"gen-hiascend-cann-rn-{version}"
         out.sources[source_id] = recorded.source(
             f"hiascend CANN {version} Release Notes: '{_MAPPING}' and '{_COMPATIBILITY}'"

@@ -92,15 +92,13 @@ def _members(text: str, where: str, *, excerpt: bool) -> dict[str, Any]:
     at = _space(text, at + 1)
     while not text.startswith("}", at):
         try:
-            key, at = decoder.raw_decode(text, at)
-            at = _space(text, at)
-            if not text.startswith(":", at):
-                raise json.JSONDecodeError("Expecting ':' delimiter", text, at)
-            value, at = decoder.raw_decode(text, _space(text, at + 1))
+            key, value, at = _member(decoder, text, at)
         except json.JSONDecodeError as exc:
             if excerpt:
                 return members
             raise SourceError(f"not JSON: {exc.msg}", path=where, line=exc.lineno) from None
+        except RecursionError:  # arrays nested thousands deep: no manifest NVIDIA publishes
+            raise SourceError("not JSON NVIDIA publishes: nested too deep", path=where) from None
         if not isinstance(key, str):
             raise SourceError("a member name that is not text", path=where)
         members[key] = value
@@ -112,6 +110,16 @@ def _members(text: str, where: str, *, excerpt: bool) -> dict[str, Any]:
                 return members
             raise SourceError("not JSON: expecting ',' or '}'", path=where)
     return members
+
+
+def _member(decoder: json.JSONDecoder, text: str, at: int) -> tuple[Any, Any, int]:
+    """The `name: value` member at `at`, and the index after it."""
+    key, at = decoder.raw_decode(text, at)
+    at = _space(text, at)
+    if not text.startswith(":", at):
+        raise json.JSONDecodeError("Expecting ':' delimiter", text, at)
+    value, at = decoder.raw_decode(text, _space(text, at + 1))
+    return key, value, at
 
 
 def _space(text: str, at: int) -> int:

@@ -39,7 +39,7 @@ def connect(*, timeout: float = 60.0) -> Any:
     import docker.errors
 
     address = os.environ.get("DOCKER_HOST") or f"unix://{DEFAULT_SOCKET}"
-    refused = _unix_refusal(address, timeout)
+    refused = unix_refusal(address, timeout)
     if refused is not None:
         raise BadInput(f"cannot reach the Docker Engine at {address}: {refused}")
     try:
@@ -54,7 +54,7 @@ def connect(*, timeout: float = 60.0) -> Any:
     return client
 
 
-def _unix_refusal(address: str, timeout: float) -> OSError | None:
+def unix_refusal(address: str, timeout: float) -> OSError | None:
     """Why a `unix://` engine socket takes no connection, tried with a socket closed whatever
     happens; None when it does, or for another scheme. The docker SDK's own unix connection
     drops a socket whose connect failed without closing it (a ResourceWarning wherever the
@@ -78,7 +78,7 @@ def read_engine() -> DockerEngine | None:
     address = engine_address()
     if address is None:
         return None
-    if _unix_refusal(address, RUNTIME_TIMEOUT) is not None:
+    if unix_refusal(address, RUNTIME_TIMEOUT) is not None:
         return None
     import docker
     import docker.errors
